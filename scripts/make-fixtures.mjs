@@ -1,0 +1,255 @@
+#!/usr/bin/env node
+// Seeded generator of the bundled fixtures (and of large inputs for benchmarks).
+//
+//   node scripts/make-fixtures.mjs fixtures                 # the small committed fixtures
+//   node scripts/make-fixtures.mjs bench/data --customers 400000 --blobs 1000000   # large, on demand
+//
+// Same arguments ⇒ byte-identical files.
+import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const out = args[0] ?? 'fixtures';
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const nCustomers = opt('customers', 600);
+const nTable = opt('table', 500);
+const nBlobs = opt('blobs', 600);
+const seed = opt('seed', 20261101);
+mkdirSync(out, { recursive: true });
+
+/** mulberry32: small seeded PRNG, enough for fixtures. */
+function rng(s) {
+  let a = s >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n) => Math.floor(next() * n),
+    normal: () => {
+      let u = 0;
+      while (u === 0) u = next();
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
+    },
+    pick: (xs) => xs[Math.floor(next() * xs.length)],
+  };
+}
+
+async function writeLines(path, header, rows) {
+  const s = createWriteStream(path);
+  s.write(header + '\n');
+  let buf = '';
+  for (const row of rows) {
+    buf += row + '\n';
+    if (buf.length > 1 << 16) {
+      if (!s.write(buf)) await new Promise((r) => s.once('drain', r));
+      buf = '';
+    }
+  }
+  s.write(buf);
+  await new Promise((r) => s.end(r));
+}
+
+// ---- e-commerce event log with planted behavioural segments -------------------------------------
+// As of 2026-11-01. Segments: champions (recent, frequent, big baskets), loyal (regular, medium),
+// at_risk (were active, silent for months), new (first seen in the last 3 weeks), browsers (view a lot,
+// rarely buy).
+const asOf = Date.UTC(2026, 10, 1);
+const day = 86_400_000;
+const segments = [
+  {
+    name: 'champions',
+    share: 0.15,
+    span: [20, 400],
+    lastGap: [0, 7],
+    sessions: [25, 40],
+    buyRate: 0.6,
+    basket: [120, 40],
+  },
+  {
+    name: 'loyal',
+    share: 0.25,
+    span: [60, 400],
+    lastGap: [0, 20],
+    sessions: [12, 20],
+    buyRate: 0.35,
+    basket: [55, 15],
+  },
+  {
+    name: 'at_risk',
+    share: 0.2,
+    span: [200, 400],
+    lastGap: [120, 200],
+    sessions: [8, 14],
+    buyRate: 0.3,
+    basket: [60, 20],
+  },
+  {
+    name: 'new',
+    share: 0.15,
+    span: [0, 20],
+    lastGap: [0, 3],
+    sessions: [1, 4],
+    buyRate: 0.25,
+    basket: [40, 15],
+  },
+  {
+    name: 'browsers',
+    share: 0.25,
+    span: [30, 300],
+    lastGap: [0, 40],
+    sessions: [10, 22],
+    buyRate: 0.03,
+    basket: [30, 10],
+  },
+];
+function* events(n, r, truth) {
+  for (let c = 0; c < n; c++) {
+    let u = r.next();
+    let seg = segments[segments.length - 1];
+    for (const s of segments) {
+      if (u < s.share) {
+        seg = s;
+        break;
+      }
+      u -= s.share;
+    }
+    const id = `C${String(c + 1).padStart(6, '0')}`;
+    truth.push(`${id},${seg.name}`);
+    const lastGap = seg.lastGap[0] + r.next() * (seg.lastGap[1] - seg.lastGap[0]);
+    const last = asOf - lastGap * day - r.int(86_400) * 1000;
+    const span = seg.span[0] + r.next() * (seg.span[1] - seg.span[0]);
+    const first = last - span * day;
+    const nSessions = seg.sessions[0] + r.int(seg.sessions[1] - seg.sessions[0] + 1);
+    const starts = [last];
+    for (let s = 1; s < nSessions; s++) starts.push(first + r.next() * (last - first));
+    starts.sort((a, b) => a - b);
+    for (let s = 0; s < starts.length; s++) {
+      const start = starts[s];
+      const sid = `${id}-S${s + 1}`;
+      let t = Math.floor(start / 1000) * 1000;
+      const views = 1 + r.int(seg === segments[4] ? 8 : 5);
+      for (let v = 0; v < views; v++) {
+        yield `${id},${new Date(t).toISOString().replace('.000Z', 'Z')},product_view,,${sid}`;
+        t += (20 + r.int(240)) * 1000;
+      }
+      const carts = r.next() < seg.buyRate * 1.6 || seg === segments[4] ? 1 : 0;
+      if (carts && r.next() < 0.9) {
+        yield `${id},${new Date(t).toISOString().replace('.000Z', 'Z')},add_to_cart,,${sid}`;
+        t += (30 + r.int(300)) * 1000;
+        if (r.next() < seg.buyRate / Math.min(1, seg.buyRate * 1.6 + 0.01)) {
+          const amount = Math.max(3, seg.basket[0] + seg.basket[1] * r.normal());
+          yield `${id},${new Date(t).toISOString().replace('.000Z', 'Z')},purchase,${amount.toFixed(2)},${sid}`;
+        }
+      }
+    }
+  }
+}
+{
+  const r = rng(seed);
+  const truth = [];
+  await writeLines(
+    join(out, 'events.csv'),
+    'customer_id,ts,event,amount,session_id',
+    events(nCustomers, r, truth),
+  );
+  await writeLines(join(out, 'events_truth.csv'), 'customer_id,planted_segment', truth);
+}
+
+// ---- customer table: duplicates, missing values, messy formats -----------------------------------
+{
+  const r = rng(seed + 1);
+  const first = [
+    'Anna',
+    'Björn',
+    'Chloé',
+    'David',
+    'Eva',
+    'Farid',
+    'Grace',
+    'Hugo',
+    'Inès',
+    'Jonas',
+    'Kim',
+    'Lena',
+  ];
+  const last = ['Müller', 'Smith', 'García', 'Rossi', 'Dubois', 'Nowak', 'Jensen', 'Silva', 'Khan', 'Novák'];
+  const countries = ['DE', 'FR', 'ES', 'IT', 'PL', 'NL', 'SE', 'Germany', 'france', ' ES '];
+  const rows = [];
+  for (let i = 0; i < nTable; i++) {
+    const fn = r.pick(first);
+    const ln = r.pick(last);
+    const id = `C${String(i + 1).padStart(6, '0')}`;
+    const email = `${fn}.${ln}${i}@example.com`
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase();
+    const signup = new Date(Date.UTC(2020 + r.int(6), r.int(12), 1 + r.int(28)));
+    const fmt = r.int(3);
+    const d = signup.toISOString().slice(0, 10);
+    const signupText = fmt === 0 ? d : fmt === 1 ? `${d}T10:00:00Z` : d.replace(/-/g, '/');
+    const age = r.next() < 0.08 ? '' : String(18 + r.int(60));
+    const income = r.next() < 0.1 ? '' : (20000 + Math.round(Math.exp(10 + 0.5 * r.normal()))).toString();
+    const spend = r.next() < 0.05 ? '' : Math.exp(4 + r.normal()).toFixed(2);
+    const visits = String(r.int(60));
+    rows.push([id, `"${fn} ${ln}"`, email, signupText, r.pick(countries), age, income, spend, visits]);
+  }
+  // Exact duplicates and near-duplicates (case, whitespace, accents in email/name).
+  const dupes = [];
+  for (let k = 0; k < Math.round(nTable * 0.06); k++) {
+    const src = rows[r.int(rows.length)].slice();
+    if (k % 2 === 1) {
+      src[2] = `  ${src[2].toUpperCase()} `;
+      src[2] = `"${src[2]}"`;
+    }
+    dupes.push(src);
+  }
+  const all = [...rows, ...dupes].map((x) => x.join(','));
+  await writeLines(
+    join(out, 'customers.csv'),
+    'customer_id,name,email,signup_date,country,age,income,spend,visits',
+    all,
+  );
+}
+
+// ---- labelled Gaussian blobs ---------------------------------------------------------------------
+{
+  const r = rng(seed + 2);
+  const k = 4;
+  const d = 4;
+  const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => -10 + 20 * r.next()));
+  function* blobs() {
+    for (let i = 0; i < nBlobs; i++) {
+      const label = i % k;
+      yield centres[label].map((c) => (c + r.normal()).toFixed(6)).join(',') + `,${label}`;
+    }
+  }
+  await writeLines(
+    join(out, 'blobs.csv'),
+    `${Array.from({ length: d }, (_, j) => `x${j}`).join(',')},label`,
+    blobs(),
+  );
+}
+
+writeFileSync(
+  join(out, 'README.md'),
+  `# Fixtures
+
+Generated by \`node scripts/make-fixtures.mjs ${out === 'fixtures' ? 'fixtures' : out}\` (seeded: same arguments, same bytes).
+
+| file | what |
+|---|---|
+| events.csv | e-commerce event log (customer_id, ts ISO-8601 UTC, event = product_view/add_to_cart/purchase, amount on purchases, session_id) for ${nCustomers} customers as of 2026-11-01 |
+| events_truth.csv | the planted behavioural segment of each customer (champions, loyal, at_risk, new, browsers) |
+| customers.csv | ${nTable} customers plus ~6 % duplicates (exact, and with the email upper-cased and padded), missing ages/incomes/spend, mixed date formats, messy country codes |
+| blobs.csv | ${nBlobs} points, 4 features, 4 labelled Gaussian blobs (std 1) |
+`,
+);
+console.error(`fixtures written to ${out}`);

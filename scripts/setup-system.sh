@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install the system packages the test suite needs when they are missing (Debian; run as root in CI).
+# Today: nothing beyond Node; later stages add postgresql and chromium here.
+set -euo pipefail
+need=()
+for pkg in "$@"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup-system: missing Debian packages: ${need[*]} (run as root or install them)" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi

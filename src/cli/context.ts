@@ -1,0 +1,64 @@
+import type { Command } from 'commander';
+import { configureDuckDB } from '../io/duckdb.js';
+import type { LogLevel, Logger } from '../core/logger.js';
+import { UsageError } from '../core/errors.js';
+import { defaultThreads } from '../core/worker-pool.js';
+import { createCliLogger } from './logger.js';
+
+/** What every command receives: the global options, resolved once. */
+export interface Context {
+  logger: Logger;
+  threads: number;
+  seed: number;
+  debug: boolean;
+  /** Memory budget in bytes for algorithms whose need grows with n². */
+  memoryLimit: number;
+  stdout: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+  /** Print a JSON result on stdout (2-space indent, one trailing newline). */
+  printJson(value: unknown): void;
+  /** Print text on stdout. */
+  print(text: string): void;
+}
+
+/** Global options as commander parses them. */
+export interface GlobalOptions {
+  quiet?: boolean;
+  verbose?: boolean;
+  logFormat?: string;
+  threads?: number;
+  seed?: number;
+  debug?: boolean;
+  memoryLimit?: number;
+}
+
+/** Default memory budget: half the machine's memory is not known here, so a fixed 4 GiB. */
+export const defaultMemoryLimit = 4 * 1024 ** 3;
+
+/** Build the context from the global options of `cmd`. */
+export function contextFrom(cmd: Command): Context {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const format = g.logFormat ?? 'text';
+  if (format !== 'text' && format !== 'json') {
+    throw new UsageError(`unknown --log-format '${format}'`, 'use text or json');
+  }
+  const level: LogLevel = g.quiet ? 'error' : g.verbose || g.debug ? 'debug' : 'info';
+  const threads = g.threads ?? defaultThreads();
+  configureDuckDB({ threads });
+  const stdout = process.stdout;
+  return {
+    logger: createCliLogger({ format, level, tty: Boolean(process.stderr.isTTY) }),
+    threads,
+    seed: g.seed ?? 42,
+    debug: Boolean(g.debug),
+    memoryLimit: g.memoryLimit ?? defaultMemoryLimit,
+    stdout,
+    stdin: process.stdin,
+    printJson(value: unknown) {
+      stdout.write(JSON.stringify(value, null, 2) + '\n');
+    },
+    print(text: string) {
+      stdout.write(text);
+    },
+  };
+}

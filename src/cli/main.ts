@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { describeFailure } from './errors.js';
+import { intAtLeast, memorySize } from './options.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerInspect } from './commands/inspect.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** The tool's version, from package.json. */
+export const version = pkg.version;
+
+/** Build the commander program with every working command registered. */
+export function buildProgram(): Command {
+  const program = new Command('segment')
+    .description(
+      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign.',
+    )
+    .version(version, '-V, --version')
+    .option('-q, --quiet', 'only print errors on stderr')
+    .option('-v, --verbose', 'print debug messages on stderr')
+    .addOption(
+      new Option('--log-format <format>', 'log records on stderr as text or JSON lines')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
+    .option('--threads <n>', 'worker threads and DuckDB threads (default: all cores)', intAtLeast(1))
+    .option('--seed <n>', 'seed of every random choice', intAtLeast(0), 42)
+    .option('--memory-limit <size>', 'memory budget for O(n²) algorithms, e.g. 2GB (default 4GB)', memorySize)
+    .option('--debug', 'print stack traces of errors')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 data error, 4 internal error.
+
+Examples:
+  $ segment ingest customers.csv -o customers.parquet
+  $ segment inspect customers.parquet --json
+  $ cat events.csv | segment ingest - -o events.parquet`,
+    );
+  registerIngest(program);
+  registerInspect(program);
+  return program;
+}
+
+/** Run the CLI on `argv`; resolves to the exit code (never throws, never calls process.exit). */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError && e.exitCode === 0) return 0;
+    if (e instanceof CommanderError && (e.code === 'commander.help' || e.code === 'commander.helpDisplayed'))
+      return 0;
+    const failure = describeFailure(e);
+    process.stderr.write(failure.line + '\n');
+    if (argv.includes('--debug') && failure.stack) process.stderr.write(failure.stack + '\n');
+    return failure.exitCode;
+  }
+}

@@ -1,0 +1,128 @@
+import { cellText, type Column, type Dataset } from '../core/dataset.js';
+
+/** Summary statistics of one column. */
+export interface ColumnProfile {
+  name: string;
+  kind: Column['kind'];
+  /** Logical type: double, integer, boolean, timestamp, date, categorical or string. */
+  type: string;
+  count: number;
+  missing: number;
+  missingPct: number;
+  distinct: number;
+  min?: number | string | null;
+  max?: number | string | null;
+  mean?: number | null;
+  std?: number | null;
+  /** Quantiles by linear interpolation (numpy/pandas default): p05, p25, p50, p75, p95. */
+  quantiles?: Record<string, number | string> | null;
+  /** Most frequent values of text columns (value, count), most frequent first, ties by value. */
+  top?: { value: string; count: number }[];
+}
+
+/** The profile of a dataset. */
+export interface DatasetProfile {
+  rows: number;
+  columns: number;
+  profiles: ColumnProfile[];
+}
+
+const QUANTILES: [string, number][] = [
+  ['p05', 0.05],
+  ['p25', 0.25],
+  ['p50', 0.5],
+  ['p75', 0.75],
+  ['p95', 0.95],
+];
+
+/** Profile every column: types, missing share, distinct count, range, mean, std, quantiles, top values. O(n log n) per numeric column. */
+export function profileDataset(ds: Dataset): DatasetProfile {
+  return { rows: ds.nRows, columns: ds.nCols, profiles: ds.columns.map((c) => profileColumn(c, ds.nRows)) };
+}
+
+/** Quantile `q` of sorted finite values by linear interpolation (numpy's default "linear" method). */
+export function quantileSorted(sorted: Float64Array, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const pos = (n - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  const frac = pos - lo;
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * frac;
+}
+
+function profileColumn(c: Column, n: number): ColumnProfile {
+  if (c.kind === 'numeric') {
+    const finite = new Float64Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const v = c.values[i]!;
+      if (!Number.isNaN(v)) finite[m++] = v;
+    }
+    const sorted = finite.subarray(0, m).sort();
+    let distinct = 0;
+    for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+    // Two-pass mean and sample standard deviation (ddof = 1, as pandas' describe).
+    let sum = 0;
+    for (let i = 0; i < m; i++) sum += sorted[i]!;
+    const mean = m > 0 ? sum / m : Number.NaN;
+    let ss = 0;
+    for (let i = 0; i < m; i++) ss += (sorted[i]! - mean) ** 2;
+    const std = m > 1 ? Math.sqrt(ss / (m - 1)) : Number.NaN;
+    const asOut = (v: number): number | string =>
+      c.type === 'timestamp'
+        ? new Date(v).toISOString()
+        : c.type === 'date'
+          ? new Date(v).toISOString().slice(0, 10)
+          : v;
+    const isTime = c.type === 'timestamp' || c.type === 'date';
+    return {
+      name: c.name,
+      kind: c.kind,
+      type: c.type,
+      count: m,
+      missing: n - m,
+      missingPct: pct(n - m, n),
+      distinct,
+      min: m > 0 ? asOut(sorted[0]!) : null,
+      max: m > 0 ? asOut(sorted[m - 1]!) : null,
+      mean: m > 0 && !isTime ? mean : null,
+      std: m > 1 && !isTime ? std : null,
+      quantiles:
+        m > 0 ? Object.fromEntries(QUANTILES.map(([k, q]) => [k, asOut(quantileSorted(sorted, q))])) : null,
+    };
+  }
+  const counts = new Map<string, number>();
+  let missing = 0;
+  for (let i = 0; i < n; i++) {
+    const t = cellText(c, i);
+    if (t === null) missing++;
+    else counts.set(t, (counts.get(t) ?? 0) + 1);
+  }
+  const top = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, 5)
+    .map(([value, count]) => ({ value, count }));
+  let min: string | null = null;
+  let max: string | null = null;
+  for (const k of counts.keys()) {
+    if (min === null || k < min) min = k;
+    if (max === null || k > max) max = k;
+  }
+  return {
+    name: c.name,
+    kind: c.kind,
+    type: c.kind,
+    count: n - missing,
+    missing,
+    missingPct: pct(missing, n),
+    distinct: counts.size,
+    min,
+    max,
+    top,
+  };
+}
+
+function pct(a: number, n: number): number {
+  return n === 0 ? 0 : Math.round((a / n) * 1e6) / 1e4;
+}

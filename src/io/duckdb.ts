@@ -1,0 +1,45 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+let instance: Promise<DuckDBInstance> | undefined;
+let threads: number | undefined;
+
+/** Set DuckDB's thread count before the first query (the `--threads` flag). */
+export function configureDuckDB(opts: { threads?: number }): void {
+  threads = opts.threads;
+}
+
+/** The process-wide in-memory DuckDB instance, created on first use. */
+function getInstance(): Promise<DuckDBInstance> {
+  if (!instance) {
+    const options: Record<string, string> = {};
+    if (threads !== undefined) options['threads'] = String(threads);
+    instance = DuckDBInstance.create(':memory:', options);
+  }
+  return instance;
+}
+
+/** Run `f` with a fresh connection to the shared instance and close it afterwards. */
+export async function withConnection<T>(f: (c: DuckDBConnection) => Promise<T>): Promise<T> {
+  const conn = await (await getInstance()).connect();
+  try {
+    return await f(conn);
+  } finally {
+    conn.closeSync();
+  }
+}
+
+/** A SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** A SQL identifier, always double-quoted. */
+export function sqlIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/** The first line of a DuckDB error message, without its "LINE 1:" context. */
+export function duckMessage(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return (msg.split('\n').find((l) => l.trim().length > 0) ?? msg).trim();
+}

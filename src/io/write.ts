@@ -1,0 +1,198 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import bindings from '@duckdb/node-bindings';
+import { DuckDBDataChunk, DOUBLE, VARCHAR, type DuckDBVarCharVector } from '@duckdb/node-api';
+import { cellText, type Column, type Dataset } from '../core/dataset.js';
+import { writeAtomic } from './atomic.js';
+import { sqlIdent, sqlString, withConnection } from './duckdb.js';
+import { outputFormatOf } from './format.js';
+import { textKindsKey } from './read.js';
+
+/** Options of {@link writeDataset}. */
+export interface WriteOptions {
+  /** Output format; default from the extension (Parquet unless .csv/.tsv/.json). */
+  format?: string | undefined;
+  /** Where `-` writes to (default process.stdout). */
+  stdout?: NodeJS.WritableStream | undefined;
+  /** Keep text cells starting with = + - @ as they are in CSV (default: neutralised with a leading '). */
+  raw?: boolean | undefined;
+}
+
+/**
+ * Write a dataset to `path` (Parquet, CSV or JSON by extension; `-` = CSV on stdout), atomically.
+ * The dataset's metadata is stored as Parquet key–value metadata.
+ */
+export async function writeDataset(ds: Dataset, path: string, opts: WriteOptions = {}): Promise<void> {
+  const format = outputFormatOf(path, opts.format);
+  if (path === '-') {
+    await writeCsv(ds, opts.stdout ?? process.stdout, opts.raw ?? false);
+    return;
+  }
+  await writeAtomic(path, async (tmp) => {
+    if (format === 'parquet') await writeParquet(ds, tmp);
+    else {
+      const stream = createWriteStream(tmp);
+      const done = new Promise<void>((resolve, reject) => {
+        stream.on('error', reject);
+        stream.on('finish', resolve);
+      });
+      try {
+        if (format === 'csv') await writeCsv(ds, stream, opts.raw ?? false);
+        else await writeJson(ds, stream);
+      } finally {
+        stream.end();
+      }
+      await done;
+    }
+  });
+}
+
+const CHUNK = 2048;
+
+async function writeParquet(ds: Dataset, path: string): Promise<void> {
+  await withConnection(async (conn) => {
+    const table = `segment_out_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+    const isText = ds.columns.map((c) => c.kind !== 'numeric');
+    await conn.run(
+      `CREATE TEMP TABLE ${table} (${ds.columns.map((c, j) => `${sqlIdent(`c${j}`)} ${isText[j] ? 'VARCHAR' : 'DOUBLE'}`).join(', ')})`,
+    );
+    try {
+      if (ds.nCols > 0) {
+        const appender = await conn.createAppender(table);
+        const types = isText.map((t) => (t ? VARCHAR : DOUBLE));
+        for (let start = 0; start < ds.nRows; start += CHUNK) {
+          const rows = Math.min(CHUNK, ds.nRows - start);
+          const chunk = DuckDBDataChunk.create(types, rows);
+          ds.columns.forEach((c, j) => fillVector(chunk, j, c, start, rows));
+          appender.appendDataChunk(chunk);
+        }
+        appender.closeSync();
+      }
+      const select = ds.columns
+        .map((c, j) => `${outputExpr(c, sqlIdent(`c${j}`))} AS ${sqlIdent(c.name)}`)
+        .join(', ');
+      const textKinds = Object.fromEntries(
+        ds.columns.filter((c) => c.kind !== 'numeric').map((c) => [c.name, c.kind]),
+      );
+      const kv = Object.entries({ ...ds.metadata, [textKindsKey]: JSON.stringify(textKinds) });
+      const meta = kv.length
+        ? `, KV_METADATA {${kv.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`
+        : '';
+      await conn.run(
+        `COPY (SELECT ${select || '1 AS empty'} FROM ${table}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd${meta})`,
+      );
+    } finally {
+      await conn.run(`DROP TABLE IF EXISTS ${table}`);
+    }
+  });
+}
+
+function fillVector(chunk: DuckDBDataChunk, j: number, c: Column, start: number, rows: number): void {
+  if (c.kind === 'numeric') {
+    const slice = c.values.slice(start, start + rows);
+    bindings.copy_data_to_vector(
+      bindings.data_chunk_get_vector(chunk.chunk, j),
+      0,
+      slice.buffer,
+      0,
+      slice.byteLength,
+    );
+    return;
+  }
+  const vec = chunk.getColumnVector(j) as DuckDBVarCharVector;
+  for (let i = 0; i < rows; i++) vec.setItem(i, cellText(c, start + i));
+  vec.flush();
+}
+
+function outputExpr(c: Column, ref: string): string {
+  if (c.kind !== 'numeric') return ref;
+  // NaN marks a missing value in memory; it is a NULL on disk.
+  const v = `NULLIF(${ref}, 'NaN'::DOUBLE)`;
+  switch (c.type) {
+    case 'integer':
+      return `CAST(${v} AS BIGINT)`;
+    case 'boolean':
+      return `CAST(${v} AS BOOLEAN)`;
+    case 'timestamp':
+      return `make_timestamp(CAST(${v} * 1000 AS BIGINT))`;
+    case 'date':
+      return `CAST(make_timestamp(CAST(${v} * 1000 AS BIGINT)) AS DATE)`;
+    default:
+      return v;
+  }
+}
+
+const formulaStart = /^[=+\-@\t\r]/;
+
+/** Quote a CSV field when needed (RFC 4180). */
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+async function writeChunks(out: NodeJS.WritableStream, lines: () => Generator<string>): Promise<void> {
+  let buf = '';
+  for (const line of lines()) {
+    buf += line;
+    if (buf.length >= 1 << 16) {
+      if (!out.write(buf)) await once(out as WriteStream, 'drain');
+      buf = '';
+    }
+  }
+  if (buf.length > 0 && !out.write(buf)) await once(out as WriteStream, 'drain');
+}
+
+/**
+ * Stream a dataset as CSV. Text cells that a spreadsheet would run as a formula (starting with
+ * = + - @) get a leading apostrophe unless `raw`.
+ */
+export async function writeCsv(ds: Dataset, out: NodeJS.WritableStream, raw = false): Promise<void> {
+  const cols = ds.columns;
+  await writeChunks(out, function* () {
+    yield cols.map((c) => csvField(raw ? c.name : neutralise(c.name))).join(',') + '\n';
+    for (let i = 0; i < ds.nRows; i++) {
+      let line = '';
+      for (let j = 0; j < cols.length; j++) {
+        const c = cols[j]!;
+        if (j > 0) line += ',';
+        if (c.kind === 'numeric' && c.type !== 'timestamp' && c.type !== 'date' && c.type !== 'boolean') {
+          const v = c.values[i]!;
+          if (!Number.isNaN(v)) line += String(v);
+        } else {
+          const t = cellText(c, i);
+          if (t !== null) line += csvField(raw || c.kind === 'numeric' ? t : neutralise(t));
+        }
+      }
+      yield line + '\n';
+    }
+  });
+}
+
+function neutralise(s: string): string {
+  return formulaStart.test(s) ? `'${s}` : s;
+}
+
+/** Stream a dataset as a JSON array of row objects (missing values are null; dates are ISO strings). */
+export async function writeJson(ds: Dataset, out: NodeJS.WritableStream): Promise<void> {
+  const cols = ds.columns;
+  const keys = cols.map((c) => JSON.stringify(c.name) + ':');
+  await writeChunks(out, function* () {
+    yield '[';
+    for (let i = 0; i < ds.nRows; i++) {
+      let line = i === 0 ? '\n{' : ',\n{';
+      for (let j = 0; j < cols.length; j++) {
+        const c = cols[j]!;
+        if (j > 0) line += ',';
+        line += keys[j];
+        if (c.kind === 'numeric' && c.type !== 'timestamp' && c.type !== 'date') {
+          const v = c.values[i]!;
+          line += Number.isFinite(v) ? (c.type === 'boolean' ? String(v !== 0) : String(v)) : 'null';
+        } else {
+          const t = cellText(c, i);
+          line += t === null ? 'null' : JSON.stringify(t);
+        }
+      }
+      yield line + '}';
+    }
+    yield '\n]\n';
+  });
+}
