@@ -22,3 +22,45 @@ export {
   type ColumnProfile,
   type DatasetProfile,
 } from './inspect/profile.js';
+export {
+  kmeans,
+  nearestCentroid,
+  type KMeansParams,
+  type KMeansResult,
+  type KMeansAlgorithm,
+} from './cluster/kmeans.js';
+export { dbscan, kDistances, type DbscanParams, type DbscanResult, type Distance } from './cluster/dbscan.js';
+export {
+  linkageTree,
+  cutTree,
+  estimateMemory,
+  type Dendrogram,
+  type Linkage,
+} from './cluster/hierarchical.js';
+export {
+  fitClusters,
+  suggestEps,
+  type ClusterParams,
+  type ClusterFit,
+  type ClusterSummary,
+} from './cluster/fit.js';
+export { assignRows } from './cluster/assign.js';
+export { loadModel, type ClusterModel } from './cluster/model.js';
+export { kneeIndex } from './evaluate/knee.js';
+export {
+  computeValidity,
+  inertia,
+  silhouetteSamples,
+  silhouetteScore,
+  silhouetteSampled,
+  daviesBouldin,
+  calinskiHarabasz,
+  dunn,
+  type NoisePolicy,
+  type ValidityReport,
+  type SampledSilhouette,
+} from './evaluate/metrics.js';
+export { tune, tuneMetrics, type TuneOptions, type TuneResult, type Candidate } from './tune/tune.js';
+export { parseIntGrid, parsePositiveGrid } from './tune/grid.js';
+export { segmentQuality, type SegmentQuality } from './report/quality.js';
+export { renderSvg } from './report/charts.js';

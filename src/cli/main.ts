@@ -1,16 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { describeFailure } from './errors.js';
 import { intAtLeast, memorySize } from './options.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerInspect } from './commands/inspect.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-/** The tool's version, from package.json. */
-export const version = pkg.version;
+import { registerCluster } from './commands/cluster.js';
+import { registerAssign } from './commands/assign.js';
+import { registerTune } from './commands/tune.js';
+import { registerReport } from './commands/report.js';
+import { version } from './version.js';
 
 /** Build the commander program with every working command registered. */
 export function buildProgram(): Command {
@@ -45,6 +42,10 @@ Examples:
     );
   registerIngest(program);
   registerInspect(program);
+  registerTune(program);
+  registerCluster(program);
+  registerAssign(program);
+  registerReport(program);
   return program;
 }
 

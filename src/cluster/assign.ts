@@ -1,0 +1,122 @@
+import type { Matrix } from '../core/matrix.js';
+import { assignToCores } from './dbscan.js';
+import { nearestCentroid } from './kmeans.js';
+import type { ClusterModel, LabelException } from './model.js';
+
+/** Distance between row `i` of `a` and row `j` of `b` (both with `d` columns). */
+export function rowDistance(
+  metric: 'euclidean' | 'manhattan' | 'cosine',
+  a: Float64Array,
+  i: number,
+  b: Float64Array,
+  j: number,
+  d: number,
+): number {
+  let s = 0;
+  if (metric === 'manhattan') {
+    for (let t = 0; t < d; t++) s += Math.abs(a[i * d + t]! - b[j * d + t]!);
+    return s;
+  }
+  if (metric === 'cosine') {
+    let na = 0;
+    let nb = 0;
+    for (let t = 0; t < d; t++) {
+      const x = a[i * d + t]!;
+      const y = b[j * d + t]!;
+      s += x * y;
+      na += x * x;
+      nb += y * y;
+    }
+    return na === 0 || nb === 0 ? 1 : 1 - s / Math.sqrt(na * nb);
+  }
+  for (let t = 0; t < d; t++) s += (a[i * d + t]! - b[j * d + t]!) ** 2;
+  return s;
+}
+
+function flat(rows: number[][], d: number): Float64Array {
+  const out = new Float64Array(rows.length * d);
+  rows.forEach((r, i) => out.set(r, i * d));
+  return out;
+}
+
+/** Key of a row's exact float64 values, for exception lookup. */
+function rowKey(data: Float64Array, i: number, d: number): string {
+  let k = '';
+  for (let t = 0; t < d; t++) k += (t ? ',' : '') + String(data[i * d + t]);
+  return k;
+}
+
+/**
+ * The assignment rule of a model alone, without its exceptions: k-means → segment of the nearest centroid;
+ * DBSCAN → segment of the nearest core point within eps, else -1; hierarchical → segment with the nearest centroid
+ * in the model's metric. O(n · centroids · d) (DBSCAN: a spatial index over the cores).
+ */
+export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
+  const d = X.nCols;
+  switch (model.algorithm) {
+    case 'kmeans': {
+      const { labels } = nearestCentroid(X, flat(model.centroids, d), model.centroids.length);
+      for (let i = 0; i < labels.length; i++) labels[i] = model.centroidSegment[labels[i]!]!;
+      return labels;
+    }
+    case 'dbscan': {
+      const cores: Matrix = { data: flat(model.cores, d), nRows: model.cores.length, nCols: d };
+      return assignToCores(X, cores, Int32Array.from(model.coreSegment), model.eps, model.metric);
+    }
+    case 'hierarchical': {
+      const c = flat(
+        model.segments.map((s) => s.centroid),
+        d,
+      );
+      const k = model.segments.length;
+      const labels = new Int32Array(X.nRows);
+      for (let i = 0; i < X.nRows; i++) {
+        let best = 0;
+        let bestD = Infinity;
+        for (let s = 0; s < k; s++) {
+          const dist = rowDistance(model.metric, X.data, i, c, s, d);
+          if (dist < bestD) {
+            bestD = dist;
+            best = s;
+          }
+        }
+        labels[i] = model.segments[best]!.segment;
+      }
+      return labels;
+    }
+  }
+}
+
+/**
+ * Segments of new rows under a saved model: the model's rule, except that rows equal to a recorded training
+ * exception get that row's training segment — so assigning the training data reproduces the fit exactly.
+ * Never invents a segment.
+ */
+export function assignRows(model: ClusterModel, X: Matrix): Int32Array {
+  const labels = assignByRule(model, X);
+  if (model.exceptions.length === 0) return labels;
+  const d = X.nCols;
+  const lookup = new Map<string, number>();
+  for (const e of model.exceptions) lookup.set(e.values.map(String).join(','), e.segment);
+  for (let i = 0; i < X.nRows; i++) {
+    const s = lookup.get(rowKey(X.data, i, d));
+    if (s !== undefined) labels[i] = s;
+  }
+  return labels;
+}
+
+/** Training rows whose fitted label differs from the model's rule (deduplicated by value). */
+export function findExceptions(model: ClusterModel, X: Matrix, labels: Int32Array): LabelException[] {
+  const byRule = assignByRule(model, X);
+  const d = X.nCols;
+  const seen = new Set<string>();
+  const out: LabelException[] = [];
+  for (let i = 0; i < X.nRows; i++) {
+    if (byRule[i] === labels[i]) continue;
+    const key = rowKey(X.data, i, d);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ values: Array.from(X.data.subarray(i * d, (i + 1) * d)), segment: labels[i]! });
+  }
+  return out;
+}

@@ -1,0 +1,343 @@
+import { DataError, UsageError, invalidParameter } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { Matrix } from '../core/matrix.js';
+import { Random } from '../core/random.js';
+import type { WorkerPool } from '../core/worker-pool.js';
+import { kneeIndex } from '../evaluate/knee.js';
+import { findExceptions } from './assign.js';
+import { dbscan, kDistances } from './dbscan.js';
+import { cutTree, linkageTree } from './hierarchical.js';
+import { kmeans } from './kmeans.js';
+import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './model.js';
+import {
+  canonicalOrder,
+  countSegments,
+  mergeSmallSegments,
+  relabel,
+  segmentCentroids,
+  type SegmentMerge,
+} from './segments.js';
+
+export const algorithms = ['kmeans', 'dbscan', 'hierarchical'] as const;
+export type Algorithm = (typeof algorithms)[number];
+export const distances = ['euclidean', 'manhattan', 'cosine'] as const;
+export type DistanceName = (typeof distances)[number];
+export const linkages = ['ward', 'complete', 'average', 'single'] as const;
+export type LinkageName = (typeof linkages)[number];
+
+/** Parameters of {@link fitClusters} (scikit-learn names in camelCase). */
+export interface ClusterParams {
+  algorithm: Algorithm;
+  nClusters?: number | undefined;
+  nInit?: number | undefined;
+  maxIter?: number | undefined;
+  tol?: number | undefined;
+  kmeansAlgorithm?: 'auto' | 'lloyd' | 'elkan' | 'hamerly' | 'minibatch' | undefined;
+  eps?: number | 'auto' | undefined;
+  minSamples?: number | undefined;
+  metric?: DistanceName | undefined;
+  linkage?: LinkageName | undefined;
+  distanceThreshold?: number | undefined;
+  minSize?: number | undefined;
+  seed?: number | undefined;
+}
+
+/** Where a fit runs. */
+export interface FitEnv {
+  pool?: WorkerPool | undefined;
+  memoryLimit?: number | undefined;
+  logger?: Logger | undefined;
+  toolVersion: string;
+}
+
+/** What a fit reports (the `--json` output of `segment cluster`, without timings). */
+export interface ClusterSummary {
+  algorithm: Algorithm;
+  params: Record<string, unknown>;
+  nRows: number;
+  nSegments: number;
+  sizes: number[];
+  noise: number;
+  inertia?: number;
+  nIter?: number;
+  nCore?: number;
+  eps?: number;
+  epsAuto?: { k: number; kneeIndex: number; sampled: number };
+  merges: SegmentMerge[];
+  warnings: string[];
+}
+
+/** Labels, model and summary of a fit. */
+export interface ClusterFit {
+  labels: Int32Array;
+  model: ClusterModel;
+  summary: ClusterSummary;
+}
+
+/**
+ * Suggest DBSCAN's eps: the knee (Kneedle) of the sorted distances to the k-th nearest neighbour, k = minSamples − 1
+ * (as R's kNNdistplot). Above 200,000 rows the curve is computed on a seeded sample of 200,000 rows.
+ */
+export async function suggestEps(
+  X: Matrix,
+  minSamples: number,
+  metric: DistanceName,
+  seed: number,
+  pool?: WorkerPool,
+): Promise<{ eps: number; k: number; kneeIndex: number; sampled: number; curve: Float64Array }> {
+  const k = Math.max(1, minSamples - 1);
+  let M = X;
+  if (X.nRows > 200_000) {
+    const idx = new Random(seed, 7).sampleIndices(X.nRows, 200_000);
+    const d = X.nCols;
+    const data = new Float64Array(idx.length * d);
+    idx.forEach((r, i) => data.set(X.data.subarray(r * d, (r + 1) * d), i * d));
+    M = { data, nRows: idx.length, nCols: d };
+  }
+  if (M.nRows <= k)
+    throw new DataError(`eps auto needs more than ${k} rows (min-samples − 1); got ${M.nRows}`);
+  const curve = (await kDistances(M, k, metric, pool)).slice().sort();
+  const knee = kneeIndex(curve, { curve: 'convex', direction: 'increasing' });
+  const eps = knee >= 0 ? curve[knee]! : curve[Math.floor(curve.length * 0.9)]!;
+  if (!(eps > 0)) {
+    throw new DataError(
+      'eps auto found a k-distance of 0 (many duplicate rows)',
+      'pass --eps explicitly or dedupe the data',
+    );
+  }
+  return { eps, k, kneeIndex: knee, sampled: M.nRows, curve };
+}
+
+/**
+ * Fit a clustering and return canonical labels (0 = largest segment, −1 = noise), a saveable model whose
+ * assignment rule reproduces the labels on the training rows, and a summary.
+ * @throws UsageError for invalid parameters; DataError when impossible on this data (k > rows, too much memory).
+ */
+export async function fitClusters(
+  X: Matrix,
+  features: readonly string[],
+  id: string | null,
+  params: ClusterParams,
+  env: FitEnv,
+): Promise<ClusterFit> {
+  const logger = env.logger ?? silentLogger;
+  const seed = params.seed ?? 42;
+  const n = X.nRows;
+  const d = X.nCols;
+  const warnings: string[] = [];
+  if (n === 0) throw new DataError('no rows to cluster');
+  let labels: Int32Array;
+  let extra: Partial<ClusterSummary> = {};
+  let modelPart: Record<string, unknown>;
+  let usedParams: Record<string, unknown>;
+
+  switch (params.algorithm) {
+    case 'kmeans': {
+      const k = params.nClusters ?? 8;
+      if (!Number.isInteger(k) || k < 1)
+        throw invalidParameter('cluster.kmeans', 'nClusters', 'an int in [1, inf)', k);
+      if (k > n) throw new DataError(`k = ${k} exceeds the ${n} rows`, 'lower --k or use more data');
+      const r = await kmeans(X, {
+        nClusters: k,
+        nInit: params.nInit,
+        maxIter: params.maxIter,
+        tol: params.tol,
+        algorithm: params.kmeansAlgorithm,
+        seed,
+        pool: env.pool,
+      });
+      labels = Int32Array.from(r.labels);
+      usedParams = {
+        nClusters: k,
+        nInit: r.nInit,
+        maxIter: params.maxIter ?? 300,
+        tol: params.tol ?? 1e-4,
+        algorithm: r.algorithm,
+        seed,
+      };
+      extra = { inertia: r.inertia, nIter: r.nIter };
+      modelPart = { centroids: r.centroids, k };
+      break;
+    }
+    case 'dbscan': {
+      const minSamples = params.minSamples ?? 5;
+      const metric = params.metric ?? 'euclidean';
+      if (!Number.isInteger(minSamples) || minSamples < 1) {
+        throw invalidParameter('cluster.dbscan', 'minSamples', 'an int in [1, inf)', minSamples);
+      }
+      let eps: number;
+      if (params.eps === 'auto' || params.eps === undefined) {
+        const s = await suggestEps(X, minSamples, metric, seed, env.pool);
+        eps = s.eps;
+        extra.epsAuto = { k: s.k, kneeIndex: s.kneeIndex, sampled: s.sampled };
+        logger.log('info', `eps auto: ${eps.toPrecision(4)} (knee of the ${s.k}-distance curve)`);
+      } else eps = params.eps;
+      if (!(eps > 0) || !Number.isFinite(eps))
+        throw invalidParameter('cluster.dbscan', 'eps', 'a float in (0, inf)', eps);
+      const r = await dbscan(X, { eps, minSamples, metric, pool: env.pool });
+      labels = Int32Array.from(r.labels);
+      usedParams = { eps, minSamples, metric };
+      extra = { ...extra, eps, nCore: r.nCore };
+      if (r.nCore === 0)
+        warnings.push('no core points: every row is noise; raise --eps or lower --min-samples');
+      else if (r.nCore < 0.01 * n)
+        warnings.push(`almost no core points (${r.nCore} of ${n}); raise --eps or lower --min-samples`);
+      if (r.nCore === n) warnings.push('every point is a core point; eps may be too large');
+      if (r.nClusters === 1) warnings.push('a single cluster (plus noise); eps may be too large');
+      if (r.nNoise > 0.5 * n) warnings.push(`${((100 * r.nNoise) / n).toFixed(1)} % of rows are noise`);
+      modelPart = { isCore: r.isCore };
+      break;
+    }
+    case 'hierarchical': {
+      const linkage = params.linkage ?? 'ward';
+      const metric = params.metric ?? 'euclidean';
+      if (params.nClusters === undefined && params.distanceThreshold === undefined) {
+        throw new UsageError('hierarchical clustering needs --k or --distance-threshold');
+      }
+      if (params.nClusters !== undefined && params.distanceThreshold !== undefined) {
+        throw new UsageError('give --k or --distance-threshold, not both');
+      }
+      if (params.nClusters !== undefined && params.nClusters > n) {
+        throw new DataError(`k = ${params.nClusters} exceeds the ${n} rows`, 'lower --k or use more data');
+      }
+      const tree = await linkageTree(X, { linkage, metric, memoryLimit: env.memoryLimit, pool: env.pool });
+      labels = Int32Array.from(
+        cutTree(
+          tree,
+          params.nClusters !== undefined
+            ? { nClusters: params.nClusters }
+            : { distanceThreshold: params.distanceThreshold! },
+        ),
+      );
+      usedParams = {
+        linkage,
+        metric,
+        ...(params.nClusters !== undefined
+          ? { nClusters: params.nClusters }
+          : { distanceThreshold: params.distanceThreshold }),
+      };
+      modelPart = {
+        dendrogram:
+          n <= 50_000
+            ? {
+                a: Array.from(tree.a),
+                b: Array.from(tree.b),
+                heights: Array.from(tree.heights),
+                sizes: Array.from(tree.sizes),
+              }
+            : null,
+      };
+      break;
+    }
+    default:
+      throw new UsageError(
+        `unknown algorithm '${String((params as { algorithm: unknown }).algorithm)}'`,
+        `use one of: ${algorithms.join(', ')}`,
+      );
+  }
+
+  // Raw labels → (merge small segments) → canonical numbering by size.
+  let merges: SegmentMerge[] = [];
+  let rawToFinal: Int32Array = Int32Array.from({ length: countSegments(labels) }, (_, i) => i);
+  if (params.minSize !== undefined && params.minSize > 1) {
+    const m = mergeSmallSegments(X, labels, params.minSize);
+    merges = m.merges;
+    rawToFinal = m.map;
+    relabel(labels, m.map);
+    if (merges.length > 0)
+      logger.log('info', `merged ${merges.length} segment(s) smaller than ${params.minSize} rows`);
+  }
+  const canon = canonicalOrder(X, labels);
+  relabel(labels, canon);
+  for (let i = 0; i < rawToFinal.length; i++) rawToFinal[i] = canon[rawToFinal[i]!]!;
+
+  const nSegments = countSegments(labels);
+  const { centroids, sizes } = segmentCentroids(X, labels, nSegments);
+  let noise = 0;
+  for (let i = 0; i < n; i++) if (labels[i]! < 0) noise++;
+  const segments: SegmentInfo[] = Array.from({ length: nSegments }, (_, s) => ({
+    segment: s,
+    size: sizes[s]!,
+    centroid: Array.from(centroids.subarray(s * d, (s + 1) * d)),
+  }));
+  const base = {
+    format: modelFormat as typeof modelFormat,
+    version: modelVersion,
+    toolVersion: env.toolVersion,
+    features: [...features],
+    id,
+    nRows: n,
+    noise,
+    segments,
+    params: usedParams,
+  };
+  let model: ClusterModel;
+  if (params.algorithm === 'kmeans') {
+    const c = modelPart['centroids'] as Float64Array;
+    const k = modelPart['k'] as number;
+    model = {
+      ...base,
+      exceptions: [],
+      algorithm: 'kmeans',
+      centroids: Array.from({ length: k }, (_, j) => Array.from(c.subarray(j * d, (j + 1) * d))),
+      centroidSegment: Array.from(rawToFinal),
+      inertia: extra.inertia!,
+      nIter: extra.nIter!,
+    };
+  } else if (params.algorithm === 'dbscan') {
+    const isCore = modelPart['isCore'] as Uint8Array;
+    const cores: number[][] = [];
+    const coreSegment: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (!isCore[i]) continue;
+      cores.push(Array.from(X.data.subarray(i * d, (i + 1) * d)));
+      coreSegment.push(labels[i]!);
+    }
+    model = {
+      ...base,
+      exceptions: [],
+      algorithm: 'dbscan',
+      eps: usedParams['eps'] as number,
+      minSamples: usedParams['minSamples'] as number,
+      metric: usedParams['metric'] as DistanceName,
+      cores,
+      coreSegment,
+    };
+  } else {
+    model = {
+      ...base,
+      exceptions: [],
+      algorithm: 'hierarchical',
+      linkage: usedParams['linkage'] as LinkageName,
+      metric: usedParams['metric'] as DistanceName,
+      dendrogram: modelPart['dendrogram'] as {
+        a: number[];
+        b: number[];
+        heights: number[];
+        sizes: number[];
+      } | null,
+    };
+  }
+  model.exceptions = findExceptions(model, X, labels);
+  if (model.exceptions.length > 0) {
+    logger.log(
+      'debug',
+      `${model.exceptions.length} training row(s) recorded as exceptions to the assignment rule`,
+    );
+  }
+  return {
+    labels,
+    model,
+    summary: {
+      algorithm: params.algorithm,
+      params: usedParams,
+      nRows: n,
+      nSegments,
+      sizes: Array.from(sizes),
+      noise,
+      ...extra,
+      merges,
+      warnings,
+    },
+  };
+}

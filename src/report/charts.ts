@@ -1,0 +1,106 @@
+import type { TopLevelSpec } from 'vega-lite';
+
+/** A Vega-Lite v5 specification (kept loose: the specs are built here, not by users). */
+export type VegaLiteSpec = Record<string, unknown>;
+
+/**
+ * Render a Vega-Lite specification to a standalone SVG string in Node (no browser, no canvas: text widths are
+ * estimated, so the same spec gives the same bytes on every machine).
+ */
+export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
+  // Loaded on first use: the two libraries take about a second to import, which no other command should pay.
+  const [vega, vegaLite] = await Promise.all([import('vega'), import('vega-lite')]);
+  const compiled = vegaLite.compile(spec as unknown as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Error });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** One point of a line chart; `series` splits the data into coloured lines. */
+export interface LinePoint {
+  x: number;
+  y: number;
+  series?: string;
+  /** Optional interval drawn as an error bar (e.g. a confidence interval). */
+  lower?: number;
+  upper?: number;
+}
+
+/** Options of {@link lineChart}. */
+export interface LineChartOptions {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  /** x of a vertical rule (e.g. the knee or the recommended k), with its label. */
+  rule?: { x: number; label: string } | undefined;
+  /** y of a horizontal rule (e.g. the suggested eps), with its label. */
+  hrule?: { y: number; label: string } | undefined;
+  /** Draw points on the line (default true; off for long curves). */
+  points?: boolean;
+  /** Integer x axis ticks (k). */
+  integerX?: boolean;
+}
+
+/** A line chart (with optional error bars, a vertical and a horizontal marker) as a Vega-Lite spec. */
+export function lineChartSpec(data: readonly LinePoint[], o: LineChartOptions): VegaLiteSpec {
+  const hasSeries = data.some((p) => p.series !== undefined);
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: o.xTitle,
+    scale: { zero: false },
+    ...(o.integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}),
+  };
+  const y = { field: 'y', type: 'quantitative', title: o.yTitle, scale: { zero: false } };
+  const color = hasSeries ? { color: { field: 'series', type: 'nominal', title: null } } : {};
+  const layers: Record<string, unknown>[] = [
+    { mark: { type: 'line', point: o.points ?? true }, encoding: { x, y, ...color } },
+  ];
+  if (data.some((p) => p.lower !== undefined && p.upper !== undefined)) {
+    layers.push({
+      transform: [{ filter: 'isValid(datum.lower) && isValid(datum.upper)' }],
+      mark: { type: 'errorbar', ticks: true },
+      encoding: {
+        x,
+        y: { field: 'lower', type: 'quantitative', title: o.yTitle },
+        y2: { field: 'upper' },
+        ...color,
+      },
+    });
+  }
+  if (o.rule) {
+    layers.push({
+      data: { values: [o.rule] },
+      mark: { type: 'rule', strokeDash: [4, 4], color: '#c0392b' },
+      encoding: { x: { field: 'x', type: 'quantitative' } },
+    });
+    layers.push({
+      data: { values: [o.rule] },
+      mark: { type: 'text', align: 'left', dx: 4, dy: -4, baseline: 'bottom', color: '#c0392b' },
+      encoding: { x: { field: 'x', type: 'quantitative' }, y: { value: 12 }, text: { field: 'label' } },
+    });
+  }
+  if (o.hrule) {
+    layers.push({
+      data: { values: [o.hrule] },
+      mark: { type: 'rule', strokeDash: [4, 4], color: '#c0392b' },
+      encoding: { y: { field: 'y', type: 'quantitative' } },
+    });
+    layers.push({
+      data: { values: [o.hrule] },
+      mark: { type: 'text', align: 'left', dx: 4, dy: -4, color: '#c0392b' },
+      encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 4 }, text: { field: 'label' } },
+    });
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: o.title,
+    width: 480,
+    height: 300,
+    data: { values: data.map((p) => ({ ...p })) },
+    layer: layers,
+  };
+}

@@ -1,0 +1,460 @@
+import { dbscan } from '../cluster/dbscan.js';
+import type { Algorithm, DistanceName, LinkageName } from '../cluster/fit.js';
+import { suggestEps } from '../cluster/fit.js';
+import { cutTree, linkageTree } from '../cluster/hierarchical.js';
+import { kmeans, type KMeansAlgorithm } from '../cluster/kmeans.js';
+import { DataError, SegmentError, UsageError } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { Matrix } from '../core/matrix.js';
+import { Random } from '../core/random.js';
+import type { WorkerPool } from '../core/worker-pool.js';
+import { kneeIndex } from '../evaluate/knee.js';
+import {
+  calinskiHarabasz,
+  daviesBouldin,
+  dunn,
+  silhouetteSampled,
+  silhouetteScore,
+} from '../evaluate/metrics.js';
+
+/** Validity indices a grid can be ranked by. */
+export const tuneMetrics = ['silhouette', 'davies-bouldin', 'calinski-harabasz', 'dunn'] as const;
+export type TuneMetric = (typeof tuneMetrics)[number];
+
+/** Higher is better for every index but Davies-Bouldin. */
+export function higherIsBetter(m: TuneMetric): boolean {
+  return m !== 'davies-bouldin';
+}
+
+/** Multiples of the k-distance knee tried when `--eps auto` is given to a DBSCAN grid. */
+export const AUTO_EPS_FACTORS = [0.5, 0.75, 1, 1.25, 1.5] as const;
+
+/** Rows above which silhouette and Dunn are computed on a seeded sample (both O(n²)). */
+export const DEFAULT_SAMPLE_SIZE = 10_000;
+
+/** What to search. */
+export interface TuneOptions {
+  algorithm: Algorithm;
+  /** k grid (k-means, hierarchical). */
+  k?: number[] | undefined;
+  /** eps grid, or 'auto' (knee of the k-distance curve × {@link AUTO_EPS_FACTORS}, per min-samples). */
+  eps?: number[] | 'auto' | undefined;
+  minSamples?: number[] | undefined;
+  linkages?: LinkageName[] | undefined;
+  /** Distance of DBSCAN / hierarchical and of the validity indices (k-means: euclidean). */
+  distance?: DistanceName | undefined;
+  /** Index the recommendation maximises (minimises for Davies-Bouldin). */
+  score: TuneMetric;
+  nInit?: number | undefined;
+  maxIter?: number | undefined;
+  tol?: number | undefined;
+  kmeansAlgorithm?: KMeansAlgorithm | undefined;
+  seed: number;
+  /** Rows above which silhouette and Dunn use a seeded sample of this size. */
+  sampleSize?: number | undefined;
+}
+
+/** Where the search runs. */
+export interface TuneEnv {
+  pool?: WorkerPool | undefined;
+  memoryLimit?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+/** Scores of one candidate (null when the index is undefined for it). */
+export interface CandidateScores {
+  silhouette: number | null;
+  /** Confidence interval of a sampled silhouette (absent when exact). */
+  silhouetteInterval?: { lower: number; upper: number; confidence: number } | undefined;
+  daviesBouldin: number | null;
+  calinskiHarabasz: number | null;
+  dunn: number | null;
+  /** k-means only. */
+  inertia?: number | undefined;
+}
+
+/** One point of the grid, fitted and scored. */
+export interface Candidate {
+  params: Record<string, number | string>;
+  nClusters: number;
+  /** Rows labelled noise (DBSCAN), and their share of all rows. */
+  noise: number;
+  noiseShare: number;
+  /** Cluster sizes, largest first (noise excluded). */
+  sizes: number[];
+  scores: CandidateScores;
+  /** Why the candidate cannot be scored (fewer than 2 clusters, …); such candidates are never recommended. */
+  degenerate: string | null;
+  seconds: number;
+}
+
+/** The result of {@link tune}. */
+export interface TuneResult {
+  algorithm: Algorithm;
+  nRows: number;
+  nFeatures: number;
+  score: TuneMetric;
+  distance: DistanceName;
+  evaluation: {
+    /** How noise rows enter the indices: excluded (the indices describe the clustered rows only). */
+    noisePolicy: 'exclude';
+    /** Silhouette and Dunn on a seeded sample of this many rows when the data is larger; null = exact. */
+    sampleSize: number | null;
+  };
+  candidates: Candidate[];
+  recommendation: { params: Record<string, number | string>; score: number; reason: string };
+  /** k-means: inertia by k and its knee (Kneedle on the decreasing convex curve). */
+  elbow?: { k: number[]; inertia: number[]; kneeK: number | null } | undefined;
+  /** DBSCAN: the sorted k-distance curve per min-samples (downsampled to ≤ 500 points) and its knee. */
+  kDistance?:
+    { minSamples: number; k: number; kneeEps: number; curve: { x: number; y: number }[] }[] | undefined;
+}
+
+/**
+ * Fit every candidate of a parameter grid, score it with every validity index, and recommend the best by
+ * `opts.score`. Hierarchical trees are built once per linkage and cut at every k.
+ *
+ * Noise (DBSCAN −1) is excluded from the indices; a candidate with fewer than 2 clusters (or as many clusters as
+ * scored rows) is reported as degenerate and never recommended. Above `sampleSize` rows, silhouette (with a
+ * confidence interval) and Dunn use one seeded sample of rows shared by all candidates, so they stay comparable;
+ * Davies-Bouldin, Calinski-Harabasz and inertia always use every row.
+ * @throws UsageError for an empty or invalid grid; DataError when a k exceeds the rows or every candidate is
+ *   degenerate.
+ */
+export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Promise<TuneResult> {
+  const n = X.nRows;
+  const logger = env.logger ?? silentLogger;
+  const distance: DistanceName = opts.algorithm === 'kmeans' ? 'euclidean' : (opts.distance ?? 'euclidean');
+  const sampleSize = opts.sampleSize ?? DEFAULT_SAMPLE_SIZE;
+  if (n === 0) throw new DataError('no rows to tune on');
+  const candidates: Candidate[] = [];
+  const scorer = new Scorer(X, distance, sampleSize, opts.seed, env.pool);
+  let elbow: TuneResult['elbow'];
+  let kDistance: TuneResult['kDistance'];
+
+  switch (opts.algorithm) {
+    case 'kmeans': {
+      const ks = requireGrid(opts.k, '--k');
+      checkK(ks, n);
+      const progress = logger.progress('k-means grid', ks.length);
+      for (const k of ks) {
+        const t = performance.now();
+        const r = await kmeans(X, {
+          nClusters: k,
+          nInit: opts.nInit,
+          maxIter: opts.maxIter,
+          tol: opts.tol,
+          algorithm: opts.kmeansAlgorithm,
+          seed: opts.seed,
+          pool: env.pool,
+        });
+        const c = await scorer.score(r.labels, { k }, t);
+        c.scores.inertia = r.inertia;
+        candidates.push(c);
+        progress.tick();
+      }
+      progress.done();
+      const inertia = candidates.map((c) => c.scores.inertia!);
+      const knee = ks.length >= 3 ? kneeIndex(inertia, { curve: 'convex', direction: 'decreasing' }, ks) : -1;
+      elbow = { k: ks, inertia, kneeK: knee >= 0 ? ks[knee]! : null };
+      break;
+    }
+    case 'dbscan': {
+      const mss = requireGrid(opts.minSamples, '--min-samples');
+      const grid: { eps: number; minSamples: number }[] = [];
+      if (opts.eps === undefined || opts.eps === 'auto') {
+        kDistance = [];
+        for (const ms of mss) {
+          const s = await suggestEps(X, ms, distance, opts.seed, env.pool);
+          kDistance.push({ minSamples: ms, k: s.k, kneeEps: s.eps, curve: downsample(s.curve, 500) });
+          for (const f of AUTO_EPS_FACTORS)
+            grid.push({ eps: Number((s.eps * f).toPrecision(6)), minSamples: ms });
+        }
+      } else {
+        for (const ms of mss) for (const eps of opts.eps) grid.push({ eps, minSamples: ms });
+      }
+      const progress = logger.progress('DBSCAN grid', grid.length);
+      for (const g of grid) {
+        const t = performance.now();
+        const r = await dbscan(X, { eps: g.eps, minSamples: g.minSamples, metric: distance, pool: env.pool });
+        candidates.push(await scorer.score(r.labels, { eps: g.eps, minSamples: g.minSamples }, t));
+        progress.tick();
+      }
+      progress.done();
+      break;
+    }
+    case 'hierarchical': {
+      const ks = requireGrid(opts.k, '--k');
+      checkK(ks, n);
+      const linkages =
+        opts.linkages && opts.linkages.length > 0 ? opts.linkages : (['ward'] as LinkageName[]);
+      if (distance !== 'euclidean' && linkages.includes('ward')) {
+        throw new UsageError(
+          `ward linkage needs --distance euclidean, got '${distance}'`,
+          'drop ward from --linkage',
+        );
+      }
+      const progress = logger.progress('hierarchical grid', linkages.length * ks.length);
+      for (const linkage of linkages) {
+        const t0 = performance.now();
+        const tree = await linkageTree(X, {
+          linkage,
+          metric: distance,
+          memoryLimit: env.memoryLimit,
+          pool: env.pool,
+        });
+        const treeSeconds = (performance.now() - t0) / 1000;
+        for (const k of ks) {
+          const t = performance.now();
+          const labels = Int32Array.from(cutTree(tree, { nClusters: k }));
+          const c = await scorer.score(labels, { linkage, k }, t);
+          c.seconds = round(c.seconds + treeSeconds / ks.length);
+          candidates.push(c);
+          progress.tick();
+        }
+      }
+      progress.done();
+      break;
+    }
+    default:
+      throw new UsageError(`unknown algorithm '${String(opts.algorithm)}'`);
+  }
+
+  const recommendation = recommend(candidates, opts.score, elbow, scorer.sampled);
+  return {
+    algorithm: opts.algorithm,
+    nRows: n,
+    nFeatures: X.nCols,
+    score: opts.score,
+    distance,
+    evaluation: { noisePolicy: 'exclude', sampleSize: scorer.sampled ? sampleSize : null },
+    candidates,
+    recommendation,
+    ...(elbow ? { elbow } : {}),
+    ...(kDistance ? { kDistance } : {}),
+  };
+}
+
+function requireGrid<T>(g: T[] | undefined, flag: string): T[] {
+  if (!g || g.length === 0)
+    throw new UsageError(`the grid needs ${flag}`, `e.g. ${flag} ${flag === '--k' ? '2..12' : '5..20'}`);
+  return g;
+}
+
+function checkK(ks: number[], n: number): void {
+  const over = ks.filter((k) => k > n);
+  if (over.length > 0) {
+    throw new DataError(`--k ${over.join(',')} exceeds the ${n} rows`, `use k <= ${n}`);
+  }
+}
+
+/** Scores label vectors against one dataset; one shared sample of rows for the O(n²) indices. */
+class Scorer {
+  readonly sampled: boolean;
+  private readonly sampleRows: Int32Array | null;
+
+  constructor(
+    private readonly X: Matrix,
+    private readonly distance: DistanceName,
+    private readonly sampleSize: number,
+    private readonly seed: number,
+    private readonly pool: WorkerPool | undefined,
+  ) {
+    this.sampled = X.nRows > sampleSize;
+    this.sampleRows = this.sampled ? new Random(seed, 11).sampleIndices(X.nRows, sampleSize) : null;
+  }
+
+  async score(
+    labels: Int32Array,
+    params: Record<string, number | string>,
+    started: number,
+  ): Promise<Candidate> {
+    const n = labels.length;
+    let noise = 0;
+    let nClusters = 0;
+    for (let i = 0; i < n; i++) {
+      const l = labels[i]!;
+      if (l < 0) noise++;
+      else if (l + 1 > nClusters) nClusters = l + 1;
+    }
+    const counts = new Array<number>(nClusters).fill(0);
+    for (let i = 0; i < n; i++) if (labels[i]! >= 0) counts[labels[i]!]!++;
+    const sizes = counts.filter((c) => c > 0).sort((a, b) => b - a);
+    const scores: CandidateScores = {
+      silhouette: null,
+      daviesBouldin: null,
+      calinskiHarabasz: null,
+      dunn: null,
+    };
+    const clustered = n - noise;
+    let degenerate: string | null = null;
+    if (sizes.length < 2)
+      degenerate = `${sizes.length} cluster${sizes.length === 1 ? '' : 's'}${noise > 0 ? ' plus noise' : ''}`;
+    else if (sizes.length >= clustered) degenerate = 'every scored row is its own cluster';
+    if (degenerate === null) {
+      try {
+        const { X: Xc, labels: lc } = noise > 0 ? dropNoise(this.X, labels) : { X: this.X, labels };
+        scores.daviesBouldin = daviesBouldin(Xc, lc);
+        scores.calinskiHarabasz = calinskiHarabasz(Xc, lc);
+        if (this.sampled) {
+          const s = await silhouetteSampled(this.X, labels, {
+            sampleSize: this.sampleSize,
+            seed: this.seed,
+            metric: this.distance,
+            pool: this.pool,
+          });
+          scores.silhouette = s.mean;
+          scores.silhouetteInterval = { lower: s.lower, upper: s.upper, confidence: s.confidence };
+          const sub = subset(this.X, labels, this.sampleRows!);
+          scores.dunn = await dunnOrNull(sub.X, sub.labels, this.distance, this.pool);
+        } else {
+          scores.silhouette = await silhouetteScore(Xc, lc, { metric: this.distance, pool: this.pool });
+          scores.dunn = await dunnOrNull(Xc, lc, this.distance, this.pool);
+        }
+      } catch (e) {
+        if (!(e instanceof DataError)) throw e;
+        degenerate = e.message;
+      }
+    }
+    return {
+      params,
+      nClusters: sizes.length,
+      noise,
+      noiseShare: round(noise / n),
+      sizes,
+      scores,
+      degenerate,
+      seconds: round((performance.now() - started) / 1000),
+    };
+  }
+}
+
+async function dunnOrNull(
+  X: Matrix,
+  labels: Int32Array,
+  metric: DistanceName,
+  pool?: WorkerPool,
+): Promise<number | null> {
+  try {
+    const v = await dunn(X, labels, { metric, pool });
+    return Number.isFinite(v) ? v : null;
+  } catch (e) {
+    if (e instanceof SegmentError) return null;
+    throw e;
+  }
+}
+
+/** Rows not labelled noise. */
+function dropNoise(X: Matrix, labels: Int32Array): { X: Matrix; labels: Int32Array } {
+  const keep: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0) keep.push(i);
+  return subset(X, labels, Int32Array.from(keep), false);
+}
+
+/** The given rows (noise dropped unless `keepNoise`). */
+function subset(
+  X: Matrix,
+  labels: Int32Array,
+  rows: Int32Array,
+  keepNoise = false,
+): { X: Matrix; labels: Int32Array } {
+  const d = X.nCols;
+  const picked: number[] = [];
+  for (const r of rows) if (keepNoise || labels[r]! >= 0) picked.push(r);
+  const data = new Float64Array(picked.length * d);
+  const lab = new Int32Array(picked.length);
+  picked.forEach((r, i) => {
+    data.set(X.data.subarray(r * d, (r + 1) * d), i * d);
+    lab[i] = labels[r]!;
+  });
+  return { X: { data, nRows: picked.length, nCols: d }, labels: lab };
+}
+
+function metricValue(c: Candidate, m: TuneMetric): number | null {
+  switch (m) {
+    case 'silhouette':
+      return c.scores.silhouette;
+    case 'davies-bouldin':
+      return c.scores.daviesBouldin;
+    case 'calinski-harabasz':
+      return c.scores.calinskiHarabasz;
+    case 'dunn':
+      return c.scores.dunn;
+  }
+}
+
+function describe(p: Record<string, number | string>): string {
+  return Object.entries(p)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+/** Best candidate by the metric (first in grid order on ties), with the reason in words. */
+function recommend(
+  cands: Candidate[],
+  m: TuneMetric,
+  elbow: TuneResult['elbow'],
+  sampled: boolean,
+): TuneResult['recommendation'] {
+  const scored = cands.filter((c) => c.degenerate === null && metricValue(c, m) !== null);
+  if (scored.length === 0) {
+    const why = [...new Set(cands.map((c) => c.degenerate ?? `no ${m}`))].slice(0, 3).join('; ');
+    throw new DataError(
+      `every candidate of the grid is degenerate (${why}): nothing to recommend`,
+      'widen the grid (other eps / min-samples / k values) or check the features',
+    );
+  }
+  const better = higherIsBetter(m) ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+  let best = scored[0]!;
+  for (const c of scored) if (better(metricValue(c, m)!, metricValue(best, m)!)) best = c;
+  const bestValue = metricValue(best, m)!;
+  const others = scored
+    .filter((c) => c !== best)
+    .sort((a, b) => (better(metricValue(a, m)!, metricValue(b, m)!) ? -1 : 1));
+  let reason = `${describe(best.params)} has the ${higherIsBetter(m) ? 'highest' : 'lowest'} ${m} (${fmt(bestValue)}`;
+  reason +=
+    others.length > 0
+      ? `; next best ${describe(others[0]!.params)} at ${fmt(metricValue(others[0]!, m)!)})`
+      : ')';
+  reason += ` among ${scored.length} scored candidate${scored.length === 1 ? '' : 's'}`;
+  const skipped = cands.length - scored.length;
+  if (skipped > 0) reason += ` (${skipped} degenerate skipped)`;
+  if (m === 'silhouette' && sampled && best.scores.silhouetteInterval && others.length > 0) {
+    const iv = best.scores.silhouetteInterval;
+    const close = others.filter((c) => c.scores.silhouette !== null && c.scores.silhouette >= iv.lower);
+    if (close.length > 0) {
+      reason += `; ${close.map((c) => describe(c.params)).join(', ')} within its ${Math.round(iv.confidence * 100)} % interval`;
+    }
+  }
+  if (elbow && elbow.kneeK !== null) {
+    reason +=
+      elbow.kneeK === best.params['k']
+        ? '; the inertia elbow agrees'
+        : `; the inertia elbow is at k=${elbow.kneeK}`;
+  }
+  if (best.noiseShare > 0) reason += `; ${(best.noiseShare * 100).toFixed(1)} % of rows are noise`;
+  return { params: best.params, score: bestValue, reason };
+}
+
+function fmt(x: number): string {
+  return Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4);
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** At most `max` points of a sorted curve (first and last kept), as {x: rank, y: value}. */
+function downsample(curve: Float64Array, max: number): { x: number; y: number }[] {
+  const n = curve.length;
+  const out: { x: number; y: number }[] = [];
+  if (n <= max) {
+    for (let i = 0; i < n; i++) out.push({ x: i, y: curve[i]! });
+    return out;
+  }
+  for (let j = 0; j < max; j++) {
+    const i = Math.round((j * (n - 1)) / (max - 1));
+    out.push({ x: i, y: curve[i]! });
+  }
+  return out;
+}
