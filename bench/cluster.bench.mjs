@@ -100,7 +100,7 @@ X = df.drop(columns=["label"]).to_numpy(dtype=np.float64)
 m = ${estimator}.fit(X)
 lab = m.labels_
 sizes = sorted(np.bincount(lab[lab >= 0]).tolist(), reverse=True)
-print(json.dumps(dict(inertia=float(getattr(m, "inertia_", float("nan"))), clusters=int(lab.max() + 1),
+print(json.dumps(dict(inertia=(float(m.inertia_) if hasattr(m, "inertia_") else None), clusters=int(lab.max() + 1),
                       noise=int((lab == -1).sum()), sizes=sizes)))
 `;
 

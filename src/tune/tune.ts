@@ -118,7 +118,7 @@ export interface TuneResult {
  * scored rows) is reported as degenerate and never recommended. Above `sampleSize` rows, silhouette (with a
  * confidence interval) and Dunn use one seeded sample of rows shared by all candidates, so they stay comparable;
  * Davies-Bouldin, Calinski-Harabasz and inertia always use every row.
- * @throws UsageError for an empty or invalid grid; DataError when a k exceeds the rows or every candidate is
+ * @throws UsageError for an empty or invalid grid or a k above the row count; DataError when every candidate is
  *   degenerate.
  */
 export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Promise<TuneResult> {
@@ -244,7 +244,8 @@ function requireGrid<T>(g: T[] | undefined, flag: string): T[] {
 function checkK(ks: number[], n: number): void {
   const over = ks.filter((k) => k > n);
   if (over.length > 0) {
-    throw new DataError(`--k ${over.join(',')} exceeds the ${n} rows`, `use k <= ${n}`);
+    // A grid reaching past the data is a mistake in the grid (exit 2), unlike `cluster --k` on too few rows.
+    throw new UsageError(`--k ${over.join(',')} exceeds the ${n} rows`, `use k <= ${n}`);
   }
 }
 
