@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the system packages the test suite needs when they are missing (Debian; run as root in CI).
-# Today: nothing beyond Node; later stages add postgresql and chromium here.
+# Called with the package names by .ci/run and by `npm test` (pretest): chromium for the HTML report's browser test.
 set -euo pipefail
 need=()
 for pkg in "$@"; do
@@ -12,5 +12,5 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi

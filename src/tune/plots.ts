@@ -1,4 +1,4 @@
-import { lineChartSpec, renderSvg, type LinePoint } from '../report/charts.js';
+import { lineChartSpec, renderSvg, type LinePoint, type VegaLiteSpec } from '../report/charts.js';
 import type { Candidate, TuneMetric, TuneResult } from './tune.js';
 
 /** Title and field of each index in charts. */
@@ -19,21 +19,26 @@ const INDEX: Record<TuneMetric, { title: string; get: (c: Candidate) => number |
  */
 export async function tunePlots(r: TuneResult): Promise<Map<string, string>> {
   const out = new Map<string, string>();
+  for (const [name, spec] of tuneChartSpecs(r)) out.set(`${name}.svg`, await renderSvg(spec));
+  return out;
+}
+
+/** The Vega-Lite specs behind {@link tunePlots}, by chart name (`elbow`, `k-distance`, `silhouette`, …). */
+export function tuneChartSpecs(r: TuneResult): Map<string, VegaLiteSpec> {
+  const out = new Map<string, VegaLiteSpec>();
   if (r.elbow) {
     const knee = r.elbow.kneeK;
     out.set(
-      'elbow.svg',
-      await renderSvg(
-        lineChartSpec(
-          r.elbow.k.map((k, i) => ({ x: k, y: r.elbow!.inertia[i]! })),
-          {
-            title: 'k-means elbow: inertia by k',
-            xTitle: 'k',
-            yTitle: 'inertia (within-cluster sum of squares)',
-            integerX: true,
-            rule: knee !== null ? { x: knee, label: `knee k=${knee}` } : undefined,
-          },
-        ),
+      'elbow',
+      lineChartSpec(
+        r.elbow.k.map((k, i) => ({ x: k, y: r.elbow!.inertia[i]! })),
+        {
+          title: 'k-means elbow: inertia by k',
+          xTitle: 'k',
+          yTitle: 'inertia (within-cluster sum of squares)',
+          integerX: true,
+          rule: knee !== null ? { x: knee, label: `knee k=${knee}` } : undefined,
+        },
       ),
     );
   }
@@ -44,16 +49,14 @@ export async function tunePlots(r: TuneResult): Promise<Map<string, string>> {
         pts.push({ x: p.x, y: p.y, series: `min-samples ${kd.minSamples} (k=${kd.k})` });
     const first = r.kDistance[0]!;
     out.set(
-      'k-distance.svg',
-      await renderSvg(
-        lineChartSpec(pts, {
-          title: 'DBSCAN k-distance curve (sorted distance to the k-th neighbour)',
-          xTitle: 'rows, sorted',
-          yTitle: `${r.distance} distance`,
-          points: false,
-          hrule: { y: first.kneeEps, label: `knee eps=${first.kneeEps.toPrecision(4)}` },
-        }),
-      ),
+      'k-distance',
+      lineChartSpec(pts, {
+        title: 'DBSCAN k-distance curve (sorted distance to the k-th neighbour)',
+        xTitle: 'rows, sorted',
+        yTitle: `${r.distance} distance`,
+        points: false,
+        hrule: { y: first.kneeEps, label: `knee eps=${first.kneeEps.toPrecision(4)}` },
+      }),
     );
   }
   const xKey = r.algorithm === 'dbscan' ? 'eps' : 'k';
@@ -76,19 +79,17 @@ export async function tunePlots(r: TuneResult): Promise<Map<string, string>> {
     if (pts.length === 0) continue;
     const rec = r.recommendation.params[xKey];
     out.set(
-      `${m}.svg`,
-      await renderSvg(
-        lineChartSpec(pts, {
-          title: `${INDEX[m].title} by ${xKey}`,
-          xTitle: xKey,
-          yTitle: m,
-          integerX: xKey === 'k',
-          rule:
-            m === r.score && rec !== undefined
-              ? { x: Number(rec), label: `recommended ${xKey}=${rec}` }
-              : undefined,
-        }),
-      ),
+      m,
+      lineChartSpec(pts, {
+        title: `${INDEX[m].title} by ${xKey}`,
+        xTitle: xKey,
+        yTitle: m,
+        integerX: xKey === 'k',
+        rule:
+          m === r.score && rec !== undefined
+            ? { x: Number(rec), label: `recommended ${xKey}=${rec}` }
+            : undefined,
+      }),
     );
   }
   return out;

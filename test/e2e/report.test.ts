@@ -1,7 +1,11 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
+
+const schema = JSON.parse(readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8'));
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -18,8 +22,12 @@ describe('segment report (built CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^segment\s+size\s+share %/);
     const rep = JSON.parse(readFileSync(out, 'utf8'));
-    expect(rep.nRows).toBe(600);
-    expect(rep.nSegments).toBe(4);
+    expect(rep.format).toBe('segment.report');
+    expect(rep.dataset.rows).toBe(600);
+    expect(rep.segments).toHaveLength(4);
+    expect(rep.run.inputs.map((i: { role: string }) => i.role)).toEqual(['segments', 'model']);
+    expect(rep.run.inputs[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
     expect(rep.segments.map((s: { size: number }) => s.size)).toEqual(
       [...rep.segments.map((s: { size: number }) => s.size)].sort((a, b) => b - a),
     );
@@ -39,8 +47,9 @@ describe('segment report (built CLI)', () => {
     const r = await runCli(['report', p, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rep = JSON.parse(r.stdout);
-    expect(rep.noise).toBe(1);
-    expect(rep.notes.join(' ')).toMatch(/1 noise row/);
+    expect(rep.noise.rows).toBe(1);
+    expect(rep.indices.notes.join(' ')).toMatch(/1 noise row/);
+    expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
     expect(rep.indices.silhouette).toBeGreaterThan(0.9);
     const one = join(tmp.dir, 'one.csv');
     writeFileSync(one, 'x,y,segment\n0,0,0\n0,1,0\n1,1,0\n');
@@ -48,14 +57,140 @@ describe('segment report (built CLI)', () => {
     expect(r1.code, r1.stderr).toBe(0);
     const rep1 = JSON.parse(r1.stdout);
     expect(rep1.indices.silhouette).toBeNull();
-    expect(rep1.notes[0]).toMatch(/need 2 to n−1 segments/);
+    expect(rep1.indices.notes[0]).toMatch(/need 2 to n−1 segments/);
+    expect(validate(rep1), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('writes JSON, HTML and SVG together, deterministic apart from timings, with tuning evidence and names', async () => {
+    const seg = join(tmp.dir, 'h.parquet');
+    const model = join(tmp.dir, 'h.json');
+    const tune = join(tmp.dir, 'tune.json');
+    expect(
+      (
+        await runCli([
+          'cluster',
+          blobs,
+          '--algo',
+          'hierarchical',
+          '--k',
+          '4',
+          '--exclude',
+          'label',
+          '-o',
+          seg,
+          '--model',
+          model,
+        ])
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await runCli([
+          'tune',
+          blobs,
+          '--algo',
+          'hierarchical',
+          '--k',
+          '2..6',
+          '--exclude',
+          'label',
+          '-o',
+          tune,
+        ])
+      ).code,
+    ).toBe(0);
+    const names = join(tmp.dir, 'names.yaml');
+    writeFileSync(names, '0: Big spenders\n2: Window shoppers\n');
+    const outs: string[] = [];
+    for (const run of ['a', 'b']) {
+      const json = join(tmp.dir, `r-${run}.json`);
+      const html = join(tmp.dir, `r-${run}.html`);
+      const svg = join(tmp.dir, `svg-${run}`);
+      const r = await runCli([
+        'report',
+        seg,
+        '--model',
+        model,
+        '--tune',
+        tune,
+        '--names',
+        names,
+        '--json',
+        json,
+        '--html',
+        html,
+        '--svg',
+        svg,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      outs.push(readFileSync(json, 'utf8'), readFileSync(html, 'utf8'));
+      const rep = JSON.parse(readFileSync(json, 'utf8'));
+      expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
+      expect(rep.segments[0].name).toBe('Big spenders');
+      expect(rep.segments[1].name).toBe('Segment 1');
+      expect(rep.tuning.recommendation.params.k).toBeDefined();
+      expect(rep.dendrogram.merges.length).toBeGreaterThan(3);
+      expect(rep.segments[0].summary).toMatch(/^Big spenders holds \d+\.\d % of the rows/);
+      const files = readdirSync(svg).sort();
+      expect(files).toContain('sizes.svg');
+      expect(files).toContain('dendrogram.svg');
+      expect(files).toContain('tune-silhouette.svg');
+      const page = readFileSync(html, 'utf8');
+      expect(page).not.toMatch(
+        /<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org|vega\.github\.io)/,
+      );
+    }
+    const noTimings = (t: string) =>
+      JSON.stringify(JSON.parse(t), (k, v: unknown) => (k === 'timings' ? undefined : v));
+    expect(noTimings(outs[0]!)).toBe(noTimings(outs[2]!));
+    expect(outs[1]).toBe(outs[3]);
+  });
+
+  it('refuses a mismatched model, bad names or tune files and unwritable outputs, writing nothing', async () => {
+    const seg = join(tmp.dir, 'k4.csv');
+    const model3 = join(tmp.dir, 'k3.json');
+    expect((await runCli(['cluster', blobs, '--k', '4', '--exclude', 'label', '-o', seg])).code).toBe(0);
+    expect((await runCli(['cluster', blobs, '--k', '3', '--exclude', 'label', '--model', model3])).code).toBe(
+      0,
+    );
+    const otherModel = join(tmp.dir, 'other.json');
+    const other = join(tmp.dir, 'other.csv');
+    writeFileSync(other, 'a,b\n1,2\n3,4\n5,7\n');
+    expect((await runCli(['cluster', other, '--k', '2', '--model', otherModel])).code).toBe(0);
+    const badNames = join(tmp.dir, 'bad-names.yaml');
+    writeFileSync(badNames, 'zero: Champions\n');
+    const badTune = join(tmp.dir, 'bad-tune.json');
+    writeFileSync(badTune, '{"k": 3}');
+    const cases: [string[], number, RegExp][] = [
+      [['report', seg, '--model', model3], 3, /segment 3 is not in the model .* \(it has 3 segments\)/],
+      [['report', seg, '--model', otherModel], 3, /missing column\(s\) the model needs: a, b/],
+      [['report', seg, '--names', badNames], 3, /'zero' is not a segment number/],
+      [['report', seg, '--tune', badTune], 3, /not a segment tune result/],
+      [['report', seg, '--tune', join(tmp.dir, 'nope.json')], 3, /tuning file not found/],
+      [
+        ['report', seg, '--html', join(tmp.dir, 'no-such-dir', 'r.html')],
+        3,
+        /the folder .*no-such-dir does not exist/,
+      ],
+    ];
+    for (const [args, code, re] of cases) {
+      const json = join(tmp.dir, 'never.json');
+      const r = await runCli([...args, '--json', json]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(re);
+      expect(existsSync(json)).toBe(false);
+    }
   });
 
   it('refuses files without usable labels with one line and exit 3', async () => {
     const bad = join(tmp.dir, 'bad.csv');
     writeFileSync(bad, 'x,segment\n1,0\n2,1.5\n3,1\n');
     const cases: [string[], RegExp][] = [
-      [['report', blobs], /no column 'segment'/],
+      [
+        ['report', blobs],
+        /no column 'segment' with segment labels \(hint: the columns are x0, x1, x2, x3, label;/,
+      ],
       [['report', bad], /row 2 of 'segment' is 1\.5/],
       [['report', blobs, '--segment-col', 'x0'], /row 1 of 'x0'/],
     ];

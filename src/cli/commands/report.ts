@@ -1,14 +1,23 @@
-import { writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { access, constants, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { distances, type DistanceName } from '../../cluster/fit.js';
 import { loadModel } from '../../cluster/model.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import { assertFinite, resolveFeatures, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
-import { writeAtomic } from '../../io/atomic.js';
+import { asWriteError, writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
-import { segmentQuality, type SegmentQuality } from '../../report/quality.js';
-import { DEFAULT_SAMPLE_SIZE } from '../../tune/tune.js';
+import { buildReport, type Report, type ReportInput } from '../../report/build.js';
+import { renderSvg } from '../../report/charts.js';
+import { renderHtml } from '../../report/html.js';
+import type { SegmentQuality } from '../../report/quality.js';
+import { reportCharts } from '../../report/report-charts.js';
+import { DEFAULT_SAMPLE_SIZE, type TuneResult } from '../../tune/tune.js';
+import { version } from '../version.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
 import { intAtLeast, list } from '../options.js';
@@ -22,6 +31,11 @@ interface ReportFlags extends InputFlags {
   distance?: DistanceName;
   sampleSize: number;
   json?: string | boolean;
+  html?: string;
+  svg?: string;
+  tune?: string;
+  names?: string;
+  maxPoints: number;
 }
 
 /** `segment report <segments>`: segment sizes, profiles and validity indices of a segments file. */
@@ -51,24 +65,40 @@ export function registerReport(program: Command): void {
       intAtLeast(3),
       DEFAULT_SAMPLE_SIZE,
     )
-    .option('--json [path]', 'the report as JSON: on stdout, or into this file');
+    .option(
+      '--tune <path>',
+      'tuning result from segment tune -o: adds the elbow / silhouette / k-distance evidence',
+    )
+    .option(
+      '--names <path>',
+      'business names of the segments: a JSON or YAML mapping such as {0: Champions, 1: At risk}',
+    )
+    .option('--json [path]', 'the report as JSON (versioned schema): on stdout, or into this file')
+    .option('--html <path>', 'write the self-contained HTML report (no network needed to open it)')
+    .option('--svg <dir>', 'also write every chart as an SVG file into this folder')
+    .option(
+      '--max-points <n>',
+      'points drawn in the 2-D projection (a seeded sample above it)',
+      intAtLeast(100),
+      3000,
+    );
   addInputOptions(cmd).addHelpText(
     'after',
     `
 Examples:
   $ segment report segments.parquet
-  $ segment report segments.parquet --model model.json --json report.json`,
+  $ segment report segments.parquet --model model.json --json report.json --html report.html
+  $ segment report segments.parquet --model model.json --tune tune.json --names names.yaml --html report.html --svg charts/`,
   );
   cmd.action(async (data: string, flags: ReportFlags, self: Command) => {
     const ctx = contextFrom(self);
+    const started = performance.now();
     const model = flags.model ? await loadModel(flags.model) : null;
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
     if (!ds.has(flags.segmentCol)) {
       throw new DataError(
         `${data}: no column '${flags.segmentCol}' with segment labels`,
-        flags.segmentCol === 'segment'
-          ? 'write one with segment cluster -o, or name it with --segment-col'
-          : `columns: ${ds.names.join(', ')}`,
+        `the columns are ${ds.names.join(', ')}; write labels with segment cluster -o, or name the column with --segment-col`,
       );
     }
     const segCol = ds.column(flags.segmentCol);
@@ -100,33 +130,183 @@ Examples:
     assertFinite(X, features, 'the report');
     const distance: DistanceName =
       flags.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
+    if (model) {
+      let top = -1;
+      for (const l of labels) if (l > top) top = l;
+      if (top >= model.segments.length) {
+        throw new DataError(
+          `${data}: segment ${top} is not in the model ${flags.model} (it has ${model.segments.length} segments)`,
+          'report the segments file this model wrote or assigned',
+        );
+      }
+    }
+    const tuning = flags.tune ? await loadTune(flags.tune) : null;
+    const names = flags.names ? await loadNames(flags.names) : new Map<number, string>();
+    // Every destination is checked before anything is computed or written: no partial report.
+    const jsonPath = typeof flags.json === 'string' ? flags.json : undefined;
+    for (const p of [jsonPath, flags.html]) if (p) await checkWritable(dirname(p), p);
+    if (flags.svg) await checkWritable(existsDir(flags.svg) ? flags.svg : dirname(flags.svg), flags.svg);
+
+    const inputs: ReportInput[] = [
+      {
+        role: 'segments',
+        path: data === '-' ? 'stdin' : data,
+        rows: ds.nRows,
+        sha256: data === '-' ? null : await sha256(data),
+      },
+    ];
+    if (flags.model)
+      inputs.push({ role: 'model', path: flags.model, rows: null, sha256: await sha256(flags.model) });
+    if (flags.tune)
+      inputs.push({ role: 'tune', path: flags.tune, rows: null, sha256: await sha256(flags.tune) });
+    if (flags.names)
+      inputs.push({ role: 'names', path: flags.names, rows: null, sha256: await sha256(flags.names) });
     const pool = new WorkerPool(ctx.threads);
-    let q: SegmentQuality;
+    let report: Report;
     try {
-      q = await segmentQuality(X, labels, features, {
+      report = await buildReport(X, labels, {
+        features,
+        segmentColumn: flags.segmentCol,
+        idColumn: flags.id ?? model?.id ?? null,
         distance,
-        sampleSize: flags.sampleSize,
+        model,
+        tuning,
+        names,
+        inputs,
         seed: ctx.seed,
+        toolVersion: version,
+        readSeconds: (performance.now() - started) / 1000,
+        sampleSize: flags.sampleSize,
+        maxPoints: flags.maxPoints,
+        maxDistributions: 6,
         pool,
       });
     } finally {
       await pool.close();
     }
-    const result = {
-      input: data === '-' ? 'stdin' : data,
-      segmentColumn: flags.segmentCol,
-      model: flags.model ?? null,
-      ...q,
-    };
-    if (typeof flags.json === 'string') {
-      const text = JSON.stringify(result, null, 2) + '\n';
-      await writeAtomic(flags.json, (tmp) => writeFile(tmp, text));
-    } else if (flags.json) {
-      ctx.printJson(result);
+    const charts = flags.html || flags.svg ? reportCharts(report) : [];
+    const html = flags.html ? await renderHtml(report, charts) : null;
+    const svgs = flags.svg
+      ? await Promise.all(charts.map(async (c) => [`${c.id}.svg`, await renderSvg(c.spec)] as const))
+      : [];
+    const json = JSON.stringify(report, null, 2) + '\n';
+    if (jsonPath) await writeAtomic(jsonPath, (tmp) => writeFile(tmp, json));
+    if (flags.html && html !== null) await writeAtomic(flags.html, (tmp) => writeFile(tmp, html));
+    if (flags.svg) {
+      try {
+        await mkdir(flags.svg, { recursive: true });
+      } catch (e) {
+        throw asWriteError(e, flags.svg);
+      }
+      for (const [name, svg] of svgs) await writeAtomic(join(flags.svg, name), (tmp) => writeFile(tmp, svg));
+    }
+    if (flags.json === true) {
+      ctx.print(json);
       return;
     }
-    ctx.print(renderReport(q));
+    ctx.print(renderReport(toQuality(report)));
   });
+}
+
+/** The quality part of a report, for the text rendering. */
+function toQuality(r: Report): SegmentQuality {
+  const { noisePolicy: _policy, notes, ...indices } = r.indices;
+  return {
+    nRows: r.dataset.rows,
+    nSegments: r.segments.length,
+    noise: r.noise.rows,
+    features: r.dataset.features,
+    distance: r.dataset.distance,
+    noisePolicy: 'exclude',
+    segments: r.segments.map((s) => ({
+      segment: s.segment,
+      size: s.size,
+      share: s.share,
+      means: Object.fromEntries(s.profile.map((p) => [p.feature, p.mean])),
+    })),
+    overallMeans: Object.fromEntries(r.overall.map((p) => [p.feature, p.mean])),
+    indices,
+    notes,
+  };
+}
+
+async function sha256(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+function existsDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function checkWritable(dir: string, dest: string): Promise<void> {
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory())
+    throw new DataError(`cannot write ${dest}: the folder ${dir} does not exist`, 'create it first');
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new DataError(`cannot write ${dest}: permission denied`);
+  }
+}
+
+async function loadTune(path: string): Promise<TuneResult> {
+  let v: unknown;
+  try {
+    v = JSON.parse(await readFile(path, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(
+      `${path}: ${code === 'ENOENT' ? 'tuning file not found' : 'not a JSON tuning result'}`,
+      'write one with segment tune -o tune.json',
+    );
+  }
+  const t = v as Partial<TuneResult> | null;
+  if (
+    !t ||
+    typeof t !== 'object' ||
+    !Array.isArray(t.candidates) ||
+    !t.recommendation ||
+    typeof t.algorithm !== 'string'
+  ) {
+    throw new DataError(
+      `${path}: not a segment tune result (no candidates / recommendation)`,
+      'write one with segment tune -o tune.json',
+    );
+  }
+  return t as TuneResult;
+}
+
+async function loadNames(path: string): Promise<Map<number, string>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new DataError(`${path}: names file not found`);
+  }
+  let v: unknown;
+  try {
+    v = parseYaml(text);
+  } catch (e) {
+    const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    throw new DataError(`${path}${line ? `:${line}` : ''}: not a valid JSON or YAML mapping`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new DataError(`${path}: expected a mapping of segment numbers to names, e.g. {0: Champions}`);
+  const out = new Map<number, string>();
+  for (const [k, name] of Object.entries(v as Record<string, unknown>)) {
+    const s = Number(k);
+    if (!Number.isInteger(s) || s < -1) throw new DataError(`${path}: '${k}' is not a segment number`);
+    if (typeof name !== 'string' || name.trim() === '')
+      throw new DataError(`${path}: the name of segment ${k} must be a non-empty string`);
+    out.set(s, name.trim());
+  }
+  return out;
 }
 
 /** Plain-text rendering: one line per segment, then the indices. */

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { escapeHtml, scriptJson } from '../../src/report/html.js';
+import { jacobiEigen, pcaProjection } from '../../src/report/projection.js';
+import { dendrogramSpec } from '../../src/report/report-charts.js';
+
+describe('HTML escaping', () => {
+  it('escapes markup characters and quotes', () => {
+    expect(escapeHtml(`<img src=x onerror="a('b')">&`)).toBe(
+      '&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt;&amp;',
+    );
+  });
+  it('writes JSON that cannot close a script element and still parses to the same value', () => {
+    const v = { name: '</script><script>alert(1)</script>', sep: '\u2028\u2029', amp: 'a&b<!--' };
+    const text = scriptJson(v);
+    expect(text).not.toMatch(/[<>&\u2028\u2029]/);
+    expect(JSON.parse(text)).toEqual(v);
+  });
+});
+
+describe('PCA projection', () => {
+  it('diagonalises a symmetric matrix (hand case: eigenvalues 3 and 1)', () => {
+    const { values, vectors } = jacobiEigen(Float64Array.from([2, 1, 1, 2]), 2);
+    expect([...values].sort()).toEqual([1, 3].map((x) => expect.closeTo(x, 12)) as unknown as number[]);
+    const i = values[0]! > values[1]! ? 0 : 1;
+    expect(Math.abs(vectors[0 * 2 + i]!)).toBeCloseTo(Math.SQRT1_2, 12);
+  });
+  it('puts the long axis first, signs it by its largest loading, and reports the variance shares', () => {
+    // points on the line y = 2x plus a small orthogonal wiggle
+    const rows: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t = i - 24.5;
+      const w = (i % 2 === 0 ? 1 : -1) * 0.1;
+      rows.push(t - 2 * w, 2 * t + w);
+    }
+    const X = { data: Float64Array.from(rows), nRows: 50, nCols: 2 };
+    const p = pcaProjection(X, new Int32Array(50), 10, 1);
+    expect(p.sampled).toBe(10);
+    expect(p.explainedRatio[0] + p.explainedRatio[1]).toBeCloseTo(1, 12);
+    expect(p.explainedRatio[0]).toBeGreaterThan(0.999);
+    const all = pcaProjection(X, new Int32Array(50), 100, 1);
+    // the last point has the largest t; PC1's largest loading (on y) is positive, so its score is positive
+    expect(all.points[49]!.x).toBeGreaterThan(0);
+    expect(all.points[49]!.x).toBeCloseTo(Math.sqrt(5) * 24.5, 3); // the wiggle tilts the axis very slightly
+  });
+});
+
+describe('dendrogram layout', () => {
+  it('draws three lines per merge, children at their own heights', () => {
+    const spec = dendrogramSpec({
+      nLeaves: 3,
+      merges: [
+        { id: 3, left: 0, right: 1, height: 1, size: 2 },
+        { id: 4, left: 2, right: 3, height: 2.5, size: 3 },
+      ],
+    });
+    const lines = (spec['data'] as { values: { x: number; y: number; x2: number; y2: number }[] }).values;
+    expect(lines).toHaveLength(6);
+    // the root joins leaf 2 (height 0) and node 3 (height 1) at 2.5
+    expect(lines.slice(3)).toEqual([
+      { x: 0, y: 0, x2: 0, y2: 2.5 },
+      { x: 1.5, y: 1, x2: 1.5, y2: 2.5 },
+      { x: 0, y: 2.5, x2: 1.5, y2: 2.5 },
+    ]);
+  });
+});
