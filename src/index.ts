@@ -64,3 +64,15 @@ export { tune, tuneMetrics, type TuneOptions, type TuneResult, type Candidate } 
 export { parseIntGrid, parsePositiveGrid } from './tune/grid.js';
 export { segmentQuality, type SegmentQuality } from './report/quality.js';
 export { renderSvg } from './report/charts.js';
+export {
+  fitClean,
+  applyCleanModel,
+  applyCleanModelWithReport,
+  type CleanParams,
+  type CleanFit,
+  type CleanReport,
+} from './clean/clean.js';
+export { loadCleanModel, type CleanModel } from './clean/model.js';
+export { knnImpute, type KnnImputeParams } from './clean/knn-impute.js';
+export { buildReport, type Report } from './report/build.js';
+export { renderHtml } from './report/html.js';

@@ -7,6 +7,7 @@ import { registerCluster } from './commands/cluster.js';
 import { registerAssign } from './commands/assign.js';
 import { registerTune } from './commands/tune.js';
 import { registerReport } from './commands/report.js';
+import { registerClean } from './commands/clean.js';
 import { version } from './version.js';
 
 /** Build the commander program with every working command registered. */
@@ -46,6 +47,7 @@ Examples:
   registerCluster(program);
   registerAssign(program);
   registerReport(program);
+  registerClean(program);
   return program;
 }
 

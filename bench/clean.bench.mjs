@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Whole-process cleaning benchmark: `segment clean <csv>` (the built CLI) against pandas `read_csv` + the
+// equivalent pandas / scikit-learn steps on the same CSV file, in one run. Wall time and peak resident memory of
+// each process come from GNU time. Needs `npm run build` and Debian python3-sklearn/python3-pandas; the customer
+// table (200,000 customers plus ~6 % duplicates) is generated on first use into $CLEAN_BENCH_DIR (/tmp/clean-bench):
+//
+//   node bench/clean.bench.mjs [case...]      (cases: dedupe_rows impute_scale iforest fuzzy_dedupe)
+//
+// KNN imputation has its own benchmark (knn-impute.bench.ts); fuzzy_dedupe has no pandas counterpart and reports
+// segment alone.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'bin', 'segment.js');
+const dir = process.env.CLEAN_BENCH_DIR ?? '/tmp/clean-bench';
+const py = '/usr/bin/python3';
+const table = join(dir, 'customers.csv');
+
+function run(cmd, args) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  const last = r.stderr.trim().split('\n').pop() ?? '';
+  const [seconds, kb] = last.split(' ').map(Number);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return { seconds, peakMB: Math.round(kb / 1024), stdout: r.stdout };
+}
+
+const numeric = '["age", "income", "spend", "visits"]';
+const cases = {
+  dedupe_rows: {
+    segment: ['--dedupe-rows', '--json'],
+    python: `df = df.drop_duplicates()`,
+    quality: (s) => ({ rowsOut: s.nRowsOut }),
+  },
+  impute_scale: {
+    segment: ['--impute', 'median', '--scale', 'zscore', '-o', join(dir, 'out.parquet'), '--json'],
+    python: `from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import StandardScaler
+X = StandardScaler().fit_transform(SimpleImputer(strategy="median").fit_transform(df[${numeric}]))`,
+    quality: (s) => ({ imputed: s.imputation.total }),
+  },
+  iforest: {
+    segment: ['--impute', 'median', '--outliers', 'iforest', '--json'],
+    python: `from sklearn.impute import SimpleImputer
+from sklearn.ensemble import IsolationForest
+X = SimpleImputer(strategy="median").fit_transform(df[${numeric}])
+flags = IsolationForest(random_state=0).fit_predict(X)`,
+    quality: (s) => ({ outliers: s.outliers.rows }),
+  },
+  fuzzy_dedupe: {
+    segment: ['--dedupe-rows', '--fuzzy-dedupe', 'email', '--json'],
+    python: null,
+    quality: (s) => ({ rowsOut: s.nRowsOut }),
+  },
+};
+
+if (!existsSync(table)) {
+  mkdirSync(dir, { recursive: true });
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(here, '..', 'scripts', 'make-fixtures.mjs'),
+      dir,
+      '--table',
+      '200000',
+      '--customers',
+      '10',
+      '--blobs',
+      '10',
+    ],
+    { stdio: 'inherit' },
+  );
+  if (r.status !== 0) process.exit(2);
+}
+
+const wanted = process.argv.slice(2);
+for (const [name, c] of Object.entries(cases)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  const ours = run(process.execPath, [cli, '--quiet', 'clean', table, ...c.segment]);
+  const result = { case: name, rows: 212_000, segment: { seconds: ours.seconds, peakMB: ours.peakMB } };
+  Object.assign(result.segment, c.quality(JSON.parse(ours.stdout)));
+  if (c.python) {
+    const code = `import sys, pandas as pd\ndf = pd.read_csv(sys.argv[1])\n${c.python}\n`;
+    const ref = run(py, ['-c', code, table]);
+    result.reference = { seconds: ref.seconds, peakMB: ref.peakMB };
+    result.ratio = Math.round((ours.seconds / ref.seconds) * 100) / 100;
+  }
+  console.log(JSON.stringify(result));
+}

@@ -1,0 +1,320 @@
+import { cellText, isMissing, type Dataset } from '../core/dataset.js';
+import { DataError, invalidParameter } from '../core/errors.js';
+import { normaliseText, similarity, similarityMethods, type SimilarityMethod } from './text-similarity.js';
+
+/** Which row of a group of duplicates survives: the first, the last, or the one with the fewest missing cells. */
+export const keepPolicies = ['first', 'last', 'most-complete'] as const;
+export type KeepPolicy = (typeof keepPolicies)[number];
+
+/** Fuzzy deduplication of one text column. */
+export interface FuzzyDedupeParams {
+  column: string;
+  /** Minimum similarity (in (0, 1]) of two normalised values to call the rows duplicates. */
+  similarity: number;
+  method: SimilarityMethod;
+  /** Sorted-neighbourhood window: each value is compared with the next `window − 1` in sorted order. */
+  window: number;
+  /**
+   * 'exact' (default): values whose digits differ (`anna.dubois26@…` vs `anna.dubois37@…`) are never duplicates,
+   * since a different number usually means a different record; 'similar': digits are compared like letters.
+   */
+  digits?: 'exact' | 'similar' | undefined;
+}
+
+/** Parameters of {@link dedupe}; the three passes run in this order, each on the rows the previous kept. */
+export interface DedupeParams {
+  /** Exact duplicates on these key columns (composite key); rows missing a key value are never duplicates. */
+  keys?: readonly string[] | undefined;
+  /** Exact duplicates on every column (missing equals missing). */
+  rows?: boolean | undefined;
+  fuzzy?: FuzzyDedupeParams | undefined;
+  keep: KeepPolicy;
+}
+
+/** One removed row and the row kept in its place (1-based input row numbers). */
+export interface DedupeExample {
+  kept: number;
+  removed: number;
+  keptValue?: string | null;
+  removedValue?: string | null;
+  similarity?: number;
+}
+
+/** What one pass removed and why. */
+export interface DedupePass {
+  kind: 'key' | 'row' | 'fuzzy';
+  reason: string;
+  /** Groups of two or more duplicates found. */
+  groups: number;
+  rowsRemoved: number;
+  examples: DedupeExample[];
+}
+
+/** Summary of {@link dedupe}. */
+export interface DedupeReport {
+  nRowsIn: number;
+  nRowsOut: number;
+  rowsRemoved: number;
+  keep: KeepPolicy;
+  passes: DedupePass[];
+}
+
+const OWNER = 'clean.dedupe';
+const MAX_EXAMPLES = 10;
+
+/**
+ * Remove duplicate rows: exact on key columns, then exact on whole rows, then fuzzy on a text column, keeping one
+ * row per group by `keep`. Surviving rows stay in input order.
+ *
+ * Fuzzy pass: values are normalised ({@link normaliseText}); two rows are duplicates when their values reach
+ * `similarity` and (by default) contain the same digits. Every row of a group is that similar to the group's first
+ * row (a chain of pairwise-close values is split, not merged end to end).
+ * Blocking by sorted neighbourhood (Hernández & Stolfo 1995): values are sorted, and each is compared with the next
+ * `window − 1` values, once in that order and once sorted by reversed text (so a difference near the start of a
+ * value still meets its neighbours). Identical normalised values are always adjacent, so they always merge. Pairs
+ * further apart than the window in both orders are not compared: the cost is O(n log n + n · window · L²) for
+ * values of length L instead of O(n² · L²).
+ *
+ * @param rowNumber maps a row of `ds` to the 1-based input row number shown in the report.
+ * @returns the kept rows (indices into `ds`, ascending) and the report.
+ * @throws DataError when a named column does not exist; UsageError (invalidParameter) for bad parameters.
+ */
+export function dedupe(
+  ds: Dataset,
+  params: DedupeParams,
+  rowNumber: (i: number) => number = (i) => i + 1,
+): { keep: Int32Array; report: DedupeReport } {
+  checkParams(params);
+  for (const k of params.keys ?? []) ds.column(k);
+  if (params.fuzzy) {
+    const c = ds.column(params.fuzzy.column);
+    if (c.kind === 'numeric') {
+      throw new DataError(
+        `--fuzzy-dedupe column '${c.name}' holds numbers, not text`,
+        'use --dedupe for exact duplicates of numeric keys',
+      );
+    }
+  }
+  const missingCount = params.keep === 'most-complete' ? countMissing(ds) : null;
+  const choose = (group: number[]): number => {
+    if (params.keep === 'first') return group[0]!;
+    if (params.keep === 'last') return group[group.length - 1]!;
+    let best = group[0]!;
+    for (const i of group) if (missingCount![i]! < missingCount![best]!) best = i;
+    return best;
+  };
+
+  let alive: number[] = Array.from({ length: ds.nRows }, (_, i) => i);
+  const passes: DedupePass[] = [];
+  const runGroups = (
+    groups: number[][],
+    pass: DedupePass,
+    describe?: (kept: number, removed: number) => DedupeExample,
+  ) => {
+    const removed = new Set<number>();
+    for (const g of groups) {
+      if (g.length < 2) continue;
+      pass.groups++;
+      const kept = choose(g);
+      for (const i of g) {
+        if (i === kept) continue;
+        removed.add(i);
+        pass.rowsRemoved++;
+        if (pass.examples.length < MAX_EXAMPLES) {
+          pass.examples.push(describe ? describe(kept, i) : { kept: rowNumber(kept), removed: rowNumber(i) });
+        }
+      }
+    }
+    alive = alive.filter((i) => !removed.has(i));
+    passes.push(pass);
+  };
+
+  const keys = params.keys ?? [];
+  if (keys.length > 0) {
+    const cols = keys.map((k) => ds.column(k));
+    const groups = new Map<string, number[]>();
+    for (const i of alive) {
+      if (cols.some((c) => isMissing(c, i))) continue;
+      const key = cols.map((c) => cellText(c, i)).join('\u001f');
+      const g = groups.get(key);
+      if (g) g.push(i);
+      else groups.set(key, [i]);
+    }
+    runGroups([...groups.values()], {
+      kind: 'key',
+      reason: `same ${keys.join(' + ')}`,
+      groups: 0,
+      rowsRemoved: 0,
+      examples: [],
+    });
+  }
+  if (params.rows) {
+    const groups = new Map<string, number[]>();
+    for (const i of alive) {
+      const key = ds.columns.map((c) => cellText(c, i) ?? '\u0000').join('\u001f');
+      const g = groups.get(key);
+      if (g) g.push(i);
+      else groups.set(key, [i]);
+    }
+    runGroups([...groups.values()], {
+      kind: 'row',
+      reason: 'identical rows',
+      groups: 0,
+      rowsRemoved: 0,
+      examples: [],
+    });
+  }
+  if (params.fuzzy) {
+    const f = params.fuzzy;
+    const c = ds.column(f.column);
+    const norm = new Map<number, string>();
+    for (const i of alive) {
+      const t = cellText(c, i);
+      if (t === null) continue;
+      const n = normaliseText(t);
+      if (n.length > 0) norm.set(i, n);
+    }
+    const groups = fuzzyGroups(norm, f);
+    runGroups(
+      groups,
+      {
+        kind: 'fuzzy',
+        reason:
+          `${f.column}: ${f.method} similarity >= ${f.similarity} after normalisation` +
+          ((f.digits ?? 'exact') === 'exact' ? ', same digits' : ''),
+        groups: 0,
+        rowsRemoved: 0,
+        examples: [],
+      },
+      (kept, removed) => ({
+        kept: rowNumber(kept),
+        removed: rowNumber(removed),
+        keptValue: cellText(c, kept),
+        removedValue: cellText(c, removed),
+        similarity: round6(similarity(norm.get(kept)!, norm.get(removed)!, f.method)),
+      }),
+    );
+  }
+  const keep = Int32Array.from(alive);
+  return {
+    keep,
+    report: {
+      nRowsIn: ds.nRows,
+      nRowsOut: keep.length,
+      rowsRemoved: ds.nRows - keep.length,
+      keep: params.keep,
+      passes,
+    },
+  };
+}
+
+function checkParams(p: DedupeParams): void {
+  if (!(keepPolicies as readonly string[]).includes(p.keep)) {
+    throw invalidParameter(
+      OWNER,
+      'keep',
+      `a str among {${keepPolicies.map((x) => `'${x}'`).join(', ')}}`,
+      p.keep,
+    );
+  }
+  const f = p.fuzzy;
+  if (!f) return;
+  if (!(f.similarity > 0 && f.similarity <= 1)) {
+    throw invalidParameter(OWNER, 'similarity', 'a float in (0, 1]', f.similarity);
+  }
+  if (!(similarityMethods as readonly string[]).includes(f.method)) {
+    throw invalidParameter(
+      OWNER,
+      'method',
+      `a str among {${similarityMethods.map((x) => `'${x}'`).join(', ')}}`,
+      f.method,
+    );
+  }
+  if (f.digits !== undefined && f.digits !== 'exact' && f.digits !== 'similar') {
+    throw invalidParameter(OWNER, 'digits', "a str among {'exact', 'similar'}", f.digits);
+  }
+  if (!Number.isInteger(f.window) || f.window < 2) {
+    throw invalidParameter(OWNER, 'window', 'an int in [2, inf)', f.window);
+  }
+}
+
+/** Missing cells per row over every column. */
+function countMissing(ds: Dataset): Int32Array {
+  const out = new Int32Array(ds.nRows);
+  for (const c of ds.columns) for (let i = 0; i < ds.nRows; i++) if (isMissing(c, i)) out[i]!++;
+  return out;
+}
+
+/** The digits of a string, in order. */
+function digitsOf(s: string): string {
+  return s.replace(/\D+/g, '');
+}
+
+/**
+ * Groups (rows ascending, groups ordered by first row) of duplicates among the normalised values. Candidate pairs
+ * come from the sorted-neighbourhood windows; pairs reaching the similarity link rows into components. A component
+ * is then split around leaders so that a long chain of pairwise-close values does not merge values that are far
+ * apart: rows in ascending order join the first group whose leader (first row) they are similar enough to, or lead
+ * a new group. O(n log n + n · window · L²) plus O(c · g · L²) per component of c rows and g groups.
+ */
+function fuzzyGroups(norm: ReadonlyMap<number, string>, f: FuzzyDedupeParams): number[][] {
+  const rows = [...norm.keys()].sort((a, b) => a - b);
+  const exactDigits = (f.digits ?? 'exact') === 'exact';
+  const digits = new Map<number, string>(exactDigits ? rows.map((i) => [i, digitsOf(norm.get(i)!)]) : []);
+  const close = (a: number, b: number): boolean => {
+    if (exactDigits && digits.get(a) !== digits.get(b)) return false;
+    const x = norm.get(a)!;
+    const y = norm.get(b)!;
+    return x === y || similarity(x, y, f.method, f.similarity) >= f.similarity;
+  };
+  const parent = new Map<number, number>(rows.map((i) => [i, i]));
+  const find = (i: number): number => {
+    let r = i;
+    while (parent.get(r)! !== r) r = parent.get(r)!;
+    while (parent.get(i)! !== r) {
+      const next = parent.get(i)!;
+      parent.set(i, r);
+      i = next;
+    }
+    return r;
+  };
+  const reversed = new Map<number, string>(rows.map((i) => [i, [...norm.get(i)!].reverse().join('')]));
+  for (const text of [norm, reversed]) {
+    const order = [...rows].sort((a, b) => {
+      const x = text.get(a)!;
+      const y = text.get(b)!;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    });
+    for (let p = 0; p < order.length; p++) {
+      const a = order[p]!;
+      for (let q = p + 1; q < Math.min(order.length, p + f.window); q++) {
+        const b = order[q]!;
+        const ra = find(a);
+        const rb = find(b);
+        if (ra !== rb && close(a, b)) parent.set(Math.max(ra, rb), Math.min(ra, rb));
+      }
+    }
+  }
+  const components = new Map<number, number[]>();
+  for (const i of rows) {
+    const r = find(i);
+    const c = components.get(r);
+    if (c) c.push(i);
+    else components.set(r, [i]);
+  }
+  const groups: number[][] = [];
+  for (const component of components.values()) {
+    const local: number[][] = [];
+    for (const i of component) {
+      const g = local.find((grp) => close(grp[0]!, i));
+      if (g) g.push(i);
+      else local.push([i]);
+    }
+    groups.push(...local);
+  }
+  return groups.sort((a, b) => a[0]! - b[0]!);
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,170 @@
+import { readFile } from 'node:fs/promises';
+import type { ColumnKind, Dataset, NumericType } from '../core/dataset.js';
+import { DataError } from '../core/errors.js';
+import type { FuzzyDedupeParams, KeepPolicy } from './dedupe.js';
+import type { EncodeStep } from './encoder.js';
+import type { ImputeStep } from './imputer.js';
+import type { OutlierStep } from './outliers.js';
+import type { ScaleStep } from './scaler.js';
+import type { InvalidAction, ValidationRule } from './validate.js';
+
+/** Discriminator and schema version of saved clean models. */
+export const cleanModelFormat = 'segment.clean-model';
+export const cleanModelVersion = 1;
+
+/**
+ * Parquet key–value metadata key holding the fitted chain that produced a dataset: a JSON array of
+ * {@link ChainEntry}, oldest stage first.
+ */
+export const chainKey = 'segment.chain';
+
+/** One fitted stage of a chain. */
+export interface ChainEntry {
+  stage: string;
+  model: unknown;
+}
+
+/** Name, kind and numeric type of a column. */
+export interface ColumnInfo {
+  name: string;
+  kind: ColumnKind;
+  type?: NumericType;
+}
+
+/** Validation rules, checked on the data as read. */
+export interface ValidateStep {
+  step: 'validate';
+  rules: ValidationRule[];
+  onInvalid: InvalidAction;
+}
+
+/** Deduplication as it ran on the training data: recorded for the lineage, never replayed on new data. */
+export interface DedupeStep {
+  step: 'dedupe';
+  keys: string[];
+  rows: boolean;
+  fuzzy: FuzzyDedupeParams | null;
+  keep: KeepPolicy;
+  rowsRemoved: number;
+}
+
+/** Columns removed. */
+export interface DropStep {
+  step: 'drop';
+  columns: string[];
+}
+
+/** log(1 + x) of columns. */
+export interface LogStep {
+  step: 'log1p';
+  columns: string[];
+}
+
+/** A step of a clean model, in the order it runs. */
+export type CleanStep =
+  ValidateStep | DedupeStep | DropStep | LogStep | OutlierStep | ImputeStep | ScaleStep | EncodeStep;
+
+/**
+ * A fitted cleaning chain (plain, versioned JSON). Replaying `steps` in order on raw data with the same columns
+ * transforms it exactly as the training data was transformed (statistics are reused, never refitted); the dedupe
+ * step alone is not replayed.
+ */
+export interface CleanModel {
+  format: typeof cleanModelFormat;
+  version: number;
+  toolVersion: string;
+  /** Id column carried through untouched, if any. */
+  id: string | null;
+  /** Numeric columns cleaned (logged, outlier-checked, imputed, scaled as the steps say). */
+  features: string[];
+  input: { source: string | null; nRows: number; columns: ColumnInfo[] };
+  steps: CleanStep[];
+  output: { nRows: number; columns: ColumnInfo[] };
+  /** The fitted stages that produced the training input (its `segment.chain` metadata), oldest first. */
+  lineage: ChainEntry[];
+}
+
+/** Name, kind and type of every column of a dataset. */
+export function columnInfo(ds: Dataset): ColumnInfo[] {
+  return ds.columns.map((c) =>
+    c.kind === 'numeric' ? { name: c.name, kind: c.kind, type: c.type } : { name: c.name, kind: c.kind },
+  );
+}
+
+/** The fitted chain recorded in a dataset's metadata (empty when there is none or it is unreadable). */
+export function chainOf(ds: Dataset): ChainEntry[] {
+  const text = ds.metadata[chainKey];
+  if (text === undefined) return [];
+  try {
+    const v = JSON.parse(text) as unknown;
+    return Array.isArray(v)
+      ? v.filter((e): e is ChainEntry => typeof e === 'object' && e !== null && typeof e.stage === 'string')
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The chain a cleaned dataset carries: the model's lineage plus the model itself. */
+export function chainWith(model: CleanModel): ChainEntry[] {
+  return [...model.lineage, { stage: 'clean', model: { ...model, lineage: [] } }];
+}
+
+const stepNames = new Set(['validate', 'dedupe', 'drop', 'log1p', 'outliers', 'impute', 'scale', 'encode']);
+
+/**
+ * Check that a parsed JSON value is a clean model this version understands.
+ * @throws DataError naming `source` when it is not a clean model, is from a newer version, or is incomplete.
+ */
+export function parseCleanModel(value: unknown, source: string): CleanModel {
+  const hint = 'write one with segment clean --model';
+  const o = value as Partial<CleanModel> | null;
+  if (!o || typeof o !== 'object' || o.format !== cleanModelFormat) {
+    throw new DataError(`${source}: not a segment clean model (no "format": "${cleanModelFormat}")`, hint);
+  }
+  if (typeof o.version !== 'number' || o.version > cleanModelVersion) {
+    throw new DataError(
+      `${source}: clean model version ${String(o.version)} is newer than this segment understands (${cleanModelVersion})`,
+      'upgrade segment',
+    );
+  }
+  if (
+    !Array.isArray(o.steps) ||
+    !Array.isArray(o.features) ||
+    !o.output ||
+    !Array.isArray(o.output.columns)
+  ) {
+    throw new DataError(`${source}: clean model is incomplete (steps, features or output missing)`, hint);
+  }
+  for (const [i, s] of o.steps.entries()) {
+    const name = (s as { step?: unknown } | null)?.step;
+    if (typeof name !== 'string' || !stepNames.has(name)) {
+      throw new DataError(`${source}: step ${i + 1} of the clean model is unknown ('${String(name)}')`, hint);
+    }
+  }
+  return { ...o, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as CleanModel;
+}
+
+/**
+ * Load and check a clean model file.
+ * @throws DataError when the file is missing, not JSON, or not a clean model (see {@link parseCleanModel}).
+ */
+export async function loadCleanModel(path: string): Promise<CleanModel> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(
+      `${path}: ${code === 'ENOENT' ? 'clean model file not found' : 'cannot read the clean model file'}`,
+      'write one with segment clean --model',
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new DataError(`${path}: not a JSON model file`, 'write one with segment clean --model');
+  }
+  return parseCleanModel(value, path);
+}
