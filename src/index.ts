@@ -76,3 +76,18 @@ export { loadCleanModel, type CleanModel } from './clean/model.js';
 export { knnImpute, type KnnImputeParams } from './clean/knn-impute.js';
 export { buildReport, type Report } from './report/build.js';
 export { renderHtml } from './report/html.js';
+export {
+  computeFeatures,
+  type ComputeOptions,
+  type FeatureResult,
+  type FeatureSummary,
+} from './features/events.js';
+export { parseDuration, type FeatureParams } from './features/params.js';
+export {
+  parseSegmentRules,
+  parseScoringRules,
+  type SegmentRules,
+  type ScoringRules,
+} from './features/rules.js';
+export { defaultSegmentRules, defaultSegmentRulesYaml } from './features/default-rfm-rules.js';
+export { featureQuery, type FeatureQuerySpec } from './features/sql.js';

@@ -5,6 +5,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerCluster } from './commands/cluster.js';
 import { registerAssign } from './commands/assign.js';
+import { registerFeatures } from './commands/features.js';
 import { registerTune } from './commands/tune.js';
 import { registerReport } from './commands/report.js';
 import { registerClean } from './commands/clean.js';
@@ -47,6 +48,7 @@ Examples:
   registerCluster(program);
   registerAssign(program);
   registerReport(program);
+  registerFeatures(program);
   registerClean(program);
   return program;
 }

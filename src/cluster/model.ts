@@ -31,6 +31,11 @@ interface ModelBase {
   segments: SegmentInfo[];
   params: Record<string, unknown>;
   exceptions: LabelException[];
+  /**
+   * The fitted stages that produced the training data from raw input (from its Parquet metadata), oldest first:
+   * `segment assign` replays them on raw input. Absent or empty when the training data was raw.
+   */
+  chain?: { stage: string; model: unknown }[];
 }
 
 /** A fitted k-means model: rows go to the segment of their nearest centroid. */

@@ -1,4 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let instance: Promise<DuckDBInstance> | undefined;
 let threads: number | undefined;
@@ -8,11 +10,13 @@ export function configureDuckDB(opts: { threads?: number }): void {
   threads = opts.threads;
 }
 
-/** The process-wide in-memory DuckDB instance, created on first use. */
+/** The process-wide in-memory DuckDB instance, created on first use; it spills to disk past its memory limit. */
 function getInstance(): Promise<DuckDBInstance> {
   if (!instance) {
     const options: Record<string, string> = {};
     if (threads !== undefined) options['threads'] = String(threads);
+    // Spill files go to the system temp folder (SEGMENT_TMPDIR overrides), never into the working directory.
+    options['temp_directory'] = process.env['SEGMENT_TMPDIR'] ?? join(tmpdir(), 'segment-duckdb');
     instance = DuckDBInstance.create(':memory:', options);
   }
   return instance;

@@ -135,6 +135,58 @@ describe('segment cluster / assign (built CLI)', () => {
     }
   });
 
+  it("assign replays the clean chain on raw input, so raw rows get the fit's segments", async () => {
+    const raw = join(fixtures, 'customers.csv');
+    const clean = join(tmp.dir, 'clean.parquet');
+    const cleanModel = join(tmp.dir, 'clean.json');
+    const c = await runCli([
+      'clean',
+      raw,
+      '--id',
+      'customer_id',
+      '--impute',
+      'median',
+      '--scale',
+      'zscore',
+      '-o',
+      clean,
+      '--model',
+      cleanModel,
+    ]);
+    expect(c.code, c.stderr).toBe(0);
+    const seg = join(tmp.dir, 'chain-seg.csv');
+    const model = join(tmp.dir, 'chain-model.json');
+    const k = await runCli([
+      'cluster',
+      clean,
+      '--id',
+      'customer_id',
+      '--k',
+      '3',
+      '-o',
+      seg,
+      '--model',
+      model,
+    ]);
+    expect(k.code, k.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(model, 'utf8')).chain.map((e: { stage: string }) => e.stage)).toEqual([
+      'clean',
+    ]);
+    const fitted = csvColumn(readFileSync(seg, 'utf8'), 'segment');
+    // raw CSV: the chain is replayed (median imputation and z-scores of the training data), every row scored
+    const a = await runCli(['assign', raw, '--model', model, '-o', '-']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(csvColumn(a.stdout, 'segment')).toEqual(fitted);
+    // the cleaned file carries the chain in its metadata: scored as it is
+    const b = await runCli(['assign', clean, '--model', model, '--json']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(b.stdout).replayed).toEqual([]);
+    // forcing 'prepared' on raw data meets the missing values the chain would have imputed
+    const p = await runCli(['assign', raw, '--model', model, '--input', 'prepared', '-o', '-']);
+    expect(p.code).toBe(3);
+    expect(p.stderr).toMatch(/missing value.*segment clean --impute/);
+  });
+
   it('is byte-identical for --threads 1 and 2', async () => {
     const outs: Buffer[] = [];
     for (const t of ['1', '2']) {

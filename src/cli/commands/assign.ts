@@ -1,4 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { applyCleanModel } from '../../clean/clean.js';
+import { chainOf, parseCleanModel } from '../../clean/model.js';
+import { WorkerPool } from '../../core/worker-pool.js';
+import type { Dataset } from '../../core/dataset.js';
 import { assignRows } from '../../cluster/assign.js';
 import { loadModel } from '../../cluster/model.js';
 import { numericColumn } from '../../core/dataset.js';
@@ -11,6 +15,7 @@ import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options
 
 interface AssignFlags extends InputFlags {
   model?: string;
+  input: 'auto' | 'raw' | 'prepared';
   output?: string;
   json?: boolean;
 }
@@ -26,14 +31,23 @@ export function registerAssign(program: Command): void {
       '-o, --output <path>',
       'scored file: the input plus `segment` (.parquet, .csv, .json; - = CSV on stdout)',
     )
-    .option('--json', 'print segment sizes as JSON on stdout');
+    .option('--json', 'print segment sizes as JSON on stdout')
+    .addOption(
+      new Option(
+        '--input <kind>',
+        "raw: replay the model's fitted chain (clean …) first; prepared: score as is; auto: replay unless the input carries that chain",
+      )
+        .choices(['auto', 'raw', 'prepared'])
+        .default('auto'),
+    );
   addInputOptions(cmd).addHelpText(
     'after',
     `
 Rules: k-means → segment of the nearest centroid; DBSCAN → segment of the nearest core point within eps,
 else -1 (noise); hierarchical → segment with the nearest centroid in the model's distance. Training rows
 that the rule alone would label differently are recorded in the model, so assigning the training data
-reproduces the fit exactly.
+reproduces the fit exactly. When the model was fitted on the output of segment clean, raw input is
+first put through that fitted chain (--input auto, the default, skips it for files that carry it).
 
 Examples:
   $ segment assign new_customers.parquet --model model.json -o scored.parquet
@@ -48,14 +62,39 @@ Examples:
       throw new UsageError('--json and -o - both write to stdout; pick one');
     const model = await loadModel(flags.model);
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
-    const missing = model.features.filter((f) => !ds.has(f));
+    // Raw input is first put through the fitted chain that produced the training data (clean, …).
+    const chain = model.chain ?? [];
+    let prepared: Dataset = ds;
+    let replayed: string[] = [];
+    if (chain.length > 0 && flags.input !== 'prepared') {
+      const carries = JSON.stringify(chainOf(ds)) === JSON.stringify(chain);
+      if (flags.input === 'raw' || !carries) {
+        const pool = new WorkerPool(ctx.threads);
+        try {
+          for (const entry of chain) {
+            if (entry.stage !== 'clean') {
+              throw new DataError(
+                `${flags.model}: the model's chain has a '${entry.stage}' stage that this version of segment cannot replay`,
+                'score prepared data with --input prepared',
+              );
+            }
+            const cm = parseCleanModel(entry.model, `${flags.model} (chain)`);
+            prepared = await applyCleanModel(prepared, cm, { dropRows: false, pool });
+          }
+        } finally {
+          await pool.close();
+        }
+        replayed = chain.map((e) => e.stage);
+      }
+    }
+    const missing = model.features.filter((f) => !prepared.has(f));
     if (missing.length > 0) {
       throw new DataError(
         `${data}: missing column(s) the model needs: ${missing.join(', ')}`,
         `the model uses ${model.features.join(', ')}`,
       );
     }
-    const X = toMatrix(ds, model.features);
+    const X = toMatrix(prepared, model.features);
     assertFinite(X, model.features, 'assign');
     const labels = assignRows(model, X);
     if (flags.output) {
@@ -72,6 +111,7 @@ Examples:
       ctx.printJson({
         input: data === '-' ? 'stdin' : data,
         model: flags.model,
+        replayed,
         rows: X.nRows,
         sizes,
         noise,

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { chainOf } from '../../clean/model.js';
 import { algorithms, distances, fitClusters, linkages, type ClusterParams } from '../../cluster/fit.js';
 import { numericColumn } from '../../core/dataset.js';
 import { UsageError } from '../../core/errors.js';
@@ -179,7 +180,8 @@ Examples:
       .withColumn(numericColumn('segment', Float64Array.from(fit.labels), 'integer'));
     if (flags.output) await writeDataset(out, flags.output, { stdout: ctx.stdout });
     if (flags.model) {
-      const text = JSON.stringify(fit.model) + '\n';
+      const chain = chainOf(ds);
+      const text = JSON.stringify(chain.length > 0 ? { ...fit.model, chain } : fit.model) + '\n';
       await writeAtomic(flags.model, (tmp) => writeFile(tmp, text));
     }
     if (flags.json) {

@@ -337,5 +337,6 @@ export function renderReport(q: SegmentQuality): string {
 
 function num(x: number | null): string {
   if (x === null || Number.isNaN(x)) return '—';
+  if (Math.abs(x) < 1e-12) return '0';
   return Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4);
 }

@@ -1,0 +1,226 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
+import { defaultSegmentRulesYaml } from '../../features/default-rfm-rules.js';
+import { computeFeatures } from '../../features/events.js';
+import { parseDuration } from '../../features/params.js';
+import { loadRules, parseScoringRules, parseSegmentRules } from '../../features/rules.js';
+import { writeDataset } from '../../io/write.js';
+import { contextFrom } from '../context.js';
+import { addInputOptions, type InputFlags } from '../io-options.js';
+import { intAtLeast, list } from '../options.js';
+
+interface FeaturesFlags extends InputFlags {
+  id?: string;
+  time?: string;
+  amount?: string;
+  event?: string;
+  session?: string;
+  purchaseEvent?: string;
+  cartEvent?: string;
+  funnel?: string[];
+  eventTypes?: string[];
+  maxEventTypes: number;
+  asOf?: string;
+  window?: string;
+  timezone: string;
+  timeFormat?: string[];
+  sessionGap: string;
+  strict?: boolean;
+  negativeAmounts: 'error' | 'drop';
+  rfmRules?: string;
+  printRfmRules?: boolean;
+  rules?: string;
+  output?: string;
+  json?: boolean;
+  raw?: boolean;
+}
+
+function collect(v: string, prev: string[] = []): string[] {
+  if (v.trim() === '') throw new InvalidArgumentError('expected a strptime format such as "%d/%m/%Y %H:%M".');
+  return [...prev, v];
+}
+
+/** `segment features <events>`: one row of behavioural features per customer from an event log. */
+export function registerFeatures(program: Command): void {
+  const cmd = program
+    .command('features')
+    .description(
+      'one row of behavioural features per customer from an event log (RFM, sessions, funnel, points)',
+    )
+    .argument('[events]', 'event log file, or - for CSV on stdin')
+    .option('--id <col>', 'customer id column (required)')
+    .option('--time <col>', 'event time column (required): ISO-8601, common formats, epoch numbers')
+    .option('--amount <col>', 'purchase amount column (monetary features)')
+    .option('--event <col>', 'event type column (event counts, funnel, cart abandonment, points)')
+    .option('--session <col>', 'session id column (default: sessions inferred from --session-gap)')
+    .option(
+      '--purchase-event <type>',
+      "event type of purchases (default 'purchase'; without --event: rows with an amount)",
+    )
+    .option('--cart-event <type>', "event type of add-to-cart (default 'add_to_cart' when it occurs)")
+    .option('--funnel <types>', 'funnel stages in order, e.g. product_view,add_to_cart,purchase', list)
+    .option('--event-types <types>', 'pin the events_<type> columns to these types (stable schema)', list)
+    .option('--max-event-types <n>', 'refuse an --event column with more distinct values', intAtLeast(1), 200)
+    .option(
+      '--as-of <date>',
+      'compute as of this date (its midnight) or timestamp; later events are left out (default: the midnight after the last event)',
+    )
+    .option('--window <length>', 'observation window before --as-of, e.g. 90d, 12w, 36h, or all', 'all')
+    .option(
+      '--timezone <tz>',
+      'IANA zone of timestamps without an offset, of dates and of calendar days',
+      'UTC',
+    )
+    .option(
+      '--time-format <fmt>',
+      'strptime format tried first on text times (repeatable), e.g. "%d/%m/%Y %H:%M"',
+      collect,
+    )
+    .option('--session-gap <length>', 'inactivity that starts a new inferred session', '30min')
+    .option(
+      '--strict',
+      'fail on rows with a missing id or a missing or unparseable time (default: drop and warn)',
+    )
+    .addOption(
+      new Option(
+        '--negative-amounts <action>',
+        'negative amounts (refunds): refuse the input or drop those rows',
+      )
+        .choices(['error', 'drop'])
+        .default('error'),
+    )
+    .option('--rfm-rules <file>', 'YAML rules naming the RFM segments (default: the built-in rules)')
+    .option('--print-rfm-rules', 'print the built-in RFM segment rules (YAML) to start your own, and exit')
+    .option(
+      '--rules <file>',
+      'YAML points scoring: points per event type, decay, tiers → score and tier columns',
+    )
+    .option('-o, --output <path>', 'features file: .parquet (default), .csv or .json; - writes CSV to stdout')
+    .option(
+      '--json',
+      'print a summary (rows in/out, customers, dropped rows, as-of, window, columns, timings) on stdout',
+    )
+    .option(
+      '--raw',
+      "write CSV text cells as they are (default: cells starting with = + - @ get a leading ')",
+    );
+  addInputOptions(cmd).addHelpText(
+    'after',
+    `
+One row per customer seen before --as-of, ordered by id. Recency and tenure use all history; every
+other feature uses the events in the window [as-of - window, as-of). Timestamps with an offset (Z,
++02:00) are exact instants; those without are local times in --timezone. --sample N keeps N customers
+(seeded), with all their events. Cost: one DuckDB pass to parse, hash aggregations and one sort per
+customer to infer sessions; memory is bounded by DuckDB, which spills to disk.
+
+Examples:
+  $ segment features events.csv --id customer_id --time ts --amount amount --event event -o features.parquet
+  $ segment features events.parquet --id customer_id --time ts --amount amount --event event \\
+      --session session_id --as-of 2026-11-01 --window 90d --json -o features.parquet
+  $ segment features clicks.csv --id user --time at --event action --rules scoring.yaml -o scores.csv
+  $ segment features --print-rfm-rules > rfm.yaml   # edit, then --rfm-rules rfm.yaml`,
+  );
+  cmd.action(async (events: string | undefined, flags: FeaturesFlags, self: Command) => {
+    const ctx = contextFrom(self);
+    if (flags.printRfmRules) {
+      ctx.print(defaultSegmentRulesYaml);
+      return;
+    }
+    if (events === undefined)
+      throw new UsageError(
+        'features needs an event log',
+        'segment features events.csv --id COL --time COL -o features.parquet',
+      );
+    const missing = (['id', 'time'] as const).filter((k) => flags[k] === undefined).map((k) => `--${k}`);
+    if (missing.length > 0)
+      throw new UsageError(
+        `features needs ${missing.join(' and ')}`,
+        'name the customer id and event time columns',
+      );
+    if (!flags.output && !flags.json) {
+      throw new UsageError('features writes nothing without -o or --json', 'add -o features.parquet');
+    }
+    if (flags.json && flags.output === '-')
+      throw new UsageError('--json and -o - both write to stdout; pick one');
+    const textColumns: string[] = [];
+    for (const [col, type] of Object.entries(flags.types ?? {})) {
+      if (type !== 'string' && type !== 'categorical') {
+        throw new UsageError(
+          `--types ${col}=${type}: features only forces columns to text (string), e.g. ids with leading zeros`,
+          'times, amounts and event types are parsed by features itself',
+        );
+      }
+      textColumns.push(col);
+    }
+    const windowSeconds =
+      flags.window === undefined || flags.window === 'all'
+        ? undefined
+        : parseDuration(flags.window, '--window');
+    const sessionGapSeconds = parseDuration(flags.sessionGap, '--session-gap');
+    const segmentRules = flags.rfmRules
+      ? await loadRules(flags.rfmRules, '--rfm-rules', parseSegmentRules)
+      : undefined;
+    const scoring = flags.rules ? await loadRules(flags.rules, '--rules', parseScoringRules) : undefined;
+    const started = performance.now();
+    const { dataset, summary } = await computeFeatures(
+      events,
+      {
+        id: flags.id!,
+        time: flags.time!,
+        amount: flags.amount,
+        event: flags.event,
+        session: flags.session,
+        purchaseEvent: flags.purchaseEvent,
+        cartEvent: flags.cartEvent,
+        funnel: flags.funnel,
+        eventTypes: flags.eventTypes,
+        maxEventTypes: flags.maxEventTypes,
+        asOf: flags.asOf,
+        windowSeconds,
+        timezone: flags.timezone,
+        timeFormats: flags.timeFormat,
+        sessionGapSeconds,
+        strict: flags.strict,
+        negativeAmounts: flags.negativeAmounts,
+        segmentRules,
+        scoring,
+        sampleCustomers: flags.sample,
+        seed: ctx.seed,
+      },
+      {
+        format: flags.format,
+        delimiter: flags.delimiter,
+        encoding: flags.encoding,
+        textColumns,
+        stdin: ctx.stdin,
+        logger: ctx.logger,
+      },
+    );
+    const writeStart = performance.now();
+    if (flags.output) await writeDataset(dataset, flags.output, { stdout: ctx.stdout, raw: flags.raw });
+    const writeSeconds = (performance.now() - writeStart) / 1000;
+    const seconds = (performance.now() - started) / 1000;
+    if (flags.json) {
+      ctx.printJson({
+        ...summary,
+        output: flags.output ?? null,
+        timings: { ...summary.timings, writeSeconds: round(writeSeconds), totalSeconds: round(seconds) },
+      });
+    }
+    if (flags.output !== '-') {
+      const dropped = summary.dropped.reduce((s, d) => s + d.rows, 0);
+      ctx.logger.log(
+        'info',
+        `${summary.customers.toLocaleString('en-US')} customers × ${dataset.nCols} columns from ` +
+          `${summary.rowsUsed.toLocaleString('en-US')} events as of ${summary.asOf.slice(0, 10)}` +
+          (dropped > 0 ? ` (${dropped.toLocaleString('en-US')} rows left out)` : '') +
+          (flags.output ? ` → ${flags.output}` : '') +
+          ` (${seconds.toFixed(2)} s)`,
+      );
+    }
+  });
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,200 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DataError, UsageError } from '../core/errors.js';
+import {
+  diagnoseCsv,
+  firstLine,
+  looksBinary,
+  readPrefix,
+  sniffDelimiter,
+  splitCsvLine,
+} from '../io/csv-check.js';
+import { duckMessage, sqlString } from '../io/duckdb.js';
+import { inputFormatOf, type InputFormat } from '../io/format.js';
+
+/** How to read the event log (the shared input flags). */
+export interface SourceOptions {
+  format?: string | undefined;
+  delimiter?: string | undefined;
+  encoding?: string | undefined;
+  /** Columns forced to text (`--types col=string`), e.g. ids with leading zeros. */
+  textColumns?: readonly string[] | undefined;
+  /** Where `-` reads from (default process.stdin). */
+  stdin?: NodeJS.ReadableStream | undefined;
+}
+
+/** A readable event log: a DuckDB table expression plus what is known about it. */
+export interface EventSource {
+  /** The name used in messages: the path, or `stdin`. */
+  name: string;
+  format: InputFormat;
+  /** Column names and DuckDB types, in file order. */
+  columns: { name: string; type: string }[];
+  /** Whether the source is CSV/TSV text (columns passed to `relation` are then read as VARCHAR). */
+  csv: boolean;
+  /** The table expression, with `text` columns read as VARCHAR (CSV: no type guessing for them). */
+  relation(text: readonly string[]): string;
+  /** Turn a DuckDB failure while scanning the source into a one-line DataError. */
+  explain(e: unknown): Promise<Error>;
+  /** Remove the temporary copy of stdin, if any. */
+  close(): Promise<void>;
+}
+
+/**
+ * Open an event log for reading through DuckDB: CSV/TSV (path or `-` for stdin, copied to a temporary file),
+ * Parquet, JSON or NDJSON; CSV options as `segment ingest`. Describes the columns (a sample of the file).
+ * @throws DataError for a missing, empty, binary or unreadable file; UsageError for bad options.
+ */
+export async function openEventSource(
+  conn: DuckDBConnection,
+  path: string,
+  opts: SourceOptions = {},
+): Promise<EventSource> {
+  let file = path;
+  let name = path;
+  let tmpDir: string | undefined;
+  if (path === '-') {
+    tmpDir = await mkdtemp(join(tmpdir(), 'segment-stdin-'));
+    file = join(tmpDir, 'stdin.csv');
+    await pipeline(opts.stdin ?? process.stdin, createWriteStream(file));
+    name = 'stdin';
+  }
+  const close = async () => {
+    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
+  };
+  try {
+    const format = inputFormatOf(path, opts.format);
+    await checkFile(file, name);
+    const p = sqlString(file);
+    let base: string;
+    let delimiter = ',';
+    let csv = false;
+    switch (format) {
+      case 'parquet':
+        base = `read_parquet(${p}`;
+        break;
+      case 'json':
+        base = `read_json(${p}, format = 'auto'`;
+        break;
+      case 'ndjson':
+        base = `read_json(${p}, format = 'newline_delimited'`;
+        break;
+      default: {
+        csv = true;
+        const encoding = normaliseEncoding(opts.encoding);
+        const compressed = /\.(gz|zst)$/i.test(file);
+        const prefix = compressed ? Buffer.alloc(0) : await readPrefix(file);
+        if (!compressed && looksBinary(prefix)) {
+          throw new DataError(
+            `${name}: looks like binary data, not ${format.toUpperCase()} text`,
+            'check the file, or pass --format',
+          );
+        }
+        const header = encoding === 'utf-8' ? firstLine(prefix) : '';
+        delimiter = unescapeDelimiter(opts.delimiter) ?? (format === 'tsv' ? '\t' : sniffDelimiter(header));
+        if (!compressed && encoding === 'utf-8') {
+          if (header.trim() === '') {
+            throw new DataError(`${name}: the first line is empty; expected a header with column names`);
+          }
+          const names = splitCsvLine(header, delimiter).map((s) => s.trim());
+          const dup = names.find((n, i) => names.indexOf(n) !== i);
+          if (dup !== undefined)
+            throw new DataError(
+              `${name}: duplicate column name '${dup}' in the header`,
+              'rename one of them',
+            );
+        }
+        base =
+          `read_csv(${p}, delim = ${sqlString(delimiter)}, quote = '"', escape = '"', header = true, skip = 0, ` +
+          `strict_mode = true, null_padding = false, encoding = ${sqlString(encoding)}`;
+      }
+    }
+    const explain = async (e: unknown): Promise<Error> => {
+      if (e instanceof DataError || e instanceof UsageError) return e;
+      // Binder, catalog or parser errors come from the generated SQL, not from the data: a bug, not exit 3.
+      if (/^(Binder|Catalog|Parser|Internal) Error/i.test(duckMessage(e)))
+        return e instanceof Error ? e : new Error(String(e));
+      const msg = duckMessage(e).replace(/^.*?Error:\s*/, '');
+      if (csv) {
+        if (/invalid unicode|not utf-8 encoded/i.test(String(e))) {
+          return new DataError(`${name}: not valid UTF-8 text (${msg})`, 'pass --encoding latin-1 or utf-16');
+        }
+        const why = await diagnoseCsv(file, delimiter).catch(() => null);
+        if (why)
+          return new DataError(
+            `${name}: malformed CSV: ${why}`,
+            'fix the file, or pass --delimiter if the guess was wrong',
+          );
+        return new DataError(
+          `${name}: cannot parse as CSV: ${msg}`,
+          'check the delimiter (--delimiter) and quoting',
+        );
+      }
+      return new DataError(
+        `${name}: cannot read as ${format}: ${msg}`,
+        'the file may be truncated or in another format; pass --format',
+      );
+    };
+    const text = new Set(opts.textColumns ?? []);
+    const relation = (forced: readonly string[]) => {
+      const all = [...new Set([...forced, ...text])];
+      if (!csv || all.length === 0) return `${base})`;
+      return `${base}, types = {${all.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}})`;
+    };
+    let columns: { name: string; type: string }[];
+    try {
+      const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${base})`);
+      columns = described
+        .getRowObjectsJson()
+        .map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
+    } catch (e) {
+      throw await explain(e);
+    }
+    for (const c of text) {
+      if (!columns.some((k) => k.name === c)) {
+        throw new UsageError(
+          `--types names column '${c}', which ${name} does not have`,
+          `columns: ${columns.map((k) => k.name).join(', ')}`,
+        );
+      }
+    }
+    return { name, format, columns, csv, relation, explain, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function checkFile(file: string, name: string): Promise<void> {
+  try {
+    const s = await stat(file);
+    if (s.isDirectory()) throw new DataError(`${name}: is a directory, not a data file`);
+    if (s.size === 0) throw new DataError(`${name}: file is empty`, 'expected a header line and data rows');
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new DataError(`${name}: file not found`, 'check the path');
+    if (code === 'EACCES') throw new DataError(`${name}: permission denied`);
+    throw new DataError(`${name}: cannot read (${(e as Error).message})`);
+  }
+}
+
+function normaliseEncoding(e: string | undefined): string {
+  if (e === undefined) return 'utf-8';
+  const k = e.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (k === 'utf8') return 'utf-8';
+  if (k === 'utf16' || k === 'utf16le') return 'utf-16';
+  if (k === 'latin1' || k === 'iso88591') return 'latin-1';
+  throw new UsageError(`unknown --encoding '${e}'`, 'use utf-8, utf-16 or latin-1');
+}
+
+function unescapeDelimiter(d: string | undefined): string | undefined {
+  if (d === undefined) return undefined;
+  const v = d === '\\t' || d.toLowerCase() === 'tab' ? '\t' : d;
+  if (v.length !== 1) throw new UsageError(`--delimiter must be one character, got '${d}'`);
+  return v;
+}
