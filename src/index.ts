@@ -91,3 +91,10 @@ export {
 } from './features/rules.js';
 export { defaultSegmentRules, defaultSegmentRulesYaml } from './features/default-rfm-rules.js';
 export { featureQuery, type FeatureQuerySpec } from './features/sql.js';
+export { chainKey, chainOf, type ChainEntry } from './core/chain.js';
+export { fitSelect, type SelectParams, type SelectFit } from './select/select.js';
+export { applySelectModel, loadSelectModel, type SelectModel } from './select/model.js';
+export { fitPca, pcaTransform, type PcaParams, type PcaFit } from './select/pca.js';
+export { tsne, pcaEmbedding, type TsneParams, type Embedding } from './select/embed.js';
+export { fitForest, FittedForest, type ForestParams } from './forest/forest.js';
+export { permutationImportance } from './forest/importance.js';

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { ColumnKind, Dataset, NumericType } from '../core/dataset.js';
+import { readJsonFile } from '../io/json-file.js';
 import { DataError } from '../core/errors.js';
 import type { FuzzyDedupeParams, KeepPolicy } from './dedupe.js';
 import type { EncodeStep } from './encoder.js';
@@ -7,22 +7,13 @@ import type { ImputeStep } from './imputer.js';
 import type { OutlierStep } from './outliers.js';
 import type { ScaleStep } from './scaler.js';
 import type { InvalidAction, ValidationRule } from './validate.js';
+import { chainKey, chainOf, type ChainEntry } from '../core/chain.js';
+
+export { chainKey, chainOf, type ChainEntry };
 
 /** Discriminator and schema version of saved clean models. */
 export const cleanModelFormat = 'segment.clean-model';
 export const cleanModelVersion = 1;
-
-/**
- * Parquet key–value metadata key holding the fitted chain that produced a dataset: a JSON array of
- * {@link ChainEntry}, oldest stage first.
- */
-export const chainKey = 'segment.chain';
-
-/** One fitted stage of a chain. */
-export interface ChainEntry {
-  stage: string;
-  model: unknown;
-}
 
 /** Name, kind and numeric type of a column. */
 export interface ColumnInfo {
@@ -91,20 +82,6 @@ export function columnInfo(ds: Dataset): ColumnInfo[] {
   );
 }
 
-/** The fitted chain recorded in a dataset's metadata (empty when there is none or it is unreadable). */
-export function chainOf(ds: Dataset): ChainEntry[] {
-  const text = ds.metadata[chainKey];
-  if (text === undefined) return [];
-  try {
-    const v = JSON.parse(text) as unknown;
-    return Array.isArray(v)
-      ? v.filter((e): e is ChainEntry => typeof e === 'object' && e !== null && typeof e.stage === 'string')
-      : [];
-  } catch {
-    return [];
-  }
-}
-
 /** The chain a cleaned dataset carries: the model's lineage plus the model itself. */
 export function chainWith(model: CleanModel): ChainEntry[] {
   return [...model.lineage, { stage: 'clean', model: { ...model, lineage: [] } }];
@@ -150,21 +127,6 @@ export function parseCleanModel(value: unknown, source: string): CleanModel {
  * @throws DataError when the file is missing, not JSON, or not a clean model (see {@link parseCleanModel}).
  */
 export async function loadCleanModel(path: string): Promise<CleanModel> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
-      `${path}: ${code === 'ENOENT' ? 'clean model file not found' : 'cannot read the clean model file'}`,
-      'write one with segment clean --model',
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new DataError(`${path}: not a JSON model file`, 'write one with segment clean --model');
-  }
+  const value = await readJsonFile(path, 'clean model file', 'write one with segment clean --model');
   return parseCleanModel(value, path);
 }

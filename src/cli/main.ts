@@ -9,6 +9,7 @@ import { registerFeatures } from './commands/features.js';
 import { registerTune } from './commands/tune.js';
 import { registerReport } from './commands/report.js';
 import { registerClean } from './commands/clean.js';
+import { registerSelect } from './commands/select.js';
 import { version } from './version.js';
 
 /** Build the commander program with every working command registered. */
@@ -50,6 +51,7 @@ Examples:
   registerReport(program);
   registerFeatures(program);
   registerClean(program);
+  registerSelect(program);
   return program;
 }
 

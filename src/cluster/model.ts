@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../io/json-file.js';
 import { DataError } from '../core/errors.js';
 
 /** Discriminator and schema version of saved clustering models. */
@@ -74,22 +74,7 @@ export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel;
  * @throws DataError when the file is missing, not JSON, not a segment model, or from a newer version.
  */
 export async function loadModel(path: string): Promise<ClusterModel> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
-      `${path}: ${code === 'ENOENT' ? 'model file not found' : 'cannot read the model file'}`,
-      'write one with segment cluster --model',
-    );
-  }
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch {
-    throw new DataError(`${path}: not a JSON model file`, 'write one with segment cluster --model');
-  }
+  const m = await readJsonFile(path, 'model file', 'write one with segment cluster --model');
   const o = m as Partial<ClusterModel> | null;
   if (!o || typeof o !== 'object' || o.format !== modelFormat) {
     throw new DataError(

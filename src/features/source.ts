@@ -15,6 +15,7 @@ import {
 } from '../io/csv-check.js';
 import { duckMessage, sqlString } from '../io/duckdb.js';
 import { inputFormatOf, type InputFormat } from '../io/format.js';
+import { normaliseEncoding, unescapeDelimiter } from '../io/read.js';
 
 /** How to read the event log (the shared input flags). */
 export interface SourceOptions {
@@ -181,20 +182,4 @@ async function checkFile(file: string, name: string): Promise<void> {
     if (code === 'EACCES') throw new DataError(`${name}: permission denied`);
     throw new DataError(`${name}: cannot read (${(e as Error).message})`);
   }
-}
-
-function normaliseEncoding(e: string | undefined): string {
-  if (e === undefined) return 'utf-8';
-  const k = e.toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (k === 'utf8') return 'utf-8';
-  if (k === 'utf16' || k === 'utf16le') return 'utf-16';
-  if (k === 'latin1' || k === 'iso88591') return 'latin-1';
-  throw new UsageError(`unknown --encoding '${e}'`, 'use utf-8, utf-16 or latin-1');
-}
-
-function unescapeDelimiter(d: string | undefined): string | undefined {
-  if (d === undefined) return undefined;
-  const v = d === '\\t' || d.toLowerCase() === 'tab' ? '\t' : d;
-  if (v.length !== 1) throw new UsageError(`--delimiter must be one character, got '${d}'`);
-  return v;
 }

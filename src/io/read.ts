@@ -211,7 +211,8 @@ async function sourceSql(
   }
 }
 
-function normaliseEncoding(e: string | undefined): string {
+/** The `--encoding` flag as DuckDB names it (utf-8, utf-16, latin-1). */
+export function normaliseEncoding(e: string | undefined): string {
   if (e === undefined) return 'utf-8';
   const k = e.toLowerCase().replace(/[^a-z0-9]/g, '');
   if (k === 'utf8') return 'utf-8';
@@ -220,7 +221,8 @@ function normaliseEncoding(e: string | undefined): string {
   throw new UsageError(`unknown --encoding '${e}'`, 'use utf-8, utf-16 or latin-1');
 }
 
-function unescapeDelimiter(d: string | undefined): string | undefined {
+/** The `--delimiter` flag as one character (`tab` and `\\t` accepted). */
+export function unescapeDelimiter(d: string | undefined): string | undefined {
   if (d === undefined) return undefined;
   const v = d === '\\t' || d.toLowerCase() === 'tab' ? '\t' : d;
   if (v.length !== 1) throw new UsageError(`--delimiter must be one character, got '${d}'`);

@@ -339,7 +339,7 @@ describe('segment clean (built CLI)', () => {
           /--impute cannot be combined with --apply/,
         ],
         [[customers, '--apply', at('none.json')], 3, /clean model file not found/],
-        [[customers, '--apply', customers], 3, /not a JSON model file/],
+        [[customers, '--apply', customers], 3, /not a JSON clean model file/],
         [[other, '--apply', goodModel, '--unseen', 'error'], 3, /level "Atlantis" \(row \d+\), unseen/],
       ];
       for (const [args, code, re] of cases) {

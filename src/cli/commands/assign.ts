@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { applyCleanModel } from '../../clean/clean.js';
 import { chainOf, parseCleanModel } from '../../clean/model.js';
+import { applySelectModel, parseSelectModel } from '../../select/model.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import type { Dataset } from '../../core/dataset.js';
 import { assignRows } from '../../cluster/assign.js';
@@ -47,7 +48,7 @@ Rules: k-means → segment of the nearest centroid; DBSCAN → segment of the ne
 else -1 (noise); hierarchical → segment with the nearest centroid in the model's distance. Training rows
 that the rule alone would label differently are recorded in the model, so assigning the training data
 reproduces the fit exactly. When the model was fitted on the output of segment clean, raw input is
-first put through that fitted chain (--input auto, the default, skips it for files that carry it).
+first put through that fitted chain (clean, select) (--input auto, the default, skips it for files that carry it).
 
 Examples:
   $ segment assign new_customers.parquet --model model.json -o scored.parquet
@@ -72,14 +73,20 @@ Examples:
         const pool = new WorkerPool(ctx.threads);
         try {
           for (const entry of chain) {
-            if (entry.stage !== 'clean') {
+            const source = `${flags.model} (chain)`;
+            if (entry.stage === 'clean') {
+              prepared = await applyCleanModel(prepared, parseCleanModel(entry.model, source), {
+                dropRows: false,
+                pool,
+              });
+            } else if (entry.stage === 'select') {
+              prepared = applySelectModel(prepared, parseSelectModel(entry.model, source));
+            } else {
               throw new DataError(
                 `${flags.model}: the model's chain has a '${entry.stage}' stage that this version of segment cannot replay`,
                 'score prepared data with --input prepared',
               );
             }
-            const cm = parseCleanModel(entry.model, `${flags.model} (chain)`);
-            prepared = await applyCleanModel(prepared, cm, { dropRows: false, pool });
           }
         } finally {
           await pool.close();

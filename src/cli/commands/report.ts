@@ -10,6 +10,7 @@ import { DataError, UsageError } from '../../core/errors.js';
 import { assertFinite, resolveFeatures, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import { asWriteError, writeAtomic } from '../../io/atomic.js';
+import { readJsonFile } from '../../io/json-file.js';
 import { readDataset } from '../../io/read.js';
 import { buildReport, type Report, type ReportInput } from '../../report/build.js';
 import { renderSvg } from '../../report/charts.js';
@@ -256,16 +257,7 @@ async function checkWritable(dir: string, dest: string): Promise<void> {
 }
 
 async function loadTune(path: string): Promise<TuneResult> {
-  let v: unknown;
-  try {
-    v = JSON.parse(await readFile(path, 'utf8'));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
-      `${path}: ${code === 'ENOENT' ? 'tuning file not found' : 'not a JSON tuning result'}`,
-      'write one with segment tune -o tune.json',
-    );
-  }
+  const v = await readJsonFile(path, 'tuning file', 'write one with segment tune -o tune.json');
   const t = v as Partial<TuneResult> | null;
   if (
     !t ||

@@ -1,0 +1,235 @@
+import { readJsonFile } from '../io/json-file.js';
+import { Dataset, numericColumn, type Column } from '../core/dataset.js';
+import { DataError } from '../core/errors.js';
+import { pcaTransform } from './pca.js';
+import { chainKey, chainOf, type ChainEntry } from '../core/chain.js';
+
+export { chainKey, chainOf, type ChainEntry };
+
+/** Discriminator and schema version of saved selection models. */
+export const selectModelFormat = 'segment.select-model';
+export const selectModelVersion = 1;
+
+/** Population variance threshold: features at or below it were dropped. */
+export interface VarianceThresholdStep {
+  step: 'variance-threshold';
+  threshold: number;
+  /** Population variance (ddof = 0) of every feature the step saw. */
+  variances: Record<string, number>;
+  dropped: string[];
+}
+
+/** One feature dropped by the correlation filter, and why. */
+export interface CorrelationDropRecord {
+  column: string;
+  correlatedWith: string;
+  r: number;
+  variance: number;
+  partnerVariance: number;
+  meanAbsCorrelation: number;
+  partnerMeanAbsCorrelation: number;
+  rule: 'lower-variance' | 'higher-mean-correlation' | 'later-column';
+}
+
+/** Correlation filter: of each pair with |r| > maxCorr, one member was dropped (see `rule`). */
+export interface CorrelationStep {
+  step: 'correlation';
+  maxCorr: number;
+  dropped: CorrelationDropRecord[];
+}
+
+/** What the random forest of RFE learnt to predict. */
+export type RfeTarget =
+  | { kind: 'column'; column: string; classes: (string | number)[] }
+  | { kind: 'surrogate'; algorithm: 'kmeans'; nClusters: number; standardized: true; inertia: number };
+
+/** Recursive feature elimination ranked by random-forest importance (RFE, or RFECV when `cv` is set). */
+export interface RfeStep {
+  step: 'rfe';
+  method: 'rfe' | 'rfecv';
+  target: RfeTarget;
+  importance: 'impurity' | 'permutation';
+  /** Features eliminated per round. */
+  stepSize: number;
+  nFeaturesToSelect: number;
+  /** Features the step saw, in order. */
+  features: string[];
+  /** scikit-learn's `ranking_`: 1 = selected, 2 = eliminated last, … */
+  ranking: Record<string, number>;
+  /** Importance of every feature in the first round (all features), normalised to sum 1 (permutation: raw). */
+  importances: Record<string, number>;
+  /** Importance of the selected features in the final fit. */
+  selectedImportances: Record<string, number>;
+  selected: string[];
+  dropped: string[];
+  /** Rows used to rank (a seeded sample when the data were larger than the sample size). */
+  nRowsUsed: number;
+  forest: {
+    nEstimators: number;
+    maxFeatures: string | number;
+    maxDepth: number | null;
+    minSamplesLeaf: number;
+    maxBins: number;
+    seed: number;
+  };
+  /** RFECV: mean and standard deviation of the held-out accuracy for every feature count (fewest first). */
+  cv: { folds: number; scores: { nFeatures: number; mean: number; std: number }[] } | null;
+}
+
+/** A fitted PCA: every statistic scikit-learn's `PCA` exposes, with feature names. */
+export interface PcaStep {
+  step: 'pca';
+  /** Input features, in the order of the components' entries. */
+  features: string[];
+  /** Output column names: pc1 … pcN. */
+  names: string[];
+  requested: { nComponents: number } | { varianceRatio: number };
+  nComponents: number;
+  nSamples: number;
+  standardize: boolean;
+  mean: number[];
+  scale: number[];
+  /** nComponents rows of d entries (the loadings of each original feature). */
+  components: number[][];
+  explainedVariance: number[];
+  explainedVarianceRatio: number[];
+  cumulativeVarianceRatio: number[];
+  singularValues: number[];
+  noiseVariance: number;
+  /** Variances of every component, kept or not. */
+  spectrum: number[];
+  signConvention: 'largest-absolute-loading-positive';
+}
+
+/** A step of a selection model, in the order it runs. */
+export type SelectStep = VarianceThresholdStep | CorrelationStep | RfeStep | PcaStep;
+
+/**
+ * A fitted selection (plain, versioned JSON). Applying it keeps the carried columns (every column that is not a
+ * candidate feature), drops the features the filters and RFE removed, and with PCA replaces the remaining features by
+ * pc1 … pcN computed with the stored statistics (never refitted).
+ */
+export interface SelectModel {
+  format: typeof selectModelFormat;
+  version: number;
+  toolVersion: string;
+  /** Id column carried through untouched, if any. */
+  id: string | null;
+  /** Candidate features, in input order. */
+  features: string[];
+  /** Statistics of the candidates on the training data. */
+  statistics: { nRows: number; mean: Record<string, number>; variance: Record<string, number> };
+  steps: SelectStep[];
+  /** Feature columns of the output, in order (selected features, or pc1 … pcN). */
+  output: string[];
+  /** The fitted stages that produced the training input (its `segment.chain` metadata), oldest first. */
+  lineage: ChainEntry[];
+}
+
+/**
+ * Transform a dataset with a fitted selection, exactly as the training data was transformed: the input without the
+ * dropped features (column order kept), or with PCA the carried columns (every non-feature column, in input order)
+ * followed by pc1 … pcN. Its metadata carries the chain with this model appended. O(n · d · k) with PCA, O(d) otherwise (columns are shared, not copied).
+ * @throws DataError when a feature the output needs is missing or not numeric, a PCA input has a missing value, or
+ * a carried column is named like a component.
+ */
+export function applySelectModel(ds: Dataset, model: SelectModel): Dataset {
+  const feature = new Set(model.features);
+  const removed = new Set<string>();
+  let pca: PcaStep | undefined;
+  for (const s of model.steps) {
+    if (s.step === 'variance-threshold' || s.step === 'rfe') for (const c of s.dropped) removed.add(c);
+    else if (s.step === 'correlation') for (const c of s.dropped) removed.add(c.column);
+    else pca = s;
+  }
+  // The features the output needs must be there; dropped ones may be absent from new data.
+  for (const f of model.features) if (!removed.has(f)) ds.numeric(f);
+  let cols: Column[];
+  if (pca) {
+    cols = ds.columns.filter((c) => !feature.has(c.name));
+    const columns = pca.features.map((f) => ds.numeric(f).values);
+    const scores = pcaTransform(
+      {
+        nComponents: pca.nComponents,
+        mean: Float64Array.from(pca.mean),
+        scale: Float64Array.from(pca.scale),
+        components: Float64Array.from(pca.components.flat()),
+      },
+      { columns, nRows: ds.nRows },
+      pca.features,
+    );
+    const carried = new Set(cols.map((c) => c.name));
+    pca.names.forEach((name, k) => {
+      if (carried.has(name)) {
+        throw new DataError(
+          `column '${name}' exists and is not a feature; it would be overwritten by a principal component`,
+          'rename it, or add it to --features',
+        );
+      }
+      cols.push(numericColumn(name, scores[k]!));
+    });
+  } else {
+    cols = ds.columns.filter((c) => !removed.has(c.name));
+  }
+  const chain = [...model.lineage, { stage: 'select', model: { ...model, lineage: [] } }];
+  return Dataset.of(cols, { ...ds.metadata, [chainKey]: JSON.stringify(chain) }, ds.nRows);
+}
+
+const stepNames = new Set(['variance-threshold', 'correlation', 'rfe', 'pca']);
+
+/**
+ * Check that a parsed JSON value is a selection model this version understands.
+ * @throws DataError naming `source` when it is not a selection model, is from a newer version, or is incomplete.
+ */
+export function parseSelectModel(value: unknown, source: string): SelectModel {
+  const hint = 'write one with segment select --model';
+  const o = value as Partial<SelectModel> | null;
+  if (!o || typeof o !== 'object' || o.format !== selectModelFormat) {
+    throw new DataError(`${source}: not a segment select model (no "format": "${selectModelFormat}")`, hint);
+  }
+  if (typeof o.version !== 'number' || o.version > selectModelVersion) {
+    throw new DataError(
+      `${source}: select model version ${String(o.version)} is newer than this segment understands (${selectModelVersion})`,
+      'upgrade segment',
+    );
+  }
+  if (!Array.isArray(o.features) || !Array.isArray(o.steps) || !Array.isArray(o.output)) {
+    throw new DataError(`${source}: select model is incomplete (features, steps or output missing)`, hint);
+  }
+  for (const [i, s] of o.steps.entries()) {
+    const name = (s as { step?: unknown } | null)?.step;
+    if (typeof name !== 'string' || !stepNames.has(name)) {
+      throw new DataError(
+        `${source}: step ${i + 1} of the select model is unknown ('${String(name)}')`,
+        hint,
+      );
+    }
+    if (name === 'pca') {
+      const p = s as Partial<PcaStep>;
+      const d = p.features?.length ?? -1;
+      if (
+        !Array.isArray(p.components) ||
+        !Array.isArray(p.mean) ||
+        !Array.isArray(p.scale) ||
+        !Array.isArray(p.names) ||
+        p.components.length !== p.nComponents ||
+        p.names.length !== p.nComponents ||
+        p.mean.length !== d ||
+        p.scale.length !== d ||
+        p.components.some((row) => !Array.isArray(row) || row.length !== d)
+      ) {
+        throw new DataError(`${source}: the PCA step of the select model is malformed`, hint);
+      }
+    }
+  }
+  return { ...o, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as SelectModel;
+}
+
+/**
+ * Load and check a selection model file.
+ * @throws DataError when the file is missing, not JSON, or not a selection model (see {@link parseSelectModel}).
+ */
+export async function loadSelectModel(path: string): Promise<SelectModel> {
+  const value = await readJsonFile(path, 'select model file', 'write one with segment select --model');
+  return parseSelectModel(value, path);
+}
