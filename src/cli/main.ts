@@ -39,9 +39,12 @@ export function buildProgram(): Command {
 Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 data error, 4 internal error.
 
 Examples:
-  $ segment ingest customers.csv -o customers.parquet
-  $ segment inspect customers.parquet --json
-  $ cat events.csv | segment ingest - -o events.parquet`,
+  $ segment features events.csv --id customer_id --time ts --amount amount --event event -o features.parquet
+  $ segment clean features.parquet --id customer_id --impute median --scale zscore -o clean.parquet
+  $ segment tune clean.parquet --id customer_id --k 2..10 --plot charts/
+  $ segment cluster clean.parquet --id customer_id --k 5 -o segments.parquet --model model.json
+  $ segment report segments.parquet --model model.json --html report.html
+  $ segment assign new_features.parquet --model model.json -o scored.parquet`,
     );
   registerIngest(program);
   registerInspect(program);

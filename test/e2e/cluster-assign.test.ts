@@ -3,34 +3,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
 import { writeSeparatedBlobs } from '../helpers/data.js';
+import { ari } from '../helpers/ari.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
 const blobs = join(fixtures, 'blobs.csv');
 const separated = writeSeparatedBlobs(join(tmp.dir, 'separated.csv'));
-
-/** Adjusted Rand index of two labelings (for permutation-invariant comparisons). */
-function ari(a: number[], b: number[]): number {
-  const n = a.length;
-  const key = (x: number, y: number) => `${x},${y}`;
-  const nij = new Map<string, number>();
-  const ai = new Map<number, number>();
-  const bj = new Map<number, number>();
-  for (let i = 0; i < n; i++) {
-    nij.set(key(a[i]!, b[i]!), (nij.get(key(a[i]!, b[i]!)) ?? 0) + 1);
-    ai.set(a[i]!, (ai.get(a[i]!) ?? 0) + 1);
-    bj.set(b[i]!, (bj.get(b[i]!) ?? 0) + 1);
-  }
-  const c2 = (x: number) => (x * (x - 1)) / 2;
-  let sij = 0;
-  for (const v of nij.values()) sij += c2(v);
-  let sa = 0;
-  for (const v of ai.values()) sa += c2(v);
-  let sb = 0;
-  for (const v of bj.values()) sb += c2(v);
-  const expected = (sa * sb) / c2(n);
-  return (sij - expected) / ((sa + sb) / 2 - expected);
-}
 
 function csvColumn(text: string, name: string): number[] {
   const [head, ...rows] = text.trim().split('\n');

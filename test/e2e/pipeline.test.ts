@@ -2,27 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
+import { ari } from '../helpers/ari.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
-
-/** Adjusted Rand index of two labelings. */
-function ari(a: readonly string[], b: readonly string[]): number {
-  const n = a.length;
-  const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-  const nij = new Map<string, number>();
-  const ai = new Map<string, number>();
-  const bj = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    count(nij, `${a[i]}\u0000${b[i]}`);
-    count(ai, a[i]!);
-    count(bj, b[i]!);
-  }
-  const c2 = (x: number) => (x * (x - 1)) / 2;
-  const sum = (m: Map<string, number>) => [...m.values()].reduce((s, v) => s + c2(v), 0);
-  const expected = (sum(ai) * sum(bj)) / c2(n);
-  return (sum(nij) - expected) / ((sum(ai) + sum(bj)) / 2 - expected);
-}
 
 function csv(text: string): Record<string, string>[] {
   const [head, ...rows] = text.trim().split('\n');

@@ -10,6 +10,7 @@ import { computeFeatures, type FeatureResult } from '../../src/features/events.j
 import type { FeatureParams } from '../../src/features/params.js';
 import { parseScoringRules, parseSegmentRules } from '../../src/features/rules.js';
 import { sqlString, withConnection } from '../../src/io/duckdb.js';
+import { ari } from '../helpers/ari.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'segment-features-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -558,27 +559,6 @@ describe('bad input', () => {
     );
   });
 });
-
-/** Adjusted Rand index of two labelings. */
-function ari(a: readonly (string | number)[], b: readonly (string | number)[]): number {
-  const n = a.length;
-  const pair = new Map<string, number>();
-  const ca = new Map<string | number, number>();
-  const cb = new Map<string | number, number>();
-  for (let i = 0; i < n; i++) {
-    const k = `${a[i]}\u0000${b[i]}`;
-    pair.set(k, (pair.get(k) ?? 0) + 1);
-    ca.set(a[i]!, (ca.get(a[i]!) ?? 0) + 1);
-    cb.set(b[i]!, (cb.get(b[i]!) ?? 0) + 1);
-  }
-  const c2 = (x: number) => (x * (x - 1)) / 2;
-  const sum = (m: Map<unknown, number>) => [...m.values()].reduce((s, v) => s + c2(v), 0);
-  const sij = sum(pair);
-  const sa = sum(ca);
-  const sb = sum(cb);
-  const expected = (sa * sb) / c2(n);
-  return (sij - expected) / ((sa + sb) / 2 - expected);
-}
 
 describe('the bundled event log', () => {
   const events = join(fixtures, 'events.csv');
