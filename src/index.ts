@@ -98,3 +98,9 @@ export { fitPca, pcaTransform, type PcaParams, type PcaFit } from './select/pca.
 export { tsne, pcaEmbedding, type TsneParams, type Embedding } from './select/embed.js';
 export { fitForest, FittedForest, type ForestParams } from './forest/forest.js';
 export { permutationImportance } from './forest/importance.js';
+export {
+  compareSegmentations,
+  defaultThresholds,
+  type StabilityResult,
+  type StabilityThresholds,
+} from './stability/stability.js';

@@ -10,6 +10,7 @@ import { registerTune } from './commands/tune.js';
 import { registerReport } from './commands/report.js';
 import { registerClean } from './commands/clean.js';
 import { registerSelect } from './commands/select.js';
+import { registerStability } from './commands/stability.js';
 import { version } from './version.js';
 
 /** Build the commander program with every working command registered. */
@@ -55,6 +56,7 @@ Examples:
   registerFeatures(program);
   registerClean(program);
   registerSelect(program);
+  registerStability(program);
   return program;
 }
 
