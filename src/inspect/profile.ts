@@ -1,4 +1,5 @@
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
+import { quantileSorted } from '../core/stats.js';
 
 /** Summary statistics of one column. */
 export interface ColumnProfile {
@@ -40,16 +41,7 @@ export function profileDataset(ds: Dataset): DatasetProfile {
   return { rows: ds.nRows, columns: ds.nCols, profiles: ds.columns.map((c) => profileColumn(c, ds.nRows)) };
 }
 
-/** Quantile `q` of sorted finite values by linear interpolation (numpy's default "linear" method). */
-export function quantileSorted(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const pos = (n - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(n - 1, lo + 1);
-  const frac = pos - lo;
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * frac;
-}
+export { quantileSorted };
 
 function profileColumn(c: Column, n: number): ColumnProfile {
   if (c.kind === 'numeric') {

@@ -1,4 +1,5 @@
 import { InternalError } from '../core/errors.js';
+import { quantileSorted } from '../core/stats.js';
 
 /** Label of noise rows (DBSCAN): kept as its own label by the agreement indices, never matched as a segment. */
 export const NOISE = -1;
@@ -281,13 +282,7 @@ function upperBound(edges: readonly number[], x: number): number {
   return lo;
 }
 
-/** Quantile `q` of sorted values, linear interpolation (numpy's default). O(1). */
-export function quantileSorted(xs: Float64Array, q: number): number {
-  const h = (xs.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, xs.length - 1);
-  return xs[lo]! + (h - lo) * (xs[hi]! - xs[lo]!);
-}
+export { quantileSorted };
 
 function finiteSorted(xs: Float64Array): Float64Array {
   return xs.filter((x) => Number.isFinite(x)).sort();
