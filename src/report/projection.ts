@@ -1,4 +1,5 @@
 import type { Matrix } from '../core/matrix.js';
+import { symmetricEigen } from '../core/eigen.js';
 import { Random } from '../core/random.js';
 
 /** A 2-D PCA projection of (a sample of) the rows, for the report's scatter plot. */
@@ -13,7 +14,7 @@ export interface Projection {
 
 /**
  * Project rows on the first two principal components (centred, not scaled, as scikit-learn's PCA). The covariance
- * (d×d) is built in one pass over all rows; the eigenvectors come from cyclic Jacobi rotations; each axis is signed so
+ * (d×d) is built in one pass over all rows; the eigenvectors come from the symmetric eigensolver (Householder + QL); each axis is signed so
  * that its largest-magnitude loading is positive. Points are drawn for a seeded sample of at most `maxPoints` rows.
  * O(n·d² + d³) time, O(d²) memory beyond the output.
  */
@@ -33,16 +34,14 @@ export function pcaProjection(X: Matrix, labels: Int32Array, maxPoints: number, 
     }
   }
   for (let a = 0; a < d; a++) for (let b = a; b < d; b++) cov[b * d + a] = cov[a * d + b]!;
-  const { values, vectors } = jacobiEigen(cov, d);
-  const order = Array.from({ length: d }, (_, i) => i).sort((p, q) => values[q]! - values[p]! || p - q);
-  const total = values.reduce((s, v) => s + Math.max(0, v), 0);
-  const axes = [order[0] ?? 0, order[1] ?? order[0] ?? 0].map((c) => {
-    const v = new Float64Array(d);
-    for (let j = 0; j < d; j++) v[j] = vectors[j * d + c]!;
+  const { values, vectors } = symmetricEigen(cov, d);
+  const total = values.reduce((sum, v) => sum + Math.max(0, v), 0);
+  const axes = [0, Math.min(1, d - 1)].map((c) => {
+    const v = vectors.slice(c * d, (c + 1) * d);
     let big = 0;
     for (let j = 1; j < d; j++) if (Math.abs(v[j]!) > Math.abs(v[big]!)) big = j;
     if (v[big]! < 0) for (let j = 0; j < d; j++) v[j] = -v[j]!;
-    return { v, value: d > 0 ? Math.max(0, values[c]!) : 0 };
+    return { v, value: Math.max(0, values[c]!) };
   });
   const rows =
     n > maxPoints
@@ -64,47 +63,4 @@ export function pcaProjection(X: Matrix, labels: Int32Array, maxPoints: number, 
     sampled: rows.length,
     points,
   };
-}
-
-/** Eigen-decomposition of a symmetric d×d matrix by cyclic Jacobi rotations; `vectors` columns are eigenvectors. */
-export function jacobiEigen(A: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
-  const a = Float64Array.from(A);
-  const v = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) v[i * d + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
-    let off = 0;
-    for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += a[p * d + q]! ** 2;
-    if (off < 1e-30) break;
-    for (let p = 0; p < d; p++) {
-      for (let q = p + 1; q < d; q++) {
-        const apq = a[p * d + q]!;
-        if (Math.abs(apq) < 1e-300) continue;
-        const theta = (a[q * d + q]! - a[p * d + p]!) / (2 * apq);
-        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1);
-        const s = t * c;
-        for (let k = 0; k < d; k++) {
-          const akp = a[k * d + p]!;
-          const akq = a[k * d + q]!;
-          a[k * d + p] = c * akp - s * akq;
-          a[k * d + q] = s * akp + c * akq;
-        }
-        for (let k = 0; k < d; k++) {
-          const apk = a[p * d + k]!;
-          const aqk = a[q * d + k]!;
-          a[p * d + k] = c * apk - s * aqk;
-          a[q * d + k] = s * apk + c * aqk;
-        }
-        for (let k = 0; k < d; k++) {
-          const vkp = v[k * d + p]!;
-          const vkq = v[k * d + q]!;
-          v[k * d + p] = c * vkp - s * vkq;
-          v[k * d + q] = s * vkp + c * vkq;
-        }
-      }
-    }
-  }
-  const values = new Float64Array(d);
-  for (let i = 0; i < d; i++) values[i] = a[i * d + i]!;
-  return { values, vectors: v };
 }

@@ -1,7 +1,7 @@
 import { DataError, invalidParameter } from '../core/errors.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { columnMoments, type ColumnData, type Moments } from './covariance.js';
-import { symmetricEigen } from './eigen.js';
+import { symmetricEigen } from '../core/eigen.js';
 
 const OWNER = 'select.pca';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, scriptJson } from '../../src/report/html.js';
-import { jacobiEigen, pcaProjection } from '../../src/report/projection.js';
+import { pcaProjection } from '../../src/report/projection.js';
 import { dendrogramSpec } from '../../src/report/report-charts.js';
 
 describe('HTML escaping', () => {
@@ -18,12 +18,6 @@ describe('HTML escaping', () => {
 });
 
 describe('PCA projection', () => {
-  it('diagonalises a symmetric matrix (hand case: eigenvalues 3 and 1)', () => {
-    const { values, vectors } = jacobiEigen(Float64Array.from([2, 1, 1, 2]), 2);
-    expect([...values].sort()).toEqual([1, 3].map((x) => expect.closeTo(x, 12)) as unknown as number[]);
-    const i = values[0]! > values[1]! ? 0 : 1;
-    expect(Math.abs(vectors[0 * 2 + i]!)).toBeCloseTo(Math.SQRT1_2, 12);
-  });
   it('puts the long axis first, signs it by its largest loading, and reports the variance shares', () => {
     // points on the line y = 2x plus a small orthogonal wiggle
     const rows: number[] = [];

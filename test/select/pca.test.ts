@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkerPool } from '../../src/core/worker-pool.js';
 import { columnMoments } from '../../src/select/covariance.js';
-import { symmetricEigen } from '../../src/select/eigen.js';
+import { symmetricEigen } from '../../src/core/eigen.js';
 import { fitPca, pcaFromMoments, pcaTransform } from '../../src/select/pca.js';
 
 /**

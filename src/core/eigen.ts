@@ -1,4 +1,4 @@
-import { DataError } from '../core/errors.js';
+import { DataError } from './errors.js';
 
 /** Eigen-decomposition of a symmetric matrix: eigenvalues in decreasing order and their unit eigenvectors. */
 export interface SymmetricEigen {
