@@ -21,8 +21,6 @@ import {
   type ImputeReport,
 } from './imputer.js';
 import {
-  chainKey,
-  chainOf,
   chainWith,
   cleanModelFormat,
   cleanModelVersion,
@@ -54,6 +52,7 @@ import {
   type ValidationRule,
   type ValidationSummary,
 } from './validate.js';
+import { chainKey, chainOf } from '../core/chain.js';
 
 /** Parameters of {@link fitClean}; every step is off unless given. */
 export interface CleanParams {

@@ -7,9 +7,7 @@ import type { ImputeStep } from './imputer.js';
 import type { OutlierStep } from './outliers.js';
 import type { ScaleStep } from './scaler.js';
 import type { InvalidAction, ValidationRule } from './validate.js';
-import { chainKey, chainOf, type ChainEntry } from '../core/chain.js';
-
-export { chainKey, chainOf, type ChainEntry };
+import type { ChainEntry } from '../core/chain.js';
 
 /** Discriminator and schema version of saved clean models. */
 export const cleanModelFormat = 'segment.clean-model';

@@ -1,3 +1,4 @@
+import { quantileSorted } from '../core/stats.js';
 /**
  * Column statistics over present values (NaN = missing), computed the way numpy / scikit-learn compute them so
  * fitted cleaning statistics agree with scikit-learn's to the last few bits.
@@ -16,23 +17,7 @@ export function sortedPresent(values: Float64Array): Float64Array {
   return out.sort();
 }
 
-/**
- * Quantile `q` in [0, 1] of sorted values with numpy's default 'linear' method, including numpy's two-sided
- * interpolation (from the upper neighbour when the fraction is ≥ 0.5), so results equal `np.percentile` bit for
- * bit. NaN for an empty input. O(1).
- */
-export function quantileSorted(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const virtual = (n - 1) * q;
-  const lo = Math.floor(virtual);
-  const t = virtual - lo;
-  const a = sorted[lo]!;
-  if (lo + 1 >= n) return a;
-  const b = sorted[lo + 1]!;
-  const diff = b - a;
-  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t;
-}
+export { quantileSorted };
 
 /** Median of sorted values as numpy: the middle value, or the mean of the two middle ones. NaN when empty. O(1). */
 export function medianSorted(sorted: Float64Array): number {

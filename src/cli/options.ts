@@ -40,3 +40,12 @@ export function memorySize(v: string): number {
   const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase()] ?? 1;
   return Math.floor(Number(m[1]) * mult);
 }
+
+/** Parse a finite number > 0 (commander argument parser). */
+export function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new InvalidArgumentError(`expected a number > 0, got '${v}'.`);
+  }
+  return n;
+}

@@ -105,14 +105,27 @@ export function assignRows(model: ClusterModel, X: Matrix): Int32Array {
   return labels;
 }
 
-/** Training rows whose fitted label differs from the model's rule (deduplicated by value). */
-export function findExceptions(model: ClusterModel, X: Matrix, labels: Int32Array): LabelException[] {
-  const byRule = assignByRule(model, X);
+/**
+ * Training rows whose fitted label differs from the model's rule (deduplicated by value). `candidates`, when given,
+ * restricts the check to those rows: the caller vouches that the rule reproduces every other row (DBSCAN: core and
+ * noise rows always agree with it, only border rows can differ).
+ */
+export function findExceptions(
+  model: ClusterModel,
+  X: Matrix,
+  labels: Int32Array,
+  candidates?: Int32Array,
+): LabelException[] {
   const d = X.nCols;
+  const rows = candidates ?? Int32Array.from({ length: X.nRows }, (_, i) => i);
+  const sub = new Float64Array(rows.length * d);
+  rows.forEach((r, i) => sub.set(X.data.subarray(r * d, (r + 1) * d), i * d));
+  const byRule = assignByRule(model, { data: sub, nRows: rows.length, nCols: d });
   const seen = new Set<string>();
   const out: LabelException[] = [];
-  for (let i = 0; i < X.nRows; i++) {
-    if (byRule[i] === labels[i]) continue;
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    if (byRule[k] === labels[i]) continue;
     const key = rowKey(X.data, i, d);
     if (seen.has(key)) continue;
     seen.add(key);

@@ -318,7 +318,16 @@ export async function fitClusters(
       } | null,
     };
   }
-  model.exceptions = findExceptions(model, X, labels);
+  let candidates: Int32Array | undefined;
+  if (params.algorithm === 'dbscan') {
+    // Core rows are their own nearest core (same label) and noise has no core within eps: only border rows can
+    // disagree with the rule, so only they are checked.
+    const isCore = modelPart['isCore'] as Uint8Array;
+    const border: number[] = [];
+    for (let i = 0; i < n; i++) if (!isCore[i] && labels[i]! >= 0) border.push(i);
+    candidates = Int32Array.from(border);
+  }
+  model.exceptions = findExceptions(model, X, labels, candidates);
   if (model.exceptions.length > 0) {
     logger.log(
       'debug',

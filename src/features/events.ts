@@ -10,6 +10,7 @@ import { pivotNames, resolveParams, type FeatureParams, type ResolvedParams } fr
 import { parseTableSql, type ParseColumns } from './parse-sql.js';
 import { fixedColumnNames, featureQuery, type OutputColumn, type PivotColumn } from './sql.js';
 import { openEventSource, type SourceOptions } from './source.js';
+import { round3 } from '../core/format.js';
 
 /** Rows left out of the features, by reason. */
 export interface DroppedRows {
@@ -135,8 +136,8 @@ export async function computeFeatures(
       const { dataset, summary } = await features(conn, table, cols, p, rules, state, source.name, logger);
       for (const w of summary.warnings) logger.log('warn', w);
       summary.timings = {
-        parseSeconds: round(parseSeconds),
-        featuresSeconds: round((performance.now() - featuresStart) / 1000),
+        parseSeconds: round3(parseSeconds),
+        featuresSeconds: round3((performance.now() - featuresStart) / 1000),
       };
       return { dataset, summary };
     } finally {
@@ -502,15 +503,15 @@ async function features(
     window: {
       start: iso(state.startUs),
       end: iso(state.asOfUs),
-      days: round((state.asOfUs - state.startUs) / DAY_US),
-      length: p.windowSeconds !== undefined ? `${round(p.windowSeconds / 86_400)}d` : 'all',
+      days: round3((state.asOfUs - state.startUs) / DAY_US),
+      length: p.windowSeconds !== undefined ? `${round3(p.windowSeconds / 86_400)}d` : 'all',
     },
     firstEvent: iso(state.firstUs),
     lastEvent: iso(state.lastUs),
     purchases: cols.event ? `${cols.event.name} = '${p.purchaseEvent}'` : `rows with an ${cols.amount!.name}`,
     sessions: cols.session
       ? `column ${cols.session.name}`
-      : `inferred: a gap over ${round(p.sessionGapSeconds / 60)} min starts a session`,
+      : `inferred: a gap over ${round3(p.sessionGapSeconds / 60)} min starts a session`,
     eventTypes: pivot.map((c, k) => ({ value: c.value, column: c.column, events: types[k]!.events })),
     funnel: funnel ? [...funnel] : null,
     cartEvent: cartEvent ?? null,
@@ -582,8 +583,4 @@ function byCodePoint(a: string, b: string): number {
 
 function iso(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString();
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

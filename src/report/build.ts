@@ -5,6 +5,7 @@ import type { WorkerPool } from '../core/worker-pool.js';
 import type { TuneResult } from '../tune/tune.js';
 import { pcaProjection, type Projection } from './projection.js';
 import { segmentQuality, type SegmentQuality } from './quality.js';
+import { round3 } from '../core/format.js';
 
 /** Discriminator and schema version of report files (`schemas/report.schema.json`). */
 export const reportFormat = 'segment.report';
@@ -252,8 +253,8 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
       algorithm: o.model?.algorithm ?? o.tuning?.algorithm ?? null,
       parameters: o.model ? { ...o.model.params } : null,
       timings: {
-        readSeconds: round(o.readSeconds),
-        computeSeconds: round((performance.now() - started) / 1000),
+        readSeconds: round3(o.readSeconds),
+        computeSeconds: round3((performance.now() - started) / 1000),
       },
     },
     dataset: {
@@ -314,8 +315,4 @@ function topOfTree(
   for (let i = first; i < m; i++)
     merges.push({ id: nLeaves + i, left: t.a[i]!, right: t.b[i]!, height: t.heights[i]!, size: t.sizes[i]! });
   return { nLeaves, merges };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -2,9 +2,7 @@ import { readJsonFile } from '../io/json-file.js';
 import { Dataset, numericColumn, type Column } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 import { pcaTransform } from './pca.js';
-import { chainKey, chainOf, type ChainEntry } from '../core/chain.js';
-
-export { chainKey, chainOf, type ChainEntry };
+import { chainKey, type ChainEntry } from '../core/chain.js';
 
 /** Discriminator and schema version of saved selection models. */
 export const selectModelFormat = 'segment.select-model';

@@ -9,7 +9,6 @@ import { columnMoments } from './covariance.js';
 import { correlationFilter, populationVariance, varianceThreshold } from './filters.js';
 import {
   applySelectModel,
-  chainOf,
   selectModelFormat,
   selectModelVersion,
   type CorrelationDropRecord,
@@ -21,6 +20,7 @@ import {
 } from './model.js';
 import { checkPcaParams, pcaFromMoments, type PcaParams } from './pca.js';
 import { rankingSample, rfe, type RfeImportance } from './rfe.js';
+import { chainOf } from '../core/chain.js';
 
 const OWNER = 'select';
 

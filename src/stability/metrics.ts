@@ -282,8 +282,6 @@ function upperBound(edges: readonly number[], x: number): number {
   return lo;
 }
 
-export { quantileSorted };
-
 function finiteSorted(xs: Float64Array): Float64Array {
   return xs.filter((x) => Number.isFinite(x)).sort();
 }

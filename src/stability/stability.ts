@@ -7,7 +7,6 @@ import {
   normalizedMutualInfo,
   NOISE,
   psi,
-  PSI_EPSILON,
   wasserstein1,
   type Matching,
 } from './metrics.js';
@@ -165,9 +164,6 @@ export function compareSegmentations(input: StabilityInput): StabilityResult {
     notes,
   };
 }
-
-/** PSI epsilon, re-exported for the JSON output. */
-export const psiEpsilon = PSI_EPSILON;
 
 /** One line naming every failed gate, e.g. "ari 0.41 < 0.8; psi 0.31 > 0.25 (monetary)". */
 export function describeFailedGates(gates: readonly Gate[]): string {

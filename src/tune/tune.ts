@@ -9,13 +9,8 @@ import type { Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { kneeIndex } from '../evaluate/knee.js';
-import {
-  calinskiHarabasz,
-  daviesBouldin,
-  dunn,
-  silhouetteSampled,
-  silhouetteScore,
-} from '../evaluate/metrics.js';
+import { computeValidity, dunn } from '../evaluate/metrics.js';
+import { round3 } from '../core/format.js';
 
 /** Validity indices a grid can be ranked by. */
 export const tuneMetrics = ['silhouette', 'davies-bouldin', 'calinski-harabasz', 'dunn'] as const;
@@ -116,7 +111,8 @@ export interface TuneResult {
  *
  * Noise (DBSCAN −1) is excluded from the indices; a candidate with fewer than 2 clusters (or as many clusters as
  * scored rows) is reported as degenerate and never recommended. Above `sampleSize` rows, silhouette (with a
- * confidence interval) and Dunn use one seeded sample of rows shared by all candidates, so they stay comparable;
+ * confidence interval, on a seeded sample of the clustered rows) and Dunn (on one seeded sample of rows shared by
+ * all candidates, noise dropped) are estimated, so they stay comparable;
  * Davies-Bouldin, Calinski-Harabasz and inertia always use every row.
  * @throws UsageError for an empty or invalid grid or a k above the row count; DataError when every candidate is
  *   degenerate.
@@ -208,7 +204,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
           const t = performance.now();
           const labels = Int32Array.from(cutTree(tree, { nClusters: k }));
           const c = await scorer.score(labels, { linkage, k }, t);
-          c.seconds = round(c.seconds + treeSeconds / ks.length);
+          c.seconds = round3(c.seconds + treeSeconds / ks.length);
           candidates.push(c);
           progress.tick();
         }
@@ -294,23 +290,25 @@ class Scorer {
     else if (sizes.length >= clustered) degenerate = 'every scored row is its own cluster';
     if (degenerate === null) {
       try {
-        const { X: Xc, labels: lc } = noise > 0 ? dropNoise(this.X, labels) : { X: this.X, labels };
-        scores.daviesBouldin = daviesBouldin(Xc, lc);
-        scores.calinskiHarabasz = calinskiHarabasz(Xc, lc);
-        if (this.sampled) {
-          const s = await silhouetteSampled(this.X, labels, {
-            sampleSize: this.sampleSize,
-            seed: this.seed,
-            metric: this.distance,
-            pool: this.pool,
-          });
+        // Noise is left out by the indices themselves (policy 'exclude'); one call checks the labels once.
+        const r = await computeValidity(this.X, labels, {
+          metrics: ['daviesBouldin', 'calinskiHarabasz', this.sampled ? 'silhouetteSampled' : 'silhouette'],
+          metric: this.distance,
+          pool: this.pool,
+          sampleSize: this.sampleSize,
+          seed: this.seed,
+        });
+        scores.daviesBouldin = r.daviesBouldin ?? null;
+        scores.calinskiHarabasz = r.calinskiHarabasz ?? null;
+        if (r.silhouetteSampled) {
+          const s = r.silhouetteSampled;
           scores.silhouette = s.mean;
           scores.silhouetteInterval = { lower: s.lower, upper: s.upper, confidence: s.confidence };
           const sub = subset(this.X, labels, this.sampleRows!);
           scores.dunn = await dunnOrNull(sub.X, sub.labels, this.distance, this.pool);
         } else {
-          scores.silhouette = await silhouetteScore(Xc, lc, { metric: this.distance, pool: this.pool });
-          scores.dunn = await dunnOrNull(Xc, lc, this.distance, this.pool);
+          scores.silhouette = r.silhouette ?? null;
+          scores.dunn = await dunnOrNull(this.X, labels, this.distance, this.pool);
         }
       } catch (e) {
         if (!(e instanceof DataError)) throw e;
@@ -321,11 +319,11 @@ class Scorer {
       params,
       nClusters: sizes.length,
       noise,
-      noiseShare: round(noise / n),
+      noiseShare: round3(noise / n),
       sizes,
       scores,
       degenerate,
-      seconds: round((performance.now() - started) / 1000),
+      seconds: round3((performance.now() - started) / 1000),
     };
   }
 }
@@ -345,23 +343,11 @@ async function dunnOrNull(
   }
 }
 
-/** Rows not labelled noise. */
-function dropNoise(X: Matrix, labels: Int32Array): { X: Matrix; labels: Int32Array } {
-  const keep: number[] = [];
-  for (let i = 0; i < labels.length; i++) if (labels[i]! >= 0) keep.push(i);
-  return subset(X, labels, Int32Array.from(keep), false);
-}
-
-/** The given rows (noise dropped unless `keepNoise`). */
-function subset(
-  X: Matrix,
-  labels: Int32Array,
-  rows: Int32Array,
-  keepNoise = false,
-): { X: Matrix; labels: Int32Array } {
+/** The given rows, noise dropped. */
+function subset(X: Matrix, labels: Int32Array, rows: Int32Array): { X: Matrix; labels: Int32Array } {
   const d = X.nCols;
   const picked: number[] = [];
-  for (const r of rows) if (keepNoise || labels[r]! >= 0) picked.push(r);
+  for (const r of rows) if (labels[r]! >= 0) picked.push(r);
   const data = new Float64Array(picked.length * d);
   const lab = new Int32Array(picked.length);
   picked.forEach((r, i) => {
@@ -439,10 +425,6 @@ function recommend(
 
 function fmt(x: number): string {
   return Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4);
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 /** At most `max` points of a sorted curve (first and last kept), as {x: rank, y: value}. */

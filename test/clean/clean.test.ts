@@ -6,7 +6,8 @@ import {
   fitClean,
   type CleanParams,
 } from '../../src/clean/clean.js';
-import { chainKey, chainOf, parseCleanModel, type CleanModel } from '../../src/clean/model.js';
+import { chainKey, chainOf } from '../../src/core/chain.js';
+import { parseCleanModel, type CleanModel } from '../../src/clean/model.js';
 import { cellText, Dataset, numericColumn, stringColumn, type Column } from '../../src/core/dataset.js';
 import { CheckFailedError, DataError, UsageError } from '../../src/core/errors.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';

@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Dataset, categoricalColumn, numericColumn, stringColumn } from '../../src/core/dataset.js';
 import { Random } from '../../src/core/random.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
-import { applySelectModel, chainKey, parseSelectModel, type SelectModel } from '../../src/select/model.js';
+import { chainKey } from '../../src/core/chain.js';
+import { applySelectModel, parseSelectModel, type SelectModel } from '../../src/select/model.js';
 import { fitSelect } from '../../src/select/select.js';
 
 /**

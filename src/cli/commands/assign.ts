@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { applyCleanModel } from '../../clean/clean.js';
-import { chainOf, parseCleanModel } from '../../clean/model.js';
+import { parseCleanModel } from '../../clean/model.js';
+import { chainOf } from '../../core/chain.js';
 import { applySelectModel, parseSelectModel } from '../../select/model.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import type { Dataset } from '../../core/dataset.js';

@@ -35,8 +35,9 @@ import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { intAtLeast, list } from '../options.js';
+import { intAtLeast, list, positiveNumber } from '../options.js';
 import { version } from '../version.js';
+import { round3 } from '../../core/format.js';
 
 interface CleanFlags extends InputFlags {
   id?: string;
@@ -83,14 +84,6 @@ interface CleanFlags extends InputFlags {
   output?: string;
   model?: string;
   json?: boolean;
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`expected a number > 0, got '${v}'.`);
-  }
-  return n;
 }
 
 function similarityValue(v: string): number {
@@ -399,7 +392,7 @@ Examples:
           input: data === '-' ? 'stdin' : data,
           model: flags.apply,
           output: flags.output ?? null,
-          seconds: round((performance.now() - started) / 1000),
+          seconds: round3((performance.now() - started) / 1000),
         });
       }
       const unseen = Object.values(result.report.encoding?.unseen ?? {}).reduce((a, b) => a + b, 0);
@@ -504,7 +497,7 @@ Examples:
         input: data === '-' ? 'stdin' : data,
         output: flags.output ?? null,
         model: flags.model ?? null,
-        seconds: round((performance.now() - started) / 1000),
+        seconds: round3((performance.now() - started) / 1000),
       });
     }
     const r = fit.report;
@@ -519,8 +512,4 @@ Examples:
     if (r.encoding) parts.push(`${r.encoding.columns.length} column(s) encoded (${r.encoding.method})`);
     ctx.logger.log('info', parts.join(', '));
   });
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

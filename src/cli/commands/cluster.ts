@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { chainOf } from '../../clean/model.js';
+import { Option, type Command } from 'commander';
+import { chainOf } from '../../core/chain.js';
 import { algorithms, distances, fitClusters, linkages, type ClusterParams } from '../../cluster/fit.js';
 import { numericColumn } from '../../core/dataset.js';
 import { UsageError } from '../../core/errors.js';
@@ -11,8 +11,9 @@ import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { intAtLeast, list } from '../options.js';
+import { intAtLeast, list, positiveNumber } from '../options.js';
 import { version } from '../version.js';
+import { round3 } from '../../core/format.js';
 
 interface ClusterFlags extends InputFlags {
   algo: (typeof algorithms)[number];
@@ -33,12 +34,6 @@ interface ClusterFlags extends InputFlags {
   output?: string;
   model?: string;
   json?: boolean;
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got '${v}'.`);
-  return n;
 }
 
 /** `segment cluster <data>`: fit k-means, DBSCAN or hierarchical clustering and label every row. */
@@ -191,7 +186,7 @@ Examples:
         features,
         output: flags.output ?? null,
         model: flags.model ?? null,
-        timings: { readSeconds: round(readSeconds), fitSeconds: round(fitSeconds) },
+        timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
       });
     }
     ctx.logger.log(
@@ -201,8 +196,4 @@ Examples:
         ` (${flags.algo}, ${fitSeconds.toFixed(2)} s)`,
     );
   });
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

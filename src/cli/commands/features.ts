@@ -8,6 +8,7 @@ import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, type InputFlags } from '../io-options.js';
 import { intAtLeast, list } from '../options.js';
+import { round3 } from '../../core/format.js';
 
 interface FeaturesFlags extends InputFlags {
   id?: string;
@@ -204,7 +205,7 @@ Examples:
       ctx.printJson({
         ...summary,
         output: flags.output ?? null,
-        timings: { ...summary.timings, writeSeconds: round(writeSeconds), totalSeconds: round(seconds) },
+        timings: { ...summary.timings, writeSeconds: round3(writeSeconds), totalSeconds: round3(seconds) },
       });
     }
     if (flags.output !== '-') {
@@ -219,8 +220,4 @@ Examples:
       );
     }
   });
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -15,7 +15,6 @@ import { readDataset } from '../../io/read.js';
 import { buildReport, type Report, type ReportInput } from '../../report/build.js';
 import { renderSvg } from '../../report/charts.js';
 import { renderHtml } from '../../report/html.js';
-import type { SegmentQuality } from '../../report/quality.js';
 import { reportCharts } from '../../report/report-charts.js';
 import { DEFAULT_SAMPLE_SIZE, type TuneResult } from '../../tune/tune.js';
 import { version } from '../version.js';
@@ -205,30 +204,8 @@ Examples:
       ctx.print(json);
       return;
     }
-    ctx.print(renderReport(toQuality(report)));
+    ctx.print(renderReport(report));
   });
-}
-
-/** The quality part of a report, for the text rendering. */
-function toQuality(r: Report): SegmentQuality {
-  const { noisePolicy: _policy, notes, ...indices } = r.indices;
-  return {
-    nRows: r.dataset.rows,
-    nSegments: r.segments.length,
-    noise: r.noise.rows,
-    features: r.dataset.features,
-    distance: r.dataset.distance,
-    noisePolicy: 'exclude',
-    segments: r.segments.map((s) => ({
-      segment: s.segment,
-      size: s.size,
-      share: s.share,
-      means: Object.fromEntries(s.profile.map((p) => [p.feature, p.mean])),
-    })),
-    overallMeans: Object.fromEntries(r.overall.map((p) => [p.feature, p.mean])),
-    indices,
-    notes,
-  };
 }
 
 async function sha256(path: string): Promise<string> {
@@ -302,28 +279,34 @@ async function loadNames(path: string): Promise<Map<number, string>> {
 }
 
 /** Plain-text rendering: one line per segment, then the indices. */
-export function renderReport(q: SegmentQuality): string {
-  const f = q.features.slice(0, 6);
+export function renderReport(r: Report): string {
+  const features = r.dataset.features;
+  const f = features.slice(0, 6);
   const head = ['segment', 'size', 'share %', ...f];
-  const rows = q.segments.map((s) => [
+  const rows = r.segments.map((s) => [
     String(s.segment),
     String(s.size),
     (s.share * 100).toFixed(1),
-    ...f.map((c) => num(s.means[c]!)),
+    ...s.profile.slice(0, f.length).map((p) => num(p.mean)),
   ]);
-  rows.push(['all', String(q.nRows), '100.0', ...f.map((c) => num(q.overallMeans[c]!))]);
-  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j]!.length)));
+  rows.push([
+    'all',
+    String(r.dataset.rows),
+    '100.0',
+    ...r.overall.slice(0, f.length).map((p) => num(p.mean)),
+  ]);
+  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j]!.length)));
   const line = (cells: string[]) => cells.map((c, j) => c.padStart(widths[j]!)).join('  ');
   const out = [line(head), ...rows.map(line), ''];
-  if (q.features.length > f.length)
-    out.push(`(means of the first ${f.length} of ${q.features.length} features; --json has all)`);
-  const ix = q.indices;
+  if (features.length > f.length)
+    out.push(`(means of the first ${f.length} of ${features.length} features; --json has all)`);
+  const ix = r.indices;
   const s = ix.silhouetteSampled;
   out.push(
     `silhouette ${num(ix.silhouette)}${s ? ` (sample of ${s.sampleSize}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)}–${num(s.upper)})` : ''}` +
       `  davies-bouldin ${num(ix.daviesBouldin)}  calinski-harabasz ${num(ix.calinskiHarabasz)}  dunn ${num(ix.dunn)}  inertia ${num(ix.inertia)}`,
   );
-  for (const n of q.notes) out.push(n);
+  for (const n of ix.notes) out.push(n);
   return out.join('\n') + '\n';
 }
 

@@ -12,8 +12,9 @@ import type { PcaParams } from '../../select/pca.js';
 import { fitSelect, type SelectParams } from '../../select/select.js';
 import { contextFrom, type Context } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { intAtLeast, list } from '../options.js';
+import { intAtLeast, list, positiveNumber } from '../options.js';
 import { version } from '../version.js';
+import { round3 } from '../../core/format.js';
 
 interface SelectFlags extends InputFlags {
   id?: string;
@@ -55,14 +56,6 @@ function correlationBound(v: string): number {
   const n = Number(v);
   if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) {
     throw new InvalidArgumentError(`expected a correlation in (0, 1], got '${v}'.`);
-  }
-  return n;
-}
-
-function positive(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`expected a number > 0, got '${v}'.`);
   }
   return n;
 }
@@ -184,7 +177,7 @@ export function registerSelect(program: Command): void {
       ).choices(['pca', 'tsne']),
     )
     .option('--embed-sample <n>', 't-SNE: rows embedded (seeded sample)', intAtLeast(2), 1000)
-    .option('--perplexity <x>', 't-SNE perplexity', positive, 30)
+    .option('--perplexity <x>', 't-SNE perplexity', positiveNumber, 30)
     .option('--apply <model>', 'replay a saved select model on this data instead of fitting')
     .option(
       '-o, --output <path>',
@@ -250,7 +243,7 @@ Examples:
           output: model.output,
           embedding: embedding?.summary ?? null,
           file: flags.output ?? null,
-          seconds: round((performance.now() - started) / 1000),
+          seconds: round3((performance.now() - started) / 1000),
         });
       }
       ctx.logger.log(
@@ -354,7 +347,7 @@ Examples:
         embedding: embedding?.summary ?? null,
         file: flags.output ?? null,
         model: flags.model ?? null,
-        timings: { readSeconds: round(readSeconds), fitSeconds: round(fitSeconds) },
+        timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
       });
     }
     const s = fit.summary;
@@ -415,8 +408,4 @@ async function embed(
 
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

@@ -6,12 +6,12 @@ import {
   compareSegmentations,
   defaultThresholds,
   describeFailedGates,
-  psiEpsilon,
   renderStability,
 } from '../../stability/stability.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
 import { list } from '../options.js';
+import { PSI_EPSILON } from '../../stability/metrics.js';
 
 interface StabilityFlags extends InputFlags {
   segmentCol: string;
@@ -189,7 +189,7 @@ Examples:
           onlyInB: onlyB,
         },
         segmentColumn: flags.segmentCol,
-        psi: { bins: 10, binning: 'deciles of a', epsilon: psiEpsilon },
+        psi: { bins: 10, binning: 'deciles of a', epsilon: PSI_EPSILON },
         ...result,
       });
     } else {

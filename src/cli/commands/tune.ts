@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { algorithms, distances, linkages, type LinkageName } from '../../cluster/fit.js';
 import { UsageError } from '../../core/errors.js';
 import { assertFinite, resolveFeatures, toMatrix } from '../../core/matrix.js';
@@ -12,7 +12,8 @@ import { tunePlots } from '../../tune/plots.js';
 import { DEFAULT_SAMPLE_SIZE, tune, tuneMetrics, type Candidate, type TuneResult } from '../../tune/tune.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { intAtLeast, list } from '../options.js';
+import { intAtLeast, list, positiveNumber } from '../options.js';
+import { round3 } from '../../core/format.js';
 
 interface TuneFlags extends InputFlags {
   algo: (typeof algorithms)[number];
@@ -33,12 +34,6 @@ interface TuneFlags extends InputFlags {
   output?: string;
   json?: boolean;
   plot?: string;
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got '${v}'.`);
-  return n;
 }
 
 /** `segment tune <data>`: fit a parameter grid, score every candidate, recommend one with its reason. */
@@ -163,7 +158,7 @@ Examples:
       input: data === '-' ? 'stdin' : data,
       features,
       ...result,
-      seconds: round((performance.now() - started) / 1000),
+      seconds: round3((performance.now() - started) / 1000),
     };
     const plots = flags.plot ? await tunePlots(result) : null;
     if (flags.output) {
@@ -245,8 +240,4 @@ export function renderTable(r: TuneResult): string {
 function num(x: number | null): string {
   if (x === null) return '—';
   return Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4);
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
