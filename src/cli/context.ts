@@ -35,8 +35,21 @@ export interface GlobalOptions {
 /** Default memory budget: half the machine's memory is not known here, so a fixed 4 GiB. */
 export const defaultMemoryLimit = 4 * 1024 ** 3;
 
+/** What a program embedding commands (segment run) replaces in their context. */
+export type ContextOverrides = Partial<Pick<Context, 'logger' | 'stdout'>>;
+
+const overrides = new WeakMap<Command, ContextOverrides>();
+
+/** Make every command of `program` use these instead of the stderr logger and process stdout. */
+export function overrideContext(program: Command, o: ContextOverrides): void {
+  overrides.set(program, o);
+}
+
 /** Build the context from the global options of `cmd`. */
 export function contextFrom(cmd: Command): Context {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const over = overrides.get(root) ?? {};
   const g = cmd.optsWithGlobals<GlobalOptions>();
   const format = g.logFormat ?? 'text';
   if (format !== 'text' && format !== 'json') {
@@ -45,9 +58,9 @@ export function contextFrom(cmd: Command): Context {
   const level: LogLevel = g.quiet ? 'error' : g.verbose || g.debug ? 'debug' : 'info';
   const threads = g.threads ?? defaultThreads();
   configureDuckDB({ threads });
-  const stdout = process.stdout;
+  const stdout = over.stdout ?? process.stdout;
   return {
-    logger: createCliLogger({ format, level, tty: Boolean(process.stderr.isTTY) }),
+    logger: over.logger ?? createCliLogger({ format, level, tty: Boolean(process.stderr.isTTY) }),
     threads,
     seed: g.seed ?? 42,
     debug: Boolean(g.debug),

@@ -11,13 +11,14 @@ import { registerReport } from './commands/report.js';
 import { registerClean } from './commands/clean.js';
 import { registerSelect } from './commands/select.js';
 import { registerStability } from './commands/stability.js';
+import { registerRun } from './commands/run.js';
 import { version } from './version.js';
 
 /** Build the commander program with every working command registered. */
 export function buildProgram(): Command {
   const program = new Command('segment')
     .description(
-      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign.',
+      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, stability, run.',
     )
     .version(version, '-V, --version')
     .option('-q, --quiet', 'only print errors on stderr')
@@ -57,6 +58,7 @@ Examples:
   registerClean(program);
   registerSelect(program);
   registerStability(program);
+  registerRun(program, buildProgram);
   return program;
 }
 

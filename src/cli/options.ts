@@ -1,18 +1,47 @@
 import { InvalidArgumentError } from 'commander';
 
+/** What a pipeline file may hold for a flag: a JSON Schema fragment, and whether a list repeats the flag. */
+export interface FlagSchema {
+  schema: Record<string, unknown>;
+  /** A list value becomes one `--flag item` per item (otherwise items are joined with commas). */
+  repeat?: boolean;
+}
+
+const flagSchemas = new WeakMap<object, FlagSchema>();
+
+/** Attach the JSON Schema of the values a parser accepts (read by the pipeline schema); returns the parser. */
+export function describeParser<F extends object>(
+  parser: F,
+  schema: Record<string, unknown>,
+  repeat = false,
+): F {
+  flagSchemas.set(parser, repeat ? { schema, repeat } : { schema });
+  return parser;
+}
+
+/** The schema attached to a parser by {@link describeParser}, if any. */
+export function parserSchema(parser: unknown): FlagSchema | undefined {
+  return typeof parser === 'function' ? flagSchemas.get(parser) : undefined;
+}
+
+const names = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
+
 /** Parse a whole number ≥ `min` (commander argument parser). */
 export function intAtLeast(min: number): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${v}'.`);
-    }
-    return n;
-  };
+  return describeParser(
+    (v: string) => {
+      const n = Number(v);
+      if (!/^[+-]?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
+        throw new InvalidArgumentError(`expected a whole number >= ${min}, got '${v}'.`);
+      }
+      return n;
+    },
+    { type: 'integer', minimum: min },
+  );
 }
 
 /** Parse a comma-separated list of names. */
-export function list(v: string, prev: string[] = []): string[] {
+export const list = describeParser(function list(v: string, prev: string[] = []): string[] {
   return [
     ...prev,
     ...v
@@ -20,32 +49,53 @@ export function list(v: string, prev: string[] = []): string[] {
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
   ];
-}
+}, names);
 
 /** Parse `key=value` pairs separated by commas into a record. */
-export function pairs(v: string, prev: Record<string, string> = {}): Record<string, string> {
-  const out = { ...prev };
-  for (const part of v.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new InvalidArgumentError(`expected name=value, got '${part}'.`);
-    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  return out;
-}
+export const pairs = describeParser(
+  function pairs(v: string, prev: Record<string, string> = {}): Record<string, string> {
+    const out = { ...prev };
+    for (const part of v.split(',')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new InvalidArgumentError(`expected name=value, got '${part}'.`);
+      out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    }
+    return out;
+  },
+  { type: 'object', additionalProperties: { type: 'string' } },
+);
 
 /** Parse a memory size like 2GB, 512MB, 1.5G or a byte count. */
-export function memorySize(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`expected a size such as 512MB or 4GB, got '${v}'.`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase()] ?? 1;
-  return Math.floor(Number(m[1]) * mult);
-}
+export const memorySize = describeParser(
+  function memorySize(v: string): number {
+    const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(v.trim());
+    if (!m) throw new InvalidArgumentError(`expected a size such as 512MB or 4GB, got '${v}'.`);
+    const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2]!.toLowerCase()] ?? 1;
+    return Math.floor(Number(m[1]) * mult);
+  },
+  { type: ['string', 'integer'] },
+);
 
 /** Parse a finite number > 0 (commander argument parser). */
-export function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new InvalidArgumentError(`expected a number > 0, got '${v}'.`);
-  }
-  return n;
-}
+export const positiveNumber = describeParser(
+  function positiveNumber(v: string): number {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`expected a number > 0, got '${v}'.`);
+    }
+    return n;
+  },
+  { type: 'number', exclusiveMinimum: 0 },
+);
+
+/** Parse a share in [0, 1] (commander argument parser). */
+export const share = describeParser(
+  function share(v: string): number {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new InvalidArgumentError(`expected a number in [0, 1], got '${v}'.`);
+    }
+    return n;
+  },
+  { type: 'number', minimum: 0, maximum: 1 },
+);

@@ -1,9 +1,19 @@
+import { createHash } from 'node:crypto';
 import { readJsonFile } from '../io/json-file.js';
 import { DataError } from '../core/errors.js';
 
-/** Discriminator and schema version of saved clustering models. */
+/**
+ * Discriminator and schema version of saved clustering models. Version 2 added the input schema and the content
+ * hash (version 1 files still load).
+ */
 export const modelFormat = 'segment.model';
-export const modelVersion = 1;
+export const modelVersion = 2;
+
+/** A column raw input must have for a model, and its kind. */
+export interface InputColumn {
+  name: string;
+  kind: 'numeric' | 'categorical' | 'string';
+}
 
 /** A segment as the model records it: canonical number, training size and centroid (feature space). */
 export interface SegmentInfo {
@@ -36,6 +46,10 @@ interface ModelBase {
    * `segment assign` replays them on raw input. Absent or empty when the training data was raw.
    */
   chain?: { stage: string; model: unknown }[];
+  /** Columns raw input must have (what the first stage of the chain reads). */
+  inputSchema?: InputColumn[];
+  /** `sha256:<hex>` of the file's JSON without this field: a changed or damaged file is refused. */
+  hash?: string;
 }
 
 /** A fitted k-means model: rows go to the segment of their nearest centroid. */
@@ -69,6 +83,13 @@ export interface HierarchicalModel extends ModelBase {
 
 export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel;
 
+/** `sha256:<hex>` of a model's JSON text without its `hash` field (keys in the order they were written). O(size). */
+export function contentHash(model: object): string {
+  const rest: Record<string, unknown> = { ...(model as Record<string, unknown>) };
+  delete rest.hash;
+  return 'sha256:' + createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
 /**
  * Load and validate a model file.
  * @throws DataError when the file is missing, not JSON, not a segment model, or from a newer version.
@@ -87,6 +108,14 @@ export async function loadModel(path: string): Promise<ClusterModel> {
       `${path}: model version ${String(o.version)} is newer than this segment understands (${modelVersion})`,
       'upgrade segment',
     );
+  }
+  if (o.version >= 2) {
+    if (o.hash !== contentHash(o)) {
+      throw new DataError(
+        `${path}: content hash does not match (the model was edited or damaged after it was written)`,
+        'write it again with segment cluster --model or segment run',
+      );
+    }
   }
   if (!Array.isArray(o.features) || !Array.isArray(o.segments) || !Array.isArray(o.exceptions)) {
     throw new DataError(`${path}: model file is incomplete (features/segments missing)`);

@@ -1,4 +1,5 @@
 import { InternalError } from '../core/errors.js';
+import type { BootstrapResult } from './bootstrap.js';
 import {
   adjustedRandIndex,
   contingency,
@@ -40,6 +41,11 @@ export interface StabilityInput {
   /** Per feature, every row's value in a and in b (distributions: the rows need not be paired). */
   features: { name: string; a: Float64Array; b: Float64Array }[];
   thresholds: StabilityThresholds;
+  /**
+   * False when both labelings are of the very same rows (models scoring one dataset): drift compares nothing, so
+   * `features` must be empty and the PSI / KS gates are reported as not applicable. Default true.
+   */
+  drift?: boolean;
 }
 
 /** Drift of one feature between a (reference) and b. */
@@ -61,9 +67,12 @@ export interface Gate {
   kind: 'min' | 'max';
   /** Threshold; null when the gate is disabled. */
   threshold: number | null;
-  /** True when disabled or passing; a value that cannot be computed fails. */
+  /** True when disabled, not applicable or passing; a value that cannot be computed fails. */
   pass: boolean;
+  /** Applicable and given a threshold. */
   enabled: boolean;
+  /** False when the gate has no meaning in this mode (drift of the same rows, drift in bootstrap mode). */
+  applicable: boolean;
 }
 
 /** Everything {@link compareSegmentations} measures. */
@@ -81,9 +90,10 @@ export interface StabilityResult {
 
 /**
  * Compare two segmentations of the same rows: ARI and NMI (noise −1 a label of its own), Hungarian matching of the
- * segments with Jaccard and size shift (noise never matched), PSI / KS / Wasserstein per feature, and the gates.
- * O(n log n · features + r·c·min(r,c)).
- * @throws InternalError when the labelings differ in length or are empty (the caller checks both).
+ * segments with Jaccard and size shift (noise never matched), PSI / KS / Wasserstein per feature, and the gates
+ * (PSI and KS not applicable when `drift` is false). O(n log n · features + r·c·min(r,c)).
+ * @throws InternalError when the labelings differ in length or are empty (the caller checks both), or when drift
+ *   features are given with `drift` false.
  */
 export function compareSegmentations(input: StabilityInput): StabilityResult {
   const { labelsA, labelsB, thresholds } = input;
@@ -91,6 +101,9 @@ export function compareSegmentations(input: StabilityInput): StabilityResult {
     throw new InternalError(`cannot compare labelings of ${labelsA.length} and ${labelsB.length} rows`);
   const c = contingency(labelsA, labelsB);
   const segments = matchSegments(c);
+  const drift = input.drift ?? true;
+  if (!drift && input.features.length > 0)
+    throw new InternalError('drift features given for labelings of the same rows');
   const features: FeatureDrift[] = input.features.map((f) => ({
     feature: f.name,
     psi: psi(f.a, f.b),
@@ -132,25 +145,15 @@ export function compareSegmentations(input: StabilityInput): StabilityResult {
   };
   const [maxPsi, psiAt] = worst('psi');
   const [maxKs, ksAt] = worst('ks');
-  if (features.length === 0) notes.push('no numeric feature in both files: PSI and KS cannot be computed');
-  const gate = (
-    name: Gate['name'],
-    kind: Gate['kind'],
-    value: number | null,
-    at: string | null,
-    threshold: number | null,
-  ): Gate => {
-    const enabled = threshold !== null;
-    const pass =
-      !enabled ||
-      (value !== null && !Number.isNaN(value) && (kind === 'min' ? value >= threshold : value <= threshold));
-    return { name, value, at, kind, threshold, pass, enabled };
-  };
+  if (!drift)
+    notes.push('both labelings are of the same rows: drift (PSI, KS, Wasserstein) is not applicable');
+  else if (features.length === 0)
+    notes.push('no numeric feature in both files: PSI and KS cannot be computed');
   const gates = [
-    gate('ari', 'min', adjustedRandIndex(c), null, thresholds.minAri),
-    gate('jaccard', 'min', minJ, minJAt, thresholds.minJaccard),
-    gate('psi', 'max', maxPsi, psiAt, thresholds.maxPsi),
-    gate('ks', 'max', maxKs, ksAt, thresholds.maxKs),
+    makeGate('ari', 'min', adjustedRandIndex(c), null, thresholds.minAri),
+    makeGate('jaccard', 'min', minJ, minJAt, thresholds.minJaccard),
+    makeGate('psi', 'max', drift ? maxPsi : null, drift ? psiAt : null, thresholds.maxPsi, drift),
+    makeGate('ks', 'max', drift ? maxKs : null, drift ? ksAt : null, thresholds.maxKs, drift),
   ];
   return {
     rows: labelsA.length,
@@ -163,6 +166,99 @@ export function compareSegmentations(input: StabilityInput): StabilityResult {
     pass: gates.every((g) => g.pass),
     notes,
   };
+}
+
+/**
+ * One gate: enabled when applicable and given a threshold; passes when disabled, not applicable, or its value is on
+ * the right side of the threshold (a value that cannot be computed, null or NaN, fails). O(1).
+ */
+function makeGate(
+  name: Gate['name'],
+  kind: Gate['kind'],
+  value: number | null,
+  at: string | null,
+  threshold: number | null,
+  applicable = true,
+): Gate {
+  const enabled = applicable && threshold !== null;
+  const pass =
+    !enabled ||
+    (value !== null && !Number.isNaN(value) && (kind === 'min' ? value >= threshold : value <= threshold));
+  return { name, value, at, kind, threshold, pass, enabled, applicable };
+}
+
+/** Gates of a bootstrap run and whether all pass. */
+export interface BootstrapGates {
+  gates: Gate[];
+  pass: boolean;
+}
+
+/**
+ * Gate a bootstrap result: `minJaccard` on every segment's mean Jaccard (the lowest is reported; a segment whose
+ * mean cannot be computed, never drawn, fails), `minAri` on the mean ARI; PSI and KS are not applicable (one
+ * dataset). O(segments).
+ */
+export function gateBootstrap(r: BootstrapResult, thresholds: StabilityThresholds): BootstrapGates {
+  let minJ: number | null = null;
+  let minJAt: string | null = null;
+  let missing: string | null = null;
+  for (const s of r.segments) {
+    if (s.meanJaccard === null) {
+      missing ??= `segment ${s.segment} never drawn`;
+      continue;
+    }
+    if (minJ === null || s.meanJaccard < minJ) {
+      minJ = s.meanJaccard;
+      minJAt = `segment ${s.segment}`;
+    }
+  }
+  if (missing !== null) {
+    minJ = null;
+    minJAt = missing;
+  } else if (r.segments.length === 0) minJAt = 'no segment';
+  const gates = [
+    makeGate('ari', 'min', r.ari.mean, null, thresholds.minAri),
+    makeGate('jaccard', 'min', minJ, minJAt, thresholds.minJaccard),
+    makeGate('psi', 'max', null, null, thresholds.maxPsi, false),
+    makeGate('ks', 'max', null, null, thresholds.maxKs, false),
+  ];
+  return { gates, pass: gates.every((g) => g.pass) };
+}
+
+/** Compact text rendering of a bootstrap run: summary, gates, one line per segment. O(segments). */
+export function renderBootstrap(
+  r: BootstrapResult,
+  g: BootstrapGates,
+  notes: readonly string[] = [],
+): string {
+  const out: string[] = [];
+  out.push(
+    `bootstrap ${r.replicates} replicates  rows ${r.rows}  distinct per replicate ${fmt(r.distinctRows.mean)}` +
+      `  mean ari ${fmt(r.ari.mean)} (${fmt(r.ari.min)}–${fmt(r.ari.max)})  noise ${r.noise}`,
+    '',
+  );
+  out.push(gateTable(g.gates), '');
+  out.push(
+    table(
+      ['segment', 'size', 'share %', 'mean jaccard', 'dissolved %', 'recovered %', 'computed'],
+      r.segments.map((s) => [
+        String(s.segment),
+        String(s.size),
+        pct(s.size / r.rows),
+        s.meanJaccard === null ? '—' : fmt(s.meanJaccard),
+        s.computed > 0 ? pct(s.dissolved / s.computed) : '—',
+        s.computed > 0 ? pct(s.recovered / s.computed) : '—',
+        `${s.computed}/${r.replicates}`,
+      ]),
+    ),
+    '',
+  );
+  out.push(
+    `dissolved: best Jaccard < ${r.dissolution}; recovered: >= ${r.recover} (share of the replicates where computed)`,
+  );
+  for (const n of notes) out.push(n);
+  out.push(g.pass ? 'stability: pass' : `stability: FAIL — ${describeFailedGates(g.gates)}`);
+  return out.join('\n') + '\n';
 }
 
 /** One line naming every failed gate, e.g. "ari 0.41 < 0.8; psi 0.31 > 0.25 (monetary)". */
@@ -182,19 +278,7 @@ export function describeFailedGates(gates: readonly Gate[]): string {
 export function renderStability(r: StabilityResult): string {
   const out: string[] = [];
   out.push(`rows ${r.rows}  ari ${fmt(r.ari)}  nmi ${fmt(r.nmi)}  noise a ${r.noise.a} b ${r.noise.b}`, '');
-  out.push(
-    table(
-      ['gate', 'value', 'threshold', 'at', 'result'],
-      r.gates.map((g) => [
-        g.name,
-        g.value === null ? '—' : fmt(g.value),
-        g.enabled ? `${g.kind === 'min' ? '>=' : '<='} ${fmt(g.threshold!)}` : 'none',
-        g.at ?? '',
-        !g.enabled ? 'off' : g.pass ? 'pass' : 'FAIL',
-      ]),
-    ),
-    '',
-  );
+  out.push(gateTable(r.gates), '');
   const segRows = r.segments.matches.map((m) => [
     String(m.a),
     String(m.b),
@@ -219,6 +303,19 @@ export function renderStability(r: StabilityResult): string {
   for (const n of r.notes) out.push(n);
   out.push(r.pass ? 'stability: pass' : `stability: FAIL — ${describeFailedGates(r.gates)}`);
   return out.join('\n') + '\n';
+}
+
+function gateTable(gates: readonly Gate[]): string {
+  return table(
+    ['gate', 'value', 'threshold', 'at', 'result'],
+    gates.map((g) => [
+      g.name,
+      g.value === null ? '—' : fmt(g.value),
+      g.threshold === null ? 'none' : `${g.kind === 'min' ? '>=' : '<='} ${fmt(g.threshold)}`,
+      g.at ?? '',
+      !g.applicable ? 'n/a' : !g.enabled ? 'off' : g.pass ? 'pass' : 'FAIL',
+    ]),
+  );
 }
 
 function table(head: string[], rows: string[][]): string {

@@ -47,6 +47,8 @@ export interface TuneOptions {
   seed: number;
   /** Rows above which silhouette and Dunn use a seeded sample of this size. */
   sampleSize?: number | undefined;
+  /** DBSCAN candidates labelling more than this share of rows noise are not recommended (default 0.5). */
+  maxNoise?: number | undefined;
 }
 
 /** Where the search runs. */
@@ -216,7 +218,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
       throw new UsageError(`unknown algorithm '${String(opts.algorithm)}'`);
   }
 
-  const recommendation = recommend(candidates, opts.score, elbow, scorer.sampled);
+  const recommendation = recommend(candidates, opts.score, elbow, scorer.sampled, opts.maxNoise ?? 0.5);
   return {
     algorithm: opts.algorithm,
     nRows: n,
@@ -382,9 +384,14 @@ function recommend(
   m: TuneMetric,
   elbow: TuneResult['elbow'],
   sampled: boolean,
+  maxNoise: number,
 ): TuneResult['recommendation'] {
-  const scored = cands.filter((c) => c.degenerate === null && metricValue(c, m) !== null);
-  if (scored.length === 0) {
+  const valid = cands.filter((c) => c.degenerate === null && metricValue(c, m) !== null);
+  // Excluding noise from the indices rewards tiny dense clusters amid mostly noise: such candidates are not
+  // recommended unless every candidate is like that.
+  const quiet = valid.filter((c) => c.noiseShare <= maxNoise);
+  const scored = quiet.length > 0 ? quiet : valid;
+  if (valid.length === 0) {
     const why = [...new Set(cands.map((c) => c.degenerate ?? `no ${m}`))].slice(0, 3).join('; ');
     throw new DataError(
       `every candidate of the grid is degenerate (${why}): nothing to recommend`,
@@ -404,8 +411,13 @@ function recommend(
       ? `; next best ${describe(others[0]!.params)} at ${fmt(metricValue(others[0]!, m)!)})`
       : ')';
   reason += ` among ${scored.length} scored candidate${scored.length === 1 ? '' : 's'}`;
-  const skipped = cands.length - scored.length;
+  const skipped = cands.length - valid.length;
   if (skipped > 0) reason += ` (${skipped} degenerate skipped)`;
+  const noisy = valid.length - quiet.length;
+  if (quiet.length === 0)
+    reason += `; every candidate labels more than ${Math.round(maxNoise * 100)} % of rows noise`;
+  else if (noisy > 0)
+    reason += ` (${noisy} with more than ${Math.round(maxNoise * 100)} % noise not considered)`;
   if (m === 'silhouette' && sampled && best.scores.silhouetteInterval && others.length > 0) {
     const iv = best.scores.silhouetteInterval;
     const close = others.filter((c) => c.scores.silhouette !== null && c.scores.silhouette >= iv.lower);

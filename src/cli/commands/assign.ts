@@ -1,15 +1,9 @@
 import { Option, type Command } from 'commander';
-import { applyCleanModel } from '../../clean/clean.js';
-import { parseCleanModel } from '../../clean/model.js';
-import { chainOf } from '../../core/chain.js';
-import { applySelectModel, parseSelectModel } from '../../select/model.js';
 import { WorkerPool } from '../../core/worker-pool.js';
-import type { Dataset } from '../../core/dataset.js';
-import { assignRows } from '../../cluster/assign.js';
 import { loadModel } from '../../cluster/model.js';
 import { numericColumn } from '../../core/dataset.js';
-import { DataError, UsageError } from '../../core/errors.js';
-import { assertFinite, toMatrix } from '../../core/matrix.js';
+import { UsageError } from '../../core/errors.js';
+import { scoreDataset } from '../../model/score.js';
 import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
@@ -64,69 +58,36 @@ Examples:
       throw new UsageError('--json and -o - both write to stdout; pick one');
     const model = await loadModel(flags.model);
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
-    // Raw input is first put through the fitted chain that produced the training data (clean, …).
-    const chain = model.chain ?? [];
-    let prepared: Dataset = ds;
-    let replayed: string[] = [];
-    if (chain.length > 0 && flags.input !== 'prepared') {
-      const carries = JSON.stringify(chainOf(ds)) === JSON.stringify(chain);
-      if (flags.input === 'raw' || !carries) {
-        const pool = new WorkerPool(ctx.threads);
-        try {
-          for (const entry of chain) {
-            const source = `${flags.model} (chain)`;
-            if (entry.stage === 'clean') {
-              prepared = await applyCleanModel(prepared, parseCleanModel(entry.model, source), {
-                dropRows: false,
-                pool,
-              });
-            } else if (entry.stage === 'select') {
-              prepared = applySelectModel(prepared, parseSelectModel(entry.model, source));
-            } else {
-              throw new DataError(
-                `${flags.model}: the model's chain has a '${entry.stage}' stage that this version of segment cannot replay`,
-                'score prepared data with --input prepared',
-              );
-            }
-          }
-        } finally {
-          await pool.close();
-        }
-        replayed = chain.map((e) => e.stage);
-      }
+    const pool = new WorkerPool(ctx.threads);
+    let scored;
+    try {
+      scored = await scoreDataset(model, ds, {
+        input: flags.input,
+        pool,
+        source: flags.model,
+        data: data === '-' ? 'stdin' : data,
+      });
+    } finally {
+      await pool.close();
     }
-    const missing = model.features.filter((f) => !prepared.has(f));
-    if (missing.length > 0) {
-      throw new DataError(
-        `${data}: missing column(s) the model needs: ${missing.join(', ')}`,
-        `the model uses ${model.features.join(', ')}`,
-      );
-    }
-    const X = toMatrix(prepared, model.features);
-    assertFinite(X, model.features, 'assign');
-    const labels = assignRows(model, X);
+    const { labels, replayed, sizes, noise } = scored;
     if (flags.output) {
       const out = ds.withColumn(numericColumn('segment', Float64Array.from(labels), 'integer'));
       await writeDataset(out, flags.output, { stdout: ctx.stdout });
-    }
-    const sizes = new Array<number>(model.segments.length).fill(0);
-    let noise = 0;
-    for (const l of labels) {
-      if (l < 0) noise++;
-      else sizes[l]!++;
     }
     if (flags.json)
       ctx.printJson({
         input: data === '-' ? 'stdin' : data,
         model: flags.model,
         replayed,
-        rows: X.nRows,
-        sizes,
+        rows: labels.length,
+        sizes: sizes.map((s) => s.size),
+        segments: sizes,
         noise,
       });
     ctx.logger.log(
       'info',
-      `assigned ${X.nRows.toLocaleString('en-US')} rows to ${model.segments.length} segment(s)`,
+      `assigned ${labels.length.toLocaleString('en-US')} rows to ${model.segments.length} segment(s)`,
     );
   });
 }

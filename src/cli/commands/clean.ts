@@ -35,7 +35,7 @@ import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { intAtLeast, list, positiveNumber } from '../options.js';
+import { describeParser, intAtLeast, list, positiveNumber } from '../options.js';
 import { version } from '../version.js';
 import { round3 } from '../../core/format.js';
 
@@ -86,16 +86,21 @@ interface CleanFlags extends InputFlags {
   json?: boolean;
 }
 
-function similarityValue(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !(n > 0 && n <= 1))
-    throw new InvalidArgumentError(`expected a number in (0, 1], got '${v}'.`);
-  return n;
-}
+const similarityValue = describeParser(
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !(n > 0 && n <= 1))
+      throw new InvalidArgumentError(`expected a number in (0, 1], got '${v}'.`);
+    return n;
+  },
+  { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+);
 
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
-}
+const collect = describeParser(
+  (v: string, prev: string[] = []): string[] => [...prev, v],
+  { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+  true,
+);
 
 /**
  * Parse `--impute`: a strategy for every numeric column, per-column `col=strategy` entries, or both
@@ -137,6 +142,15 @@ export function parseImputeSpec(spec: string): {
   }
   return { strategy: strategy ?? 'none', perColumn };
 }
+
+/** `--impute` checked as commander parses it (so `segment run` refuses a bad spec before any step runs). */
+const checkedImputeSpec = describeParser(
+  (v: string): string => {
+    parseImputeSpec(v);
+    return v;
+  },
+  { type: 'string', minLength: 1 },
+);
 
 /** Options that only make sense when fitting (refused with --apply). */
 const fitOnly = [
@@ -296,6 +310,7 @@ export function registerClean(program: Command): void {
     .option(
       '--impute <spec>',
       `strategy (${imputeStrategies.join('|')}) for every numeric column, and/or col=strategy entries, e.g. median,age=knn`,
+      checkedImputeSpec,
       'none',
     )
     .option('--fill-value <x>', 'value of the constant strategy (default 0, or missing_value for text)')

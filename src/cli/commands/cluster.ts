@@ -1,9 +1,19 @@
 import { writeFile } from 'node:fs/promises';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { chainOf } from '../../core/chain.js';
 import { algorithms, distances, fitClusters, linkages, type ClusterParams } from '../../cluster/fit.js';
-import { numericColumn } from '../../core/dataset.js';
-import { UsageError } from '../../core/errors.js';
+import {
+  DEFAULT_MATCH_MIN_JACCARD,
+  featurePermutation,
+  keepSegmentIdentity,
+  type MatchMethod,
+  type SegmentIdentity,
+} from '../../cluster/identity.js';
+import { loadModel, type ClusterModel } from '../../cluster/model.js';
+import { numericColumn, type Dataset } from '../../core/dataset.js';
+import { DataError, UsageError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { Random } from '../../core/random.js';
 import { assertFinite, resolveFeatures, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import { writeAtomic } from '../../io/atomic.js';
@@ -11,9 +21,11 @@ import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { intAtLeast, list, positiveNumber } from '../options.js';
+import { describeParser, intAtLeast, list, positiveNumber } from '../options.js';
 import { version } from '../version.js';
 import { round3 } from '../../core/format.js';
+import { bundleModel, bundleText } from '../../model/bundle.js';
+import { scoreDataset } from '../../model/score.js';
 
 interface ClusterFlags extends InputFlags {
   algo: (typeof algorithms)[number];
@@ -34,7 +46,23 @@ interface ClusterFlags extends InputFlags {
   output?: string;
   model?: string;
   json?: boolean;
+  baseline?: string;
+  match: 'auto' | MatchMethod;
+  baselineInput?: string;
+  matchMinJaccard: number;
 }
+
+/** Parse a number in [0, 1] (commander argument parser). */
+const unitInterval = describeParser(
+  function unitInterval(v: string): number {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new InvalidArgumentError(`expected a number between 0 and 1, got '${v}'.`);
+    }
+    return n;
+  },
+  { type: 'number', minimum: 0, maximum: 1 },
+);
 
 /** `segment cluster <data>`: fit k-means, DBSCAN or hierarchical clustering and label every row. */
 export function registerCluster(program: Command): void {
@@ -91,12 +119,39 @@ export function registerCluster(program: Command): void {
       'segments file: id, features and `segment` (.parquet, .csv, .json; - = CSV on stdout)',
     )
     .option('--model <path>', 'write the fitted model (JSON) for segment assign')
-    .option('--json', 'print the fit summary (sizes, inertia, noise, warnings, timings) as JSON on stdout');
+    .option('--json', 'print the fit summary (sizes, inertia, noise, warnings, timings) as JSON on stdout')
+    .option(
+      '--baseline <model.json>',
+      "number the segments like this earlier model's (matched segments keep their number)",
+    )
+    .addOption(
+      new Option(
+        '--match <how>',
+        "pair segments with the baseline's by their members (rows) or centroids; auto: members when the baseline can score the rows",
+      )
+        .choices(['auto', 'members', 'centroids'])
+        .default('auto'),
+    )
+    .option(
+      '--baseline-input <path>',
+      "the same rows as <data>, in the same order, in the form the baseline's chain reads (e.g. before clean)",
+    )
+    .option(
+      '--match-min-jaccard <x>',
+      'members: lowest Jaccard for a segment to keep its baseline number',
+      unitInterval,
+      DEFAULT_MATCH_MIN_JACCARD,
+    );
   addInputOptions(cmd).addHelpText(
     'after',
     `
 Segments are numbered by decreasing size (0 = largest); DBSCAN noise is -1. The same input and --seed give
 the same labels whatever --threads is. Features must have no missing values (segment clean --impute).
+
+With --baseline, a segment that continues a baseline segment keeps its number; new segments get numbers
+above every number the baseline's lineage used (numbers need not be contiguous). --match members pairs
+segments by the rows they share (the baseline labels <data>, or --baseline-input, the same rows in the form
+its chain reads); centroids pairs them by centroid distance over the same features.
 
 Cost: k-means O(n·k·d) per iteration; DBSCAN O(n log n) to O(n²) with a spatial index, O(n) memory;
 hierarchical O(n²) time, and O(n²) memory for complete/average linkage (refused past --memory-limit).
@@ -104,7 +159,8 @@ hierarchical O(n²) time, and O(n²) memory for complete/average linkage (refuse
 Examples:
   $ segment cluster features.parquet --k 5 -o segments.parquet --model model.json
   $ segment cluster features.parquet --algo dbscan --eps auto --min-samples 10 --json
-  $ segment cluster sample.parquet --algo hierarchical --linkage average --distance cosine --k 4 -o seg.csv`,
+  $ segment cluster sample.parquet --algo hierarchical --linkage average --distance cosine --k 4 -o seg.csv
+  $ segment cluster clean.parquet --k 5 --baseline old/model.json --baseline-input features.parquet -o seg.parquet`,
   );
   cmd.action(async (data: string, flags: ClusterFlags, self: Command) => {
     const ctx = contextFrom(self);
@@ -131,11 +187,54 @@ Examples:
         'k-means minimises euclidean distances; --distance applies to dbscan and hierarchical',
       );
     }
+    const baselineFlags = (['match', 'baselineInput', 'matchMinJaccard'] as const).filter(
+      (k) => self.getOptionValueSource(k) === 'cli',
+    );
+    if (!flags.baseline && baselineFlags.length > 0) {
+      const name = {
+        match: '--match',
+        baselineInput: '--baseline-input',
+        matchMinJaccard: '--match-min-jaccard',
+      };
+      throw new UsageError(`${name[baselineFlags[0]!]} needs --baseline <model.json>`);
+    }
+    if (flags.baselineInput === '-' && data === '-')
+      throw new UsageError('<data> and --baseline-input cannot both be stdin');
     const started = performance.now();
-    const ds = await readDataset(data, readOptionsFrom(flags, ctx));
+    // A bad baseline stops the run before anything is read or fitted.
+    const baseline = flags.baseline ? await loadModel(flags.baseline) : null;
+    const readOpts = readOptionsFrom(flags, ctx);
+    // With --baseline-input and --sample, both files are read whole and sampled with the same rows.
+    const sampleLater = baseline !== null && flags.baselineInput !== undefined && flags.sample !== undefined;
+    let ds = await readDataset(data, sampleLater ? { ...readOpts, sample: undefined } : readOpts);
+    const plan = baseline ? planMatch(baseline, ds, flags) : null;
+    if (plan?.fallback) ctx.logger.log('warn', `baseline: ${plan.fallback}`);
+    if (plan?.source === 'input' && flags.baselineInput)
+      ctx.logger.log('info', "baseline: the input carries the baseline's chain; --baseline-input not read");
+    let baselineDs: Dataset | null = null;
+    if (plan?.source === 'baseline-input') {
+      baselineDs = await readDataset(flags.baselineInput!, {
+        stdin: ctx.stdin,
+        logger: ctx.logger,
+        seed: ctx.seed,
+      });
+      if (baselineDs.nRows !== ds.nRows) {
+        throw new DataError(
+          `${flags.baselineInput}: ${baselineDs.nRows} rows but ${data === '-' ? 'stdin' : data} has ${ds.nRows}`,
+          '--baseline-input must hold the same rows as <data>, in the same order',
+        );
+      }
+    }
+    if (sampleLater && flags.sample! < ds.nRows) {
+      const rows = new Random(ctx.seed).sampleIndices(ds.nRows, flags.sample!);
+      ds = ds.take(rows);
+      baselineDs = baselineDs?.take(rows) ?? null;
+    }
     const features = resolveFeatures(ds, { id: flags.id, features: flags.features, exclude: flags.exclude }, [
       'segment',
     ]);
+    // Centroids are only comparable over the same features: refuse before fitting.
+    if (baseline && plan?.method === 'centroids') featurePermutation(features, baseline.features);
     const X = toMatrix(ds, features, ctx.threads > 1);
     assertFinite(X, features, 'clustering');
     const readSeconds = (performance.now() - started) / 1000;
@@ -157,7 +256,17 @@ Examples:
     const pool = new WorkerPool(ctx.threads);
     const fitStart = performance.now();
     let fit;
+    let baselineLabels: Int32Array | undefined;
     try {
+      if (baseline && plan && plan.method === 'members') {
+        const scored = await scoreDataset(baseline, plan.source === 'input' ? ds : baselineDs!, {
+          input: plan.source === 'input' ? 'prepared' : 'raw',
+          pool,
+          source: flags.baseline!,
+          data: plan.source === 'input' ? (data === '-' ? 'stdin' : data) : flags.baselineInput!,
+        });
+        baselineLabels = scored.labels;
+      }
       fit = await fitClusters(X, features, flags.id ?? null, params, {
         pool,
         memoryLimit: ctx.memoryLimit,
@@ -167,25 +276,52 @@ Examples:
     } finally {
       await pool.close();
     }
+    let labels = fit.labels;
+    let model: ClusterModel = fit.model;
+    let identity: SegmentIdentity | null = null;
+    if (baseline && plan) {
+      const kept = keepSegmentIdentity(X, labels, model, baseline, {
+        method: plan.method,
+        baselineLabels,
+        minJaccard: flags.matchMinJaccard,
+      });
+      labels = kept.labels;
+      model = kept.model;
+      identity = kept.identity;
+      reportIdentity(ctx.logger, identity);
+    }
     const fitSeconds = (performance.now() - fitStart) / 1000;
     for (const w of fit.summary.warnings) ctx.logger.log('warn', w);
     const keep = flags.id ? [flags.id, ...features] : features;
-    const out = ds
-      .select(keep)
-      .withColumn(numericColumn('segment', Float64Array.from(fit.labels), 'integer'));
+    const out = ds.select(keep).withColumn(numericColumn('segment', Float64Array.from(labels), 'integer'));
     if (flags.output) await writeDataset(out, flags.output, { stdout: ctx.stdout });
     if (flags.model) {
-      const chain = chainOf(ds);
-      const text = JSON.stringify(chain.length > 0 ? { ...fit.model, chain } : fit.model) + '\n';
+      const text = bundleText(bundleModel(model, chainOf(ds)));
       await writeAtomic(flags.model, (tmp) => writeFile(tmp, text));
     }
     if (flags.json) {
       ctx.printJson({
         ...fit.summary,
+        ...(identity
+          ? {
+              sizes: model.segments.map((s) => s.size),
+              segments: model.segments.map((s) => ({ segment: s.segment, size: s.size })),
+            }
+          : {}),
         input: data === '-' ? 'stdin' : data,
         features,
         output: flags.output ?? null,
         model: flags.model ?? null,
+        ...(identity && plan
+          ? {
+              identity: {
+                baselineFile: flags.baseline,
+                match: flags.match,
+                fallback: plan.fallback,
+                ...identity,
+              },
+            }
+          : {}),
         timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
       });
     }
@@ -196,4 +332,66 @@ Examples:
         ` (${flags.algo}, ${fitSeconds.toFixed(2)} s)`,
     );
   });
+}
+
+/** How the segments will be paired with the baseline's, where the baseline's labels come from, and why. */
+interface MatchPlan {
+  method: MatchMethod;
+  /** Members: score <data> as prepared, or --baseline-input raw. */
+  source: 'input' | 'baseline-input' | null;
+  /** Why auto chose centroids (null otherwise). */
+  fallback: string | null;
+}
+
+/**
+ * Decide how to pair with the baseline: members when its labels for the same rows can be had — <data> carries the
+ * baseline's chain (or neither has one) and has its features, else --baseline-input scored raw — otherwise centroids
+ * (auto) or a usage error (--match members).
+ */
+function planMatch(baseline: ClusterModel, ds: Dataset, flags: ClusterFlags): MatchPlan {
+  if (flags.match === 'centroids') return { method: 'centroids', source: null, fallback: null };
+  const sameChain = JSON.stringify(chainOf(ds)) === JSON.stringify(baseline.chain ?? []);
+  if (sameChain && baseline.features.every((f) => ds.has(f)))
+    return { method: 'members', source: 'input', fallback: null };
+  if (flags.baselineInput) return { method: 'members', source: 'baseline-input', fallback: null };
+  const why = sameChain
+    ? "the input lacks the baseline's features"
+    : "the input was not prepared by the baseline's fitted chain";
+  if (flags.match === 'members') {
+    throw new UsageError(
+      `--match members cannot score the rows with the baseline: ${why}`,
+      "pass --baseline-input with the same rows in the form the baseline's chain reads (e.g. before clean)",
+    );
+  }
+  return {
+    method: 'centroids',
+    source: null,
+    fallback: `${why} and no --baseline-input was given: segments matched by centroids`,
+  };
+}
+
+/** Log how the numbering followed the baseline: an info line, and warnings for new and vanished segments. */
+function reportIdentity(logger: Logger, id: SegmentIdentity): void {
+  logger.log(
+    'info',
+    `baseline: ${id.matched.length} segment(s) kept their number (by ${id.method}), ${id.new.length} new, ${id.vanished.length} vanished`,
+  );
+  if (id.new.length > 0) {
+    const parts = id.new.map((s) => {
+      const c = s.closest;
+      const near = !c
+        ? ''
+        : c.jaccard !== undefined
+          ? `; closest baseline segment ${c.baseline}, Jaccard ${c.jaccard.toFixed(2)}`
+          : `; nearest baseline segment ${c.baseline}, distance ${c.distance!.toPrecision(3)}`;
+      return `${s.segment} (${s.size} rows${near})`;
+    });
+    logger.log('warn', `new segment(s), not in the baseline: ${parts.join(', ')}`);
+  }
+  if (id.vanished.length > 0) {
+    logger.log(
+      'warn',
+      `baseline segment(s) with no partner (vanished): ${id.vanished.map((s) => `${s.segment} (${s.size} rows in the baseline)`).join(', ')}`,
+    );
+  }
 }

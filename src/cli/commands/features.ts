@@ -7,7 +7,7 @@ import { loadRules, parseScoringRules, parseSegmentRules } from '../../features/
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, type InputFlags } from '../io-options.js';
-import { intAtLeast, list } from '../options.js';
+import { describeParser, intAtLeast, list } from '../options.js';
 import { round3 } from '../../core/format.js';
 
 interface FeaturesFlags extends InputFlags {
@@ -36,10 +36,15 @@ interface FeaturesFlags extends InputFlags {
   raw?: boolean;
 }
 
-function collect(v: string, prev: string[] = []): string[] {
-  if (v.trim() === '') throw new InvalidArgumentError('expected a strptime format such as "%d/%m/%Y %H:%M".');
-  return [...prev, v];
-}
+const collect = describeParser(
+  (v: string, prev: string[] = []): string[] => {
+    if (v.trim() === '')
+      throw new InvalidArgumentError('expected a strptime format such as "%d/%m/%Y %H:%M".');
+    return [...prev, v];
+  },
+  { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+  true,
+);
 
 /** `segment features <events>`: one row of behavioural features per customer from an event log. */
 export function registerFeatures(program: Command): void {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { fileSha256 } from '../../io/hash.js';
+import { statSync } from 'node:fs';
 import { access, constants, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -131,12 +131,14 @@ Examples:
     const distance: DistanceName =
       flags.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
     if (model) {
-      let top = -1;
-      for (const l of labels) if (l > top) top = l;
-      if (top >= model.segments.length) {
+      // Segment numbers need not be contiguous (--baseline keeps a lineage's numbers): check membership.
+      const known = new Set(model.segments.map((s) => s.segment));
+      let unknown = -1;
+      for (const l of labels) if (l > unknown && !known.has(l)) unknown = l;
+      if (unknown >= 0) {
         throw new DataError(
-          `${data}: segment ${top} is not in the model ${flags.model} (it has ${model.segments.length} segments)`,
-          'report the segments file this model wrote or assigned',
+          `${data}: segment ${unknown} is not in the model ${flags.model} (it has ${known.size} segments)`,
+          `its segments are ${[...known].join(', ')}; report the segments file this model wrote or assigned`,
         );
       }
     }
@@ -152,15 +154,15 @@ Examples:
         role: 'segments',
         path: data === '-' ? 'stdin' : data,
         rows: ds.nRows,
-        sha256: data === '-' ? null : await sha256(data),
+        sha256: data === '-' ? null : await fileSha256(data),
       },
     ];
     if (flags.model)
-      inputs.push({ role: 'model', path: flags.model, rows: null, sha256: await sha256(flags.model) });
+      inputs.push({ role: 'model', path: flags.model, rows: null, sha256: await fileSha256(flags.model) });
     if (flags.tune)
-      inputs.push({ role: 'tune', path: flags.tune, rows: null, sha256: await sha256(flags.tune) });
+      inputs.push({ role: 'tune', path: flags.tune, rows: null, sha256: await fileSha256(flags.tune) });
     if (flags.names)
-      inputs.push({ role: 'names', path: flags.names, rows: null, sha256: await sha256(flags.names) });
+      inputs.push({ role: 'names', path: flags.names, rows: null, sha256: await fileSha256(flags.names) });
     const pool = new WorkerPool(ctx.threads);
     let report: Report;
     try {
@@ -206,12 +208,6 @@ Examples:
     }
     ctx.print(renderReport(report));
   });
-}
-
-async function sha256(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
 }
 
 function existsDir(p: string): boolean {

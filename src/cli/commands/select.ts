@@ -12,7 +12,7 @@ import type { PcaParams } from '../../select/pca.js';
 import { fitSelect, type SelectParams } from '../../select/select.js';
 import { contextFrom, type Context } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { intAtLeast, list, positiveNumber } from '../options.js';
+import { describeParser, intAtLeast, list, positiveNumber } from '../options.js';
 import { version } from '../version.js';
 import { round3 } from '../../core/format.js';
 
@@ -44,21 +44,27 @@ interface SelectFlags extends InputFlags {
   json?: boolean;
 }
 
-function nonNegative(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError(`expected a number >= 0, got '${v}'.`);
-  }
-  return n;
-}
+const nonNegative = describeParser(
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
+      throw new InvalidArgumentError(`expected a number >= 0, got '${v}'.`);
+    }
+    return n;
+  },
+  { type: 'number', minimum: 0 },
+);
 
-function correlationBound(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) {
-    throw new InvalidArgumentError(`expected a correlation in (0, 1], got '${v}'.`);
-  }
-  return n;
-}
+const correlationBound = describeParser(
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1) {
+      throw new InvalidArgumentError(`expected a correlation in (0, 1], got '${v}'.`);
+    }
+    return n;
+  },
+  { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+);
 
 /**
  * Parse `--pca`: a whole number is a component count (≥ 1), anything else a variance fraction in (0, 1].

@@ -12,7 +12,7 @@ import { tunePlots } from '../../tune/plots.js';
 import { DEFAULT_SAMPLE_SIZE, tune, tuneMetrics, type Candidate, type TuneResult } from '../../tune/tune.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { intAtLeast, list, positiveNumber } from '../options.js';
+import { intAtLeast, list, positiveNumber, share } from '../options.js';
 import { round3 } from '../../core/format.js';
 
 interface TuneFlags extends InputFlags {
@@ -28,6 +28,7 @@ interface TuneFlags extends InputFlags {
   tol: number;
   kmeansAlgorithm: 'auto' | 'lloyd' | 'elkan' | 'hamerly' | 'minibatch';
   sampleSize: number;
+  maxNoise: number;
   id?: string;
   features?: string[];
   exclude?: string[];
@@ -74,6 +75,12 @@ export function registerTune(program: Command): void {
       'above this many rows, silhouette (with a 95 % interval) and Dunn use a seeded sample of this size',
       intAtLeast(2),
       DEFAULT_SAMPLE_SIZE,
+    )
+    .option(
+      '--max-noise <share>',
+      'DBSCAN candidates with a larger share of noise rows are not recommended',
+      share,
+      0.5,
     )
     .option('--id <col>', 'id column (never a feature)')
     .option('--features <cols>', 'feature columns (default: every numeric column but the id)', list)
@@ -148,6 +155,7 @@ Examples:
           kmeansAlgorithm: flags.kmeansAlgorithm,
           seed: ctx.seed,
           sampleSize: flags.sampleSize,
+          maxNoise: flags.maxNoise,
         },
         { pool, memoryLimit: ctx.memoryLimit, logger: ctx.logger },
       );

@@ -1,0 +1,240 @@
+import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, isMap, isSeq, parse as parseYamlValue, parseDocument, type Node } from 'yaml';
+import { UsageError } from '../core/errors.js';
+
+/** One step of a pipeline as written: its kind, optional name and the flags of its command. */
+export interface PipelineStep {
+  step: string;
+  name?: string;
+  with?: Record<string, unknown>;
+}
+
+/** A pipeline file after YAML parsing, `--set` overrides and schema validation. */
+export interface Pipeline {
+  version: 1;
+  name?: string;
+  description?: string;
+  seed?: number;
+  id?: string;
+  source: {
+    path?: string;
+    format?: string;
+    delimiter?: string;
+    encoding?: string;
+    types?: Record<string, string>;
+    sample?: number;
+    sql?: string;
+    db?: { env: string };
+  };
+  baseline?: string;
+  outputs?: { dir?: string; intermediates?: boolean };
+  steps: PipelineStep[];
+}
+
+/** A loaded pipeline and what identifies it. */
+export interface LoadedPipeline {
+  pipeline: Pipeline;
+  /** `sha256:<hex>` of the validated configuration (after `--set`), as canonical JSON. */
+  configHash: string;
+}
+
+/** The name a step goes by in `--set` and logs: its `name`, else its kind. */
+export function stepName(s: PipelineStep): string {
+  return s.name ?? s.step;
+}
+
+/** `steps[3].with.k` from a JSON pointer such as `/steps/3/with/k`. */
+export function pointerPath(pointer: string): string {
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let out = '';
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
+  return out;
+}
+
+/** One readable reason from an Ajv error, with ≥ / ≤ for ranges. */
+function reason(e: ErrorObject): string {
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown key '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
+    case 'required':
+      return `'${String((e.params as { missingProperty: string }).missingProperty)}' is required`;
+    case 'enum':
+      return `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
+    case 'anyOf':
+      return 'has the wrong type or value';
+    default:
+      return (e.message ?? 'is invalid').replace(/>=/g, '≥').replace(/<=/g, '≤').replace(/ {2,}/g, ' ');
+  }
+}
+
+/** The hint of a schema error: the keys a mapping accepts, or the range of a number. */
+function hintOf(e: ErrorObject): string | undefined {
+  if (e.keyword === 'additionalProperties') {
+    const props = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+    if (props.length > 0) return `known keys: ${props.join(', ')}`;
+  }
+  if (e.keyword === 'anyOf' && e.instancePath.endsWith('/k')) return "a whole number ≥ 1, or 'tuned'";
+  return undefined;
+}
+
+/** The first error worth showing: `if` failures only repeat their `then` error; anyOf sums up its branches. */
+function firstError(errors: ErrorObject[]): ErrorObject {
+  const useful = errors.filter((e) => e.keyword !== 'if');
+  const anyOf = useful.find((e) => e.keyword === 'anyOf');
+  if (anyOf && useful[0] && useful[0].instancePath === anyOf.instancePath) {
+    // A value of the right type that breaks a range says so; a value of no accepted type gets the summary.
+    const range = useful.find(
+      (e) => e.instancePath === anyOf.instancePath && !['type', 'const', 'enum', 'anyOf'].includes(e.keyword),
+    );
+    return range ?? anyOf;
+  }
+  return useful[0] ?? errors[0]!;
+}
+
+function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, pointer: string): number | null {
+  let node: unknown = doc.contents;
+  for (const part of pointer.split('/').slice(1)) {
+    if (isMap(node)) node = node.get(part, true);
+    else if (isSeq(node)) node = node.get(Number(part), true);
+    else return null;
+    if (node === undefined) return null;
+  }
+  const range = (node as Node | null)?.range;
+  return range ? counter.linePos(range[0]).line : null;
+}
+
+/**
+ * Apply one `--set key=value` override to a parsed pipeline: `steps.<name>.<flag>=v` sets a flag of the step of that
+ * name (or kind), any other dotted path sets that key (`seed=7`, `source.path=x.csv`, `outputs.dir=out`). The value
+ * is read as a YAML scalar or flow collection (`6`, `true`, `[a, b]`). O(path length + steps).
+ * @throws UsageError for a malformed override or a step name that does not exist.
+ */
+export function applyOverride(doc: Record<string, unknown>, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0)
+    throw new UsageError(`--set expects key=value, got '${assignment}'`, 'e.g. --set steps.cluster.k=6');
+  const key = assignment.slice(0, eq).trim();
+  let value: unknown;
+  try {
+    value = parseYamlValue(assignment.slice(eq + 1));
+  } catch {
+    value = assignment.slice(eq + 1);
+  }
+  const parts = key.split('.');
+  if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype'))
+    throw new UsageError(`--set ${key}: not a valid key path`);
+  let target: Record<string, unknown>;
+  let rest: string[];
+  if (parts[0] === 'steps') {
+    if (parts.length < 3)
+      throw new UsageError(`--set ${key}: name a step and a flag, e.g. steps.cluster.k=6`);
+    const steps = Array.isArray(doc.steps) ? (doc.steps as PipelineStep[]) : [];
+    const step = steps.find((s) => s && typeof s === 'object' && stepName(s) === parts[1]);
+    if (!step)
+      throw new UsageError(
+        `--set ${key}: no step named '${parts[1]}'`,
+        `the steps are ${steps.map((s) => stepName(s)).join(', ') || 'none'}`,
+      );
+    const o = step as unknown as Record<string, unknown>;
+    if (typeof o.with !== 'object' || o.with === null) o.with = {};
+    target = o.with as Record<string, unknown>;
+    rest = parts[2] === 'with' && parts.length > 3 ? parts.slice(3) : parts.slice(2);
+  } else {
+    target = doc;
+    rest = parts;
+  }
+  for (const p of rest.slice(0, -1)) {
+    const next = target[p];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) target[p] = {};
+    target = target[p] as Record<string, unknown>;
+  }
+  target[rest[rest.length - 1]!] = value;
+}
+
+/**
+ * Read, override and validate a pipeline file against `schema` (draft-07). Errors name the file, the line when the
+ * value comes from it, and the path inside it: `pipeline.yaml:14: steps[3].with.k: must be ≥ 1`.
+ * @throws UsageError (exit 2) for a missing or unreadable file, invalid YAML, a schema violation, duplicate step
+ *   names, or a source that is neither a file nor a SQL query.
+ */
+export async function loadPipeline(
+  path: string,
+  schema: Record<string, unknown>,
+  overrides: readonly string[] = [],
+): Promise<LoadedPipeline> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `${path}: ${code === 'ENOENT' ? 'pipeline file not found' : code === 'EISDIR' ? 'is a folder, not a pipeline file' : `cannot read (${(e as Error).message})`}`,
+      'see examples/ for pipeline files',
+    );
+  }
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0]!;
+    const at = counter.linePos(err.pos[0]);
+    throw new UsageError(
+      `${path}:${at.line}:${at.col}: invalid YAML: ${err.message.split('\n')[0]}`,
+      'check indentation and quoting',
+    );
+  }
+  const value: unknown = doc.toJS();
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new UsageError(`${path}: a pipeline is a YAML mapping (version, source, steps …)`);
+  const config = value as Record<string, unknown>;
+  const overridden = new Set<string>();
+  for (const o of overrides) {
+    applyOverride(config, o);
+    overridden.add(o.slice(0, o.indexOf('=')));
+  }
+  const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
+  const validate = ajv.compile(schema);
+  if (!validate(config)) {
+    const e = firstError(validate.errors ?? []);
+    const where = pointerPath(e.instancePath) || '(top level)';
+    const line = overridden.size === 0 ? lineOf(doc, counter, e.instancePath) : null;
+    throw new UsageError(`${path}${line ? `:${line}` : ''}: ${where}: ${reason(e)}`, hintOf(e));
+  }
+  const pipeline = config as unknown as Pipeline;
+  const seen = new Map<string, number>();
+  for (const [i, s] of pipeline.steps.entries()) {
+    const n = stepName(s);
+    if (seen.has(n))
+      throw new UsageError(
+        `${path}: steps[${i}]: a second step named '${n}' (steps[${seen.get(n)}] has it)`,
+        "give one of them a 'name'",
+      );
+    seen.set(n, i);
+  }
+  const src = pipeline.source;
+  if ((src.path === undefined) === (src.sql === undefined))
+    throw new UsageError(`${path}: source: give either 'path' (a data file) or 'sql' with 'db'`);
+  if (src.sql !== undefined && src.db === undefined)
+    throw new UsageError(
+      `${path}: source.db: a SQL source needs 'db: {env: VARIABLE}' naming the environment variable with the connection string`,
+    );
+  const configHash = 'sha256:' + createHash('sha256').update(canonicalJson(pipeline)).digest('hex');
+  return { pipeline, configHash };
+}
+
+/** JSON with object keys sorted at every level (the configuration hash does not depend on key order). */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
