@@ -99,3 +99,18 @@ export const share = describeParser(
   },
   { type: 'number', minimum: 0, maximum: 1 },
 );
+
+/**
+ * A parser that checks a flag's text with `parse` (throwing its usage error) and keeps the text: for flags whose
+ * value the command interprets later, so bad values are refused as the command line is parsed (and by
+ * `segment run` before any step runs).
+ */
+export function checkedText(
+  parse: (v: string) => unknown,
+  schema: Record<string, unknown> = { type: ['string', 'number'] },
+): (v: string) => string {
+  return describeParser((v: string): string => {
+    parse(v);
+    return v;
+  }, schema);
+}

@@ -69,7 +69,7 @@ export function pipelineSchema(program: Command): Record<string, unknown> {
     for (const f of stepFlags(program, kind)) {
       properties[f.key] =
         kind === 'cluster' && tunedFlags.includes(f.key)
-          ? { anyOf: [f.schema, { const: 'tuned' }] }
+          ? { anyOf: [...(Array.isArray(f.schema.anyOf) ? f.schema.anyOf : [f.schema]), { const: 'tuned' }] }
           : f.schema;
     }
     withSchemas[kind] = { type: 'object', additionalProperties: false, properties };

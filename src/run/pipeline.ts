@@ -80,8 +80,31 @@ function hintOf(e: ErrorObject): string | undefined {
     const props = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
     if (props.length > 0) return `known keys: ${props.join(', ')}`;
   }
-  if (e.keyword === 'anyOf' && e.instancePath.endsWith('/k')) return "a whole number ≥ 1, or 'tuned'";
+  if (e.keyword === 'anyOf') {
+    const branches = (e.schema as Record<string, unknown>[] | undefined) ?? [];
+    const words = branches.map(describeSchema).filter((w): w is string => w !== null);
+    if (words.length > 0) return `expected ${words.join(', or ')}`;
+  }
   return undefined;
+}
+
+/** A schema fragment in words: "a number > 0", "'auto'", "a list of names". */
+function describeSchema(s: Record<string, unknown>): string | null {
+  if ('const' in s) return JSON.stringify(s.const).replace(/"/g, "'");
+  const type = s.type;
+  const range = [
+    typeof s.minimum === 'number' ? `≥ ${s.minimum}` : null,
+    typeof s.exclusiveMinimum === 'number' ? `> ${s.exclusiveMinimum}` : null,
+    typeof s.maximum === 'number' ? `≤ ${s.maximum}` : null,
+  ]
+    .filter(Boolean)
+    .join(' and ');
+  const tail = range ? ` ${range}` : '';
+  if (type === 'integer') return `a whole number${tail}`;
+  if (type === 'number') return `a number${tail}`;
+  if (type === 'string') return 'a text';
+  if (type === 'array') return 'a list';
+  return null;
 }
 
 /** The first error worth showing: `if` failures only repeat their `then` error; anyOf sums up its branches. */
@@ -110,10 +133,23 @@ function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, poi
   return range ? counter.linePos(range[0]).line : null;
 }
 
+/** Keys whose `--set` value is taken as text as written (a folder named 20261123 stays a name). */
+const textKeys = new Set([
+  'name',
+  'description',
+  'id',
+  'baseline',
+  'outputs.dir',
+  'source.path',
+  'source.sql',
+  'source.delimiter',
+]);
+
 /**
  * Apply one `--set key=value` override to a parsed pipeline: `steps.<name>.<flag>=v` sets a flag of the step of that
  * name (or kind), any other dotted path sets that key (`seed=7`, `source.path=x.csv`, `outputs.dir=out`). The value
- * is read as a YAML scalar or flow collection (`6`, `true`, `[a, b]`). O(path length + steps).
+ * is read as a YAML scalar or flow collection (`6`, `true`, `[a, b]`), except for names and paths (`outputs.dir`,
+ * `source.path`, `baseline`, `id` …), which are taken as written. O(path length + steps).
  * @throws UsageError for a malformed override or a step name that does not exist.
  */
 export function applyOverride(doc: Record<string, unknown>, assignment: string): void {
@@ -121,11 +157,15 @@ export function applyOverride(doc: Record<string, unknown>, assignment: string):
   if (eq <= 0)
     throw new UsageError(`--set expects key=value, got '${assignment}'`, 'e.g. --set steps.cluster.k=6');
   const key = assignment.slice(0, eq).trim();
+  const raw = assignment.slice(eq + 1);
   let value: unknown;
-  try {
-    value = parseYamlValue(assignment.slice(eq + 1));
-  } catch {
-    value = assignment.slice(eq + 1);
+  if (textKeys.has(key)) value = raw;
+  else {
+    try {
+      value = parseYamlValue(raw);
+    } catch {
+      value = raw;
+    }
   }
   const parts = key.split('.');
   if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype'))

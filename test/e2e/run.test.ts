@@ -265,6 +265,90 @@ describe('segment run', () => {
   });
 });
 
+describe('segment run: sources read with options, rows dropped by cleaning, stale outputs', () => {
+  it('a TSV source with format and sample is ingested once, so tune and cluster read the same rows', async () => {
+    const tsv = join(tmp.dir, 'blobs.dat');
+    writeFileSync(tsv, readFileSync(join(fixtures, 'blobs.csv'), 'utf8').replace(/,/g, '\t'));
+    const p = pipeline(
+      'tsv.yaml',
+      `version: 1
+source: {path: ${tsv}, format: tsv, sample: 300}
+steps:
+  - step: tune
+    with: {exclude: [label], k: 2..5}
+  - step: cluster
+    with: {exclude: [label], k: tuned}
+`,
+    );
+    const out = join(tmp.dir, 'tsv');
+    const r = await runCli(['run', p, '--out-dir', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = json<{
+      steps: { name: string; command: string[] }[];
+      inputs: { role: string; path: string }[];
+    }>(join(out, 'manifest.json'));
+    expect(m.steps.map((s) => s.name)).toEqual(['source', 'tune', 'cluster']);
+    expect(m.steps[0]!.command).toEqual([
+      'segment',
+      'ingest',
+      tsv,
+      '--format',
+      'tsv',
+      '--sample',
+      '300',
+      '-o',
+      'source.parquet',
+    ]);
+    expect(m.steps[1]!.command[2]).toBe('source.parquet');
+    expect(m.steps[2]!.command[2]).toBe('source.parquet');
+    expect(m.inputs.find((i) => i.role === 'source')!.path).toBe(tsv);
+    expect(json<{ nRows: number }>(join(out, 'model.json')).nRows).toBe(300);
+  });
+
+  it('--baseline pairs rows by id when cleaning dropped rows since the raw input', async () => {
+    const a = join(tmp.dir, 'drop1');
+    const b = join(tmp.dir, 'drop2');
+    const drop = ['--set', 'steps.clean.outliers=iqr', '--set', 'steps.clean.outlier-action=drop'];
+    expect((await runCli(['run', nightly, '--out-dir', a, '-q', ...drop])).code).toBe(0);
+    const r = await runCli([
+      'run',
+      nightly,
+      '--out-dir',
+      b,
+      '--baseline',
+      join(a, 'model.json'),
+      ...drop,
+      '--set',
+      'seed=3',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const id = json<{ identity: { method: string; matched: { segment: number; baseline: number }[] } }>(
+      join(b, 'manifest.json'),
+    ).identity;
+    expect(id.method).toBe('members');
+    expect(id.matched.length).toBeGreaterThan(0);
+    for (const x of id.matched) expect(x.segment).toBe(x.baseline);
+  });
+
+  it('files of the previous run that this run does not write are removed', async () => {
+    const out = join(tmp.dir, 'stale');
+    expect((await runCli(['run', pipeline('s1.yaml', small), '--out-dir', out, '-q'])).code).toBe(0);
+    expect(existsSync(join(out, 'clean.parquet'))).toBe(true);
+    writeFileSync(join(out, 'notes.txt'), 'mine');
+    const lean = pipeline('s2.yaml', small + 'outputs: {intermediates: false}\n');
+    expect((await runCli(['run', lean, '--out-dir', out, '-q'])).code).toBe(0);
+    expect(existsSync(join(out, 'clean.parquet'))).toBe(false);
+    expect(existsSync(join(out, 'notes.txt'))).toBe(true);
+  });
+
+  it('--set outputs.dir keeps a number-like folder name as text', async () => {
+    const p = pipeline('dated.yaml', small);
+    const r = await runCli(['run', p, '--set', 'outputs.dir=20261123', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(tmp.dir, '20261123', 'manifest.json'))).toBe(true);
+  });
+});
+
 describe('segment run refuses bad pipelines with one line, and writes nothing', () => {
   const cases: [string, string, string[], number, RegExp][] = [
     [
@@ -316,6 +400,37 @@ describe('segment run refuses bad pipelines with one line, and writes nothing', 
       /step 'clean': --impute: unknown strategy 'medain'/,
     ],
     ['a missing baseline', small, ['--baseline', '/nonexistent/model.json'], 3, /baseline model not found/],
+    [
+      'a bad eps, refused before any step',
+      small.replace('k: 3, n-init: 2', 'algo: dbscan, eps: abc'),
+      [],
+      2,
+      /bad\.yaml:10: steps\[1\]\.with\.eps: has the wrong type or value \(hint: expected a number > 0, or 'auto', or 'tuned'\)/,
+    ],
+    [
+      'a bad tune grid, refused before any step',
+      small.replace('  - step: cluster', '  - step: tune\n    with: {k: 2..x}\n  - step: cluster'),
+      [],
+      2,
+      /step 'tune': .*--k/,
+    ],
+    [
+      'a data step named like an output',
+      small.replace('  - step: clean', '  - step: clean\n    name: segments'),
+      [],
+      2,
+      /the name 'segments' is taken by an output/,
+    ],
+    [
+      'two tune steps',
+      small.replace(
+        '  - step: cluster',
+        '  - step: tune\n  - step: tune\n    name: tune2\n  - step: cluster',
+      ),
+      [],
+      2,
+      /one tune step per pipeline/,
+    ],
   ];
   for (const [what, text, extra, code, message] of cases) {
     it(what, async () => {
@@ -328,6 +443,17 @@ describe('segment run refuses bad pipelines with one line, and writes nothing', 
       expect(existsSync(out)).toBe(false);
     });
   }
+
+  it('an output folder that cannot be created exits 3', async () => {
+    const r = await runCli([
+      'run',
+      pipeline('ok.yaml', small),
+      '--out-dir',
+      join(fixtures, 'blobs.csv', 'x'),
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/cannot create the output folder \(ENOTDIR\)/);
+  });
 
   it('a step that fails mid-run leaves the previous outputs untouched and no staging or lock', async () => {
     const out = join(tmp.dir, 'midrun');

@@ -35,7 +35,7 @@ import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { describeParser, intAtLeast, list, positiveNumber } from '../options.js';
+import { checkedText, describeParser, intAtLeast, list, positiveNumber } from '../options.js';
 import { version } from '../version.js';
 import { round3 } from '../../core/format.js';
 
@@ -143,14 +143,20 @@ export function parseImputeSpec(spec: string): {
   return { strategy: strategy ?? 'none', perColumn };
 }
 
+/**
+ * Parse `--contamination`: `auto` or an outlier share in (0, 0.5].
+ * @throws UsageError for anything else.
+ */
+function parseContamination(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const x = Number(v);
+  if (v.trim() === '' || !(x > 0 && x <= 0.5))
+    throw new UsageError(`--contamination must be auto or a number in (0, 0.5], got '${v}'`);
+  return x;
+}
+
 /** `--impute` checked as commander parses it (so `segment run` refuses a bad spec before any step runs). */
-const checkedImputeSpec = describeParser(
-  (v: string): string => {
-    parseImputeSpec(v);
-    return v;
-  },
-  { type: 'string', minLength: 1 },
-);
+const checkedImputeSpec = checkedText(parseImputeSpec, { type: 'string', minLength: 1 });
 
 /** Options that only make sense when fitting (refused with --apply). */
 const fitOnly = [
@@ -303,6 +309,9 @@ export function registerClean(program: Command): void {
     .option(
       '--contamination <x|auto>',
       'isolation forest: outlier share in (0, 0.5], or auto (score < -0.5)',
+      checkedText(parseContamination, {
+        anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: 0.5 }, { const: 'auto' }],
+      }),
       'auto',
     )
     .option('--n-estimators <n>', 'isolation forest: trees', intAtLeast(1), 100)
@@ -424,15 +433,7 @@ Examples:
     }
 
     if (flags.keepAllRows) throw new UsageError('--keep-all-rows applies to --apply only');
-    let contamination: number | 'auto' = 'auto';
-    if (flags.contamination !== 'auto') {
-      contamination = Number(flags.contamination);
-      if (flags.contamination.trim() === '' || !(contamination > 0 && contamination <= 0.5)) {
-        throw new UsageError(
-          `--contamination must be auto or a number in (0, 0.5], got '${flags.contamination}'`,
-        );
-      }
-    }
+    const contamination = parseContamination(flags.contamination);
     const impute = parseImputeSpec(flags.impute);
     const fuzzy = flags.fuzzyDedupe
       ? {

@@ -10,7 +10,7 @@ import {
   type SegmentIdentity,
 } from '../../cluster/identity.js';
 import { loadModel, type ClusterModel } from '../../cluster/model.js';
-import { numericColumn, type Dataset } from '../../core/dataset.js';
+import { cellText, numericColumn, type Dataset } from '../../core/dataset.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { Random } from '../../core/random.js';
@@ -21,7 +21,7 @@ import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { describeParser, intAtLeast, list, positiveNumber } from '../options.js';
+import { describeParser, intAtLeast, list, positiveNumber, checkedText } from '../options.js';
 import { version } from '../version.js';
 import { round3 } from '../../core/format.js';
 import { bundleModel, bundleText } from '../../model/bundle.js';
@@ -92,7 +92,12 @@ export function registerCluster(program: Command): void {
         .choices(['auto', 'lloyd', 'elkan', 'hamerly', 'minibatch'])
         .default('auto'),
     )
-    .option('--eps <x|auto>', 'DBSCAN radius, or auto (knee of the k-distance curve)', 'auto')
+    .option(
+      '--eps <x|auto>',
+      'DBSCAN radius, or auto (knee of the k-distance curve)',
+      checkedText(parseEps, { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { const: 'auto' }] }),
+      'auto',
+    )
     .option(
       '--min-samples <n>',
       'DBSCAN points within eps (itself included) to be a core point',
@@ -169,13 +174,7 @@ Examples:
     }
     if (flags.json && flags.output === '-')
       throw new UsageError('--json and -o - both write to stdout; pick one');
-    let eps: number | 'auto';
-    if (flags.eps === 'auto') eps = 'auto';
-    else {
-      eps = Number(flags.eps);
-      if (!Number.isFinite(eps) || eps <= 0)
-        throw new UsageError(`--eps must be a number > 0 or auto, got '${flags.eps}'`);
-    }
+    const eps = parseEps(flags.eps);
     if (flags.algo === 'hierarchical' && flags.linkage === 'ward' && flags.distance !== 'euclidean') {
       throw new UsageError(
         `ward linkage needs --distance euclidean, got '${flags.distance}'`,
@@ -212,16 +211,38 @@ Examples:
     if (plan?.source === 'input' && flags.baselineInput)
       ctx.logger.log('info', "baseline: the input carries the baseline's chain; --baseline-input not read");
     let baselineDs: Dataset | null = null;
+    let unpaired: Uint8Array | null = null;
     if (plan?.source === 'baseline-input') {
       baselineDs = await readDataset(flags.baselineInput!, {
         stdin: ctx.stdin,
         logger: ctx.logger,
         seed: ctx.seed,
       });
-      if (baselineDs.nRows !== ds.nRows) {
+      if (
+        baselineDs.nRows !== ds.nRows &&
+        flags.id !== undefined &&
+        ds.has(flags.id) &&
+        baselineDs.has(flags.id)
+      ) {
+        // Cleaning dropped rows since the raw input: pair the rest by id.
+        const aligned = alignById(ds, baselineDs, flags.id, flags.baselineInput!);
+        baselineDs = aligned.data;
+        unpaired = aligned.unpaired;
+        const lost = unpaired.reduce((a, b) => a + b, 0);
+        if (lost * 2 > ds.nRows)
+          throw new DataError(
+            `${flags.baselineInput}: only ${ds.nRows - lost} of ${ds.nRows} rows pair with ${data === '-' ? 'stdin' : data} by ${flags.id}`,
+            '--baseline-input must hold the rows <data> was made from',
+          );
+        if (lost > 0)
+          ctx.logger.log(
+            'warn',
+            `baseline: ${lost} row(s) have no row with the same ${flags.id} in ${flags.baselineInput}; they count as unlabelled in the matching`,
+          );
+      } else if (baselineDs.nRows !== ds.nRows) {
         throw new DataError(
           `${flags.baselineInput}: ${baselineDs.nRows} rows but ${data === '-' ? 'stdin' : data} has ${ds.nRows}`,
-          '--baseline-input must hold the same rows as <data>, in the same order',
+          '--baseline-input must hold the same rows as <data>, in the same order (or both carry the --id column)',
         );
       }
     }
@@ -229,6 +250,7 @@ Examples:
       const rows = new Random(ctx.seed).sampleIndices(ds.nRows, flags.sample!);
       ds = ds.take(rows);
       baselineDs = baselineDs?.take(rows) ?? null;
+      if (unpaired) unpaired = Uint8Array.from(rows, (i) => unpaired![i]!);
     }
     const features = resolveFeatures(ds, { id: flags.id, features: flags.features, exclude: flags.exclude }, [
       'segment',
@@ -266,6 +288,7 @@ Examples:
           data: plan.source === 'input' ? (data === '-' ? 'stdin' : data) : flags.baselineInput!,
         });
         baselineLabels = scored.labels;
+        if (unpaired) for (let i = 0; i < unpaired.length; i++) if (unpaired[i]) baselineLabels[i] = -1;
       }
       fit = await fitClusters(X, features, flags.id ?? null, params, {
         pool,
@@ -394,4 +417,47 @@ function reportIdentity(logger: Logger, id: SegmentIdentity): void {
       `baseline segment(s) with no partner (vanished): ${id.vanished.map((s) => `${s.segment} (${s.size} rows in the baseline)`).join(', ')}`,
     );
   }
+}
+
+/**
+ * The rows of `other` in the order of `ds`, paired by the id column; rows of `ds` whose id `other` lacks get a
+ * stand-in row and are flagged in `unpaired`. O(n).
+ * @throws DataError when `other` holds an id twice.
+ */
+function alignById(
+  ds: Dataset,
+  other: Dataset,
+  id: string,
+  name: string,
+): { data: Dataset; unpaired: Uint8Array } {
+  const col = other.column(id);
+  const index = new Map<string, number>();
+  for (let j = 0; j < other.nRows; j++) {
+    const key = cellText(col, j);
+    if (key === null) continue;
+    if (index.has(key)) throw new DataError(`${name}: id '${key}' appears twice in column '${id}'`);
+    index.set(key, j);
+  }
+  const mine = ds.column(id);
+  const rows = new Int32Array(ds.nRows);
+  const unpaired = new Uint8Array(ds.nRows);
+  for (let i = 0; i < ds.nRows; i++) {
+    const key = cellText(mine, i);
+    const j = key === null ? undefined : index.get(key);
+    if (j === undefined) unpaired[i] = 1;
+    else rows[i] = j;
+  }
+  return { data: other.take(rows), unpaired };
+}
+
+/**
+ * Parse `--eps`: a number > 0 or `auto`.
+ * @throws UsageError for anything else.
+ */
+function parseEps(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const eps = Number(v);
+  if (v.trim() === '' || !Number.isFinite(eps) || eps <= 0)
+    throw new UsageError(`--eps must be a number > 0 or auto, got '${v}'`);
+  return eps;
 }

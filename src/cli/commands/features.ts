@@ -7,7 +7,7 @@ import { loadRules, parseScoringRules, parseSegmentRules } from '../../features/
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, type InputFlags } from '../io-options.js';
-import { describeParser, intAtLeast, list } from '../options.js';
+import { describeParser, intAtLeast, list, checkedText } from '../options.js';
 import { round3 } from '../../core/format.js';
 
 interface FeaturesFlags extends InputFlags {
@@ -71,7 +71,12 @@ export function registerFeatures(program: Command): void {
       '--as-of <date>',
       'compute as of this date (its midnight) or timestamp; later events are left out (default: the midnight after the last event)',
     )
-    .option('--window <length>', 'observation window before --as-of, e.g. 90d, 12w, 36h, or all', 'all')
+    .option(
+      '--window <length>',
+      'observation window before --as-of, e.g. 90d, 12w, 36h, or all',
+      checkedText((v) => v === 'all' || parseDuration(v, '--window'), { type: 'string' }),
+      'all',
+    )
     .option(
       '--timezone <tz>',
       'IANA zone of timestamps without an offset, of dates and of calendar days',
@@ -82,7 +87,12 @@ export function registerFeatures(program: Command): void {
       'strptime format tried first on text times (repeatable), e.g. "%d/%m/%Y %H:%M"',
       collect,
     )
-    .option('--session-gap <length>', 'inactivity that starts a new inferred session', '30min')
+    .option(
+      '--session-gap <length>',
+      'inactivity that starts a new inferred session',
+      checkedText((v) => parseDuration(v, '--session-gap'), { type: 'string' }),
+      '30min',
+    )
     .option(
       '--strict',
       'fail on rows with a missing id or a missing or unparseable time (default: drop and warn)',

@@ -47,6 +47,9 @@ interface RunState {
   tuneFile: string | null;
 }
 
+/** Names a data step cannot take: its output file would overwrite another. */
+const reserved = ['segments', 'source', 'model', 'report', 'tune', 'manifest'];
+
 /** Values standing in for tuned ones when flags are checked before the run. */
 const tunedStandIn: Record<string, string> = { k: '2', eps: '1', 'min-samples': '5', linkage: 'ward' };
 
@@ -116,7 +119,7 @@ Examples:
       const source = await resolveSource(pipeline, base, file, template);
       if (baseline !== undefined) await mustExist(baseline, 'baseline model');
       const plan = planSteps(pipeline, template, base, source, baseline, file);
-      for (const s of plan) await checkCommandLine(makeProgram, s);
+      for (const s of plan) await checkCommandLine(makeProgram, s, source);
       if (flags.dryRun) {
         const steps = plan.map((s) => ({
           name: s.name,
@@ -133,7 +136,14 @@ Examples:
         }
         return;
       }
-      await mkdir(outDir, { recursive: true });
+      try {
+        await mkdir(outDir, { recursive: true });
+      } catch (e) {
+        throw new DataError(
+          `${outDir}: cannot create the output folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+          'pass --out-dir with a writable folder',
+        );
+      }
       const release = acquireLock(outDir, ctx.logger);
       const cwd = process.cwd();
       const staging = join(outDir, stagingName);
@@ -159,6 +169,9 @@ Examples:
           .filter((f) => manifest.outputs.some((o) => o.file === f));
         manifest.outputs = manifest.outputs.filter((o) => publish.includes(o.file));
         await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+        // Files of the previous run that this run does not write would disagree with the new manifest.
+        for (const f of await previousOutputs(outDir))
+          if (!publish.includes(f)) await rm(join(outDir, f), { force: true });
         for (const f of [...publish, 'manifest.json']) await rename(join(staging, f), join(outDir, f));
         if (flags.json) ctx.printJson(manifest);
         const m = manifest.metrics;
@@ -176,6 +189,18 @@ Examples:
     });
 }
 
+/** Output files listed by the manifest of the previous run in `dir` (plain names only), or none. */
+async function previousOutputs(dir: string): Promise<string[]> {
+  try {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { outputs?: { file?: unknown }[] };
+    return (m.outputs ?? [])
+      .map((o) => o.file)
+      .filter((f): f is string => typeof f === 'string' && /^[\w.-]+$/.test(f) && !f.startsWith('.'));
+  } catch {
+    return [];
+  }
+}
+
 function quoteArg(a: string): string {
   return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
@@ -191,12 +216,24 @@ async function mustExist(path: string, what: string): Promise<void> {
   }
 }
 
-/** The data file the first step reads, and the input flags it is read with. */
+/** Where the steps' data comes from. */
 interface ResolvedSource {
+  /** What the first data step reads: the source file, or `source.parquet` when an ingest step comes first. */
   path: string;
-  flags: string[];
-  /** A SQL source is first ingested into this file of the staging folder. */
+  /** The source file (absolute), hashed into the manifest; null for a SQL source. */
+  file: string | null;
+  /**
+   * Arguments of a first `segment ingest` step (without -o): for a SQL source, or a file read with options
+   * (format, delimiter, encoding, types, sample) so that every later step reads the same rows the same way.
+   */
   ingest: string[] | null;
+  /** The connection string and the variable it came from: shown as `$NAME` wherever a command is shown. */
+  secret: { value: string; name: string } | null;
+}
+
+/** `text` with the connection string replaced by `$VARIABLE`. */
+function redact(source: ResolvedSource, text: string): string {
+  return source.secret ? text.split(source.secret.value).join('$' + source.secret.name) : text;
 }
 
 async function resolveSource(
@@ -232,16 +269,24 @@ async function resolveSource(
         `${file}: source.sql: this build of segment cannot read SQL sources yet`,
         'export the query to a file and use source.path',
       );
-    return { path: 'source.parquet', flags: [], ingest: ['--db', url, '--sql', s.sql, ...flags] };
+    return {
+      path: 'source.parquet',
+      file: null,
+      ingest: ['--db', url, '--sql', s.sql, ...flags],
+      secret: { value: url, name },
+    };
   }
   const path = resolve(base, s.path!);
   await mustExist(path, 'source file');
-  return { path, flags, ingest: null };
+  if (flags.length > 0)
+    return { path: 'source.parquet', file: path, ingest: [path, ...flags], secret: null };
+  return { path, file: path, ingest: null, secret: null };
 }
 
 function flagArgs(flag: StepFlag, value: unknown, base: string): string[] {
-  const opt = `--${flag.kind === 'negated' ? 'no-' : ''}${flag.key}`;
-  if (flag.kind !== 'value') return value === true ? [opt] : [];
+  if (flag.kind === 'negated') return value === false ? [`--no-${flag.key}`] : [];
+  const opt = `--${flag.key}`;
+  if (flag.kind === 'boolean') return value === true ? [opt] : [];
   const text = (v: unknown): string => (flag.path && typeof v === 'string' ? resolve(base, v) : String(v));
   if (Array.isArray(value))
     return flag.repeat ? value.flatMap((v) => [opt, text(v)]) : [opt, value.map(text).join(',')];
@@ -271,17 +316,22 @@ function planSteps(
   const plan: PlannedStep[] = [];
   let current = source.path;
   let chainInput = source.path;
-  let first = true;
   let clustered = false;
   let tuned = false;
   const kinds = steps.map((s) => s.step);
-  if (kinds.filter((k) => k === 'cluster').length > 1)
-    throw new UsageError(`${file}: steps: one cluster step per pipeline`);
+  for (const once of ['cluster', 'tune', 'report'])
+    if (kinds.filter((k) => k === once).length > 1)
+      throw new UsageError(`${file}: steps: one ${once} step per pipeline (they write ${once === 'cluster' ? 'segments.parquet' : `${once}.json`})`);
   for (const [i, s] of steps.entries()) {
     const kind = s.step as StepKind;
     const name = stepName(s);
     const where = `${file}: steps[${i}]`;
     const w = { ...(s.with ?? {}) };
+    if ((kind === 'features' || kind === 'clean' || kind === 'select') && reserved.includes(name))
+      throw new UsageError(
+        `${where}: the name '${name}' is taken by an output (${name}.parquet)`,
+        `name the step otherwise; reserved: ${reserved.join(', ')}`,
+      );
     if (kind === 'features' && i > 0)
       throw new UsageError(`${where}: features must be the first step (it reads the event log)`);
     if (kind === 'report' && !clustered)
@@ -295,9 +345,7 @@ function planSteps(
     const byKey = new Map(flags.map((f) => [f.key, f]));
     if (p.id !== undefined && byKey.has('id') && w.id === undefined) w.id = p.id;
     const input = current;
-    const inputFlags = first ? source.flags : [];
-    first = false;
-    const fixed: string[] = [...inputFlags];
+    const fixed: string[] = [];
     const tunedKeys: string[] = [];
     for (const [key, value] of Object.entries(w)) {
       if (value === 'tuned' && kind === 'cluster' && tunedFlags.includes(key)) {
@@ -389,7 +437,7 @@ function planSteps(
       outputs: ['source.parquet'],
       intermediate: true,
       preview: [
-        ...source.ingest.map((a, i) => (source.ingest![i - 1] === '--db' ? '$' + p.source.db!.env : a)),
+        ...source.ingest.map((a) => redact(source, a)),
         '-o',
         'source.parquet',
       ],
@@ -404,7 +452,11 @@ function planSteps(
  * Parse a step's command line with its command's own parsers and stop before its action: a flag value the schema
  * lets through but the command refuses is reported before any step runs.
  */
-async function checkCommandLine(makeProgram: () => Command, s: PlannedStep): Promise<void> {
+async function checkCommandLine(
+  makeProgram: () => Command,
+  s: PlannedStep,
+  source: ResolvedSource,
+): Promise<void> {
   const program = makeProgram();
   const stop = new Error('checked');
   program.hook('preAction', () => {
@@ -415,7 +467,7 @@ async function checkCommandLine(makeProgram: () => Command, s: PlannedStep): Pro
     await program.parseAsync(['node', 'segment', ...command]);
   } catch (e) {
     if (e === stop) return;
-    throw stepError(s.name, e);
+    throw stepError(s.name, e, source);
   }
 }
 
@@ -479,9 +531,10 @@ interface ExecEnv {
 
 const nullStdout = new Writable({ write: (_c, _e, cb) => cb() });
 
-function stepLogger(parent: Logger, name: string, warnings: string[]): Logger {
+function stepLogger(parent: Logger, name: string, warnings: string[], source: ResolvedSource): Logger {
   return {
-    log(level, message, fields) {
+    log(level, raw, fields) {
+      const message = redact(source, raw);
       if (level === 'warn') warnings.push(message);
       parent.log(level, `${name}: ${message}`, fields);
     },
@@ -491,10 +544,17 @@ function stepLogger(parent: Logger, name: string, warnings: string[]): Logger {
   };
 }
 
-function stepError(name: string, e: unknown): unknown {
-  if (e instanceof SegmentError) return new SegmentError(`step '${name}': ${e.message}`, e.exitCode, e.hint);
+/** A step's error with the step named and the connection string redacted. */
+function stepError(name: string, e: unknown, source: ResolvedSource): unknown {
+  if (e instanceof SegmentError)
+    return new SegmentError(
+      redact(source, `step '${name}': ${e.message}`),
+      e.exitCode,
+      e.hint === undefined ? undefined : redact(source, e.hint),
+    );
   if (e instanceof CommanderError)
-    return new UsageError(`step '${name}': ${e.message.replace(/^error:\s*/, '')}`);
+    return new UsageError(redact(source, `step '${name}': ${e.message.replace(/^error:\s*/, '')}`));
+  if (e instanceof Error && source.secret) return new Error(redact(source, e.message));
   return e;
 }
 
@@ -520,16 +580,16 @@ async function execute(plan: PlannedStep[], env: ExecEnv): Promise<RunManifest> 
     const command = s.kind === 'ingest' ? ['ingest', ...args] : [s.kind, s.input, ...args];
     ctx.logger.log(
       'info',
-      `step ${i + 1}/${plan.length} ${s.name}: segment ${command.map(quoteArg).join(' ')}`,
+      redact(env.source, `step ${i + 1}/${plan.length} ${s.name}: segment ${command.map(quoteArg).join(' ')}`),
     );
     const warnings: string[] = [];
     const program = env.makeProgram();
-    overrideContext(program, { logger: stepLogger(ctx.logger, s.name, warnings), stdout: nullStdout });
+    overrideContext(program, { logger: stepLogger(ctx.logger, s.name, warnings, env.source), stdout: nullStdout });
     const started = performance.now();
     try {
       await program.parseAsync(['node', 'segment', ...globals, ...command]);
     } catch (e) {
-      throw stepError(s.name, e);
+      throw stepError(s.name, e, env.source);
     }
     if (s.kind === 'tune') state.tuneFile = join(staging, 'tune.json');
     records.push({
@@ -537,7 +597,7 @@ async function execute(plan: PlannedStep[], env: ExecEnv): Promise<RunManifest> 
       step: s.kind,
       command: [
         'segment',
-        ...command.map((a) => (a === env.source.ingest?.[1] ? '$' + env.pipeline.source.db!.env : a)),
+        ...command.map((a) => redact(env.source, a)),
       ],
       seconds: round3((performance.now() - started) / 1000),
       outputs: s.outputs,
@@ -557,7 +617,7 @@ async function execute(plan: PlannedStep[], env: ExecEnv): Promise<RunManifest> 
     inputs.push({ role, path, bytes: st.size, sha256: await fileSha256(path) });
   };
   await addInput('pipeline', env.pipelinePath);
-  if (!env.source.ingest) await addInput('source', env.source.path);
+  if (env.source.file) await addInput('source', env.source.file);
   if (env.baseline) await addInput('baseline', env.baseline);
   const metrics: RunManifest['metrics'] = {};
   let identity: unknown = null;

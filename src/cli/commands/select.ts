@@ -12,7 +12,7 @@ import type { PcaParams } from '../../select/pca.js';
 import { fitSelect, type SelectParams } from '../../select/select.js';
 import { contextFrom, type Context } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { describeParser, intAtLeast, list, positiveNumber } from '../options.js';
+import { describeParser, intAtLeast, list, positiveNumber, checkedText } from '../options.js';
 import { version } from '../version.js';
 import { round3 } from '../../core/format.js';
 
@@ -148,6 +148,7 @@ export function registerSelect(program: Command): void {
     .option(
       '--pca <n|fraction>',
       'replace the features by principal components: a count (3) or a variance fraction (0.85)',
+      checkedText(parsePcaFlag, { type: 'number', exclusiveMinimum: 0 }),
     )
     .option('--standardize', 'PCA on z-scores (correlation matrix) instead of centred values')
     .option(

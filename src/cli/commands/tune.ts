@@ -12,7 +12,7 @@ import { tunePlots } from '../../tune/plots.js';
 import { DEFAULT_SAMPLE_SIZE, tune, tuneMetrics, type Candidate, type TuneResult } from '../../tune/tune.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-import { intAtLeast, list, positiveNumber, share } from '../options.js';
+import { intAtLeast, list, positiveNumber, share, checkedText } from '../options.js';
 import { round3 } from '../../core/format.js';
 
 interface TuneFlags extends InputFlags {
@@ -44,14 +44,29 @@ export function registerTune(program: Command): void {
     .description('choose k, eps or linkage with evidence: grid search scored by validity indices')
     .argument('<data>', 'input file, or - for CSV on stdin')
     .addOption(new Option('--algo <name>', 'algorithm').choices(algorithms).default('kmeans'))
-    .option('--k <grid>', 'k values: 2..12, 2,4,8, 2..20:2 (k-means and hierarchical; default 2..10)')
+    .option(
+      '--k <grid>',
+      'k values: 2..12, 2,4,8, 2..20:2 (k-means and hierarchical; default 2..10)',
+      checkedText((v) => parseIntGrid(v, '--k', 1)),
+    )
     .option(
       '--eps <auto|grid>',
       'DBSCAN eps: auto (k-distance knee × 0.5, 0.75, 1, 1.25, 1.5) or 0.1..1.0, 0.2,0.5',
+      checkedText((v) => v === 'auto' || parsePositiveGrid(v, '--eps')),
       'auto',
     )
-    .option('--min-samples <grid>', 'DBSCAN min-samples values, e.g. 5..20:5', '5,10')
-    .option('--linkage <list>', 'hierarchical linkages, e.g. ward,average', 'ward')
+    .option(
+      '--min-samples <grid>',
+      'DBSCAN min-samples values, e.g. 5..20:5',
+      checkedText((v) => parseIntGrid(v, '--min-samples', 1)),
+      '5,10',
+    )
+    .option(
+      '--linkage <list>',
+      'hierarchical linkages, e.g. ward,average',
+      checkedText((v) => parseNameList(v, '--linkage', linkages)),
+      'ward',
+    )
     .addOption(
       new Option('--distance <name>', 'DBSCAN / hierarchical distance')
         .choices(distances)
