@@ -104,3 +104,13 @@ export {
   type StabilityResult,
   type StabilityThresholds,
 } from './stability/stability.js';
+export { trainPropensity, type PredictParams, type TrainResult } from './predict/train.js';
+export {
+  scorePropensity,
+  decileTiers,
+  tiersOf,
+  type ScoreOptions,
+  type ScoreResult,
+} from './predict/score.js';
+export { type PredictModel } from './predict/model.js';
+export { rocAuc, averagePrecision, logLoss, brierScore } from './predict/metrics.js';

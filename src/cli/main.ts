@@ -11,6 +11,7 @@ import { registerReport } from './commands/report.js';
 import { registerClean } from './commands/clean.js';
 import { registerSelect } from './commands/select.js';
 import { registerStability } from './commands/stability.js';
+import { registerPredict } from './commands/predict.js';
 import { registerRun } from './commands/run.js';
 import { version } from './version.js';
 
@@ -18,7 +19,7 @@ import { version } from './version.js';
 export function buildProgram(): Command {
   const program = new Command('segment')
     .description(
-      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, stability, run.',
+      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, stability, predict, run.',
     )
     .version(version, '-V, --version')
     .option('-q, --quiet', 'only print errors on stderr')
@@ -58,6 +59,7 @@ Examples:
   registerClean(program);
   registerSelect(program);
   registerStability(program);
+  registerPredict(program);
   registerRun(program, buildProgram);
   return program;
 }

@@ -157,6 +157,8 @@ export async function growForest(
     pool?: WorkerPool | undefined;
     classes: (string | number)[];
     featureNames?: readonly string[] | null | undefined;
+    /** Weight per class code (see {@link classWeights}); absent: every row weighs its bootstrap count. */
+    classWeight?: Float64Array | null | undefined;
   },
 ): Promise<FittedForest> {
   const features = opts.features ?? Int32Array.from({ length: set.d }, (_, j) => j);
@@ -189,6 +191,7 @@ export async function growForest(
     edgeOffset: set.edgeOffset,
     growth,
     seed: params.seed,
+    ...(opts.classWeight ? { classWeight: opts.classWeight } : {}),
   };
   let trees: TreeArrays[];
   if (parallel) {
@@ -222,7 +225,16 @@ export async function fitForest(
   X: Matrix,
   y: Labels,
   params: ForestParams = {},
-  opts: { pool?: WorkerPool | undefined; featureNames?: readonly string[] | undefined } = {},
+  opts: {
+    pool?: WorkerPool | undefined;
+    featureNames?: readonly string[] | undefined;
+    /**
+     * scikit-learn's `class_weight`: `balanced` (n / (K · count of the class), from the whole y), or one weight per
+     * class in the order of the sorted classes. Multiplies each row's bootstrap count in the Gini criterion and the
+     * leaf frequencies. Default: none.
+     */
+    classWeight?: 'balanced' | readonly number[] | undefined;
+  } = {},
 ): Promise<FittedForest> {
   const p = resolveForestParams(params);
   if (y.length !== X.nRows) {
@@ -237,7 +249,38 @@ export async function fitForest(
   const columns = Array.from({ length: X.nCols }, (_, j) => matrixColumn(X, j));
   const parallel = opts.pool !== undefined && opts.pool.nThreads > 1;
   const set = binTrainingSet({ columns, nRows: X.nRows }, codes, classes.length, p.maxBins, parallel, p.seed);
-  return growForest(set, p, { pool: opts.pool, classes, featureNames: opts.featureNames ?? null });
+  const classWeight =
+    opts.classWeight === undefined ? null : classWeights(codes, classes.length, opts.classWeight);
+  return growForest(set, p, {
+    pool: opts.pool,
+    classes,
+    featureNames: opts.featureNames ?? null,
+    classWeight,
+  });
+}
+
+/**
+ * Weight of each class code: `balanced` gives n / (K · n_k) as scikit-learn's `compute_class_weight`; an array is
+ * checked and copied. O(n).
+ * @throws UsageError when an explicit weight is missing, negative or not finite, or the count differs from K.
+ */
+export function classWeights(
+  codes: Int32Array,
+  nClasses: number,
+  spec: 'balanced' | readonly number[],
+): Float64Array {
+  const out = new Float64Array(nClasses);
+  if (spec === 'balanced') {
+    const counts = new Float64Array(nClasses);
+    for (const c of codes) counts[c] = counts[c]! + 1;
+    for (let k = 0; k < nClasses; k++) out[k] = counts[k]! > 0 ? codes.length / (nClasses * counts[k]!) : 0;
+    return out;
+  }
+  if (spec.length !== nClasses || spec.some((v) => !Number.isFinite(v) || v < 0)) {
+    throw invalidParameter(OWNER, 'classWeight', `'balanced' or ${nClasses} finite weights >= 0`, spec);
+  }
+  out.set(spec);
+  return out;
 }
 
 /** The trees of a forest in flat arrays (one allocation each, shareable with workers). */

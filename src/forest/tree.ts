@@ -38,6 +38,8 @@ export interface TreeContext {
   edgeOffset: Int32Array;
   growth: TreeGrowth;
   seed: number;
+  /** Weight of each class code (scikit-learn's `class_weight`), multiplying the bootstrap counts; absent: 1. */
+  classWeight?: Float64Array | null | undefined;
 }
 
 /**
@@ -95,6 +97,8 @@ export function buildTree(ctx: TreeContext, treeIndex: number): TreeArrays {
     }
   } else if (pool) for (let i = 0; i < m; i++) w[pool[i]!] = 1;
   else w.fill(1);
+  const cw = ctx.classWeight;
+  if (cw) for (let r = 0; r < n; r++) if (w[r]! > 0) w[r] = w[r]! * cw[y[r]!]!;
   let nIn = 0;
   for (let i = 0; i < m; i++) if (w[pool ? pool[i]! : i]! > 0) nIn++;
   const idx = new Int32Array(nIn);

@@ -5,7 +5,7 @@ import type { ClusterModel } from '../cluster/model.js';
 import { chainOf } from '../core/chain.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
-import { assertFinite, toMatrix } from '../core/matrix.js';
+import { assertFinite, toMatrix, type Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { applySelectModel, parseSelectModel } from '../select/model.js';
 
@@ -89,6 +89,28 @@ export async function prepareForModel(
   return { prepared, replayed: chain.map((e) => e.stage) };
 }
 
+/**
+ * The model's feature columns of prepared data as a matrix. O(n · d).
+ * @throws DataError naming `data` when a feature is missing, or a value is not finite (`what` names the stage).
+ */
+export function modelMatrix(
+  prepared: Dataset,
+  features: readonly string[],
+  data: string,
+  what: string,
+): Matrix {
+  const missing = features.filter((f) => !prepared.has(f));
+  if (missing.length > 0) {
+    throw new DataError(
+      `${data}: missing column(s) the model needs: ${missing.join(', ')}`,
+      `the model uses ${features.join(', ')}`,
+    );
+  }
+  const X = toMatrix(prepared, features);
+  assertFinite(X, [...features], what);
+  return X;
+}
+
 /** Labels of scored rows, and what was replayed to get there. */
 export interface Scored {
   labels: Int32Array;
@@ -106,15 +128,7 @@ export interface Scored {
  */
 export async function scoreDataset(model: ClusterModel, ds: Dataset, opts: PrepareOptions): Promise<Scored> {
   const { prepared, replayed } = await prepareForModel(model, ds, opts);
-  const missing = model.features.filter((f) => !prepared.has(f));
-  if (missing.length > 0) {
-    throw new DataError(
-      `${opts.data}: missing column(s) the model needs: ${missing.join(', ')}`,
-      `the model uses ${model.features.join(', ')}`,
-    );
-  }
-  const X = toMatrix(prepared, model.features);
-  assertFinite(X, model.features, 'assign');
+  const X = modelMatrix(prepared, model.features, opts.data, 'assign');
   const labels = assignRows(model, X);
   const index = new Map(model.segments.map((s, i) => [s.segment, i]));
   const counts = new Array<number>(model.segments.length).fill(0);
