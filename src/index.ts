@@ -114,3 +114,11 @@ export {
 } from './predict/score.js';
 export { type PredictModel } from './predict/model.js';
 export { rocAuc, averagePrecision, logLoss, brierScore } from './predict/metrics.js';
+export { readSql } from './io/sql.js';
+export { redactUrl } from './io/sql-url.js';
+export { exportSql, sqlDialects, type ExportSqlOptions, type ExportedSql } from './export/sql.js';
+export { bundleModel, inputSchemaOf } from './model/bundle.js';
+export { scoreDataset, prepareForModel, checkInputSchema, type Scored } from './model/score.js';
+export { loadPipeline, applyOverride, type Pipeline, type LoadedPipeline } from './run/pipeline.js';
+export { keepSegmentIdentity, type SegmentIdentity } from './cluster/identity.js';
+export { bootstrapStability, type BootstrapResult } from './stability/bootstrap.js';

@@ -12,6 +12,7 @@ import { registerClean } from './commands/clean.js';
 import { registerSelect } from './commands/select.js';
 import { registerStability } from './commands/stability.js';
 import { registerPredict } from './commands/predict.js';
+import { registerExportSql } from './commands/export-sql.js';
 import { registerRun } from './commands/run.js';
 import { version } from './version.js';
 
@@ -19,7 +20,7 @@ import { version } from './version.js';
 export function buildProgram(): Command {
   const program = new Command('segment')
     .description(
-      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, stability, predict, run.',
+      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, stability, predict, export-sql, run.',
     )
     .version(version, '-V, --version')
     .option('-q, --quiet', 'only print errors on stderr')
@@ -60,6 +61,7 @@ Examples:
   registerSelect(program);
   registerStability(program);
   registerPredict(program);
+  registerExportSql(program);
   registerRun(program, buildProgram);
   return program;
 }

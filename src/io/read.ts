@@ -299,7 +299,12 @@ function selectExpr(p: Plan, src: string): string {
   }
 }
 
-async function readSource(
+/**
+ * Read everything `SELECT * FROM source` returns on `conn` into a Dataset (the typed-vector path of file ingest;
+ * `source` is a table function call, a table name or a parenthesised query). O(rows × columns).
+ * @throws UsageError for a `--types` column the source does not have; DuckDB's own error for a failing query.
+ */
+export async function readSource(
   conn: DuckDBConnection,
   source: string,
   name: string,

@@ -192,7 +192,9 @@ Examples:
 /** Output files listed by the manifest of the previous run in `dir` (plain names only), or none. */
 async function previousOutputs(dir: string): Promise<string[]> {
   try {
-    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { outputs?: { file?: unknown }[] };
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+      outputs?: { file?: unknown }[];
+    };
     return (m.outputs ?? [])
       .map((o) => o.file)
       .filter((f): f is string => typeof f === 'string' && /^[\w.-]+$/.test(f) && !f.startsWith('.'));
@@ -278,8 +280,7 @@ async function resolveSource(
   }
   const path = resolve(base, s.path!);
   await mustExist(path, 'source file');
-  if (flags.length > 0)
-    return { path: 'source.parquet', file: path, ingest: [path, ...flags], secret: null };
+  if (flags.length > 0) return { path: 'source.parquet', file: path, ingest: [path, ...flags], secret: null };
   return { path, file: path, ingest: null, secret: null };
 }
 
@@ -321,7 +322,9 @@ function planSteps(
   const kinds = steps.map((s) => s.step);
   for (const once of ['cluster', 'tune', 'report'])
     if (kinds.filter((k) => k === once).length > 1)
-      throw new UsageError(`${file}: steps: one ${once} step per pipeline (they write ${once === 'cluster' ? 'segments.parquet' : `${once}.json`})`);
+      throw new UsageError(
+        `${file}: steps: one ${once} step per pipeline (they write ${once === 'cluster' ? 'segments.parquet' : `${once}.json`})`,
+      );
   for (const [i, s] of steps.entries()) {
     const kind = s.step as StepKind;
     const name = stepName(s);
@@ -436,11 +439,7 @@ function planSteps(
       input: '',
       outputs: ['source.parquet'],
       intermediate: true,
-      preview: [
-        ...source.ingest.map((a) => redact(source, a)),
-        '-o',
-        'source.parquet',
-      ],
+      preview: [...source.ingest.map((a) => redact(source, a)), '-o', 'source.parquet'],
       check: [...source.ingest, '-o', 'source.parquet'],
       args: async () => [...source.ingest!, '-o', 'source.parquet'],
     });
@@ -580,11 +579,17 @@ async function execute(plan: PlannedStep[], env: ExecEnv): Promise<RunManifest> 
     const command = s.kind === 'ingest' ? ['ingest', ...args] : [s.kind, s.input, ...args];
     ctx.logger.log(
       'info',
-      redact(env.source, `step ${i + 1}/${plan.length} ${s.name}: segment ${command.map(quoteArg).join(' ')}`),
+      redact(
+        env.source,
+        `step ${i + 1}/${plan.length} ${s.name}: segment ${command.map(quoteArg).join(' ')}`,
+      ),
     );
     const warnings: string[] = [];
     const program = env.makeProgram();
-    overrideContext(program, { logger: stepLogger(ctx.logger, s.name, warnings, env.source), stdout: nullStdout });
+    overrideContext(program, {
+      logger: stepLogger(ctx.logger, s.name, warnings, env.source),
+      stdout: nullStdout,
+    });
     const started = performance.now();
     try {
       await program.parseAsync(['node', 'segment', ...globals, ...command]);
@@ -595,10 +600,7 @@ async function execute(plan: PlannedStep[], env: ExecEnv): Promise<RunManifest> 
     records.push({
       name: s.name,
       step: s.kind,
-      command: [
-        'segment',
-        ...command.map((a) => redact(env.source, a)),
-      ],
+      command: ['segment', ...command.map((a) => redact(env.source, a))],
       seconds: round3((performance.now() - started) / 1000),
       outputs: s.outputs,
       warnings,

@@ -1,0 +1,563 @@
+import type { CleanModel } from '../clean/model.js';
+import { parseCleanModel } from '../clean/model.js';
+import type { ClusterModel } from '../cluster/model.js';
+import { DataError, UsageError } from '../core/errors.js';
+import { parseSelectModel, type SelectModel } from '../select/model.js';
+import { float64, parseTableName, sqlDialect, type SqlDialect, type SqlDialectName } from './dialects.js';
+
+export { parseTableName, sqlDialect, sqlDialects, type SqlDialect, type SqlDialectName } from './dialects.js';
+
+/** Options of {@link exportSql}. */
+export interface ExportSqlOptions {
+  dialect: SqlDialectName;
+  /** The table to score: `table`, `schema.table`, `project.dataset.table` (see {@link parseTableName}). */
+  table: string;
+  /** Column identifying rows, returned next to `segment` (default: the model's id). */
+  id?: string | undefined;
+  /** Also return the model's features as the chain computes them (to audit the query against segment assign). */
+  withFeatures?: boolean | undefined;
+  /** Names the model in messages (its path). */
+  source?: string | undefined;
+}
+
+/** The exported query and what it leaves out. */
+export interface ExportedSql {
+  sql: string;
+  /** Steps of the chain the query skips because `segment assign` does not apply them either (dedupe, …). */
+  skipped: string[];
+  /** What the query does not reproduce, one sentence each (for warnings). */
+  notReproduced: string[];
+}
+
+/** A column computed by a step from columns of the previous step. */
+interface Def {
+  deps: string[];
+  /** The SQL expression, given how to reference a column of the previous step. */
+  render: (ref: (name: string) => string) => string;
+}
+
+/** A column a step produces but SQL cannot compute. */
+interface Unsupported {
+  unsupported: string;
+  hint: string;
+}
+
+/** One step of the chain as one CTE: the columns it defines and those it removes (others pass through). */
+interface Step {
+  name: string;
+  comment: string;
+  defs: Map<string, Def | Unsupported>;
+  removes: Set<string>;
+}
+
+const isUnsupported = (d: Def | Unsupported): d is Unsupported => 'unsupported' in d;
+
+/**
+ * The SQL query that scores every row of a warehouse table with a saved model: the model's fitted chain (clean
+ * steps, select) replayed as one CTE per step, then the assignment rule, returning the id and `segment`. Constants are
+ * float64 values written at full precision and every expression keeps segment's order of operations, so the segments
+ * equal `segment assign`'s row for row (k-means, hierarchical), except for the training exceptions a model records.
+ * Rows `segment assign` would refuse (a feature missing or not finite after the chain) get a NULL segment.
+ * DBSCAN models are exported as nearest segment centroid (no core-point rule, no noise). O(chain size + k · d).
+ * @throws UsageError for a step SQL cannot express (KNN imputation, isolation-forest flags, validation that
+ *   fails the run, date inputs), an unknown dialect, a bad table name or a missing id; DataError for a model
+ *   without segments.
+ */
+export function exportSql(model: ClusterModel, opts: ExportSqlOptions): ExportedSql {
+  const d = sqlDialect(opts.dialect);
+  const source = opts.source ?? 'the model';
+  const table = parseTableName(opts.table)
+    .map((p) => d.ident(p))
+    .join('.');
+  const id = opts.id ?? model.id;
+  if (id === null || id === undefined || id === '') {
+    throw new UsageError(
+      `${source} has no id column, and the query must return one next to each segment`,
+      'name the column identifying rows with --id COL',
+    );
+  }
+  if (model.segments.length === 0) {
+    throw new DataError(`${source} has no segments (every training row was noise): nothing to assign`);
+  }
+  if (id === 'segment') {
+    throw new UsageError(`the id column is named 'segment', like the column the query returns`, 'rename it');
+  }
+
+  const skipped: string[] = [];
+  const notReproduced: string[] = [];
+  const steps: Step[] = [];
+  const text = new Set<string>();
+  const rawTypes = new Map<string, string>();
+  for (const c of model.inputSchema ?? []) if (c.kind !== 'numeric') text.add(c.name);
+
+  (model.chain ?? []).forEach((entry, k) => {
+    const where = `${source} (chain stage ${k + 1})`;
+    if (entry.stage === 'clean') {
+      const m = parseCleanModel(entry.model, where);
+      if (k === 0) for (const c of m.input?.columns ?? []) if (c.type) rawTypes.set(c.name, c.type);
+      for (const c of m.input?.columns ?? []) if (c.kind !== 'numeric') text.add(c.name);
+      cleanSteps(d, m, steps, skipped, text);
+    } else if (entry.stage === 'select') {
+      selectSteps(d, parseSelectModel(entry.model, where), steps);
+    } else {
+      throw new UsageError(
+        `${source}: the chain has a '${entry.stage}' stage, which export-sql cannot express`,
+        'score prepared data instead, or export a model fitted after clean/select only',
+      );
+    }
+  });
+
+  // Which columns each step must output: walk back from the model's features.
+  const features = model.features;
+  let needed = [...features];
+  const outputs: string[][] = new Array<string[]>(steps.length);
+  for (let s = steps.length - 1; s >= 0; s--) {
+    const step = steps[s]!;
+    outputs[s] = needed;
+    const before: string[] = [];
+    const add = (n: string): void => {
+      if (!before.includes(n)) before.push(n);
+    };
+    for (const n of needed) {
+      const def = step.defs.get(n);
+      if (def === undefined) {
+        if (step.removes.has(n)) {
+          throw new DataError(
+            `${source}: feature '${n}' is removed by the ${step.name} step before the model uses it`,
+            'the model file is inconsistent; refit it',
+          );
+        }
+        add(n);
+      } else if (isUnsupported(def)) {
+        throw new UsageError(
+          `${source}: the ${step.name} step (${def.unsupported}) cannot be expressed in SQL (it computes '${n}')`,
+          def.hint,
+        );
+      } else def.deps.forEach(add);
+    }
+    needed = before;
+  }
+  const raw = needed;
+  if (raw.includes(id) || features.includes(id)) {
+    throw new UsageError(`the id column '${id}' is also an input of the model`, 'name another --id');
+  }
+  for (const n of raw) {
+    const type = rawTypes.get(n);
+    if (type === 'date' || type === 'timestamp') {
+      throw new UsageError(
+        `${source}: input column '${n}' is a ${type}, which segment reads as epoch milliseconds; export-sql does not reproduce that`,
+        `derive a numeric column from '${n}' (e.g. days since) before segment clean`,
+      );
+    }
+  }
+
+  // Internal column names that cannot clash with the id.
+  const internal = (base: string): string => {
+    let n = base;
+    while (n === id) n = '_' + n;
+    return n;
+  };
+  const okCol = internal('is_finite');
+  const distCol = (j: number): string => internal(`dist_${j}`);
+
+  const q = (n: string): string => d.ident(n);
+  const ctes: { name: string; comment: string; body: string }[] = [];
+  const cteName = (base: string): string => {
+    const last = parseTableName(opts.table).pop()!.toLowerCase();
+    let n = base;
+    while (n.toLowerCase() === last || ctes.some((c) => c.name === n)) n = n + '_';
+    return n;
+  };
+  const select = (cols: string[]): string => `  SELECT\n${cols.map((c) => `    ${c}`).join(',\n')}`;
+
+  // Input: the columns the chain reads, numbers as float64 with NaN read as missing (as segment reads them).
+  const inputCols = [`${q(id)} AS ${q(id)}`];
+  for (const n of raw) {
+    if (text.has(n)) inputCols.push(`CAST(${q(n)} AS ${d.text}) AS ${q(n)}`);
+    else if (rawTypes.get(n) === 'boolean') {
+      inputCols.push(`CAST(CASE WHEN ${q(n)} THEN 1 WHEN NOT ${q(n)} THEN 0 END AS ${d.double}) AS ${q(n)}`);
+    } else {
+      const v = `CAST(${q(n)} AS ${d.double})`;
+      inputCols.push(`CASE WHEN ${d.isNan(v)} THEN NULL ELSE ${v} END AS ${q(n)}`);
+    }
+  }
+  let prev = cteName('seg_input');
+  ctes.push({
+    name: prev,
+    comment: 'input: the columns the model reads, numbers as float64 (NaN counts as missing, as in segment)',
+    body: `${select(inputCols)}\n  FROM ${table}`,
+  });
+  steps.forEach((step, s) => {
+    const out = outputs[s]!;
+    if (!out.some((n) => step.defs.has(n))) {
+      if (step.defs.size > 0) skipped.push(`${step.name} (the model does not use what it computes)`);
+      return;
+    }
+    const from = prev;
+    const cols = [q(id)];
+    for (const n of out) {
+      const def = step.defs.get(n) as Def | undefined;
+      cols.push(def ? `${def.render(q)} AS ${q(n)}` : q(n));
+    }
+    const name = cteName(`seg_${ctes.length}_${step.name.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`);
+    ctes.push({ name, comment: step.comment, body: `${select(cols)}\n  FROM ${from}` });
+    prev = name;
+  });
+
+  // Assignment: distance to every centre, then the nearest (ties: the lowest index, as segment assign).
+  const { centres, labels, metric, what } = centresOf(model);
+  const dim = features.length;
+  for (const c of centres) {
+    if (c.length !== dim) {
+      throw new DataError(
+        `${source}: a centroid has ${c.length} values for ${dim} features`,
+        'refit the model',
+      );
+    }
+  }
+  const f = features.map(q);
+  const finite = f.map((x) => `${x} - ${x} = 0`).join(' AND ');
+  const distCols = [q(id)];
+  if (opts.withFeatures) for (const x of f) distCols.push(x);
+  distCols.push(`CASE WHEN ${finite} THEN 1 ELSE 0 END AS ${q(okCol)}`);
+  centres.forEach((c, j) => distCols.push(`${distance(d, metric, f, c)} AS ${q(distCol(j))}`));
+  const distName = cteName('seg_distances');
+  ctes.push({
+    name: distName,
+    comment: `${what}: ${metricLabel(metric)} to each of the ${centres.length} centre(s); ${okCol} = every feature is a finite number`,
+    body: `${select(distCols)}\n  FROM ${prev}`,
+  });
+  const k = centres.length;
+  const whens = [`WHEN ${q(okCol)} = 0 THEN NULL`];
+  for (let j = 0; j < k - 1; j++) {
+    const conds: string[] = [];
+    for (let i = j + 1; i < k; i++) conds.push(`${q(distCol(j))} <= ${q(distCol(i))}`);
+    whens.push(`WHEN ${conds.join(' AND ')} THEN ${labels[j]!}`);
+  }
+  const assign = `CASE\n      ${whens.join('\n      ')}\n      ELSE ${labels[k - 1]!}\n    END`;
+  const finalCols = [q(id)];
+  if (opts.withFeatures) for (const x of f) finalCols.push(x);
+  finalCols.push(`${assign} AS ${q('segment')}`);
+
+  if (model.exceptions.length > 0) {
+    notReproduced.push(
+      `${model.exceptions.length} training exception(s): training rows whose fitted segment differs from the nearest-centre rule keep the rule's segment in SQL`,
+    );
+  }
+  if (model.algorithm === 'dbscan') {
+    notReproduced.push(
+      "DBSCAN's rule (the segment of the nearest core point within eps, else noise -1): the query assigns every row to the segment with the nearest centroid",
+    );
+  }
+
+  const header = headerLines(model, d, opts.table, id, skipped, notReproduced);
+  const body = ctes
+    .map((c, i) => `${i === 0 ? 'WITH\n' : ''}-- ${commentText(c.comment)}\n${c.name} AS (\n${c.body}\n)`)
+    .join(',\n');
+  const last = `SELECT\n${finalCols.map((c) => `  ${c.replaceAll('\n  ', '\n')}`).join(',\n')}\nFROM ${distName}`;
+  const sql = `${header.map((l) => `-- ${commentText(l)}`.trimEnd()).join('\n')}\n${body}\n-- the segment of the nearest centre (NULL when a feature is missing or not finite)\n${last}\n`;
+  return { sql, skipped, notReproduced };
+}
+
+/** Text safe inside a `--` comment: names from the model cannot end the comment line. */
+function commentText(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, ' ');
+}
+
+function headerLines(
+  model: ClusterModel,
+  d: SqlDialect,
+  table: string,
+  id: string,
+  skipped: string[],
+  notReproduced: string[],
+): string[] {
+  const stages = (model.chain ?? []).map((c) => c.stage);
+  const lines = [
+    `segment export-sql (${d.name}): scores ${table} with a ${model.algorithm} model of ${model.segments.length} segment(s)`,
+    `model ${model.hash ?? '(no hash)'}, written by segment ${model.toolVersion}`,
+    `chain: ${[...stages, model.algorithm].join(' -> ')}; features: ${model.features.join(', ')}`,
+    `returns ${id} and segment; segment is NULL where segment assign would refuse the row (a feature missing or`,
+    `not finite after the chain)`,
+  ];
+  if (skipped.length > 0)
+    lines.push('', 'not applied here (segment assign does not apply them to new rows either):');
+  for (const s of skipped) lines.push(`  - ${s}`);
+  if (notReproduced.length > 0) lines.push('', 'not reproduced:');
+  for (const s of notReproduced) lines.push(`  - ${s}`);
+  return lines;
+}
+
+function metricLabel(m: 'euclidean' | 'manhattan' | 'cosine'): string {
+  return m === 'euclidean'
+    ? 'squared euclidean distance'
+    : m === 'manhattan'
+      ? 'manhattan distance'
+      : 'cosine distance';
+}
+
+/** The centres the rule compares rows with, the segment of each, and the metric. */
+function centresOf(model: ClusterModel): {
+  centres: number[][];
+  labels: number[];
+  metric: 'euclidean' | 'manhattan' | 'cosine';
+  what: string;
+} {
+  if (model.algorithm === 'kmeans') {
+    return {
+      centres: model.centroids,
+      labels: model.centroidSegment,
+      metric: 'euclidean',
+      what: 'k-means',
+    };
+  }
+  return {
+    centres: model.segments.map((s) => s.centroid),
+    labels: model.segments.map((s) => s.segment),
+    metric: model.metric,
+    what:
+      model.algorithm === 'dbscan' ? 'DBSCAN (nearest segment centroid)' : `hierarchical (${model.linkage})`,
+  };
+}
+
+/** Distance of a row (feature expressions `f`) to a constant centre, summed in feature order as segment does. */
+function distance(
+  d: SqlDialect,
+  metric: 'euclidean' | 'manhattan' | 'cosine',
+  f: string[],
+  c: number[],
+): string {
+  const lit = (x: number): string => float64(d, x);
+  const sep = '\n      + ';
+  if (metric === 'euclidean')
+    return f.map((x, t) => `(${x} - ${lit(c[t]!)}) * (${x} - ${lit(c[t]!)})`).join(sep);
+  if (metric === 'manhattan') return f.map((x, t) => `ABS(${x} - ${lit(c[t]!)})`).join(sep);
+  let nb = 0;
+  for (const y of c) nb += y * y;
+  if (nb === 0) return lit(1);
+  const dot = f.map((x, t) => `${x} * ${lit(c[t]!)}`).join(' + ');
+  const na = f.map((x) => `${x} * ${x}`).join(' + ');
+  return `CASE WHEN ${na} = 0 THEN ${lit(1)} ELSE ${lit(1)} - (${dot}) / SQRT((${na}) * ${lit(nb)}) END`;
+}
+
+/** 0/1 (or a level index) as float64. */
+function asDouble(d: SqlDialect, expr: string): string {
+  return `CAST(${expr} AS ${d.double})`;
+}
+
+function cleanSteps(d: SqlDialect, m: CleanModel, steps: Step[], skipped: string[], text: Set<string>): void {
+  const lit = (x: number): string => float64(d, x);
+  for (const step of m.steps) {
+    const defs = new Map<string, Def | Unsupported>();
+    const removes = new Set<string>();
+    switch (step.step) {
+      case 'validate':
+        if (step.onInvalid === 'fail') {
+          throw new UsageError(
+            'the clean step validate (--on-invalid fail) cannot be expressed in SQL: a query cannot stop the run on an invalid row',
+            're-clean with --on-invalid report (segment assign keeps and scores every row then)',
+          );
+        }
+        skipped.push(
+          `clean validate (${step.rules.length} rule(s), --on-invalid ${step.onInvalid}): segment assign only reports invalid rows`,
+        );
+        continue;
+      case 'dedupe':
+        skipped.push('clean dedupe: new rows are scored one by one');
+        continue;
+      case 'drop':
+        for (const c of step.columns) removes.add(c);
+        steps.push({ name: 'clean drop', comment: `clean · drop ${step.columns.join(', ')}`, defs, removes });
+        continue;
+      case 'log1p':
+        for (const c of step.columns) defs.set(c, { deps: [c], render: (r) => d.log1p(r(c)) });
+        steps.push({
+          name: 'clean log1p',
+          comment: `clean · log1p: log(1 + x) of ${step.columns.join(', ')}`,
+          defs,
+          removes,
+        });
+        continue;
+      case 'outliers': {
+        if (step.method === 'iforest') {
+          if (step.action === 'drop') {
+            skipped.push(
+              'clean outliers (isolation forest, drop): segment assign keeps and scores every row',
+            );
+            continue;
+          }
+          defs.set(step.flagColumn, {
+            unsupported: 'isolation-forest outlier flag',
+            hint: 're-clean with --outliers iqr or --outliers zscore for SQL export, or leave the flag out of the features',
+          });
+          steps.push({
+            name: 'clean outliers',
+            comment: 'clean · outliers (isolation forest)',
+            defs,
+            removes,
+          });
+          continue;
+        }
+        if (step.action === 'drop') {
+          skipped.push(`clean outliers (${step.method}, drop): segment assign keeps and scores every row`);
+          continue;
+        }
+        if (step.action === 'clip') {
+          for (const { name, lower, upper } of step.columns) {
+            defs.set(name, {
+              deps: [name],
+              render: (r) =>
+                `CASE WHEN ${r(name)} < ${lit(lower)} THEN ${lit(lower)} WHEN ${r(name)} > ${lit(upper)} THEN ${lit(upper)} ELSE ${r(name)} END`,
+            });
+          }
+        } else {
+          const cols = step.columns;
+          defs.set(step.flagColumn, {
+            deps: cols.map((c) => c.name),
+            render: (r) =>
+              asDouble(
+                d,
+                `CASE WHEN ${cols.map(({ name, lower, upper }) => `${r(name)} < ${lit(lower)} OR ${r(name)} > ${lit(upper)}`).join(' OR ') || 'FALSE'} THEN 1 ELSE 0 END`,
+              ),
+          });
+        }
+        steps.push({
+          name: 'clean outliers',
+          comment: `clean · outliers (${step.method} fences, ${step.action}${step.action === 'flag' ? ` into ${step.flagColumn}` : ''}); missing values are never outliers`,
+          defs,
+          removes,
+        });
+        continue;
+      }
+      case 'impute': {
+        for (const name of step.indicators) {
+          defs.set(name + '_missing', {
+            deps: [name],
+            render: (r) => asDouble(d, `CASE WHEN ${r(name)} IS NULL THEN 1 ELSE 0 END`),
+          });
+        }
+        for (const e of step.numeric) {
+          if (e.strategy === 'knn' || e.value === null) {
+            defs.set(e.name, {
+              unsupported: `KNN imputation of '${e.name}'`,
+              hint: 're-clean with --impute median (or mean, mode, constant) for SQL export',
+            });
+          } else {
+            const v = e.value;
+            defs.set(e.name, { deps: [e.name], render: (r) => `COALESCE(${r(e.name)}, ${lit(v)})` });
+          }
+        }
+        for (const e of step.text) {
+          text.add(e.name);
+          defs.set(e.name, { deps: [e.name], render: (r) => `COALESCE(${r(e.name)}, ${d.string(e.value)})` });
+        }
+        const what = [...step.numeric, ...step.text].map((e) => `${e.name} (${e.strategy})`).join(', ');
+        steps.push({
+          name: 'clean impute',
+          comment: `clean · impute: missing values get the training value: ${what}${step.indicators.length > 0 ? `; indicators ${step.indicators.map((n) => n + '_missing').join(', ')}` : ''}`,
+          defs,
+          removes,
+        });
+        continue;
+      }
+      case 'scale':
+        for (const { name, center, scale } of step.columns) {
+          defs.set(name, { deps: [name], render: (r) => `(${r(name)} - ${lit(center)}) / ${lit(scale)}` });
+        }
+        if (step.constantAction === 'drop') for (const c of step.constant) removes.add(c);
+        steps.push({
+          name: 'clean scale',
+          comment: `clean · scale (${step.method}): (x - center) / scale${step.constant.length > 0 ? `; constant column(s) ${step.constant.join(', ')} ${step.constantAction === 'drop' ? 'dropped' : 'left as they are'}` : ''}`,
+          defs,
+          removes,
+        });
+        continue;
+      case 'encode': {
+        const strict = step.unseen === 'error';
+        for (const enc of step.columns) {
+          text.add(enc.name);
+          removes.add(enc.name);
+          const known = enc.levels.map((l) => d.string(l)).join(', ');
+          if (step.method === 'onehot') {
+            enc.outputs.forEach((out, k) => {
+              const level = d.string(enc.levels[k]!);
+              defs.set(out, {
+                deps: [enc.name],
+                render: (r) =>
+                  asDouble(
+                    d,
+                    strict
+                      ? `CASE WHEN ${r(enc.name)} = ${level} THEN 1 WHEN ${r(enc.name)} IS NULL OR ${r(enc.name)} IN (${known}) THEN 0 END`
+                      : `CASE WHEN ${r(enc.name)} = ${level} THEN 1 ELSE 0 END`,
+                  ),
+              });
+            });
+          } else {
+            defs.set(enc.name, {
+              deps: [enc.name],
+              render: (r) =>
+                asDouble(
+                  d,
+                  `CASE ${r(enc.name)} ${enc.levels.map((l, k) => `WHEN ${d.string(l)} THEN ${k}`).join(' ')} END`,
+                ),
+            });
+            removes.delete(enc.name);
+          }
+        }
+        steps.push({
+          name: 'clean encode',
+          comment: `clean · encode (${step.method}) ${step.columns.map((c) => c.name).join(', ')}: ${
+            step.method === 'onehot' ? 'one 0/1 column per training level' : 'the level index'
+          }; a missing value is ${step.method === 'onehot' ? 'all zeros' : 'missing'}, an unseen level ${
+            strict
+              ? 'makes the row missing (segment assign stops on it)'
+              : step.method === 'onehot'
+                ? 'all zeros'
+                : 'missing'
+          }`,
+          defs,
+          removes,
+        });
+        continue;
+      }
+    }
+  }
+}
+
+function selectSteps(d: SqlDialect, m: SelectModel, steps: Step[]): void {
+  const lit = (x: number): string => float64(d, x);
+  const removed = new Set<string>();
+  for (const s of m.steps) {
+    if (s.step === 'variance-threshold' || s.step === 'rfe') for (const c of s.dropped) removed.add(c);
+    else if (s.step === 'correlation') for (const c of s.dropped) removed.add(c.column);
+  }
+  if (removed.size > 0) {
+    steps.push({
+      name: 'select drop',
+      comment: `select · features dropped by the filters: ${[...removed].join(', ')}`,
+      defs: new Map(),
+      removes: removed,
+    });
+  }
+  for (const s of m.steps) {
+    if (s.step !== 'pca') continue;
+    const defs = new Map<string, Def | Unsupported>();
+    s.names.forEach((name, k) => {
+      const row = s.components[k]!;
+      defs.set(name, {
+        deps: [...s.features],
+        render: (r) =>
+          s.features
+            .map((f, j) => `((${r(f)} - ${lit(s.mean[j]!)}) / ${lit(s.scale[j]!)}) * ${lit(row[j]!)}`)
+            .join('\n      + '),
+      });
+    });
+    steps.push({
+      name: 'select pca',
+      comment: `select · PCA: ${s.names.join(', ')} = ((x - mean) / scale) · loadings over ${s.features.join(', ')}`,
+      defs,
+      removes: new Set(m.features),
+    });
+  }
+}
