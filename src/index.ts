@@ -122,3 +122,5 @@ export { scoreDataset, prepareForModel, checkInputSchema, type Scored } from './
 export { loadPipeline, applyOverride, type Pipeline, type LoadedPipeline } from './run/pipeline.js';
 export { keepSegmentIdentity, type SegmentIdentity } from './cluster/identity.js';
 export { bootstrapStability, type BootstrapResult } from './stability/bootstrap.js';
+export { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from './features/pushdown.js';
+export { buildPredictReport, renderPredictHtml } from './predict/report.js';

@@ -7,7 +7,7 @@ export type StepKind = (typeof stepKinds)[number];
 
 /** Flags `segment run` sets itself (file names, model paths, JSON output) and input flags that belong to `source`. */
 const managed: Record<StepKind, string[]> = {
-  features: ['output', 'json', 'raw', 'print-rfm-rules'],
+  features: ['output', 'json', 'raw', 'print-rfm-rules', 'db', 'table', 'print-sql'],
   clean: ['output', 'model', 'json', 'apply'],
   select: ['output', 'model', 'json', 'apply', 'embed', 'embed-sample', 'perplexity'],
   tune: ['output', 'json', 'plot'],

@@ -8,8 +8,16 @@ import { textColumn } from '../io/read.js';
 import { defaultSegmentRules } from './default-rfm-rules.js';
 import { pivotNames, resolveParams, type FeatureParams, type ResolvedParams } from './params.js';
 import { parseTableSql, type ParseColumns } from './parse-sql.js';
-import { fixedColumnNames, featureQuery, type OutputColumn, type PivotColumn } from './sql.js';
-import { openEventSource, type SourceOptions } from './source.js';
+import {
+  codePointOrder,
+  doubleType,
+  fixedColumnNames,
+  featureQuery,
+  type OutputColumn,
+  type PivotColumn,
+  type SqlDialect,
+} from './sql.js';
+import { openEventSource, type EventSource, type SourceOptions } from './source.js';
 import { round3 } from '../core/format.js';
 
 /** Rows left out of the features, by reason. */
@@ -61,7 +69,8 @@ export interface ComputeOptions extends SourceOptions {
 }
 
 const DAY_US = 86_400_000_000;
-const MAX_SAFE_ID = 2 ** 53;
+/** Integer ids at or above this are written as text (a double cannot hold them exactly). */
+export const MAX_SAFE_ID = 2 ** 53;
 
 let tableCounter = 0;
 
@@ -79,19 +88,45 @@ export async function computeFeatures(
   params: FeatureParams,
   opts: ComputeOptions = {},
 ): Promise<FeatureResult> {
+  return (await runOnDuckDb(
+    (conn) => openEventSource(conn, path, opts),
+    params,
+    opts,
+    false,
+  )) as FeatureResult;
+}
+
+/**
+ * The SQL {@link computeFeatures} would run on the event log, without running it: the time zone setting, the
+ * statement parsing the log into table `segment_events`, then the feature query, each ending with `;` (runnable as a script in the
+ * DuckDB shell). The log is read to plan the query: column types, the as-of moment and the event types are
+ * written into it as literals. O(n) in the engine (the parse and the checks), no feature is computed.
+ * @throws as {@link computeFeatures}.
+ */
+export async function computeFeaturesSql(
+  path: string,
+  params: FeatureParams,
+  opts: ComputeOptions = {},
+): Promise<string> {
+  return (await runOnDuckDb((conn) => openEventSource(conn, path, opts), params, opts, true)) as string;
+}
+
+/**
+ * Features of the event source `open` returns on an embedded DuckDB connection (a file, or a table of an attached
+ * DuckDB database); with `planOnly`, the SQL instead of the features. O(n log n) in the engine.
+ */
+export async function runOnDuckDb(
+  open: (conn: DuckDBConnection) => Promise<EventSource>,
+  params: FeatureParams,
+  opts: ComputeOptions,
+  planOnly: boolean,
+): Promise<FeatureResult | string> {
   const p = resolveParams(params);
   const logger = opts.logger ?? silentLogger;
   const rules = p.segmentRules ?? defaultSegmentRules();
   return withConnection(async (conn) => {
-    try {
-      await conn.run(`SET TimeZone = ${sqlString(p.timezone)}`);
-    } catch {
-      throw new UsageError(
-        `unknown time zone '${p.timezone}'`,
-        'use an IANA name such as UTC, Europe/Paris or America/New_York',
-      );
-    }
-    const source = await openEventSource(conn, path, opts);
+    await setTimeZone(conn, p.timezone);
+    const source = await open(conn);
     const table = `segment_events_${process.pid}_${++tableCounter}`;
     try {
       const started = performance.now();
@@ -99,6 +134,7 @@ export async function computeFeatures(
       // value late in the file is reported (or dropped) rather than failing the read.
       const forced: string[] = [p.time, p.amount, p.event, p.session].filter((c) => c !== undefined);
       let cols: ParseColumns;
+      let create: string;
       for (let attempt = 0; ; attempt++) {
         // CSV columns in `forced` are read as text; `--types col=string` makes a column text in any format.
         const described = source.columns.map((c) =>
@@ -107,7 +143,7 @@ export async function computeFeatures(
             : c,
         );
         cols = roleColumns(source.name, described, p);
-        const create = parseTableSql(table, source.relation(forced), cols, p.timeFormats, source.name);
+        create = parseTableSql(table, source.relation(forced), cols, p.timeFormats, source.name);
         logger.log('debug', `parse statement:\n${create}`);
         try {
           await conn.run(create);
@@ -133,7 +169,22 @@ export async function computeFeatures(
         source.name,
         source.format === 'csv' || source.format === 'tsv',
       );
-      const { dataset, summary } = await features(conn, table, cols, p, rules, state, source.name, logger);
+      const engine: FeatureEngine = {
+        dialect: 'duckdb',
+        eventCounts: async (sql) =>
+          (await conn.runAndReadAll(sql))
+            .getRows()
+            .map((r) => [String(r[0]), Number(r[1])] as [string, number]),
+        read: async (sql, plans) => toDataset(await conn.run(sql), plans),
+      };
+      const events = `(SELECT id, t, d${cols.event ? ', event' : ''}${cols.amount ? ', amount' : ''}${cols.session ? ', session' : ''} FROM ${table} WHERE ${state.usable})`;
+      const planned = await planFeatures(engine, events, cols, p, rules, state, source.name, logger);
+      if (planOnly) {
+        const stable = (sql: string) => sql.split(table).join('segment_events');
+        const setup = source.setupSql ? `${source.setupSql};\n` : '';
+        return `SET TimeZone = ${sqlString(p.timezone)};\n${setup}\n${stable(create)};\n\n${stable(planned.sql)};\n`;
+      }
+      const { dataset, summary } = await runPlanned(engine, planned);
       for (const w of summary.warnings) logger.log('warn', w);
       summary.timings = {
         parseSeconds: round3(parseSeconds),
@@ -147,7 +198,26 @@ export async function computeFeatures(
   });
 }
 
-function roleColumns(
+/**
+ * Set the connection's time zone (IANA name).
+ * @throws UsageError for an unknown zone.
+ */
+export async function setTimeZone(conn: DuckDBConnection, timezone: string): Promise<void> {
+  try {
+    await conn.run(`SET TimeZone = ${sqlString(timezone)}`);
+  } catch {
+    throw new UsageError(
+      `unknown time zone '${timezone}'`,
+      'use an IANA name such as UTC, Europe/Paris or America/New_York',
+    );
+  }
+}
+
+/**
+ * The columns playing each role, by name, with their types.
+ * @throws DataError naming the missing ones and the columns there are.
+ */
+export function roleColumns(
   name: string,
   columns: { name: string; type: string }[],
   p: ResolvedParams,
@@ -180,12 +250,13 @@ function roleColumns(
   };
 }
 
-interface ValidState {
+/** What the checks of the event log found: counts, drops, and the time bounds of the features. */
+export interface ValidState {
   rowsIn: number;
   rowsUsed: number;
   eventsInWindow: number;
   dropped: DroppedRows[];
-  /** SQL predicate selecting the usable rows of the parse table (before the as-of cut). */
+  /** SQL predicate selecting the usable rows of the parsed events (the as-of cut included). */
   usable: string;
   asOfUs: number;
   firstUs: number;
@@ -200,7 +271,8 @@ async function one(conn: DuckDBConnection, sql: string): Promise<Record<string, 
   return (rows[0] ?? {}) as Record<string, unknown>;
 }
 
-function num(v: unknown): number {
+/** A SQL value as a number: NULL → NaN. */
+export function num(v: unknown): number {
   return v === null || v === undefined ? NaN : Number(v);
 }
 
@@ -398,25 +470,49 @@ async function validate(
   };
 }
 
-async function features(
-  conn: DuckDBConnection,
-  table: string,
+/** Where the feature query runs: the embedded DuckDB or a database reached through `readSql`. */
+export interface FeatureEngine {
+  dialect: SqlDialect;
+  /** Rows `[event, count]` of a two-column query. */
+  eventCounts(sql: string): Promise<[string, number][]>;
+  /** Run the final query (DOUBLE and text columns in `plans` order) into a Dataset typed by `plans`. */
+  read(sql: string, plans: Plan[]): Promise<Dataset>;
+}
+
+/** The planned feature query: the SQL to run, how to type its result, and the summary without timings. */
+export interface PlannedFeatures {
+  sql: string;
+  plans: Plan[];
+  summary: FeatureSummary;
+}
+
+/**
+ * Plan the features of the checked events relation `events` (columns id, t, d, event, amount, session): the
+ * event types (one grouped count in the engine), funnel and cart defaults, the pivot columns and the feature
+ * query in the engine's dialect, wrapped in the casts that make every column DOUBLE or text. O(event types) in
+ * JavaScript plus one aggregation in the engine.
+ * @throws DataError for an event column with too many distinct values; UsageError from the RFM rules.
+ */
+export async function planFeatures(
+  engine: FeatureEngine,
+  events: string,
   cols: ParseColumns,
   p: ResolvedParams,
   rules: ReturnType<typeof defaultSegmentRules>,
   state: ValidState,
   source: string,
   logger: Logger,
-): Promise<FeatureResult> {
-  const events = `(SELECT id, t, d${cols.event ? ', event' : ''}${cols.amount ? ', amount' : ''}${cols.session ? ', session' : ''} FROM ${table} WHERE ${state.usable})`;
+): Promise<PlannedFeatures> {
+  const dialect = engine.dialect;
+  const DOUBLE = doubleType(dialect);
   const warnings = [...state.warnings];
   // Event types: every type seen before the as-of moment (or the pinned list), sorted by code point.
   let types: { value: string; events: number }[] = [];
   if (cols.event) {
-    const counted = (
-      await conn.runAndReadAll(`SELECT event, COUNT(*) AS n FROM ${events} GROUP BY event`)
-    ).getRows();
-    const seen = new Map(counted.map((r) => [String(r[0]), Number(r[1])]));
+    const counted = await engine.eventCounts(
+      `SELECT event, COUNT(*) AS n FROM ${events} AS ev GROUP BY event`,
+    );
+    const seen = new Map(counted);
     if (p.eventTypes === undefined && seen.size > p.maxEventTypes) {
       throw new DataError(
         `${source}: column '${cols.event.name}' (--event) has ${seen.size} distinct values, more than ${p.maxEventTypes}; is it the event type?`,
@@ -458,7 +554,11 @@ async function features(
     taken,
   );
   const pivot: PivotColumn[] = types.map((t, k) => ({ value: t.value, column: names[k]! }));
+  const idCast =
+    state.idAsText || cols.id.type.toUpperCase() === 'VARCHAR' || cols.id.type.toUpperCase() === 'UUID';
   const query = featureQuery({
+    dialect,
+    idText: idCast,
     events,
     idName: p.id,
     asOfUs: state.asOfUs,
@@ -475,28 +575,28 @@ async function features(
     segmentRules: rules,
     scoring: p.scoring,
   });
-  const idCast =
-    state.idAsText || cols.id.type.toUpperCase() === 'VARCHAR' || cols.id.type.toUpperCase() === 'UUID';
   const select = [
-    `${idCast ? `CAST(${sqlIdent(p.id)} AS VARCHAR)` : `CAST(${sqlIdent(p.id)} AS DOUBLE)`}`,
-    ...query.columns.map((c) =>
-      c.type === 'text' ? `CAST(${sqlIdent(c.name)} AS VARCHAR)` : `CAST(${sqlIdent(c.name)} AS DOUBLE)`,
+    `CAST(${sqlIdent(p.id)} AS ${idCast ? 'VARCHAR' : DOUBLE}) AS ${sqlIdent(p.id)}`,
+    ...query.columns.map(
+      (c) => `CAST(${sqlIdent(c.name)} AS ${c.type === 'text' ? 'VARCHAR' : DOUBLE}) AS ${sqlIdent(c.name)}`,
     ),
   ];
-  logger.log('debug', `feature query:\n${query.sql}`);
-  const result = await conn.run(`SELECT ${select.join(', ')} FROM (${query.sql})`);
+  // The outer ORDER BY repeats the query's: a projection over an ordered subquery keeps its order in DuckDB,
+  // but PostgreSQL does not promise it.
+  const sql = `SELECT ${select.join(', ')} FROM (${query.sql}) AS f ORDER BY ${codePointOrder(`f.${sqlIdent(p.id)}`, idCast, dialect)}`;
+  logger.log('debug', `feature query:\n${sql}`);
   const idKind = idCast ? 'string' : /INT/i.test(cols.id.type) ? 'integer' : 'double';
-  const dataset = toDataset(result, [
+  const plans: Plan[] = [
     { name: p.id, kind: idKind },
     ...query.columns.map((c) => ({ name: c.name, kind: c.type === 'text' ? ('category' as const) : c.type })),
-  ]);
+  ];
   const summary: FeatureSummary = {
     input: source,
     rowsIn: state.rowsIn,
-    rowsOut: dataset.nRows,
+    rowsOut: 0,
     rowsUsed: state.rowsUsed,
     eventsInWindow: state.eventsInWindow,
-    customers: dataset.nRows,
+    customers: 0,
     dropped: state.dropped,
     asOf: iso(state.asOfUs),
     timezone: p.timezone,
@@ -528,10 +628,17 @@ async function features(
     warnings,
     timings: { parseSeconds: 0, featuresSeconds: 0 },
   };
-  return { dataset, summary };
+  return { sql, plans, summary };
 }
 
-type Plan = { name: string; kind: 'integer' | 'double' | 'string' | 'category' };
+/** Run a planned feature query on its engine; the summary gets the row counts. O(rows × columns) to read. */
+export async function runPlanned(engine: FeatureEngine, planned: PlannedFeatures): Promise<FeatureResult> {
+  const dataset = await engine.read(planned.sql, planned.plans);
+  return { dataset, summary: { ...planned.summary, rowsOut: dataset.nRows, customers: dataset.nRows } };
+}
+
+/** How one result column is stored in the Dataset. */
+export type Plan = { name: string; kind: 'integer' | 'double' | 'string' | 'category' };
 
 /** Copy a materialised result (DOUBLE and VARCHAR columns, in `plans` order) into a Dataset. O(rows × columns). */
 function toDataset(result: DuckDBMaterializedResult, plans: Plan[]): Dataset {
@@ -577,10 +684,12 @@ function toDataset(result: DuckDBMaterializedResult, plans: Plan[]): Dataset {
   return Dataset.of(columns, {}, n);
 }
 
-function byCodePoint(a: string, b: string): number {
+/** Compare strings by code point (as DuckDB sorts text). */
+export function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function iso(us: number): string {
+/** ISO-8601 text of epoch microseconds (millisecond precision). */
+export function iso(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString();
 }

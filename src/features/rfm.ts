@@ -1,15 +1,16 @@
 import { UsageError } from '../core/errors.js';
 import { sqlIdent, sqlString } from '../io/duckdb.js';
 import type { ColumnCondition, ScoreRange, SegmentRules } from './rules.js';
+import { doubleType, type SqlDialect } from './dialect.js';
 
 /**
  * SQL of a quintile score 1–5 over all rows of the query: `1 + floor(5 · (rank − 1) / n)`, where rank is the
  * SQL `RANK()` of `orderExpr` ascending (ties share the lowest rank of their group). A tie group therefore
  * never straddles two scores and the result does not depend on row order; with few distinct values (purchase
- * counts) some scores go unused. O(n log n) in the engine.
+ * counts) some scores go unused. Same arithmetic in every `dialect`. O(n log n) in the engine.
  */
-export function quintileScoreSql(orderExpr: string): string {
-  return `1 + CAST(FLOOR(5 * CAST(RANK() OVER (ORDER BY ${orderExpr}) - 1 AS DOUBLE) / COUNT(*) OVER ()) AS INTEGER)`;
+export function quintileScoreSql(orderExpr: string, dialect: SqlDialect = 'duckdb'): string {
+  return `1 + CAST(FLOOR(5 * CAST(RANK() OVER (ORDER BY ${orderExpr}) - 1 AS ${doubleType(dialect)}) / COUNT(*) OVER ()) AS INTEGER)`;
 }
 
 function rangeSql(column: string, r: ScoreRange): string {

@@ -2,6 +2,9 @@ import { sqlIdent, sqlString } from '../io/duckdb.js';
 import { quintileScoreSql, segmentCaseSql } from './rfm.js';
 import type { ScoringRules, SegmentRules } from './rules.js';
 import { eventPointsSql, tierCaseSql } from './scoring.js';
+import { codePointOrder, doubleType, type SqlDialect } from './dialect.js';
+
+export { codePointOrder, doubleType, type SqlDialect } from './dialect.js';
 
 /** How one output column is typed in the features table. */
 export type OutputType = 'integer' | 'double' | 'text';
@@ -24,10 +27,15 @@ export interface PivotColumn {
  * ranks are exact and the output does not depend on the engine's parallelism.
  */
 export interface FeatureQuerySpec {
+  /** SQL dialect of the query (default `duckdb`). */
+  dialect?: SqlDialect | undefined;
+  /** Whether `id` is text (PostgreSQL then orders it by code point, as DuckDB does). */
+  idText?: boolean | undefined;
   /**
    * Relation of the clean events, one row per event before the as-of moment, with columns `id` (never
    * NULL), `t` (BIGINT epoch microseconds), `d` (DATE, the calendar day in the chosen time zone), and when
-   * present `event` (text), `amount` (DOUBLE, NULL = none), `session` (text).
+   * present `event` (text), `amount` (DOUBLE, NULL = none), `session` (text). A table name or a parenthesised
+   * subquery; the query gives it an alias.
    */
   events: string;
   /** Output name of the id column. */
@@ -92,12 +100,17 @@ export const fixedColumnNames: readonly string[] = [
 
 /**
  * Build the feature query: one row per customer, ordered by id. The SQL keeps to constructs most engines share
- * (CTEs, `CASE` inside aggregates, `LAG`, `RANK`, `COUNT(DISTINCT …)`, `DECIMAL` sums), so it can run where
- * the events live once the `events` relation exists there. O(columns) to build; the engine's cost is
+ * (CTEs, `CASE` inside aggregates, `LAG`, `RANK`, `COUNT(DISTINCT …)`, `DECIMAL` sums), so it runs where the
+ * events live once the `events` relation exists there; `spec.dialect` picks the spellings that differ (the
+ * double type, the collation of a text id). Times are integer microseconds and days are precomputed in `d`, so
+ * no date function, time-zone or interval arithmetic is needed in the query. O(columns) to build; the engine's cost is
  * O(n log n) for the per-customer sort that infers sessions, and O(n) hash aggregation otherwise.
  * @throws UsageError when the RFM rules name a column the features do not have.
  */
 export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
+  const dialect = spec.dialect ?? 'duckdb';
+  const DOUBLE = doubleType(dialect);
+  const source = `${spec.events} AS ev`;
   const cols: OutputColumn[] = [];
   const out: string[] = [];
   const add = (name: string, type: OutputType, expr: string, description: string) => {
@@ -115,8 +128,9 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
   const P = spec.hasEvent ? `event = ${sqlString(spec.purchaseEvent)}` : 'amount IS NOT NULL';
   const midUs = spec.startUs + Math.floor((spec.asOfUs - spec.startUs) / 2);
   const windowDays = (spec.asOfUs - spec.startUs) / DAY_US;
-  const days = (expr: string) => `CAST(${expr} AS DOUBLE) / ${DAY_US}`;
-  const ratio = (num: string, den: string) => `CASE WHEN ${den} > 0 THEN CAST(${num} AS DOUBLE) / ${den} END`;
+  const days = (expr: string) => `CAST(${expr} AS ${DOUBLE}) / ${DAY_US}`;
+  const ratio = (num: string, den: string) =>
+    `CASE WHEN ${den} > 0 THEN CAST(${num} AS ${DOUBLE}) / ${den} END`;
 
   const aggs = [
     'MIN(t) AS first_t',
@@ -143,23 +157,23 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     aggs.push(`MAX(${W === 'TRUE' ? stage : `CASE WHEN ${W} THEN ${stage} ELSE 0 END`}) AS stage`);
   }
   if (spec.scoring) {
-    const points = eventPointsSql(spec.scoring, 'event', 't', spec.asOfUs);
+    const points = eventPointsSql(spec.scoring, 'event', 't', spec.asOfUs, dialect);
     aggs.push(`SUM(${W === 'TRUE' ? points : `CASE WHEN ${W} THEN ${points} ELSE 0 END`}) AS points`);
   }
 
   const isCart =
     spec.cartEvent !== undefined ? `CASE WHEN event = ${sqlString(spec.cartEvent)} THEN 1 ELSE 0 END` : '0';
   const flags = `CASE WHEN ${P} THEN 1 ELSE 0 END AS is_purchase, ${isCart} AS is_cart`;
-  const ctes: string[] = [`agg AS (SELECT id, ${aggs.join(', ')} FROM ${spec.events} GROUP BY id)`];
+  const ctes: string[] = [`agg AS (SELECT id, ${aggs.join(', ')} FROM ${source} GROUP BY id)`];
   if (spec.hasSession) {
     ctes.push(
-      `marks AS (SELECT id, t, session AS session_key, ${flags} FROM ${spec.events} WHERE ${when(W, 'session IS NOT NULL')})`,
+      `marks AS (SELECT id, t, session AS session_key, ${flags} FROM ${source} WHERE ${when(W, 'session IS NOT NULL')})`,
     );
   } else {
     // Ties in t: LAG gives 0 to all but one tied row, and the RANGE frame lets every tied row see that row's
     // session start, so the partition into sessions does not depend on how the engine orders ties.
     ctes.push(
-      `gaps AS (SELECT id, t, ${flags}, t - LAG(t) OVER (PARTITION BY id ORDER BY t) AS gap FROM ${spec.events}${W === 'TRUE' ? '' : ` WHERE ${W}`})`,
+      `gaps AS (SELECT id, t, ${flags}, t - LAG(t) OVER (PARTITION BY id ORDER BY t) AS gap FROM ${source}${W === 'TRUE' ? '' : ` WHERE ${W}`})`,
       `marks AS (SELECT id, t, is_purchase, is_cart, SUM(CASE WHEN gap IS NULL OR gap > ${spec.sessionGapUs} THEN 1 ELSE 0 END) ` +
         `OVER (PARTITION BY id ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_key FROM gaps)`,
     );
@@ -202,13 +216,13 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
   add(
     'visits_per_week',
     'double',
-    `CAST(${sessions} AS DOUBLE) / ${windowDays / 7}`,
+    `CAST(${sessions} AS ${DOUBLE}) / ${windowDays / 7}`,
     'sessions in the window divided by the window length in weeks',
   );
   add(
     'mean_session_minutes',
     'double',
-    `CASE WHEN ${sessions} > 0 THEN CAST(s.dur_sum AS DOUBLE) / ${sessions} / 60000000 END`,
+    `CASE WHEN ${sessions} > 0 THEN CAST(s.dur_sum AS ${DOUBLE}) / ${sessions} / 60000000 END`,
     'mean time from the first to the last event of a session, in minutes (a one-event session lasts 0)',
   );
   add(
@@ -221,13 +235,13 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     add(
       'monetary',
       'double',
-      'CAST(COALESCE(a.amount_sum, 0) AS DOUBLE)',
+      `CAST(COALESCE(a.amount_sum, 0) AS ${DOUBLE})`,
       'total purchase amount in the window',
     );
     add(
       'avg_basket',
       'double',
-      'CASE WHEN a.n_priced > 0 THEN CAST(a.amount_sum AS DOUBLE) / a.n_priced END',
+      `CASE WHEN a.n_priced > 0 THEN CAST(a.amount_sum AS ${DOUBLE}) / a.n_priced END`,
       'mean amount of the purchases in the window; missing without purchases',
     );
     add(
@@ -240,7 +254,7 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
   add(
     'mean_days_between_purchases',
     'double',
-    `CASE WHEN ${purchases} >= 2 THEN CAST(a.last_wp_t - a.first_wp_t AS DOUBLE) / (${purchases} - 1) / ${DAY_US} END`,
+    `CASE WHEN ${purchases} >= 2 THEN CAST(a.last_wp_t - a.first_wp_t AS ${DOUBLE}) / (${purchases} - 1) / ${DAY_US} END`,
     'mean time between consecutive purchases in the window, in days; missing with fewer than two purchases',
   );
   spec.pivot.forEach((p, k) =>
@@ -282,9 +296,11 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
 
   // Scores are computed over every customer in the output.
   const scoreCols = [
-    `${quintileScoreSql('_last_t')} AS r_score`,
-    `${quintileScoreSql('frequency')} AS f_score`,
-    ...(spec.hasAmount ? [`${quintileScoreSql('CAST(monetary AS DECIMAL(38, 9))')} AS m_score`] : []),
+    `${quintileScoreSql('_last_t', dialect)} AS r_score`,
+    `${quintileScoreSql('frequency', dialect)} AS f_score`,
+    ...(spec.hasAmount
+      ? [`${quintileScoreSql('CAST(monetary AS DECIMAL(38, 9))', dialect)} AS m_score`]
+      : []),
   ];
   ctes.push(`scored AS (SELECT *, ${scoreCols.join(', ')} FROM features)`);
   const finalCols = [`id AS ${sqlIdent(spec.idName)}`, ...cols.map((c) => sqlIdent(c.name))];
@@ -323,7 +339,7 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     `${segmentCaseSql(spec.segmentRules, [...featureNames, ...scoreNames], spec.hasAmount)} AS rfm_segment`,
   );
   if (spec.scoring) {
-    const score = 'CAST(COALESCE(_points, 0) AS DOUBLE)';
+    const score = `CAST(COALESCE(_points, 0) AS ${DOUBLE})`;
     cols.push({
       name: 'score',
       type: 'double',
@@ -335,6 +351,6 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
       finalCols.push(`${tierCaseSql(spec.scoring, score)} AS tier`);
     }
   }
-  const sql = `WITH ${ctes.join(',\n')}\nSELECT ${finalCols.join(', ')} FROM scored ORDER BY id`;
+  const sql = `WITH ${ctes.join(',\n')}\nSELECT ${finalCols.join(', ')} FROM scored ORDER BY ${codePointOrder('id', spec.idText === true, dialect)}`;
   return { sql, columns: cols };
 }

@@ -5,6 +5,7 @@ import type { ForestJson } from '../forest/forest.js';
 import { readJsonFile } from '../io/json-file.js';
 import type { Calibrator } from './calibration.js';
 import type { BinaryMetrics } from './metrics.js';
+import type { EvaluationCurves } from './report-curves.js';
 
 /** Discriminator and schema version of saved propensity models. */
 export const predictModelFormat = 'segment.predict-model';
@@ -64,6 +65,11 @@ export interface Evaluation {
   /** Cross-validation: mean and population std of the per-fold ROC AUC. */
   rocAucMean: number | null;
   rocAucStd: number | null;
+  /**
+   * ROC and precision–recall points of the same predictions as `metrics`, thinned to at most 200 each; null when the
+   * rows hold one class, absent in models written before the curves were recorded.
+   */
+  curves?: EvaluationCurves | null;
 }
 
 /** A saved propensity model (`segment predict train --model`). */

@@ -30,6 +30,7 @@ import {
   type FeatureImportance,
   type PredictModel,
 } from './model.js';
+import { evaluationCurves } from './report-curves.js';
 import { foldRows, stratifiedFolds, stratifiedHoldout } from './split.js';
 import { binaryTarget } from './target.js';
 
@@ -89,7 +90,7 @@ export interface TrainResult {
  * 2. Evaluation: a seeded stratified hold-out split (`testSize`, default 0.25) or `cv` stratified folds; the
  *    estimator (calibration included) is fitted on the training side only and scored on the held-out side:
  *    ROC AUC, average precision, log loss, Brier, the confusion matrix at `threshold`, a 10-bin calibration curve,
- *    and permutation importance (drop in held-out ROC AUC).
+ *    the ROC and precision–recall points (at most 200 each), and permutation importance (drop in held-out ROC AUC).
  * 3. The final estimator is fitted on every labelled row and saved with the evaluation, the importances, the fitted
  *    chain of the input (so raw data can be scored) and a content hash.
  *
@@ -195,6 +196,7 @@ export async function trainPropensity(
       perFold,
       rocAucMean: mean,
       rocAucStd: std,
+      curves: evaluationCurves(y, oof),
     };
   } else {
     const testSize = params.testSize ?? 0.25;
@@ -212,6 +214,7 @@ export async function trainPropensity(
       perFold: null,
       rocAucMean: null,
       rocAucStd: null,
+      curves: evaluationCurves(yt, p),
     };
   }
 

@@ -35,13 +35,6 @@ function inlineScript(code: string): string {
  * scripts off. Deterministic: the same report gives the same bytes.
  */
 export async function renderHtml(r: Report, charts: ReportChart[]): Promise<string> {
-  const vegaLite = await import('vega-lite');
-  const require = createRequire(import.meta.url);
-  const vegaJs = await readFile(require.resolve('vega/build/vega.min.js'), 'utf8');
-  const compiled = charts.map((c) => ({
-    id: c.id,
-    spec: vegaLite.compile(c.spec as unknown as TopLevelSpec).spec,
-  }));
   const e = escapeHtml;
   const num = (x: number | null | undefined, digits = 4) =>
     x === null || x === undefined || Number.isNaN(x)
@@ -63,39 +56,11 @@ export async function renderHtml(r: Report, charts: ReportChart[]): Promise<stri
     const s = ix.silhouetteSampled;
     indexRows[0]![2] += ` (sample of ${s.sampleSize}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)} – ${num(s.upper)})`;
   }
-  const chartBlock = (c: ReportChart) =>
-    `<figure class="chart"><figcaption>${e(c.title)}</figcaption><div class="vega" id="chart-${e(c.id)}"></div></figure>`;
   const byPrefix = (p: string) => charts.filter((c) => c.id.startsWith(p));
   const features = r.dataset.features;
   const shown = features.slice(0, 12);
 
-  const html = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'">
-<meta name="generator" content="segment ${e(r.run.toolVersion)}">
-<title>Segmentation report</title>
-<style>
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2733; margin: 0 auto; max-width: 1100px; padding: 24px; }
-h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #dde3ea; padding-bottom: 4px; }
-.meta { color: #5b6b7c; font-size: 13px; }
-table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
-th, td { border-bottom: 1px solid #e6eaef; padding: 4px 10px; text-align: right; vertical-align: top; }
-th:first-child, td:first-child { text-align: left; } th { background: #f5f7fa; font-weight: 600; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
-.card { border: 1px solid #dde3ea; border-radius: 6px; padding: 10px 14px; break-inside: avoid; }
-.card h3 { margin: 0 0 4px; font-size: 15px; }
-.warn { background: #fff6e5; border-left: 4px solid #e6a23c; padding: 6px 10px; margin: 4px 0; }
-figure.chart { margin: 12px 0; break-inside: avoid; } figcaption { font-weight: 600; margin-bottom: 4px; }
-.grid2 { display: grid; grid-template-columns: repeat(auto-fill, minmax(500px, 1fr)); gap: 8px; }
-.scroll { overflow-x: auto; }
-@media print { body { max-width: none; padding: 0; } h2 { break-after: avoid; } .scroll { overflow: visible; } }
-</style>
-</head>
-<body>
-<header>
+  const body = `<header>
 <h1>Segmentation report</h1>
 <p class="meta">${e(r.run.algorithm ?? 'segments')}${
     r.run.parameters
@@ -156,7 +121,68 @@ ${byPrefix('projection').map(chartBlock).join('\n')}
 </section>
 ${byPrefix('tune-').length > 0 ? `<section id="tuning"><h2>Tuning evidence</h2>${r.tuning ? `<p>${e(`Recommended by ${r.tuning.score}: ${r.tuning.recommendation.reason}`)}</p>` : ''}<div class="grid2">${byPrefix('tune-').map(chartBlock).join('\n')}</div></section>` : ''}
 ${byPrefix('dendrogram').length > 0 ? `<section id="dendrogram"><h2>Hierarchy</h2>${byPrefix('dendrogram').map(chartBlock).join('\n')}</section>` : ''}
-<script type="application/json" id="segment-charts">${scriptJson(compiled)}</script>
+`;
+  return renderPage({ title: 'Segmentation report', toolVersion: r.run.toolVersion, body, charts });
+}
+
+/** A figure holding one chart of the page: its caption and the element the chart renders into. */
+export function chartBlock(c: ReportChart): string {
+  const e = escapeHtml;
+  return `<figure class="chart"><figcaption>${e(c.title)}</figcaption><div class="vega" id="chart-${e(c.id)}"></div></figure>`;
+}
+
+/** What {@link renderPage} lays out. */
+export interface PageParts {
+  /** Page title (escaped here). */
+  title: string;
+  toolVersion: string;
+  /** The page body as trusted, already escaped HTML; every chart needs its {@link chartBlock}. */
+  body: string;
+  /** Charts compiled from Vega-Lite in Node and rendered as SVG in the page. */
+  charts: ReportChart[];
+}
+
+/**
+ * A self-contained HTML page: head with the Content-Security-Policy that forbids every network request and the
+ * shared style, the given body, then the charts as escaped JSON, the inlined Vega runtime and the renderer (which
+ * sets `window.segmentCharts` to the rendered / failed counts). Deterministic. O(size of the page).
+ */
+export async function renderPage(p: PageParts): Promise<string> {
+  const vegaLite = await import('vega-lite');
+  const require = createRequire(import.meta.url);
+  const vegaJs = await readFile(require.resolve('vega/build/vega.min.js'), 'utf8');
+  const compiled = p.charts.map((c) => ({
+    id: c.id,
+    spec: vegaLite.compile(c.spec as unknown as TopLevelSpec).spec,
+  }));
+  const e = escapeHtml;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; form-action 'none'; base-uri 'none'">
+<meta name="generator" content="segment ${e(p.toolVersion)}">
+<title>${e(p.title)}</title>
+<style>
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2733; margin: 0 auto; max-width: 1100px; padding: 24px; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8px; border-bottom: 1px solid #dde3ea; padding-bottom: 4px; }
+.meta { color: #5b6b7c; font-size: 13px; }
+table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
+th, td { border-bottom: 1px solid #e6eaef; padding: 4px 10px; text-align: right; vertical-align: top; }
+th:first-child, td:first-child { text-align: left; } th { background: #f5f7fa; font-weight: 600; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
+.card { border: 1px solid #dde3ea; border-radius: 6px; padding: 10px 14px; break-inside: avoid; }
+.card h3 { margin: 0 0 4px; font-size: 15px; }
+.warn { background: #fff6e5; border-left: 4px solid #e6a23c; padding: 6px 10px; margin: 4px 0; }
+figure.chart { margin: 12px 0; break-inside: avoid; } figcaption { font-weight: 600; margin-bottom: 4px; }
+.grid2 { display: grid; grid-template-columns: repeat(auto-fill, minmax(500px, 1fr)); gap: 8px; }
+.scroll { overflow-x: auto; }
+@media print { body { max-width: none; padding: 0; } h2 { break-after: avoid; } .scroll { overflow: visible; } }
+</style>
+</head>
+<body>
+${p.body}<script type="application/json" id="segment-charts">${scriptJson(compiled)}</script>
 <script>${inlineScript(vegaJs)}</script>
 <script>
 (function () {
@@ -175,5 +201,4 @@ ${byPrefix('dendrogram').length > 0 ? `<section id="dendrogram"><h2>Hierarchy</h
 </body>
 </html>
 `;
-  return html;
 }

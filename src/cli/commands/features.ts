@@ -1,7 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { defaultSegmentRulesYaml } from '../../features/default-rfm-rules.js';
-import { computeFeatures } from '../../features/events.js';
+import { computeFeatures, computeFeaturesSql, type FeatureResult } from '../../features/events.js';
+import { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from '../../features/pushdown.js';
+import { redactUrl } from '../../io/sql.js';
 import { parseDuration } from '../../features/params.js';
 import { loadRules, parseScoringRules, parseSegmentRules } from '../../features/rules.js';
 import { writeDataset } from '../../io/write.js';
@@ -34,6 +36,9 @@ interface FeaturesFlags extends InputFlags {
   output?: string;
   json?: boolean;
   raw?: boolean;
+  db?: string;
+  table?: string;
+  printSql?: boolean;
 }
 
 const collect = describeParser(
@@ -53,7 +58,16 @@ export function registerFeatures(program: Command): void {
     .description(
       'one row of behavioural features per customer from an event log (RFM, sessions, funnel, points)',
     )
-    .argument('[events]', 'event log file, or - for CSV on stdin')
+    .argument('[events]', 'event log file, or - for CSV on stdin (none with --db)')
+    .option(
+      '--db <url>',
+      'compute inside the database holding the events (push-down): postgres://user@host:5432/db, duckdb:///file.duckdb (or a .duckdb path)',
+    )
+    .option('--table <name>', 'with --db: the events table (table or schema.table)')
+    .option(
+      '--print-sql',
+      'print the feature SQL (DuckDB for files, PostgreSQL with a postgres:// --db) instead of computing; writes nothing',
+    )
     .option('--id <col>', 'customer id column (required)')
     .option('--time <col>', 'event time column (required): ISO-8601, common formats, epoch numbers')
     .option('--amount <col>', 'purchase amount column (monetary features)')
@@ -134,7 +148,15 @@ Examples:
   $ segment features events.parquet --id customer_id --time ts --amount amount --event event \\
       --session session_id --as-of 2026-11-01 --window 90d --json -o features.parquet
   $ segment features clicks.csv --id user --time at --event action --rules scoring.yaml -o scores.csv
-  $ segment features --print-rfm-rules > rfm.yaml   # edit, then --rfm-rules rfm.yaml`,
+  $ segment features --print-rfm-rules > rfm.yaml   # edit, then --rfm-rules rfm.yaml
+  $ PGPASSWORD=… segment features --db postgres://analyst@db.internal/shop --table events \\
+      --id customer_id --time ts --amount amount --event event -o features.parquet
+  $ segment features --db postgres://analyst@db.internal/shop --table events --id customer_id --time ts --print-sql
+
+Push-down (--db): the checks and the feature query run inside the database (PostgreSQL through a read-only
+session, a DuckDB file attached read-only); only one row per customer comes back. The time column must be a
+timestamp, timestamptz, date or epoch-number column there. --print-sql still runs the small planning
+queries (column types, as-of moment, event types), whose results are literals of the printed query.`,
   );
   cmd.action(async (events: string | undefined, flags: FeaturesFlags, self: Command) => {
     const ctx = contextFrom(self);
@@ -142,22 +164,46 @@ Examples:
       ctx.print(defaultSegmentRulesYaml);
       return;
     }
-    if (events === undefined)
-      throw new UsageError(
-        'features needs an event log',
-        'segment features events.csv --id COL --time COL -o features.parquet',
-      );
+    if (flags.db !== undefined) {
+      const shown = redactUrl(flags.db);
+      if (events !== undefined)
+        throw new UsageError(
+          `features takes an event log file or --db ${shown}, not both`,
+          'with --db, name the table: --table events',
+        );
+      if (flags.table === undefined || flags.table.trim() === '')
+        throw new UsageError(
+          `features --db ${shown} needs --table NAME`,
+          'the table holding the events, e.g. --table events',
+        );
+      const fileOnly = (['format', 'delimiter', 'types'] as const).filter((k) => flags[k] !== undefined);
+      if (fileOnly.length > 0)
+        throw new UsageError(
+          `--${fileOnly[0]} reads files; it does not apply with --db`,
+          'the database gives the column types',
+        );
+    } else {
+      if (flags.table !== undefined)
+        throw new UsageError('--table needs --db URL', 'e.g. --db postgres://user@host/db --table events');
+      if (events === undefined)
+        throw new UsageError(
+          'features needs an event log',
+          'segment features events.csv --id COL --time COL -o features.parquet, or --db URL --table events',
+        );
+    }
     const missing = (['id', 'time'] as const).filter((k) => flags[k] === undefined).map((k) => `--${k}`);
     if (missing.length > 0)
       throw new UsageError(
         `features needs ${missing.join(' and ')}`,
         'name the customer id and event time columns',
       );
-    if (!flags.output && !flags.json) {
+    if (!flags.output && !flags.json && !flags.printSql) {
       throw new UsageError('features writes nothing without -o or --json', 'add -o features.parquet');
     }
     if (flags.json && flags.output === '-')
       throw new UsageError('--json and -o - both write to stdout; pick one');
+    if (flags.printSql && (flags.output !== undefined || flags.json))
+      throw new UsageError('--print-sql prints the query and computes nothing; leave out -o and --json');
     const textColumns: string[] = [];
     for (const [col, type] of Object.entries(flags.types ?? {})) {
       if (type !== 'string' && type !== 'categorical') {
@@ -178,40 +224,49 @@ Examples:
       : undefined;
     const scoring = flags.rules ? await loadRules(flags.rules, '--rules', parseScoringRules) : undefined;
     const started = performance.now();
-    const { dataset, summary } = await computeFeatures(
-      events,
-      {
-        id: flags.id!,
-        time: flags.time!,
-        amount: flags.amount,
-        event: flags.event,
-        session: flags.session,
-        purchaseEvent: flags.purchaseEvent,
-        cartEvent: flags.cartEvent,
-        funnel: flags.funnel,
-        eventTypes: flags.eventTypes,
-        maxEventTypes: flags.maxEventTypes,
-        asOf: flags.asOf,
-        windowSeconds,
-        timezone: flags.timezone,
-        timeFormats: flags.timeFormat,
-        sessionGapSeconds,
-        strict: flags.strict,
-        negativeAmounts: flags.negativeAmounts,
-        segmentRules,
-        scoring,
-        sampleCustomers: flags.sample,
-        seed: ctx.seed,
-      },
-      {
-        format: flags.format,
-        delimiter: flags.delimiter,
-        encoding: flags.encoding,
-        textColumns,
-        stdin: ctx.stdin,
-        logger: ctx.logger,
-      },
-    );
+    const params = {
+      id: flags.id!,
+      time: flags.time!,
+      amount: flags.amount,
+      event: flags.event,
+      session: flags.session,
+      purchaseEvent: flags.purchaseEvent,
+      cartEvent: flags.cartEvent,
+      funnel: flags.funnel,
+      eventTypes: flags.eventTypes,
+      maxEventTypes: flags.maxEventTypes,
+      asOf: flags.asOf,
+      windowSeconds,
+      timezone: flags.timezone,
+      timeFormats: flags.timeFormat,
+      sessionGapSeconds,
+      strict: flags.strict,
+      negativeAmounts: flags.negativeAmounts,
+      segmentRules,
+      scoring,
+      sampleCustomers: flags.sample,
+      seed: ctx.seed,
+    };
+    const fileOpts = {
+      format: flags.format,
+      delimiter: flags.delimiter,
+      encoding: flags.encoding,
+      textColumns,
+      stdin: ctx.stdin,
+      logger: ctx.logger,
+    };
+    if (flags.printSql) {
+      const sql =
+        flags.db !== undefined
+          ? await computeFeaturesInDatabaseSql(flags.db, flags.table!, params, { logger: ctx.logger })
+          : await computeFeaturesSql(events!, params, fileOpts);
+      ctx.print(sql);
+      return;
+    }
+    const { dataset, summary }: FeatureResult =
+      flags.db !== undefined
+        ? await computeFeaturesInDatabase(flags.db, flags.table!, params, { logger: ctx.logger })
+        : await computeFeatures(events!, params, fileOpts);
     const writeStart = performance.now();
     if (flags.output) await writeDataset(dataset, flags.output, { stdout: ctx.stdout, raw: flags.raw });
     const writeSeconds = (performance.now() - writeStart) / 1000;

@@ -7,6 +7,8 @@ import { writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { loadPredictModel, predictModelText, type PredictModel } from '../../predict/model.js';
+import { buildPredictReport, renderPredictHtml } from '../../predict/report.js';
+import { predictReportCharts } from '../../predict/report-charts.js';
 import { checkCuts, scorePropensity } from '../../predict/score.js';
 import { trainPropensity, type PredictParams } from '../../predict/train.js';
 import { contextFrom } from '../context.js';
@@ -36,6 +38,14 @@ interface TrainFlags extends InputFlags {
   permutationRows: number;
   model?: string;
   json?: boolean;
+  html?: string;
+  reportJson?: string;
+}
+
+interface ReportFlags {
+  model?: string;
+  html?: string;
+  json?: string | boolean;
 }
 
 interface ScoreFlags extends InputFlags {
@@ -145,7 +155,9 @@ function printable(model: PredictModel): Record<string, unknown> {
 export function registerPredict(program: Command): void {
   const predict = program
     .command('predict')
-    .description('propensity models (churn, purchase): train a binary classifier, score new rows');
+    .description(
+      'propensity models (churn, purchase): train a binary classifier, report its evaluation, score new rows',
+    );
 
   const train = predict
     .command('train')
@@ -197,7 +209,9 @@ export function registerPredict(program: Command): void {
       5000,
     )
     .option('--model <path>', 'write the fitted model (JSON) for predict score')
-    .option('--json', 'print the evaluation, importances and coefficients as JSON');
+    .option('--json', 'print the evaluation, importances and coefficients as JSON')
+    .option('--html <path>', 'write the evaluation report as a self-contained HTML page (as predict report)')
+    .option('--report-json <path>', 'write the evaluation report as JSON (as predict report --json)');
   addInputOptions(train).addHelpText(
     'after',
     `
@@ -216,9 +230,9 @@ Examples:
   train.action(async (data: string, flags: TrainFlags, self: Command) => {
     const ctx = contextFrom(self);
     if (!flags.target) throw new UsageError('predict train needs --target COL', 'e.g. --target churned');
-    if (!flags.model && !flags.json) {
+    if (!flags.model && !flags.json && !flags.html && !flags.reportJson) {
       throw new UsageError(
-        'predict train writes nothing without --model or --json',
+        'predict train writes nothing without --model, --json, --html or --report-json',
         'add --model model.json',
       );
     }
@@ -275,6 +289,7 @@ Examples:
       const text = predictModelText(model);
       await writeAtomic(flags.model, (tmp) => writeFile(tmp, text));
     }
+    await writeReport(model, flags.model ?? null, flags.html, flags.reportJson);
     if (flags.json) {
       ctx.printJson({
         input: data === '-' ? 'stdin' : data,
@@ -298,6 +313,51 @@ Examples:
         `(${where}; ${fitSeconds.toFixed(2)} s)`,
     );
   });
+
+  predict
+    .command('report')
+    .description(
+      "the model's evaluation as a page: metrics, ROC, precision–recall and calibration curves, importances",
+    )
+    .option('--model <path>', 'model written by segment predict train --model')
+    .option('--html <path>', 'write the self-contained HTML report (no network needed to open it)')
+    .option('--json [path]', 'the report as JSON (versioned schema): on stdout, or into this file')
+    .addHelpText(
+      'after',
+      `
+Needs only the model: every number and curve comes from the evaluation stored at training time (held-out rows,
+or the pooled out-of-fold predictions with --cv). ROC and precision–recall points are stored thinned to at most 200
+per curve; models trained before they were stored get the page without those two curves.
+
+Examples:
+  $ segment predict report --model churn.json --html churn-report.html
+  $ segment predict report --model churn.json --json | jq .evaluation.rocAuc`,
+    )
+    .action(async (flags: ReportFlags, self: Command) => {
+      const ctx = contextFrom(self);
+      if (!flags.model)
+        throw new UsageError(
+          'predict report needs --model model.json',
+          'write one with segment predict train --model',
+        );
+      if (!flags.html && flags.json === undefined)
+        throw new UsageError(
+          'predict report writes nothing without --html or --json',
+          'add --html report.html',
+        );
+      const model = await loadPredictModel(flags.model);
+      const report = await writeReport(
+        model,
+        flags.model,
+        flags.html,
+        typeof flags.json === 'string' ? flags.json : undefined,
+      );
+      if (flags.json === true) ctx.print(JSON.stringify(report, null, 2) + '\n');
+      ctx.logger.log(
+        'info',
+        `report of ${model.algorithm} model on '${model.target}'${flags.html ? ` written to ${flags.html}` : ''}`,
+      );
+    });
 
   const score = predict
     .command('score')
@@ -388,6 +448,25 @@ Examples:
       `scored ${result.probability.length.toLocaleString('en-US')} rows: ${result.predictedPositive} predicted ${String(model.positiveClass)} at threshold ${result.threshold}`,
     );
   });
+}
+
+/** Build the report of a model and write its HTML page and / or JSON (atomically); returns the report. */
+async function writeReport(
+  model: PredictModel,
+  path: string | null,
+  html: string | undefined,
+  json: string | undefined,
+): Promise<ReturnType<typeof buildPredictReport>> {
+  const report = buildPredictReport(model, { path, toolVersion: version });
+  if (json) {
+    const text = JSON.stringify(report, null, 2) + '\n';
+    await writeAtomic(json, (tmp) => writeFile(tmp, text));
+  }
+  if (html) {
+    const page = await renderPredictHtml(report, predictReportCharts(report));
+    await writeAtomic(html, (tmp) => writeFile(tmp, page));
+  }
+  return report;
 }
 
 function kebab(name: string): string {

@@ -1,0 +1,168 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir, type RunResult } from '../helpers/cli.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const runner = join(root, 'scripts/run-notebook.mjs');
+const notebooks = readdirSync(join(root, 'notebooks'))
+  .filter((f) => f.endsWith('.ipynb'))
+  .sort();
+
+interface Cell {
+  cell_type: string;
+  source: string[] | string;
+  execution_count?: number | null;
+  outputs?: { output_type: string; name?: string; text?: string[] }[];
+}
+interface Notebook {
+  nbformat: number;
+  metadata: { kernelspec?: { name?: string } };
+  cells: Cell[];
+}
+
+function runNotebook(args: string[]): Promise<RunResult> {
+  return new Promise((done, reject) => {
+    const child = spawn(process.execPath, [runner, ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const text = (c: Cell): string => (Array.isArray(c.source) ? c.source.join('') : c.source);
+
+function notebookOf(cells: [string, string][]): string {
+  return JSON.stringify({
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    cells: cells.map(([type, source], i) =>
+      type === 'code'
+        ? { id: `c${i}`, cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source }
+        : { id: `c${i}`, cell_type: 'markdown', metadata: {}, source },
+    ),
+  });
+}
+
+describe('notebooks/', () => {
+  it('holds the three notebooks', () => {
+    expect(notebooks).toEqual([
+      'behavioural-segmentation.ipynb',
+      'density-segmentation.ipynb',
+      'nightly-batch.ipynb',
+    ]);
+  });
+
+  for (const name of notebooks) {
+    const file = `notebooks/${name}`;
+
+    it(`${name}: every code cell type-checks and runs, in order`, { timeout: 180_000 }, async () => {
+      const r = await runNotebook(['--typecheck', file]);
+      expect(r.stderr).not.toMatch(/failed|error TS|timed out|does not compile/);
+      expect(r.code).toBe(0);
+    });
+
+    it(`${name}: uses only the public entry, for the tslab kernel, with outputs saved`, () => {
+      const nb = JSON.parse(readFileSync(join(root, file), 'utf8')) as Notebook;
+      expect(nb.nbformat).toBe(4);
+      expect(nb.metadata.kernelspec?.name).toBe('tslab');
+      expect(nb.cells.length).toBeLessThanOrEqual(15);
+      const code = nb.cells.filter((c) => c.cell_type === 'code');
+      expect(code.length).toBeGreaterThan(0);
+      for (const [i, cell] of code.entries()) {
+        const src = text(cell);
+        const sources = [...src.matchAll(/\bfrom\s+['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+        for (const s of sources) expect(s === 'segment' || s.startsWith('node:'), `import from ${s}`).toBe(true);
+        expect(src).not.toMatch(/child_process|\bimport\(|require\(|bin\/segment/);
+        expect(cell.execution_count).toBe(i + 1);
+        const out = (cell.outputs ?? []).map((o) => (o.text ?? []).join('')).join('');
+        expect(out, `code cell ${i + 1} has no saved output`).not.toBe('');
+        expect(out).not.toMatch(/\d+(\.\d+)?\s*(ms|seconds?)\b/);
+      }
+    });
+  }
+
+  describe('a notebook with a failing cell', () => {
+    const tmp = tempDir('segment-notebook-');
+    afterAll(tmp.cleanup);
+
+    it('fails, naming the notebook and the cell, after running the cells before it', async () => {
+      const file = join(tmp.dir, 'broken.ipynb');
+      const source = notebookOf([
+        ['markdown', '# broken'],
+        ['code', "import { Random } from 'segment';\nconsole.log('first cell ran', new Random(1).int(100));"],
+        ['markdown', 'the next cell throws'],
+        ['code', "const x = 1;\nthrow new Error('boom in the second code cell');"],
+        ['code', "console.log('third cell ran');"],
+      ]);
+      writeFileSync(file, source);
+      const r = await runNotebook(['--write-outputs', file]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('first cell ran');
+      expect(r.stdout).not.toContain('third cell ran');
+      expect(r.stderr).toContain('boom in the second code cell');
+      expect(r.stderr).toMatch(/broken\.ipynb cell 4 \(code cell 2\) failed/);
+      expect(r.stderr).toMatch(/broken\.ipynb cell 4 \(code cell 2\) line 2/);
+      // Nothing is written when a cell fails.
+      expect(readFileSync(file, 'utf8')).toBe(source);
+    });
+
+    it('names the cell that does not compile', async () => {
+      const file = join(tmp.dir, 'syntax.ipynb');
+      writeFileSync(
+        file,
+        notebookOf([
+          ['code', "console.log('fine');"],
+          ['code', 'const y = (;'],
+        ]),
+      );
+      const r = await runNotebook([file]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/syntax\.ipynb cell 2 \(code cell 2\) does not compile/);
+    });
+
+    it('names the cell with a type error under --typecheck', async () => {
+      const file = join(tmp.dir, 'types.ipynb');
+      writeFileSync(
+        file,
+        notebookOf([['code', "import { Random } from 'segment';\nconst r: string = new Random(1).next();"]]),
+      );
+      const r = await runNotebook(['--typecheck', file]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/types\.ipynb cell 1 \(code cell 1\) line 2: error TS2322/);
+    });
+
+    it('stores each cell stdout as its output with --write-outputs', async () => {
+      const file = join(tmp.dir, 'ok.ipynb');
+      writeFileSync(
+        file,
+        notebookOf([
+          ['markdown', '# ok'],
+          ['code', "const a = 2;\nconsole.log('a is', a);"],
+          ['code', 'const b = a * 21;'],
+          ['code', "console.log('b is', b);\nconsole.log('done');"],
+        ]),
+      );
+      const r = await runNotebook(['--write-outputs', file]);
+      expect(r.code).toBe(0);
+      const nb = JSON.parse(readFileSync(file, 'utf8')) as Notebook;
+      const code = nb.cells.filter((c) => c.cell_type === 'code');
+      expect(code.map((c) => c.execution_count)).toEqual([1, 2, 3]);
+      expect(code.map((c) => (c.outputs ?? []).map((o) => (o.text ?? []).join('')).join(''))).toEqual([
+        'a is 2\n',
+        '',
+        'b is 42\ndone\n',
+      ]);
+      expect(code[2]!.outputs![0]).toMatchObject({ output_type: 'stream', name: 'stdout' });
+    });
+  });
+});
