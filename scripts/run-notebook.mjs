@@ -141,6 +141,69 @@ async function typecheckModule(modulePath, ranges, file) {
   return diagnostics.length === 0;
 }
 
+/**
+ * tslab rewrites a reference to a declaration of an earlier cell into `exports.name`, except inside a shorthand
+ * property (`{ name }`), which is left as a bare name and throws `ReferenceError: name is not defined` in the kernel
+ * (one module hides this). Report each such shorthand, naming the cell and line; returns whether there were none.
+ */
+async function checkShorthand(code, file) {
+  const ts = (await import('typescript')).default;
+  const earlier = new Set();
+  const addNames = (n, into) => {
+    if (ts.isIdentifier(n)) into.add(n.text);
+    else if (ts.isObjectBindingPattern(n) || ts.isArrayBindingPattern(n))
+      for (const e of n.elements) if (!ts.isOmittedExpression(e)) addNames(e.name, into);
+  };
+  let found = 0;
+  for (const cell of code) {
+    const sf = ts.createSourceFile('cell.ts', cell.source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+    const declared = new Set();
+    const names = (n) => addNames(n, declared);
+    // Every name this cell declares anywhere shadows the earlier one (conservative: no false alarms).
+    const collect = (n) => {
+      if (ts.isVariableDeclaration(n) || ts.isParameter(n) || ts.isBindingElement(n)) names(n.name);
+      else if ((ts.isFunctionDeclaration(n) || ts.isClassDeclaration(n)) && n.name) declared.add(n.name.text);
+      else if (ts.isImportSpecifier(n) || ts.isNamespaceImport(n)) declared.add(n.name.text);
+      else if (ts.isImportClause(n) && n.name) declared.add(n.name.text);
+      ts.forEachChild(n, collect);
+    };
+    collect(sf);
+    const visit = (n) => {
+      if (ts.isShorthandPropertyAssignment(n) && earlier.has(n.name.text) && !declared.has(n.name.text)) {
+        const line = sf.getLineAndCharacterOfPosition(n.name.getStart(sf)).line + 1;
+        process.stderr.write(
+          `${cellName(file, cell)} line ${line}: shorthand property { ${n.name.text} } names a declaration of an ` +
+            `earlier cell; the tslab kernel fails with "ReferenceError: ${n.name.text} is not defined" — ` +
+            `write ${n.name.text}: ${n.name.text}\n`,
+        );
+        found++;
+      }
+      ts.forEachChild(n, visit);
+    };
+    visit(sf);
+    // Declarations at the top level of this cell are what later cells see.
+    for (const st of sf.statements) {
+      if (ts.isVariableStatement(st))
+        for (const d of st.declarationList.declarations) addNames(d.name, earlier);
+      else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name)
+        earlier.add(st.name.text);
+      else if (ts.isImportDeclaration(st) && st.importClause) {
+        const c = st.importClause;
+        if (c.name) earlier.add(c.name.text);
+        const b = c.namedBindings;
+        if (b && ts.isNamespaceImport(b)) earlier.add(b.name.text);
+        else if (b) for (const e of b.elements) earlier.add(e.name.text);
+      }
+    }
+  }
+  if (found > 0) {
+    process.stderr.write(
+      `run-notebook: ${file}: ${found} shorthand reference(s) the kernel cannot resolve\n`,
+    );
+  }
+  return found === 0;
+}
+
 /** Run one notebook; resolves with { ok, outputs } (outputs: ordinal → stdout text). */
 async function runNotebook(file, timeoutSeconds, typecheck) {
   const { nb, code } = loadNotebook(file);
@@ -153,6 +216,11 @@ async function runNotebook(file, timeoutSeconds, typecheck) {
       .replace(/[^\w.-]/g, '_')}-${process.pid}-${randomBytes(3).toString('hex')}.ts`,
   );
   writeFileSync(modulePath, text);
+  if (!(await checkShorthand(code, file))) {
+    process.stderr.write(`run-notebook: ${file} failed (the kernel would throw)\n`);
+    rmSync(modulePath, { force: true });
+    return { ok: false, nb, code, outputs: new Map() };
+  }
   if (typecheck && !(await typecheckModule(modulePath, ranges, file))) {
     rmSync(modulePath, { force: true });
     return { ok: false, nb, code, outputs: new Map() };

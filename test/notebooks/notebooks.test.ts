@@ -141,6 +141,23 @@ describe('notebooks/', () => {
       expect(r.stderr).toMatch(/types\.ipynb cell 1 \(code cell 1\) line 2: error TS2322/);
     });
 
+    it('fails a shorthand property naming an earlier cell, as the tslab kernel does', async () => {
+      const file = join(tmp.dir, 'shorthand.ipynb');
+      writeFileSync(
+        file,
+        notebookOf([
+          ['code', 'const minSamples = await Promise.resolve(5);'],
+          ['markdown', 'uses it'],
+          ['code', "const ok = { minSamples: minSamples };\nconst f = (eps: number) => ({ eps });\nconsole.log(ok, f(1), { minSamples });"],
+        ]),
+      );
+      const r = await runNotebook([file]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/shorthand\.ipynb cell 3 \(code cell 2\) line 3: shorthand property \{ minSamples \}/);
+      expect(r.stderr).not.toMatch(/\{ eps \}/);
+      expect(r.stderr).toMatch(/shorthand\.ipynb failed/);
+    });
+
     it('stores each cell stdout as its output with --write-outputs', async () => {
       const file = join(tmp.dir, 'ok.ipynb');
       writeFileSync(
