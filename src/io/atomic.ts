@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataError } from '../core/errors.js';
 
 /**
- * Write a file atomically: `write` fills a temporary file in the destination's folder, which is then
- * renamed over `dest`. A failure (or a kill) leaves the destination as it was; the temp file is removed
- * on failure.
+ * Write a file atomically: `write` fills a temporary file `.<name>.tmp-<pid>-<random>` in the destination's
+ * folder, which is then renamed over `dest`. A failure (or a kill) leaves the destination as it was; the temp
+ * file is removed on failure. A killed writer cannot remove its temp file: the next successful write of the
+ * same `dest` removes the ones whose process no longer exists on this machine.
  */
 export async function writeAtomic(dest: string, write: (tmpPath: string) => Promise<void>): Promise<void> {
   const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -22,6 +23,28 @@ export async function writeAtomic(dest: string, write: (tmpPath: string) => Prom
   } catch (e) {
     await rm(tmp, { force: true });
     throw asWriteError(e, dest);
+  }
+  await removeStaleTemps(dest);
+}
+
+/** Best effort: delete temp files of `dest` left by killed writers (their pid is not running). */
+async function removeStaleTemps(dest: string): Promise<void> {
+  const prefix = `.${basename(dest)}.tmp-`;
+  for (const name of await readdir(dirname(dest)).catch(() => [])) {
+    const pid = name.startsWith(prefix)
+      ? /^(\d+)-[0-9a-f]{8}$/.exec(name.slice(prefix.length))?.[1]
+      : undefined;
+    if (pid !== undefined && !isRunning(Number(pid)))
+      await rm(join(dirname(dest), name), { force: true }).catch(() => {});
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

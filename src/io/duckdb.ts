@@ -17,6 +17,8 @@ function getInstance(): Promise<DuckDBInstance> {
     if (threads !== undefined) options['threads'] = String(threads);
     // Spill files go to the system temp folder (SEGMENT_TMPDIR overrides), never into the working directory.
     options['temp_directory'] = process.env['SEGMENT_TMPDIR'] ?? join(tmpdir(), 'segment-duckdb');
+    // segment needs only the extensions built into the package; never download one at run time.
+    options['autoinstall_known_extensions'] = 'false';
     instance = DuckDBInstance.create(':memory:', options);
   }
   return instance;

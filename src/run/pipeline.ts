@@ -180,7 +180,12 @@ export function applyOverride(doc: Record<string, unknown>, assignment: string):
     if (!step)
       throw new UsageError(
         `--set ${key}: no step named '${parts[1]}'`,
-        `the steps are ${steps.map((s) => stepName(s)).join(', ') || 'none'}`,
+        `the steps are ${
+          steps
+            .filter((s) => s && typeof s === 'object')
+            .map((s) => stepName(s))
+            .join(', ') || 'none'
+        }`,
       );
     const o = step as unknown as Record<string, unknown>;
     if (typeof o.with !== 'object' || o.with === null) o.with = {};
@@ -229,7 +234,16 @@ export async function loadPipeline(
       'check indentation and quoting',
     );
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (e) {
+    // e.g. an alias to an anchor never set, or more alias expansion than the yaml library allows
+    throw new UsageError(
+      `${path}: invalid YAML: ${(e as Error).message.split('\n')[0]}`,
+      'check anchors (&a) and aliases (*a)',
+    );
+  }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     throw new UsageError(`${path}: a pipeline is a YAML mapping (version, source, steps …)`);
   const config = value as Record<string, unknown>;

@@ -1,0 +1,650 @@
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir, type RunResult } from '../helpers/cli.js';
+
+// A corpus of bad inputs and impossible requests, one table row each: every case must exit 2 (usage) or 3 (data)
+// with exactly one `segment: …` line on stderr that names the culprit, no stack trace, and no output left behind.
+
+const tmp = tempDir('segment-bad-input-');
+afterAll(() => tmp.cleanup());
+const at = (name: string) => join(tmp.dir, name);
+
+/** Spawn the CLI with at most `limit` processes at a time (the machine may be busy). */
+const limit = 4;
+let running = 0;
+const waiting: (() => void)[] = [];
+async function cli(args: string[]): Promise<RunResult> {
+  if (running >= limit) await new Promise<void>((r) => waiting.push(r));
+  running++;
+  try {
+    return await runCli(args, { cwd: tmp.dir });
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
+// 40 rows, 3 numeric columns and a 0/1 target.
+const goodCsv =
+  'id,a,b,t\n' +
+  Array.from(
+    { length: 40 },
+    (_, i) => `c${i + 1},${((i + 1) % 7) + 0.5},${((i + 1) * 3) % 11},${(i + 1) % 2}`,
+  ).join('\n') +
+  '\n';
+
+beforeAll(async () => {
+  writeFileSync(at('good.csv'), goodCsv);
+  const results = await Promise.all([
+    cli(['ingest', 'good.csv', '-o', 'good.parquet', '--quiet']),
+    cli([
+      'cluster',
+      'good.csv',
+      '--id',
+      'id',
+      '--k',
+      '3',
+      '-o',
+      'seg.parquet',
+      '--model',
+      'cm.json',
+      '--quiet',
+    ]),
+    cli(['predict', 'train', 'good.csv', '--id', 'id', '--target', 't', '--model', 'pm.json', '--quiet']),
+  ]);
+  for (const r of results) expect(r.code, r.stderr).toBe(0);
+  const parquet = readFileSync(at('good.parquet'));
+  writeFileSync(at('trunc.parquet'), parquet.subarray(0, Math.floor(parquet.length / 2)));
+  const model = readFileSync(at('cm.json'));
+  writeFileSync(at('cm-trunc.json'), model.subarray(0, Math.floor(model.length / 2)));
+}, 120_000);
+
+interface Case {
+  /** What the case checks. */
+  name: string;
+  args: string[];
+  /** Files to create in the case's folder before running (names are shared across cases: keep them unique). */
+  files?: Record<string, string | Buffer>;
+  code: 2 | 3;
+  /** Text the error line must contain: the file, column or parameter at fault. */
+  names: string;
+  /** Outputs (files or folders given with -o, --model, --html, --out-dir …) that must not exist afterwards. */
+  outputs: string[];
+}
+
+const pipeline = (source: string, withK: string) =>
+  `version: 1\nsource:\n  path: ${source}\nid: id\nsteps:\n  - step: cluster\n    with:\n${withK}`;
+
+const cases: Case[] = [
+  // --- ingest: malformed files
+  {
+    name: 'ingest: ragged CSV row',
+    files: { 'ragged.csv': 'id,a,b\n1,2,3\n4,5\n6,7,8\n' },
+    args: ['ingest', 'ragged.csv', '-o', 'o-ragged.parquet'],
+    code: 3,
+    names: 'ragged.csv',
+    outputs: ['o-ragged.parquet'],
+  },
+  {
+    name: 'ingest: unbalanced quote',
+    files: { 'quote.csv': 'id,a,b\n1,"2,3\n4,5,6\n' },
+    args: ['ingest', 'quote.csv', '-o', 'o-quote.parquet'],
+    code: 3,
+    names: 'quote.csv',
+    outputs: ['o-quote.parquet'],
+  },
+  {
+    name: 'ingest: BOM + ragged row (the BOM must not hide the line number)',
+    files: { 'bom.csv': '\uFEFFid,a,b\n1,2,3\n4,5,6,7\n' },
+    args: ['ingest', 'bom.csv', '-o', 'o-bom.parquet'],
+    code: 3,
+    names: 'bom.csv',
+    outputs: ['o-bom.parquet'],
+  },
+  {
+    name: 'ingest: wrong --delimiter makes rows ragged',
+    files: { 'semi.csv': 'id;a;b\n1;2,5;3\n4;5;6\n' },
+    args: ['ingest', 'semi.csv', '--delimiter', ',', '-o', 'o-semi.parquet'],
+    code: 3,
+    names: 'semi.csv',
+    outputs: ['o-semi.parquet'],
+  },
+  {
+    name: 'ingest: multi-character delimiter',
+    files: { 'multi.csv': 'id::a\n1::2\n' },
+    args: ['ingest', 'multi.csv', '--delimiter', '::', '-o', 'o-multi.parquet'],
+    code: 2,
+    names: 'delimiter',
+    outputs: ['o-multi.parquet'],
+  },
+  {
+    name: 'ingest: binary bytes',
+    files: {
+      'binary.csv': Buffer.from([0x69, 0x64, 0x2c, 0x61, 0x00, 0x01, 0x02, 0x0a, 0xff, 0xfe, 0x00, 0x00]),
+    },
+    args: ['ingest', 'binary.csv', '-o', 'o-binary.parquet'],
+    code: 3,
+    names: 'binary.csv',
+    outputs: ['o-binary.parquet'],
+  },
+  {
+    name: 'ingest: duplicate column names',
+    files: { 'dupcol.csv': 'id,a,a\n1,2,3\n4,5,6\n' },
+    args: ['ingest', 'dupcol.csv', '-o', 'o-dupcol.parquet'],
+    code: 3,
+    names: "'a'",
+    outputs: ['o-dupcol.parquet'],
+  },
+  {
+    name: 'ingest: header only',
+    files: { 'header.csv': 'id,a,b\n' },
+    args: ['ingest', 'header.csv', '-o', 'o-header.parquet'],
+    code: 3,
+    names: 'header.csv',
+    outputs: ['o-header.parquet'],
+  },
+  {
+    name: 'ingest: truncated Parquet',
+    args: ['ingest', 'trunc.parquet', '-o', 'o-trunc.csv'],
+    code: 3,
+    names: 'trunc.parquet',
+    outputs: ['o-trunc.csv'],
+  },
+  {
+    name: 'ingest: CSV text named .parquet',
+    files: { 'fake.parquet': goodCsv },
+    args: ['ingest', 'fake.parquet', '-o', 'o-fake.csv'],
+    code: 3,
+    names: 'fake.parquet',
+    outputs: ['o-fake.csv'],
+  },
+  {
+    name: 'ingest: malformed JSON',
+    files: { 'bad.json': '{"a": 1, "b": [' },
+    args: ['ingest', 'bad.json', '-o', 'o-badjson.parquet'],
+    code: 3,
+    names: 'bad.json',
+    outputs: ['o-badjson.parquet'],
+  },
+  {
+    name: 'ingest: malformed NDJSON',
+    files: { 'bad.ndjson': '{"a":1}\n{"a":\n' },
+    args: ['ingest', 'bad.ndjson', '-o', 'o-badndjson.parquet'],
+    code: 3,
+    names: 'bad.ndjson',
+    outputs: ['o-badndjson.parquet'],
+  },
+  // --- features
+  {
+    name: 'features: unparseable timestamp with --strict',
+    files: { 'ev-date.csv': 'customer_id,ts,amount\nc1,2024-01-01,5\nc2,notadate,3\n' },
+    args: [
+      'features',
+      'ev-date.csv',
+      '--id',
+      'customer_id',
+      '--time',
+      'ts',
+      '--amount',
+      'amount',
+      '--strict',
+      '-o',
+      'o-evdate.parquet',
+    ],
+    code: 3,
+    names: "'ts'",
+    outputs: ['o-evdate.parquet'],
+  },
+  {
+    name: 'features: negative amounts',
+    files: { 'ev-neg.csv': 'customer_id,ts,amount\nc1,2024-01-01,5\nc2,2024-01-02,-3\n' },
+    args: [
+      'features',
+      'ev-neg.csv',
+      '--id',
+      'customer_id',
+      '--time',
+      'ts',
+      '--amount',
+      'amount',
+      '-o',
+      'o-evneg.parquet',
+    ],
+    code: 3,
+    names: "'amount'",
+    outputs: ['o-evneg.parquet'],
+  },
+  {
+    name: 'features: malformed --rules YAML',
+    files: {
+      'ev-ok.csv': 'customer_id,ts,amount\nc1,2024-01-01,5\n',
+      'rules-bad.yaml': 'points: [\n  - a: b\n',
+    },
+    args: [
+      'features',
+      'ev-ok.csv',
+      '--id',
+      'customer_id',
+      '--time',
+      'ts',
+      '--amount',
+      'amount',
+      '--rules',
+      'rules-bad.yaml',
+      '-o',
+      'o-evrules.parquet',
+    ],
+    code: 2,
+    names: 'rules-bad.yaml',
+    outputs: ['o-evrules.parquet'],
+  },
+  // --- clean
+  {
+    name: 'clean: all-NaN column cannot be imputed',
+    files: { 'allnan.csv': 'id,a,b\n1,nan,3\n2,nan,4\n3,nan,6\n4,nan,1\n' },
+    args: [
+      'clean',
+      'allnan.csv',
+      '--id',
+      'id',
+      '--features',
+      'a,b',
+      '--impute',
+      'median',
+      '-o',
+      'o-allnan.parquet',
+      '--model',
+      'o-allnan.json',
+    ],
+    code: 3,
+    names: "'a'",
+    outputs: ['o-allnan.parquet', 'o-allnan.json'],
+  },
+  {
+    name: 'clean: infinities cannot be scaled',
+    files: { 'inf-clean.csv': 'id,a,b\n1,inf,3\n2,2,4\n3,5,6\n4,1,1\n' },
+    args: [
+      'clean',
+      'inf-clean.csv',
+      '--id',
+      'id',
+      '--types',
+      'a=double',
+      '--scale',
+      'zscore',
+      '-o',
+      'o-infclean.parquet',
+    ],
+    code: 3,
+    names: "'a'",
+    outputs: ['o-infclean.parquet'],
+  },
+  {
+    name: 'clean: malformed --rules YAML',
+    files: { 'vrules-bad.yaml': 'columns: {a: [\n' },
+    args: ['clean', 'good.csv', '--id', 'id', '--rules', 'vrules-bad.yaml', '-o', 'o-vrules.parquet'],
+    code: 2,
+    names: 'vrules-bad.yaml',
+    outputs: ['o-vrules.parquet'],
+  },
+  // --- select
+  {
+    name: 'select: constant columns leave nothing',
+    files: { 'const.csv': 'id,a,b\n1,1,1\n2,1,1\n3,1,1\n4,1,1\n' },
+    args: [
+      'select',
+      'const.csv',
+      '--id',
+      'id',
+      '--variance-threshold',
+      '0',
+      '-o',
+      'o-const.parquet',
+      '--model',
+      'o-const.json',
+    ],
+    code: 3,
+    names: 'variance',
+    outputs: ['o-const.parquet', 'o-const.json'],
+  },
+  {
+    name: 'select: more PCA components than features',
+    args: [
+      'select',
+      'good.csv',
+      '--id',
+      'id',
+      '--pca',
+      '7',
+      '-o',
+      'o-pca7.parquet',
+      '--model',
+      'o-pca7.json',
+    ],
+    code: 3,
+    names: '7',
+    outputs: ['o-pca7.parquet', 'o-pca7.json'],
+  },
+  {
+    name: 'select: --apply a random JSON',
+    files: { 'random.json': '{"version": 2, "kind": "x"}' },
+    args: ['select', 'good.csv', '--id', 'id', '--apply', 'random.json', '-o', 'o-apply.parquet'],
+    code: 3,
+    names: 'random.json',
+    outputs: ['o-apply.parquet'],
+  },
+  // --- tune
+  {
+    name: 'tune: inverted k range',
+    args: ['tune', 'good.csv', '--id', 'id', '--k', '5..2', '-o', 'o-tunek.json'],
+    code: 2,
+    names: '--k',
+    outputs: ['o-tunek.json'],
+  },
+  {
+    name: 'tune: infinite value',
+    files: { 'inf-tune.csv': 'id,a,b\n1,inf,3\n2,2,4\n3,5,6\n4,1,1\n' },
+    args: [
+      'tune',
+      'inf-tune.csv',
+      '--id',
+      'id',
+      '--types',
+      'a=double',
+      '--k',
+      '2..3',
+      '-o',
+      'o-tuneinf.json',
+      '--plot',
+      'o-tuneplots',
+    ],
+    code: 3,
+    names: "'a'",
+    outputs: ['o-tuneinf.json', 'o-tuneplots'],
+  },
+  // --- cluster
+  {
+    name: 'cluster: k > rows',
+    args: [
+      'cluster',
+      'good.csv',
+      '--id',
+      'id',
+      '--k',
+      '100',
+      '-o',
+      'o-k100.parquet',
+      '--model',
+      'o-k100.json',
+    ],
+    code: 3,
+    names: 'k = 100',
+    outputs: ['o-k100.parquet', 'o-k100.json'],
+  },
+  {
+    name: 'cluster: one row',
+    files: { 'one.csv': 'id,a,b\n1,1,2\n' },
+    args: ['cluster', 'one.csv', '--id', 'id', '--k', '2', '-o', 'o-one.parquet', '--model', 'o-one.json'],
+    code: 3,
+    names: 'k = 2',
+    outputs: ['o-one.parquet', 'o-one.json'],
+  },
+  {
+    name: 'cluster: all-NaN feature',
+    files: { 'allnan-cl.csv': 'id,a,b\n1,nan,3\n2,nan,4\n3,nan,6\n4,nan,1\n' },
+    args: [
+      'cluster',
+      'allnan-cl.csv',
+      '--id',
+      'id',
+      '--features',
+      'a,b',
+      '--k',
+      '2',
+      '-o',
+      'o-allnancl.parquet',
+    ],
+    code: 3,
+    names: "'a'",
+    outputs: ['o-allnancl.parquet'],
+  },
+  {
+    name: 'cluster: 1e999 overflows to infinity',
+    files: { 'inf-cl.csv': 'id,a,b\n1,1e999,3\n2,2,4\n3,5,6\n4,1,1\n' },
+    args: [
+      'cluster',
+      'inf-cl.csv',
+      '--id',
+      'id',
+      '--k',
+      '2',
+      '-o',
+      'o-infcl.parquet',
+      '--model',
+      'o-infcl.json',
+    ],
+    code: 3,
+    names: "'a'",
+    outputs: ['o-infcl.parquet', 'o-infcl.json'],
+  },
+  {
+    name: 'cluster: truncated Parquet input',
+    args: ['cluster', 'trunc.parquet', '--k', '2', '-o', 'o-cltrunc.parquet', '--model', 'o-cltrunc.json'],
+    code: 3,
+    names: 'trunc.parquet',
+    outputs: ['o-cltrunc.parquet', 'o-cltrunc.json'],
+  },
+  {
+    name: 'cluster: --baseline is a predict model',
+    args: ['cluster', 'good.csv', '--id', 'id', '--k', '2', '--baseline', 'pm.json', '-o', 'o-base.parquet'],
+    code: 3,
+    names: 'pm.json',
+    outputs: ['o-base.parquet'],
+  },
+  // --- report
+  {
+    name: 'report: no segment column',
+    args: ['report', 'good.csv', '--html', 'o-rep1.html', '--json', 'o-rep1.json'],
+    code: 3,
+    names: "'segment'",
+    outputs: ['o-rep1.html', 'o-rep1.json'],
+  },
+  {
+    name: 'report: --model is a predict model',
+    args: ['report', 'seg.parquet', '--model', 'pm.json', '--html', 'o-rep2.html'],
+    code: 3,
+    names: 'pm.json',
+    outputs: ['o-rep2.html'],
+  },
+  {
+    name: 'report: malformed --names YAML',
+    files: { 'names-bad.yaml': '0: [Champions\n1: {\n' },
+    args: [
+      'report',
+      'seg.parquet',
+      '--model',
+      'cm.json',
+      '--names',
+      'names-bad.yaml',
+      '--html',
+      'o-rep3.html',
+    ],
+    code: 3,
+    names: 'names-bad.yaml',
+    outputs: ['o-rep3.html'],
+  },
+  // --- run
+  {
+    name: 'run: malformed pipeline YAML',
+    files: {
+      'p-bad.yaml': 'version: 1\nsource:\n  path: good.csv\nsteps:\n  - step: cluster\n    with: {k: 3\n',
+    },
+    args: ['run', 'p-bad.yaml', '--out-dir', 'o-run1', '--quiet'],
+    code: 2,
+    names: 'p-bad.yaml',
+    outputs: ['o-run1'],
+  },
+  {
+    name: 'run: YAML alias to an anchor never set',
+    files: { 'p-alias.yaml': 'version: 1\nsource: *src\n' },
+    args: ['run', 'p-alias.yaml', '--out-dir', 'o-run6', '--quiet'],
+    code: 2,
+    names: 'p-alias.yaml',
+    outputs: ['o-run6'],
+  },
+  {
+    name: 'run: k 0 in the pipeline',
+    files: { 'p-k0.yaml': pipeline('good.csv', '      k: 0\n') },
+    args: ['run', 'p-k0.yaml', '--out-dir', 'o-run2', '--quiet'],
+    code: 2,
+    names: 'steps[0].with.k',
+    outputs: ['o-run2'],
+  },
+  {
+    name: 'run: ragged source CSV',
+    files: {
+      'p-ragged.yaml': pipeline('ragged-run.csv', '      k: 2\n'),
+      'ragged-run.csv': 'id,a,b\n1,2,3\n4,5\n',
+    },
+    args: ['run', 'p-ragged.yaml', '--out-dir', 'o-run3', '--quiet'],
+    code: 3,
+    names: 'ragged-run.csv',
+    outputs: ['o-run3'],
+  },
+  {
+    name: 'run: --set k larger than the rows',
+    files: { 'p-ok2.yaml': pipeline('good.csv', '      k: 2\n') },
+    args: ['run', 'p-ok2.yaml', '--set', 'steps.cluster.k=999', '--out-dir', 'o-run5', '--quiet'],
+    code: 3,
+    names: 'k = 999',
+    outputs: ['o-run5'],
+  },
+  // --- assign
+  {
+    name: 'assign: a predict model',
+    args: ['assign', 'good.csv', '--model', 'pm.json', '-o', 'o-as1.parquet'],
+    code: 3,
+    names: 'pm.json',
+    outputs: ['o-as1.parquet'],
+  },
+  {
+    name: 'assign: a random JSON',
+    files: { 'random2.json': '[1, 2, 3]' },
+    args: ['assign', 'good.csv', '--model', 'random2.json', '-o', 'o-as2.parquet'],
+    code: 3,
+    names: 'random2.json',
+    outputs: ['o-as2.parquet'],
+  },
+  {
+    name: 'assign: a truncated model',
+    args: ['assign', 'good.csv', '--model', 'cm-trunc.json', '-o', 'o-as3.parquet'],
+    code: 3,
+    names: 'cm-trunc.json',
+    outputs: ['o-as3.parquet'],
+  },
+  {
+    name: 'assign: data without a model feature',
+    files: { 'no-t.csv': 'id,a,b\n1,1,2\n2,3,4\n' },
+    args: ['assign', 'no-t.csv', '--model', 'cm.json', '-o', 'o-as4.parquet'],
+    code: 3,
+    names: 't',
+    outputs: ['o-as4.parquet'],
+  },
+  // --- stability
+  {
+    name: 'stability: ragged second input',
+    files: { 'ragged-stab.csv': 'id,a,segment\n1,2,0\n4,5\n' },
+    args: ['stability', 'seg.parquet', 'ragged-stab.csv'],
+    code: 3,
+    names: 'ragged-stab.csv',
+    outputs: [],
+  },
+  {
+    name: 'stability: no segment column',
+    args: ['stability', 'seg.parquet', 'good.csv'],
+    code: 3,
+    names: 'good.csv',
+    outputs: [],
+  },
+  // --- predict
+  {
+    name: 'predict score: a cluster model',
+    args: ['predict', 'score', 'good.csv', '--model', 'cm.json', '-o', 'o-ps1.parquet'],
+    code: 3,
+    names: 'cm.json',
+    outputs: ['o-ps1.parquet'],
+  },
+  {
+    name: 'predict train: single-class target',
+    files: { 'const-target.csv': 'id,a,b,y\n1,1,2,1\n2,3,4,1\n3,5,1,1\n4,2,2,1\n' },
+    args: [
+      'predict',
+      'train',
+      'const-target.csv',
+      '--id',
+      'id',
+      '--target',
+      'y',
+      '--model',
+      'o-pt1.json',
+      '--html',
+      'o-pt1.html',
+    ],
+    code: 3,
+    names: "'y'",
+    outputs: ['o-pt1.json', 'o-pt1.html'],
+  },
+  // --- export-sql
+  {
+    name: 'export-sql: a predict model',
+    args: ['export-sql', '--model', 'pm.json', '--table', 't', '--dialect', 'duckdb', '-o', 'o-sql1.sql'],
+    code: 3,
+    names: 'pm.json',
+    outputs: ['o-sql1.sql'],
+  },
+  {
+    name: 'export-sql: a truncated model',
+    args: [
+      'export-sql',
+      '--model',
+      'cm-trunc.json',
+      '--table',
+      't',
+      '--dialect',
+      'postgres',
+      '-o',
+      'o-sql3.sql',
+    ],
+    code: 3,
+    names: 'cm-trunc.json',
+    outputs: ['o-sql3.sql'],
+  },
+];
+
+/** True when `p` is a file, or a folder holding anything. */
+function leftBehind(p: string): boolean {
+  if (!existsSync(p)) return false;
+  return !statSync(p).isDirectory() || readdirSync(p).length > 0;
+}
+
+describe.concurrent('bad input never crashes, never writes, and says what is wrong in one line', () => {
+  it('has a corpus of at least 40 cases with distinct names and outputs', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+    const outs = cases.flatMap((c) => c.outputs);
+    expect(new Set(outs).size).toBe(outs.length);
+  });
+
+  it.each(cases)('$name', async (c) => {
+    for (const [name, content] of Object.entries(c.files ?? {})) writeFileSync(at(name), content);
+    const r = await cli(c.args);
+    const lines = r.stderr.replace(/\n$/, '').split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^segment: /);
+    expect(lines[0]).toContain(c.names);
+    expect(r.stderr).not.toContain('    at ');
+    expect(r.code, r.stderr).toBe(c.code);
+    for (const o of c.outputs) expect(leftBehind(at(o)), `${o} left behind`).toBe(false);
+  });
+});
