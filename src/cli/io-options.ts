@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { typeOverrides, type ReadOptions, type TypeOverride } from '../io/read.js';
 import type { Context } from './context.js';
@@ -48,4 +48,17 @@ export function readOptionsFrom(flags: InputFlags, ctx: Context): ReadOptions {
     stdin: ctx.stdin,
     logger: ctx.logger,
   };
+}
+
+/**
+ * `--input auto|raw|prepared` of the commands that score rows with a saved model: raw replays the model's fitted chain
+ * first, prepared scores as is, auto replays unless the input carries that chain.
+ */
+export function inputKindOption(): Option {
+  return new Option(
+    '--input <kind>',
+    "raw: replay the model's fitted chain (clean …) first; prepared: score as is; auto: replay unless the input carries that chain",
+  )
+    .choices(['auto', 'raw', 'prepared'])
+    .default('auto');
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from '../core/errors.js';
 
 /** What a pipeline file may hold for a flag: a JSON Schema fragment, and whether a list repeats the flag. */
 export interface FlagSchema {
@@ -114,3 +115,23 @@ export function checkedText(
     return v;
   }, schema);
 }
+
+/**
+ * Parse `--db`: a connection string, or `$NAME` to read it from the environment variable NAME — the secret then
+ * never appears on a command line, in `ps` or in `segment run`'s logs and manifest.
+ * @throws UsageError (exit 2) when the variable is not set.
+ */
+export const dbUrl = describeParser(
+  function dbUrl(v: string): string {
+    const m = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(v.trim());
+    if (!m) return v;
+    const value = process.env[m[1]!];
+    if (value === undefined || value.trim() === '')
+      throw new UsageError(
+        `--db ${v.trim()}: environment variable ${m[1]} is not set`,
+        `export ${m[1]}=<connection string>`,
+      );
+    return value;
+  },
+  { type: 'string', minLength: 1 },
+);

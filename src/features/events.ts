@@ -420,11 +420,7 @@ async function validate(
     asOfUs = num(range['next_day_us']);
   }
   const firstUs = num(range['first_us']);
-  if (!Number.isFinite(firstUs)) {
-    throw new DataError(
-      `${source}: no usable events (every row lacks an id, a time${cols.event ? ' or an event type' : ''})`,
-    );
-  }
+  assertUsableEvents(source, firstUs, Boolean(cols.event));
   const after = await one(
     conn,
     `SELECT COUNT(*) AS n, MIN(rowid) AS r FROM ${table} WHERE ${usable} AND t >= ${asOfUs}`,
@@ -435,13 +431,7 @@ async function validate(
     const t = num((await one(conn, `SELECT t FROM ${table} WHERE rowid = ${row}`))['t']);
     dropped.push({ reason: 'after_as_of', rows: nAfter, example: { row: row + 1, value: iso(t) } });
   }
-  if (firstUs >= asOfUs) {
-    throw new DataError(
-      `${source}: no events before the as-of moment ${iso(asOfUs)} (the first is at ${iso(firstUs)})`,
-      'pass a later --as-of',
-    );
-  }
-  const startUs = p.windowSeconds !== undefined ? asOfUs - Math.round(p.windowSeconds * 1e6) : firstUs;
+  const startUs = windowStart(source, firstUs, asOfUs, p.windowSeconds);
   const used = await one(
     conn,
     `SELECT COUNT(*) AS used, SUM(CASE WHEN t >= ${startUs} THEN 1 ELSE 0 END) AS win, MAX(t) AS last_before ` +
@@ -692,4 +682,36 @@ export function byCodePoint(a: string, b: string): number {
 /** ISO-8601 text of epoch microseconds (millisecond precision). */
 export function iso(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString();
+}
+
+/**
+ * Refuse an event log without a single usable row (id, time and, when asked, event type), as `firstUs` (the earliest
+ * usable time, NaN when none) shows. O(1).
+ * @throws DataError naming the source.
+ */
+export function assertUsableEvents(source: string, firstUs: number, needsEvent: boolean): void {
+  if (!Number.isFinite(firstUs)) {
+    throw new DataError(
+      `${source}: no usable events (every row lacks an id, a time${needsEvent ? ' or an event type' : ''})`,
+    );
+  }
+}
+
+/**
+ * Where the observation window starts (µs): `windowSeconds` before the as-of moment, else at the first event. O(1).
+ * @throws DataError naming the source when no event comes before the as-of moment.
+ */
+export function windowStart(
+  source: string,
+  firstUs: number,
+  asOfUs: number,
+  windowSeconds: number | undefined,
+): number {
+  if (firstUs >= asOfUs) {
+    throw new DataError(
+      `${source}: no events before the as-of moment ${iso(asOfUs)} (the first is at ${iso(firstUs)})`,
+      'pass a later --as-of',
+    );
+  }
+  return windowSeconds !== undefined ? asOfUs - Math.round(windowSeconds * 1e6) : firstUs;
 }

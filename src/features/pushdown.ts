@@ -6,6 +6,7 @@ import type { TypeOverride } from '../io/read.js';
 import { parseDbUrl, readSql } from '../io/sql.js';
 import { defaultSegmentRules } from './default-rfm-rules.js';
 import {
+  assertUsableEvents,
   iso,
   MAX_SAFE_ID,
   num,
@@ -19,6 +20,7 @@ import {
   type FeatureResult,
   type Plan,
   type ValidState,
+  windowStart,
 } from './events.js';
 import { resolveParams, type FeatureParams, type ResolvedParams } from './params.js';
 import type { ParseColumns } from './parse-sql.js';
@@ -325,19 +327,9 @@ async function postgres(
     logger,
   );
   const firstUs = num(range['first_us']);
-  if (!Number.isFinite(firstUs)) {
-    throw new DataError(
-      `${source}: no usable events (every row lacks an id, a time${cols.event ? ' or an event type' : ''})`,
-    );
-  }
+  assertUsableEvents(source, firstUs, Boolean(cols.event));
   const asOfUs = asOfParsed ?? num(range['next_day_us']);
-  if (firstUs >= asOfUs) {
-    throw new DataError(
-      `${source}: no events before the as-of moment ${iso(asOfUs)} (the first is at ${iso(firstUs)})`,
-      'pass a later --as-of',
-    );
-  }
-  const startUs = p.windowSeconds !== undefined ? asOfUs - Math.round(p.windowSeconds * 1e6) : firstUs;
+  const startUs = windowStart(source, firstUs, asOfUs, p.windowSeconds);
   const used = await one(
     db,
     `SELECT SUM(CASE WHEN t < ${asOfUs} THEN 1 ELSE 0 END) AS used, ` +

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { WorkerPool } from '../../core/worker-pool.js';
 import { loadModel } from '../../cluster/model.js';
 import { numericColumn } from '../../core/dataset.js';
@@ -7,7 +7,7 @@ import { scoreDataset } from '../../model/score.js';
 import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
-import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
+import { addInputOptions, inputKindOption, readOptionsFrom, type InputFlags } from '../io-options.js';
 
 interface AssignFlags extends InputFlags {
   model?: string;
@@ -28,14 +28,7 @@ export function registerAssign(program: Command): void {
       'scored file: the input plus `segment` (.parquet, .csv, .json; - = CSV on stdout)',
     )
     .option('--json', 'print segment sizes as JSON on stdout')
-    .addOption(
-      new Option(
-        '--input <kind>',
-        "raw: replay the model's fitted chain (clean …) first; prepared: score as is; auto: replay unless the input carries that chain",
-      )
-        .choices(['auto', 'raw', 'prepared'])
-        .default('auto'),
-    );
+    .addOption(inputKindOption());
   addInputOptions(cmd).addHelpText(
     'after',
     `

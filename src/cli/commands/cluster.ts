@@ -10,7 +10,7 @@ import {
   type SegmentIdentity,
 } from '../../cluster/identity.js';
 import { loadModel, type ClusterModel } from '../../cluster/model.js';
-import { cellText, numericColumn, type Dataset } from '../../core/dataset.js';
+import { cellText, numericColumn, rowsById, type Dataset } from '../../core/dataset.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { Random } from '../../core/random.js';
@@ -430,14 +430,7 @@ function alignById(
   id: string,
   name: string,
 ): { data: Dataset; unpaired: Uint8Array } {
-  const col = other.column(id);
-  const index = new Map<string, number>();
-  for (let j = 0; j < other.nRows; j++) {
-    const key = cellText(col, j);
-    if (key === null) continue;
-    if (index.has(key)) throw new DataError(`${name}: id '${key}' appears twice in column '${id}'`);
-    index.set(key, j);
-  }
+  const index = rowsById(other, id, name, true);
   const mine = ds.column(id);
   const rows = new Int32Array(ds.nRows);
   const unpaired = new Uint8Array(ds.nRows);

@@ -9,7 +9,7 @@ import { loadRules, parseScoringRules, parseSegmentRules } from '../../features/
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, type InputFlags } from '../io-options.js';
-import { describeParser, intAtLeast, list, checkedText } from '../options.js';
+import { checkedText, dbUrl, describeParser, intAtLeast, list } from '../options.js';
 import { round3 } from '../../core/format.js';
 
 interface FeaturesFlags extends InputFlags {
@@ -61,7 +61,8 @@ export function registerFeatures(program: Command): void {
     .argument('[events]', 'event log file, or - for CSV on stdin (none with --db)')
     .option(
       '--db <url>',
-      'compute inside the database holding the events (push-down): postgres://user@host:5432/db, duckdb:///file.duckdb (or a .duckdb path)',
+      'compute inside the database holding the events (push-down): postgres://user@host:5432/db, duckdb:///file.duckdb (or a .duckdb path), or $VARIABLE holding one',
+      dbUrl,
     )
     .option('--table <name>', 'with --db: the events table (table or schema.table)')
     .option(

@@ -7,6 +7,7 @@ import { readSql, redactUrl } from '../../io/sql.js';
 import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
+import { dbUrl } from '../options.js';
 
 interface IngestFlags extends InputFlags {
   output?: string;
@@ -26,7 +27,8 @@ export function registerIngest(program: Command): void {
     .option('-o, --output <path>', 'output file: .parquet (default), .csv or .json; - writes CSV to stdout')
     .option(
       '--db <url>',
-      'read a query result instead of a file: postgres://user@host:5432/db, sqlite:///file.db, duckdb:///file.duckdb (or a .sqlite/.db/.duckdb path)',
+      'read a query result instead of a file: postgres://user@host:5432/db, sqlite:///file.db, duckdb:///file.duckdb (or a .sqlite/.db/.duckdb path), or $VARIABLE holding one',
+      dbUrl,
     )
     .option('--sql <query>', 'the query to run on --db')
     .option('--sql-file <path>', 'read the query from a file (- for stdin)')

@@ -12,7 +12,7 @@ import { predictReportCharts } from '../../predict/report-charts.js';
 import { checkCuts, scorePropensity } from '../../predict/score.js';
 import { trainPropensity, type PredictParams } from '../../predict/train.js';
 import { contextFrom } from '../context.js';
-import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
+import { addInputOptions, inputKindOption, readOptionsFrom, type InputFlags } from '../io-options.js';
 import { describeParser, intAtLeast, list, positiveNumber, share } from '../options.js';
 import { version } from '../version.js';
 
@@ -372,14 +372,7 @@ Examples:
     .option('--deciles', 'tiers are deciles of the scored rows, 10 = highest (the default)')
     .option('--threshold <p>', "override the model's classification threshold", share)
     .option('--id <col>', "id column to carry into the scores (default: the model's)")
-    .addOption(
-      new Option(
-        '--input <kind>',
-        "raw: replay the model's fitted chain (clean …) first; prepared: score as is; auto: replay unless the input carries that chain",
-      )
-        .choices(['auto', 'raw', 'prepared'])
-        .default('auto'),
-    )
+    .addOption(inputKindOption())
     .option('--json', 'print the tier sizes and predicted positives as JSON');
   addInputOptions(score).addHelpText(
     'after',

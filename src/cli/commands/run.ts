@@ -119,7 +119,7 @@ Examples:
       const source = await resolveSource(pipeline, base, file, template);
       if (baseline !== undefined) await mustExist(baseline, 'baseline model');
       const plan = planSteps(pipeline, template, base, source, baseline, file);
-      for (const s of plan) await checkCommandLine(makeProgram, s, source);
+      for (const s of plan) await checkCommandLine(makeProgram, s);
       if (flags.dryRun) {
         const steps = plan.map((s) => ({
           name: s.name,
@@ -203,8 +203,9 @@ async function previousOutputs(dir: string): Promise<string[]> {
   }
 }
 
+/** An argument as a shell would need it (`$NAME` stays as is: the shell expands it as ingest does). */
 function quoteArg(a: string): string {
-  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+  return /^[\w@%+=:,./-]+$/.test(a) || /^\$[A-Za-z_]\w*$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
 async function mustExist(path: string, what: string): Promise<void> {
@@ -229,13 +230,6 @@ interface ResolvedSource {
    * (format, delimiter, encoding, types, sample) so that every later step reads the same rows the same way.
    */
   ingest: string[] | null;
-  /** The connection string and the variable it came from: shown as `$NAME` wherever a command is shown. */
-  secret: { value: string; name: string } | null;
-}
-
-/** `text` with the connection string replaced by `$VARIABLE`. */
-function redact(source: ResolvedSource, text: string): string {
-  return source.secret ? text.split(source.secret.value).join('$' + source.secret.name) : text;
 }
 
 async function resolveSource(
@@ -260,6 +254,8 @@ async function resolveSource(
   if (s.sql !== undefined) {
     const name = s.db!.env;
     const url = process.env[name];
+    // Checked here to name the pipeline key; ingest itself reads `--db $NAME` from the environment, so the
+    // connection string never enters a command line, a log line or the manifest.
     if (url === undefined || url.trim() === '')
       throw new UsageError(
         `${file}: source.db: environment variable ${name} is not set`,
@@ -274,14 +270,13 @@ async function resolveSource(
     return {
       path: 'source.parquet',
       file: null,
-      ingest: ['--db', url, '--sql', s.sql, ...flags],
-      secret: { value: url, name },
+      ingest: ['--db', `$${name}`, '--sql', s.sql, ...flags],
     };
   }
   const path = resolve(base, s.path!);
   await mustExist(path, 'source file');
-  if (flags.length > 0) return { path: 'source.parquet', file: path, ingest: [path, ...flags], secret: null };
-  return { path, file: path, ingest: null, secret: null };
+  if (flags.length > 0) return { path: 'source.parquet', file: path, ingest: [path, ...flags] };
+  return { path, file: path, ingest: null };
 }
 
 function flagArgs(flag: StepFlag, value: unknown, base: string): string[] {
@@ -439,7 +434,7 @@ function planSteps(
       input: '',
       outputs: ['source.parquet'],
       intermediate: true,
-      preview: [...source.ingest.map((a) => redact(source, a)), '-o', 'source.parquet'],
+      preview: [...source.ingest, '-o', 'source.parquet'],
       check: [...source.ingest, '-o', 'source.parquet'],
       args: async () => [...source.ingest!, '-o', 'source.parquet'],
     });
@@ -451,11 +446,7 @@ function planSteps(
  * Parse a step's command line with its command's own parsers and stop before its action: a flag value the schema
  * lets through but the command refuses is reported before any step runs.
  */
-async function checkCommandLine(
-  makeProgram: () => Command,
-  s: PlannedStep,
-  source: ResolvedSource,
-): Promise<void> {
+async function checkCommandLine(makeProgram: () => Command, s: PlannedStep): Promise<void> {
   const program = makeProgram();
   const stop = new Error('checked');
   program.hook('preAction', () => {
@@ -466,7 +457,7 @@ async function checkCommandLine(
     await program.parseAsync(['node', 'segment', ...command]);
   } catch (e) {
     if (e === stop) return;
-    throw stepError(s.name, e, source);
+    throw stepError(s.name, e);
   }
 }
 
@@ -530,10 +521,9 @@ interface ExecEnv {
 
 const nullStdout = new Writable({ write: (_c, _e, cb) => cb() });
 
-function stepLogger(parent: Logger, name: string, warnings: string[], source: ResolvedSource): Logger {
+function stepLogger(parent: Logger, name: string, warnings: string[]): Logger {
   return {
-    log(level, raw, fields) {
-      const message = redact(source, raw);
+    log(level, message, fields) {
       if (level === 'warn') warnings.push(message);
       parent.log(level, `${name}: ${message}`, fields);
     },
@@ -543,17 +533,11 @@ function stepLogger(parent: Logger, name: string, warnings: string[], source: Re
   };
 }
 
-/** A step's error with the step named and the connection string redacted. */
-function stepError(name: string, e: unknown, source: ResolvedSource): unknown {
-  if (e instanceof SegmentError)
-    return new SegmentError(
-      redact(source, `step '${name}': ${e.message}`),
-      e.exitCode,
-      e.hint === undefined ? undefined : redact(source, e.hint),
-    );
+/** A step's error with the step named. */
+function stepError(name: string, e: unknown): unknown {
+  if (e instanceof SegmentError) return new SegmentError(`step '${name}': ${e.message}`, e.exitCode, e.hint);
   if (e instanceof CommanderError)
-    return new UsageError(redact(source, `step '${name}': ${e.message.replace(/^error:\s*/, '')}`));
-  if (e instanceof Error && source.secret) return new Error(redact(source, e.message));
+    return new UsageError(`step '${name}': ${e.message.replace(/^error:\s*/, '')}`);
   return e;
 }
 
@@ -579,28 +563,25 @@ async function execute(plan: PlannedStep[], env: ExecEnv): Promise<RunManifest> 
     const command = s.kind === 'ingest' ? ['ingest', ...args] : [s.kind, s.input, ...args];
     ctx.logger.log(
       'info',
-      redact(
-        env.source,
-        `step ${i + 1}/${plan.length} ${s.name}: segment ${command.map(quoteArg).join(' ')}`,
-      ),
+      `step ${i + 1}/${plan.length} ${s.name}: segment ${command.map(quoteArg).join(' ')}`,
     );
     const warnings: string[] = [];
     const program = env.makeProgram();
     overrideContext(program, {
-      logger: stepLogger(ctx.logger, s.name, warnings, env.source),
+      logger: stepLogger(ctx.logger, s.name, warnings),
       stdout: nullStdout,
     });
     const started = performance.now();
     try {
       await program.parseAsync(['node', 'segment', ...globals, ...command]);
     } catch (e) {
-      throw stepError(s.name, e, env.source);
+      throw stepError(s.name, e);
     }
     if (s.kind === 'tune') state.tuneFile = join(staging, 'tune.json');
     records.push({
       name: s.name,
       step: s.kind,
-      command: ['segment', ...command.map((a) => redact(env.source, a))],
+      command: ['segment', ...command],
       seconds: round3((performance.now() - started) / 1000),
       outputs: s.outputs,
       warnings,

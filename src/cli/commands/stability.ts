@@ -1,9 +1,9 @@
 import { open, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { ClusterParams } from '../../cluster/fit.js';
 import { loadModel, type ClusterModel } from '../../cluster/model.js';
-import { cellText, type Dataset } from '../../core/dataset.js';
+import { rowsById, type Dataset } from '../../core/dataset.js';
 import { CheckFailedError, DataError, UsageError } from '../../core/errors.js';
 import { assertFinite, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
@@ -20,7 +20,7 @@ import {
   type StabilityThresholds,
 } from '../../stability/stability.js';
 import { contextFrom, type Context } from '../context.js';
-import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
+import { addInputOptions, inputKindOption, readOptionsFrom, type InputFlags } from '../io-options.js';
 import { list } from '../options.js';
 import { version } from '../version.js';
 import { PSI_EPSILON } from '../../stability/metrics.js';
@@ -84,14 +84,7 @@ export function registerStability(program: Command): void {
     )
     .option('--model <path>', 'with --bootstrap: the fitted model (default: model.json of a run folder)')
     .option('--data <path>', 'rows the model input(s) score (required when both inputs are models)')
-    .addOption(
-      new Option(
-        '--input <kind>',
-        "how models read their rows: raw (replay the model's chain), prepared (as is), auto (replay unless carried)",
-      )
-        .choices(['auto', 'raw', 'prepared'])
-        .default('auto'),
-    )
+    .addOption(inputKindOption())
     .option('--segment-col <col>', 'column holding the segment labels in segments files', 'segment')
     .option('--id <col>', 'match rows by this id column (default: by position, same row count)')
     .option(
@@ -457,8 +450,8 @@ function pairRows(
     if (!ds.has(id))
       throw new DataError(`${p}: no id column '${id}'`, `the columns are ${ds.names.join(', ')}`);
   }
-  const idxA = ids(dsA, pathA, id);
-  const idxB = ids(dsB, pathB, id);
+  const idxA = rowsById(dsA, id, pathA);
+  const idxB = rowsById(dsB, id, pathB);
   const ia: number[] = [];
   const ib: number[] = [];
   let onlyA = 0;
@@ -694,19 +687,6 @@ function labels(ds: Dataset, path: string, col: string): Int32Array {
         `${path}: row ${i + 1} of '${col}' is ${Number.isNaN(v) ? 'missing' : v}; segment labels are integers >= 0 (−1 = noise)`,
       );
     out[i] = v;
-  }
-  return out;
-}
-
-/** Map id text → row; missing or repeated ids are data errors. */
-function ids(ds: Dataset, path: string, col: string): Map<string, number> {
-  const c = ds.column(col);
-  const out = new Map<string, number>();
-  for (let i = 0; i < ds.nRows; i++) {
-    const t = cellText(c, i);
-    if (t === null) throw new DataError(`${path}: row ${i + 1} has no id in '${col}'`);
-    if (out.has(t)) throw new DataError(`${path}: id '${t}' in '${col}' appears more than once`);
-    out.set(t, i);
   }
   return out;
 }
