@@ -1,6 +1,7 @@
 import type { ColumnKind, Dataset, NumericType } from '../core/dataset.js';
 import { readJsonFile } from '../io/json-file.js';
 import { DataError } from '../core/errors.js';
+import { contentHash } from '../core/content-hash.js';
 import type { FuzzyDedupeParams, KeepPolicy } from './dedupe.js';
 import type { EncodeStep } from './encoder.js';
 import type { ImputeStep } from './imputer.js';
@@ -71,6 +72,12 @@ export interface CleanModel {
   output: { nRows: number; columns: ColumnInfo[] };
   /** The fitted stages that produced the training input (its `segment.chain` metadata), oldest first. */
   lineage: ChainEntry[];
+  /**
+   * `sha256:<hex>` of the file's JSON without this field, written last by {@link cleanModelText}: loading refuses a
+   * file whose content does not match it, then drops it (models in memory and in a chain carry none). Files without
+   * it, written by earlier releases, still load.
+   */
+  hash?: string;
 }
 
 /** Name, kind and type of every column of a dataset. */
@@ -80,16 +87,29 @@ export function columnInfo(ds: Dataset): ColumnInfo[] {
   );
 }
 
-/** The chain a cleaned dataset carries: the model's lineage plus the model itself. */
+/** The chain a cleaned dataset carries: the model's lineage plus the model itself (without a content hash). */
 export function chainWith(model: CleanModel): ChainEntry[] {
-  return [...model.lineage, { stage: 'clean', model: { ...model, lineage: [] } }];
+  const { hash: _h, ...rest } = model;
+  return [...model.lineage, { stage: 'clean', model: { ...rest, lineage: [] } }];
+}
+
+/**
+ * The model's file text, as `segment clean --model` writes it: one JSON line — the model, then `hash`, its
+ * {@link contentHash} — and a newline. Deterministic: the same model gives the same bytes. O(model size).
+ */
+export function cleanModelText(model: CleanModel): string {
+  const { hash: _h, ...rest } = model;
+  return JSON.stringify({ ...rest, hash: contentHash(rest) }) + '\n';
 }
 
 const stepNames = new Set(['validate', 'dedupe', 'drop', 'log1p', 'outliers', 'impute', 'scale', 'encode']);
 
 /**
- * Check that a parsed JSON value is a clean model this version understands.
- * @throws DataError naming `source` when it is not a clean model, is from a newer version, or is incomplete.
+ * Check that a parsed JSON value is a clean model this version understands, and that its content hash, when it has
+ * one, matches its content (a model without `hash`, from an earlier release, is accepted). The returned model has no
+ * `hash`. O(model size).
+ * @throws DataError naming `source` when it is not a clean model, is from a newer version, was edited or damaged
+ *   after it was written (content hash mismatch), or is incomplete.
  */
 export function parseCleanModel(value: unknown, source: string): CleanModel {
   const hint = 'write one with segment clean --model';
@@ -101,6 +121,12 @@ export function parseCleanModel(value: unknown, source: string): CleanModel {
     throw new DataError(
       `${source}: clean model version ${String(o.version)} is newer than this segment understands (${cleanModelVersion})`,
       'upgrade segment',
+    );
+  }
+  if ('hash' in o && o.hash !== contentHash(o)) {
+    throw new DataError(
+      `${source}: content hash does not match (the model was edited or damaged after it was written)`,
+      'write it again with segment clean --model',
     );
   }
   if (
@@ -117,12 +143,14 @@ export function parseCleanModel(value: unknown, source: string): CleanModel {
       throw new DataError(`${source}: step ${i + 1} of the clean model is unknown ('${String(name)}')`, hint);
     }
   }
-  return { ...o, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as CleanModel;
+  const { hash: _h, ...rest } = o;
+  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as CleanModel;
 }
 
 /**
- * Load and check a clean model file.
- * @throws DataError when the file is missing, not JSON, or not a clean model (see {@link parseCleanModel}).
+ * Load and check a clean model file (content hash included when the file has one).
+ * @throws DataError when the file is missing, not JSON, not a clean model, or edited or damaged after it was written
+ *   (see {@link parseCleanModel}).
  */
 export async function loadCleanModel(path: string): Promise<CleanModel> {
   const value = await readJsonFile(path, 'clean model file', 'write one with segment clean --model');

@@ -200,7 +200,13 @@ export async function fitClusters(
       if (params.nClusters !== undefined && params.nClusters > n) {
         throw new DataError(`k = ${params.nClusters} exceeds the ${n} rows`, 'lower --k or use more data');
       }
-      const tree = await linkageTree(X, { linkage, metric, memoryLimit: env.memoryLimit, pool: env.pool });
+      const tree = await linkageTree(X, {
+        linkage,
+        metric,
+        memoryLimit: env.memoryLimit,
+        pool: env.pool,
+        logger,
+      });
       labels = Int32Array.from(
         cutTree(
           tree,

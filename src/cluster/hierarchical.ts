@@ -1,4 +1,6 @@
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
+import type { Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
 import type { Distance } from './dbscan.js';
@@ -57,6 +59,8 @@ export interface LinkageOptions {
    * (fixed blocks: results do not depend on the thread count).
    */
   pool?: WorkerPool | undefined;
+  /** Told, before the work starts, when the O(n²) time will be long (see {@link LONG_RUN_ROWS}). */
+  logger?: Logger | undefined;
 }
 
 /** A cut of a dendrogram into flat clusters: a number of clusters, or a distance threshold. */
@@ -138,6 +142,14 @@ export async function linkageTree(X: Matrix, opts: LinkageOptions): Promise<Dend
     }
   }
   checkMemory(n, d, linkage, opts.memoryLimit);
+  if (n > LONG_RUN_ROWS) {
+    opts.logger?.log(
+      'warn',
+      `${linkage} linkage on ${n.toLocaleString('en-US')} rows takes O(n²) time: ` +
+        `${((n * (n - 1)) / 2).toExponential(1)} distance updates, hours past a few hundred thousand rows ` +
+        `(--sample N bounds it)`,
+    );
+  }
   const tree = (m: ReturnType<typeof labelMerges>): Dendrogram => ({ nLeaves: n, ...m, linkage, metric });
   if (n === 1)
     return tree(labelMerges({ xs: new Int32Array(0), ys: new Int32Array(0), h: new Float64Array(0) }, 1));
@@ -217,6 +229,9 @@ function checkValues(x: Float64Array, n: number, d: number): void {
   }
 }
 
+/** Above this many rows, hierarchical clustering warns that its O(n²) time will be long (minutes to hours). */
+export const LONG_RUN_ROWS = 50_000;
+
 function checkMemory(n: number, d: number, linkage: Linkage, limit: number | undefined): void {
   const matrix = linkage === 'complete' || linkage === 'average';
   if (matrix && (n * (n - 1)) / 2 > MAX_TYPED_LENGTH) {
@@ -234,18 +249,6 @@ function checkMemory(n: number, d: number, linkage: Linkage, limit: number | und
       ? 'use --sample N, raise --memory-limit, or use ward/single linkage (linear memory)'
       : 'use --sample N or raise --memory-limit',
   );
-}
-
-/** Bytes in binary units, as `--memory-limit` reads them (1 GB = 1024³ bytes). */
-function formatBytes(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${bytes} bytes` : `${v.toFixed(1)} ${units[u]}`;
 }
 
 /**

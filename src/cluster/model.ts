@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { contentHash } from '../core/content-hash.js';
 import { readJsonFile } from '../io/json-file.js';
 import { DataError } from '../core/errors.js';
 
@@ -83,12 +83,8 @@ export interface HierarchicalModel extends ModelBase {
 
 export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel;
 
-/** `sha256:<hex>` of a model's JSON text without its `hash` field (keys in the order they were written). O(size). */
-export function contentHash(model: object): string {
-  const rest: Record<string, unknown> = { ...(model as Record<string, unknown>) };
-  delete rest.hash;
-  return 'sha256:' + createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-}
+/** The content hash of saved models (defined in core, shared with the clean and select models). */
+export { contentHash };
 
 /**
  * Load and validate a model file.

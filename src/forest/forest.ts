@@ -1,4 +1,5 @@
 import { DataError, InternalError, invalidParameter } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
 import { matrixColumn, type Matrix } from '../core/matrix.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
 import { binColumns, findBinEdges, type FeatureColumns } from './binning.js';
@@ -159,6 +160,10 @@ export async function growForest(
     featureNames?: readonly string[] | null | undefined;
     /** Weight per class code (see {@link classWeights}); absent: every row weighs its bootstrap count. */
     classWeight?: Float64Array | null | undefined;
+    /** Most nodes the whole forest may hold (see {@link forestNodeBudget}); absent: no limit. */
+    maxNodes?: number | undefined;
+    /** Hint of the error past `maxNodes` (the flags that shrink the trees where the forest is used). */
+    budgetHint?: string | undefined;
   },
 ): Promise<FittedForest> {
   const features = opts.features ?? Int32Array.from({ length: set.d }, (_, j) => j);
@@ -193,15 +198,26 @@ export async function growForest(
     seed: params.seed,
     ...(opts.classWeight ? { classWeight: opts.classWeight } : {}),
   };
-  let trees: TreeArrays[];
-  if (parallel) {
-    const tasks: Task[] = [];
-    for (let t = 0; t < params.nEstimators; t++) {
-      tasks.push({ module: treeModule, fn: 'buildTrees', args: [ctx, t, t + 1] });
+  // Trees are grown in batches so that a forest past its node budget is refused before it fills the memory. The
+  // total only grows, so whether the budget is exceeded does not depend on the batch size (or thread count).
+  const maxNodes = opts.maxNodes ?? Infinity;
+  const batch = parallel ? 4 * opts.pool!.nThreads : 1;
+  const trees: TreeArrays[] = [];
+  let nodes = 0;
+  for (let t0 = 0; t0 < params.nEstimators; t0 += batch) {
+    const t1 = Math.min(params.nEstimators, t0 + batch);
+    let grown: TreeArrays[];
+    if (parallel) {
+      const tasks: Task[] = [];
+      for (let t = t0; t < t1; t++)
+        tasks.push({ module: treeModule, fn: 'buildTrees', args: [ctx, t, t + 1] });
+      grown = (await opts.pool!.run<TreeArrays[]>(tasks)).flat();
+    } else {
+      grown = buildTrees(ctx, t0, t1);
     }
-    trees = (await opts.pool!.run<TreeArrays[]>(tasks)).flat();
-  } else {
-    trees = buildTrees(ctx, 0, params.nEstimators);
+    for (const tree of grown) nodes += tree.feature.length;
+    if (nodes > maxNodes) throw forestTooLarge(maxNodes, nRows, params, opts.budgetHint);
+    trees.push(...grown);
   }
   return FittedForest.fromTrees(trees, {
     classes: opts.classes,
@@ -209,6 +225,42 @@ export async function growForest(
     featureNames: opts.featureNames ?? null,
     params,
   });
+}
+
+/** Bytes a forest node costs at its peak: typed arrays while growing, the flat copy, and its JSON text. */
+const BYTES_PER_NODE = 256;
+/** JSON text of a node in a model file, typically (25–31 bytes measured on fully grown and depth-12 forests). */
+const JSON_BYTES_PER_NODE = 28;
+/** Nodes of the largest forest a model file may hold (about 340 MB of JSON, well under V8's 512 MiB string limit). */
+const MAX_MODEL_NODES = 12_000_000;
+
+/**
+ * The node budget of a forest under a memory budget of `memoryLimit` bytes: what its trees, their flat copy and the
+ * model's JSON text take at their peak, and never more than a model file can hold (12M nodes, ~340 MB of JSON).
+ * O(1).
+ */
+export function forestNodeBudget(memoryLimit: number): number {
+  return Math.max(1, Math.min(MAX_MODEL_NODES, Math.floor(memoryLimit / BYTES_PER_NODE)));
+}
+
+function forestTooLarge(
+  maxNodes: number,
+  nRows: number,
+  params: ResolvedForestParams,
+  hint = 'limit the trees with maxDepth or minSamplesLeaf, or train on fewer rows',
+): DataError {
+  const limits =
+    params.maxDepth === null && params.minSamplesLeaf === 1
+      ? 'unlimited depth, one row per leaf'
+      : `max depth ${params.maxDepth ?? 'none'}, min ${params.minSamplesLeaf} row(s) per leaf`;
+  return new DataError(
+    `the random forest would hold more than ${maxNodes.toLocaleString('en-US')} nodes (a model of over ` +
+      `${formatBytes(maxNodes * JSON_BYTES_PER_NODE)}): ${params.nEstimators} trees ` +
+      `of ${limits} on ${nRows.toLocaleString('en-US')} rows grow too large`,
+    maxNodes < MAX_MODEL_NODES
+      ? `${hint}; or raise --memory-limit`
+      : `${hint} (a model holds at most ${MAX_MODEL_NODES.toLocaleString('en-US')} nodes)`,
+  );
 }
 
 /**
@@ -219,7 +271,8 @@ export async function growForest(
  * Complexity: O(n · d · log bins) to bin, then O(nEstimators · maxFeatures · n · depth) for the trees; memory
  * O(n · d) bytes for the bins plus O(n) per concurrent tree.
  * @throws UsageError for invalid parameters; DataError when X has a non-finite value, y a missing label, or their
- * lengths differ.
+ * lengths differ, or when the trees grow past `maxNodes` (checked after every batch of trees, so the refusal comes
+ * before the memory is exhausted).
  */
 export async function fitForest(
   X: Matrix,
@@ -234,6 +287,10 @@ export async function fitForest(
      * leaf frequencies. Default: none.
      */
     classWeight?: 'balanced' | readonly number[] | undefined;
+    /** Most nodes the forest may hold; past it a DataError is thrown (see {@link forestNodeBudget}). */
+    maxNodes?: number | undefined;
+    /** Hint of that error. */
+    budgetHint?: string | undefined;
   } = {},
 ): Promise<FittedForest> {
   const p = resolveForestParams(params);
@@ -256,6 +313,8 @@ export async function fitForest(
     classes,
     featureNames: opts.featureNames ?? null,
     classWeight,
+    maxNodes: opts.maxNodes,
+    budgetHint: opts.budgetHint,
   });
 }
 

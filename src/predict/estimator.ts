@@ -21,6 +21,8 @@ export interface EstimatorParams {
   /** Folds whose out-of-fold scores the calibrator is fitted on. */
   calibrationCv: number;
   seed: number;
+  /** Most nodes a forest may hold (from the memory budget); absent: no limit. */
+  maxNodes?: number | undefined;
 }
 
 /** A fitted base estimator. */
@@ -71,7 +73,14 @@ export async function fitBase(
       X,
       y,
       { ...p.forest, seed: p.seed },
-      { pool, featureNames, classWeight: p.classWeight ?? undefined },
+      {
+        pool,
+        featureNames,
+        classWeight: p.classWeight ?? undefined,
+        maxNodes: p.maxNodes,
+        budgetHint:
+          'limit the trees with --max-depth (e.g. 12) or --min-samples-leaf (e.g. 20), or train on --sample',
+      },
     );
     return { algo: 'rf', forest };
   }

@@ -10,7 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { assertFinite, resolveFeatures, toMatrix, type Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
-import { resolveForestParams, type ForestParams } from '../forest/forest.js';
+import { forestNodeBudget, resolveForestParams, type ForestParams } from '../forest/forest.js';
 import { inputSchemaOf } from '../model/bundle.js';
 import type { CalibrationMethod } from './calibration.js';
 import {
@@ -70,6 +70,8 @@ export interface PredictParams {
 /** Where training runs. */
 export interface PredictEnv {
   pool?: WorkerPool | undefined;
+  /** Memory budget in bytes: bounds the forest's size (see {@link forestNodeBudget}); absent: no bound. */
+  memoryLimit?: number | undefined;
   logger?: Logger | undefined;
   toolVersion: string;
 }
@@ -154,6 +156,7 @@ export async function trainPropensity(
     calibrate: params.calibrate ?? null,
     calibrationCv,
     seed,
+    maxNodes: env.memoryLimit !== undefined ? forestNodeBudget(env.memoryLimit) : undefined,
   };
   const pool = env.pool;
 

@@ -5,11 +5,10 @@ import type { WorkerPool } from '../core/worker-pool.js';
 import type { TuneResult } from '../tune/tune.js';
 import { pcaProjection, type Projection } from './projection.js';
 import { segmentQuality, type SegmentQuality } from './quality.js';
-import { round3 } from '../core/format.js';
 
 /** Discriminator and schema version of report files (`schemas/report.schema.json`). */
 export const reportFormat = 'segment.report';
-export const reportVersion = 1;
+export const reportVersion = 2;
 
 /** One input file of the run, identified by content. */
 export interface ReportInput {
@@ -58,7 +57,10 @@ export interface DendrogramTop {
   merges: { id: number; left: number; right: number; height: number; size: number }[];
 }
 
-/** The report (JSON schema version 1). Keys are always written in this order. */
+/**
+ * The report (JSON schema version 2). Keys are always written in this order. It holds no wall-clock value, so the
+ * same inputs and seed give the same bytes (version 1 had `run.timings`).
+ */
 export interface Report {
   format: typeof reportFormat;
   version: number;
@@ -68,7 +70,6 @@ export interface Report {
     inputs: ReportInput[];
     algorithm: string | null;
     parameters: Record<string, unknown> | null;
-    timings: { readSeconds: number; computeSeconds: number };
   };
   dataset: {
     rows: number;
@@ -99,7 +100,6 @@ export interface BuildReportOptions {
   inputs: ReportInput[];
   seed: number;
   toolVersion: string;
-  readSeconds: number;
   sampleSize: number;
   /** Points in the 2-D projection (a seeded sample above it). */
   maxPoints: number;
@@ -120,7 +120,6 @@ const DENDROGRAM_MERGES = 30;
  * O(n·d·log n) time (medians), O(n·d) memory.
  */
 export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportOptions): Promise<Report> {
-  const started = performance.now();
   const n = X.nRows;
   const d = X.nCols;
   const features = [...o.features];
@@ -252,10 +251,6 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
       inputs: o.inputs,
       algorithm: o.model?.algorithm ?? o.tuning?.algorithm ?? null,
       parameters: o.model ? { ...o.model.params } : null,
-      timings: {
-        readSeconds: round3(o.readSeconds),
-        computeSeconds: round3((performance.now() - started) / 1000),
-      },
     },
     dataset: {
       rows: n,

@@ -1,6 +1,7 @@
 import { readJsonFile } from '../io/json-file.js';
 import { Dataset, numericColumn, type Column } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
+import { contentHash } from '../core/content-hash.js';
 import { pcaTransform } from './pca.js';
 import { chainKey, type ChainEntry } from '../core/chain.js';
 
@@ -122,6 +123,21 @@ export interface SelectModel {
   output: string[];
   /** The fitted stages that produced the training input (its `segment.chain` metadata), oldest first. */
   lineage: ChainEntry[];
+  /**
+   * `sha256:<hex>` of the file's JSON without this field, written last by {@link selectModelText}: loading refuses a
+   * file whose content does not match it, then drops it (models in memory and in a chain carry none). Files without
+   * it, written by earlier releases, still load.
+   */
+  hash?: string;
+}
+
+/**
+ * The model's file text, as `segment select --model` writes it: one JSON line — the model, then `hash`, its
+ * {@link contentHash} — and a newline. Deterministic: the same model gives the same bytes. O(model size).
+ */
+export function selectModelText(model: SelectModel): string {
+  const { hash: _h, ...rest } = model;
+  return JSON.stringify({ ...rest, hash: contentHash(rest) }) + '\n';
 }
 
 /**
@@ -169,15 +185,19 @@ export function applySelectModel(ds: Dataset, model: SelectModel): Dataset {
   } else {
     cols = ds.columns.filter((c) => !removed.has(c.name));
   }
-  const chain = [...model.lineage, { stage: 'select', model: { ...model, lineage: [] } }];
+  const { hash: _h, ...saved } = model;
+  const chain = [...model.lineage, { stage: 'select', model: { ...saved, lineage: [] } }];
   return Dataset.of(cols, { ...ds.metadata, [chainKey]: JSON.stringify(chain) }, ds.nRows);
 }
 
 const stepNames = new Set(['variance-threshold', 'correlation', 'rfe', 'pca']);
 
 /**
- * Check that a parsed JSON value is a selection model this version understands.
- * @throws DataError naming `source` when it is not a selection model, is from a newer version, or is incomplete.
+ * Check that a parsed JSON value is a selection model this version understands, and that its content hash, when it
+ * has one, matches its content (a model without `hash`, from an earlier release, is accepted). The returned model has
+ * no `hash`. O(model size).
+ * @throws DataError naming `source` when it is not a selection model, is from a newer version, was edited or damaged
+ *   after it was written (content hash mismatch), or is incomplete.
  */
 export function parseSelectModel(value: unknown, source: string): SelectModel {
   const hint = 'write one with segment select --model';
@@ -189,6 +209,12 @@ export function parseSelectModel(value: unknown, source: string): SelectModel {
     throw new DataError(
       `${source}: select model version ${String(o.version)} is newer than this segment understands (${selectModelVersion})`,
       'upgrade segment',
+    );
+  }
+  if ('hash' in o && o.hash !== contentHash(o)) {
+    throw new DataError(
+      `${source}: content hash does not match (the model was edited or damaged after it was written)`,
+      'write it again with segment select --model',
     );
   }
   if (!Array.isArray(o.features) || !Array.isArray(o.steps) || !Array.isArray(o.output)) {
@@ -220,12 +246,14 @@ export function parseSelectModel(value: unknown, source: string): SelectModel {
       }
     }
   }
-  return { ...o, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as SelectModel;
+  const { hash: _h, ...rest } = o;
+  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as SelectModel;
 }
 
 /**
- * Load and check a selection model file.
- * @throws DataError when the file is missing, not JSON, or not a selection model (see {@link parseSelectModel}).
+ * Load and check a selection model file (content hash included when the file has one).
+ * @throws DataError when the file is missing, not JSON, not a selection model, or edited or damaged after it was
+ *   written (see {@link parseSelectModel}).
  */
 export async function loadSelectModel(path: string): Promise<SelectModel> {
   const value = await readJsonFile(path, 'select model file', 'write one with segment select --model');

@@ -82,7 +82,8 @@ export interface Candidate {
   scores: CandidateScores;
   /** Why the candidate cannot be scored (fewer than 2 clusters, …); such candidates are never recommended. */
   degenerate: string | null;
-  seconds: number;
+  /** Wall-clock time of the fit and scoring; never written to files (see {@link tuneArtifact}). */
+  seconds?: number | undefined;
 }
 
 /** The result of {@link tune}. */
@@ -200,13 +201,14 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
           metric: distance,
           memoryLimit: env.memoryLimit,
           pool: env.pool,
+          logger,
         });
         const treeSeconds = (performance.now() - t0) / 1000;
         for (const k of ks) {
           const t = performance.now();
           const labels = Int32Array.from(cutTree(tree, { nClusters: k }));
           const c = await scorer.score(labels, { linkage, k }, t);
-          c.seconds = round3(c.seconds + treeSeconds / ks.length);
+          c.seconds = round3((c.seconds ?? 0) + treeSeconds / ks.length);
           candidates.push(c);
           progress.tick();
         }
@@ -452,4 +454,15 @@ function downsample(curve: Float64Array, max: number): { x: number; y: number }[
     out.push({ x: i, y: curve[i]! });
   }
   return out;
+}
+
+/**
+ * A tune result as `segment tune -o` writes it: without the wall-clock `seconds` of the candidates and of the
+ * whole search, so the same data and seed give the same bytes. O(candidates).
+ */
+export function tuneArtifact<T extends { candidates: Candidate[]; seconds?: number | undefined }>(
+  result: T,
+): Omit<T, 'seconds'> {
+  const { seconds: _total, ...rest } = result;
+  return { ...rest, candidates: result.candidates.map(({ seconds: _s, ...c }) => c) };
 }

@@ -7,7 +7,9 @@ import {
   type CleanParams,
 } from '../../src/clean/clean.js';
 import { chainKey, chainOf } from '../../src/core/chain.js';
-import { parseCleanModel, type CleanModel } from '../../src/clean/model.js';
+import { cleanModelText, parseCleanModel, type CleanModel } from '../../src/clean/model.js';
+import type { ScaleStep } from '../../src/clean/scaler.js';
+import { contentHash } from '../../src/core/content-hash.js';
 import { cellText, Dataset, numericColumn, stringColumn, type Column } from '../../src/core/dataset.js';
 import { CheckFailedError, DataError, UsageError } from '../../src/core/errors.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
@@ -256,6 +258,48 @@ describe('fitClean errors', () => {
         seed: 1,
       }),
     ).rejects.toThrow(CheckFailedError);
+  });
+
+  it('the model file carries a content hash: checked on load, then dropped; a file without one still loads', async () => {
+    const fit = await fitClean(
+      customers,
+      {
+        id: 'customer_id',
+        log: ['spend'],
+        impute: { strategy: 'median' },
+        scale: { method: 'zscore' },
+        seed: 1,
+      },
+      { toolVersion: 't' },
+    );
+    const text = cleanModelText(fit.model);
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text.split('\n')).toHaveLength(2);
+    const file = JSON.parse(text) as CleanModel & { hash: string };
+    expect(Object.keys(file).at(-1)).toBe('hash');
+    expect(file.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(file.hash).toBe(contentHash(file));
+    expect(cleanModelText(fit.model)).toBe(text); // deterministic
+    // Loading drops the hash: the model and the chain it appends are those of the fit.
+    const loaded = parseCleanModel(file, 'm.json');
+    expect(loaded).toEqual(fit.model);
+    expect('hash' in loaded).toBe(false);
+    expect(cleanModelText(loaded)).toBe(text);
+    const applied = await applyCleanModel(customers, loaded);
+    expect(applied.metadata[chainKey]).toBe(fit.data.metadata[chainKey]);
+    expect(applied.metadata[chainKey]).not.toContain('"hash"');
+    // A model object that still carries a hash never puts it in the chain.
+    expect((await applyCleanModel(customers, file)).metadata[chainKey]).toBe(fit.data.metadata[chainKey]);
+    // One number edited: refused, naming the file.
+    const edited = JSON.parse(text) as CleanModel;
+    const scale = edited.steps.find((x): x is ScaleStep => x.step === 'scale')!;
+    scale.columns[0]!.center += 1e-9;
+    expect(() => parseCleanModel(edited, 'm.json')).toThrow(DataError);
+    expect(() => parseCleanModel(edited, 'm.json')).toThrow(/^m\.json: content hash does not match/);
+    expect(() => parseCleanModel({ ...file, hash: null }, 'm.json')).toThrow(/content hash does not match/);
+    // Without a hash (earlier releases): accepted as is.
+    const { hash: _h, ...older } = file;
+    expect(parseCleanModel(older, 'm.json')).toEqual(fit.model);
   });
 
   it('a model file that is not a clean model is refused', () => {

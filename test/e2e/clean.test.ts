@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,12 @@ function csvColumn(text: string, name: string): string[] {
   const [head, ...rows] = text.trim().split('\n');
   const j = head!.split(',').indexOf(name);
   return rows.map((r) => r.split(',')[j]!);
+}
+
+/** True when a model file's `hash` is the SHA-256 of its JSON without that field. */
+function hashVerifies(text: string): boolean {
+  const { hash, ...rest } = JSON.parse(text) as { hash?: string };
+  return hash === 'sha256:' + createHash('sha256').update(JSON.stringify(rest)).digest('hex');
 }
 
 const FULL = [
@@ -128,6 +135,8 @@ describe('segment clean (built CLI)', () => {
 
     const model = JSON.parse(readFileSync(at('m1.json'), 'utf8'));
     expect(model.format).toBe('segment.clean-model');
+    expect(model.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(hashVerifies(readFileSync(at('m1.json'), 'utf8'))).toBe(true);
     expect(model.steps.map((s: { step: string }) => s.step)).toEqual([
       'drop',
       'log1p',
@@ -148,6 +157,55 @@ describe('segment clean (built CLI)', () => {
     expect(applied.code, applied.stderr).toBe(0);
     expect(JSON.parse(applied.stdout)).toMatchObject({ nRowsIn: 530, nRowsOut: 530 });
     expect(readFileSync(at('applied.csv'), 'utf8')).toBe(readFileSync(at('fit1.csv'), 'utf8'));
+  });
+
+  it('--apply checks the content hash: an edited model is refused, one without a hash still applies', async () => {
+    const fit = await runCli([
+      'clean',
+      customers,
+      ...FULL,
+      '-o',
+      at('h-fit.parquet'),
+      '--model',
+      at('h.json'),
+    ]);
+    expect(fit.code, fit.stderr).toBe(0);
+    const text = readFileSync(at('h.json'), 'utf8');
+    expect(hashVerifies(text)).toBe(true);
+    // The Parquet round trip is byte for byte too: the hash stays out of the chain in the metadata.
+    const again = await runCli(['clean', customers, '--apply', at('h.json'), '-o', at('h-again.parquet')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(at('h-again.parquet'))).toEqual(readFileSync(at('h-fit.parquet')));
+    expect((await parquetMetadata(at('h-fit.parquet')))['segment.chain']).not.toContain('"hash"');
+
+    // One number edited (first decimal of the first scaling centre): exit 3, one line naming the file, nothing written.
+    const edited = text.replace(
+      /("center":-?\d+\.)(\d)/,
+      (_, head: string, d: string) => head + ((+d + 1) % 10),
+    );
+    expect(edited).not.toBe(text);
+    writeFileSync(at('h-edited.json'), edited);
+    const bad = await runCli(['clean', customers, '--apply', at('h-edited.json'), '-o', at('h-bad.parquet')]);
+    expect(bad.code, bad.stderr).toBe(3);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(
+      /^segment: \S*h-edited\.json: content hash does not match \(the model was edited or damaged after it was written\) \(hint: write it again with segment clean --model\)$/m,
+    );
+    expect(existsSync(at('h-bad.parquet'))).toBe(false);
+
+    // Without the hash (a model from an earlier release): applies, same bytes as the fit.
+    const { hash: _h, ...older } = JSON.parse(text) as Record<string, unknown>;
+    writeFileSync(at('h-older.json'), JSON.stringify(older) + '\n');
+    const old = await runCli([
+      'clean',
+      customers,
+      '--apply',
+      at('h-older.json'),
+      '-o',
+      at('h-older.parquet'),
+    ]);
+    expect(old.code, old.stderr).toBe(0);
+    expect(readFileSync(at('h-older.parquet'))).toEqual(readFileSync(at('h-fit.parquet')));
   });
 
   it('with dedupe, every cleaned row is reproduced by --apply; Parquet output carries the fitted chain', async () => {

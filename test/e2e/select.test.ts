@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -31,6 +32,12 @@ function writeCustomers(path: string, n = 500): string {
 }
 
 const data = writeCustomers(join(tmp.dir, 'customers.csv'));
+
+/** True when a model file's `hash` is the SHA-256 of its JSON without that field. */
+function hashVerifies(text: string): boolean {
+  const { hash, ...rest } = JSON.parse(text) as { hash?: string };
+  return hash === 'sha256:' + createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
 
 function header(text: string): string[] {
   return text.split('\n')[0]!.split(',');
@@ -76,6 +83,8 @@ describe('segment select (built CLI)', () => {
 
     const m = JSON.parse(readFileSync(model, 'utf8'));
     expect(m.format).toBe('segment.select-model');
+    expect(m.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(hashVerifies(readFileSync(model, 'utf8'))).toBe(true);
     const pca = m.steps.find((s: { step: string }) => s.step === 'pca');
     expect(pca.components).toHaveLength(summary.pca.nComponents);
     expect(pca.signConvention).toBe('largest-absolute-loading-positive');
@@ -104,6 +113,53 @@ describe('segment select (built CLI)', () => {
     ]);
     expect(t.code, t.stderr).toBe(0);
     expect(readFileSync(one, 'utf8')).toBe(text);
+  });
+
+  it('--apply checks the content hash: an edited model is refused, one without a hash still applies', async () => {
+    const at = (name: string): string => join(tmp.dir, name);
+    const fit = await runCli([
+      'select',
+      data,
+      '--id',
+      'id',
+      '--max-corr',
+      '0.95',
+      '--pca',
+      '3',
+      '-o',
+      at('h-fit.parquet'),
+      '--model',
+      at('h.json'),
+    ]);
+    expect(fit.code, fit.stderr).toBe(0);
+    const text = readFileSync(at('h.json'), 'utf8');
+    expect(hashVerifies(text)).toBe(true);
+    // The Parquet round trip is byte for byte: the hash stays out of the chain in the metadata.
+    const again = await runCli(['select', data, '--apply', at('h.json'), '-o', at('h-again.parquet')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(at('h-again.parquet'))).toEqual(readFileSync(at('h-fit.parquet')));
+
+    // One number edited (first decimal of the first PCA loading): exit 3, one line naming the file, nothing written.
+    const edited = text.replace(
+      /("components":\[\[-?\d+\.)(\d)/,
+      (_, head: string, d: string) => head + ((+d + 1) % 10),
+    );
+    expect(edited).not.toBe(text);
+    writeFileSync(at('h-edited.json'), edited);
+    const bad = await runCli(['select', data, '--apply', at('h-edited.json'), '-o', at('h-bad.parquet')]);
+    expect(bad.code, bad.stderr).toBe(3);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(
+      /^segment: \S*h-edited\.json: content hash does not match \(the model was edited or damaged after it was written\) \(hint: write it again with segment select --model\)$/m,
+    );
+    expect(existsSync(at('h-bad.parquet'))).toBe(false);
+
+    // Without the hash (a model from an earlier release): applies, same bytes as the fit.
+    const { hash: _h, ...older } = JSON.parse(text) as Record<string, unknown>;
+    writeFileSync(at('h-older.json'), JSON.stringify(older) + '\n');
+    const old = await runCli(['select', data, '--apply', at('h-older.json'), '-o', at('h-older.parquet')]);
+    expect(old.code, old.stderr).toBe(0);
+    expect(readFileSync(at('h-older.parquet'))).toEqual(readFileSync(at('h-fit.parquet')));
   });
 
   it('RFE with a target keeps the planted features; the output keeps the target and other columns', async () => {

@@ -3,7 +3,7 @@ import type { Matrix } from '../../src/core/matrix.js';
 import { Random } from '../../src/core/random.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
 import { binOf, findBinEdges } from '../../src/forest/binning.js';
-import { FittedForest, fitForest } from '../../src/forest/forest.js';
+import { FittedForest, fitForest, forestNodeBudget } from '../../src/forest/forest.js';
 import { permutationImportance } from '../../src/forest/importance.js';
 import { encodeLabels } from '../../src/forest/labels.js';
 
@@ -134,6 +134,41 @@ describe('forest errors', () => {
   it('prediction needs the fitted column count', async () => {
     const f = await fitForest(X, y, { nEstimators: 2 });
     await expect(f.predict({ data: new Float64Array(4), nRows: 2, nCols: 2 })).rejects.toThrow(/6 feature/);
+  });
+});
+
+describe('forest node budget', () => {
+  const { X, y } = planted(2000, 9);
+  it('refuses a forest past its node budget, whatever the thread count, and fits it under the budget', async () => {
+    const full = await fitForest(X, y, { nEstimators: 12, seed: 3 }, { pool });
+    const nodes = full.toJSON().trees.feature.length;
+    expect(nodes).toBeGreaterThan(12 * 20);
+    for (const p of [undefined, pool]) {
+      await expect(
+        fitForest(X, y, { nEstimators: 12, seed: 3 }, { pool: p, maxNodes: nodes - 1 }),
+      ).rejects.toThrow(
+        /^the random forest would hold more than [0-9,]+ nodes \(a model of over [0-9.]+ kB\): 12 trees of unlimited depth, one row per leaf on 2,000 rows grow too large$/,
+      );
+      const exact = await fitForest(X, y, { nEstimators: 12, seed: 3 }, { pool: p, maxNodes: nodes });
+      expect(JSON.stringify(exact.toJSON())).toBe(JSON.stringify(full.toJSON()));
+    }
+    await expect(
+      fitForest(
+        X,
+        y,
+        { nEstimators: 12, seed: 3, maxDepth: 3 },
+        { maxNodes: 10, budgetHint: 'use --max-depth' },
+      ),
+    ).rejects.toMatchObject({
+      exitCode: 3,
+      hint: 'use --max-depth; or raise --memory-limit',
+      message: expect.stringMatching(/max depth 3, min 1 row/),
+    });
+  });
+  it('budgets nodes from the memory limit, capped by what a model file can hold', () => {
+    expect(forestNodeBudget(2 ** 30)).toBe(2 ** 22);
+    expect(forestNodeBudget(64 * 2 ** 30)).toBe(12_000_000);
+    expect(forestNodeBudget(1)).toBe(1);
   });
 });
 

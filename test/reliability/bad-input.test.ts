@@ -52,12 +52,25 @@ beforeAll(async () => {
       '--quiet',
     ]),
     cli(['predict', 'train', 'good.csv', '--id', 'id', '--target', 't', '--model', 'pm.json', '--quiet']),
+    cli(['clean', 'good.csv', '--id', 'id', '--scale', 'zscore', '--model', 'clm.json', '--quiet']),
+    cli(['select', 'good.csv', '--id', 'id', '--pca', '2', '--model', 'slm.json', '--quiet']),
   ]);
   for (const r of results) expect(r.code, r.stderr).toBe(0);
   const parquet = readFileSync(at('good.parquet'));
   writeFileSync(at('trunc.parquet'), parquet.subarray(0, Math.floor(parquet.length / 2)));
   const model = readFileSync(at('cm.json'));
   writeFileSync(at('cm-trunc.json'), model.subarray(0, Math.floor(model.length / 2)));
+  // Clean and select models with one number edited after they were written (their content hash no longer matches).
+  const editOne = (text: string, key: string): string => {
+    const edited = text.replace(
+      new RegExp(`("${key}":\\[*-?\\d+\\.)(\\d)`),
+      (_, head: string, d: string) => head + ((+d + 1) % 10),
+    );
+    expect(edited).not.toBe(text);
+    return edited;
+  };
+  writeFileSync(at('clm-edited.json'), editOne(readFileSync(at('clm.json'), 'utf8'), 'center'));
+  writeFileSync(at('slm-edited.json'), editOne(readFileSync(at('slm.json'), 'utf8'), 'components'));
 }, 120_000);
 
 interface Case {
@@ -288,6 +301,13 @@ const cases: Case[] = [
     names: 'vrules-bad.yaml',
     outputs: ['o-vrules.parquet'],
   },
+  {
+    name: 'clean: --apply a model edited after it was written',
+    args: ['clean', 'good.csv', '--apply', 'clm-edited.json', '-o', 'o-clapply.parquet'],
+    code: 3,
+    names: 'clm-edited.json: content hash does not match',
+    outputs: ['o-clapply.parquet'],
+  },
   // --- select
   {
     name: 'select: constant columns leave nothing',
@@ -333,6 +353,13 @@ const cases: Case[] = [
     code: 3,
     names: 'random.json',
     outputs: ['o-apply.parquet'],
+  },
+  {
+    name: 'select: --apply a model edited after it was written',
+    args: ['select', 'good.csv', '--apply', 'slm-edited.json', '-o', 'o-slapply.parquet'],
+    code: 3,
+    names: 'slm-edited.json: content hash does not match',
+    outputs: ['o-slapply.parquet'],
   },
   // --- tune
   {
@@ -594,6 +621,27 @@ const cases: Case[] = [
     code: 3,
     names: "'y'",
     outputs: ['o-pt1.json', 'o-pt1.html'],
+  },
+  {
+    name: 'predict train: a forest past the memory budget',
+    args: [
+      '--memory-limit',
+      '16KB',
+      'predict',
+      'train',
+      'good.csv',
+      '--id',
+      'id',
+      '--target',
+      't',
+      '--model',
+      'o-pt2.json',
+      '--html',
+      'o-pt2.html',
+    ],
+    code: 3,
+    names: 'random forest',
+    outputs: ['o-pt2.json', 'o-pt2.html'],
   },
   // --- export-sql
   {

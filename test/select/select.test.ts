@@ -3,7 +3,14 @@ import { Dataset, categoricalColumn, numericColumn, stringColumn } from '../../s
 import { Random } from '../../src/core/random.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
 import { chainKey } from '../../src/core/chain.js';
-import { applySelectModel, parseSelectModel, type SelectModel } from '../../src/select/model.js';
+import { contentHash } from '../../src/core/content-hash.js';
+import {
+  applySelectModel,
+  parseSelectModel,
+  selectModelText,
+  type PcaStep,
+  type SelectModel,
+} from '../../src/select/model.js';
 import { fitSelect } from '../../src/select/select.js';
 
 /**
@@ -238,6 +245,35 @@ describe('fitSelect errors', () => {
     );
     await expect(fitSelect(ds, { varianceThreshold: 100 }, opts)).rejects.toThrow(/nothing would be left/);
   });
+  it('the model file carries a content hash: checked on load, then dropped; a file without one still loads', async () => {
+    const fit = await fitSelect(ds, { id: 'id', varianceThreshold: 0, pca: { nComponents: 3 } }, opts);
+    const text = selectModelText(fit.model);
+    expect(text.split('\n')).toHaveLength(2);
+    const file = JSON.parse(text) as SelectModel & { hash: string };
+    expect(Object.keys(file).at(-1)).toBe('hash');
+    expect(file.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(file.hash).toBe(contentHash(file));
+    expect(selectModelText(fit.model)).toBe(text); // deterministic
+    // Loading drops the hash: applying gives the fit's data and chain.
+    const loaded = parseSelectModel(file, 'm.json');
+    expect(loaded).toEqual(fit.model);
+    expect('hash' in loaded).toBe(false);
+    const applied = applySelectModel(ds, loaded);
+    sameColumns(fit.data, applied);
+    expect(applied.metadata[chainKey]).toBe(fit.data.metadata[chainKey]);
+    // A model object that still carries a hash never puts it in the chain.
+    expect(applySelectModel(ds, file).metadata[chainKey]).toBe(fit.data.metadata[chainKey]);
+    // One number edited: refused, naming the file.
+    const edited = JSON.parse(text) as SelectModel;
+    const pca = edited.steps.find((x): x is PcaStep => x.step === 'pca')!;
+    pca.components[0]![0]! += 1e-9;
+    expect(() => parseSelectModel(edited, 'm.json')).toThrow(/^m\.json: content hash does not match/);
+    expect(() => parseSelectModel({ ...file, hash: 'sha256:0' }, 'm.json')).toThrow(/content hash/);
+    // Without a hash (earlier releases): accepted as is.
+    const { hash: _h, ...older } = file;
+    expect(parseSelectModel(older, 'm.json')).toEqual(fit.model);
+  });
+
   it('a malformed model is refused with its source named', () => {
     expect(() => parseSelectModel({ format: 'segment.model' }, 'm.json')).toThrow(
       /m.json: not a segment select model/,

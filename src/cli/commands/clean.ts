@@ -9,7 +9,7 @@ import {
   type ImputeStrategy,
   type KnnWeighting,
 } from '../../clean/imputer.js';
-import { loadCleanModel } from '../../clean/model.js';
+import { cleanModelText, loadCleanModel } from '../../clean/model.js';
 import {
   outlierActions,
   outlierMethods,
@@ -504,7 +504,7 @@ Examples:
     }
     if (flags.output) await writeDataset(fit.data, flags.output, { stdout: ctx.stdout });
     if (flags.model) {
-      const text = JSON.stringify(fit.model) + '\n';
+      const text = cleanModelText(fit.model);
       await writeAtomic(flags.model, (tmp) => writeFile(tmp, text));
     }
     if (flags.json) {

@@ -278,7 +278,12 @@ Examples:
     const fitStart = performance.now();
     let result;
     try {
-      result = await trainPropensity(ds, params, { pool, logger: ctx.logger, toolVersion: version });
+      result = await trainPropensity(ds, params, {
+        pool,
+        memoryLimit: ctx.memoryLimit,
+        logger: ctx.logger,
+        toolVersion: version,
+      });
     } finally {
       await pool.close();
     }

@@ -177,7 +177,6 @@ Examples:
         inputs,
         seed: ctx.seed,
         toolVersion: version,
-        readSeconds: (performance.now() - started) / 1000,
         sampleSize: flags.sampleSize,
         maxPoints: flags.maxPoints,
         maxDistributions: 6,
@@ -186,6 +185,7 @@ Examples:
     } finally {
       await pool.close();
     }
+    ctx.logger.log('debug', `report computed in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     const charts = flags.html || flags.svg ? reportCharts(report) : [];
     const html = flags.html ? await renderHtml(report, charts) : null;
     const svgs = flags.svg

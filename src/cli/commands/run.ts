@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { dirname, join, resolve } from 'node:path';
 import { CommanderError, type Command } from 'commander';
@@ -7,6 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { round3 } from '../../core/format.js';
 import { fileSha256 } from '../../io/hash.js';
 import { acquireLock } from '../../run/lock.js';
+import { publish as publishStaged, resumePublish } from '../../run/publish.js';
 import { loadPipeline, stepName, type Pipeline } from '../../run/pipeline.js';
 import { contextFrom, overrideContext, type Context, type GlobalOptions } from '../context.js';
 import { pipelineSchema, stepFlags, tunedFlags, type StepFlag, type StepKind } from '../pipeline-schema.js';
@@ -147,7 +148,10 @@ Examples:
       const release = acquireLock(outDir, ctx.logger);
       const cwd = process.cwd();
       const staging = join(outDir, stagingName);
+      // Set once publication starts: from then on the staging folder holds the journal a later run finishes from.
+      let publishing = false;
       try {
+        await resumePublish(outDir, staging, ctx.logger);
         await rm(staging, { recursive: true, force: true });
         await mkdir(staging);
         const manifest = await execute(plan, {
@@ -170,9 +174,10 @@ Examples:
         manifest.outputs = manifest.outputs.filter((o) => publish.includes(o.file));
         await writeFile(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
         // Files of the previous run that this run does not write would disagree with the new manifest.
-        for (const f of await previousOutputs(outDir))
-          if (!publish.includes(f)) await rm(join(outDir, f), { force: true });
-        for (const f of [...publish, 'manifest.json']) await rename(join(staging, f), join(outDir, f));
+        const remove = (await previousOutputs(outDir)).filter((f) => !publish.includes(f));
+        publishing = true;
+        await publishStaged(outDir, staging, { remove, move: [...publish, 'manifest.json'] });
+        publishing = false;
         if (flags.json) ctx.printJson(manifest);
         const m = manifest.metrics;
         ctx.logger.log(
@@ -183,7 +188,7 @@ Examples:
         );
       } finally {
         process.chdir(cwd);
-        await rm(staging, { recursive: true, force: true }).catch(() => {});
+        if (!publishing) await rm(staging, { recursive: true, force: true }).catch(() => {});
         release();
       }
     });

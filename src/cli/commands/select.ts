@@ -7,7 +7,7 @@ import { writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
 import { pcaEmbedding, tsne, type Embedding } from '../../select/embed.js';
-import { applySelectModel, loadSelectModel } from '../../select/model.js';
+import { applySelectModel, loadSelectModel, selectModelText } from '../../select/model.js';
 import type { PcaParams } from '../../select/pca.js';
 import { fitSelect, type SelectParams } from '../../select/select.js';
 import { contextFrom, type Context } from '../context.js';
@@ -344,7 +344,7 @@ Examples:
     for (const w of fit.summary.warnings) ctx.logger.log('warn', w);
     if (flags.output) await writeDataset(embedding?.data ?? fit.data, flags.output, { stdout: ctx.stdout });
     if (flags.model) {
-      const text = JSON.stringify(fit.model) + '\n';
+      const text = selectModelText(fit.model);
       await writeAtomic(flags.model, (tmp) => writeFile(tmp, text));
     }
     if (flags.json) {

@@ -9,7 +9,7 @@ import { asWriteError, writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
 import { parseIntGrid, parseNameList, parsePositiveGrid } from '../../tune/grid.js';
 import { tunePlots } from '../../tune/plots.js';
-import { DEFAULT_SAMPLE_SIZE, tune, tuneMetrics, type Candidate, type TuneResult } from '../../tune/tune.js';
+import { DEFAULT_SAMPLE_SIZE, tune, tuneArtifact, tuneMetrics, type Candidate, type TuneResult } from '../../tune/tune.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
 import { intAtLeast, list, positiveNumber, share, checkedText } from '../options.js';
@@ -185,7 +185,7 @@ Examples:
     };
     const plots = flags.plot ? await tunePlots(result) : null;
     if (flags.output) {
-      const text = JSON.stringify(full, null, 2) + '\n';
+      const text = JSON.stringify(tuneArtifact(full), null, 2) + '\n';
       if (flags.output === '-') ctx.print(text);
       else await writeAtomic(flags.output, (tmp) => writeFile(tmp, text));
     }
