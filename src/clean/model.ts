@@ -1,7 +1,7 @@
 import type { ColumnKind, Dataset, NumericType } from '../core/dataset.js';
 import { readJsonFile } from '../io/json-file.js';
 import { DataError } from '../core/errors.js';
-import { contentHash } from '../core/content-hash.js';
+import { assertContentHash, withContentHash } from '../core/content-hash.js';
 import type { FuzzyDedupeParams, KeepPolicy } from './dedupe.js';
 import type { EncodeStep } from './encoder.js';
 import type { ImputeStep } from './imputer.js';
@@ -98,8 +98,7 @@ export function chainWith(model: CleanModel): ChainEntry[] {
  * {@link contentHash} — and a newline. Deterministic: the same model gives the same bytes. O(model size).
  */
 export function cleanModelText(model: CleanModel): string {
-  const { hash: _h, ...rest } = model;
-  return JSON.stringify({ ...rest, hash: contentHash(rest) }) + '\n';
+  return JSON.stringify(withContentHash(model)) + '\n';
 }
 
 const stepNames = new Set(['validate', 'dedupe', 'drop', 'log1p', 'outliers', 'impute', 'scale', 'encode']);
@@ -123,12 +122,7 @@ export function parseCleanModel(value: unknown, source: string): CleanModel {
       'upgrade segment',
     );
   }
-  if ('hash' in o && o.hash !== contentHash(o)) {
-    throw new DataError(
-      `${source}: content hash does not match (the model was edited or damaged after it was written)`,
-      'write it again with segment clean --model',
-    );
-  }
+  assertContentHash(o, source, 'write it again with segment clean --model', true);
   if (
     !Array.isArray(o.steps) ||
     !Array.isArray(o.features) ||

@@ -1,4 +1,4 @@
-import { contentHash } from '../core/content-hash.js';
+import { assertContentHash } from '../core/content-hash.js';
 import { readJsonFile } from '../io/json-file.js';
 import { DataError } from '../core/errors.js';
 
@@ -83,9 +83,6 @@ export interface HierarchicalModel extends ModelBase {
 
 export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel;
 
-/** The content hash of saved models (defined in core, shared with the clean and select models). */
-export { contentHash };
-
 /**
  * Load and validate a model file.
  * @throws DataError when the file is missing, not JSON, not a segment model, or from a newer version.
@@ -106,12 +103,7 @@ export async function loadModel(path: string): Promise<ClusterModel> {
     );
   }
   if (o.version >= 2) {
-    if (o.hash !== contentHash(o)) {
-      throw new DataError(
-        `${path}: content hash does not match (the model was edited or damaged after it was written)`,
-        'write it again with segment cluster --model or segment run',
-      );
-    }
+    assertContentHash(o, path, 'write it again with segment cluster --model or segment run');
   }
   if (!Array.isArray(o.features) || !Array.isArray(o.segments) || !Array.isArray(o.exceptions)) {
     throw new DataError(`${path}: model file is incomplete (features/segments missing)`);

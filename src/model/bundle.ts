@@ -1,5 +1,6 @@
 import type { ChainEntry } from '../core/chain.js';
-import { contentHash, type ClusterModel, type InputColumn } from '../cluster/model.js';
+import type { ClusterModel, InputColumn } from '../cluster/model.js';
+import { withContentHash } from '../core/content-hash.js';
 import type { CleanModel } from '../clean/model.js';
 import type { SelectModel } from '../select/model.js';
 
@@ -47,7 +48,7 @@ export function bundleModel(model: ClusterModel, chain: ChainEntry[]): ClusterMo
     ...(chain.length > 0 ? { chain } : {}),
     inputSchema: inputSchemaOf(model.features, chain),
   } as ClusterModel;
-  return { ...bundle, hash: contentHash(bundle) };
+  return withContentHash(bundle);
 }
 
 /** The bundle's file text: one JSON line and a newline. */

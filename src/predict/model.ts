@@ -1,4 +1,5 @@
-import { contentHash, type InputColumn } from '../cluster/model.js';
+import type { InputColumn } from '../cluster/model.js';
+import { assertContentHash, withContentHash } from '../core/content-hash.js';
 import type { ChainEntry } from '../core/chain.js';
 import { DataError } from '../core/errors.js';
 import type { ForestJson } from '../forest/forest.js';
@@ -108,8 +109,7 @@ export interface PredictModel {
 
 /** The model with its content hash set (any change to the content must go through here). O(size). */
 export function sealPredictModel(model: PredictModel): PredictModel {
-  const { hash: _h, ...rest } = model;
-  return { ...rest, hash: contentHash(rest) };
+  return withContentHash(model);
 }
 
 /** The model's file text: one JSON line and a newline. */
@@ -134,12 +134,7 @@ export async function loadPredictModel(path: string): Promise<PredictModel> {
       'upgrade segment',
     );
   }
-  if (o.hash !== contentHash(o)) {
-    throw new DataError(
-      `${path}: content hash does not match (the model was edited or damaged after it was written)`,
-      'train it again with segment predict train --model',
-    );
-  }
+  assertContentHash(o, path, 'train it again with segment predict train --model');
   const ok =
     Array.isArray(o.features) &&
     Array.isArray(o.classes) &&

@@ -24,8 +24,20 @@ export interface PublishPlan {
   move: string[];
 }
 
-const plainName = (f: unknown): f is string =>
-  typeof f === 'string' && /^[\w.-]+$/.test(f) && f !== '.' && f !== '..';
+/** A file name a run publishes: no folder part, not hidden (so never `.`, `..` or the staging folder). */
+const plainName = (f: unknown): f is string => typeof f === 'string' && /^[\w-][\w.-]*$/.test(f);
+
+/** Output files listed by the manifest of the previous run in `dir` (plain names only), or none. O(outputs). */
+export async function previousOutputs(dir: string): Promise<string[]> {
+  try {
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
+      outputs?: { file?: unknown }[];
+    };
+    return (m.outputs ?? []).map((o) => o.file).filter(plainName);
+  } catch {
+    return [];
+  }
+}
 
 /**
  * Write the journal, then carry the plan out. A kill at any point leaves the journal with the files still to move.

@@ -1,7 +1,7 @@
 import { readJsonFile } from '../io/json-file.js';
 import { Dataset, numericColumn, type Column } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
-import { contentHash } from '../core/content-hash.js';
+import { assertContentHash, withContentHash } from '../core/content-hash.js';
 import { pcaTransform } from './pca.js';
 import { chainKey, type ChainEntry } from '../core/chain.js';
 
@@ -136,8 +136,7 @@ export interface SelectModel {
  * {@link contentHash} — and a newline. Deterministic: the same model gives the same bytes. O(model size).
  */
 export function selectModelText(model: SelectModel): string {
-  const { hash: _h, ...rest } = model;
-  return JSON.stringify({ ...rest, hash: contentHash(rest) }) + '\n';
+  return JSON.stringify(withContentHash(model)) + '\n';
 }
 
 /**
@@ -211,12 +210,7 @@ export function parseSelectModel(value: unknown, source: string): SelectModel {
       'upgrade segment',
     );
   }
-  if ('hash' in o && o.hash !== contentHash(o)) {
-    throw new DataError(
-      `${source}: content hash does not match (the model was edited or damaged after it was written)`,
-      'write it again with segment select --model',
-    );
-  }
+  assertContentHash(o, source, 'write it again with segment select --model', true);
   if (!Array.isArray(o.features) || !Array.isArray(o.steps) || !Array.isArray(o.output)) {
     throw new DataError(`${source}: select model is incomplete (features, steps or output missing)`, hint);
   }

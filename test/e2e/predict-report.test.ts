@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contentHash } from '../../src/cluster/model.js';
+import { contentHash } from '../../src/core/content-hash.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { makeChurn } from '../predict/churn-data.js';
 

@@ -8,7 +8,7 @@ import {
 } from '../../src/core/dataset.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
-import { contentHash } from '../../src/cluster/model.js';
+import { contentHash } from '../../src/core/content-hash.js';
 import { sealPredictModel } from '../../src/predict/model.js';
 import { decileTiers, scorePropensity, tiersOf } from '../../src/predict/score.js';
 import { binaryTarget } from '../../src/predict/target.js';

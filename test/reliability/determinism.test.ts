@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/core/random.js';
 import { fixtures, runCli, tempDir, type RunResult } from '../helpers/cli.js';
@@ -414,14 +414,10 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 /** Every file under `dir`, as paths relative to it, sorted. */
-function walk(dir: string, base = dir): string[] {
-  return readdirSync(dir)
-    .flatMap((f) => {
-      const p = join(dir, f);
-      return statSync(p).isDirectory() ? walk(p, base) : [relative(base, p)];
-    })
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(join(dir, f)).isFile())
     .sort();
-}
 
 const VOLATILE = new Set(['seconds', 'timings', 'startedAt', 'finishedAt', 'threads']);
 

@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import { round3 } from '../../core/format.js';
 import { fileSha256 } from '../../io/hash.js';
 import { acquireLock } from '../../run/lock.js';
-import { publish as publishStaged, resumePublish } from '../../run/publish.js';
+import { previousOutputs, publish as publishStaged, resumePublish } from '../../run/publish.js';
 import { loadPipeline, stepName, type Pipeline } from '../../run/pipeline.js';
 import { contextFrom, overrideContext, type Context, type GlobalOptions } from '../context.js';
 import { pipelineSchema, stepFlags, tunedFlags, type StepFlag, type StepKind } from '../pipeline-schema.js';
@@ -192,20 +192,6 @@ Examples:
         release();
       }
     });
-}
-
-/** Output files listed by the manifest of the previous run in `dir` (plain names only), or none. */
-async function previousOutputs(dir: string): Promise<string[]> {
-  try {
-    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as {
-      outputs?: { file?: unknown }[];
-    };
-    return (m.outputs ?? [])
-      .map((o) => o.file)
-      .filter((f): f is string => typeof f === 'string' && /^[\w.-]+$/.test(f) && !f.startsWith('.'));
-  } catch {
-    return [];
-  }
 }
 
 /** An argument as a shell would need it (`$NAME` stays as is: the shell expands it as ingest does). */
