@@ -27,6 +27,8 @@ import {
   columnInfo,
   type CleanModel,
   type CleanStep,
+  type InfAction,
+  type InfiniteStep,
 } from './model.js';
 import {
   applyOutliers,
@@ -70,6 +72,8 @@ export interface CleanParams {
   /** Date of `past` rules, epoch ms (default: now). */
   asOf?: number | undefined;
   dedupe?: DedupeParams | undefined;
+  /** ±∞ in the numeric columns: refuse (default), make them missing, or clip them to the finite range. */
+  inf?: InfAction | undefined;
   /** Columns replaced by log(1 + x). */
   log?: readonly string[] | undefined;
   outliers?: (Omit<OutlierParams, 'seed' | 'method'> & { method: OutlierMethod }) | undefined;
@@ -191,6 +195,68 @@ function resolveCleanFeatures(ds: Dataset, p: CleanParams): string[] {
   return ds.columns
     .filter((c) => c.kind === 'numeric' && !excluded.has(c.name) && !isTemporal(ds, c.name))
     .map((c) => c.name);
+}
+
+/**
+ * Fit the handling of ±∞ in the numeric columns: 'error' refuses the first one (naming column and row), 'missing'
+ * and 'clip' return a step (recorded even when the training data has none, so new data is handled the same way).
+ * O(n) per column.
+ * @throws DataError for an infinite value under 'error', or a column with no finite value to clip to.
+ */
+export function fitInfinite(
+  ds: Dataset,
+  columns: readonly string[],
+  action: InfAction,
+  rowNumber: (i: number) => number = (i) => i + 1,
+): InfiniteStep | undefined {
+  const fitted: InfiniteStep['columns'] = [];
+  for (const name of columns) {
+    const v = numericValues(ds, name, 'handle infinite values');
+    let lo = Infinity;
+    let hi = -Infinity;
+    let count = 0;
+    let first = -1;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (x === Infinity || x === -Infinity) {
+        if (first < 0) first = i;
+        count++;
+      } else if (!Number.isNaN(x)) {
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
+    }
+    if (count > 0 && action === 'error') {
+      throw new DataError(
+        `column '${name}' has ${count} infinite value(s) (first at row ${rowNumber(first)})`,
+        'pass --inf missing (then impute them) or --inf clip, or fix the data',
+      );
+    }
+    if (count > 0 && action === 'clip' && lo > hi) {
+      throw new DataError(`column '${name}' has no finite value to clip its infinite values to`, 'pass --inf missing');
+    }
+    fitted.push({ name, lo: lo > hi ? 0 : lo, hi: lo > hi ? 0 : hi });
+  }
+  return action === 'error' ? undefined : { step: 'infinite', action, columns: fitted };
+}
+
+/** Replace ±∞ as a fitted {@link InfiniteStep} says (missing, or the training finite range). O(n) per column. */
+export function applyInfinite(ds: Dataset, step: InfiniteStep): Dataset {
+  let out = ds;
+  for (const { name, lo, hi } of step.columns) {
+    const col = out.column(name);
+    if (col.kind !== 'numeric') continue;
+    const v = col.values;
+    let r: Float64Array | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (x !== Infinity && x !== -Infinity) continue;
+      r ??= Float64Array.from(v);
+      r[i] = step.action === 'missing' ? Number.NaN : x > 0 ? hi : lo;
+    }
+    if (r) out = out.withColumn(numericColumn(name, r, col.type === 'integer' && step.action === 'clip' ? col.type : 'double'));
+  }
+  return out;
 }
 
 /**
@@ -322,6 +388,11 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
     );
   }
 
+  const infStep = fitInfinite(cur, features, params.inf ?? 'error', rowNumber);
+  if (infStep) {
+    cur = applyInfinite(cur, infStep);
+    steps.push(infStep);
+  }
   if (params.log && params.log.length > 0) {
     for (const n of params.log) {
       if (n === params.id)
@@ -508,6 +579,9 @@ export async function applyCleanModelWithReport(
         break;
       case 'drop':
         cur = cur.drop(step.columns);
+        break;
+      case 'infinite':
+        cur = applyInfinite(cur, step);
         break;
       case 'log1p':
         cur = applyLog(cur, step.columns);

@@ -44,6 +44,18 @@ export interface DropStep {
   columns: string[];
 }
 
+/** What clean does with ±∞ in its numeric columns. */
+export const infActions = ['error', 'missing', 'clip'] as const;
+export type InfAction = (typeof infActions)[number];
+
+/** Infinite values replaced: by a missing value, or clipped to the column's finite training range. */
+export interface InfiniteStep {
+  step: 'infinite';
+  action: 'missing' | 'clip';
+  /** Columns handled; `lo`/`hi` are the finite training minimum and maximum (used by clip). */
+  columns: { name: string; lo: number; hi: number }[];
+}
+
 /** log(1 + x) of columns. */
 export interface LogStep {
   step: 'log1p';
@@ -52,7 +64,15 @@ export interface LogStep {
 
 /** A step of a clean model, in the order it runs. */
 export type CleanStep =
-  ValidateStep | DedupeStep | DropStep | LogStep | OutlierStep | ImputeStep | ScaleStep | EncodeStep;
+  | ValidateStep
+  | DedupeStep
+  | DropStep
+  | InfiniteStep
+  | LogStep
+  | OutlierStep
+  | ImputeStep
+  | ScaleStep
+  | EncodeStep;
 
 /**
  * A fitted cleaning chain (plain, versioned JSON). Replaying `steps` in order on raw data with the same columns
@@ -101,7 +121,7 @@ export function cleanModelText(model: CleanModel): string {
   return JSON.stringify(withContentHash(model)) + '\n';
 }
 
-const stepNames = new Set(['validate', 'dedupe', 'drop', 'log1p', 'outliers', 'impute', 'scale', 'encode']);
+const stepNames = new Set(['validate', 'dedupe', 'drop', 'infinite', 'log1p', 'outliers', 'impute', 'scale', 'encode']);
 
 /**
  * Check that a parsed JSON value is a clean model this version understands, and that its content hash, when it has

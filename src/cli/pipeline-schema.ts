@@ -14,7 +14,19 @@ const managed: Record<StepKind, string[]> = {
   cluster: ['output', 'model', 'json', 'baseline-input'],
   report: ['model', 'tune', 'json', 'html', 'svg', 'segment-col'],
 };
-const inputFlags = ['format', 'delimiter', 'encoding', 'types', 'sample'];
+const inputFlags = [
+  'format',
+  'delimiter',
+  'encoding',
+  'types',
+  'sample',
+  'na-values',
+  'default-na',
+  'decimal',
+  'thousands',
+  'date-format',
+  'sheet',
+];
 
 /** Cluster flags that may take the tuning step's recommendation instead of a value. */
 export const tunedFlags = ['k', 'eps', 'min-samples', 'linkage'];
@@ -95,11 +107,24 @@ export function pipelineSchema(program: Command): Record<string, unknown> {
         description: 'a data file (path), or a SQL query against a database named by an environment variable',
         properties: {
           path: { type: 'string', minLength: 1 },
-          format: { enum: ['csv', 'tsv', 'parquet', 'json', 'ndjson'] },
+          format: { enum: ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'xlsx'] },
           delimiter: { type: 'string' },
-          encoding: { enum: ['utf-8', 'utf-16', 'latin-1'] },
+          encoding: { type: 'string', minLength: 1, description: 'default: UTF-8, or what the bytes prove' },
           types: { type: 'object', additionalProperties: { type: 'string' } },
           sample: { type: 'integer', minimum: 1 },
+          'na-values': {
+            type: 'array',
+            items: { type: 'string' },
+            description: "cells read as missing besides pandas' defaults",
+          },
+          'default-na': { type: 'boolean', description: "false: pandas' default NA tokens are text" },
+          decimal: { enum: ['.', ','] },
+          thousands: { type: 'string', minLength: 1 },
+          'date-format': {
+            anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+            description: 'strptime format(s) of date columns, tried in order',
+          },
+          sheet: { type: ['string', 'integer'], description: 'worksheet of an .xlsx workbook: name or 1-based index' },
           sql: { type: 'string', minLength: 1 },
           db: {
             type: 'object',

@@ -24,6 +24,11 @@ export interface StringColumn {
   readonly kind: 'string';
   readonly name: string;
   readonly values: readonly (string | null)[];
+  /**
+   * The strings are the exact digits of 64-bit whole numbers (identifiers past 2^53, which float64 would round):
+   * written back as integers.
+   */
+  readonly integer?: boolean;
 }
 
 export type Column = NumericColumn | CategoricalColumn | StringColumn;
@@ -47,9 +52,13 @@ export function categoricalColumn(
   return { kind: 'categorical', name, codes, levels };
 }
 
-/** Build a string column. */
-export function stringColumn(name: string, values: readonly (string | null)[]): StringColumn {
-  return { kind: 'string', name, values };
+/** Build a string column (`integer`: the strings are exact 64-bit whole numbers). */
+export function stringColumn(
+  name: string,
+  values: readonly (string | null)[],
+  opts?: { integer?: boolean },
+): StringColumn {
+  return opts?.integer ? { kind: 'string', name, values, integer: true } : { kind: 'string', name, values };
 }
 
 /** Number of rows a column holds. */

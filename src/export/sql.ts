@@ -370,6 +370,26 @@ function cleanSteps(d: SqlDialect, m: CleanModel, steps: Step[], skipped: string
         for (const c of step.columns) removes.add(c);
         steps.push({ name: 'clean drop', comment: `clean · drop ${step.columns.join(', ')}`, defs, removes });
         continue;
+      case 'infinite': {
+        // ±∞ are the only values beyond the largest finite float64.
+        const big = lit(Number.MAX_VALUE);
+        for (const { name, lo, hi } of step.columns) {
+          defs.set(name, {
+            deps: [name],
+            render: (r) =>
+              step.action === 'missing'
+                ? `CASE WHEN ${r(name)} > ${big} OR ${r(name)} < -${big} THEN NULL ELSE ${r(name)} END`
+                : `CASE WHEN ${r(name)} > ${big} THEN ${lit(hi)} WHEN ${r(name)} < -${big} THEN ${lit(lo)} ELSE ${r(name)} END`,
+          });
+        }
+        steps.push({
+          name: 'clean infinite',
+          comment: `clean · infinite values of ${step.columns.map((c) => c.name).join(', ')} ${step.action === 'missing' ? 'made missing' : 'clipped to the training range'}`,
+          defs,
+          removes,
+        });
+        continue;
+      }
       case 'log1p':
         for (const c of step.columns) defs.set(c, { deps: [c], render: (r) => d.log1p(r(c)) });
         steps.push({

@@ -5,21 +5,26 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { DataError, UsageError } from '../core/errors.js';
-import {
-  diagnoseCsv,
-  firstLine,
-  looksBinary,
-  readPrefix,
-  sniffDelimiter,
-  splitCsvLine,
-} from '../io/csv-check.js';
 import { duckMessage, sqlIdent, sqlString } from '../io/duckdb.js';
 import { inputFormatOf, type InputFormat } from '../io/format.js';
 import { checkDatabaseFile } from '../io/sql-url.js';
-import { normaliseEncoding, unescapeDelimiter } from '../io/read.js';
+import {
+  checkInputFile,
+  explainCsv,
+  prepareCsv,
+  readDataset,
+  textParsingOf,
+  type PreparedCsv,
+  type ReadOptions,
+} from '../io/read.js';
+import { writeDataset } from '../io/write.js';
 
 /** How to read the event log (the shared input flags). */
-export interface SourceOptions {
+export interface SourceOptions
+  extends Pick<
+    ReadOptions,
+    'naValues' | 'defaultNa' | 'decimal' | 'thousands' | 'dateFormats' | 'sheet' | 'logger'
+  > {
   format?: string | undefined;
   delimiter?: string | undefined;
   encoding?: string | undefined;
@@ -67,12 +72,14 @@ export async function openEventSource(
     await pipeline(opts.stdin ?? process.stdin, createWriteStream(file));
     name = 'stdin';
   }
+  let prepared: PreparedCsv | undefined;
   const close = async () => {
+    await prepared?.cleanup();
     if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   };
   try {
     const format = inputFormatOf(path, opts.format);
-    await checkFile(file, name);
+    await checkInputFile(file, name);
     const p = sqlString(file);
     let base: string;
     let delimiter = ',';
@@ -87,34 +94,20 @@ export async function openEventSource(
       case 'ndjson':
         base = `read_json(${p}, format = 'newline_delimited'`;
         break;
+      case 'xlsx': {
+        // A workbook is read by the file reader (typed cells) and handed to DuckDB as a temporary Parquet copy.
+        const ds = await readDataset(file, { ...opts, format: 'xlsx' });
+        tmpDir ??= await mkdtemp(join(tmpdir(), 'segment-xlsx-'));
+        const copy = join(tmpDir, 'events.parquet');
+        await writeDataset(ds, copy);
+        base = `read_parquet(${sqlString(copy)}`;
+        break;
+      }
       default: {
         csv = true;
-        const encoding = normaliseEncoding(opts.encoding);
-        const compressed = /\.(gz|zst)$/i.test(file);
-        const prefix = compressed ? Buffer.alloc(0) : await readPrefix(file);
-        if (!compressed && looksBinary(prefix)) {
-          throw new DataError(
-            `${name}: looks like binary data, not ${format.toUpperCase()} text`,
-            'check the file, or pass --format',
-          );
-        }
-        const header = encoding === 'utf-8' ? firstLine(prefix) : '';
-        delimiter = unescapeDelimiter(opts.delimiter) ?? (format === 'tsv' ? '\t' : sniffDelimiter(header));
-        if (!compressed && encoding === 'utf-8') {
-          if (header.trim() === '') {
-            throw new DataError(`${name}: the first line is empty; expected a header with column names`);
-          }
-          const names = splitCsvLine(header, delimiter).map((s) => s.trim());
-          const dup = names.find((n, i) => names.indexOf(n) !== i);
-          if (dup !== undefined)
-            throw new DataError(
-              `${name}: duplicate column name '${dup}' in the header`,
-              'rename one of them',
-            );
-        }
-        base =
-          `read_csv(${p}, delim = ${sqlString(delimiter)}, quote = '"', escape = '"', header = true, skip = 0, ` +
-          `strict_mode = true, null_padding = false, encoding = ${sqlString(encoding)}`;
+        prepared = await prepareCsv(file, name, format, opts, textParsingOf(opts));
+        delimiter = prepared.delimiter;
+        base = `read_csv(${sqlString(prepared.file)}, ${prepared.options}`;
       }
     }
     const explain = async (e: unknown): Promise<Error> => {
@@ -122,22 +115,8 @@ export async function openEventSource(
       // Binder, catalog or parser errors come from the generated SQL, not from the data: a bug, not exit 3.
       if (/^(Binder|Catalog|Parser|Internal) Error/i.test(duckMessage(e)))
         return e instanceof Error ? e : new Error(String(e));
+      if (prepared) return explainCsv(e, prepared.file, name, delimiter);
       const msg = duckMessage(e).replace(/^.*?Error:\s*/, '');
-      if (csv) {
-        if (/invalid unicode|not utf-8 encoded/i.test(String(e))) {
-          return new DataError(`${name}: not valid UTF-8 text (${msg})`, 'pass --encoding latin-1 or utf-16');
-        }
-        const why = await diagnoseCsv(file, delimiter).catch(() => null);
-        if (why)
-          return new DataError(
-            `${name}: malformed CSV: ${why}`,
-            'fix the file, or pass --delimiter if the guess was wrong',
-          );
-        return new DataError(
-          `${name}: cannot parse as CSV: ${msg}`,
-          'check the delimiter (--delimiter) and quoting',
-        );
-      }
       return new DataError(
         `${name}: cannot read as ${format}: ${msg}`,
         'the file may be truncated or in another format; pass --format',
@@ -243,19 +222,5 @@ export async function openDuckDbTable(
   } catch (e) {
     await close();
     throw e;
-  }
-}
-
-async function checkFile(file: string, name: string): Promise<void> {
-  try {
-    const s = await stat(file);
-    if (s.isDirectory()) throw new DataError(`${name}: is a directory, not a data file`);
-    if (s.size === 0) throw new DataError(`${name}: file is empty`, 'expected a header line and data rows');
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataError(`${name}: file not found`, 'check the path');
-    if (code === 'EACCES') throw new DataError(`${name}: permission denied`);
-    throw new DataError(`${name}: cannot read (${(e as Error).message})`);
   }
 }

@@ -1,5 +1,6 @@
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
 import { quantileSorted } from '../core/stats.js';
+import type { ReadNote } from '../io/infer.js';
 
 /** Summary statistics of one column. */
 export interface ColumnProfile {
@@ -9,6 +10,10 @@ export interface ColumnProfile {
   type: string;
   count: number;
   missing: number;
+  /** Numeric columns: how many values are +∞ or −∞ (counted in `count`, left out of mean, std and quantiles). */
+  infinite?: number;
+  /** What the reader noticed (text that is mostly numbers, dates it could read with a flag …). */
+  notes?: string[];
   missingPct: number;
   distinct: number;
   min?: number | string | null;
@@ -37,8 +42,13 @@ const QUANTILES: [string, number][] = [
 ];
 
 /** Profile every column: types, missing share, distinct count, range, mean, std, quantiles, top values. O(n log n) per numeric column. */
-export function profileDataset(ds: Dataset): DatasetProfile {
-  return { rows: ds.nRows, columns: ds.nCols, profiles: ds.columns.map((c) => profileColumn(c, ds.nRows)) };
+export function profileDataset(ds: Dataset, notes: readonly ReadNote[] = []): DatasetProfile {
+  const profiles = ds.columns.map((c) => {
+    const p = profileColumn(c, ds.nRows);
+    const said = notes.filter((n) => n.column === c.name).map((n) => (n.hint ? `${n.message} (hint: ${n.hint})` : n.message));
+    return said.length > 0 ? { ...p, notes: said } : p;
+  });
+  return { rows: ds.nRows, columns: ds.nCols, profiles };
 }
 
 export { quantileSorted };
@@ -51,16 +61,24 @@ function profileColumn(c: Column, n: number): ColumnProfile {
       const v = c.values[i]!;
       if (!Number.isNaN(v)) finite[m++] = v;
     }
-    const sorted = finite.subarray(0, m).sort();
+    const all = finite.subarray(0, m).sort();
     let distinct = 0;
-    for (let i = 0; i < m; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct++;
+    for (let i = 0; i < m; i++) if (i === 0 || all[i] !== all[i - 1]) distinct++;
+    // Infinities sort to the ends: the statistics below are over the finite values.
+    let lo = 0;
+    let hi = m;
+    while (lo < hi && all[lo] === -Infinity) lo++;
+    while (hi > lo && all[hi - 1] === Infinity) hi--;
+    const infinite = m - (hi - lo);
+    const sorted = all.subarray(lo, hi);
+    const f = sorted.length;
     // Two-pass mean and sample standard deviation (ddof = 1, as pandas' describe).
     let sum = 0;
-    for (let i = 0; i < m; i++) sum += sorted[i]!;
-    const mean = m > 0 ? sum / m : Number.NaN;
+    for (let i = 0; i < f; i++) sum += sorted[i]!;
+    const mean = f > 0 ? sum / f : Number.NaN;
     let ss = 0;
-    for (let i = 0; i < m; i++) ss += (sorted[i]! - mean) ** 2;
-    const std = m > 1 ? Math.sqrt(ss / (m - 1)) : Number.NaN;
+    for (let i = 0; i < f; i++) ss += (sorted[i]! - mean) ** 2;
+    const std = f > 1 ? Math.sqrt(ss / (f - 1)) : Number.NaN;
     const asOut = (v: number): number | string =>
       c.type === 'timestamp'
         ? new Date(v).toISOString()
@@ -76,12 +94,13 @@ function profileColumn(c: Column, n: number): ColumnProfile {
       missing: n - m,
       missingPct: pct(n - m, n),
       distinct,
-      min: m > 0 ? asOut(sorted[0]!) : null,
-      max: m > 0 ? asOut(sorted[m - 1]!) : null,
-      mean: m > 0 && !isTime ? mean : null,
-      std: m > 1 && !isTime ? std : null,
+      ...(infinite > 0 ? { infinite } : {}),
+      min: m > 0 ? asOut(all[0]!) : null,
+      max: m > 0 ? asOut(all[m - 1]!) : null,
+      mean: f > 0 && !isTime ? mean : null,
+      std: f > 1 && !isTime ? std : null,
       quantiles:
-        m > 0 ? Object.fromEntries(QUANTILES.map(([k, q]) => [k, asOut(quantileSorted(sorted, q))])) : null,
+        f > 0 ? Object.fromEntries(QUANTILES.map(([k, q]) => [k, asOut(quantileSorted(sorted, q))])) : null,
     };
   }
   const counts = new Map<string, number>();

@@ -24,12 +24,20 @@ export function looksBinary(prefix: Buffer): boolean {
   return prefix.subarray(0, 8192).includes(0);
 }
 
-/** The first line of a text prefix (without a BOM or line ending). */
+/**
+ * The first record of a CSV text prefix (without a BOM or line ending): the first line, continued over line breaks
+ * inside quoted fields (RFC 4180 allows them in column names).
+ */
 export function firstLine(prefix: Buffer): string {
   let s = prefix.toString('utf8');
   if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
-  const end = s.search(/\r?\n/);
-  return end < 0 ? s : s.slice(0, end);
+  let inQuotes = false;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && (ch === '\n' || ch === '\r')) return s.slice(0, i);
+  }
+  return s;
 }
 
 /** Pick the delimiter used by a header line: the most frequent of , \t ; | outside quotes (comma on ties). */

@@ -7,7 +7,7 @@ import bindings from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBVarCharVector } from '@duckdb/node-api';
 import {
   Dataset,
-  categoricalColumn,
+  cellText,
   numericColumn,
   stringColumn,
   type Column,
@@ -25,7 +25,15 @@ import {
   splitCsvLine,
 } from './csv-check.js';
 import { duckMessage, sqlIdent, sqlString, withConnection } from './duckdb.js';
+import { detectFileEncoding, encodingLabel, sniffEncoding, transcodeToUtf8 } from './encoding.js';
 import { inputFormatOf, type InputFormat } from './format.js';
+import { inferTextColumn, type ReadNote } from './infer.js';
+import { textColumn } from './text-column.js';
+import { DateFormat, naTokenSet, numberLocale, type TextParsing } from './text-values.js';
+import { readXlsx } from './xlsx.js';
+
+export { textColumn } from './text-column.js';
+export type { ReadNote } from './infer.js';
 
 /** A column type the user can force with `--types col=TYPE`. */
 export const typeOverrides = [
@@ -45,7 +53,10 @@ export interface ReadOptions {
   format?: string | undefined;
   /** CSV field delimiter; default sniffed from the header line (`,` `\t` `;` `|`). */
   delimiter?: string | undefined;
-  /** Text encoding of CSV input: utf-8 (default), utf-16 or latin-1. */
+  /**
+   * Text encoding of CSV input (any label Node decodes: utf-8, utf-16, latin-1, windows-1252 …). Default: UTF-8,
+   * or what the bytes prove (a byte-order mark, UTF-16, Windows-1252), else a DataError naming --encoding.
+   */
   encoding?: string | undefined;
   /** Forced column types. */
   types?: Readonly<Record<string, TypeOverride>> | undefined;
@@ -55,6 +66,20 @@ export interface ReadOptions {
   seed?: number | undefined;
   /** Text columns with at most this many distinct values (and at most half the rows) become categorical. */
   maxLevels?: number | undefined;
+  /** Cells read as missing besides pandas' default tokens (`--na-values`). */
+  naValues?: readonly string[] | undefined;
+  /** Use pandas' default missing-value tokens (default true; `--no-default-na`). Empty cells are always missing. */
+  defaultNa?: boolean | undefined;
+  /** Decimal mark of numbers in text files: `.` (default) or `,`. */
+  decimal?: string | undefined;
+  /** Thousands separator of numbers in text files (space, nbsp, narrow-nbsp, `.`, `,`, `'`). */
+  thousands?: string | undefined;
+  /** strptime formats for date columns in text files, tried in order; default: only ISO-8601 dates are dates. */
+  dateFormats?: readonly string[] | undefined;
+  /** Worksheet of an .xlsx workbook: a name or a 1-based index (default the first). */
+  sheet?: string | undefined;
+  /** Receives what the reader noticed about columns (also logged as warnings). */
+  notes?: ReadNote[] | undefined;
   /** Where `-` reads from (default process.stdin). */
   stdin?: NodeJS.ReadableStream | undefined;
   logger?: Logger | undefined;
@@ -79,10 +104,25 @@ function parseTextKinds(json: string | undefined): Record<string, TypeOverride> 
 }
 
 /**
- * Read a CSV/TSV/Parquet/JSON/NDJSON file, or CSV on stdin (`-`), into a columnar Dataset through DuckDB.
+ * How text cells of a file become values, from the reader options (missing-value tokens, number locale, date formats).
+ * @throws UsageError for a bad --decimal / --thousands / --date-format.
+ */
+export function textParsingOf(opts: ReadOptions): TextParsing {
+  const locale = numberLocale(opts.decimal, opts.thousands);
+  const dateFormats = opts.dateFormats ?? [];
+  for (const f of dateFormats) new DateFormat(f);
+  const naTokens = naTokenSet(opts.naValues ?? [], opts.defaultNa ?? true);
+  naTokens.add('');
+  return { naTokens, ...locale, dateFormats };
+}
+
+/**
+ * Read a CSV/TSV/Parquet/JSON/NDJSON/XLSX file, or CSV on stdin (`-`), into a columnar Dataset through DuckDB.
  * Numeric columns are copied straight from DuckDB's vectors into `Float64Array`s (NULL → NaN);
  * text becomes categorical codes (few distinct values) or strings; dates become epoch milliseconds.
- * O(rows × columns) time and memory.
+ * In text files (CSV, TSV, JSON, XLSX), pandas' missing-value tokens are missing, `inf` is infinity, whole numbers
+ * past 2^53 stay exact text, and columns that are mostly — not all — numbers or dates are reported
+ * (`opts.notes`, warnings). O(rows × columns) time and memory.
  * @throws DataError for a missing, empty, binary or malformed file; UsageError for bad options.
  */
 export async function readDataset(path: string, opts: ReadOptions = {}): Promise<Dataset> {
@@ -97,8 +137,11 @@ export async function readDataset(path: string, opts: ReadOptions = {}): Promise
   }
 }
 
-async function readFile(path: string, name: string, opts: ReadOptions): Promise<Dataset> {
-  const format = inputFormatOf(path, opts.format);
+/**
+ * Check that an input path is a readable, non-empty file.
+ * @throws DataError naming it otherwise.
+ */
+export async function checkInputFile(path: string, name: string): Promise<void> {
   let size: number;
   try {
     const s = await stat(path);
@@ -112,113 +155,250 @@ async function readFile(path: string, name: string, opts: ReadOptions): Promise<
     throw new DataError(`${name}: cannot read (${(e as Error).message})`);
   }
   if (size === 0) throw new DataError(`${name}: file is empty`, 'expected a header line and data rows');
+}
 
-  const source = await sourceSql(path, name, format, opts);
+async function readFile(path: string, name: string, opts: ReadOptions): Promise<Dataset> {
+  const format = inputFormatOf(path, opts.format);
+  const parsing = textParsingOf(opts);
+  await checkInputFile(path, name);
   const logger = opts.logger ?? silentLogger;
-  const meta: Record<string, string> =
-    format === 'parquet' ? await parquetMetadata(path).catch(() => ({})) : {};
-  // Files segment wrote say which text columns were categorical and which free text.
-  const textKinds = parseTextKinds(meta[textKindsKey]);
-  delete meta[textKindsKey];
-  const ds = await withConnection(async (conn) => {
-    const overrides: Record<string, TypeOverride> = { ...textKinds, ...(opts.types ?? {}) };
-    // DuckDB infers CSV types from a sample; a value later in the file that does not fit is read
-    // again as text rather than failing the whole read (like pandas' object columns).
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await readSource(conn, source.sql(overrides), name, overrides, opts);
-      } catch (e) {
-        const bad = /Error when converting column "([^"]+)"/.exec(duckMessage(e) + String(e));
-        const col = bad?.[1];
-        if (format === 'csv' || format === 'tsv') {
-          if (col !== undefined && attempt < 64 && !(col in (opts.types ?? {}))) {
-            overrides[col] = 'string';
-            logger.log('debug', `column '${col}' has values that are not numbers; reading it as text`);
-            continue;
-          }
-        }
-        throw await explain(e, path, name, format, source.delimiter);
+  const notes: ReadNote[] = [];
+  let ds: Dataset;
+  if (format === 'xlsx') {
+    ds = await readXlsx(path, name, {
+      sheet: opts.sheet,
+      naTokens: parsing.naTokens,
+      maxLevels: opts.maxLevels ?? 1000,
+      types: opts.types,
+    });
+    ds = inferXlsxText(ds, parsing, opts, notes);
+  } else if (format === 'csv' || format === 'tsv') {
+    let csv = await prepareCsv(path, name, format, opts, parsing);
+    try {
+      ds = await readCsvWith(csv, name, opts, parsing, notes, logger);
+    } catch (e) {
+      // A file valid as UTF-8 in its first 64 KiB may not be further on: find what the whole file is.
+      if (!(e instanceof NotUtf8)) throw e;
+      if (opts.encoding !== undefined) {
+        throw new DataError(
+          `${name}: not valid ${opts.encoding} text (${e.detail})`,
+          'pass the right --encoding (utf-8, utf-16, windows-1252 …), or leave it out to detect it',
+        );
       }
+      await csv.cleanup();
+      const found = await detectFileEncoding(path);
+      if (found === undefined || found === 'utf-8') throw notUtf8Error(name, e.detail);
+      csv = await prepareCsv(path, name, format, { ...opts, encoding: found }, parsing, true);
+      ds = await readCsvWith(csv, name, opts, parsing, notes, logger);
+    } finally {
+      await csv.cleanup();
     }
-  });
+  } else {
+    const meta: Record<string, string> =
+      format === 'parquet' ? await parquetMetadata(path).catch(() => ({})) : {};
+    // Files segment wrote say which text columns were categorical and which free text.
+    const textKinds = parseTextKinds(meta[textKindsKey]);
+    delete meta[textKindsKey];
+    const p = sqlString(path);
+    const source =
+      format === 'parquet'
+        ? `read_parquet(${p})`
+        : `read_json(${p}, format = ${format === 'json' ? "'auto'" : "'newline_delimited'"})`;
+    ds = await withConnection(async (conn) => {
+      try {
+        return await readSource(conn, source, name, { ...textKinds, ...(opts.types ?? {}) }, opts, {
+          mode: format === 'parquet' ? 'none' : 'json',
+          parsing,
+          notes,
+        });
+      } catch (e) {
+        throw explain(e, name, format);
+      }
+    });
+    if (Object.keys(meta).length > 0) ds = ds.withMetadata(meta);
+  }
   if (ds.nRows === 0) {
     throw new DataError(`${name}: has a header but no data rows`, 'expected at least one row of data');
   }
-  let out = Object.keys(meta).length > 0 ? ds.withMetadata(meta) : ds;
-  if (opts.sample !== undefined && opts.sample < out.nRows) {
-    out = out.take(new Random(opts.seed ?? 42).sampleIndices(out.nRows, opts.sample));
+  for (const n of notes) {
+    logger.log(n.kind === 'exact-integers' ? 'info' : 'warn', `${name}: ${n.message}${n.hint ? ` (hint: ${n.hint})` : ''}`);
   }
-  return out;
+  opts.notes?.push(...notes);
+  if (opts.sample !== undefined && opts.sample < ds.nRows) {
+    ds = ds.take(new Random(opts.seed ?? 42).sampleIndices(ds.nRows, opts.sample));
+  }
+  return ds;
 }
 
-interface Source {
-  sql: (overrides: Readonly<Record<string, TypeOverride>>) => string;
+/** Text columns of a workbook (mixed or text cells) go through the same inference as CSV text. */
+function inferXlsxText(ds: Dataset, parsing: TextParsing, opts: ReadOptions, notes: ReadNote[]): Dataset {
+  const maxLevels = opts.maxLevels ?? 1000;
+  const columns = ds.columns.map((c) => {
+    if (c.kind === 'numeric' || opts.types?.[c.name] !== undefined) return c;
+    const values = Array.from({ length: ds.nRows }, (_, i) => cellText(c, i));
+    const r = inferTextColumn(c.name, values, { parsing, convert: true, maxLevels });
+    notes.push(...r.notes);
+    return r.column;
+  });
+  return Dataset.of(columns, ds.metadata, ds.nRows);
+}
+
+class NotUtf8 extends Error {
+  constructor(readonly detail: string) {
+    super(detail);
+  }
+}
+
+function notUtf8Error(name: string, detail: string): DataError {
+  return new DataError(
+    `${name}: not valid UTF-8 text, nor Windows-1252${detail ? ` (${detail})` : ''}`,
+    'pass its --encoding (e.g. utf-16, iso-8859-15, windows-1252)',
+  );
+}
+
+/** A CSV file made ready for DuckDB: the file to scan (UTF-8), its delimiter and the `read_csv` options. */
+export interface PreparedCsv {
+  /** The UTF-8 file DuckDB reads (a transcoded temporary copy when the input had another encoding). */
+  file: string;
   delimiter: string;
+  /** `read_csv` options after the path (`delim = …, …`), without the `types` option. */
+  options: string;
+  /** Remove the temporary copy, if any. */
+  cleanup(): Promise<void>;
 }
 
-async function sourceSql(
+/**
+ * Prepare a CSV/TSV file for `read_csv`: refuse binary data, find or apply the text encoding (anything but UTF-8 is
+ * transcoded to a temporary UTF-8 copy), sniff the delimiter from the header record, refuse duplicate or empty
+ * header names, and build the options (pandas' missing-value tokens as `nullstr`, the decimal mark, thousands
+ * separator; only ISO-8601 dates are recognised as dates unless the caller parses `--date-format` itself).
+ * O(header) unless the file is transcoded (O(file size)).
+ * @throws DataError for binary data, an unknown encoding, a bad header; UsageError for bad flags.
+ */
+export async function prepareCsv(
   path: string,
   name: string,
-  format: InputFormat,
+  format: 'csv' | 'tsv',
   opts: ReadOptions,
-): Promise<Source> {
-  const p = sqlString(path);
-  switch (format) {
-    case 'parquet':
-      return { sql: () => `read_parquet(${p})`, delimiter: ',' };
-    case 'json':
-      return { sql: () => `read_json(${p}, format = 'auto')`, delimiter: ',' };
-    case 'ndjson':
-      return { sql: () => `read_json(${p}, format = 'newline_delimited')`, delimiter: ',' };
-    case 'csv':
-    case 'tsv': {
-      const prefix = await readPrefix(path);
-      if (looksBinary(prefix)) {
-        throw new DataError(
-          `${name}: looks like binary data, not ${format.toUpperCase()} text`,
-          'check the file, or pass --format',
-        );
-      }
-      const encoding = normaliseEncoding(opts.encoding);
-      const header = encoding === 'utf-8' ? firstLine(prefix) : '';
-      const delimiter =
-        unescapeDelimiter(opts.delimiter) ?? (format === 'tsv' ? '\t' : sniffDelimiter(header));
-      if (header.trim() === '' && encoding === 'utf-8') {
+  parsing: TextParsing,
+  quietEncoding = false,
+): Promise<PreparedCsv> {
+  const compressed = /\.(gz|zst)$/i.test(path);
+  const prefix = compressed ? Buffer.alloc(0) : await readPrefix(path);
+  const label = encodingLabel(opts.encoding);
+  let encoding = label;
+  if (!compressed && label === undefined) {
+    encoding = sniffEncoding(prefix, prefix.length < 65536);
+    if (encoding === undefined) throw notUtf8Error(name, '');
+    if (encoding !== 'utf-8' && !quietEncoding) {
+      (opts.logger ?? silentLogger).log(
+        'warn',
+        `${name}: not UTF-8; read as ${encoding === 'windows-1252' ? 'Windows-1252 (Latin-1)' : encoding.toUpperCase()} (hint: pass --encoding to choose another)`,
+      );
+    }
+  }
+  if (!compressed && (encoding === undefined || encoding === 'utf-8') && looksBinary(prefix)) {
+    throw new DataError(
+      `${name}: looks like binary data, not ${format.toUpperCase()} text`,
+      'check the file, or pass --format',
+    );
+  }
+  let file = path;
+  let tmpDir: string | undefined;
+  const cleanup = async () => {
+    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
+  };
+  try {
+    let text = compressed ? '' : prefix.toString('utf8');
+    if (encoding !== undefined && encoding !== 'utf-8') {
+      if (compressed) throw new UsageError(`--encoding ${opts.encoding}: compressed files must be UTF-8`);
+      tmpDir = await mkdtemp(join(tmpdir(), 'segment-decode-'));
+      file = join(tmpDir, 'utf8.csv');
+      await transcodeToUtf8(path, file, encoding, name);
+      text = (await readPrefix(file)).toString('utf8');
+    }
+    const header = compressed ? '' : firstLine(Buffer.from(text));
+    const delimiter = unescapeDelimiter(opts.delimiter) ?? (format === 'tsv' ? '\t' : sniffDelimiter(header));
+    if (!compressed) {
+      if (header.trim() === '') {
         throw new DataError(`${name}: the first line is empty; expected a header with column names`);
       }
-      if (encoding === 'utf-8') {
-        const names = splitCsvLine(header, delimiter).map((s) => s.trim());
-        const seen = new Set<string>();
-        for (const n of names) {
-          if (seen.has(n)) {
-            throw new DataError(`${name}: duplicate column name '${n}' in the header`, 'rename one of them');
-          }
-          seen.add(n);
-        }
+      const names = splitCsvLine(header, delimiter).map((s) => s.trim());
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup !== undefined) {
+        throw new DataError(`${name}: duplicate column name '${dup}' in the header`, 'rename one of them');
       }
-      const base = `delim = ${sqlString(delimiter)}, quote = '"', escape = '"', header = true, skip = 0, strict_mode = true, null_padding = false, encoding = ${sqlString(encoding)}`;
-      return {
-        delimiter,
-        sql: (overrides) => {
-          const forced = Object.entries(overrides).filter(([, t]) => t === 'string' || t === 'categorical');
-          const types = forced.length
-            ? `, types = {${forced.map(([c]) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`
-            : '';
-          return `read_csv(${p}, ${base}${types})`;
-        },
-      };
     }
+    if (parsing.decimal === delimiter || parsing.thousands === delimiter) {
+      throw new UsageError(
+        `--${parsing.decimal === delimiter ? 'decimal' : 'thousands'} '${delimiter}' is also the field delimiter of ${name}`,
+        'pass the right --delimiter (e.g. ;)',
+      );
+    }
+    const nulls = [...parsing.naTokens].map(sqlString).join(', ');
+    const thousands =
+      parsing.thousands !== undefined && parsing.thousands.length === 1 && parsing.thousands.charCodeAt(0) < 128
+        ? `, thousands = ${sqlString(parsing.thousands)}`
+        : '';
+    const options =
+      `delim = ${sqlString(delimiter)}, quote = '"', escape = '"', header = true, skip = 0, strict_mode = true, ` +
+      `null_padding = false, encoding = 'utf-8', nullstr = [${nulls}], ` +
+      // Only ISO-8601 is a date without --date-format: DuckDB would otherwise guess day- or month-first from a sample.
+      `dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S'` +
+      (parsing.decimal === ',' ? `, decimal_separator = ','` : '') +
+      thousands;
+    return { file, delimiter, options, cleanup };
+  } catch (e) {
+    await cleanup();
+    throw e;
   }
 }
 
-/** The `--encoding` flag as DuckDB names it (utf-8, utf-16, latin-1). */
-export function normaliseEncoding(e: string | undefined): string {
-  if (e === undefined) return 'utf-8';
-  const k = e.toLowerCase().replace(/[^a-z0-9]/g, '');
-  if (k === 'utf8') return 'utf-8';
-  if (k === 'utf16' || k === 'utf16le') return 'utf-16';
-  if (k === 'latin1' || k === 'iso88591') return 'latin-1';
-  throw new UsageError(`unknown --encoding '${e}'`, 'use utf-8, utf-16 or latin-1');
+async function readCsvWith(
+  csv: PreparedCsv,
+  name: string,
+  opts: ReadOptions,
+  parsing: TextParsing,
+  notes: ReadNote[],
+  logger: Logger,
+): Promise<Dataset> {
+  const p = sqlString(csv.file);
+  return withConnection(async (conn) => {
+    const forced: Record<string, TypeOverride> = { ...(opts.types ?? {}) };
+    const asText = new Set<string>();
+    const sql = () => {
+      const text = Object.entries(forced)
+        .filter(([, t]) => t === 'string' || t === 'categorical')
+        .map(([c]) => c);
+      const all = [...new Set([...text, ...asText])];
+      const types = all.length ? `, types = {${all.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}` : '';
+      return `read_csv(${p}, ${csv.options}${types})`;
+    };
+    // DuckDB infers CSV types from a sample; a value later in the file that does not fit is read
+    // again as text, then inferred over the whole column (like pandas' object columns).
+    for (let attempt = 0; ; attempt++) {
+      const local: ReadNote[] = [];
+      try {
+        const ds = await readSource(conn, sql(), name, forced, opts, { mode: 'csv', parsing, notes: local, asText });
+        notes.push(...local);
+        return ds;
+      } catch (e) {
+        if (e instanceof ReadAsText) {
+          for (const c of e.columns) asText.add(c);
+          continue;
+        }
+        const text = duckMessage(e) + String(e);
+        if (/invalid unicode|not utf-8 encoded/i.test(text)) throw new NotUtf8(duckMessage(e).replace(/^.*?Error:\s*/, '').slice(0, 200));
+        const col = /Error when converting column "([^"]+)"/.exec(text)?.[1];
+        if (col !== undefined && attempt < 64 && !(col in (opts.types ?? {})) && !asText.has(col)) {
+          asText.add(col);
+          logger.log('debug', `column '${col}' has values that do not fit its sniffed type; reading it as text`);
+          continue;
+        }
+        throw await explainCsv(e, csv.file, name, csv.delimiter);
+      }
+    }
+  });
 }
 
 /** The `--delimiter` flag as one character (`tab` and `\\t` accepted). */
@@ -229,33 +409,27 @@ export function unescapeDelimiter(d: string | undefined): string | undefined {
   return v;
 }
 
-async function explain(
-  e: unknown,
-  path: string,
-  name: string,
-  format: InputFormat,
-  delimiter: string,
-): Promise<Error> {
+/** Turn a DuckDB failure while scanning a CSV file into a one-line DataError. */
+export async function explainCsv(e: unknown, path: string, name: string, delimiter: string): Promise<Error> {
   if (e instanceof DataError || e instanceof UsageError) return e;
   const msg = duckMessage(e);
-  if (format === 'csv' || format === 'tsv') {
-    if (/invalid unicode|not utf-8 encoded/i.test(String(e))) {
-      return new DataError(
-        `${name}: not valid UTF-8 text (${msg.replace(/^.*?Error:\s*/, '')})`,
-        'pass --encoding latin-1 or utf-16',
-      );
-    }
-    const why = await diagnoseCsv(path, delimiter).catch(() => null);
-    if (why)
-      return new DataError(
-        `${name}: malformed CSV: ${why}`,
-        'fix the file, or pass --delimiter if the guess was wrong',
-      );
+  // Binder, catalog or parser errors come from generated SQL, not from the data: a bug, not exit 3.
+  if (/^(Binder|Catalog|Parser|Internal) Error/i.test(msg)) return e instanceof Error ? e : new Error(String(e));
+  const why = await diagnoseCsv(path, delimiter).catch(() => null);
+  if (why)
     return new DataError(
-      `${name}: cannot parse as CSV: ${msg.replace(/^.*?Error:\s*/, '')}`,
-      'check the delimiter (--delimiter) and quoting',
+      `${name}: malformed CSV: ${why}`,
+      'fix the file, or pass --delimiter if the guess was wrong',
     );
-  }
+  return new DataError(
+    `${name}: cannot parse as CSV: ${msg.replace(/^.*?Error:\s*/, '')}`,
+    'check the delimiter (--delimiter) and quoting',
+  );
+}
+
+function explain(e: unknown, name: string, format: InputFormat): Error {
+  if (e instanceof DataError || e instanceof UsageError) return e;
+  const msg = duckMessage(e);
   if (format === 'parquet') {
     return new DataError(
       `${name}: not a valid Parquet file (${msg.replace(/^.*?Error:\s*/, '')})`,
@@ -284,7 +458,8 @@ type Plan =
 
 function selectExpr(p: Plan, src: string): string {
   const c = sqlIdent(p.name);
-  if (p.kind === 'text') return `CAST(${c} AS VARCHAR)`;
+  // A JSON column holds mixed types (1, "two"): its text, not its JSON spelling with quotes.
+  if (p.kind === 'text') return src === 'JSON' ? `(${c} ->> '$')` : `CAST(${c} AS VARCHAR)`;
   switch (p.type) {
     case 'date':
       return `CAST(epoch_ms(CAST(${c} AS TIMESTAMP)) AS DOUBLE)`;
@@ -299,9 +474,29 @@ function selectExpr(p: Plan, src: string): string {
   }
 }
 
+/** How {@link readSource} treats text: `csv` and `json` infer numbers and dates (JSON only in mixed columns). */
+export interface SourceInference {
+  mode: 'none' | 'csv' | 'json';
+  parsing?: TextParsing | undefined;
+  /** Receives what the reader noticed. */
+  notes?: ReadNote[] | undefined;
+  /** Columns read as text because a value did not fit the sniffed type: inferred over the whole column. */
+  asText?: ReadonlySet<string> | undefined;
+}
+
+const unsafeInteger = 2 ** 53;
+
+/** Thrown by {@link readSource} for CSV columns to read again as text (whole numbers too large for float64). */
+export class ReadAsText extends Error {
+  constructor(readonly columns: string[]) {
+    super(`read again as text: ${columns.join(', ')}`);
+  }
+}
+
 /**
  * Read everything `SELECT * FROM source` returns on `conn` into a Dataset (the typed-vector path of file ingest;
- * `source` is a table function call, a table name or a parenthesised query). O(rows × columns).
+ * `source` is a table function call, a table name or a parenthesised query). Whole numbers past 2^53 are read
+ * again as text and kept exact. O(rows × columns).
  * @throws UsageError for a `--types` column the source does not have; DuckDB's own error for a failing query.
  */
 export async function readSource(
@@ -310,6 +505,7 @@ export async function readSource(
   name: string,
   overrides: Readonly<Record<string, TypeOverride>>,
   opts: ReadOptions,
+  inference: SourceInference = { mode: 'none' },
 ): Promise<Dataset> {
   const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJson();
   const plans: Plan[] = [];
@@ -371,10 +567,56 @@ export async function readSource(
     }
     offset += rows;
   }
+  // Whole numbers past 2^53 were rounded by the cast to float64: read their digits instead (from integer types),
+  // or read the CSV column again as text (DuckDB types a column DOUBLE when a value overflows BIGINT).
+  const wanted: string[] = [];
+  const again: string[] = [];
+  plans.forEach((p, j) => {
+    const num = nums[j];
+    if (!num || p.kind !== 'numeric' || (p.type !== 'integer' && p.type !== 'double')) return;
+    let unsafe = false;
+    for (let i = 0; i < n && !unsafe; i++) {
+      const v = num[i]!;
+      unsafe = Math.abs(v) >= unsafeInteger && Number.isFinite(v) && Number.isInteger(v);
+    }
+    if (!unsafe) return;
+    if (/INT/.test(srcTypes[j]!)) wanted.push(p.name);
+    else if (inference.mode === 'csv' && srcTypes[j] !== 'VARCHAR' && !(p.name in overrides)) again.push(p.name);
+  });
+  if (again.length > 0) throw new ReadAsText(again);
+  const exactText = new Map<string, (string | null)[]>();
+  if (wanted.length > 0) {
+    const r = await conn.runAndReadAll(
+      `SELECT ${wanted.map((c) => `CAST(${sqlIdent(c)} AS VARCHAR)`).join(', ')} FROM ${source}`,
+    );
+    const rows = r.getRows();
+    wanted.forEach((c, k) => {
+      exactText.set(
+        c,
+        rows.map((row) => (row[k] == null ? null : String(row[k]))),
+      );
+    });
+  }
   const maxLevels = opts.maxLevels ?? 1000;
+  const parsing = inference.parsing ?? textParsingOf({});
   const columns: Column[] = plans.map((p, j) => {
+    const digits = exactText.get(p.name);
+    if (digits) {
+      const fits = digits.every((v) => v === null || (BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 63n));
+      inference.notes?.push({
+        column: p.name,
+        kind: 'exact-integers',
+        message: `column '${p.name}' holds whole numbers beyond 2^53: kept as exact text (an identifier, not a feature)`,
+      });
+      return stringColumn(p.name, digits, fits ? { integer: true } : undefined);
+    }
     if (p.kind === 'numeric') return numericColumn(p.name, nums[j]!, p.type);
-    return textColumn(p.name, texts[j]!, p.forced, maxLevels);
+    const mode = inference.mode;
+    if (mode === 'none') return textColumn(p.name, texts[j]!, p.forced, maxLevels);
+    const convert = mode === 'csv' || srcTypes[j] === 'JSON' || inference.asText?.has(p.name) === true;
+    const r = inferTextColumn(p.name, texts[j]!, { parsing, convert, maxLevels, forced: p.forced });
+    inference.notes?.push(...r.notes);
+    return r.column;
   });
   return Dataset.of(columns, {}, n);
 }
@@ -397,40 +639,6 @@ function copyDoubles(
       if ((validity[i >> 3]! & (1 << (i & 7))) === 0) out[offset + i] = Number.NaN;
     }
   }
-}
-
-/** Dictionary-encode a text column when it has few distinct values, else keep the strings. */
-export function textColumn(
-  name: string,
-  values: (string | null)[],
-  forced: 'categorical' | 'string' | undefined,
-  maxLevels: number,
-): Column {
-  if (forced === 'string') return stringColumn(name, values);
-  const limit =
-    forced === 'categorical' ? Infinity : Math.min(maxLevels, Math.max(1, Math.floor(values.length / 2)));
-  const index = new Map<string, number>();
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v == null) {
-      codes[i] = -1;
-      continue;
-    }
-    let code = index.get(v);
-    if (code === undefined) {
-      if (index.size >= limit) return stringColumn(name, values);
-      code = index.size;
-      index.set(v, code);
-    }
-    codes[i] = code;
-  }
-  // Levels in sorted order so codes do not depend on row order.
-  const levels = [...index.keys()].sort();
-  const remap = new Int32Array(levels.length);
-  levels.forEach((l, k) => (remap[index.get(l)!] = k));
-  for (let i = 0; i < codes.length; i++) if (codes[i]! >= 0) codes[i] = remap[codes[i]!]!;
-  return categoricalColumn(name, codes, levels);
 }
 
 /** The segment.* key–value metadata of a Parquet file. */

@@ -72,7 +72,9 @@ async function writeParquet(ds: Dataset, path: string): Promise<void> {
         .map((c, j) => `${outputExpr(c, sqlIdent(`c${j}`))} AS ${sqlIdent(c.name)}`)
         .join(', ');
       const textKinds = Object.fromEntries(
-        ds.columns.filter((c) => c.kind !== 'numeric').map((c) => [c.name, c.kind]),
+        ds.columns
+          .filter((c) => c.kind !== 'numeric' && !(c.kind === 'string' && c.integer))
+          .map((c) => [c.name, c.kind]),
       );
       const kv = Object.entries({ ...ds.metadata, [textKindsKey]: JSON.stringify(textKinds) });
       const meta = kv.length
@@ -105,6 +107,8 @@ function fillVector(chunk: DuckDBDataChunk, j: number, c: Column, start: number,
 }
 
 function outputExpr(c: Column, ref: string): string {
+  // Exact 64-bit ids travel as their digits and land as BIGINT.
+  if (c.kind === 'string' && c.integer) return `CAST(${ref} AS BIGINT)`;
   if (c.kind !== 'numeric') return ref;
   // NaN marks a missing value in memory; it is a NULL on disk.
   const v = `NULLIF(${ref}, 'NaN'::DOUBLE)`;
@@ -159,7 +163,8 @@ export async function writeCsv(ds: Dataset, out: NodeJS.WritableStream, raw = fa
           if (!Number.isNaN(v)) line += String(v);
         } else {
           const t = cellText(c, i);
-          if (t !== null) line += csvField(raw || c.kind === 'numeric' ? t : neutralise(t));
+          const asIs = raw || c.kind === 'numeric' || (c.kind === 'string' && c.integer === true);
+          if (t !== null) line += csvField(asIs ? t : neutralise(t));
         }
       }
       yield line + '\n';
@@ -188,7 +193,8 @@ export async function writeJson(ds: Dataset, out: NodeJS.WritableStream): Promis
           line += Number.isFinite(v) ? (c.type === 'boolean' ? String(v !== 0) : String(v)) : 'null';
         } else {
           const t = cellText(c, i);
-          line += t === null ? 'null' : JSON.stringify(t);
+          // Whole numbers past 2^53 are written as JSON numbers with every digit (JSON has no precision limit).
+          line += t === null ? 'null' : c.kind === 'string' && c.integer ? t : JSON.stringify(t);
         }
       }
       yield line + '}';

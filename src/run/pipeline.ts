@@ -25,6 +25,12 @@ export interface Pipeline {
     encoding?: string;
     types?: Record<string, string>;
     sample?: number;
+    'na-values'?: string[];
+    'default-na'?: boolean;
+    decimal?: string;
+    thousands?: string;
+    'date-format'?: string | string[];
+    sheet?: string | number;
     sql?: string;
     db?: { env: string };
   };
@@ -143,6 +149,10 @@ const textKeys = new Set([
   'source.path',
   'source.sql',
   'source.delimiter',
+  'source.decimal',
+  'source.thousands',
+  'source.date-format',
+  'source.sheet',
 ]);
 
 /**

@@ -9,7 +9,7 @@ import {
   type ImputeStrategy,
   type KnnWeighting,
 } from '../../clean/imputer.js';
-import { cleanModelText, loadCleanModel } from '../../clean/model.js';
+import { cleanModelText, infActions, loadCleanModel, type InfAction } from '../../clean/model.js';
 import {
   outlierActions,
   outlierMethods,
@@ -63,6 +63,7 @@ interface CleanFlags extends InputFlags {
   log?: string[];
   outliers: OutlierMethod;
   outlierAction: OutlierAction;
+  inf: InfAction;
   iqrFactor: number;
   zscoreThreshold: number;
   contamination: string;
@@ -178,6 +179,7 @@ const fitOnly = [
   'fuzzyMethod',
   'fuzzyWindow',
   'fuzzyDigits',
+  'inf',
   'log',
   'outliers',
   'outlierAction',
@@ -294,6 +296,14 @@ export function registerClean(program: Command): void {
         .default('exact'),
     )
     .option('--fuzzy-window <n>', 'fuzzy dedupe: sorted-neighbourhood window (blocking)', intAtLeast(2), 10)
+    .addOption(
+      new Option(
+        '--inf <action>',
+        'infinite values (inf, -inf) in the numeric columns: refuse them, make them missing (then impute), or clip them to the finite range',
+      )
+        .choices(infActions)
+        .default('error'),
+    )
     .option('--log <cols>', 'replace these columns by log(1 + x) (skewed money columns)', list)
     .addOption(new Option('--outliers <method>', 'outlier detection').choices(outlierMethods).default('none'))
     .addOption(
@@ -454,6 +464,7 @@ Examples:
       onInvalid: flags.onInvalid,
       asOf,
       dedupe: { keys: flags.dedupe, rows: flags.dedupeRows, fuzzy, keep: flags.keep },
+      inf: flags.inf,
       log: flags.log,
       outliers: {
         method: flags.outliers,

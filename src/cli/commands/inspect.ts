@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { profileDataset, type ColumnProfile } from '../../inspect/profile.js';
-import { readDataset } from '../../io/read.js';
+import { readDataset, type ReadNote } from '../../io/read.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
 
@@ -27,8 +27,9 @@ Examples:
   );
   cmd.action(async (data: string, flags: InspectFlags, self: Command) => {
     const ctx = contextFrom(self);
-    const ds = await readDataset(data, readOptionsFrom(flags, ctx));
-    const profile = profileDataset(ds);
+    const notes: ReadNote[] = [];
+    const ds = await readDataset(data, { ...readOptionsFrom(flags, ctx), notes });
+    const profile = profileDataset(ds, notes);
     if (flags.json) {
       ctx.printJson({ input: data === '-' ? 'stdin' : data, ...profile });
       return;
@@ -48,7 +49,8 @@ function fmt(v: unknown): string {
 }
 
 function renderTable(rows: number, profiles: ColumnProfile[]): string {
-  const head = ['column', 'type', 'missing%', 'distinct', 'min', 'p50', 'mean', 'max'];
+  const withInf = profiles.some((p) => (p.infinite ?? 0) > 0);
+  const head = ['column', 'type', 'missing%', 'distinct', 'min', 'p50', 'mean', 'max', ...(withInf ? ['inf'] : [])];
   const body = profiles.map((p) => [
     p.name,
     p.type,
@@ -58,6 +60,7 @@ function renderTable(rows: number, profiles: ColumnProfile[]): string {
     fmt(p.quantiles?.['p50'] ?? p.top?.[0]?.value ?? ''),
     fmt(p.mean),
     fmt(p.max),
+    ...(withInf ? [String(p.infinite ?? 0)] : []),
   ]);
   const widths = head.map((h, j) => Math.max(h.length, ...body.map((r) => r[j]!.length)));
   const line = (r: string[]) =>
@@ -65,5 +68,7 @@ function renderTable(rows: number, profiles: ColumnProfile[]): string {
       .map((c, j) => (j >= 2 && j !== 4 && j !== 7 ? c.padStart(widths[j]!) : c.padEnd(widths[j]!)))
       .join('  ')
       .trimEnd();
-  return `${rows.toLocaleString('en-US')} rows × ${profiles.length} columns\n\n${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${body.map(line).join('\n')}\n`;
+  const notes = profiles.flatMap((p) => p.notes ?? []);
+  const said = notes.length > 0 ? `\nnotes:\n${notes.map((n) => `  ${n}`).join('\n')}\n` : '';
+  return `${rows.toLocaleString('en-US')} rows × ${profiles.length} columns\n\n${line(head)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${body.map(line).join('\n')}\n${said}`;
 }

@@ -242,6 +242,13 @@ async function resolveSource(
         .join(','),
     );
   if (s.sample !== undefined) flags.push('--sample', String(s.sample));
+  for (const t of s['na-values'] ?? []) flags.push('--na-values', t);
+  if (s['default-na'] === false) flags.push('--no-default-na');
+  if (s.decimal !== undefined) flags.push('--decimal', s.decimal);
+  if (s.thousands !== undefined) flags.push('--thousands', s.thousands);
+  const dates = s['date-format'];
+  for (const f of dates === undefined ? [] : Array.isArray(dates) ? dates : [dates]) flags.push('--date-format', f);
+  if (s.sheet !== undefined) flags.push('--sheet', String(s.sheet));
   if (s.sql !== undefined) {
     const name = s.db!.env;
     const url = process.env[name];

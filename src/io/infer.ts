@@ -1,0 +1,255 @@
+import { numericColumn, stringColumn, type Column } from '../core/dataset.js';
+import { textColumn } from './text-column.js';
+import { DateFormat, NumberParser, type TextParsing } from './text-values.js';
+
+/** Something the reader noticed about a column and told the user (also shown by `segment inspect`). */
+export interface ReadNote {
+  column: string;
+  kind: 'text-with-numbers' | 'decimal-comma' | 'thousands' | 'date-like' | 'date-mismatch' | 'exact-integers';
+  message: string;
+  hint?: string | undefined;
+  /** Cells concerned (e.g. the cells that are not numbers). */
+  count?: number | undefined;
+  /** Up to three of them, with their 1-based data row numbers. */
+  examples?: { row: number; value: string }[] | undefined;
+}
+
+/** A column read as text: whether the reader may turn it into numbers or dates. */
+export interface TextInference {
+  parsing: TextParsing;
+  /** Turn all-number (or all-date) text into numeric columns; false keeps text and only warns. */
+  convert: boolean;
+  maxLevels: number;
+  /** Forced kind (`--types`, or the kinds a segment Parquet file records): no inference at all. */
+  forced?: 'categorical' | 'string' | undefined;
+}
+
+/** Share of non-missing cells that must parse before a text column is called "mostly numbers" (or dates). */
+export const mostlyShare = 0.95;
+
+const maxSafe = 2 ** 53;
+const int64Min = -(2n ** 63n);
+const int64Max = 2n ** 63n - 1n;
+
+const looseDate = /^\s*(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$/;
+
+/**
+ * Build a column from cells read as text: missing-value tokens become missing; a column whose every cell is a number
+ * (with the locale's decimal mark and thousands separator, `inf` included) becomes numeric, whole numbers beyond
+ * 2^53 staying exact text; with date formats, a column whose every cell matches one becomes a timestamp (or date)
+ * column. Anything else stays text, with notes when it looks like numbers or dates that the flags would read.
+ * O(rows) time; stops checking a kind once more than 5 % of the cells fail it.
+ */
+export function inferTextColumn(
+  name: string,
+  raw: readonly (string | null)[],
+  inf: TextInference,
+): { column: Column; notes: ReadNote[] } {
+  const { parsing } = inf;
+  const values: (string | null)[] = new Array<string | null>(raw.length);
+  let present = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i] ?? null;
+    const missing = v === null || parsing.naTokens.has(v);
+    values[i] = missing ? null : v;
+    if (!missing) present++;
+  }
+  if (inf.forced) return { column: textColumn(name, values, inf.forced, inf.maxLevels), notes: [] };
+  const notes: ReadNote[] = [];
+  const allowedFails = Math.floor(present * (1 - mostlyShare));
+  if (present > 0) {
+    const numbers = new NumberParser(parsing.decimal, parsing.thousands);
+    const scan = scanCells(values, allowedFails, (s) => numbers.parse(s));
+    if (scan.fails.length === 0 && inf.convert) {
+      return { column: numberColumn(name, values, numbers, scan.parsed!, notes), notes };
+    }
+    if (scan.fails.length > 0 && scan.complete) {
+      notes.push({
+        column: name,
+        kind: 'text-with-numbers',
+        count: scan.failCount,
+        examples: scan.fails,
+        message: `column '${name}' is read as text: ${scan.failCount} of ${present} values are not numbers (${examplesText(scan.fails)})`,
+        hint: `fix those cells, or list them with --na-values if they mean "missing"`,
+      });
+    }
+    if (parsing.dateFormats.length > 0) {
+      const formats = parsing.dateFormats.map((f) => new DateFormat(f));
+      const dates = scanCells(values, allowedFails, (s) => {
+        for (const f of formats) {
+          const t = f.parse(s);
+          if (t !== undefined) return t;
+        }
+        return undefined;
+      });
+      if (dates.fails.length === 0 && inf.convert) {
+        const type = formats.some((f) => f.hasTime) ? 'timestamp' : 'date';
+        return { column: numericColumn(name, dates.parsed!, type), notes };
+      }
+      if (dates.fails.length > 0 && dates.complete) {
+        notes.push({
+          column: name,
+          kind: 'date-mismatch',
+          count: dates.failCount,
+          examples: dates.fails,
+          message: `column '${name}' is read as text: ${dates.failCount} of ${present} values do not match --date-format ${parsing.dateFormats.join(' or ')} (${examplesText(dates.fails)})`,
+          hint: 'add a --date-format for them (tried in order), or fix those cells',
+        });
+      }
+    } else {
+      const d = dateHint(name, values, allowedFails);
+      if (d) notes.push(d);
+    }
+    if (parsing.decimal === '.' && notes.length === 0) {
+      const l = localeHint(name, values, allowedFails);
+      if (l) notes.push(l);
+    }
+  }
+  return { column: textColumn(name, values, undefined, inf.maxLevels), notes };
+}
+
+function examplesText(ex: { row: number; value: string }[]): string {
+  return ex.map((e) => `row ${e.row}: '${e.value.length > 40 ? `${e.value.slice(0, 40)}…` : e.value}'`).join(', ');
+}
+
+interface Scan {
+  /** Parsed values (NaN for missing) when every cell parsed. */
+  parsed?: Float64Array;
+  /** Up to three failing cells. */
+  fails: { row: number; value: string }[];
+  failCount: number;
+  /** Whether the whole column was scanned (false: stopped after too many failures). */
+  complete: boolean;
+}
+
+function scanCells(
+  values: readonly (string | null)[],
+  allowedFails: number,
+  parse: (s: string) => number | undefined,
+): Scan {
+  const out = new Float64Array(values.length);
+  const fails: { row: number; value: string }[] = [];
+  let failCount = 0;
+  for (let i = 0; i < values.length; i++) {
+    const s = values[i];
+    if (s == null) {
+      out[i] = Number.NaN;
+      continue;
+    }
+    const v = parse(s);
+    if (v === undefined) {
+      failCount++;
+      if (fails.length < 3) fails.push({ row: i + 1, value: s });
+      if (failCount > allowedFails) return { fails, failCount, complete: false };
+    } else out[i] = v;
+  }
+  return failCount === 0 ? { parsed: out, fails, failCount, complete: true } : { fails, failCount, complete: true };
+}
+
+function numberColumn(
+  name: string,
+  values: readonly (string | null)[],
+  numbers: NumberParser,
+  parsed: Float64Array,
+  notes: ReadNote[],
+): Column {
+  let integers = true;
+  let unsafe = false;
+  for (let i = 0; i < values.length; i++) {
+    const s = values[i];
+    if (s == null) continue;
+    if (integers && !numbers.isIntegerText(s)) integers = false;
+    if (Math.abs(parsed[i]!) >= maxSafe) unsafe = true;
+  }
+  if (integers && unsafe) {
+    // Whole numbers past 2^53 are identifiers (CRM ids): float64 would merge neighbours, so keep the digits.
+    const digits = values.map((s) => (s == null ? null : s.trim().replace(/^\+/, '').replace(/[^\d-]/g, '')));
+    const fits = digits.every((s) => s == null || (BigInt(s) >= int64Min && BigInt(s) <= int64Max));
+    notes.push({
+      column: name,
+      kind: 'exact-integers',
+      message: `column '${name}' holds whole numbers beyond 2^53: kept as exact text (an identifier, not a feature)`,
+    });
+    return stringColumn(name, digits, fits ? { integer: true } : undefined);
+  }
+  return numericColumn(name, parsed, integers ? 'integer' : 'double');
+}
+
+/** A note when most cells look like numbers written with a decimal comma or a thousands separator. */
+function localeHint(name: string, values: readonly (string | null)[], allowedFails: number): ReadNote | undefined {
+  const candidates: { decimal: '.' | ','; thousands?: string; flags: string }[] = [
+    { decimal: ',', flags: '--decimal ,' },
+    { decimal: ',', thousands: ' ', flags: "--decimal , --thousands ' '" },
+    { decimal: ',', thousands: '\u00a0', flags: '--decimal , --thousands nbsp' },
+    { decimal: ',', thousands: '\u202f', flags: '--decimal , --thousands narrow-nbsp' },
+    { decimal: ',', thousands: '.', flags: '--decimal , --thousands .' },
+    { decimal: '.', thousands: ',', flags: '--thousands ,' },
+    { decimal: '.', thousands: "'", flags: "--thousands \"'\"" },
+  ];
+  for (const c of candidates) {
+    const p = new NumberParser(c.decimal, c.thousands);
+    const scan = scanCells(values, allowedFails, (s) => p.parse(s));
+    if (!scan.complete) continue;
+    const example = values.findIndex((s) => s != null && (s.includes(',') || (c.thousands !== undefined && s.includes(c.thousands))));
+    if (example < 0) continue;
+    return {
+      column: name,
+      kind: c.decimal === ',' ? 'decimal-comma' : 'thousands',
+      message: `column '${name}' is read as text but looks like numbers written ${c.decimal === ',' ? 'with a decimal comma' : `with '${c.thousands}' between thousands`} (row ${example + 1}: '${values[example]}')`,
+      hint: `pass ${c.flags} to read them as numbers`,
+    };
+  }
+  return undefined;
+}
+
+/** A note when most cells look like day/month/year dates, saying which order the data proves (or that it cannot). */
+function dateHint(name: string, values: readonly (string | null)[], allowedFails: number): ReadNote | undefined {
+  let fails = 0;
+  let dayFirst = false;
+  let monthFirst = false;
+  let yearFirst = true;
+  let example = -1;
+  let sep = '/';
+  let yearDigits = 4;
+  let time: '' | ' %H:%M' | ' %H:%M:%S' = '';
+  for (let i = 0; i < values.length; i++) {
+    const s = values[i];
+    if (s == null) continue;
+    const m = looseDate.exec(s);
+    if (!m) {
+      if (++fails > allowedFails) return undefined;
+      continue;
+    }
+    if (example < 0) {
+      example = i;
+      sep = m[2]!;
+      yearDigits = m[4]!.length;
+      time = m[5] === undefined ? '' : m[7] === undefined ? ' %H:%M' : ' %H:%M:%S';
+    }
+    if (m[1]!.length === 4) continue;
+    yearFirst = false;
+    const a = Number(m[1]);
+    const b = Number(m[3]);
+    if (a > 12) dayFirst = true;
+    if (b > 12) monthFirst = true;
+  }
+  if (example < 0 || yearFirst || (dayFirst && monthFirst)) return undefined;
+  const y = yearDigits === 4 ? '%Y' : '%y';
+  const dmy = `%d${sep}%m${sep}${y}${time}`;
+  const mdy = `%m${sep}%d${sep}${y}${time}`;
+  const shown = `row ${example + 1}: '${values[example]}'`;
+  if (dayFirst || monthFirst) {
+    return {
+      column: name,
+      kind: 'date-like',
+      message: `column '${name}' is read as text but looks like ${dayFirst ? 'day-first' : 'month-first'} dates (${shown})`,
+      hint: `pass --date-format '${dayFirst ? dmy : mdy}' to read them as dates`,
+    };
+  }
+  return {
+    column: name,
+    kind: 'date-like',
+    message: `column '${name}' is read as text but looks like dates that are ambiguous between day-first and month-first (${shown})`,
+    hint: `pass --date-format '${dmy}' (day first) or '${mdy}' (month first)`,
+  };
+}
