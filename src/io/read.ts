@@ -7,9 +7,7 @@ import bindings from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBVarCharVector } from '@duckdb/node-api';
 import {
   Dataset,
-  categoricalColumn,
   numericColumn,
-  stringColumn,
   type Column,
   type NumericType,
 } from '../core/dataset.js';
@@ -26,6 +24,7 @@ import {
 } from './csv-check.js';
 import { duckMessage, sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { inputFormatOf, type InputFormat } from './format.js';
+import { textColumn } from './text-column.js';
 
 /** A column type the user can force with `--types col=TYPE`. */
 export const typeOverrides = [
@@ -399,39 +398,7 @@ function copyDoubles(
   }
 }
 
-/** Dictionary-encode a text column when it has few distinct values, else keep the strings. */
-export function textColumn(
-  name: string,
-  values: (string | null)[],
-  forced: 'categorical' | 'string' | undefined,
-  maxLevels: number,
-): Column {
-  if (forced === 'string') return stringColumn(name, values);
-  const limit =
-    forced === 'categorical' ? Infinity : Math.min(maxLevels, Math.max(1, Math.floor(values.length / 2)));
-  const index = new Map<string, number>();
-  const codes = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v == null) {
-      codes[i] = -1;
-      continue;
-    }
-    let code = index.get(v);
-    if (code === undefined) {
-      if (index.size >= limit) return stringColumn(name, values);
-      code = index.size;
-      index.set(v, code);
-    }
-    codes[i] = code;
-  }
-  // Levels in sorted order so codes do not depend on row order.
-  const levels = [...index.keys()].sort();
-  const remap = new Int32Array(levels.length);
-  levels.forEach((l, k) => (remap[index.get(l)!] = k));
-  for (let i = 0; i < codes.length; i++) if (codes[i]! >= 0) codes[i] = remap[codes[i]!]!;
-  return categoricalColumn(name, codes, levels);
-}
+export { textColumn } from './text-column.js';
 
 /** The segment.* key–value metadata of a Parquet file. */
 export async function parquetMetadata(path: string): Promise<Record<string, string>> {
