@@ -87,6 +87,11 @@ export async function openEventSource(
       case 'ndjson':
         base = `read_json(${p}, format = 'newline_delimited'`;
         break;
+      case 'xlsx':
+        throw new UsageError(
+          `${name}: segment features reads event logs from CSV, TSV, Parquet or JSON, not .xlsx workbooks`,
+          'export the sheet as CSV',
+        );
       default: {
         csv = true;
         const encoding = normaliseEncoding(opts.encoding);

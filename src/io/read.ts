@@ -11,7 +11,7 @@ import {
   type Column,
   type NumericType,
 } from '../core/dataset.js';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, InternalError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { Random } from '../core/random.js';
 import {
@@ -163,6 +163,8 @@ async function sourceSql(
 ): Promise<Source> {
   const p = sqlString(path);
   switch (format) {
+    case 'xlsx':
+      throw new InternalError(`${name}: .xlsx workbooks are read by readXlsx, not through DuckDB`);
     case 'parquet':
       return { sql: () => `read_parquet(${p})`, delimiter: ',' };
     case 'json':
