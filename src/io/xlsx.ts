@@ -246,9 +246,7 @@ function buildColumn(
   // A column with no values at all is numeric, as pandas reads it (all NaN).
   let type: NumericType | undefined;
   if (numbers === present) {
-    type = cells.every((v) => v === null || Number.isSafeInteger(v))
-      ? 'integer'
-      : 'double';
+    type = cells.every((v) => v === null || Number.isSafeInteger(v)) ? 'integer' : 'double';
   } else if (booleans === present) type = 'boolean';
   else if (dates === present) {
     type = cells.every((v) => v === null || (v as Date).getTime() % MS_PER_DAY === 0) ? 'date' : 'timestamp';
@@ -317,7 +315,8 @@ function convert(v: number | string | boolean | Date, type: NumericType): number
   }
 }
 
-const isoDateTime = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+const isoDateTime =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /** Epoch ms of an ISO-8601 date or date-time (UTC unless an offset is given); undefined otherwise. */
 function parseIsoUtc(s: string): number | undefined {
