@@ -5,12 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import bindings from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBVarCharVector } from '@duckdb/node-api';
-import {
-  Dataset,
-  numericColumn,
-  type Column,
-  type NumericType,
-} from '../core/dataset.js';
+import { Dataset, numericColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, InternalError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { Random } from '../core/random.js';
