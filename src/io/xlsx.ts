@@ -21,6 +21,8 @@ export interface XlsxReadOptions {
 /** The most rows and columns an Excel worksheet holds. */
 const maxSheetRows = 1_048_576;
 const maxSheetCols = 16_384;
+/** The longest text an Excel cell holds. */
+const maxCellText = 32_767;
 
 const MS_PER_DAY = 86_400_000;
 /** Excel's serial day 0 (1899-12-30) as Unix epoch days. */
@@ -35,9 +37,9 @@ async function loadExcel(): Promise<typeof ExcelJS> {
 type Cell = number | string | boolean | Date | null;
 
 /**
- * Read one worksheet of an .xlsx workbook into a Dataset. The first non-empty row is the header; later rows are
- * data (blank rows in the middle are all-missing rows, blank rows at the end are dropped, as pandas' read_excel
- * does). Columns take their type from their cells: numbers → double (integer when all whole), booleans → boolean,
+ * Read one worksheet of an .xlsx workbook into a Dataset. The first non-empty row is the header, from its first to
+ * its last non-empty cell (empty margin columns on the left are skipped); later rows are data (blank rows in the
+ * middle are all-missing rows, blank rows at the end are dropped, as pandas' read_excel does). Columns take their type from their cells: numbers → double (integer when all whole), booleans → boolean,
  * dates → timestamp (date when all at midnight), anything else or a mix → text. Formulas count by their cached
  * result; error results (#N/A, #DIV/0!…), formulas without a cached result, empty cells and text equal to an NA
  * token are missing. A sheet is picked by name first, then by 1-based position.
@@ -67,18 +69,20 @@ export async function readXlsx(path: string, name: string, opts: XlsxReadOptions
     throw new DataError(`${name}: sheet '${ws.name}' is empty`, `expected a header row with column names`);
   }
 
-  const width = header.cells[header.cells.length - 1]![0];
-  const names = new Array<string | undefined>(width);
-  for (const [col, v] of header.cells) names[col - 1] = headerText(v).trim();
+  // The table spans the header's first to last non-empty cell: empty margin columns on the left are not part of it.
+  const left = header.cells[0]![0];
+  const right = header.cells[header.cells.length - 1]![0];
+  const width = right - left + 1;
+  const unnamed = (col: number) =>
+    new DataError(
+      `${name}: column ${columnLetter(col)} of sheet '${ws.name}' has no name in the header (${ref(header.row, col)})`,
+      'give every column a name in the header row, or delete the column',
+    );
+  const names = new Array<string>(width).fill('');
+  for (const [col, v] of header.cells) names[col - left] = headerText(v).trim();
   const seen = new Set<string>();
-  for (let j = 0; j < width; j++) {
-    const n = names[j];
-    if (n === undefined || n === '') {
-      throw new DataError(
-        `${name}: column ${columnLetter(j + 1)} of sheet '${ws.name}' has no name in the header (${ref(header.row, j + 1)})`,
-        'give every column a name in the header row, or delete the column',
-      );
-    }
+  names.forEach((n, j) => {
+    if (n === '') throw unnamed(left + j);
     if (seen.has(n)) {
       throw new DataError(
         `${name}: duplicate column name '${n}' in the header of sheet '${ws.name}'`,
@@ -86,13 +90,12 @@ export async function readXlsx(path: string, name: string, opts: XlsxReadOptions
       );
     }
     seen.add(n);
-  }
-  const colNames = names as string[];
+  });
   for (const col of Object.keys(opts.types ?? {})) {
     if (!seen.has(col)) {
       throw new UsageError(
         `--types names column '${col}', which ${name} (sheet '${ws.name}') does not have`,
-        `columns: ${colNames.join(', ')}`,
+        `columns: ${names.join(', ')}`,
       );
     }
   }
@@ -104,21 +107,22 @@ export async function readXlsx(path: string, name: string, opts: XlsxReadOptions
   }
   const first = header.row + 1;
   const nRows = last.row - header.row;
-  const cells: Cell[][] = colNames.map(() => new Array<Cell>(nRows).fill(null));
+  const cells: Cell[][] = names.map(() => new Array<Cell>(nRows).fill(null));
   for (const { row, cells: rowCells } of data) {
     for (const [col, v] of rowCells) {
-      if (col > width) {
+      if (col < left) throw unnamed(col);
+      if (col > right) {
         throw new DataError(
           `${name}: ${ref(row, col)}: a value beyond the header's ${width} columns`,
           'name the column in the header row, or delete the stray value',
         );
       }
-      cells[col - 1]![row - first] = typeof v === 'string' && opts.naTokens.has(v) ? null : v;
+      cells[col - left]![row - first] = typeof v === 'string' && opts.naTokens.has(v) ? null : v;
     }
   }
 
-  const columns = colNames.map((col, j) =>
-    buildColumn(col, cells[j]!, opts.types?.[col], opts.maxLevels, (i) => ref(first + i, j + 1), name),
+  const columns = names.map((col, j) =>
+    buildColumn(col, cells[j]!, opts.types?.[col], opts.maxLevels, (i) => ref(first + i, left + j), name),
   );
   return Dataset.of(columns, {}, nRows);
 }
@@ -360,7 +364,9 @@ const FIXED_TIME = new Date(Date.UTC(1980, 0, 1));
  * integers and booleans as such, timestamps and dates as date cells (yyyy-mm-dd hh:mm:ss / yyyy-mm-dd), text as
  * text (never a formula), missing values as empty cells. Metadata is not kept. Written atomically; the same
  * dataset gives the same bytes. The whole workbook is built in memory (ExcelJS): O(cells) time and memory.
- * @throws DataError when the dataset exceeds Excel's 1,048,576 rows or 16,384 columns, or the file cannot be written.
+ * Control characters XML cannot hold are dropped from text (ExcelJS does).
+ * @throws DataError when the dataset exceeds Excel's 1,048,576 rows or 16,384 columns, a text is longer than
+ * 32,767 characters, or the file cannot be written.
  */
 export async function writeXlsx(ds: Dataset, path: string): Promise<void> {
   if (ds.nRows + 1 > maxSheetRows || ds.nCols > maxSheetCols) {
@@ -384,7 +390,16 @@ export async function writeXlsx(ds: Dataset, path: string): Promise<void> {
   ws.addRow(ds.names);
   const row = new Array<ExcelJS.CellValue>(ds.nCols);
   for (let i = 0; i < ds.nRows; i++) {
-    for (let j = 0; j < ds.nCols; j++) row[j] = xlsxValue(ds.columns[j]!, i);
+    for (let j = 0; j < ds.nCols; j++) {
+      const v = xlsxValue(ds.columns[j]!, i);
+      if (typeof v === 'string' && v.length > maxCellText) {
+        throw new DataError(
+          `cannot write ${path}: the text in column '${ds.columns[j]!.name}', row ${i + 1} is longer than Excel's ${maxCellText} characters`,
+          'write Parquet or CSV instead',
+        );
+      }
+      row[j] = v;
+    }
     ws.addRow(row);
   }
   await writeAtomic(path, async (tmp) => {

@@ -155,6 +155,30 @@ describe('readXlsx on crafted workbooks', () => {
     expect(texts(ds.column('b'))).toEqual(['x', null, 'y', null, null]);
   });
 
+  it('skips empty margin columns left of the header, but not values in them', async () => {
+    const p = await workbook('margin.xlsx', (wb) => {
+      const ws = wb.addWorksheet('Sheet1');
+      ws.getCell('C3').value = 'a';
+      ws.getCell('D3').value = 'b';
+      ws.getCell('C4').value = 1;
+      ws.getCell('D5').value = 'x';
+    });
+    const ds = await readXlsx(p, 'margin.xlsx', opts());
+    expect(ds.names).toEqual(['a', 'b']);
+    expect(Array.from(ds.numeric('a').values)).toEqual([1, NaN]);
+    expect(texts(ds.column('b'))).toEqual([null, 'x']);
+    const q = await workbook('margin-value.xlsx', (wb) => {
+      const ws = wb.addWorksheet('Sheet1');
+      ws.getCell('B1').value = 'a';
+      ws.getCell('B2').value = 1;
+      ws.getCell('A3').value = 'note';
+    });
+    const e = await failure(readXlsx(q, 'margin-value.xlsx', opts()));
+    expect(e.message).toBe(
+      "margin-value.xlsx: column A of sheet 'Sheet1' has no name in the header (Sheet1!A1)",
+    );
+  });
+
   it('reads a mixed column as text and leaves NA look-alikes alone', async () => {
     const p = await workbook('mixed.xlsx', (wb) => {
       const ws = wb.addWorksheet('Sheet1');
@@ -319,6 +343,17 @@ describe('writeXlsx', () => {
     expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
     const back = await readXlsx(a, 'a.xlsx', opts({ naTokens: new Set() }));
     expect(back.columns).toEqual(ds.columns);
+  });
+
+  it('refuses text longer than an Excel cell holds, and writes nothing', async () => {
+    const out = join(tmp.dir, 'long.xlsx');
+    const ds = Dataset.of([stringColumn('note', ['ok', 'x'.repeat(32_768)])]);
+    const e = await failure(writeXlsx(ds, out));
+    expect(e).toBeInstanceOf(DataError);
+    expect(e.message).toBe(
+      `cannot write ${out}: the text in column 'note', row 2 is longer than Excel's 32767 characters`,
+    );
+    expect(tmp.files().filter((f) => f.includes('long.xlsx'))).toEqual([]);
   });
 
   it('writes typed cells: numbers, booleans, dates with a date format, text never as a formula', async () => {
