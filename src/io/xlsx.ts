@@ -39,8 +39,9 @@ type Cell = number | string | boolean | Date | null;
 /**
  * Read one worksheet of an .xlsx workbook into a Dataset. The first non-empty row is the header, from its first to
  * its last non-empty cell (empty margin columns on the left are skipped); later rows are data (blank rows in the
- * middle are all-missing rows, blank rows at the end are dropped, as pandas' read_excel does). Columns take their type from their cells: numbers → double (integer when all whole), booleans → boolean,
- * dates → timestamp (date when all at midnight), anything else or a mix → text. Formulas count by their cached
+ * middle are all-missing rows, blank rows at the end are dropped, as pandas' read_excel does). Columns take their
+ * type from their cells: numbers → double (integer when all whole), booleans → boolean, dates → timestamp (date
+ * when all at midnight), anything else or a mix → text (numbers in shortest form, dates ISO-8601). Formulas count by their cached
  * result; error results (#N/A, #DIV/0!…), formulas without a cached result, empty cells and text equal to an NA
  * token are missing. A sheet is picked by name first, then by 1-based position.
  * The whole workbook is held in memory (ExcelJS): O(cells) time and memory.
@@ -152,7 +153,7 @@ async function loadWorkbook(path: string, name: string): Promise<ExcelJS.Workboo
       'save it as .xlsx or CSV',
     );
   }
-  if (bytes.readUInt32LE(0) !== 0x04034b50) throw damaged('not a zip archive');
+  if (bytes.length < 4 || bytes.readUInt32LE(0) !== 0x04034b50) throw damaged('not a zip archive');
   const Excel = await loadExcel();
   const wb = new Excel.Workbook();
   try {

@@ -295,6 +295,7 @@ describe('readXlsx on files that are not workbooks', () => {
     for (const [name, data, why] of [
       ['truncated.xlsx', bytes.subarray(0, Math.floor(bytes.length / 2)), /\(.+\)$/],
       ['text.xlsx', 'id,x\n1,2\n', /\(not a zip archive\)$/],
+      ['tiny.xlsx', 'PK', /\(not a zip archive\)$/],
       ['empty.xlsx', '', /\(the file is empty\)$/],
     ] as const) {
       const e = await failure(readXlsx(file(name, data), name, opts()));
