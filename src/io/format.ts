@@ -2,11 +2,11 @@ import { extname } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
 /** File formats segment reads. */
-export const inputFormats = ['csv', 'tsv', 'parquet', 'json', 'ndjson'] as const;
+export const inputFormats = ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'xlsx'] as const;
 export type InputFormat = (typeof inputFormats)[number];
 
 /** File formats segment writes. */
-export const outputFormats = ['parquet', 'csv', 'json'] as const;
+export const outputFormats = ['parquet', 'csv', 'json', 'xlsx'] as const;
 export type OutputFormat = (typeof outputFormats)[number];
 
 const byExtension: Record<string, InputFormat> = {
@@ -19,6 +19,8 @@ const byExtension: Record<string, InputFormat> = {
   '.json': 'json',
   '.ndjson': 'ndjson',
   '.jsonl': 'ndjson',
+  '.xlsx': 'xlsx',
+  '.xlsm': 'xlsx',
 };
 
 /**
@@ -32,7 +34,9 @@ export function inputFormatOf(path: string, explicit?: string): InputFormat {
     throw new UsageError(`unknown --format '${explicit}'`, `use one of: ${inputFormats.join(', ')}`);
   }
   if (path === '-') return 'csv';
-  const f = byExtension[extname(stripCompression(path)).toLowerCase()];
+  const ext = extname(stripCompression(path)).toLowerCase();
+  if (ext === '.xls') throw legacyXls(path);
+  const f = byExtension[ext];
   if (!f) {
     throw new UsageError(
       `cannot tell the format of '${path}' from its extension`,
@@ -47,9 +51,17 @@ export function stripCompression(path: string): string {
   return path.replace(/\.(gz|zst)$/i, '');
 }
 
+function legacyXls(path: string): UsageError {
+  return new UsageError(`cannot read legacy .xls workbooks ('${path}')`, 'save it as .xlsx or CSV');
+}
+
+/** Extensions of files that are not data segment writes; `-o` refuses them rather than write Parquet under that name. */
+const notOutputs = new Set(['.xls', '.xlsm', '.html', '.htm', '.yaml', '.yml']);
+
 /**
- * The output format for `-o PATH`: Parquet by default, CSV or JSON by extension; `-` is CSV on stdout.
- * @throws UsageError for an explicit format segment cannot write.
+ * The output format for `-o PATH`: Parquet by default, CSV, JSON or an Excel workbook by extension
+ * (.csv/.tsv/.txt, .json, .xlsx); `-` is CSV on stdout.
+ * @throws UsageError for an explicit format segment cannot write, or an extension such as .xls or .html.
  */
 export function outputFormatOf(path: string, explicit?: string): OutputFormat {
   if (explicit !== undefined) {
@@ -63,5 +75,12 @@ export function outputFormatOf(path: string, explicit?: string): OutputFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
   if (ext === '.json') return 'json';
+  if (ext === '.xlsx') return 'xlsx';
+  if (notOutputs.has(ext)) {
+    throw new UsageError(
+      `cannot write '${path}': segment does not write ${ext} files`,
+      'use .parquet (or no extension), .csv, .tsv, .json or .xlsx',
+    );
+  }
   return 'parquet';
 }

@@ -7,6 +7,7 @@ import { writeAtomic } from './atomic.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { outputFormatOf } from './format.js';
 import { textKindsKey } from './read.js';
+import { writeXlsx } from './xlsx.js';
 
 /** Options of {@link writeDataset}. */
 export interface WriteOptions {
@@ -26,6 +27,10 @@ export async function writeDataset(ds: Dataset, path: string, opts: WriteOptions
   const format = outputFormatOf(path, opts.format);
   if (path === '-') {
     await writeCsv(ds, opts.stdout ?? process.stdout, opts.raw ?? false);
+    return;
+  }
+  if (format === 'xlsx') {
+    await writeXlsx(ds, path);
     return;
   }
   await writeAtomic(path, async (tmp) => {

@@ -164,7 +164,7 @@ describe('bad input: one line, the right exit code, no output file', () => {
     ['unknown flag', 'a\n1\n', ['--bogus'], 2, /unknown option '--bogus'/],
     ['bad --sample', 'a\n1\n', ['--sample', '0'], 2, /--sample/],
     ['bad --types', 'a\n1\n', ['--types', 'a=float128'], 2, /unknown type 'float128'/],
-    ['unknown format', 'a\n1\n', ['--format', 'xlsx'], 2, /unknown --format 'xlsx'/],
+    ['unknown format', 'a\n1\n', ['--format', 'xls'], 2, /unknown --format 'xls'/],
   ];
   for (const [what, content, extra, code, re] of cases) {
     it(what, async () => {
