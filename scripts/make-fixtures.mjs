@@ -241,7 +241,13 @@ function* events(n, r, truth) {
 // ---- real-world exports: a French CRM export, NA tokens and a stray text cell, a Latin-1 file ----
 {
   const r = rng(seed + 3);
-  const regions = ['Île-de-France', 'Auvergne-Rhône-Alpes', "Provence-Alpes-Côte d'Azur", 'Hauts-de-France', 'Bretagne'];
+  const regions = [
+    'Île-de-France',
+    'Auvergne-Rhône-Alpes',
+    "Provence-Alpes-Côte d'Azur",
+    'Hauts-de-France',
+    'Bretagne',
+  ];
   // Amounts with a decimal comma and a narrow no-break space between thousands, dates day first.
   const fr = (x) => {
     const [int, dec] = x.toFixed(2).split('.');
@@ -253,14 +259,26 @@ function* events(n, r, truth) {
     const basket = 20 + r.next() * 180;
     const signup = new Date(Date.UTC(2023, 0, 1) + r.int(1000) * 86_400_000);
     const dmy = `${String(signup.getUTCDate()).padStart(2, '0')}/${String(signup.getUTCMonth() + 1).padStart(2, '0')}/${signup.getUTCFullYear()}`;
-    rows.push(`C${String(i + 1).padStart(4, '0')};${dmy};${fr(orders * basket)};${orders};${fr(basket)};${r.pick(regions)}`);
+    rows.push(
+      `C${String(i + 1).padStart(4, '0')};${dmy};${fr(orders * basket)};${orders};${fr(basket)};${r.pick(regions)}`,
+    );
   }
-  await writeLines(join(out, 'export_fr.csv'), 'client_id;date_inscription;montant_total;nb_commandes;panier_moyen;region', rows);
+  await writeLines(
+    join(out, 'export_fr.csv'),
+    'client_id;date_inscription;montant_total;nb_commandes;panier_moyen;region',
+    rows,
+  );
   // The same customers as Windows-1252 / Latin-1 bytes (what Excel on Windows saves as "CSV").
   writeFileSync(
     join(out, 'export_latin1.csv'),
     Buffer.from(
-      ['client_id,region,nb_commandes', ...rows.map((l) => { const f = l.split(';'); return `${f[0]},"${f[5]}",${f[3]}`; })].join('\r\n') + '\r\n',
+      [
+        'client_id,region,nb_commandes',
+        ...rows.map((l) => {
+          const f = l.split(';');
+          return `${f[0]},"${f[5]}",${f[3]}`;
+        }),
+      ].join('\r\n') + '\r\n',
       'latin1',
     ),
   );

@@ -233,7 +233,10 @@ export function fitInfinite(
       );
     }
     if (count > 0 && action === 'clip' && lo > hi) {
-      throw new DataError(`column '${name}' has no finite value to clip its infinite values to`, 'pass --inf missing');
+      throw new DataError(
+        `column '${name}' has no finite value to clip its infinite values to`,
+        'pass --inf missing',
+      );
     }
     fitted.push({ name, lo: lo > hi ? 0 : lo, hi: lo > hi ? 0 : hi });
   }
@@ -254,7 +257,10 @@ export function applyInfinite(ds: Dataset, step: InfiniteStep): Dataset {
       r ??= Float64Array.from(v);
       r[i] = step.action === 'missing' ? Number.NaN : x > 0 ? hi : lo;
     }
-    if (r) out = out.withColumn(numericColumn(name, r, col.type === 'integer' && step.action === 'clip' ? col.type : 'double'));
+    if (r)
+      out = out.withColumn(
+        numericColumn(name, r, col.type === 'integer' && step.action === 'clip' ? col.type : 'double'),
+      );
   }
   return out;
 }

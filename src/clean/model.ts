@@ -121,7 +121,17 @@ export function cleanModelText(model: CleanModel): string {
   return JSON.stringify(withContentHash(model)) + '\n';
 }
 
-const stepNames = new Set(['validate', 'dedupe', 'drop', 'infinite', 'log1p', 'outliers', 'impute', 'scale', 'encode']);
+const stepNames = new Set([
+  'validate',
+  'dedupe',
+  'drop',
+  'infinite',
+  'log1p',
+  'outliers',
+  'impute',
+  'scale',
+  'encode',
+]);
 
 /**
  * Check that a parsed JSON value is a clean model this version understands, and that its content hash, when it has

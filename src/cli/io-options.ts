@@ -59,7 +59,11 @@ export function addInputOptions(cmd: Command): Command {
       naValuesFlag,
     )
     .option('--no-default-na', "do not read pandas' default tokens as missing (empty cells still are)")
-    .option('--decimal <char>', "decimal mark of numbers in text files: . or , (e.g. 12,5)", checkedText((v) => numberLocale(v, undefined), { enum: ['.', ','] }))
+    .option(
+      '--decimal <char>',
+      'decimal mark of numbers in text files: . or , (e.g. 12,5)',
+      checkedText((v) => numberLocale(v, undefined), { enum: ['.', ','] }),
+    )
     .option(
       '--thousands <sep>',
       "thousands separator in text files: space, nbsp, narrow-nbsp, '.', ',' or \"'\" (e.g. 1 234,50)",
@@ -69,7 +73,10 @@ export function addInputOptions(cmd: Command): Command {
       'strptime format of date columns in text files, e.g. %d/%m/%Y; repeat to try several in order (default: ISO-8601 only)',
       dateFormatFlag,
     )
-    .option('--sheet <name|index>', 'worksheet of an .xlsx workbook: its name or 1-based index (default: the first)');
+    .option(
+      '--sheet <name|index>',
+      'worksheet of an .xlsx workbook: its name or 1-based index (default: the first)',
+    );
 }
 
 /** ReadOptions from the shared input flags. */

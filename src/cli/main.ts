@@ -32,7 +32,11 @@ export function buildProgram(): Command {
     )
     .option('--threads <n>', 'worker threads and DuckDB threads (default: all cores)', intAtLeast(1))
     .option('--seed <n>', 'seed of every random choice', intAtLeast(0), 42)
-    .option('--memory-limit <size>', 'memory budget of O(n²) algorithms and random forests, e.g. 2GB (default 4GB)', memorySize)
+    .option(
+      '--memory-limit <size>',
+      'memory budget of O(n²) algorithms and random forests, e.g. 2GB (default 4GB)',
+      memorySize,
+    )
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError(false)
     .exitOverride()

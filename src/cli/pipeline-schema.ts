@@ -124,7 +124,10 @@ export function pipelineSchema(program: Command): Record<string, unknown> {
             anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
             description: 'strptime format(s) of date columns, tried in order',
           },
-          sheet: { type: ['string', 'integer'], description: 'worksheet of an .xlsx workbook: name or 1-based index' },
+          sheet: {
+            type: ['string', 'integer'],
+            description: 'worksheet of an .xlsx workbook: name or 1-based index',
+          },
           sql: { type: 'string', minLength: 1 },
           db: {
             type: 'object',

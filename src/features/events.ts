@@ -5,6 +5,7 @@ import { DataError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { sqlIdent, sqlString, withConnection } from '../io/duckdb.js';
 import { textColumn } from '../io/read.js';
+import { numberLocale } from '../io/text-values.js';
 import { defaultSegmentRules } from './default-rfm-rules.js';
 import { pivotNames, resolveParams, type FeatureParams, type ResolvedParams } from './params.js';
 import { parseTableSql, type ParseColumns } from './parse-sql.js';
@@ -143,7 +144,14 @@ export async function runOnDuckDb(
             : c,
         );
         cols = roleColumns(source.name, described, p);
-        create = parseTableSql(table, source.relation(forced), cols, p.timeFormats, source.name);
+        create = parseTableSql(
+          table,
+          source.relation(forced),
+          cols,
+          p.timeFormats,
+          source.name,
+          numberLocale(opts.decimal, opts.thousands),
+        );
         logger.log('debug', `parse statement:\n${create}`);
         try {
           await conn.run(create);

@@ -86,6 +86,7 @@ export function parseTableSql(
   cols: ParseColumns,
   formats: readonly string[],
   source: string,
+  numbers: { decimal: '.' | ','; thousands: string | undefined } = { decimal: '.', thousands: undefined },
 ): string {
   const idType = cols.id.type.toUpperCase();
   if (!(idType === 'VARCHAR' || NUMERIC.test(idType) || idType === 'UUID' || idType === 'BOOLEAN')) {
@@ -120,7 +121,11 @@ export function parseTableSql(
   if (cols.amount) {
     const a = sqlIdent(cols.amount.name);
     const type = cols.amount.type.toUpperCase();
-    if (type === 'VARCHAR') inner.push(`TRY_CAST(${a} AS DOUBLE) AS amount_num`, `${a} AS amount_raw`);
+    // Amounts written with a decimal comma or thousands separators (--decimal, --thousands) are normalised first.
+    let text = `trim(${a})`;
+    if (numbers.thousands !== undefined) text = `replace(${text}, ${sqlString(numbers.thousands)}, '')`;
+    if (numbers.decimal === ',') text = `replace(${text}, ',', '.')`;
+    if (type === 'VARCHAR') inner.push(`TRY_CAST(${text} AS DOUBLE) AS amount_num`, `${a} AS amount_raw`);
     else if (NUMERIC.test(type)) inner.push(`CAST(${a} AS DOUBLE) AS amount_num`, `${a} AS amount_raw`);
     else {
       throw new DataError(

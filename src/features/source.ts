@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -20,11 +20,10 @@ import {
 import { writeDataset } from '../io/write.js';
 
 /** How to read the event log (the shared input flags). */
-export interface SourceOptions
-  extends Pick<
-    ReadOptions,
-    'naValues' | 'defaultNa' | 'decimal' | 'thousands' | 'dateFormats' | 'sheet' | 'logger'
-  > {
+export interface SourceOptions extends Pick<
+  ReadOptions,
+  'naValues' | 'defaultNa' | 'decimal' | 'thousands' | 'dateFormats' | 'sheet' | 'logger'
+> {
   format?: string | undefined;
   delimiter?: string | undefined;
   encoding?: string | undefined;

@@ -45,7 +45,9 @@ const QUANTILES: [string, number][] = [
 export function profileDataset(ds: Dataset, notes: readonly ReadNote[] = []): DatasetProfile {
   const profiles = ds.columns.map((c) => {
     const p = profileColumn(c, ds.nRows);
-    const said = notes.filter((n) => n.column === c.name).map((n) => (n.hint ? `${n.message} (hint: ${n.hint})` : n.message));
+    const said = notes
+      .filter((n) => n.column === c.name)
+      .map((n) => (n.hint ? `${n.message} (hint: ${n.hint})` : n.message));
     return said.length > 0 ? { ...p, notes: said } : p;
   });
   return { rows: ds.nRows, columns: ds.nCols, profiles };

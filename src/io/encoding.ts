@@ -23,7 +23,10 @@ export function encodingLabel(e: string | undefined): string | undefined {
   try {
     return new TextDecoder(label).encoding;
   } catch {
-    throw new UsageError(`unknown --encoding '${e}'`, 'use utf-8, utf-16, latin-1, windows-1252, iso-8859-15 …');
+    throw new UsageError(
+      `unknown --encoding '${e}'`,
+      'use utf-8, utf-16, latin-1, windows-1252, iso-8859-15 …',
+    );
   }
 }
 
@@ -99,7 +102,8 @@ export async function detectFileEncoding(path: string): Promise<string | undefin
       return undefined;
     }
   }
-  if (carry.length > 0 && verdict === 'utf-8') verdict = plausibleWindows1252(carry) ? 'windows-1252' : undefined;
+  if (carry.length > 0 && verdict === 'utf-8')
+    verdict = plausibleWindows1252(carry) ? 'windows-1252' : undefined;
   return verdict;
 }
 
@@ -108,7 +112,12 @@ export async function detectFileEncoding(path: string): Promise<string | undefin
  * O(file size) time, O(chunk) memory.
  * @throws DataError when the bytes are not valid in that encoding.
  */
-export async function transcodeToUtf8(src: string, dest: string, encoding: string, name: string): Promise<void> {
+export async function transcodeToUtf8(
+  src: string,
+  dest: string,
+  encoding: string,
+  name: string,
+): Promise<void> {
   const decoder = new TextDecoder(encoding, { fatal: true });
   const out = createWriteStream(dest);
   try {
@@ -119,7 +128,10 @@ export async function transcodeToUtf8(src: string, dest: string, encoding: strin
   } catch (e) {
     out.destroy();
     if (e instanceof TypeError) {
-      throw new DataError(`${name}: not valid ${encoding} text`, 'pass the right --encoding (utf-8, utf-16, windows-1252 …)');
+      throw new DataError(
+        `${name}: not valid ${encoding} text`,
+        'pass the right --encoding (utf-8, utf-16, windows-1252 …)',
+      );
     }
     throw e;
   }

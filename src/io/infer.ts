@@ -5,7 +5,8 @@ import { DateFormat, NumberParser, type TextParsing } from './text-values.js';
 /** Something the reader noticed about a column and told the user (also shown by `segment inspect`). */
 export interface ReadNote {
   column: string;
-  kind: 'text-with-numbers' | 'decimal-comma' | 'thousands' | 'date-like' | 'date-mismatch' | 'exact-integers';
+  kind:
+    'text-with-numbers' | 'decimal-comma' | 'thousands' | 'date-like' | 'date-mismatch' | 'exact-integers';
   message: string;
   hint?: string | undefined;
   /** Cells concerned (e.g. the cells that are not numbers). */
@@ -109,7 +110,9 @@ export function inferTextColumn(
 }
 
 function examplesText(ex: { row: number; value: string }[]): string {
-  return ex.map((e) => `row ${e.row}: '${e.value.length > 40 ? `${e.value.slice(0, 40)}…` : e.value}'`).join(', ');
+  return ex
+    .map((e) => `row ${e.row}: '${e.value.length > 40 ? `${e.value.slice(0, 40)}…` : e.value}'`)
+    .join(', ');
 }
 
 interface Scan {
@@ -143,7 +146,9 @@ function scanCells(
       if (failCount > allowedFails) return { fails, failCount, complete: false };
     } else out[i] = v;
   }
-  return failCount === 0 ? { parsed: out, fails, failCount, complete: true } : { fails, failCount, complete: true };
+  return failCount === 0
+    ? { parsed: out, fails, failCount, complete: true }
+    : { fails, failCount, complete: true };
 }
 
 function numberColumn(
@@ -163,7 +168,14 @@ function numberColumn(
   }
   if (integers && unsafe) {
     // Whole numbers past 2^53 are identifiers (CRM ids): float64 would merge neighbours, so keep the digits.
-    const digits = values.map((s) => (s == null ? null : s.trim().replace(/^\+/, '').replace(/[^\d-]/g, '')));
+    const digits = values.map((s) =>
+      s == null
+        ? null
+        : s
+            .trim()
+            .replace(/^\+/, '')
+            .replace(/[^\d-]/g, ''),
+    );
     const fits = digits.every((s) => s == null || (BigInt(s) >= int64Min && BigInt(s) <= int64Max));
     notes.push({
       column: name,
@@ -176,7 +188,11 @@ function numberColumn(
 }
 
 /** A note when most cells look like numbers written with a decimal comma or a thousands separator. */
-function localeHint(name: string, values: readonly (string | null)[], allowedFails: number): ReadNote | undefined {
+function localeHint(
+  name: string,
+  values: readonly (string | null)[],
+  allowedFails: number,
+): ReadNote | undefined {
   const candidates: { decimal: '.' | ','; thousands?: string; flags: string }[] = [
     { decimal: ',', flags: '--decimal ,' },
     { decimal: ',', thousands: ' ', flags: "--decimal , --thousands ' '" },
@@ -184,13 +200,15 @@ function localeHint(name: string, values: readonly (string | null)[], allowedFai
     { decimal: ',', thousands: '\u202f', flags: '--decimal , --thousands narrow-nbsp' },
     { decimal: ',', thousands: '.', flags: '--decimal , --thousands .' },
     { decimal: '.', thousands: ',', flags: '--thousands ,' },
-    { decimal: '.', thousands: "'", flags: "--thousands \"'\"" },
+    { decimal: '.', thousands: "'", flags: '--thousands "\'"' },
   ];
   for (const c of candidates) {
     const p = new NumberParser(c.decimal, c.thousands);
     const scan = scanCells(values, allowedFails, (s) => p.parse(s));
     if (!scan.complete) continue;
-    const example = values.findIndex((s) => s != null && (s.includes(',') || (c.thousands !== undefined && s.includes(c.thousands))));
+    const example = values.findIndex(
+      (s) => s != null && (s.includes(',') || (c.thousands !== undefined && s.includes(c.thousands))),
+    );
     if (example < 0) continue;
     return {
       column: name,
@@ -203,7 +221,11 @@ function localeHint(name: string, values: readonly (string | null)[], allowedFai
 }
 
 /** A note when most cells look like day/month/year dates, saying which order the data proves (or that it cannot). */
-function dateHint(name: string, values: readonly (string | null)[], allowedFails: number): ReadNote | undefined {
+function dateHint(
+  name: string,
+  values: readonly (string | null)[],
+  allowedFails: number,
+): ReadNote | undefined {
   let fails = 0;
   let dayFirst = false;
   let monthFirst = false;

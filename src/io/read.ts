@@ -221,7 +221,10 @@ async function readFile(path: string, name: string, opts: ReadOptions): Promise<
     throw new DataError(`${name}: has a header but no data rows`, 'expected at least one row of data');
   }
   for (const n of notes) {
-    logger.log(n.kind === 'exact-integers' ? 'info' : 'warn', `${name}: ${n.message}${n.hint ? ` (hint: ${n.hint})` : ''}`);
+    logger.log(
+      n.kind === 'exact-integers' ? 'info' : 'warn',
+      `${name}: ${n.message}${n.hint ? ` (hint: ${n.hint})` : ''}`,
+    );
   }
   opts.notes?.push(...notes);
   if (opts.sample !== undefined && opts.sample < ds.nRows) {
@@ -337,7 +340,9 @@ export async function prepareCsv(
     }
     const nulls = [...parsing.naTokens].map(sqlString).join(', ');
     const thousands =
-      parsing.thousands !== undefined && parsing.thousands.length === 1 && parsing.thousands.charCodeAt(0) < 128
+      parsing.thousands !== undefined &&
+      parsing.thousands.length === 1 &&
+      parsing.thousands.charCodeAt(0) < 128
         ? `, thousands = ${sqlString(parsing.thousands)}`
         : '';
     const options =
@@ -371,7 +376,9 @@ async function readCsvWith(
         .filter(([, t]) => t === 'string' || t === 'categorical')
         .map(([c]) => c);
       const all = [...new Set([...text, ...asText])];
-      const types = all.length ? `, types = {${all.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}` : '';
+      const types = all.length
+        ? `, types = {${all.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`
+        : '';
       return `read_csv(${p}, ${csv.options}${types})`;
     };
     // DuckDB infers CSV types from a sample; a value later in the file that does not fit is read
@@ -379,7 +386,12 @@ async function readCsvWith(
     for (let attempt = 0; ; attempt++) {
       const local: ReadNote[] = [];
       try {
-        const ds = await readSource(conn, sql(), name, forced, opts, { mode: 'csv', parsing, notes: local, asText });
+        const ds = await readSource(conn, sql(), name, forced, opts, {
+          mode: 'csv',
+          parsing,
+          notes: local,
+          asText,
+        });
         notes.push(...local);
         return ds;
       } catch (e) {
@@ -388,11 +400,19 @@ async function readCsvWith(
           continue;
         }
         const text = duckMessage(e) + String(e);
-        if (/invalid unicode|not utf-8 encoded/i.test(text)) throw new NotUtf8(duckMessage(e).replace(/^.*?Error:\s*/, '').slice(0, 200));
+        if (/invalid unicode|not utf-8 encoded/i.test(text))
+          throw new NotUtf8(
+            duckMessage(e)
+              .replace(/^.*?Error:\s*/, '')
+              .slice(0, 200),
+          );
         const col = /Error when converting column "([^"]+)"/.exec(text)?.[1];
         if (col !== undefined && attempt < 64 && !(col in (opts.types ?? {})) && !asText.has(col)) {
           asText.add(col);
-          logger.log('debug', `column '${col}' has values that do not fit its sniffed type; reading it as text`);
+          logger.log(
+            'debug',
+            `column '${col}' has values that do not fit its sniffed type; reading it as text`,
+          );
           continue;
         }
         throw await explainCsv(e, csv.file, name, csv.delimiter);
@@ -414,7 +434,8 @@ export async function explainCsv(e: unknown, path: string, name: string, delimit
   if (e instanceof DataError || e instanceof UsageError) return e;
   const msg = duckMessage(e);
   // Binder, catalog or parser errors come from generated SQL, not from the data: a bug, not exit 3.
-  if (/^(Binder|Catalog|Parser|Internal) Error/i.test(msg)) return e instanceof Error ? e : new Error(String(e));
+  if (/^(Binder|Catalog|Parser|Internal) Error/i.test(msg))
+    return e instanceof Error ? e : new Error(String(e));
   const why = await diagnoseCsv(path, delimiter).catch(() => null);
   if (why)
     return new DataError(
@@ -581,7 +602,8 @@ export async function readSource(
     }
     if (!unsafe) return;
     if (/INT/.test(srcTypes[j]!)) wanted.push(p.name);
-    else if (inference.mode === 'csv' && srcTypes[j] !== 'VARCHAR' && !(p.name in overrides)) again.push(p.name);
+    else if (inference.mode === 'csv' && srcTypes[j] !== 'VARCHAR' && !(p.name in overrides))
+      again.push(p.name);
   });
   if (again.length > 0) throw new ReadAsText(again);
   const exactText = new Map<string, (string | null)[]>();

@@ -1,4 +1,4 @@
-import { Dataset, numericColumn, type Column, type NumericType } from '../core/dataset.js';
+import { Dataset, numericColumn, stringColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { textColumn, type ReadOptions, type TypeOverride } from './read.js';
@@ -55,6 +55,16 @@ export function checkColumnNames(
 export class NumericBuilder {
   private data = new Float64Array(16_384);
   length = 0;
+  /** Exact digits of whole numbers past 2^53 (float64 would round them), by row. */
+  exact: Map<number, string> | undefined;
+
+  /** Append a whole number given as text, keeping its digits when float64 cannot hold it exactly. */
+  pushInteger(v: number, text: string): void {
+    if (Math.abs(v) >= 2 ** 53 && /^[+-]?\d+$/.test(text.trim())) {
+      (this.exact ??= new Map()).set(this.length, text.trim().replace(/^\+/, ''));
+    }
+    this.push(v);
+  }
 
   /** Append one value. */
   push(v: number): void {
@@ -100,11 +110,19 @@ export function finishDataset(
     );
   }
   const maxLevels = opts.maxLevels ?? 1000;
-  const columns: Column[] = builders.map((b) =>
-    b.num
-      ? numericColumn(b.plan.name, b.num.finish(), b.plan.type)
-      : textColumn(b.plan.name, b.text, b.plan.forced, maxLevels),
-  );
+  const columns: Column[] = builders.map((b) => {
+    if (!b.num) return textColumn(b.plan.name, b.text, b.plan.forced, maxLevels);
+    const values = b.num.finish();
+    const exact = b.num.exact;
+    if (!exact) return numericColumn(b.plan.name, values, b.plan.type);
+    // Ids past 2^53 keep their digits: the column becomes exact integer text.
+    const digits = Array.from(values, (v, i) => (Number.isNaN(v) ? null : (exact.get(i) ?? String(v))));
+    opts.logger?.log(
+      'info',
+      `${source}: column '${b.plan.name}' holds whole numbers beyond 2^53: kept as exact text (an identifier, not a feature)`,
+    );
+    return stringColumn(b.plan.name, digits, { integer: true });
+  });
   let ds = Dataset.of(columns, {}, rows);
   if (opts.sample !== undefined && opts.sample < ds.nRows) {
     ds = ds.take(new Random(opts.seed ?? 42).sampleIndices(ds.nRows, opts.sample));

@@ -214,7 +214,8 @@ function appendRows(
           opts.types?.[b.plan.name] !== undefined,
         );
       }
-      num.push(v);
+      if (type === 'integer') num.pushInteger(v, s);
+      else num.push(v);
     }
   }
 }

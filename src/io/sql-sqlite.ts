@@ -69,6 +69,8 @@ export async function readSqlite(path: string, sql: string, opts: ReadOptions = 
     if (!stmt.reader)
       throw new DataError(`${source}: the query returns no rows (not a SELECT)`, 'use a SELECT query');
     stmt.raw(true);
+    // 64-bit integers as BigInt: ids past 2^53 keep their digits.
+    stmt.safeIntegers(true);
     const cols = stmt.columns();
     checkColumnNames(
       cols.map((c) => c.name),
@@ -96,8 +98,11 @@ export async function readSqlite(path: string, sql: string, opts: ReadOptions = 
           if (!b) {
             note(inferred[j]!, v, source, cols[j]!.name, rows);
             raw[j]!.push(v);
-          } else if (b.num) b.num.push(numberOf(v, b, rows, source, declared[j]!, opts));
-          else b.text.push(textOf(v, source, cols[j]!.name, rows));
+          } else if (b.num) {
+            const n = numberOf(v, b, rows, source, declared[j]!, opts);
+            if (typeof v === 'bigint' && b.plan.type === 'integer') b.num.pushInteger(n, String(v));
+            else b.num.push(n);
+          } else b.text.push(textOf(v, source, cols[j]!.name, rows));
         }
       }
     } catch (e) {
@@ -170,7 +175,10 @@ function fromInferred(name: string, s: Inferred, values: unknown[]): ColumnBuild
     return b;
   }
   const b = builderFor({ name, kind: 'numeric', type: s.integral ? 'integer' : 'double' });
-  for (const v of values) b.num!.push(v === null || v === undefined ? Number.NaN : Number(v));
+  for (const v of values) {
+    if (typeof v === 'bigint') b.num!.pushInteger(Number(v), String(v));
+    else b.num!.push(v === null || v === undefined ? Number.NaN : Number(v));
+  }
   return b;
 }
 

@@ -316,7 +316,7 @@ describe('segment clean (built CLI)', () => {
     const allGone = at('gone.csv');
     writeFileSync(allGone, 'id,x,gone\na,1,\nb,,\nc,3,\n');
     const textIncome = at('text-income.csv');
-    writeFileSync(textIncome, 'id,income\na,100\nb,n/a\nc,300\n');
+    writeFileSync(textIncome, 'id,income\na,100\nb,unknown\nc,300\n');
     const goodModel = at('good-model.json');
 
     const cases: [string[], number, RegExp][] = [
@@ -380,7 +380,7 @@ describe('segment clean (built CLI)', () => {
       ]);
       expect(b.code).toBe(3);
       expect(b.stderr).toMatch(
-        /column 'income' was read as text, not numbers \(row 2: "n\/a" is not a number\)/,
+        /column 'income' was read as text, not numbers \(row 2: "unknown" is not a number\)/,
       );
       expect(existsSync(at('gone-out.csv')) || existsSync(at('ti-out.csv'))).toBe(false);
     });

@@ -61,7 +61,9 @@ describe('real-world exports (built CLI)', () => {
     const visits = byName.get('visits')!;
     expect(visits.type).not.toBe('integer');
     expect(visits.notes?.[0]).toContain("1 of 286 values are not numbers (row 138: 'abc')");
-    expect(stderr).toContain("column 'visits' is read as text: 1 of 286 values are not numbers (row 138: 'abc')");
+    expect(stderr).toContain(
+      "column 'visits' is read as text: 1 of 286 values are not numbers (row 138: 'abc')",
+    );
     // --na-values makes the stray cell missing: the column is numeric again.
     const again = await inspect([fx('export_na.csv'), '--na-values', 'abc']);
     expect(again.byName.get('visits')!.type).toBe('integer');
@@ -72,24 +74,101 @@ describe('real-world exports (built CLI)', () => {
   });
 
   it('numeric commands refuse infinite values naming the column and row; clean --inf handles them', async () => {
-    const c = await runCli(['cluster', fx('export_na.csv'), '--id', 'id', '--features', 'spend,score', '--k', '2', '-o', 'x.parquet'], { cwd: tmp.dir });
+    const c = await runCli(
+      [
+        'cluster',
+        fx('export_na.csv'),
+        '--id',
+        'id',
+        '--features',
+        'spend,score',
+        '--k',
+        '2',
+        '-o',
+        'x.parquet',
+      ],
+      { cwd: tmp.dir },
+    );
     expect(c.code).toBe(3);
     expect(c.stderr).toMatch(/column '(spend|score)' has \d+ (missing|infinite) value/);
-    const refuse = await runCli(['clean', fx('export_na.csv'), '--id', 'id', '--features', 'score', '--impute', 'median', '-o', 'c.parquet'], { cwd: tmp.dir });
+    const refuse = await runCli(
+      [
+        'clean',
+        fx('export_na.csv'),
+        '--id',
+        'id',
+        '--features',
+        'score',
+        '--impute',
+        'median',
+        '-o',
+        'c.parquet',
+      ],
+      { cwd: tmp.dir },
+    );
     expect(refuse.code).toBe(3);
     expect(refuse.stderr.trim().split('\n').at(-1)).toBe(
       "segment: column 'score' has 1 infinite value(s) (first at row 43) (hint: pass --inf missing (then impute them) or --inf clip, or fix the data)",
     );
-    const clip = await runCli(['clean', fx('export_na.csv'), '--id', 'id', '--features', 'spend,score', '--inf', 'clip', '--impute', 'median', '-o', 'clip.csv', '--model', 'clip.json'], { cwd: tmp.dir });
+    const clip = await runCli(
+      [
+        'clean',
+        fx('export_na.csv'),
+        '--id',
+        'id',
+        '--features',
+        'spend,score',
+        '--inf',
+        'clip',
+        '--impute',
+        'median',
+        '-o',
+        'clip.csv',
+        '--model',
+        'clip.json',
+      ],
+      { cwd: tmp.dir },
+    );
     expect(clip.code, clip.stderr).toBe(0);
     const rows = readFileSync(join(tmp.dir, 'clip.csv'), 'utf8').trim().split('\n');
     const col = rows[0]!.split(',').indexOf('score');
     const scores = rows.slice(1).map((l) => Number(l.split(',')[col]));
     expect(scores[42]).toBe(Math.max(...naCounts().get('score')!.numbers.filter(Number.isFinite)));
     expect(scores.every(Number.isFinite)).toBe(true);
-    const missing = await runCli(['clean', fx('export_na.csv'), '--id', 'id', '--features', 'spend,score', '--inf', 'missing', '--impute', 'median', '-o', 'miss.parquet'], { cwd: tmp.dir });
+    const missing = await runCli(
+      [
+        'clean',
+        fx('export_na.csv'),
+        '--id',
+        'id',
+        '--features',
+        'spend,score',
+        '--inf',
+        'missing',
+        '--impute',
+        'median',
+        '-o',
+        'miss.parquet',
+      ],
+      { cwd: tmp.dir },
+    );
     expect(missing.code, missing.stderr).toBe(0);
-    const k = await runCli(['cluster', 'miss.parquet', '--id', 'id', '--k', '2', '-o', 'seg.parquet', '--model', 'm.json', '--quiet'], { cwd: tmp.dir });
+    const k = await runCli(
+      [
+        'cluster',
+        'miss.parquet',
+        '--id',
+        'id',
+        '--k',
+        '2',
+        '-o',
+        'seg.parquet',
+        '--model',
+        'm.json',
+        '--quiet',
+      ],
+      { cwd: tmp.dir },
+    );
     expect(k.code, k.stderr).toBe(0);
     // The model replays --inf missing on raw rows: assign scores the raw export, infinity included.
     const a = await runCli(['assign', fx('export_na.csv'), '--model', 'm.json', '-o', '-'], { cwd: tmp.dir });
@@ -100,13 +179,18 @@ describe('real-world exports (built CLI)', () => {
   it('reads a French export with --decimal , --thousands and --date-format, and hints at them without', async () => {
     const plain = await inspect([fx('export_fr.csv')]);
     expect(plain.byName.get('montant_total')!.type).toBe('string');
-    expect(plain.stderr).toContain("pass --decimal , --thousands narrow-nbsp to read them as numbers");
-    expect(plain.stderr).toContain("looks like day-first dates (row 1: '22/10/2024') (hint: pass --date-format '%d/%m/%Y'");
+    expect(plain.stderr).toContain('pass --decimal , --thousands narrow-nbsp to read them as numbers');
+    expect(plain.stderr).toContain(
+      "looks like day-first dates (row 1: '22/10/2024') (hint: pass --date-format '%d/%m/%Y'",
+    );
     const { byName, stderr } = await inspect([
       fx('export_fr.csv'),
-      '--decimal', ',',
-      '--thousands', 'narrow-nbsp',
-      '--date-format', '%d/%m/%Y',
+      '--decimal',
+      ',',
+      '--thousands',
+      'narrow-nbsp',
+      '--date-format',
+      '%d/%m/%Y',
     ]);
     expect(stderr).toBe('');
     expect(byName.get('montant_total')!.type).toBe('double');
@@ -115,10 +199,28 @@ describe('real-world exports (built CLI)', () => {
     expect(byName.get('region')!.type).toBe('categorical');
     // Values checked against the file's own text.
     const lines = readFileSync(fx('export_fr.csv'), 'utf8').trim().split('\n').slice(1);
-    const totals = lines.map((l) => Number(l.split(';')[2]!.replace(/\u202f/g, '').replace(',', '.')));
+    const totals = lines.map((l) =>
+      Number(
+        l
+          .split(';')[2]!
+          .replace(/\u202f/g, '')
+          .replace(',', '.'),
+      ),
+    );
     expect(byName.get('montant_total')!.max).toBe(Math.max(...totals));
     const out = await runCli(
-      ['ingest', fx('export_fr.csv'), '--decimal', ',', '--thousands', 'narrow-nbsp', '--date-format', '%d/%m/%Y', '-o', '-'],
+      [
+        'ingest',
+        fx('export_fr.csv'),
+        '--decimal',
+        ',',
+        '--thousands',
+        'narrow-nbsp',
+        '--date-format',
+        '%d/%m/%Y',
+        '-o',
+        '-',
+      ],
       { cwd: tmp.dir },
     );
     expect(out.stdout.split('\n')[1]).toBe('C0001,2024-10-22,516.24,21,24.58,Bretagne');
@@ -139,28 +241,46 @@ describe('real-world exports (built CLI)', () => {
     const r = await runCli(['ingest', fx('export_latin1.csv'), '-o', '-'], { cwd: tmp.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('not UTF-8; read as Windows-1252');
-    const utf8Regions = new Set(readFileSync(fx('export_fr.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(';')[5]));
-    const regions = new Set(r.stdout.trim().split('\n').slice(1).map((l) => /^C\d+,(".*"|[^,]*),/.exec(l)![1]!.replace(/^"|"$/g, '')));
+    const utf8Regions = new Set(
+      readFileSync(fx('export_fr.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(';')[5]),
+    );
+    const regions = new Set(
+      r.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => /^C\d+,(".*"|[^,]*),/.exec(l)![1]!.replace(/^"|"$/g, '')),
+    );
     expect(regions).toEqual(utf8Regions);
     expect([...regions].some((x) => x.includes('Île'))).toBe(true);
-    const explicit = await runCli(['ingest', fx('export_latin1.csv'), '--encoding', 'latin-1', '-o', '-'], { cwd: tmp.dir });
+    const explicit = await runCli(['ingest', fx('export_latin1.csv'), '--encoding', 'latin-1', '-o', '-'], {
+      cwd: tmp.dir,
+    });
     expect(explicit.stdout).toBe(r.stdout);
-    const wrong = await runCli(['ingest', fx('export_latin1.csv'), '--encoding', 'utf-8', '-o', 'x.csv'], { cwd: tmp.dir });
+    const wrong = await runCli(['ingest', fx('export_latin1.csv'), '--encoding', 'utf-8', '-o', 'x.csv'], {
+      cwd: tmp.dir,
+    });
     expect(wrong.code).toBe(3);
     expect(wrong.stderr).toMatch(/^segment: .*export_latin1\.csv: not valid utf-8 text .*--encoding/);
   });
 
   it('keeps 16- to 19-digit ids exact through cluster, Parquet and JSON', async () => {
-    writeFileSync(join(tmp.dir, 'big.csv'), 'id,x\n9007199254740993,1\n9007199254740995,3\n9007199254740997,5\n1234567890123456789,7\n');
+    writeFileSync(
+      join(tmp.dir, 'big.csv'),
+      'id,x\n9007199254740993,1\n9007199254740995,3\n9007199254740997,5\n1234567890123456789,7\n',
+    );
     const r = await runCli(['cluster', 'big.csv', '--id', 'id', '--k', '1', '-o', '-'], { cwd: tmp.dir });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim().split('\n').map((l) => l.split(',')[0])).toEqual([
-      'id',
-      '9007199254740993',
-      '9007199254740995',
-      '9007199254740997',
-      '1234567890123456789',
-    ]);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['id', '9007199254740993', '9007199254740995', '9007199254740997', '1234567890123456789']);
     expect((await runCli(['ingest', 'big.csv', '-o', 'big.parquet'], { cwd: tmp.dir })).code).toBe(0);
     expect((await runCli(['ingest', 'big.parquet', '-o', 'big.json'], { cwd: tmp.dir })).code).toBe(0);
     expect(readFileSync(join(tmp.dir, 'big.json'), 'utf8')).toContain('{"id":9007199254740995,"x":3}');

@@ -184,7 +184,7 @@ describe('PostgreSQL source', () => {
     expect(ds.columns.map((c) => [c.name, c.kind === 'numeric' ? c.type : c.kind])).toEqual([
       ['id', 'integer'],
       ['n', 'double'],
-      ['big', 'integer'],
+      ['big', 'string'], // 9007199254740993 is past 2^53: the column keeps exact digits
       ['small', 'integer'],
       ['flag', 'boolean'],
       ['d', 'date'],
@@ -197,7 +197,11 @@ describe('PostgreSQL source', () => {
     ]);
     expect(numbers(ds, 'id')).toEqual([1, 2, 3]);
     expect(numbers(ds, 'n')).toEqual([1.25, NaN, -0.001]);
-    expect(numbers(ds, 'big')).toEqual([Number('9007199254740993'), NaN, -42]);
+    const big = ds.column('big');
+    expect(big.kind === 'string' && [big.values, big.integer]).toEqual([
+      ['9007199254740993', null, '-42'],
+      true,
+    ]);
     expect(numbers(ds, 'small')).toEqual([7, NaN, -7]);
     expect(numbers(ds, 'flag')).toEqual([1, NaN, 0]);
     expect(numbers(ds, 'd')).toEqual([Date.UTC(2024, 1, 29), NaN, Date.UTC(1969, 6, 20)]);
@@ -487,6 +491,26 @@ describe('SQLite and DuckDB files', () => {
     ]);
     // The file was attached read-only.
     await expect(readSql(duckPath, 'CREATE TABLE u AS SELECT 1 AS a')).rejects.toThrow(DataError);
+  });
+
+  it('keeps 64-bit ids past 2^53 exact from SQLite and DuckDB files', async () => {
+    const path = join(tmp.dir, 'ids.db');
+    const lite = new Database(path);
+    lite.exec(`CREATE TABLE c (id INTEGER, x REAL);
+      INSERT INTO c VALUES (9007199254740993, 1.5), (9007199254740995, 2), (-9223372036854775808, 3);`);
+    lite.close();
+    for (const q of ['SELECT id, x FROM c', 'SELECT id + 0 AS id, x FROM c']) {
+      const ds = (await readSql(path, q)).dataset;
+      const id = ds.column('id');
+      expect(id.kind === 'string' && [id.values, id.integer]).toEqual([
+        ['9007199254740993', '9007199254740995', '-9223372036854775808'],
+        true,
+      ]);
+      expect(numbers(ds, 'x')).toEqual([1.5, 2, 3]);
+    }
+    const duck = await readSql(`duckdb://${duckPath}`, 'SELECT 9007199254740993::BIGINT AS id, 1 AS x');
+    const id = duck.dataset.column('id');
+    expect(id.kind === 'string' && id.values).toEqual(['9007199254740993']);
   });
 
   it('refuses values that do not fit the declared SQLite type, with a hint', async () => {

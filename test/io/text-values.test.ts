@@ -21,7 +21,25 @@ const parsing = (over: Partial<TextParsing> = {}): TextParsing => ({
 
 describe('missing-value tokens', () => {
   it("holds pandas' default list (read_csv STR_NA_VALUES plus None)", () => {
-    for (const t of ['', 'NA', 'N/A', 'n/a', 'NULL', 'null', 'NaN', 'nan', '-nan', '-NaN', '#N/A', '#N/A N/A', '#NA', 'None', '<NA>', '1.#IND', '-1.#QNAN']) {
+    for (const t of [
+      '',
+      'NA',
+      'N/A',
+      'n/a',
+      'NULL',
+      'null',
+      'NaN',
+      'nan',
+      '-nan',
+      '-NaN',
+      '#N/A',
+      '#N/A N/A',
+      '#NA',
+      'None',
+      '<NA>',
+      '1.#IND',
+      '-1.#QNAN',
+    ]) {
       expect(defaultNaTokens).toContain(t);
     }
     expect(defaultNaTokens).not.toContain('inf');
@@ -82,8 +100,12 @@ describe('DateFormat (strptime)', () => {
     );
     expect(new DateFormat('%d %b %Y').parse('7 Mar 2025')).toBe(Date.UTC(2025, 2, 7));
     expect(new DateFormat('%B %d, %Y').parse('March 7, 2025')).toBe(Date.UTC(2025, 2, 7));
-    expect(new DateFormat('%m/%d/%Y %I:%M %p').parse('01/13/2026 12:15 AM')).toBe(Date.UTC(2026, 0, 13, 0, 15));
-    expect(new DateFormat('%m/%d/%Y %I:%M %p').parse('01/13/2026 1:15 PM')).toBe(Date.UTC(2026, 0, 13, 13, 15));
+    expect(new DateFormat('%m/%d/%Y %I:%M %p').parse('01/13/2026 12:15 AM')).toBe(
+      Date.UTC(2026, 0, 13, 0, 15),
+    );
+    expect(new DateFormat('%m/%d/%Y %I:%M %p').parse('01/13/2026 1:15 PM')).toBe(
+      Date.UTC(2026, 0, 13, 13, 15),
+    );
   });
 
   it('refuses impossible dates and unknown directives', () => {
@@ -107,7 +129,14 @@ describe('inferTextColumn', () => {
   it('turns all-number text (NA tokens and infinities included) into a numeric column', () => {
     const { column, notes } = col(['1.5', 'N/A', 'inf', '-2', 'NULL', '']);
     expect(column.kind).toBe('numeric');
-    expect(column.kind === 'numeric' && Array.from(column.values)).toEqual([1.5, NaN, Infinity, -2, NaN, NaN]);
+    expect(column.kind === 'numeric' && Array.from(column.values)).toEqual([
+      1.5,
+      NaN,
+      Infinity,
+      -2,
+      NaN,
+      NaN,
+    ]);
     expect(notes).toEqual([]);
     const ints = col(['1', '2', 'NA']).column;
     expect(ints.kind === 'numeric' && ints.type).toBe('integer');
@@ -119,7 +148,11 @@ describe('inferTextColumn', () => {
     const { column, notes } = col(values);
     expect(column.kind).not.toBe('numeric');
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatchObject({ kind: 'text-with-numbers', count: 1, examples: [{ row: 17, value: 'abc' }] });
+    expect(notes[0]).toMatchObject({
+      kind: 'text-with-numbers',
+      count: 1,
+      examples: [{ row: 17, value: 'abc' }],
+    });
     expect(notes[0]!.message).toContain("1 of 40 values are not numbers (row 17: 'abc')");
   });
 
@@ -139,12 +172,21 @@ describe('inferTextColumn', () => {
 
   it('hints at --decimal and --date-format, and reads them when given', () => {
     const money = ['1\u202f234,50', '12,5', '3,0'];
-    expect(col(money).notes[0]).toMatchObject({ kind: 'decimal-comma', hint: 'pass --decimal , --thousands narrow-nbsp to read them as numbers' });
+    expect(col(money).notes[0]).toMatchObject({
+      kind: 'decimal-comma',
+      hint: 'pass --decimal , --thousands narrow-nbsp to read them as numbers',
+    });
     const read = col(money, { decimal: ',', thousands: '\u202f' }).column;
     expect(read.kind === 'numeric' && Array.from(read.values)).toEqual([1234.5, 12.5, 3]);
-    expect(col(['13/01/2026', '02/03/2026']).notes[0]!.hint).toBe("pass --date-format '%d/%m/%Y' to read them as dates");
-    expect(col(['01/13/2026', '02/03/2026']).notes[0]!.hint).toBe("pass --date-format '%m/%d/%Y' to read them as dates");
-    expect(col(['01/02/2026', '02/03/2026']).notes[0]!.message).toContain('ambiguous between day-first and month-first');
+    expect(col(['13/01/2026', '02/03/2026']).notes[0]!.hint).toBe(
+      "pass --date-format '%d/%m/%Y' to read them as dates",
+    );
+    expect(col(['01/13/2026', '02/03/2026']).notes[0]!.hint).toBe(
+      "pass --date-format '%m/%d/%Y' to read them as dates",
+    );
+    expect(col(['01/02/2026', '02/03/2026']).notes[0]!.message).toContain(
+      'ambiguous between day-first and month-first',
+    );
     const dates = col(['13/01/2026', '02/03/2026', 'NA'], { dateFormats: ['%d/%m/%Y'] }).column;
     expect(dates.kind === 'numeric' && [dates.type, Array.from(dates.values)]).toEqual([
       'date',

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, type RunResult } from '../helpers/cli.js';
+import { fixtures, runCli, tempDir, type RunResult } from '../helpers/cli.js';
 
 // A corpus of bad inputs and impossible requests, one table row each: every case must exit 2 (usage) or 3 (data)
 // with exactly one `segment: …` line on stderr that names the culprit, no stack trace, and no output left behind.
@@ -69,6 +69,7 @@ beforeAll(async () => {
     expect(edited).not.toBe(text);
     return edited;
   };
+  copyFileSync(join(fixtures, 'customers.xlsx'), at('sheets.xlsx'));
   writeFileSync(at('clm-edited.json'), editOne(readFileSync(at('clm.json'), 'utf8'), 'center'));
   writeFileSync(at('slm-edited.json'), editOne(readFileSync(at('slm.json'), 'utf8'), 'components'));
 }, 120_000);
@@ -667,6 +668,112 @@ const cases: Case[] = [
     code: 3,
     names: 'cm-trunc.json',
     outputs: ['o-sql3.sql'],
+  },
+  // --- real-world exports: workbooks, encodings, locale flags, infinities
+  {
+    name: 'ingest: a legacy .xls workbook',
+    files: { 'legacy.xls': Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0, 0, 0]) },
+    args: ['ingest', 'legacy.xls', '-o', 'o-xls.parquet'],
+    code: 2,
+    names: '.xls',
+    outputs: ['o-xls.parquet'],
+  },
+  {
+    name: 'ingest: a password-protected workbook',
+    files: {
+      'locked.xlsx': Buffer.concat([
+        Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+        Buffer.alloc(504),
+        Buffer.from('EncryptionInfo', 'utf16le'),
+        Buffer.alloc(512),
+      ]),
+    },
+    args: ['ingest', 'locked.xlsx', '-o', 'o-locked.parquet'],
+    code: 3,
+    names: 'locked.xlsx',
+    outputs: ['o-locked.parquet'],
+  },
+  {
+    name: 'ingest: a damaged workbook',
+    files: { 'damaged.xlsx': Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200, 7)]) },
+    args: ['ingest', 'damaged.xlsx', '-o', 'o-damaged.parquet'],
+    code: 3,
+    names: 'damaged.xlsx',
+    outputs: ['o-damaged.parquet'],
+  },
+  {
+    name: 'cluster: an unknown --sheet',
+    args: ['cluster', 'sheets.xlsx', '--sheet', 'nope', '--k', '2', '-o', 'o-sheet.parquet'],
+    code: 3,
+    names: 'nope',
+    outputs: ['o-sheet.parquet'],
+  },
+  {
+    name: 'ingest: Latin-1 bytes read with --encoding utf-8',
+    files: { 'latin.csv': Buffer.from('id,ville\n1,Orléans\n2,Besançon\n', 'latin1') },
+    args: ['ingest', 'latin.csv', '--encoding', 'utf-8', '-o', 'o-latin.parquet'],
+    code: 3,
+    names: 'latin.csv',
+    outputs: ['o-latin.parquet'],
+  },
+  {
+    name: 'ingest: bytes that are neither UTF-8 nor Windows-1252',
+    files: { 'garbled.csv': Buffer.from([0x69, 0x64, 0x2c, 0x61, 0x0a, 0x31, 0x2c, 0x81, 0x8d, 0x9d, 0x0a]) },
+    args: ['ingest', 'garbled.csv', '-o', 'o-garbled.parquet'],
+    code: 3,
+    names: '--encoding',
+    outputs: ['o-garbled.parquet'],
+  },
+  {
+    name: 'ingest: an unknown --encoding',
+    args: ['ingest', 'good.csv', '--encoding', 'klingon', '-o', 'o-enc.parquet'],
+    code: 2,
+    names: 'klingon',
+    outputs: ['o-enc.parquet'],
+  },
+  {
+    name: 'ingest: --decimal that is not . or ,',
+    args: ['ingest', 'good.csv', '--decimal', ';', '-o', 'o-dec.parquet'],
+    code: 2,
+    names: '--decimal',
+    outputs: ['o-dec.parquet'],
+  },
+  {
+    name: "ingest: --thousands . while the decimal mark is '.'",
+    args: ['ingest', 'good.csv', '--thousands', '.', '-o', 'o-th.parquet'],
+    code: 2,
+    names: '--thousands',
+    outputs: ['o-th.parquet'],
+  },
+  {
+    name: 'ingest: --decimal , on a comma-separated file',
+    args: ['ingest', 'good.csv', '--decimal', ',', '-o', 'o-dec2.parquet'],
+    code: 2,
+    names: '--decimal',
+    outputs: ['o-dec2.parquet'],
+  },
+  {
+    name: 'tune: an unknown --date-format directive',
+    args: ['tune', 'good.csv', '--date-format', '%d/%m/%Q', '--k', '2..3', '-o', 'o-df.json'],
+    code: 2,
+    names: '%Q',
+    outputs: ['o-df.json'],
+  },
+  {
+    name: 'cluster: an infinite value',
+    files: { 'inf.csv': 'id,a,b\n1,1,2\n2,inf,3\n3,4,5\n4,6,1\n' },
+    args: ['cluster', 'inf.csv', '--id', 'id', '--k', '2', '-o', 'o-inf.parquet'],
+    code: 3,
+    names: "column 'a'",
+    outputs: ['o-inf.parquet'],
+  },
+  {
+    name: 'clean: an infinite value without --inf',
+    files: { 'inf2.csv': 'id,a,b\n1,1,2\n2,-Infinity,3\n3,4,5\n' },
+    args: ['clean', 'inf2.csv', '--id', 'id', '--impute', 'median', '-o', 'o-inf2.parquet'],
+    code: 3,
+    names: 'row 2',
+    outputs: ['o-inf2.parquet'],
   },
 ];
 

@@ -247,7 +247,8 @@ async function resolveSource(
   if (s.decimal !== undefined) flags.push('--decimal', s.decimal);
   if (s.thousands !== undefined) flags.push('--thousands', s.thousands);
   const dates = s['date-format'];
-  for (const f of dates === undefined ? [] : Array.isArray(dates) ? dates : [dates]) flags.push('--date-format', f);
+  for (const f of dates === undefined ? [] : Array.isArray(dates) ? dates : [dates])
+    flags.push('--date-format', f);
   if (s.sheet !== undefined) flags.push('--sheet', String(s.sheet));
   if (s.sql !== undefined) {
     const name = s.db!.env;
