@@ -10,7 +10,8 @@ import {
   type SegmentIdentity,
 } from '../../cluster/identity.js';
 import { loadModel, type ClusterModel } from '../../cluster/model.js';
-import { cellText, numericColumn, rowsById, type Dataset } from '../../core/dataset.js';
+import { cellText, numericColumn, type Dataset } from '../../core/dataset.js';
+import { assertUniqueIds, rowsById, warnDuplicateIds } from '../../core/ids.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { Random } from '../../core/random.js';
