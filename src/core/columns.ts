@@ -13,7 +13,12 @@ export interface OutputColumn {
  * before any work. O(columns).
  * @throws DataError naming the first taken column, `what` wants to write it (e.g. `segment cluster`), and its hint.
  */
-export function assertFreeColumns(ds: Dataset, wanted: readonly OutputColumn[], what: string, source?: string): void {
+export function assertFreeColumns(
+  ds: Dataset,
+  wanted: readonly OutputColumn[],
+  what: string,
+  source?: string,
+): void {
   for (const w of wanted) {
     if (ds.has(w.name)) {
       throw new DataError(
@@ -33,7 +38,10 @@ export function assertDistinctNames(names: readonly { name: string; flag: string
   for (const n of names) {
     const other = seen.get(n.name);
     if (other !== undefined)
-      throw new DataError(`${other} and ${n.flag} both name the output column '${n.name}'`, 'give them different names');
+      throw new DataError(
+        `${other} and ${n.flag} both name the output column '${n.name}'`,
+        'give them different names',
+      );
     seen.set(n.name, n.flag);
   }
 }

@@ -59,7 +59,12 @@ export function describeDuplicateIds(d: DuplicateIds, col: string): string {
  * Warn through `logger` when ids of `col` repeat (the rows are kept: nothing pairs them here). Returns what was found.
  * O(n).
  */
-export function warnDuplicateIds(ds: Dataset, col: string, logger: Logger, source?: string): DuplicateIds | null {
+export function warnDuplicateIds(
+  ds: Dataset,
+  col: string,
+  logger: Logger,
+  source?: string,
+): DuplicateIds | null {
   const d = findDuplicateIds(ds, col);
   if (d) logger.log('warn', `${source ? `${source}: ` : ''}${describeDuplicateIds(d, col)}`);
   return d;
@@ -69,7 +74,12 @@ export function warnDuplicateIds(ds: Dataset, col: string, logger: Logger, sourc
  * Refuse repeated ids where rows are paired by id (two runs, a baseline input). O(n).
  * @throws DataError naming `source`, the column, the count and examples with their rows.
  */
-export function assertUniqueIds(ds: Dataset, col: string, source: string, why = 'rows are paired by id'): void {
+export function assertUniqueIds(
+  ds: Dataset,
+  col: string,
+  source: string,
+  why = 'rows are paired by id',
+): void {
   const d = findDuplicateIds(ds, col);
   if (d)
     throw new DataError(

@@ -82,15 +82,7 @@ export interface FeatureChoice {
  * input lacks, or holds as text).
  */
 export type LeftOutReason =
-  | 'id'
-  | 'exclude'
-  | 'unlisted'
-  | 'role'
-  | 'text'
-  | 'categorical'
-  | 'date'
-  | 'timestamp'
-  | 'unpaired';
+  'id' | 'exclude' | 'unlisted' | 'role' | 'text' | 'categorical' | 'date' | 'timestamp' | 'unpaired';
 
 /** A column of the input that is not a feature, and why. */
 export interface LeftOutColumn {
@@ -110,6 +102,8 @@ export interface ChooseOptions {
   roles?: readonly string[];
   /** Leave dates and timestamps out of the default choice (reason `date` / `timestamp`); named ones are kept. */
   skipTemporal?: boolean;
+  /** Return an empty choice instead of refusing it (for commands with work besides the features). */
+  allowEmpty?: boolean;
 }
 
 const deliberate: ReadonlySet<LeftOutReason> = new Set(['id', 'exclude', 'unlisted', 'role']);
@@ -118,9 +112,13 @@ const deliberate: ReadonlySet<LeftOutReason> = new Set(['id', 'exclude', 'unlist
  * Choose the feature columns: `features` when given (each must exist and be numeric), otherwise every numeric column
  * except the id, `exclude`d ones and `roles` (and dates and timestamps with `skipTemporal`). Every other column is
  * listed in `leftOut` with its reason. O(columns).
- * @throws DataError for a missing or non-numeric column; UsageError when nothing is left.
+ * @throws DataError for a missing or non-numeric column; UsageError when nothing is left (unless `allowEmpty`).
  */
-export function chooseFeatures(ds: Dataset, choice: FeatureChoice, opts: ChooseOptions = {}): FeatureSelection {
+export function chooseFeatures(
+  ds: Dataset,
+  choice: FeatureChoice,
+  opts: ChooseOptions = {},
+): FeatureSelection {
   for (const name of choice.exclude ?? []) ds.column(name);
   if (choice.id !== undefined) ds.column(choice.id);
   const exclude = new Set(choice.exclude ?? []);
@@ -152,7 +150,7 @@ export function chooseFeatures(ds: Dataset, choice: FeatureChoice, opts: ChooseO
       names.push(c.name);
     }
   }
-  if (names.length === 0) {
+  if (names.length === 0 && !opts.allowEmpty) {
     throw new UsageError(
       'no numeric feature columns to use',
       `columns: ${ds.names.join(', ') || '(none)'}; name them with --features`,

@@ -63,6 +63,7 @@ interface CleanFlags extends InputFlags {
   log?: string[];
   outliers: OutlierMethod;
   outlierAction: OutlierAction;
+  outlierCol: string;
   iqrFactor: number;
   zscoreThreshold: number;
   contamination: string;
@@ -181,6 +182,7 @@ const fitOnly = [
   'log',
   'outliers',
   'outlierAction',
+  'outlierCol',
   'iqrFactor',
   'zscoreThreshold',
   'contamination',
@@ -304,6 +306,7 @@ export function registerClean(program: Command): void {
         .choices(outlierActions)
         .default('flag'),
     )
+    .option('--outlier-col <name>', 'name of the 0/1 column --outlier-action flag adds', 'outlier')
     .option('--iqr-factor <x>', 'IQR fences at Q1 - x·IQR and Q3 + x·IQR', positiveNumber, 1.5)
     .option('--zscore-threshold <x>', 'z-score outliers beyond mean ± x·std', positiveNumber, 3)
     .option(
@@ -458,6 +461,7 @@ Examples:
       outliers: {
         method: flags.outliers,
         action: flags.outlierAction,
+        flagColumn: flags.outlierCol,
         iqrFactor: flags.iqrFactor,
         zThreshold: flags.zscoreThreshold,
         contamination,
