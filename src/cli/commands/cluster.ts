@@ -221,7 +221,12 @@ Examples:
     const dataName = data === '-' ? 'stdin' : data;
     assertFreeColumns(
       ds,
-      [{ name: flags.segmentCol, hint: 'name the new labels otherwise with --segment-col NAME' }],
+      [
+        {
+          name: flags.segmentCol,
+          hint: 'name the new labels otherwise with --segment-col NAME (in segment run: drop the column in a clean step)',
+        },
+      ],
       'segment cluster',
       dataName,
     );
