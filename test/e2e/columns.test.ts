@@ -255,11 +255,20 @@ describe('columns: nothing left out or written over silently (built CLI)', () =>
       'region,note',
       '-o',
       'dup-seg.csv',
+      '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(
       "warning: dup.csv: id column 'id' has 2 id(s) on more than one row (5 rows): 'c1' (rows 1, 41), 'c2' (rows 2, 42, 43)",
     );
+    expect((JSON.parse(r.stdout) as { duplicateIds: unknown }).duplicateIds).toEqual({
+      ids: 2,
+      rows: 5,
+      examples: [
+        { id: 'c1', rows: [1, 41] },
+        { id: 'c2', rows: [2, 42, 43] },
+      ],
+    });
     const s = await run(['stability', 'dup-seg.csv', 'dup-seg.csv', '--id', 'id']);
     expect(s.code, s.stderr).toBe(3);
     expect(s.stderr).toMatch(/^segment: dup-seg\.csv: id column 'id' has 2 id\(s\) on more than one row/);

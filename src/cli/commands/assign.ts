@@ -72,7 +72,7 @@ Examples:
         dataName,
       );
     const id = flags.id ?? (model.id !== null && ds.has(model.id) ? model.id : undefined);
-    if (id !== undefined) warnDuplicateIds(ds, id, ctx.logger, dataName);
+    const duplicateIds = id !== undefined ? warnDuplicateIds(ds, id, ctx.logger, dataName) : null;
     const pool = new WorkerPool(ctx.threads);
     let scored;
     try {
@@ -95,6 +95,7 @@ Examples:
         input: dataName,
         model: flags.model,
         segmentColumn: flags.segmentCol,
+        duplicateIds,
         replayed,
         rows: labels.length,
         sizes: sizes.map((s) => s.size),

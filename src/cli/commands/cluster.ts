@@ -278,7 +278,7 @@ Examples:
       baselineDs = baselineDs?.take(rows) ?? null;
       if (unpaired) unpaired = Uint8Array.from(rows, (i) => unpaired![i]!);
     }
-    if (flags.id !== undefined) warnDuplicateIds(ds, flags.id, ctx.logger, dataName);
+    const duplicateIds = flags.id !== undefined ? warnDuplicateIds(ds, flags.id, ctx.logger, dataName) : null;
     // Earlier labels are never features; they travel into the output beside the new ones.
     const roles = [...new Set(['segment', flags.segmentCol])];
     const { features, leftOut } = chooseFeatures(
@@ -371,6 +371,7 @@ Examples:
         features,
         leftOut,
         segmentColumn: flags.segmentCol,
+        duplicateIds,
         output: flags.output ?? null,
         model: flags.model ?? null,
         ...(identity && plan

@@ -423,7 +423,8 @@ Examples:
       ctx.logger.log('warn', `the id column '${model.id}' is not in the data; rows are numbered instead`);
     }
     const id = flags.id ?? (model.id !== null && ds.has(model.id) ? model.id : undefined);
-    if (id !== undefined) warnDuplicateIds(ds, id, ctx.logger, data === '-' ? 'stdin' : data);
+    const duplicateIds =
+      id !== undefined ? warnDuplicateIds(ds, id, ctx.logger, data === '-' ? 'stdin' : data) : null;
     const pool = new WorkerPool(ctx.threads);
     let result;
     try {
@@ -447,6 +448,7 @@ Examples:
         model: flags.model,
         replayed: result.replayed,
         columns: { probability: flags.probabilityCol, predicted: flags.predictedCol, tier: flags.tierCol },
+        duplicateIds,
         rows: result.probability.length,
         threshold: result.threshold,
         predictedPositive: result.predictedPositive,
