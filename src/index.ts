@@ -5,6 +5,8 @@
 export * from './core/errors.js';
 export * from './core/dataset.js';
 export * from './core/matrix.js';
+export * from './core/columns.js';
+export * from './core/ids.js';
 export * from './core/random.js';
 export * from './core/logger.js';
 export { WorkerPool, defaultThreads, blocks, type Task } from './core/worker-pool.js';

@@ -2,6 +2,8 @@ import { numericColumn, type Dataset } from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { numericValues } from './columns.js';
+import { describeDuplicateIds, findDuplicateIds } from '../core/ids.js';
+import { chooseFeatures, leftOutWarning, type FeatureSelection, type LeftOutColumn } from '../core/matrix.js';
 import { dedupe, type DedupeParams, type DedupeReport } from './dedupe.js';
 import {
   applyEncode,
@@ -108,6 +110,8 @@ export interface CleanReport {
   columnsIn: number;
   columnsOut: number;
   features: string[];
+  /** Columns that are not cleaned as numeric features, and why (the id, text, categorical, dates…). */
+  leftOut: LeftOutColumn[];
   validation: ValidationSummary | null;
   dedupe: DedupeReport | null;
   dropped: string[];
@@ -177,24 +181,19 @@ function checkParams(p: CleanParams): void {
   }
 }
 
-function isTemporal(ds: Dataset, name: string): boolean {
-  const c = ds.column(name);
-  return c.kind === 'numeric' && (c.type === 'date' || c.type === 'timestamp');
-}
-
-/** The numeric columns to clean: `features` (each must exist and be numeric) or the default choice. */
-function resolveCleanFeatures(ds: Dataset, p: CleanParams): string[] {
-  for (const n of p.exclude ?? []) ds.column(n);
+/**
+ * The numeric columns to clean: `features` (each must exist and be numeric) or the default choice (numeric columns
+ * but the id, `exclude`d ones, dates and timestamps), and the columns left out with their reasons.
+ */
+function resolveCleanFeatures(ds: Dataset, p: CleanParams): FeatureSelection {
   const excluded = new Set(p.exclude ?? []);
-  if (p.id !== undefined) excluded.add(p.id);
-  if (p.features && p.features.length > 0) {
-    const names = p.features.filter((n) => !excluded.has(n));
-    for (const n of names) numericValues(ds, n, 'clean it as a numeric feature');
-    return names;
-  }
-  return ds.columns
-    .filter((c) => c.kind === 'numeric' && !excluded.has(c.name) && !isTemporal(ds, c.name))
-    .map((c) => c.name);
+  for (const n of p.features ?? [])
+    if (n !== p.id && !excluded.has(n)) numericValues(ds, n, 'clean it as a numeric feature');
+  return chooseFeatures(
+    ds,
+    { id: p.id, features: p.features, exclude: p.exclude },
+    { skipTemporal: true, allowEmpty: true },
+  );
 }
 
 /**
@@ -312,15 +311,19 @@ export function applyLog(ds: Dataset, columns: readonly string[]): Dataset {
  */
 export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOptions = {}): Promise<CleanFit> {
   checkParams(params);
-  if (params.id !== undefined) ds.column(params.id);
-  const steps: CleanStep[] = [];
   const warnings: string[] = [];
+  if (params.id !== undefined) {
+    const dup = findDuplicateIds(ds, params.id);
+    if (dup) warnings.push(describeDuplicateIds(dup, params.id));
+  }
+  const steps: CleanStep[] = [];
   const report: CleanReport = {
     nRowsIn: ds.nRows,
     nRowsOut: 0,
     columnsIn: ds.nCols,
     columnsOut: 0,
     features: [],
+    leftOut: [],
     validation: null,
     dedupe: null,
     dropped: [],
@@ -380,8 +383,9 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
     cur = cur.drop(params.drop);
     report.dropped = [...params.drop];
   }
-  const features = resolveCleanFeatures(cur, params);
+  const { features, leftOut } = resolveCleanFeatures(cur, params);
   report.features = features;
+  report.leftOut = leftOut;
   const needsFeatures =
     (params.outliers && params.outliers.method !== 'none') ||
     (params.impute &&
@@ -392,6 +396,14 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
       'no numeric columns to clean',
       `columns: ${cur.names.join(', ') || '(none)'}; name them with --features`,
     );
+  }
+  if (needsFeatures && !(params.features && params.features.length > 0)) {
+    // Encoding takes the text columns in hand (and reports the ones it skips).
+    const encoding = params.encode !== undefined && params.encode.method !== 'none';
+    const omitted = leftOutWarning(
+      encoding ? leftOut.filter((c) => c.reason !== 'text' && c.reason !== 'categorical') : leftOut,
+    );
+    if (omitted) warnings.push(omitted);
   }
 
   const infStep = fitInfinite(cur, features, params.inf ?? 'error', rowNumber);

@@ -1,3 +1,4 @@
+import { assertFreeColumns } from '../core/columns.js';
 import { cellText, Dataset, type Column } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 
@@ -46,16 +47,15 @@ export function replaceColumn(ds: Dataset, name: string, replacement: readonly C
 }
 
 /**
- * Refuse a new column name that the dataset already has.
- * @throws DataError naming the column and the step that wanted it.
+ * Refuse a new column name that the dataset already has ({@link assertFreeColumns}).
+ * @throws DataError naming the column, the step that wanted it and `hint` (default: drop the existing column).
  */
-export function assertNewColumn(ds: Dataset, name: string, what: string): void {
-  if (ds.has(name)) {
-    throw new DataError(
-      `${what} would add column '${name}', which the data already has`,
-      `rename or drop the existing column first (--drop ${name})`,
-    );
-  }
+export function assertNewColumn(ds: Dataset, name: string, what: string, hint?: string): void {
+  assertFreeColumns(
+    ds,
+    [{ name, hint: hint ?? `rename the existing column, or drop it first (--drop ${name})` }],
+    what,
+  );
 }
 
 /**

@@ -78,7 +78,7 @@ export function fitEncode(
         if (taken.has(o)) {
           throw new DataError(
             `--encode onehot of '${name}' would add column '${o}', which already exists`,
-            'rename or drop the other column first',
+            `rename it, or drop it first (--drop ${o})`,
           );
         }
         taken.add(o);

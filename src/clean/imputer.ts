@@ -241,6 +241,7 @@ export async function applyImpute(
 ): Promise<{ data: Dataset; report: ImputeReport }> {
   const report: ImputeReport = { perColumn: {}, total: 0, knnFallbackToMean: 0, indicators: [] };
   const indicatorCols: Column[] = step.indicators.map((name) => {
+    assertNewColumn(ds, name + indicatorSuffix, 'the missing indicators of the clean model');
     const c = ds.column(name);
     const flags = new Float64Array(ds.nRows);
     for (let i = 0; i < ds.nRows; i++) flags[i] = isMissing(c, i) ? 1 : 0;

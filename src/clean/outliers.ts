@@ -90,7 +90,13 @@ const OWNER = 'clean.outliers';
  */
 export function fitOutliers(ds: Dataset, columns: readonly string[], params: OutlierParams): OutlierStep {
   const flagColumn = params.flagColumn ?? 'outlier';
-  if (params.action === 'flag') assertNewColumn(ds, flagColumn, '--outlier-action flag');
+  if (params.action === 'flag')
+    assertNewColumn(
+      ds,
+      flagColumn,
+      '--outlier-action flag',
+      'name the flag column otherwise with --outlier-col NAME',
+    );
   if (params.method === 'iforest') {
     if (params.action === 'clip') {
       throw new UsageError(
@@ -233,6 +239,7 @@ export function applyOutliers(
   }
   for (let i = 0; i < n; i++) report.rows += flagged[i]!;
   if (step.action === 'flag') {
+    assertNewColumn(ds, step.flagColumn, 'the outlier flag of the clean model');
     out = out.withColumn(numericColumn(step.flagColumn, Float64Array.from(flagged), 'integer'));
   }
   if (step.action !== 'drop' || !dropRows || report.rows === 0) return { data: out, keep: null, report };

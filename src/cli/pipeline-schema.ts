@@ -11,7 +11,7 @@ const managed: Record<StepKind, string[]> = {
   clean: ['output', 'model', 'json', 'apply'],
   select: ['output', 'model', 'json', 'apply', 'embed', 'embed-sample', 'perplexity'],
   tune: ['output', 'json', 'plot'],
-  cluster: ['output', 'model', 'json', 'baseline-input'],
+  cluster: ['output', 'model', 'json', 'baseline-input', 'segment-col'],
   report: ['model', 'tune', 'json', 'html', 'svg', 'segment-col'],
 };
 const inputFlags = [

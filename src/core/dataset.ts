@@ -258,23 +258,3 @@ export function missingColumn(name: string, available: readonly string[]): DataE
   const shown = available.slice(0, 12).join(', ') + (available.length > 12 ? ', …' : '');
   return new DataError(`column '${name}' not found`, `available columns: ${shown || '(none)'}`);
 }
-
-/**
- * The row of every id of column `col` (ids as {@link cellText} writes them). O(n).
- * @throws DataError naming `name` for an id that appears twice, or for a row without id unless `skipMissing`
- *   (such rows are then left out).
- */
-export function rowsById(ds: Dataset, col: string, name: string, skipMissing = false): Map<string, number> {
-  const c = ds.column(col);
-  const out = new Map<string, number>();
-  for (let i = 0; i < ds.nRows; i++) {
-    const t = cellText(c, i);
-    if (t === null) {
-      if (skipMissing) continue;
-      throw new DataError(`${name}: row ${i + 1} has no id in '${col}'`);
-    }
-    if (out.has(t)) throw new DataError(`${name}: id '${t}' in '${col}' appears more than once`);
-    out.set(t, i);
-  }
-  return out;
-}

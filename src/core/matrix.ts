@@ -75,22 +75,64 @@ export interface FeatureChoice {
 }
 
 /**
- * Resolve the model's feature columns: `features` when given (each must exist and be numeric),
- * otherwise every numeric column except the id and `exclude`d ones.
- * @throws DataError for a missing or non-numeric column; UsageError when nothing is left.
+ * Why a column is not among the features. Deliberate reasons (the user or the command chose it): `id` (the --id
+ * column), `exclude` (named by --exclude), `unlisted` (an explicit --features list does not name it), `role` (the
+ * command reads it for something else: segment labels, a predict target). Kind reasons (the default choice could not
+ * use it, and says so): `text`, `categorical`, `date`, `timestamp`, and `unpaired` (a numeric column the other
+ * input lacks, or holds as text).
  */
-export function resolveFeatures(
+export type LeftOutReason =
+  'id' | 'exclude' | 'unlisted' | 'role' | 'text' | 'categorical' | 'date' | 'timestamp' | 'unpaired';
+
+/** A column of the input that is not a feature, and why. */
+export interface LeftOutColumn {
+  name: string;
+  reason: LeftOutReason;
+}
+
+/** The features chosen, and every other column of the input with the reason it was left out (input order). */
+export interface FeatureSelection {
+  features: string[];
+  leftOut: LeftOutColumn[];
+}
+
+/** Options of {@link chooseFeatures}. */
+export interface ChooseOptions {
+  /** Columns the command reads for something else (segment labels, a target): never features, reason `role`. */
+  roles?: readonly string[];
+  /** Leave dates and timestamps out of the default choice (reason `date` / `timestamp`); named ones are kept. */
+  skipTemporal?: boolean;
+  /** Return an empty choice instead of refusing it (for commands with work besides the features). */
+  allowEmpty?: boolean;
+}
+
+const deliberate: ReadonlySet<LeftOutReason> = new Set(['id', 'exclude', 'unlisted', 'role']);
+
+/**
+ * Choose the feature columns: `features` when given (each must exist and be numeric), otherwise every numeric column
+ * except the id, `exclude`d ones and `roles` (and dates and timestamps with `skipTemporal`). Every other column is
+ * listed in `leftOut` with its reason. O(columns).
+ * @throws DataError for a missing or non-numeric column; UsageError when nothing is left (unless `allowEmpty`).
+ */
+export function chooseFeatures(
   ds: Dataset,
   choice: FeatureChoice,
-  alsoExclude: readonly string[] = [],
-): string[] {
+  opts: ChooseOptions = {},
+): FeatureSelection {
   for (const name of choice.exclude ?? []) ds.column(name);
   if (choice.id !== undefined) ds.column(choice.id);
-  const excluded = new Set([...(choice.exclude ?? []), ...alsoExclude]);
-  if (choice.id !== undefined) excluded.add(choice.id);
+  const exclude = new Set(choice.exclude ?? []);
+  const roles = new Set(opts.roles ?? []);
+  const explicit = choice.features !== undefined && choice.features.length > 0;
+  const reasonOf = (name: string): LeftOutReason | null => {
+    if (name === choice.id) return 'id';
+    if (roles.has(name)) return 'role';
+    if (exclude.has(name)) return 'exclude';
+    return null;
+  };
   let names: string[];
-  if (choice.features && choice.features.length > 0) {
-    names = choice.features.filter((n) => !excluded.has(n));
+  if (explicit) {
+    names = choice.features!.filter((n) => reasonOf(n) === null);
     for (const n of names) {
       const c = ds.column(n);
       if (c.kind !== 'numeric') {
@@ -101,13 +143,74 @@ export function resolveFeatures(
       }
     }
   } else {
-    names = ds.columns.filter((c) => c.kind === 'numeric' && !excluded.has(c.name)).map((c) => c.name);
+    names = [];
+    for (const c of ds.columns) {
+      if (reasonOf(c.name) !== null || c.kind !== 'numeric') continue;
+      if (opts.skipTemporal && (c.type === 'date' || c.type === 'timestamp')) continue;
+      names.push(c.name);
+    }
   }
-  if (names.length === 0) {
+  if (names.length === 0 && !opts.allowEmpty) {
     throw new UsageError(
       'no numeric feature columns to use',
       `columns: ${ds.names.join(', ') || '(none)'}; name them with --features`,
     );
   }
-  return names;
+  const chosen = new Set(names);
+  const leftOut: LeftOutColumn[] = [];
+  for (const c of ds.columns) {
+    if (chosen.has(c.name)) continue;
+    const why = reasonOf(c.name);
+    if (why !== null) leftOut.push({ name: c.name, reason: why });
+    else if (explicit) leftOut.push({ name: c.name, reason: 'unlisted' });
+    else if (c.kind === 'string') leftOut.push({ name: c.name, reason: 'text' });
+    else if (c.kind === 'categorical') leftOut.push({ name: c.name, reason: 'categorical' });
+    else leftOut.push({ name: c.name, reason: c.type === 'date' ? 'date' : 'timestamp' });
+  }
+  return { features: names, leftOut };
+}
+
+/** Whether a left-out column is one the user did not ask to leave out (the default choice could not use it). */
+export function isUnasked(c: LeftOutColumn): boolean {
+  return !deliberate.has(c.reason);
+}
+
+const reasonWords: Record<LeftOutReason, string> = {
+  id: 'the id',
+  exclude: '--exclude',
+  unlisted: 'not in --features',
+  role: 'not a feature here',
+  text: 'text',
+  categorical: 'categorical',
+  date: 'date',
+  timestamp: 'timestamp',
+  unpaired: 'not numeric in both inputs',
+};
+
+/**
+ * The one warning naming the columns the default feature choice left out that nobody asked to leave out (text,
+ * categorical, dates…), or null when there are none; at most `max` names, then a count. O(columns).
+ */
+export function leftOutWarning(leftOut: readonly LeftOutColumn[], max = 10): string | null {
+  const unasked = leftOut.filter(isUnasked);
+  if (unasked.length === 0) return null;
+  const shown = unasked.slice(0, max).map((c) => `'${c.name}' (${reasonWords[c.reason]})`);
+  const more = unasked.length > max ? `, and ${unasked.length - max} more` : '';
+  return (
+    `features: left out ${shown.join(', ')}${more}; ` +
+    'name the features with --features, or leave columns out with --exclude to silence this'
+  );
+}
+
+/**
+ * Resolve the model's feature columns (see {@link chooseFeatures}): `features` when given, otherwise every numeric
+ * column except the id, `exclude`d ones and `alsoExclude`.
+ * @throws DataError for a missing or non-numeric column; UsageError when nothing is left.
+ */
+export function resolveFeatures(
+  ds: Dataset,
+  choice: FeatureChoice,
+  alsoExclude: readonly string[] = [],
+): string[] {
+  return chooseFeatures(ds, choice, { roles: alsoExclude }).features;
 }

@@ -3,6 +3,7 @@
  */
 import type { ClusterModel } from '../cluster/model.js';
 import { Dataset, numericColumn, stringColumn, type Column } from '../core/dataset.js';
+import { assertDistinctNames, assertFreeColumns } from '../core/columns.js';
 import { UsageError } from '../core/errors.js';
 import { quantileSorted } from '../core/stats.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -24,14 +25,23 @@ export interface ScoreOptions {
   tiers?: Tiering | undefined;
   /** Id column to carry into the scores (default: the model's, when the data has it). */
   id?: string | undefined;
+  /** Names of the columns written (default `probability`, `predicted`, `tier`). */
+  columns?: Partial<ScoreColumns> | undefined;
   /** Names the model and the data in messages. */
   source: string;
   data: string;
 }
 
+/** Names of the score columns. */
+export interface ScoreColumns {
+  probability: string;
+  predicted: string;
+  tier: string;
+}
+
 /** Scored rows and what was done to get them. */
 export interface ScoreResult {
-  /** id (or 1-based `row`), `probability`, `predicted`, `tier`. */
+  /** id (or 1-based `row`), `probability`, `predicted`, `tier` (or the names of `columns`). */
   scores: Dataset;
   probability: Float64Array;
   tier: Int32Array;
@@ -135,6 +145,32 @@ export async function scorePropensity(
   if (!(threshold >= 0 && threshold <= 1)) {
     throw new UsageError(`--threshold ${threshold} is not a probability in [0, 1]`);
   }
+  const names: ScoreColumns = {
+    probability: opts.columns?.probability ?? 'probability',
+    predicted: opts.columns?.predicted ?? 'predicted',
+    tier: opts.columns?.tier ?? 'tier',
+  };
+  const id = opts.id ?? (model.id !== null && ds.has(model.id) ? model.id : null);
+  assertDistinctNames([
+    { name: names.probability, flag: '--probability-col' },
+    { name: names.predicted, flag: '--predicted-col' },
+    { name: names.tier, flag: '--tier-col' },
+    ...(id === null ? [{ name: 'row', flag: 'the row number column' }] : []),
+  ]);
+  // A user's column is never replaced: the scores are often joined back onto the input.
+  assertFreeColumns(
+    ds,
+    [
+      { name: names.probability, hint: 'name the probabilities otherwise with --probability-col NAME' },
+      { name: names.predicted, hint: 'name the predicted classes otherwise with --predicted-col NAME' },
+      { name: names.tier, hint: 'name the tiers otherwise with --tier-col NAME' },
+      ...(id === null
+        ? [{ name: 'row', hint: 'carry an id column with --id COL instead of row numbers' }]
+        : []),
+    ],
+    'predict score',
+    opts.data,
+  );
   const { prepared, replayed } = await prepareForModel(model as unknown as ClusterModel, ds, {
     input: opts.input,
     pool: opts.pool!,
@@ -162,16 +198,15 @@ export async function scorePropensity(
   const predicted: Column =
     typeof pos === 'number' && typeof neg === 'number'
       ? numericColumn(
-          'predicted',
+          names.predicted,
           Float64Array.from(isPos, (b) => (b ? pos : neg)),
           type === 'boolean' ? 'boolean' : type === 'double' ? 'double' : 'integer',
         )
       : stringColumn(
-          'predicted',
+          names.predicted,
           Array.from(isPos, (b) => String(b ? pos : neg)),
         );
   const cols: Column[] = [];
-  const id = opts.id ?? (model.id !== null && ds.has(model.id) ? model.id : null);
   if (id !== null) cols.push(ds.column(id));
   else
     cols.push(
@@ -182,9 +217,9 @@ export async function scorePropensity(
       ),
     );
   cols.push(
-    numericColumn('probability', probability),
+    numericColumn(names.probability, probability),
     predicted,
-    numericColumn('tier', Float64Array.from(tier), 'integer'),
+    numericColumn(names.tier, Float64Array.from(tier), 'integer'),
   );
   const nTiers = tiers.kind === 'cuts' ? tiers.cuts.length + 1 : 10;
   const tierSizes = new Array<number>(nTiers).fill(0);

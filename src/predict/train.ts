@@ -7,7 +7,15 @@ import { chainOf } from '../core/chain.js';
 import type { Dataset } from '../core/dataset.js';
 import { invalidParameter } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { assertFinite, resolveFeatures, toMatrix, type Matrix } from '../core/matrix.js';
+import {
+  assertFinite,
+  chooseFeatures,
+  leftOutWarning,
+  toMatrix,
+  type LeftOutColumn,
+  type Matrix,
+} from '../core/matrix.js';
+import { describeDuplicateIds, findDuplicateIds } from '../core/ids.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { forestNodeBudget, resolveForestParams, type ForestParams } from '../forest/forest.js';
@@ -82,6 +90,8 @@ export interface TrainResult {
   /** Rows dropped because their target was missing. */
   droppedUnlabeled: number;
   warnings: string[];
+  /** Columns of the input that are not features, and why (the id, the target as `role`, text…). */
+  leftOut: LeftOutColumn[];
 }
 
 /**
@@ -140,11 +150,18 @@ export async function trainPropensity(
     data = ds.take(keep);
     y = takeValues(y, keep);
   }
-  const features = resolveFeatures(
+  if (params.id !== undefined) {
+    const dup = findDuplicateIds(ds, params.id);
+    if (dup) warnings.push(describeDuplicateIds(dup, params.id));
+  }
+  const explicit = params.features !== undefined && params.features.length > 0;
+  const { features, leftOut } = chooseFeatures(
     data,
     { id: params.id, features: params.features, exclude: params.exclude },
-    [params.target],
+    { roles: [params.target] },
   );
+  const omitted = explicit ? null : leftOutWarning(leftOut);
+  if (omitted) warnings.push(omitted);
   const X = toMatrix(data, features);
   assertFinite(X, features, `predict train (${algo})`);
 
@@ -294,7 +311,7 @@ export async function trainPropensity(
       `only ${Math.min(positives, y.length - positives)} row(s) of the rarer class: the metrics are very uncertain`,
     );
   }
-  return { model: sealPredictModel(model), droppedUnlabeled: target.missing, warnings };
+  return { model: sealPredictModel(model), droppedUnlabeled: target.missing, warnings, leftOut };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { kmeans } from '../cluster/kmeans.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
-import { allocMatrix, resolveFeatures } from '../core/matrix.js';
+import { allocMatrix, chooseFeatures, leftOutWarning, type LeftOutColumn } from '../core/matrix.js';
+import { describeDuplicateIds, findDuplicateIds } from '../core/ids.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { ForestParams } from '../forest/forest.js';
 import { encodeLabels } from '../forest/labels.js';
@@ -74,6 +75,8 @@ export interface SelectSummary {
   nRows: number;
   /** Candidate features, in input order. */
   features: string[];
+  /** Columns of the input that are not candidates, and why (the id, `segment`, the target, text, dates…). */
+  leftOut: LeftOutColumn[];
   /** Features kept by the filters and RFE (the PCA inputs when PCA runs). */
   selected: string[];
   /** Feature columns of the output. */
@@ -146,14 +149,11 @@ export async function fitSelect(
   }
   const explicit = params.features !== undefined && params.features.length > 0;
   // Dates and timestamps (epoch milliseconds) are candidates only when named: their scale would swamp PCA.
-  const features = resolveFeatures(
+  const { features, leftOut } = chooseFeatures(
     ds,
     { id: params.id, features: params.features, exclude: params.exclude },
-    ['segment', ...(r?.target !== undefined ? [r.target] : [])],
-  ).filter((f) => {
-    const c = ds.column(f);
-    return explicit || (c.kind === 'numeric' && c.type !== 'date' && c.type !== 'timestamp');
-  });
+    { roles: ['segment', ...(r?.target !== undefined ? [r.target] : [])], skipTemporal: true },
+  );
   if (features.length < 2) {
     throw new DataError(
       `feature selection needs at least two numeric features; found ${features.length} ('${features.join("', '")}')`,
@@ -169,10 +169,17 @@ export async function fitSelect(
   const steps: SelectStep[] = [];
   const dropped: DroppedFeature[] = [];
   const warnings: string[] = [];
+  if (params.id !== undefined) {
+    const dup = findDuplicateIds(ds, params.id);
+    if (dup) warnings.push(describeDuplicateIds(dup, params.id));
+  }
+  const omitted = explicit ? null : leftOutWarning(leftOut);
+  if (omitted) warnings.push(omitted);
   let kept = features.map((_, j) => j);
   const summary: SelectSummary = {
     nRows: n,
     features,
+    leftOut,
     selected: [],
     output: [],
     dropped,

@@ -296,8 +296,25 @@ describe('segment cluster --baseline (built CLI)', () => {
       renamed,
       [dropLast(head!).replace(/x(\d)/g, 'f$1'), ...body.map(dropLast)].join('\n') + '\n',
     );
+    // pairing by id needs unique ids on both sides: one row repeated in <data>, or in --baseline-input
+    const renamedDup = at('renamed-dup.csv');
+    const renamedLines = readFileSync(renamed, 'utf8').trim().split('\n');
+    writeFileSync(renamedDup, [...renamedLines, renamedLines[5]!].join('\n') + '\n');
+    const shortDup = at('short-dup.csv');
+    const shortLines = readFileSync(short, 'utf8').trim().split('\n');
+    writeFileSync(shortDup, [...shortLines, shortLines[7]!].join('\n') + '\n');
     const base = ['cluster', night1, ...common, '--k', '3'];
     const cases: [string[], number, RegExp][] = [
+      [
+        ['cluster', renamedDup, '--id', 'id', '--k', '3', '--baseline', m1, '--baseline-input', night1],
+        3,
+        /renamed-dup\.csv: id column 'id' has 1 id\(s\) on more than one row \(2 rows\): '\d+' \(rows 5, 601\); its rows are paired with .*night1\.csv by id/,
+      ],
+      [
+        ['cluster', renamed, '--id', 'id', '--k', '3', '--baseline', m1, '--baseline-input', shortDup],
+        3,
+        /short-dup\.csv: id column 'id' has 1 id\(s\) on more than one row \(2 rows\): '\d+' \(rows 7, 51\)/,
+      ],
       [[...base, '--baseline', at('nope.json')], 3, /nope\.json: model file not found/],
       [[...base, '--baseline', notModel], 3, /not a segment model/],
       [[...base, '--baseline', newer], 3, /model version 99 is newer/],

@@ -644,6 +644,58 @@ const cases: Case[] = [
     names: 'random forest',
     outputs: ['o-pt2.json', 'o-pt2.html'],
   },
+  // --- output columns the input already has, and repeated ids where rows are paired by id
+  {
+    name: 'cluster: the input already has a segment column',
+    args: ['cluster', 'seg.parquet', '--id', 'id', '--k', '2', '-o', 'o-reseg.parquet'],
+    code: 3,
+    names: "'segment'",
+    outputs: ['o-reseg.parquet'],
+  },
+  {
+    name: 'assign: the input already has a segment column',
+    args: ['assign', 'seg.parquet', '--model', 'cm.json', '-o', 'o-reassign.parquet'],
+    code: 3,
+    names: '--segment-col',
+    outputs: ['o-reassign.parquet'],
+  },
+  {
+    name: 'clean: a one-hot column the input already has',
+    files: {
+      'onehot-taken.csv':
+        'id,a,kind,kind_x\n' +
+        Array.from({ length: 20 }, (_, i) => `${i},${i},${'xy'[i % 2]},${i}`).join('\n') +
+        '\n',
+    },
+    args: ['clean', 'onehot-taken.csv', '--id', 'id', '--encode', 'onehot', '-o', 'o-onehot.parquet'],
+    code: 3,
+    names: "'kind_x'",
+    outputs: ['o-onehot.parquet'],
+  },
+  {
+    name: 'clean: an outlier column the input already has',
+    files: { 'outlier-taken.csv': 'id,a,outlier\n1,1,0\n2,2,0\n3,90,1\n4,3,0\n' },
+    args: ['clean', 'outlier-taken.csv', '--id', 'id', '--outliers', 'iqr', '-o', 'o-outlier.parquet'],
+    code: 3,
+    names: '--outlier-col',
+    outputs: ['o-outlier.parquet'],
+  },
+  {
+    name: 'predict score: a probability column the input already has',
+    files: { 'prob-taken.csv': 'id,a,b,t,probability\nc1,1,2,0,0.5\nc2,2,3,1,0.5\n' },
+    args: ['predict', 'score', 'prob-taken.csv', '--model', 'pm.json', '-o', 'o-prob.parquet'],
+    code: 3,
+    names: "'probability'",
+    outputs: ['o-prob.parquet'],
+  },
+  {
+    name: 'stability: repeated ids when pairing by id',
+    files: { 'dup-ids.csv': 'id,a,segment\nc1,1,0\nc2,2,1\nc1,3,0\n' },
+    args: ['stability', 'dup-ids.csv', 'dup-ids.csv', '--id', 'id'],
+    code: 3,
+    names: "'c1' (rows 1, 3)",
+    outputs: [],
+  },
   // --- export-sql
   {
     name: 'export-sql: a predict model',

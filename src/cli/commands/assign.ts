@@ -3,6 +3,8 @@ import { WorkerPool } from '../../core/worker-pool.js';
 import { loadModel } from '../../cluster/model.js';
 import { numericColumn } from '../../core/dataset.js';
 import { UsageError } from '../../core/errors.js';
+import { assertFreeColumns } from '../../core/columns.js';
+import { warnDuplicateIds } from '../../core/ids.js';
 import { scoreDataset } from '../../model/score.js';
 import { readDataset } from '../../io/read.js';
 import { writeDataset } from '../../io/write.js';
@@ -14,6 +16,8 @@ interface AssignFlags extends InputFlags {
   input: 'auto' | 'raw' | 'prepared';
   output?: string;
   json?: boolean;
+  segmentCol: string;
+  id?: string;
 }
 
 /** `segment assign <data> --model model.json`: score new rows with a saved model. */
@@ -27,6 +31,12 @@ export function registerAssign(program: Command): void {
       '-o, --output <path>',
       'scored file: the input plus `segment` (.parquet, .csv, .json; - = CSV on stdout)',
     )
+    .option(
+      '--segment-col <name>',
+      'name of the label column added (refused when the input already has a column of that name)',
+      'segment',
+    )
+    .option('--id <col>', "id column, checked for repeated ids (default: the model's, when the data has it)")
     .option('--json', 'print segment sizes as JSON on stdout')
     .addOption(inputKindOption());
   addInputOptions(cmd).addHelpText(
@@ -37,6 +47,8 @@ else -1 (noise); hierarchical → segment with the nearest centroid in the model
 that the rule alone would label differently are recorded in the model, so assigning the training data
 reproduces the fit exactly. When the model was fitted on the output of segment clean, raw input is
 first put through that fitted chain (clean, select) (--input auto, the default, skips it for files that carry it).
+An input that already has the label column is refused (name the new one with --segment-col); repeated ids
+(--id, or the model's id column) are warned about.
 
 Examples:
   $ segment assign new_customers.parquet --model model.json -o scored.parquet
@@ -51,6 +63,16 @@ Examples:
       throw new UsageError('--json and -o - both write to stdout; pick one');
     const model = await loadModel(flags.model);
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
+    const dataName = data === '-' ? 'stdin' : data;
+    if (flags.output)
+      assertFreeColumns(
+        ds,
+        [{ name: flags.segmentCol, hint: 'name the new labels otherwise with --segment-col NAME' }],
+        'segment assign',
+        dataName,
+      );
+    const id = flags.id ?? (model.id !== null && ds.has(model.id) ? model.id : undefined);
+    const duplicateIds = id !== undefined ? warnDuplicateIds(ds, id, ctx.logger, dataName) : null;
     const pool = new WorkerPool(ctx.threads);
     let scored;
     try {
@@ -58,20 +80,22 @@ Examples:
         input: flags.input,
         pool,
         source: flags.model,
-        data: data === '-' ? 'stdin' : data,
+        data: dataName,
       });
     } finally {
       await pool.close();
     }
     const { labels, replayed, sizes, noise } = scored;
     if (flags.output) {
-      const out = ds.withColumn(numericColumn('segment', Float64Array.from(labels), 'integer'));
+      const out = ds.withColumn(numericColumn(flags.segmentCol, Float64Array.from(labels), 'integer'));
       await writeDataset(out, flags.output, { stdout: ctx.stdout });
     }
     if (flags.json)
       ctx.printJson({
-        input: data === '-' ? 'stdin' : data,
+        input: dataName,
         model: flags.model,
+        segmentColumn: flags.segmentCol,
+        duplicateIds,
         replayed,
         rows: labels.length,
         sizes: sizes.map((s) => s.size),

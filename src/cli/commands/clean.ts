@@ -64,6 +64,7 @@ interface CleanFlags extends InputFlags {
   outliers: OutlierMethod;
   outlierAction: OutlierAction;
   inf: InfAction;
+  outlierCol: string;
   iqrFactor: number;
   zscoreThreshold: number;
   contamination: string;
@@ -183,6 +184,7 @@ const fitOnly = [
   'log',
   'outliers',
   'outlierAction',
+  'outlierCol',
   'iqrFactor',
   'zscoreThreshold',
   'contamination',
@@ -314,6 +316,7 @@ export function registerClean(program: Command): void {
         .choices(outlierActions)
         .default('flag'),
     )
+    .option('--outlier-col <name>', 'name of the 0/1 column --outlier-action flag adds', 'outlier')
     .option('--iqr-factor <x>', 'IQR fences at Q1 - x·IQR and Q3 + x·IQR', positiveNumber, 1.5)
     .option('--zscore-threshold <x>', 'z-score outliers beyond mean ± x·std', positiveNumber, 3)
     .option(
@@ -469,6 +472,7 @@ Examples:
       outliers: {
         method: flags.outliers,
         action: flags.outlierAction,
+        flagColumn: flags.outlierCol,
         iqrFactor: flags.iqrFactor,
         zThreshold: flags.zscoreThreshold,
         contamination,

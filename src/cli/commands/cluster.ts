@@ -10,11 +10,13 @@ import {
   type SegmentIdentity,
 } from '../../cluster/identity.js';
 import { loadModel, type ClusterModel } from '../../cluster/model.js';
-import { cellText, numericColumn, rowsById, type Dataset } from '../../core/dataset.js';
+import { cellText, numericColumn, type Dataset } from '../../core/dataset.js';
+import { assertUniqueIds, rowsById, warnDuplicateIds } from '../../core/ids.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { Random } from '../../core/random.js';
-import { assertFinite, resolveFeatures, toMatrix } from '../../core/matrix.js';
+import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../../core/matrix.js';
+import { assertFreeColumns } from '../../core/columns.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import { writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
@@ -50,6 +52,7 @@ interface ClusterFlags extends InputFlags {
   match: 'auto' | MatchMethod;
   baselineInput?: string;
   matchMinJaccard: number;
+  segmentCol: string;
 }
 
 /** Parse a number in [0, 1] (commander argument parser). */
@@ -123,6 +126,11 @@ export function registerCluster(program: Command): void {
       '-o, --output <path>',
       'segments file: id, features and `segment` (.parquet, .csv, .json; - = CSV on stdout)',
     )
+    .option(
+      '--segment-col <name>',
+      'name of the label column written (refused when the input already has a column of that name)',
+      'segment',
+    )
     .option('--model <path>', 'write the fitted model (JSON) for segment assign')
     .option('--json', 'print the fit summary (sizes, inertia, noise, warnings, timings) as JSON on stdout')
     .option(
@@ -152,6 +160,10 @@ export function registerCluster(program: Command): void {
     `
 Segments are numbered by decreasing size (0 = largest); DBSCAN noise is -1. The same input and --seed give
 the same labels whatever --threads is. Features must have no missing values (segment clean --impute).
+By default the features are every numeric column but the id and a \`segment\` column; the columns left out
+(text, categorical) are named in a warning and in --json (leftOut). An input that already has the label
+column (re-clustering a segments file) is refused: name the new labels with --segment-col; the old
+\`segment\` column is then carried into the output, never a feature. Repeated --id values are warned about.
 
 With --baseline, a segment that continues a baseline segment keeps its number; new segments get numbers
 above every number the baseline's lineage used (numbers need not be contiguous). --match members pairs
@@ -206,6 +218,19 @@ Examples:
     // With --baseline-input and --sample, both files are read whole and sampled with the same rows.
     const sampleLater = baseline !== null && flags.baselineInput !== undefined && flags.sample !== undefined;
     let ds = await readDataset(data, sampleLater ? { ...readOpts, sample: undefined } : readOpts);
+    const dataName = data === '-' ? 'stdin' : data;
+    assertFreeColumns(
+      ds,
+      [
+        {
+          name: flags.segmentCol,
+          hint: 'name the new labels otherwise with --segment-col NAME (in segment run: drop the column in a clean step)',
+        },
+      ],
+      'segment cluster',
+      dataName,
+    );
+    if (flags.id !== undefined) ds.column(flags.id);
     const plan = baseline ? planMatch(baseline, ds, flags) : null;
     if (plan?.fallback) ctx.logger.log('warn', `baseline: ${plan.fallback}`);
     if (plan?.source === 'input' && flags.baselineInput)
@@ -225,6 +250,7 @@ Examples:
         baselineDs.has(flags.id)
       ) {
         // Cleaning dropped rows since the raw input: pair the rest by id.
+        assertUniqueIds(ds, flags.id, dataName, `its rows are paired with ${flags.baselineInput} by id`);
         const aligned = alignById(ds, baselineDs, flags.id, flags.baselineInput!);
         baselineDs = aligned.data;
         unpaired = aligned.unpaired;
@@ -252,9 +278,16 @@ Examples:
       baselineDs = baselineDs?.take(rows) ?? null;
       if (unpaired) unpaired = Uint8Array.from(rows, (i) => unpaired![i]!);
     }
-    const features = resolveFeatures(ds, { id: flags.id, features: flags.features, exclude: flags.exclude }, [
-      'segment',
-    ]);
+    const duplicateIds = flags.id !== undefined ? warnDuplicateIds(ds, flags.id, ctx.logger, dataName) : null;
+    // Earlier labels are never features; they travel into the output beside the new ones.
+    const roles = [...new Set(['segment', flags.segmentCol])];
+    const { features, leftOut } = chooseFeatures(
+      ds,
+      { id: flags.id, features: flags.features, exclude: flags.exclude },
+      { roles },
+    );
+    const omitted = flags.features ? null : leftOutWarning(leftOut);
+    if (omitted) ctx.logger.log('warn', omitted);
     // Centroids are only comparable over the same features: refuse before fitting.
     if (baseline && plan?.method === 'centroids') featurePermutation(features, baseline.features);
     const X = toMatrix(ds, features, ctx.threads > 1);
@@ -315,8 +348,11 @@ Examples:
     }
     const fitSeconds = (performance.now() - fitStart) / 1000;
     for (const w of fit.summary.warnings) ctx.logger.log('warn', w);
-    const keep = flags.id ? [flags.id, ...features] : features;
-    const out = ds.select(keep).withColumn(numericColumn('segment', Float64Array.from(labels), 'integer'));
+    const carried = roles.filter((r) => ds.has(r) && r !== flags.id);
+    const keep = [...(flags.id ? [flags.id] : []), ...features, ...carried];
+    const out = ds
+      .select(keep)
+      .withColumn(numericColumn(flags.segmentCol, Float64Array.from(labels), 'integer'));
     if (flags.output) await writeDataset(out, flags.output, { stdout: ctx.stdout });
     if (flags.model) {
       const text = bundleText(bundleModel(model, chainOf(ds)));
@@ -331,8 +367,11 @@ Examples:
               segments: model.segments.map((s) => ({ segment: s.segment, size: s.size })),
             }
           : {}),
-        input: data === '-' ? 'stdin' : data,
+        input: dataName,
         features,
+        leftOut,
+        segmentColumn: flags.segmentCol,
+        duplicateIds,
         output: flags.output ?? null,
         model: flags.model ?? null,
         ...(identity && plan

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
+import { warnDuplicateIds } from '../../core/ids.js';
 import { round3 } from '../../core/format.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import { writeAtomic } from '../../io/atomic.js';
@@ -57,6 +58,9 @@ interface ScoreFlags extends InputFlags {
   id?: string;
   input: 'auto' | 'raw' | 'prepared';
   json?: boolean;
+  probabilityCol: string;
+  predictedCol: string;
+  tierCol: string;
 }
 
 const openShare = describeParser(
@@ -299,6 +303,7 @@ Examples:
       ctx.printJson({
         input: data === '-' ? 'stdin' : data,
         ...printable(model),
+        leftOut: result.leftOut,
         droppedUnlabeled: result.droppedUnlabeled,
         warnings: result.warnings,
         model: flags.model ?? null,
@@ -377,6 +382,9 @@ Examples:
     .option('--deciles', 'tiers are deciles of the scored rows, 10 = highest (the default)')
     .option('--threshold <p>', "override the model's classification threshold", share)
     .option('--id <col>', "id column to carry into the scores (default: the model's)")
+    .option('--probability-col <name>', 'name of the probability column written', 'probability')
+    .option('--predicted-col <name>', 'name of the predicted class column written', 'predicted')
+    .option('--tier-col <name>', 'name of the tier column written', 'tier')
     .addOption(inputKindOption())
     .option('--json', 'print the tier sizes and predicted positives as JSON');
   addInputOptions(score).addHelpText(
@@ -385,6 +393,9 @@ Examples:
 Tiers: with --tiers c1,…,cm a row's tier is 1 + the number of cut points its probability reaches (p >= c);
 by default deciles of the scored rows (1 + the number of the 0.1 … 0.9 quantiles strictly below p; ties share a
 tier). A row is predicted positive when its probability is at least the threshold.
+An input that already has a column named like one the scores hold (probability, predicted, tier, or row when
+there is no id) is refused: pick other names with --probability-col, --predicted-col, --tier-col. Repeated ids
+are warned about.
 
 Examples:
   $ segment predict score customers.parquet --model churn.json -o scores.parquet
@@ -411,6 +422,9 @@ Examples:
     else if (model.id !== null && !ds.has(model.id)) {
       ctx.logger.log('warn', `the id column '${model.id}' is not in the data; rows are numbered instead`);
     }
+    const id = flags.id ?? (model.id !== null && ds.has(model.id) ? model.id : undefined);
+    const duplicateIds =
+      id !== undefined ? warnDuplicateIds(ds, id, ctx.logger, data === '-' ? 'stdin' : data) : null;
     const pool = new WorkerPool(ctx.threads);
     let result;
     try {
@@ -420,6 +434,7 @@ Examples:
         threshold: flags.threshold,
         tiers,
         id: flags.id,
+        columns: { probability: flags.probabilityCol, predicted: flags.predictedCol, tier: flags.tierCol },
         source: flags.model,
         data: data === '-' ? 'stdin' : data,
       });
@@ -432,6 +447,8 @@ Examples:
         input: data === '-' ? 'stdin' : data,
         model: flags.model,
         replayed: result.replayed,
+        columns: { probability: flags.probabilityCol, predicted: flags.predictedCol, tier: flags.tierCol },
+        duplicateIds,
         rows: result.probability.length,
         threshold: result.threshold,
         predictedPositive: result.predictedPositive,

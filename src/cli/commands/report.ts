@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { distances, type DistanceName } from '../../cluster/fit.js';
 import { loadModel } from '../../cluster/model.js';
 import { DataError, UsageError } from '../../core/errors.js';
-import { assertFinite, resolveFeatures, toMatrix } from '../../core/matrix.js';
+import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import { asWriteError, writeAtomic } from '../../io/atomic.js';
 import { readJsonFile } from '../../io/json-file.js';
@@ -118,11 +118,18 @@ Examples:
       labels[i] = v;
     }
     if (model && flags.features) throw new UsageError('give --model or --features, not both');
-    const features = model
-      ? model.features
-      : resolveFeatures(ds, { id: flags.id, features: flags.features, exclude: flags.exclude }, [
-          flags.segmentCol,
-        ]);
+    let features: string[];
+    if (model) features = model.features;
+    else {
+      const chosen = chooseFeatures(
+        ds,
+        { id: flags.id, features: flags.features, exclude: flags.exclude },
+        { roles: [...new Set(['segment', flags.segmentCol])] },
+      );
+      features = chosen.features;
+      const omitted = flags.features ? null : leftOutWarning(chosen.leftOut);
+      if (omitted) ctx.logger.log('warn', omitted);
+    }
     const missing = features.filter((f) => !ds.has(f));
     if (missing.length > 0)
       throw new DataError(`${data}: missing column(s) the model needs: ${missing.join(', ')}`);

@@ -3,9 +3,16 @@ import { extname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ClusterParams } from '../../cluster/fit.js';
 import { loadModel, type ClusterModel } from '../../cluster/model.js';
-import { rowsById, type Dataset } from '../../core/dataset.js';
+import { type Dataset } from '../../core/dataset.js';
+import { rowsById } from '../../core/ids.js';
 import { CheckFailedError, DataError, UsageError } from '../../core/errors.js';
-import { assertFinite, toMatrix } from '../../core/matrix.js';
+import {
+  assertFinite,
+  chooseFeatures,
+  leftOutWarning,
+  toMatrix,
+  type LeftOutColumn,
+} from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import { readDataset, type ReadOptions } from '../../io/read.js';
 import { scoreDataset, type InputKind } from '../../model/score.js';
@@ -356,6 +363,7 @@ async function compareFiles(
   const paired = pairRows(dsA, pathA, labA, dsB, pathB, labB, flags.id);
   const exclude = new Set([flags.segmentCol, ...(flags.id !== undefined ? [flags.id] : [])]);
   let features: string[];
+  let leftOut: LeftOutColumn[] = [];
   if (flags.features && flags.features.length > 0) {
     features = flags.features;
     for (const f of features) {
@@ -371,10 +379,21 @@ async function compareFiles(
       }
     }
   } else {
-    features = dsA.columns
-      .filter((c) => c.kind === 'numeric' && !exclude.has(c.name))
-      .filter((c) => dsB.has(c.name) && dsB.column(c.name).kind === 'numeric')
-      .map((c) => c.name);
+    // The numeric columns of a that b holds as numbers too; the rest of either file is named in the warning.
+    const roles = [...new Set(['segment', flags.segmentCol])];
+    const choice = { id: flags.id };
+    const a = chooseFeatures(dsA, choice, { roles, allowEmpty: true });
+    const numericInB = (name: string): boolean => dsB.has(name) && dsB.column(name).kind === 'numeric';
+    features = a.features.filter(numericInB);
+    leftOut = [
+      ...a.leftOut,
+      ...a.features.filter((f) => !numericInB(f)).map((name) => ({ name, reason: 'unpaired' as const })),
+      ...chooseFeatures(dsB, choice, { roles, allowEmpty: true })
+        .features.filter((f) => !dsA.has(f) || dsA.column(f).kind !== 'numeric')
+        .map((name) => ({ name, reason: 'unpaired' as const })),
+    ];
+    const omitted = leftOutWarning(leftOut);
+    if (omitted) ctx.logger.log('warn', omitted);
   }
   const result = compareSegmentations({
     labelsA: paired.a,
@@ -396,6 +415,7 @@ async function compareFiles(
       onlyInB: paired.onlyB,
     },
     result,
+    leftOut,
   );
 }
 
@@ -405,6 +425,7 @@ function emitCompare(
   flags: StabilityFlags,
   inputs: Record<string, unknown>,
   result: ReturnType<typeof compareSegmentations>,
+  leftOut?: LeftOutColumn[],
 ): void {
   if (flags.json) {
     ctx.printJson({
@@ -415,6 +436,7 @@ function emitCompare(
       segmentColumn: flags.segmentCol,
       psi: { bins: 10, binning: 'deciles of a', epsilon: PSI_EPSILON },
       ...result,
+      ...(leftOut ? { leftOut } : {}),
     });
   } else {
     ctx.print(renderStability(result));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { algorithms, distances, linkages, type LinkageName } from '../../cluster/fit.js';
 import { UsageError } from '../../core/errors.js';
-import { assertFinite, resolveFeatures, toMatrix } from '../../core/matrix.js';
+import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
 import { asWriteError, writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
@@ -146,9 +146,13 @@ Examples:
 
     const started = performance.now();
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
-    const features = resolveFeatures(ds, { id: flags.id, features: flags.features, exclude: flags.exclude }, [
-      'segment',
-    ]);
+    const { features, leftOut } = chooseFeatures(
+      ds,
+      { id: flags.id, features: flags.features, exclude: flags.exclude },
+      { roles: ['segment'] },
+    );
+    const omitted = flags.features ? null : leftOutWarning(leftOut);
+    if (omitted) ctx.logger.log('warn', omitted);
     const X = toMatrix(ds, features, ctx.threads > 1);
     assertFinite(X, features, 'tuning');
     const pool = new WorkerPool(ctx.threads);
@@ -198,7 +202,7 @@ Examples:
       for (const [name, svg] of plots)
         await writeAtomic(join(flags.plot, name), (tmp) => writeFile(tmp, svg));
     }
-    if (flags.json) ctx.printJson(full);
+    if (flags.json) ctx.printJson({ ...full, leftOut });
     else if (flags.output !== '-') ctx.print(renderTable(result));
     ctx.logger.log(
       'info',
