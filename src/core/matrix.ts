@@ -67,6 +67,29 @@ export function assertFinite(m: Matrix, names: readonly string[], what = 'this a
   }
 }
 
+/**
+ * Refuse ±∞ in one column (missing values are allowed), for computations that skip missing values but cannot take
+ * infinities (drift statistics). O(n).
+ * @throws DataError naming the source, the column, the count and the first row.
+ */
+export function assertNoInfinite(values: Float64Array, column: string, source: string): void {
+  let count = 0;
+  let first = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === Infinity || v === -Infinity) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (count > 0) {
+    throw new DataError(
+      `${source}: column '${column}' has ${count} infinite value(s) (first at row ${first + 1})`,
+      'make them missing or clip them first (segment clean --inf missing|clip), or leave the column out with --exclude',
+    );
+  }
+}
+
 /** Options shared by every command that models numeric columns (`--id`, `--features`, `--exclude`). */
 export interface FeatureChoice {
   id?: string | undefined;

@@ -820,6 +820,17 @@ const cases: Case[] = [
     outputs: ['o-inf.parquet'],
   },
   {
+    name: 'stability: an infinite value in a drift feature',
+    files: {
+      'st-a.csv': 'id,a,segment\n1,1,0\n2,2,0\n3,5,1\n4,6,1\n',
+      'st-b.csv': 'id,a,segment\n1,1,0\n2,inf,0\n3,5,1\n4,6,1\n',
+    },
+    args: ['stability', 'st-a.csv', 'st-b.csv', '--id', 'id', '--json'],
+    code: 3,
+    names: "st-b.csv: column 'a'",
+    outputs: [],
+  },
+  {
     name: 'clean: an infinite value without --inf',
     files: { 'inf2.csv': 'id,a,b\n1,1,2\n2,-Infinity,3\n3,4,5\n' },
     args: ['clean', 'inf2.csv', '--id', 'id', '--impute', 'median', '-o', 'o-inf2.parquet'],

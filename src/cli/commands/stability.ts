@@ -8,6 +8,7 @@ import { rowsById } from '../../core/ids.js';
 import { CheckFailedError, DataError, UsageError } from '../../core/errors.js';
 import {
   assertFinite,
+  assertNoInfinite,
   chooseFeatures,
   leftOutWarning,
   toMatrix,
@@ -394,6 +395,10 @@ async function compareFiles(
     ];
     const omitted = leftOutWarning(leftOut);
     if (omitted) ctx.logger.log('warn', omitted);
+  }
+  for (const f of features) {
+    assertNoInfinite(dsA.numeric(f).values, f, pathA);
+    assertNoInfinite(dsB.numeric(f).values, f, pathB);
   }
   const result = compareSegmentations({
     labelsA: paired.a,
