@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { abortOutputs } from './context.js';
 import { describeFailure } from './errors.js';
 import { intAtLeast, memorySize } from './options.js';
 import { registerIngest } from './commands/ingest.js';
@@ -32,7 +33,11 @@ export function buildProgram(): Command {
     )
     .option('--threads <n>', 'worker threads and DuckDB threads (default: all cores)', intAtLeast(1))
     .option('--seed <n>', 'seed of every random choice', intAtLeast(0), 42)
-    .option('--memory-limit <size>', 'memory budget of O(n²) algorithms and random forests, e.g. 2GB (default 4GB)', memorySize)
+    .option(
+      '--memory-limit <size>',
+      'memory budget of O(n²) algorithms and random forests, e.g. 2GB (default 4GB)',
+      memorySize,
+    )
     .option('--debug', 'print stack traces of errors')
     .showHelpAfterError(false)
     .exitOverride()
@@ -73,6 +78,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     await program.parseAsync([...argv]);
     return 0;
   } catch (e) {
+    await abortOutputs();
     if (e instanceof CommanderError && e.exitCode === 0) return 0;
     if (e instanceof CommanderError && (e.code === 'commander.help' || e.code === 'commander.helpDisplayed'))
       return 0;
