@@ -305,6 +305,39 @@ export class OutputSet {
   }
 }
 
+/**
+ * Refuse, before any work, an input that is one of `files` or lies inside one of `folders` (folders whose content
+ * is replaced or removed whole, such as a staging folder). Used by commands that write through their own
+ * publication (segment run). O(inputs × paths).
+ * @throws UsageError naming the input and the output it would be lost to.
+ */
+export async function refuseInputsAmong(
+  inputs: InputDecl[],
+  files: { flag: string; path: string }[],
+  folders: { flag: string; path: string }[] = [],
+): Promise<void> {
+  const ids = await Promise.all(files.map(async (f) => ({ ...f, id: await pathId(f.path) })));
+  const dirs = await Promise.all(folders.map(async (f) => ({ ...f, id: await pathId(f.path) })));
+  for (const d of inputs.filter(present)) {
+    if (d.path === '-') continue;
+    const id = await pathId(d.path);
+    const file = ids.find((f) => same(f.id, id));
+    if (file)
+      throw new UsageError(
+        `${d.path}: the ${d.flag} file is also ${file.flag === 'output' ? 'an output' : file.flag}` +
+          (resolve(file.path) === resolve(d.path) ? '' : ` (${file.path})`) +
+          '; it would be replaced',
+        'keep inputs out of the output folder, or rename them',
+      );
+    const dir = dirs.find((f) => same(f.id, id) || inside(id, f.id));
+    if (dir)
+      throw new UsageError(
+        `${d.path}: the ${d.flag} file is inside ${dir.flag} ${dir.path}, which is removed`,
+        'keep inputs out of that folder',
+      );
+  }
+}
+
 function describeInput(i: { flag: string; path: string }): string {
   return i.flag === 'input' ? `input ${i.path}` : `${i.flag} file ${i.path}`;
 }

@@ -6,7 +6,8 @@ import { SegmentError, UsageError, DataError, InternalError } from '../../core/e
 import type { Logger } from '../../core/logger.js';
 import { round3 } from '../../core/format.js';
 import { fileSha256 } from '../../io/hash.js';
-import { acquireLock } from '../../run/lock.js';
+import { refuseInputsAmong } from '../../io/outputs.js';
+import { acquireLock, lockName } from '../../run/lock.js';
 import { previousOutputs, publish as publishStaged, resumePublish } from '../../run/publish.js';
 import { loadPipeline, stepName, type Pipeline } from '../../run/pipeline.js';
 import { contextFrom, overrideContext, type Context, type GlobalOptions } from '../context.js';
@@ -121,6 +122,18 @@ Examples:
       if (baseline !== undefined) await mustExist(baseline, 'baseline model');
       const plan = planSteps(pipeline, template, base, source, baseline, file);
       for (const s of plan) await checkCommandLine(makeProgram, s);
+      // Nothing the run reads may be a file it publishes or removes, nor lie in its staging folder.
+      const published = [...plan.flatMap((s) => s.outputs), 'manifest.json', lockName];
+      const replaced = [...published, ...(await previousOutputs(outDir))];
+      await refuseInputsAmong(
+        [
+          { flag: 'source', path: source.file },
+          { flag: 'baseline', path: baseline },
+          { flag: 'pipeline', path: resolve(file) },
+        ],
+        replaced.map((f) => ({ flag: 'output', path: join(outDir, f) })),
+        [{ flag: 'the staging folder', path: join(outDir, stagingName) }],
+      );
       if (flags.dryRun) {
         const steps = plan.map((s) => ({
           name: s.name,
