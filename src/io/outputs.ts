@@ -16,7 +16,7 @@ import type { Dataset } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { asWriteError, removeStaleTemps, tempName } from './atomic.js';
 import { outputFormatOf } from './format.js';
-import { stdoutError, writeDataset, type WriteOptions } from './write.js';
+import { stdoutError, writeDataset, writeDatasetFile, type WriteOptions } from './write.js';
 
 /**
  * The outputs of one command, checked before any work and committed all together or not at all.
@@ -216,7 +216,8 @@ export class OutputSet {
     const format = outputFormatOf(o.dest, opts.format);
     const p = await this.path(flag);
     try {
-      await writeDataset(ds, p, { ...opts, format, stdout: opts.stdout ?? this.stdout });
+      if (p === '-') await writeDataset(ds, p, { ...opts, format, stdout: opts.stdout ?? this.stdout });
+      else await writeDatasetFile(ds, p, format, opts.raw ?? false);
     } catch (e) {
       throw renamePath(e, p, o.dest);
     }

@@ -6,7 +6,7 @@ import { cellText, type Column, type Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 import { writeAtomic } from './atomic.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
-import { outputFormatOf } from './format.js';
+import { outputFormatOf, type OutputFormat } from './format.js';
 import { textKindsKey } from './read.js';
 
 /** Options of {@link writeDataset}. */
@@ -29,7 +29,20 @@ export async function writeDataset(ds: Dataset, path: string, opts: WriteOptions
     await toStdout(opts.stdout ?? process.stdout, (out) => writeCsv(ds, out, opts.raw ?? false));
     return;
   }
-  await writeAtomic(path, async (tmp) => {
+  await writeAtomic(path, (tmp) => writeDatasetFile(ds, tmp, format, opts.raw ?? false));
+}
+
+/**
+ * Write a dataset to the file `tmp` as it is (not atomically: {@link writeDataset} and the output sets of
+ * `io/outputs.ts` call it on a temporary file they rename afterwards).
+ */
+export async function writeDatasetFile(
+  ds: Dataset,
+  tmp: string,
+  format: OutputFormat,
+  raw: boolean,
+): Promise<void> {
+  {
     if (format === 'parquet') await writeParquet(ds, tmp);
     else {
       const stream = createWriteStream(tmp);
@@ -40,14 +53,14 @@ export async function writeDataset(ds: Dataset, path: string, opts: WriteOptions
       // A failed open or write rejects `done` while rows are still being written (and 'drain' never comes).
       done.catch(() => {});
       try {
-        const writing = format === 'csv' ? writeCsv(ds, stream, opts.raw ?? false) : writeJson(ds, stream);
+        const writing = format === 'csv' ? writeCsv(ds, stream, raw) : writeJson(ds, stream);
         await Promise.race([writing, done]);
       } finally {
         stream.end();
       }
       await done;
     }
-  });
+  }
 }
 
 /**
