@@ -372,7 +372,11 @@ const binReadable = (() => {
 })();
 
 describe.skipIf(nobody === null || !binReadable)(
-  'an unwritable folder is one line naming the path (exit 3; as a non-root user: root ignores permissions)',
+  nobody === null
+    ? 'unwritable folders: skipped, the tests run as root and there is no user nobody to run the CLI as'
+    : !binReadable
+      ? 'unwritable folders: skipped, the built CLI is not readable by other users'
+      : 'an unwritable folder is one line naming the path (exit 3; as a non-root user: root ignores permissions)',
   () => {
     for (const dest of ['locked/x.parquet', 'locked/x.csv', 'locked/x.json'])
       it(`ingest -o ${dest}`, async () => {
@@ -383,6 +387,39 @@ describe.skipIf(nobody === null || !binReadable)(
         expectOneLine(r, 3, `cannot write ${dest}: permission denied`);
         expect(readdirSync(join(d, 'locked'))).toEqual([]);
       });
+
+    it('the library writer itself (no guard) turns a permission error into one DataError per format', async () => {
+      const d = caseDir(['good.csv']);
+      mkdirSync(join(d, 'locked'));
+      chmodSync(join(d, 'locked'), 0o555);
+      const entry = join(bin, '..', '..', 'dist', 'index.js');
+      const script = `import { readDataset, writeDataset } from ${JSON.stringify(entry)};
+const ds = await readDataset('good.csv');
+for (const f of ['x.csv', 'x.json', 'x.parquet']) {
+  try { await writeDataset(ds, 'locked/' + f); console.log('written ' + f); }
+  catch (e) { console.log(e.constructor.name + ': ' + e.message); }
+}`;
+      const r = await new Promise<RunResult>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+          cwd: d,
+          env: { ...process.env, HOME: d },
+          ...(nobody?.uid !== undefined ? { uid: nobody.uid, gid: nobody.gid } : {}),
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+        child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim().split('\n')).toEqual([
+        'DataError: cannot write locked/x.csv: permission denied',
+        'DataError: cannot write locked/x.json: permission denied',
+        'DataError: cannot write locked/x.parquet: permission denied',
+      ]);
+      expect(readdirSync(join(d, 'locked'))).toEqual([]);
+    });
 
     it('cluster -o in a writable folder, --model in a locked one: nothing replaced', async () => {
       const d = caseDir(['good.csv'], { 'old.parquet': 'old bytes' });
