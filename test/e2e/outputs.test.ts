@@ -507,4 +507,18 @@ steps:
       expectOneLine(r, 2, source);
       expect(snapshot(d)).toEqual(before);
     });
+
+  it('refuses a step flag naming a file the run publishes (a cluster baseline that is its own model)', async () => {
+    const text = pipelineText('seg.parquet').replace(
+      '{k: 3, n-init: 2}',
+      '{k: 3, n-init: 2, baseline: out/model.json}',
+    );
+    const d = caseDir(['seg.parquet', 'cm.json'], { 'p.yaml': text });
+    mkdirSync(join(d, 'out'));
+    copyFileSync(join(base, 'cm.json'), join(d, 'out', 'model.json'));
+    const before = snapshot(d);
+    const r = await runCli(['run', 'p.yaml', '--out-dir', 'out'], { cwd: d });
+    expectOneLine(r, 2, 'the cluster --baseline file is also an output');
+    expect(snapshot(d)).toEqual(before);
+  });
 });
