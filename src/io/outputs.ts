@@ -400,7 +400,9 @@ function renamePath(e: unknown, tmp: string, dest: string): unknown {
 
 /**
  * Whether the process's standard output was closed when it started (`>&-`): Node then opens /dev/null read-write
- * in its place, while a shell redirection to /dev/null opens it write-only. Linux only; false elsewhere.
+ * in its place, while a shell redirection to /dev/null opens it write-only. A parent that starts segment with
+ * stdout 'ignore' (libuv opens /dev/null read-write too) looks the same: `-o -` is then refused as well, which
+ * loses nothing. Linux only; false elsewhere.
  */
 export function stdoutClosed(): boolean {
   try {
