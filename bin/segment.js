@@ -1,9 +1,23 @@
 #!/usr/bin/env node
 // Entry point of the `segment` command; the program itself lives in dist/cli (built from src/cli).
+// A failed write to stdout is one line and exit 3, however it is noticed: by the writer awaiting it (the command
+// then fails with that line) or only here (a result printed without waiting; reported once the command is done).
+let finished = false;
+let stdoutFailure = null;
+const reportStdout = () => {
+  const reasons = { ENOSPC: 'no space left on the device', EBADF: 'it is closed', EIO: 'input/output error' };
+  const e = stdoutFailure;
+  process.stderr.write(
+    `segment: cannot write to standard output: ${reasons[e.code] ?? e.code ?? e.message}\n`,
+  );
+  process.exitCode = 3;
+};
 process.stdout.on('error', (e) => {
   // `segment … | head` closes the pipe early: that is not an error.
   if (e && e.code === 'EPIPE') process.exit(0);
-  throw e;
+  if (stdoutFailure) return;
+  stdoutFailure = e ?? new Error('unknown error');
+  if (finished && process.exitCode === 0) reportStdout();
 });
 
 let main;
@@ -19,3 +33,5 @@ try {
   throw e;
 }
 process.exitCode = await main(process.argv);
+finished = true;
+if (stdoutFailure && process.exitCode === 0) reportStdout();

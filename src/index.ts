@@ -19,6 +19,13 @@ export {
 } from './io/read.js';
 export { writeDataset, writeCsv, writeJson, type WriteOptions } from './io/write.js';
 export {
+  OutputSet,
+  refuseInputsAmong,
+  type InputDecl,
+  type OutputDecl,
+  type OpenOptions as OutputSetOptions,
+} from './io/outputs.js';
+export {
   profileDataset,
   quantileSorted,
   type ColumnProfile,

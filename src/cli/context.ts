@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configureDuckDB } from '../io/duckdb.js';
+import { OutputSet, type InputDecl, type OutputDecl } from '../io/outputs.js';
 import type { LogLevel, Logger } from '../core/logger.js';
 import { UsageError } from '../core/errors.js';
 import { defaultThreads } from '../core/worker-pool.js';
@@ -19,6 +20,11 @@ export interface Context {
   printJson(value: unknown): void;
   /** Print text on stdout. */
   print(text: string): void;
+  /**
+   * Declare the command's inputs and outputs before any work: refused when an output is an input or another
+   * output, or cannot be written. Write through the returned set, then `commit()` (and `abort()` in `finally`).
+   */
+  outputs(inputs: InputDecl[], outputs: OutputDecl[]): Promise<OutputSet>;
 }
 
 /** Global options as commander parses them. */
@@ -43,6 +49,15 @@ const overrides = new WeakMap<Command, ContextOverrides>();
 /** Make every command of `program` use these instead of the stderr logger and process stdout. */
 export function overrideContext(program: Command, o: ContextOverrides): void {
   overrides.set(program, o);
+}
+
+/** Output sets opened by commands: a command that fails leaves its staged files to {@link abortOutputs}. */
+const pending = new Set<OutputSet>();
+
+/** Remove the staged files of every output set not committed (after a command failed). */
+export async function abortOutputs(): Promise<void> {
+  for (const set of pending) await set.abort();
+  pending.clear();
 }
 
 /** Build the context from the global options of `cmd`. */
@@ -72,6 +87,11 @@ export function contextFrom(cmd: Command): Context {
     },
     print(text: string) {
       stdout.write(text);
+    },
+    async outputs(inputs: InputDecl[], outputs: OutputDecl[]) {
+      const set = await OutputSet.open({ inputs, outputs, stdout });
+      pending.add(set);
+      return set;
     },
   };
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { abortOutputs } from './context.js';
 import { describeFailure } from './errors.js';
 import { intAtLeast, memorySize } from './options.js';
 import { registerIngest } from './commands/ingest.js';
@@ -77,6 +78,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     await program.parseAsync([...argv]);
     return 0;
   } catch (e) {
+    await abortOutputs();
     if (e instanceof CommanderError && e.exitCode === 0) return 0;
     if (e instanceof CommanderError && (e.code === 'commander.help' || e.code === 'commander.helpDisplayed'))
       return 0;

@@ -10,7 +10,7 @@ import { DataError } from '../core/errors.js';
  * same `dest` removes the ones whose process no longer exists on this machine.
  */
 export async function writeAtomic(dest: string, write: (tmpPath: string) => Promise<void>): Promise<void> {
-  const tmp = join(dirname(dest), `.${basename(dest)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = join(dirname(dest), tempName(basename(dest)));
   const dir = await stat(dirname(dest)).catch(() => null);
   if (!dir?.isDirectory())
     throw new DataError(
@@ -27,8 +27,13 @@ export async function writeAtomic(dest: string, write: (tmpPath: string) => Prom
   await removeStaleTemps(dest);
 }
 
+/** The name of a temporary file for `name` in the same folder: `.<name>.tmp-<pid>-<random>`. */
+export function tempName(name: string): string {
+  return `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
 /** Best effort: delete temp files of `dest` left by killed writers (their pid is not running). */
-async function removeStaleTemps(dest: string): Promise<void> {
+export async function removeStaleTemps(dest: string): Promise<void> {
   const prefix = `.${basename(dest)}.tmp-`;
   for (const name of await readdir(dirname(dest)).catch(() => [])) {
     const pid = name.startsWith(prefix)
@@ -56,5 +61,18 @@ export function asWriteError(e: unknown, dest: string): unknown {
   if (code === 'EACCES' || code === 'EPERM') return new DataError(`cannot write ${dest}: permission denied`);
   if (code === 'EISDIR') return new DataError(`cannot write ${dest}: it is a directory`);
   if (code === 'ENOSPC') return new DataError(`cannot write ${dest}: no space left on the device`);
+  if (code === 'EROFS') return new DataError(`cannot write ${dest}: read-only file system`);
+  if (code === 'ENOTDIR') return new DataError(`cannot write ${dest}: a part of the path is not a folder`);
+  if (code === 'EEXIST') return new DataError(`cannot write ${dest}: a file is in the way`);
+  // DuckDB's COPY reports file-system failures as text ("IO Error: … Permission denied").
+  const text = e instanceof Error && !(e instanceof DataError) ? e.message : '';
+  if (/IO Error/i.test(text)) {
+    if (/Permission denied/i.test(text)) return new DataError(`cannot write ${dest}: permission denied`);
+    if (/No space left/i.test(text))
+      return new DataError(`cannot write ${dest}: no space left on the device`);
+    if (/No such file or directory/i.test(text))
+      return new DataError(`cannot write ${dest}: the folder does not exist`, 'create it first');
+    return new DataError(`cannot write ${dest}: ${text.replace(/\s*\n\s*/g, ' ')}`);
+  }
   return e;
 }

@@ -3,11 +3,12 @@ import { once } from 'node:events';
 import bindings from '@duckdb/node-bindings';
 import { DuckDBDataChunk, DOUBLE, VARCHAR, type DuckDBVarCharVector } from '@duckdb/node-api';
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
+import { DataError } from '../core/errors.js';
 import { writeAtomic } from './atomic.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
-import { outputFormatOf } from './format.js';
+import { outputFormatOf, type OutputFormat } from './format.js';
 import { textKindsKey } from './read.js';
-import { writeXlsx } from './xlsx.js';
+import { writeXlsxFile } from './xlsx.js';
 
 /** Options of {@link writeDataset}. */
 export interface WriteOptions {
@@ -26,30 +27,86 @@ export interface WriteOptions {
 export async function writeDataset(ds: Dataset, path: string, opts: WriteOptions = {}): Promise<void> {
   const format = outputFormatOf(path, opts.format);
   if (path === '-') {
-    await writeCsv(ds, opts.stdout ?? process.stdout, opts.raw ?? false);
+    await toStdout(opts.stdout ?? process.stdout, (out) => writeCsv(ds, out, opts.raw ?? false));
     return;
   }
-  if (format === 'xlsx') {
-    await writeXlsx(ds, path);
-    return;
-  }
-  await writeAtomic(path, async (tmp) => {
-    if (format === 'parquet') await writeParquet(ds, tmp);
+  await writeAtomic(path, (tmp) => writeDatasetFile(ds, tmp, format, opts.raw ?? false));
+}
+
+/**
+ * Write a dataset to the file `tmp` as it is (not atomically: {@link writeDataset} and the output sets of
+ * `io/outputs.ts` call it on a temporary file they rename afterwards).
+ */
+export async function writeDatasetFile(
+  ds: Dataset,
+  tmp: string,
+  format: OutputFormat,
+  raw: boolean,
+): Promise<void> {
+  {
+    if (format === 'xlsx') await writeXlsxFile(ds, tmp);
+    else if (format === 'parquet') await writeParquet(ds, tmp);
     else {
       const stream = createWriteStream(tmp);
       const done = new Promise<void>((resolve, reject) => {
         stream.on('error', reject);
         stream.on('finish', resolve);
       });
+      // A failed open or write rejects `done` while rows are still being written (and 'drain' never comes).
+      done.catch(() => {});
       try {
-        if (format === 'csv') await writeCsv(ds, stream, opts.raw ?? false);
-        else await writeJson(ds, stream);
+        const writing = format === 'csv' ? writeCsv(ds, stream, raw) : writeJson(ds, stream);
+        await Promise.race([writing, done]);
       } finally {
         stream.end();
       }
       await done;
     }
+  }
+}
+
+/**
+ * Write to standard output and wait until the last chunk is handed over: a failed write (a full disk, a closed
+ * descriptor) becomes one DataError; a reader that went away (EPIPE, `| head`) is not an error.
+ */
+async function toStdout(
+  out: NodeJS.WritableStream,
+  write: (out: NodeJS.WritableStream) => Promise<void>,
+): Promise<void> {
+  let fail: (e: unknown) => void = () => {};
+  const failed = new Promise<void>((resolve, reject) => {
+    fail = (e) => ((e as NodeJS.ErrnoException).code === 'EPIPE' ? resolve() : reject(stdoutError(e)));
   });
+  failed.catch(() => {});
+  const onError = (e: Error): void => fail(e);
+  out.on('error', onError);
+  try {
+    await Promise.race([
+      (async () => {
+        await write(out);
+        // Resolves once everything before it is written; a write error reaches `failed`.
+        await new Promise<void>((resolve) => out.write('', (e?: Error | null) => (e ? fail(e) : resolve())));
+      })(),
+      failed,
+    ]);
+  } finally {
+    out.removeListener('error', onError);
+  }
+}
+
+/** The one-line error of a failed write to standard output. */
+export function stdoutError(e: unknown): DataError {
+  if (e instanceof DataError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const reason =
+    code === 'ENOSPC'
+      ? 'no space left on the device'
+      : code === 'EBADF'
+        ? 'it is closed'
+        : code === 'EIO'
+          ? 'input/output error'
+          : (code ?? (e as Error | undefined)?.message ?? String(e));
+  return new DataError(`cannot write to standard output: ${reason}`);
 }
 
 const CHUNK = 2048;

@@ -370,6 +370,16 @@ const FIXED_TIME = new Date(Date.UTC(1980, 0, 1));
  * 32,767 characters, or the file cannot be written.
  */
 export async function writeXlsx(ds: Dataset, path: string): Promise<void> {
+  await writeAtomic(path, (tmp) => writeXlsxFile(ds, tmp, path));
+}
+
+/**
+ * Write a dataset as a workbook to `file` as it is (not atomically: callers write a temporary file they rename);
+ * `shown` names the destination in errors. See {@link writeXlsx}.
+ * @throws DataError as {@link writeXlsx}.
+ */
+export async function writeXlsxFile(ds: Dataset, file: string, shown: string = file): Promise<void> {
+  const path = shown;
   if (ds.nRows + 1 > maxSheetRows || ds.nCols > maxSheetCols) {
     throw new DataError(
       `cannot write ${path}: ${ds.nRows} rows × ${ds.nCols} columns do not fit an Excel sheet (at most ${maxSheetRows - 1} rows and ${maxSheetCols} columns)`,
@@ -403,10 +413,8 @@ export async function writeXlsx(ds: Dataset, path: string): Promise<void> {
     }
     ws.addRow(row);
   }
-  await writeAtomic(path, async (tmp) => {
-    const bytes = Buffer.from(await wb.xlsx.writeBuffer());
-    await writeFile(tmp, fixZipTimes(bytes, FIXED_TIME));
-  });
+  const bytes = Buffer.from(await wb.xlsx.writeBuffer());
+  await writeFile(file, fixZipTimes(bytes, FIXED_TIME));
 }
 
 function xlsxValue(c: Column, i: number): ExcelJS.CellValue {

@@ -7,7 +7,6 @@ import { assertFreeColumns } from '../../core/columns.js';
 import { warnDuplicateIds } from '../../core/ids.js';
 import { scoreDataset } from '../../model/score.js';
 import { readDataset } from '../../io/read.js';
-import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, inputKindOption, readOptionsFrom, type InputFlags } from '../io-options.js';
 
@@ -61,6 +60,13 @@ Examples:
     if (!flags.output && !flags.json) throw new UsageError('assign writes nothing without -o or --json');
     if (flags.json && flags.output === '-')
       throw new UsageError('--json and -o - both write to stdout; pick one');
+    const out = await ctx.outputs(
+      [
+        { flag: 'input', path: data },
+        { flag: '--model', path: flags.model },
+      ],
+      [{ flag: '-o', path: flags.output }],
+    );
     const model = await loadModel(flags.model);
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
     const dataName = data === '-' ? 'stdin' : data;
@@ -87,9 +93,10 @@ Examples:
     }
     const { labels, replayed, sizes, noise } = scored;
     if (flags.output) {
-      const out = ds.withColumn(numericColumn(flags.segmentCol, Float64Array.from(labels), 'integer'));
-      await writeDataset(out, flags.output, { stdout: ctx.stdout });
+      const labelled = ds.withColumn(numericColumn(flags.segmentCol, Float64Array.from(labels), 'integer'));
+      await out.writeDataset('-o', labelled);
     }
+    await out.commit();
     if (flags.json)
       ctx.printJson({
         input: dataName,

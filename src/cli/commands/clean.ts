@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { applyCleanModelWithReport, fitClean, type CleanParams } from '../../clean/clean.js';
 import { keepPolicies, type KeepPolicy } from '../../clean/dedupe.js';
@@ -30,9 +30,7 @@ import {
 } from '../../clean/validate.js';
 import { UsageError } from '../../core/errors.js';
 import { WorkerPool } from '../../core/worker-pool.js';
-import { writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
-import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
 import { checkedText, describeParser, intAtLeast, list, positiveNumber } from '../options.js';
@@ -394,6 +392,17 @@ Examples:
     }
     if (flags.json && flags.output === '-')
       throw new UsageError('--json and -o - both write to stdout; pick one');
+    const out = await ctx.outputs(
+      [
+        { flag: 'input', path: data },
+        { flag: '--apply', path: flags.apply },
+        { flag: '--rules', path: flags.rules },
+      ],
+      [
+        { flag: '-o', path: flags.output },
+        { flag: '--model', path: !flags.apply && flags.model },
+      ],
+    );
     const asOf = asOfFrom(flags);
     const started = performance.now();
 
@@ -421,7 +430,8 @@ Examples:
       } finally {
         await pool?.close();
       }
-      if (flags.output) await writeDataset(result.data, flags.output, { stdout: ctx.stdout });
+      if (flags.output) await out.writeDataset('-o', result.data);
+      await out.commit();
       const { rows: _rows, ...summary } = result.report;
       if (flags.json) {
         ctx.printJson({
@@ -517,11 +527,9 @@ Examples:
           (fit.report.validation.rowsDropped > 0 ? ' (dropped)' : ' (kept; --on-invalid drop removes them)'),
       );
     }
-    if (flags.output) await writeDataset(fit.data, flags.output, { stdout: ctx.stdout });
-    if (flags.model) {
-      const text = cleanModelText(fit.model);
-      await writeAtomic(flags.model, (tmp) => writeFile(tmp, text));
-    }
+    if (flags.output) await out.writeDataset('-o', fit.data);
+    if (flags.model) await out.writeText('--model', cleanModelText(fit.model));
+    await out.commit();
     if (flags.json) {
       ctx.printJson({
         ...fit.report,

@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { chainOf } from '../../core/chain.js';
 import { algorithms, distances, fitClusters, linkages, type ClusterParams } from '../../cluster/fit.js';
@@ -18,9 +17,7 @@ import { Random } from '../../core/random.js';
 import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../../core/matrix.js';
 import { assertFreeColumns } from '../../core/columns.js';
 import { WorkerPool } from '../../core/worker-pool.js';
-import { writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
-import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
 import { describeParser, intAtLeast, list, positiveNumber, checkedText } from '../options.js';
@@ -211,6 +208,17 @@ Examples:
     }
     if (flags.baselineInput === '-' && data === '-')
       throw new UsageError('<data> and --baseline-input cannot both be stdin');
+    const files = await ctx.outputs(
+      [
+        { flag: 'input', path: data },
+        { flag: '--baseline', path: flags.baseline },
+        { flag: '--baseline-input', path: flags.baselineInput },
+      ],
+      [
+        { flag: '-o', path: flags.output },
+        { flag: '--model', path: flags.model },
+      ],
+    );
     const started = performance.now();
     // A bad baseline stops the run before anything is read or fitted.
     const baseline = flags.baseline ? await loadModel(flags.baseline) : null;
@@ -353,11 +361,9 @@ Examples:
     const out = ds
       .select(keep)
       .withColumn(numericColumn(flags.segmentCol, Float64Array.from(labels), 'integer'));
-    if (flags.output) await writeDataset(out, flags.output, { stdout: ctx.stdout });
-    if (flags.model) {
-      const text = bundleText(bundleModel(model, chainOf(ds)));
-      await writeAtomic(flags.model, (tmp) => writeFile(tmp, text));
-    }
+    if (flags.output) await files.writeDataset('-o', out);
+    if (flags.model) await files.writeText('--model', bundleText(bundleModel(model, chainOf(ds))));
+    await files.commit();
     if (flags.json) {
       ctx.printJson({
         ...fit.summary,

@@ -1,9 +1,7 @@
-import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { loadModel } from '../../cluster/model.js';
 import { UsageError } from '../../core/errors.js';
 import { exportSql, sqlDialects, type SqlDialectName } from '../../export/sql.js';
-import { writeAtomic } from '../../io/atomic.js';
 import { contextFrom } from '../context.js';
 
 interface ExportSqlFlags {
@@ -48,6 +46,10 @@ Examples:
       if (!flags.dialect)
         throw new UsageError('export-sql needs --dialect', `one of ${sqlDialects.join(', ')}`);
       if (!flags.table) throw new UsageError('export-sql needs --table NAME', 'the table the query scores');
+      const out = await ctx.outputs(
+        [{ flag: '--model', path: flags.model }],
+        [{ flag: '-o', path: flags.output }],
+      );
       const model = await loadModel(flags.model);
       const { sql, notReproduced } = exportSql(model, {
         dialect: flags.dialect,
@@ -58,7 +60,8 @@ Examples:
       });
       for (const n of notReproduced) ctx.logger.log('warn', `not reproduced in SQL: ${n}`);
       if (flags.output && flags.output !== '-') {
-        await writeAtomic(flags.output, (tmp) => writeFile(tmp, sql));
+        await out.writeText('-o', sql);
+        await out.commit();
         ctx.logger.log('info', `wrote the ${flags.dialect} query to ${flags.output}`);
       } else ctx.print(sql);
     });

@@ -6,7 +6,6 @@ import { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from '../../f
 import { redactUrl } from '../../io/sql.js';
 import { parseDuration } from '../../features/params.js';
 import { loadRules, parseScoringRules, parseSegmentRules } from '../../features/rules.js';
-import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, type InputFlags } from '../io-options.js';
 import { checkedText, dbUrl, describeParser, intAtLeast, list } from '../options.js';
@@ -215,6 +214,15 @@ queries (column types, as-of moment, event types), whose results are literals of
       }
       textColumns.push(col);
     }
+    const out = await ctx.outputs(
+      [
+        { flag: 'input', path: events },
+        { flag: '--db', path: flags.db !== undefined && !flags.db.includes('://') && flags.db },
+        { flag: '--rules', path: flags.rules },
+        { flag: '--rfm-rules', path: flags.rfmRules },
+      ],
+      [{ flag: '-o', path: flags.output }],
+    );
     const windowSeconds =
       flags.window === undefined || flags.window === 'all'
         ? undefined
@@ -274,7 +282,8 @@ queries (column types, as-of moment, event types), whose results are literals of
         ? await computeFeaturesInDatabase(flags.db, flags.table!, params, { logger: ctx.logger })
         : await computeFeatures(events!, params, fileOpts);
     const writeStart = performance.now();
-    if (flags.output) await writeDataset(dataset, flags.output, { stdout: ctx.stdout, raw: flags.raw });
+    if (flags.output) await out.writeDataset('-o', dataset, { raw: flags.raw });
+    await out.commit();
     const writeSeconds = (performance.now() - writeStart) / 1000;
     const seconds = (performance.now() - started) / 1000;
     if (flags.json) {

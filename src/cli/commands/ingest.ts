@@ -4,7 +4,6 @@ import type { Dataset } from '../../core/dataset.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import { readDataset } from '../../io/read.js';
 import { readSql, redactUrl } from '../../io/sql.js';
-import { writeDataset } from '../../io/write.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
 import { dbUrl } from '../options.js';
@@ -62,6 +61,14 @@ DuckDB files are opened read-only. Passwords never appear in logs, errors or --j
       throw new UsageError('ingest needs an output: -o out.parquet', 'use -o - to write CSV to stdout');
     if (flags.json && flags.output === '-')
       throw new UsageError('--json and -o - both write to stdout; pick one');
+    const out = await ctx.outputs(
+      [
+        { flag: 'input', path: src },
+        { flag: '--db', path: flags.db !== undefined && !flags.db.includes('://') && flags.db },
+        { flag: '--sql-file', path: flags.sqlFile },
+      ],
+      [{ flag: '-o', path: flags.output }],
+    );
     const started = performance.now();
     const readOpts = readOptionsFrom(flags, ctx);
     let ds: Dataset;
@@ -75,7 +82,8 @@ DuckDB files are opened read-only. Passwords never appear in logs, errors or --j
       ds = await readDataset(src!, readOpts);
       input = src === '-' ? 'stdin' : src!;
     }
-    await writeDataset(ds, flags.output, { stdout: ctx.stdout, raw: flags.raw });
+    await out.writeDataset('-o', ds, { raw: flags.raw });
+    await out.commit();
     const seconds = (performance.now() - started) / 1000;
     const summary = {
       input,

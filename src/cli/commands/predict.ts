@@ -1,12 +1,10 @@
-import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { warnDuplicateIds } from '../../core/ids.js';
 import { round3 } from '../../core/format.js';
 import { WorkerPool } from '../../core/worker-pool.js';
-import { writeAtomic } from '../../io/atomic.js';
+import type { OutputSet } from '../../io/outputs.js';
 import { readDataset } from '../../io/read.js';
-import { writeDataset } from '../../io/write.js';
 import { loadPredictModel, predictModelText, type PredictModel } from '../../predict/model.js';
 import { buildPredictReport, renderPredictHtml } from '../../predict/report.js';
 import { predictReportCharts } from '../../predict/report-charts.js';
@@ -275,6 +273,14 @@ Examples:
       permutationRows: flags.permutationRows,
       seed: ctx.seed,
     };
+    const out = await ctx.outputs(
+      [{ flag: 'input', path: data }],
+      [
+        { flag: '--model', path: flags.model },
+        { flag: '--html', path: flags.html },
+        { flag: '--report-json', path: flags.reportJson },
+      ],
+    );
     const started = performance.now();
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
     const readSeconds = (performance.now() - started) / 1000;
@@ -294,11 +300,9 @@ Examples:
     const fitSeconds = (performance.now() - fitStart) / 1000;
     for (const w of result.warnings) ctx.logger.log('warn', w);
     const { model } = result;
-    if (flags.model) {
-      const text = predictModelText(model);
-      await writeAtomic(flags.model, (tmp) => writeFile(tmp, text));
-    }
-    await writeReport(model, flags.model ?? null, flags.html, flags.reportJson);
+    if (flags.model) await out.writeText('--model', predictModelText(model));
+    await writeReport(model, flags.model ?? null, out, '--html', '--report-json');
+    await out.commit();
     if (flags.json) {
       ctx.printJson({
         input: data === '-' ? 'stdin' : data,
@@ -355,13 +359,16 @@ Examples:
           'predict report writes nothing without --html or --json',
           'add --html report.html',
         );
-      const model = await loadPredictModel(flags.model);
-      const report = await writeReport(
-        model,
-        flags.model,
-        flags.html,
-        typeof flags.json === 'string' ? flags.json : undefined,
+      const out = await ctx.outputs(
+        [{ flag: '--model', path: flags.model }],
+        [
+          { flag: '--html', path: flags.html },
+          { flag: '--json', path: typeof flags.json === 'string' ? flags.json : undefined },
+        ],
       );
+      const model = await loadPredictModel(flags.model);
+      const report = await writeReport(model, flags.model, out, '--html', '--json');
+      await out.commit();
       if (flags.json === true) ctx.print(JSON.stringify(report, null, 2) + '\n');
       ctx.logger.log(
         'info',
@@ -416,6 +423,13 @@ Examples:
     const tiers = flags.tiers
       ? { kind: 'cuts' as const, cuts: checkCuts(flags.tiers) }
       : { kind: 'deciles' as const };
+    const out = await ctx.outputs(
+      [
+        { flag: 'input', path: data },
+        { flag: '--model', path: flags.model },
+      ],
+      [{ flag: '-o', path: flags.output }],
+    );
     const model = await loadPredictModel(flags.model);
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
     if (flags.id !== undefined) ds.column(flags.id);
@@ -441,7 +455,8 @@ Examples:
     } finally {
       await pool.close();
     }
-    if (flags.output) await writeDataset(result.scores, flags.output, { stdout: ctx.stdout });
+    if (flags.output) await out.writeDataset('-o', result.scores);
+    await out.commit();
     if (flags.json) {
       ctx.printJson({
         input: data === '-' ? 'stdin' : data,
@@ -465,22 +480,17 @@ Examples:
   });
 }
 
-/** Build the report of a model and write its HTML page and / or JSON (atomically); returns the report. */
+/** Build the report of a model and stage its HTML page and / or JSON in `out` (when declared); returns the report. */
 async function writeReport(
   model: PredictModel,
   path: string | null,
-  html: string | undefined,
-  json: string | undefined,
+  out: OutputSet,
+  html: string,
+  json: string,
 ): Promise<ReturnType<typeof buildPredictReport>> {
   const report = buildPredictReport(model, { path, toolVersion: version });
-  if (json) {
-    const text = JSON.stringify(report, null, 2) + '\n';
-    await writeAtomic(json, (tmp) => writeFile(tmp, text));
-  }
-  if (html) {
-    const page = await renderPredictHtml(report, predictReportCharts(report));
-    await writeAtomic(html, (tmp) => writeFile(tmp, page));
-  }
+  if (out.has(json)) await out.writeText(json, JSON.stringify(report, null, 2) + '\n');
+  if (out.has(html)) await out.writeText(html, await renderPredictHtml(report, predictReportCharts(report)));
   return report;
 }
 

@@ -1,7 +1,5 @@
 import { fileSha256 } from '../../io/hash.js';
-import { statSync } from 'node:fs';
-import { access, constants, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { distances, type DistanceName } from '../../cluster/fit.js';
@@ -9,7 +7,6 @@ import { loadModel } from '../../cluster/model.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
-import { asWriteError, writeAtomic } from '../../io/atomic.js';
 import { readJsonFile } from '../../io/json-file.js';
 import { readDataset } from '../../io/read.js';
 import { buildReport, type Report, type ReportInput } from '../../report/build.js';
@@ -92,6 +89,21 @@ Examples:
   );
   cmd.action(async (data: string, flags: ReportFlags, self: Command) => {
     const ctx = contextFrom(self);
+    // Every destination is checked before anything is read, computed or written: no partial report.
+    const jsonPath = typeof flags.json === 'string' ? flags.json : undefined;
+    const out = await ctx.outputs(
+      [
+        { flag: 'input', path: data },
+        { flag: '--model', path: flags.model },
+        { flag: '--tune', path: flags.tune },
+        { flag: '--names', path: flags.names },
+      ],
+      [
+        { flag: '--json', path: jsonPath },
+        { flag: '--html', path: flags.html },
+        { flag: '--svg', path: flags.svg, kind: 'folder' },
+      ],
+    );
     const started = performance.now();
     const model = flags.model ? await loadModel(flags.model) : null;
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
@@ -151,10 +163,6 @@ Examples:
     }
     const tuning = flags.tune ? await loadTune(flags.tune) : null;
     const names = flags.names ? await loadNames(flags.names) : new Map<number, string>();
-    // Every destination is checked before anything is computed or written: no partial report.
-    const jsonPath = typeof flags.json === 'string' ? flags.json : undefined;
-    for (const p of [jsonPath, flags.html]) if (p) await checkWritable(dirname(p), p);
-    if (flags.svg) await checkWritable(existsDir(flags.svg) ? flags.svg : dirname(flags.svg), flags.svg);
 
     const inputs: ReportInput[] = [
       {
@@ -199,41 +207,16 @@ Examples:
       ? await Promise.all(charts.map(async (c) => [`${c.id}.svg`, await renderSvg(c.spec)] as const))
       : [];
     const json = JSON.stringify(report, null, 2) + '\n';
-    if (jsonPath) await writeAtomic(jsonPath, (tmp) => writeFile(tmp, json));
-    if (flags.html && html !== null) await writeAtomic(flags.html, (tmp) => writeFile(tmp, html));
-    if (flags.svg) {
-      try {
-        await mkdir(flags.svg, { recursive: true });
-      } catch (e) {
-        throw asWriteError(e, flags.svg);
-      }
-      for (const [name, svg] of svgs) await writeAtomic(join(flags.svg, name), (tmp) => writeFile(tmp, svg));
-    }
+    if (jsonPath) await out.writeText('--json', json);
+    if (flags.html && html !== null) await out.writeText('--html', html);
+    for (const [name, svg] of svgs) await out.writeText('--svg', svg, name);
+    await out.commit();
     if (flags.json === true) {
       ctx.print(json);
       return;
     }
     ctx.print(renderReport(report));
   });
-}
-
-function existsDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-async function checkWritable(dir: string, dest: string): Promise<void> {
-  const st = await stat(dir).catch(() => null);
-  if (!st?.isDirectory())
-    throw new DataError(`cannot write ${dest}: the folder ${dir} does not exist`, 'create it first');
-  try {
-    await access(dir, constants.W_OK);
-  } catch {
-    throw new DataError(`cannot write ${dest}: permission denied`);
-  }
 }
 
 async function loadTune(path: string): Promise<TuneResult> {

@@ -1,12 +1,13 @@
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { SegmentError, UsageError, DataError, InternalError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { round3 } from '../../core/format.js';
 import { fileSha256 } from '../../io/hash.js';
-import { acquireLock } from '../../run/lock.js';
+import { refuseInputsAmong } from '../../io/outputs.js';
+import { acquireLock, lockName } from '../../run/lock.js';
 import { previousOutputs, publish as publishStaged, resumePublish } from '../../run/publish.js';
 import { loadPipeline, stepName, type Pipeline } from '../../run/pipeline.js';
 import { contextFrom, overrideContext, type Context, type GlobalOptions } from '../context.js';
@@ -121,6 +122,25 @@ Examples:
       if (baseline !== undefined) await mustExist(baseline, 'baseline model');
       const plan = planSteps(pipeline, template, base, source, baseline, file);
       for (const s of plan) await checkCommandLine(makeProgram, s);
+      // Nothing the run reads may be a file it publishes or removes, nor lie in its staging folder.
+      const published = [...plan.flatMap((s) => s.outputs), 'manifest.json', lockName];
+      const replaced = [...published, ...(await previousOutputs(outDir))];
+      // Files named by step flags (rules, models, baseline inputs) are absolute paths in the planned command lines.
+      const stepFiles = plan.flatMap((s) =>
+        s.preview.flatMap((a, i) =>
+          isAbsolute(a) ? [{ flag: `${s.name} ${s.preview[i - 1] ?? ''}`.trim(), path: a }] : [],
+        ),
+      );
+      await refuseInputsAmong(
+        [
+          { flag: 'source', path: source.file },
+          { flag: 'baseline', path: baseline },
+          { flag: 'pipeline', path: resolve(file) },
+          ...stepFiles,
+        ],
+        replaced.map((f) => ({ flag: 'output', path: join(outDir, f) })),
+        [{ flag: 'the staging folder', path: join(outDir, stagingName) }],
+      );
       if (flags.dryRun) {
         const steps = plan.map((s) => ({
           name: s.name,

@@ -1,11 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Dataset, numericColumn, takeColumn, type Column } from '../../core/dataset.js';
 import { UsageError } from '../../core/errors.js';
 import { WorkerPool } from '../../core/worker-pool.js';
-import { writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
-import { writeDataset } from '../../io/write.js';
 import { pcaEmbedding, tsne, type Embedding } from '../../select/embed.js';
 import { applySelectModel, loadSelectModel, selectModelText } from '../../select/model.js';
 import type { PcaParams } from '../../select/pca.js';
@@ -225,6 +222,16 @@ Examples:
     if (flags.embed && !flags.output) {
       throw new UsageError('--embed writes the projection to -o', 'add -o embedding.parquet');
     }
+    const files = await ctx.outputs(
+      [
+        { flag: 'input', path: data },
+        { flag: '--apply', path: flags.apply },
+      ],
+      [
+        { flag: '-o', path: flags.output },
+        { flag: '--model', path: !flags.apply && flags.model },
+      ],
+    );
     const started = performance.now();
 
     if (flags.apply) {
@@ -240,7 +247,8 @@ Examples:
       const ds = await readDataset(data, readOptionsFrom(flags, ctx));
       const out = applySelectModel(ds, model);
       const embedding = flags.embed ? await embed(out, model.output, flags.id ?? model.id, flags, ctx) : null;
-      if (flags.output) await writeDataset(embedding?.data ?? out, flags.output, { stdout: ctx.stdout });
+      if (flags.output) await files.writeDataset('-o', embedding?.data ?? out);
+      await files.commit();
       if (flags.json) {
         ctx.printJson({
           input: data === '-' ? 'stdin' : data,
@@ -342,11 +350,9 @@ Examples:
     }
     const fitSeconds = (performance.now() - fitStart) / 1000;
     for (const w of fit.summary.warnings) ctx.logger.log('warn', w);
-    if (flags.output) await writeDataset(embedding?.data ?? fit.data, flags.output, { stdout: ctx.stdout });
-    if (flags.model) {
-      const text = selectModelText(fit.model);
-      await writeAtomic(flags.model, (tmp) => writeFile(tmp, text));
-    }
+    if (flags.output) await files.writeDataset('-o', embedding?.data ?? fit.data);
+    if (flags.model) await files.writeText('--model', selectModelText(fit.model));
+    await files.commit();
     if (flags.json) {
       ctx.printJson({
         input: data === '-' ? 'stdin' : data,

@@ -1,15 +1,19 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { algorithms, distances, linkages, type LinkageName } from '../../cluster/fit.js';
 import { UsageError } from '../../core/errors.js';
 import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
-import { asWriteError, writeAtomic } from '../../io/atomic.js';
 import { readDataset } from '../../io/read.js';
 import { parseIntGrid, parseNameList, parsePositiveGrid } from '../../tune/grid.js';
 import { tunePlots } from '../../tune/plots.js';
-import { DEFAULT_SAMPLE_SIZE, tune, tuneArtifact, tuneMetrics, type Candidate, type TuneResult } from '../../tune/tune.js';
+import {
+  DEFAULT_SAMPLE_SIZE,
+  tune,
+  tuneArtifact,
+  tuneMetrics,
+  type Candidate,
+  type TuneResult,
+} from '../../tune/tune.js';
 import { contextFrom } from '../context.js';
 import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
 import { intAtLeast, list, positiveNumber, share, checkedText } from '../options.js';
@@ -143,6 +147,13 @@ Examples:
     }
     if (flags.json && flags.output === '-')
       throw new UsageError('--json and -o - both write to stdout; pick one');
+    const out = await ctx.outputs(
+      [{ flag: 'input', path: data }],
+      [
+        { flag: '-o', path: flags.output },
+        { flag: '--plot', path: flags.plot, kind: 'folder' },
+      ],
+    );
 
     const started = performance.now();
     const ds = await readDataset(data, readOptionsFrom(flags, ctx));
@@ -190,18 +201,10 @@ Examples:
     const plots = flags.plot ? await tunePlots(result) : null;
     if (flags.output) {
       const text = JSON.stringify(tuneArtifact(full), null, 2) + '\n';
-      if (flags.output === '-') ctx.print(text);
-      else await writeAtomic(flags.output, (tmp) => writeFile(tmp, text));
+      await out.writeText('-o', text);
     }
-    if (plots && flags.plot) {
-      try {
-        await mkdir(flags.plot, { recursive: true });
-      } catch (e) {
-        throw asWriteError(e, flags.plot);
-      }
-      for (const [name, svg] of plots)
-        await writeAtomic(join(flags.plot, name), (tmp) => writeFile(tmp, svg));
-    }
+    if (plots) for (const [name, svg] of plots) await out.writeText('--plot', svg, name);
+    await out.commit();
     if (flags.json) ctx.printJson({ ...full, leftOut });
     else if (flags.output !== '-') ctx.print(renderTable(result));
     ctx.logger.log(
