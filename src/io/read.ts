@@ -246,6 +246,13 @@ function inferXlsxText(ds: Dataset, parsing: TextParsing, opts: ReadOptions, not
   return Dataset.of(columns, ds.metadata, ds.nRows);
 }
 
+function binaryError(name: string, format: string): DataError {
+  return new DataError(
+    `${name}: looks like binary data, not ${format.toUpperCase()} text`,
+    'check the file, or pass --format',
+  );
+}
+
 class NotUtf8 extends Error {
   constructor(readonly detail: string) {
     super(detail);
@@ -292,6 +299,8 @@ export async function prepareCsv(
   let encoding = label;
   if (!compressed && label === undefined) {
     encoding = sniffEncoding(prefix, prefix.length < 65536);
+    const utf16 = encoding === 'utf-16le' || encoding === 'utf-16be';
+    if (!utf16 && looksBinary(prefix)) throw binaryError(name, format);
     if (encoding === undefined) throw notUtf8Error(name, '');
     if (encoding !== 'utf-8' && !quietEncoding) {
       (opts.logger ?? silentLogger).log(
@@ -299,12 +308,8 @@ export async function prepareCsv(
         `${name}: not UTF-8; read as ${encoding === 'windows-1252' ? 'Windows-1252 (Latin-1)' : encoding.toUpperCase()} (hint: pass --encoding to choose another)`,
       );
     }
-  }
-  if (!compressed && (encoding === undefined || encoding === 'utf-8') && looksBinary(prefix)) {
-    throw new DataError(
-      `${name}: looks like binary data, not ${format.toUpperCase()} text`,
-      'check the file, or pass --format',
-    );
+  } else if (!compressed && (label === 'utf-8' || label === undefined) && looksBinary(prefix)) {
+    throw binaryError(name, format);
   }
   let file = path;
   let tmpDir: string | undefined;

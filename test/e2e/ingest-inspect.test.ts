@@ -159,7 +159,14 @@ describe('bad input: one line, the right exit code, no output file', () => {
     ['ragged rows', 'a,b,c\n1,2,3\n4,5\n', [], 3, /line 3 has 2 field/],
     ['unbalanced quotes', 'a,b\n1,"x\n2,y\n', [], 3, /never closed/],
     ['binary bytes', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 1, 2]), [], 3, /binary data/],
-    ['non-UTF-8 bytes', Buffer.from('a,b\n1,caf\xe9\n', 'latin1'), [], 3, /not valid UTF-8/],
+    // Latin-1 text is decoded (with a warning); bytes that are neither UTF-8 nor Windows-1252 are refused.
+    [
+      'non-UTF-8 bytes',
+      Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0x31, 0x2c, 0x81, 0x9d, 0x0a]),
+      [],
+      3,
+      /not valid UTF-8/,
+    ],
     ['duplicate columns', 'a,a\n1,2\n', [], 3, /duplicate column name/],
     ['unknown flag', 'a\n1\n', ['--bogus'], 2, /unknown option '--bogus'/],
     ['bad --sample', 'a\n1\n', ['--sample', '0'], 2, /--sample/],
