@@ -20,6 +20,8 @@ export interface TextInference {
   parsing: TextParsing;
   /** Turn all-number (or all-date) text into numeric columns; false keeps text and only warns. */
   convert: boolean;
+  /** Still turn text matching `--date-format` into dates when `convert` is false (typed sources: JSON, Excel). */
+  convertDates?: boolean | undefined;
   maxLevels: number;
   /** Forced kind (`--types`, or the kinds a segment Parquet file records): no inference at all. */
   forced?: 'categorical' | 'string' | undefined;
@@ -83,7 +85,7 @@ export function inferTextColumn(
         }
         return undefined;
       });
-      if (dates.fails.length === 0 && inf.convert) {
+      if (dates.fails.length === 0 && (inf.convert || inf.convertDates === true)) {
         const type = formats.some((f) => f.hasTime) ? 'timestamp' : 'date';
         return { column: numericColumn(name, dates.parsed!, type), notes };
       }

@@ -239,7 +239,8 @@ function inferXlsxText(ds: Dataset, parsing: TextParsing, opts: ReadOptions, not
   const columns = ds.columns.map((c) => {
     if (c.kind === 'numeric' || opts.types?.[c.name] !== undefined) return c;
     const values = Array.from({ length: ds.nRows }, (_, i) => cellText(c, i));
-    const r = inferTextColumn(c.name, values, { parsing, convert: true, maxLevels });
+    // Excel typed its cells: text cells stay text (zip codes, ids); the notes still say when they look like numbers.
+    const r = inferTextColumn(c.name, values, { parsing, convert: false, convertDates: true, maxLevels });
     notes.push(...r.notes);
     return r.column;
   });
@@ -641,7 +642,13 @@ export async function readSource(
     const mode = inference.mode;
     if (mode === 'none') return textColumn(p.name, texts[j]!, p.forced, maxLevels);
     const convert = mode === 'csv' || srcTypes[j] === 'JSON' || inference.asText?.has(p.name) === true;
-    const r = inferTextColumn(p.name, texts[j]!, { parsing, convert, maxLevels, forced: p.forced });
+    const r = inferTextColumn(p.name, texts[j]!, {
+      parsing,
+      convert,
+      convertDates: true,
+      maxLevels,
+      forced: p.forced,
+    });
     inference.notes?.push(...r.notes);
     return r.column;
   });

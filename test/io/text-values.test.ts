@@ -156,6 +156,19 @@ describe('inferTextColumn', () => {
     expect(notes[0]!.message).toContain("1 of 40 values are not numbers (row 17: 'abc')");
   });
 
+  it('keeps typed text (JSON strings, Excel text cells) as text, but reads --date-format dates', () => {
+    const typed = (values: string[], over: Partial<TextParsing> = {}) =>
+      inferTextColumn('c', values, {
+        parsing: parsing(over),
+        convert: false,
+        convertDates: true,
+        maxLevels: 1000,
+      });
+    expect(typed(['01234', '99999']).column.kind).not.toBe('numeric');
+    const d = typed(['13/01/2026', '02/03/2026'], { dateFormats: ['%d/%m/%Y'] }).column;
+    expect(d.kind === 'numeric' && d.type).toBe('date');
+  });
+
   it('says nothing about real text columns', () => {
     expect(col(['north', 'south', '12', 'east']).notes).toEqual([]);
   });
