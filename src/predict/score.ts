@@ -3,7 +3,7 @@
  */
 import type { ClusterModel } from '../cluster/model.js';
 import { Dataset, numericColumn, stringColumn, type Column } from '../core/dataset.js';
-import { UsageError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { quantileSorted } from '../core/stats.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { FittedForest } from '../forest/forest.js';
@@ -133,7 +133,12 @@ export async function scorePropensity(
 ): Promise<ScoreResult> {
   const threshold = opts.threshold ?? model.threshold;
   if (!(threshold >= 0 && threshold <= 1)) {
-    throw new UsageError(`--threshold ${threshold} is not a probability in [0, 1]`);
+    if (opts.threshold !== undefined)
+      throw new UsageError(`--threshold ${threshold} is not a probability in [0, 1]`);
+    throw new DataError(
+      `${opts.source}: the model's threshold ${threshold} is not a probability in [0, 1]`,
+      're-create it with segment predict train --model, or pass --threshold',
+    );
   }
   const { prepared, replayed } = await prepareForModel(model as unknown as ClusterModel, ds, {
     input: opts.input,

@@ -283,6 +283,7 @@ describe('fitSelect errors', () => {
     const pca = {
       ...m,
       version: 1,
+      features: ['a'],
       steps: [
         {
           step: 'pca',
@@ -295,6 +296,8 @@ describe('fitSelect errors', () => {
         },
       ],
     };
-    expect(() => parseSelectModel(pca as unknown as SelectModel, 'm.json')).toThrow(/malformed/);
+    expect(() => parseSelectModel(pca as unknown as SelectModel, 'm.json')).toThrow(
+      /m\.json: invalid model: steps\[0\]\.components\[0\] has 2 values but the model has 1 feature/,
+    );
   });
 });

@@ -9,7 +9,8 @@ import {
   type MatchMethod,
   type SegmentIdentity,
 } from '../../cluster/identity.js';
-import { loadModel, type ClusterModel } from '../../cluster/model.js';
+import type { ClusterModel } from '../../cluster/model.js';
+import { loadModel } from '../../model/bundle.js';
 import { cellText, numericColumn, rowsById, type Dataset } from '../../core/dataset.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';

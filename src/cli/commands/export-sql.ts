@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { loadModel } from '../../cluster/model.js';
+import { loadModel } from '../../model/bundle.js';
 import { UsageError } from '../../core/errors.js';
 import { exportSql, sqlDialects, type SqlDialectName } from '../../export/sql.js';
 import { writeAtomic } from '../../io/atomic.js';
