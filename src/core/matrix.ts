@@ -38,10 +38,16 @@ export function matrixColumn(m: Matrix, j: number): Float64Array {
 }
 
 /**
- * Refuse missing or infinite values in a matrix about to reach an algorithm that cannot take them.
- * @throws DataError naming the column, the row and how many values are affected.
+ * Refuse missing or infinite values in a matrix about to reach an algorithm that cannot take them; with `squares`
+ * (distances, variances) also finite values so large that their squared differences overflow.
+ * @throws DataError naming the column, the row and how many values are affected (or the too large value).
  */
-export function assertFinite(m: Matrix, names: readonly string[], what = 'this algorithm'): void {
+export function assertFinite(
+  m: Matrix,
+  names: readonly string[],
+  what = 'this algorithm',
+  squares = true,
+): void {
   const { data, nRows, nCols } = m;
   // Squared differences of values up to this size, summed over every column, stay finite.
   const limit = Math.sqrt(Number.MAX_VALUE / (4 * Math.max(1, nCols)));
@@ -56,7 +62,7 @@ export function assertFinite(m: Matrix, names: readonly string[], what = 'this a
         if (first < 0) first = i;
         if (Number.isNaN(v)) sawNaN = true;
         count++;
-      } else if (large < 0 && Math.abs(v) > limit) large = i;
+      } else if (squares && large < 0 && Math.abs(v) > limit) large = i;
     }
     const name = names[j] ?? `#${j}`;
     if (count > 0) {

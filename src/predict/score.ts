@@ -146,7 +146,7 @@ export async function scorePropensity(
     source: opts.source,
     data: opts.data,
   });
-  const X = modelMatrix(prepared, model.features, opts.data, 'predict score');
+  const X = modelMatrix(prepared, model.features, opts.data, 'predict score', false);
   const probability = await modelProbability(model, X, opts.pool);
   const tiers = opts.tiers ?? { kind: 'deciles' };
   const { tier, cuts } =

@@ -146,7 +146,7 @@ export async function trainPropensity(
     [params.target],
   );
   const X = toMatrix(data, features);
-  assertFinite(X, features, `predict train (${algo})`);
+  assertFinite(X, features, `predict train (${algo})`, algo !== 'rf');
 
   const est: EstimatorParams = {
     algo,
