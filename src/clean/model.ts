@@ -1,8 +1,7 @@
 import type { ColumnKind, Dataset, NumericType } from '../core/dataset.js';
 import { readJsonFile } from '../io/json-file.js';
-import { DataError } from '../core/errors.js';
-import { assertContentHash, withContentHash } from '../core/content-hash.js';
-import { expectLength, problem, schemaParts, validateModel } from '../core/model-schema.js';
+import { withContentHash } from '../core/content-hash.js';
+import { expectLength, problem, schemaParts, parseModel } from '../core/model-schema.js';
 import { keepPolicies } from './dedupe.js';
 import { encodeMethods } from './encoder.js';
 import { imputeStrategies } from './imputer.js';
@@ -269,21 +268,20 @@ export function checkCleanModel(m: CleanModel): void {
  *   after it was written (content hash mismatch), or is malformed (`invalid model: <json path> <what>`).
  */
 export function parseCleanModel(value: unknown, source: string): CleanModel {
-  const hint = 'write one with segment clean --model';
-  const o = value as Partial<CleanModel> | null;
-  if (!o || typeof o !== 'object' || o.format !== cleanModelFormat) {
-    throw new DataError(`${source}: not a segment clean model (no "format": "${cleanModelFormat}")`, hint);
-  }
-  if (typeof o.version !== 'number' || o.version > cleanModelVersion) {
-    throw new DataError(
-      `${source}: clean model version ${String(o.version)} is newer than this segment understands (${cleanModelVersion})`,
-      'upgrade segment',
-    );
-  }
-  assertContentHash(o, source, 'write it again with segment clean --model', true);
-  validateModel(o, cleanModelSchema, source, 're-create it with segment clean --model', checkCleanModel);
+  const o = parseModel<CleanModel>(value, source, {
+    format: cleanModelFormat,
+    version: cleanModelVersion,
+    name: 'segment clean model',
+    versionLabel: 'clean model',
+    schema: cleanModelSchema,
+    check: checkCleanModel,
+    hint: 'write one with segment clean --model',
+    recreate: 're-create it with segment clean --model',
+    rewrite: 'write it again with segment clean --model',
+    hash: 'optional',
+  });
   const { hash: _h, ...rest } = o;
-  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as CleanModel;
+  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] };
 }
 
 /**

@@ -1,6 +1,4 @@
-import { assertContentHash } from '../core/content-hash.js';
 import { readJsonFile } from '../io/json-file.js';
-import { DataError } from '../core/errors.js';
 import {
   expectDistinct,
   expectKnown,
@@ -8,7 +6,7 @@ import {
   expectRowLength,
   problem,
   schemaParts,
-  validateModel,
+  parseModel,
 } from '../core/model-schema.js';
 
 /**
@@ -197,6 +195,9 @@ export function checkClusterModel(m: ClusterModel): void {
   else if (m.segments.length === 0) problem('segments', 'is empty: a hierarchical model needs at least one');
 }
 
+/** How to get a good clustering model, for messages. */
+export const clusterModelHint = 're-create it with segment cluster --model';
+
 /**
  * Check that a parsed JSON value is a clustering model this version understands: format, version, content hash
  * (version 2 on), then structure ({@link clusterModelSchema} and {@link checkClusterModel}). The chain it carries is
@@ -205,29 +206,19 @@ export function checkClusterModel(m: ClusterModel): void {
  *   was written, or is malformed (`invalid model: <json path> <what>`).
  */
 export function parseClusterModel(value: unknown, source: string): ClusterModel {
-  const o = value as Partial<ClusterModel> | null;
-  if (!o || typeof o !== 'object' || o.format !== modelFormat) {
-    const other =
-      typeof o?.format === 'string' && o.format.startsWith('segment.') ? `a '${o.format}' file, ` : '';
-    throw new DataError(
-      `${source}: ${other}not a segment model (no "format": "${modelFormat}")`,
-      'write one with segment cluster --model',
-    );
-  }
-  if (typeof o.version !== 'number' || o.version > modelVersion) {
-    throw new DataError(
-      `${source}: model version ${String(o.version)} is newer than this segment understands (${modelVersion})`,
-      'upgrade segment',
-    );
-  }
-  if (o.version >= 2) {
-    assertContentHash(o, source, 'write it again with segment cluster --model or segment run');
-  }
-  return validateModel(o, clusterModelSchema, source, clusterModelHint, checkClusterModel);
+  return parseModel<ClusterModel>(value, source, {
+    format: modelFormat,
+    version: modelVersion,
+    name: 'segment model',
+    versionLabel: 'model',
+    schema: clusterModelSchema,
+    check: checkClusterModel,
+    hint: 'write one with segment cluster --model',
+    recreate: clusterModelHint,
+    rewrite: 'write it again with segment cluster --model or segment run',
+    hash: { fromVersion: 2 },
+  });
 }
-
-/** How to get a good clustering model, for messages. */
-export const clusterModelHint = 're-create it with segment cluster --model';
 
 /** Read a clustering model file and check it with {@link parseClusterModel} (the chain is not checked here). */
 export async function readClusterModel(path: string): Promise<ClusterModel> {

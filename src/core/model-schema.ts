@@ -1,3 +1,4 @@
+import { assertContentHash } from './content-hash.js';
 import { DataError } from './errors.js';
 import { compileSchema, firstError, pointerPath, reason } from './json-schema.js';
 
@@ -76,6 +77,55 @@ export function validateModel<T>(
     throw err;
   }
   return value as T;
+}
+
+/** What a model kind's loader checks, and how its messages name it. */
+export interface ModelKind<T> {
+  /** The `format` discriminator, e.g. `segment.model`. */
+  format: string;
+  /** Newest version this build reads. */
+  version: number;
+  /** The kind in words after "not a": `segment model`, `propensity model`. */
+  name: string;
+  /** The kind in words before "version N is newer": `model`, `clean model`. */
+  versionLabel: string;
+  schema: object;
+  /** Cross-field checks (raise {@link problem}). */
+  check: (model: T) => void;
+  /** How to get one, for a file of another kind: "write one with segment cluster --model". */
+  hint: string;
+  /** How to get a good one, for a malformed file: "re-create it with segment cluster --model". */
+  recreate: string;
+  /** The same, for a file whose content hash does not match: "write it again with segment cluster --model". */
+  rewrite: string;
+  /** Which files carry a content hash: all (`required`), those that have one (`optional`), or from a version on. */
+  hash: 'required' | 'optional' | { fromVersion: number };
+}
+
+/**
+ * Check that a parsed JSON value is a model of `kind` this build understands — format, version, content hash, then
+ * structure (schema and cross-field checks) — and return it typed. The one entry every model loader uses.
+ * O(model size).
+ * @throws DataError naming `source`: another kind of file, a newer version, a content hash that does not match
+ *   (edited or damaged), or `invalid model: <json path> <what>`.
+ */
+export function parseModel<T>(value: unknown, source: string, kind: ModelKind<T>): T {
+  const o = value as { format?: unknown; version?: unknown } | null;
+  if (!o || typeof o !== 'object' || o.format !== kind.format) {
+    const other =
+      typeof o?.format === 'string' && o.format.startsWith('segment.') ? `a '${o.format}' file, ` : '';
+    throw new DataError(`${source}: ${other}not a ${kind.name} (no "format": "${kind.format}")`, kind.hint);
+  }
+  if (typeof o.version !== 'number' || o.version > kind.version) {
+    throw new DataError(
+      `${source}: ${kind.versionLabel} version ${String(o.version)} is newer than this segment understands (${kind.version})`,
+      'upgrade segment',
+    );
+  }
+  const h = kind.hash;
+  if (h === 'required' || h === 'optional' || o.version >= h.fromVersion)
+    assertContentHash(o, source, kind.rewrite, h === 'optional');
+  return validateModel(o, kind.schema, source, kind.recreate, kind.check);
 }
 
 function shown(v: unknown): string {

@@ -1,8 +1,7 @@
 import type { InputColumn } from '../cluster/model.js';
-import { assertContentHash, withContentHash } from '../core/content-hash.js';
+import { withContentHash } from '../core/content-hash.js';
 import type { ChainEntry } from '../core/chain.js';
-import { DataError } from '../core/errors.js';
-import { expectDistinct, expectLength, problem, schemaParts, validateModel } from '../core/model-schema.js';
+import { expectDistinct, expectLength, problem, schemaParts, parseModel } from '../core/model-schema.js';
 import { checkChain } from '../model/bundle.js';
 import type { ForestJson } from '../forest/forest.js';
 import { readJsonFile } from '../io/json-file.js';
@@ -263,9 +262,6 @@ export function checkPredictModel(m: PredictModel): void {
   });
 }
 
-/** How to get a good propensity model, for messages. */
-const predictModelHint = 're-create it with segment predict train --model';
-
 /**
  * Load and validate a propensity model file: format, version, content hash, then structure
  * ({@link predictModelSchema}, {@link checkPredictModel}) and the stages of its chain.
@@ -274,18 +270,18 @@ const predictModelHint = 're-create it with segment predict train --model';
  */
 export async function loadPredictModel(path: string): Promise<PredictModel> {
   const hint = 'write one with segment predict train --model';
-  const o = (await readJsonFile(path, 'model file', hint)) as Partial<PredictModel> | null;
-  if (!o || typeof o !== 'object' || o.format !== predictModelFormat) {
-    throw new DataError(`${path}: not a propensity model (no "format": "${predictModelFormat}")`, hint);
-  }
-  if (typeof o.version !== 'number' || o.version > predictModelVersion) {
-    throw new DataError(
-      `${path}: model version ${String(o.version)} is newer than this segment understands (${predictModelVersion})`,
-      'upgrade segment',
-    );
-  }
-  assertContentHash(o, path, 'train it again with segment predict train --model');
-  const model = validateModel(o, predictModelSchema, path, predictModelHint, checkPredictModel);
+  const model = parseModel<PredictModel>(await readJsonFile(path, 'model file', hint), path, {
+    format: predictModelFormat,
+    version: predictModelVersion,
+    name: 'propensity model',
+    versionLabel: 'model',
+    schema: predictModelSchema,
+    check: checkPredictModel,
+    hint,
+    recreate: 're-create it with segment predict train --model',
+    rewrite: 'train it again with segment predict train --model',
+    hash: 'required',
+  });
   checkChain(model.chain, path);
   return model;
 }

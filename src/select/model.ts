@@ -1,14 +1,14 @@
 import { readJsonFile } from '../io/json-file.js';
 import { Dataset, numericColumn, type Column } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
-import { assertContentHash, withContentHash } from '../core/content-hash.js';
+import { withContentHash } from '../core/content-hash.js';
 import {
   expectKnown,
   expectLength,
   expectRowLength,
   problem,
   schemaParts,
-  validateModel,
+  parseModel,
 } from '../core/model-schema.js';
 import { pcaTransform } from './pca.js';
 import { chainKey, type ChainEntry } from '../core/chain.js';
@@ -279,21 +279,20 @@ export function checkSelectModel(m: SelectModel): void {
  *   after it was written (content hash mismatch), or is malformed (`invalid model: <json path> <what>`).
  */
 export function parseSelectModel(value: unknown, source: string): SelectModel {
-  const hint = 'write one with segment select --model';
-  const o = value as Partial<SelectModel> | null;
-  if (!o || typeof o !== 'object' || o.format !== selectModelFormat) {
-    throw new DataError(`${source}: not a segment select model (no "format": "${selectModelFormat}")`, hint);
-  }
-  if (typeof o.version !== 'number' || o.version > selectModelVersion) {
-    throw new DataError(
-      `${source}: select model version ${String(o.version)} is newer than this segment understands (${selectModelVersion})`,
-      'upgrade segment',
-    );
-  }
-  assertContentHash(o, source, 'write it again with segment select --model', true);
-  validateModel(o, selectModelSchema, source, 're-create it with segment select --model', checkSelectModel);
+  const o = parseModel<SelectModel>(value, source, {
+    format: selectModelFormat,
+    version: selectModelVersion,
+    name: 'segment select model',
+    versionLabel: 'select model',
+    schema: selectModelSchema,
+    check: checkSelectModel,
+    hint: 'write one with segment select --model',
+    recreate: 're-create it with segment select --model',
+    rewrite: 'write it again with segment select --model',
+    hash: 'optional',
+  });
   const { hash: _h, ...rest } = o;
-  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as SelectModel;
+  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] };
 }
 
 /**

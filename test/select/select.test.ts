@@ -276,7 +276,7 @@ describe('fitSelect errors', () => {
 
   it('a malformed model is refused with its source named', () => {
     expect(() => parseSelectModel({ format: 'segment.model' }, 'm.json')).toThrow(
-      /m.json: not a segment select model/,
+      /m.json: a 'segment.model' file, not a segment select model/,
     );
     const m = { format: 'segment.select-model', version: 99, features: [], steps: [], output: [] };
     expect(() => parseSelectModel(m, 'm.json')).toThrow(/newer/);
