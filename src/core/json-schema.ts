@@ -4,14 +4,21 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 // validators kept per schema object, and the first error of a failed validation in words.
 
 const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
+// Models: a number must be finite (`type: number` refuses NaN and ±Infinity built in memory).
+const ajvFinite = new Ajv({ allErrors: false, strict: false, verbose: true, strictNumbers: true });
 const compiled = new WeakMap<object, ValidateFunction>();
+const compiledFinite = new WeakMap<object, ValidateFunction>();
 
-/** The validator of `schema`, compiled on first use and kept (one compilation per schema object). */
-export function compileSchema(schema: object): ValidateFunction {
-  let v = compiled.get(schema);
+/**
+ * The validator of `schema`, compiled on first use and kept (one compilation per schema object); with
+ * `finiteNumbers`, NaN and ±Infinity are not numbers.
+ */
+export function compileSchema(schema: object, finiteNumbers = false): ValidateFunction {
+  const cache = finiteNumbers ? compiledFinite : compiled;
+  let v = cache.get(schema);
   if (!v) {
-    v = ajv.compile(schema);
-    compiled.set(schema, v);
+    v = (finiteNumbers ? ajvFinite : ajv).compile(schema);
+    cache.set(schema, v);
   }
   return v;
 }

@@ -61,7 +61,7 @@ export function validateModel<T>(
   hint: string,
   cross?: (model: T) => void,
 ): T {
-  const validate = compileSchema(schema);
+  const validate = compileSchema(schema, true);
   if (!validate(value)) {
     const e = firstError(validate.errors ?? []);
     const where = pointerPath(e.instancePath) || '(top level)';
@@ -129,7 +129,7 @@ export function parseModel<T>(value: unknown, source: string, kind: ModelKind<T>
 }
 
 function shown(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
+  const text = typeof v === 'number' && !Number.isFinite(v) ? String(v) : (JSON.stringify(v) ?? String(v));
   return text.length > 40 ? text.slice(0, 37) + '...' : text;
 }
 
