@@ -54,7 +54,8 @@ export {
   type ClusterSummary,
 } from './cluster/fit.js';
 export { assignRows } from './cluster/assign.js';
-export { loadModel, type ClusterModel } from './cluster/model.js';
+export { type ClusterModel } from './cluster/model.js';
+export { loadModel } from './model/bundle.js';
 export { kneeIndex } from './evaluate/knee.js';
 export {
   computeValidity,

@@ -1,4 +1,4 @@
-import { numericColumn, type Dataset } from '../core/dataset.js';
+import { isMissing, numericColumn, type Dataset } from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { numericValues } from './columns.js';
@@ -19,6 +19,7 @@ import {
   fitImpute,
   imputeStrategies,
   knnWeightings,
+  entirelyMissing,
   type ImputeParams,
   type ImputeReport,
 } from './imputer.js';
@@ -391,6 +392,20 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
     (params.impute &&
       (params.impute.strategy !== 'none' || Object.keys(params.impute.perColumn ?? {}).length > 0)) ||
     (params.scale && params.scale.method !== 'none');
+  const statistic = params.impute?.strategy;
+  if (!params.features?.length && statistic && statistic !== 'none' && statistic !== 'constant') {
+    // A column without a single value is read as text and so is not a default feature; imputing "every column"
+    // with a statistic must not pass over it in silence.
+    const excluded = new Set([...(params.exclude ?? []), ...(params.id !== undefined ? [params.id] : [])]);
+    const empty = cur.columns.find(
+      (c) =>
+        c.kind !== 'numeric' &&
+        !excluded.has(c.name) &&
+        !(c.name in (params.impute?.perColumn ?? {})) &&
+        Array.from({ length: cur.nRows }, (_, i) => isMissing(c, i)).every(Boolean),
+    );
+    if (empty && cur.nRows > 0) throw entirelyMissing(empty.name, statistic);
+  }
   if (needsFeatures && features.length === 0) {
     throw new UsageError(
       'no numeric columns to clean',

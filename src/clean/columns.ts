@@ -60,15 +60,29 @@ export function assertNewColumn(ds: Dataset, name: string, what: string, hint?: 
 
 /**
  * The model can only hold finite numbers (JSON has no NaN or Infinity): a statistic that is not one comes from
- * infinite values in the data.
+ * infinite values in the data, or from finite values so large that the arithmetic overflows (`values`, the column,
+ * tells which).
  * @throws DataError naming the column and what could not be fitted.
  */
-export function finiteOrThrow(x: number, column: string, what: string): number {
-  if (!Number.isFinite(x)) {
+export function finiteOrThrow(x: number, column: string, what: string, values?: ArrayLike<number>): number {
+  if (Number.isFinite(x)) return x;
+  let row = -1;
+  for (let i = 0; values && i < values.length; i++) {
+    const v = values[i]!;
+    if (v === Infinity || v === -Infinity) {
+      row = -1;
+      break;
+    }
+    if (Number.isFinite(v) && (row < 0 || Math.abs(v) > Math.abs(values[row]!))) row = i;
+  }
+  if (values && row >= 0) {
     throw new DataError(
-      `column '${column}' holds infinite values: cannot ${what}`,
-      'remove or clip them first, or leave the column out with --exclude',
+      `column '${column}' has values too large to ${what} (${String(values[row])} at row ${row + 1}): the computation overflows`,
+      'rescale the column (divide it by a power of ten) or remove the value',
     );
   }
-  return x;
+  throw new DataError(
+    `column '${column}' holds infinite values: cannot ${what}`,
+    'remove or clip them first, or leave the column out with --exclude',
+  );
 }

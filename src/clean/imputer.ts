@@ -86,6 +86,14 @@ export interface ImputeReport {
 /** Suffix of missing-indicator columns. */
 export const indicatorSuffix = '_missing';
 
+/** The error for a column with no value to learn an imputation statistic from. */
+export function entirelyMissing(name: string, strategy: string): DataError {
+  return new DataError(
+    `column '${name}' is entirely missing: cannot impute it (${strategy})`,
+    `drop it with --drop ${name}, or fill it with --impute ${name}=constant --fill-value X`,
+  );
+}
+
 /**
  * Fit imputation statistics on the present values: mean, median (numpy's: mean of the two middle values), mode
  * (the smallest most frequent value, as scikit-learn's SimpleImputer), constant, or KNN (the reference rows are
@@ -121,12 +129,7 @@ export function fitImpute(ds: Dataset, columns: readonly string[], params: Imput
     const sorted = sortedPresent(v);
     if (sorted.length > 0) knnColumns.push(name);
     if (strategy === 'none') continue;
-    if (sorted.length === 0 && strategy !== 'constant') {
-      throw new DataError(
-        `column '${name}' is entirely missing: cannot impute it (${strategy})`,
-        `drop it with --drop ${name}, or fill it with --impute ${name}=constant --fill-value X`,
-      );
-    }
+    if (sorted.length === 0 && strategy !== 'constant') throw entirelyMissing(name, strategy);
     let value: number | null;
     switch (strategy) {
       case 'mean':
@@ -150,7 +153,11 @@ export function fitImpute(ds: Dataset, columns: readonly string[], params: Imput
         value = null;
         break;
     }
-    numeric.push({ name, strategy, value: value === null ? null : finiteOrThrow(value, name, 'impute it') });
+    numeric.push({
+      name,
+      strategy,
+      value: value === null ? null : finiteOrThrow(value, name, 'impute it', v),
+    });
   }
   for (const [name, strategy] of Object.entries(perColumn)) {
     const c = ds.column(name);

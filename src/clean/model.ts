@@ -1,7 +1,13 @@
 import type { ColumnKind, Dataset, NumericType } from '../core/dataset.js';
 import { readJsonFile } from '../io/json-file.js';
-import { DataError } from '../core/errors.js';
-import { assertContentHash, withContentHash } from '../core/content-hash.js';
+import { withContentHash } from '../core/content-hash.js';
+import { expectLength, problem, schemaParts, parseModel } from '../core/model-schema.js';
+import { keepPolicies } from './dedupe.js';
+import { encodeMethods } from './encoder.js';
+import { imputeStrategies } from './imputer.js';
+import { outlierActions, outlierMethods } from './outliers.js';
+import { scaleMethods } from './scaler.js';
+import { invalidActions } from './validate.js';
 import type { FuzzyDedupeParams, KeepPolicy } from './dedupe.js';
 import type { EncodeStep } from './encoder.js';
 import type { ImputeStep } from './imputer.js';
@@ -121,54 +127,201 @@ export function cleanModelText(model: CleanModel): string {
   return JSON.stringify(withContentHash(model)) + '\n';
 }
 
-const stepNames = new Set([
-  'validate',
-  'dedupe',
-  'drop',
-  'infinite',
-  'log1p',
-  'outliers',
-  'impute',
-  'scale',
-  'encode',
-]);
+const S = schemaParts;
+const columnInfoSchema = {
+  type: 'array',
+  items: S.object({ name: S.name, kind: { enum: ['numeric', 'categorical', 'string'] } }, ['name', 'kind']),
+};
+const without = <T extends string>(list: readonly T[], drop: T): T[] => list.filter((v) => v !== drop);
+
+/** JSON Schema of a clean model: one branch per step; the cross-field checks are in {@link checkCleanModel}. */
+export const cleanModelSchema = {
+  type: 'object',
+  required: ['format', 'version', 'features', 'steps', 'output'],
+  properties: {
+    format: { const: cleanModelFormat },
+    version: { type: 'integer', minimum: 1 },
+    toolVersion: { type: 'string' },
+    id: { type: ['string', 'null'] },
+    features: S.names,
+    input: S.object({ columns: columnInfoSchema }, []),
+    output: S.object({ columns: columnInfoSchema }, ['columns']),
+    lineage: { type: 'array' },
+    hash: { type: 'string' },
+    steps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['step'],
+        properties: {
+          step: {
+            enum: [
+              'validate',
+              'dedupe',
+              'drop',
+              'infinite',
+              'log1p',
+              'outliers',
+              'impute',
+              'scale',
+              'encode',
+            ],
+          },
+        },
+        allOf: [
+          S.when(
+            'step',
+            'validate',
+            S.object({
+              rules: { type: 'array', items: S.object({ column: S.name, check: { type: 'string' } }) },
+              onInvalid: { enum: [...invalidActions] },
+            }),
+          ),
+          S.when('step', 'dedupe', S.object({ keys: S.names, keep: { enum: [...keepPolicies] } }, ['keys'])),
+          S.when('step', ['drop', 'log1p'], S.object({ columns: S.names })),
+          S.when(
+            'step',
+            'infinite',
+            S.object({
+              action: { enum: ['missing', 'clip'] },
+              columns: { type: 'array', items: S.object({ name: S.name, lo: S.number, hi: S.number }) },
+            }),
+          ),
+          S.when('step', 'outliers', {
+            ...S.object({
+              method: { enum: without(outlierMethods, 'none') },
+              action: { enum: [...outlierActions] },
+              flagColumn: { type: 'string' },
+            }),
+            allOf: [
+              S.when(
+                'method',
+                ['iqr', 'zscore'],
+                S.object({
+                  columns: {
+                    type: 'array',
+                    items: S.object({ name: S.name, lower: S.number, upper: S.number }),
+                  },
+                }),
+              ),
+              S.when(
+                'method',
+                'iforest',
+                S.object({ columns: S.names, fill: S.numbers, offset: S.number, forest: { type: 'object' } }),
+              ),
+            ],
+          }),
+          S.when(
+            'step',
+            'impute',
+            S.object(
+              {
+                numeric: {
+                  type: 'array',
+                  items: S.object({
+                    name: S.name,
+                    strategy: { enum: without(imputeStrategies, 'none') },
+                    value: S.numberOrNull,
+                  }),
+                },
+                text: {
+                  type: 'array',
+                  items: S.object({
+                    name: S.name,
+                    strategy: { enum: ['mode', 'constant'] },
+                    value: { type: 'string' },
+                  }),
+                },
+                knn: S.nullable(
+                  S.object({
+                    k: { type: 'integer', minimum: 1 },
+                    columns: S.names,
+                    nRows: S.count,
+                    values: { type: 'array', items: S.numberOrNull },
+                  }),
+                ),
+                indicators: S.names,
+              },
+              ['numeric', 'text', 'indicators'],
+            ),
+          ),
+          S.when(
+            'step',
+            'scale',
+            S.object({
+              method: { enum: without(scaleMethods, 'none') },
+              columns: {
+                type: 'array',
+                items: S.object({ name: S.name, center: S.number, scale: S.number }),
+              },
+            }),
+          ),
+          S.when(
+            'step',
+            'encode',
+            S.object({
+              method: { enum: without(encodeMethods, 'none') },
+              columns: {
+                type: 'array',
+                items: S.object({ name: S.name, levels: S.names, outputs: S.names }),
+              },
+            }),
+          ),
+        ],
+      },
+    },
+  },
+};
 
 /**
- * Check that a parsed JSON value is a clean model this version understands, and that its content hash, when it has
- * one, matches its content (a model without `hash`, from an earlier release, is accepted). The returned model has no
- * `hash`. O(model size).
+ * The checks a schema cannot express: a fill value per isolation-forest column, a KNN reference table of
+ * `nRows × columns` values, one output column per level of a one-hot encoding. O(model size).
+ * @throws ModelProblem naming the JSON path at fault.
+ */
+export function checkCleanModel(m: CleanModel): void {
+  m.steps.forEach((s, i) => {
+    if (s.step === 'outliers' && s.method === 'iforest')
+      expectLength(s.fill, s.columns.length, `steps[${i}].fill`, 'the columns are');
+    else if (s.step === 'impute' && s.knn)
+      expectLength(
+        s.knn.values,
+        s.knn.nRows * s.knn.columns.length,
+        `steps[${i}].knn.values`,
+        'nRows × columns is',
+      );
+    else if (s.step === 'encode' && s.method === 'onehot')
+      s.columns.forEach((c, j) => {
+        if (c.outputs.length !== c.levels.length)
+          problem(
+            `steps[${i}].columns[${j}].outputs`,
+            `has ${c.outputs.length} names for ${c.levels.length} levels`,
+          );
+      });
+  });
+}
+
+/**
+ * Check that a parsed JSON value is a clean model this version understands: format, version, content hash when it
+ * has one (a model without `hash`, from an earlier release, is accepted), then structure ({@link cleanModelSchema},
+ * {@link checkCleanModel}). The returned model has no `hash`. O(model size).
  * @throws DataError naming `source` when it is not a clean model, is from a newer version, was edited or damaged
- *   after it was written (content hash mismatch), or is incomplete.
+ *   after it was written (content hash mismatch), or is malformed (`invalid model: <json path> <what>`).
  */
 export function parseCleanModel(value: unknown, source: string): CleanModel {
-  const hint = 'write one with segment clean --model';
-  const o = value as Partial<CleanModel> | null;
-  if (!o || typeof o !== 'object' || o.format !== cleanModelFormat) {
-    throw new DataError(`${source}: not a segment clean model (no "format": "${cleanModelFormat}")`, hint);
-  }
-  if (typeof o.version !== 'number' || o.version > cleanModelVersion) {
-    throw new DataError(
-      `${source}: clean model version ${String(o.version)} is newer than this segment understands (${cleanModelVersion})`,
-      'upgrade segment',
-    );
-  }
-  assertContentHash(o, source, 'write it again with segment clean --model', true);
-  if (
-    !Array.isArray(o.steps) ||
-    !Array.isArray(o.features) ||
-    !o.output ||
-    !Array.isArray(o.output.columns)
-  ) {
-    throw new DataError(`${source}: clean model is incomplete (steps, features or output missing)`, hint);
-  }
-  for (const [i, s] of o.steps.entries()) {
-    const name = (s as { step?: unknown } | null)?.step;
-    if (typeof name !== 'string' || !stepNames.has(name)) {
-      throw new DataError(`${source}: step ${i + 1} of the clean model is unknown ('${String(name)}')`, hint);
-    }
-  }
+  const o = parseModel<CleanModel>(value, source, {
+    format: cleanModelFormat,
+    version: cleanModelVersion,
+    name: 'segment clean model',
+    versionLabel: 'clean model',
+    schema: cleanModelSchema,
+    check: checkCleanModel,
+    hint: 'write one with segment clean --model',
+    recreate: 're-create it with segment clean --model',
+    rewrite: 'write it again with segment clean --model',
+    hash: 'optional',
+  });
   const { hash: _h, ...rest } = o;
-  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as CleanModel;
+  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] };
 }
 
 /**

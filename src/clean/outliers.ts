@@ -109,9 +109,10 @@ export function fitOutliers(ds: Dataset, columns: readonly string[], params: Out
       throw invalidParameter(OWNER, 'contamination', "a float in (0, 0.5] or 'auto'", contamination);
     }
     const fill = columns.map((name) => {
-      const sorted = sortedPresent(numericValues(ds, name, 'detect outliers in it'));
+      const v = numericValues(ds, name, 'detect outliers in it');
+      const sorted = sortedPresent(v);
       if (sorted.length === 0) throw entirelyMissing(name);
-      return finiteOrThrow(medianSorted(sorted), name, 'detect outliers');
+      return finiteOrThrow(medianSorted(sorted), name, 'detect outliers', v);
     });
     const X = filledMatrix(ds, columns, fill);
     const forest = fitIsolationForest(X, {
@@ -157,15 +158,15 @@ export function fitOutliers(ds: Dataset, columns: readonly string[], params: Out
       const iqr = q3 - q1;
       return {
         name,
-        lower: finiteOrThrow(q1 - factor * iqr, name, 'detect outliers'),
-        upper: finiteOrThrow(q3 + factor * iqr, name, 'detect outliers'),
+        lower: finiteOrThrow(q1 - factor * iqr, name, 'detect outliers', v),
+        upper: finiteOrThrow(q3 + factor * iqr, name, 'detect outliers', v),
       };
     }
     const { mean, std } = meanStd(v);
     return {
       name,
-      lower: finiteOrThrow(mean - factor * std, name, 'detect outliers'),
-      upper: finiteOrThrow(mean + factor * std, name, 'detect outliers'),
+      lower: finiteOrThrow(mean - factor * std, name, 'detect outliers', v),
+      upper: finiteOrThrow(mean + factor * std, name, 'detect outliers', v),
     };
   });
   return {

@@ -81,8 +81,8 @@ export function fitScale(
     }
     out.push({
       name,
-      center: finiteOrThrow(center, name, 'scale it'),
-      scale: finiteOrThrow(scale, name, 'scale it'),
+      center: finiteOrThrow(center, name, 'scale it', v),
+      scale: finiteOrThrow(scale, name, 'scale it', v),
     });
   }
   return { step: { step: 'scale', method, columns: out, constant, constantAction }, warnings };

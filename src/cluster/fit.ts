@@ -147,6 +147,14 @@ export async function fitClusters(
         pool: env.pool,
       });
       labels = Int32Array.from(r.labels);
+      const filled = new Uint8Array(k);
+      for (const l of labels) filled[l] = 1;
+      const distinct = filled.reduce((a, b) => a + b, 0);
+      if (distinct < k) {
+        warnings.push(
+          `Number of distinct clusters (${distinct}) found smaller than n_clusters (${k}): the data has fewer distinct points than --k`,
+        );
+      }
       usedParams = {
         nClusters: k,
         nInit: r.nInit,
@@ -156,7 +164,7 @@ export async function fitClusters(
         seed,
       };
       extra = { inertia: r.inertia, nIter: r.nIter };
-      modelPart = { centroids: r.centroids, k };
+      modelPart = { centroids: r.centroids, k, filled };
       break;
     }
     case 'dbscan': {
@@ -281,12 +289,17 @@ export async function fitClusters(
   if (params.algorithm === 'kmeans') {
     const c = modelPart['centroids'] as Float64Array;
     const k = modelPart['k'] as number;
+    // Centroids no row went to (duplicate points, fewer distinct than k) are left out: every centroid kept has a
+    // segment, and no new row can be sent to a segment that does not exist.
+    const kept = Array.from({ length: k }, (_, j) => j).filter(
+      (j) => (modelPart['filled'] as Uint8Array)[j] === 1,
+    );
     model = {
       ...base,
       exceptions: [],
       algorithm: 'kmeans',
-      centroids: Array.from({ length: k }, (_, j) => Array.from(c.subarray(j * d, (j + 1) * d))),
-      centroidSegment: Array.from(rawToFinal),
+      centroids: kept.map((j) => Array.from(c.subarray(j * d, (j + 1) * d))),
+      centroidSegment: kept.map((j) => rawToFinal[j]!),
       inertia: extra.inertia!,
       nIter: extra.nIter!,
     };

@@ -295,7 +295,7 @@ async function columnStats(
     const bad = out[o + d + 1]!;
     if (bad >= 0) {
       throw new DataError(
-        `row ${bad + 1} has a missing or infinite value; k-means needs finite values`,
+        `row ${bad + 1} has a missing or infinite value, or values too large to compute distances; k-means needs finite distances`,
         'impute or drop them first',
       );
     }

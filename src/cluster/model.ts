@@ -1,6 +1,13 @@
-import { assertContentHash } from '../core/content-hash.js';
 import { readJsonFile } from '../io/json-file.js';
-import { DataError } from '../core/errors.js';
+import {
+  expectDistinct,
+  expectKnown,
+  expectLength,
+  expectRowLength,
+  problem,
+  schemaParts,
+  parseModel,
+} from '../core/model-schema.js';
 
 /**
  * Discriminator and schema version of saved clustering models. Version 2 added the input schema and the content
@@ -83,38 +90,140 @@ export interface HierarchicalModel extends ModelBase {
 
 export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel;
 
+const S = schemaParts;
+const vector = S.numbers;
+const metric = { enum: ['euclidean', 'manhattan', 'cosine'] };
+
+/** JSON Schema of a clustering model (every kind); the cross-field checks are in {@link checkClusterModel}. */
+export const clusterModelSchema = {
+  type: 'object',
+  required: ['format', 'version', 'algorithm', 'features', 'segments', 'exceptions', 'nRows', 'noise'],
+  properties: {
+    format: { const: modelFormat },
+    version: { type: 'integer', minimum: 1 },
+    toolVersion: { type: 'string' },
+    algorithm: { enum: ['kmeans', 'dbscan', 'hierarchical'] },
+    features: { type: 'array', items: S.name, minItems: 1 },
+    id: { type: ['string', 'null'] },
+    nRows: S.count,
+    noise: S.count,
+    segments: {
+      type: 'array',
+      items: S.object({ segment: S.count, size: S.count, centroid: vector }),
+    },
+    params: { type: 'object' },
+    exceptions: {
+      type: 'array',
+      items: S.object({ values: vector, segment: { type: 'integer', minimum: -1 } }),
+    },
+    chain: { type: 'array', items: S.object({ stage: { type: 'string' }, model: {} }) },
+    inputSchema: {
+      type: 'array',
+      items: S.object({ name: S.name, kind: { enum: ['numeric', 'categorical', 'string'] } }),
+    },
+    hash: { type: 'string' },
+  },
+  allOf: [
+    S.when(
+      'algorithm',
+      'kmeans',
+      S.object(
+        {
+          centroids: { ...S.matrix, minItems: 1 },
+          centroidSegment: { type: 'array', items: S.count },
+          inertia: S.number,
+        },
+        ['centroids', 'centroidSegment'],
+      ),
+    ),
+    S.when(
+      'algorithm',
+      'dbscan',
+      S.object({
+        eps: { type: 'number', exclusiveMinimum: 0 },
+        minSamples: { type: 'integer', minimum: 1 },
+        metric,
+        cores: S.matrix,
+        coreSegment: { type: 'array', items: S.count },
+      }),
+    ),
+    S.when(
+      'algorithm',
+      'hierarchical',
+      S.object({
+        linkage: { enum: ['ward', 'complete', 'average', 'single'] },
+        metric,
+      }),
+    ),
+  ],
+};
+
 /**
- * Load and validate a model file.
- * @throws DataError when the file is missing, not JSON, not a segment model, or from a newer version.
+ * The checks a schema cannot express: distinct features, one value per feature in every centroid, core point and
+ * training exception, distinct segment numbers, centroids (or cores) and their segments agreeing in number, and
+ * every segment they name existing (each segment with at least one). O(model size).
+ * @throws ModelProblem naming the JSON path at fault.
  */
-export async function loadModel(path: string): Promise<ClusterModel> {
-  const m = await readJsonFile(path, 'model file', 'write one with segment cluster --model');
-  const o = m as Partial<ClusterModel> | null;
-  if (!o || typeof o !== 'object' || o.format !== modelFormat) {
-    throw new DataError(
-      `${path}: not a segment model (no "format": "${modelFormat}")`,
-      'write one with segment cluster --model',
-    );
-  }
-  if (typeof o.version !== 'number' || o.version > modelVersion) {
-    throw new DataError(
-      `${path}: model version ${String(o.version)} is newer than this segment understands (${modelVersion})`,
-      'upgrade segment',
-    );
-  }
-  if (o.version >= 2) {
-    assertContentHash(o, path, 'write it again with segment cluster --model or segment run');
-  }
-  if (!Array.isArray(o.features) || !Array.isArray(o.segments) || !Array.isArray(o.exceptions)) {
-    throw new DataError(`${path}: model file is incomplete (features/segments missing)`);
-  }
-  const ok =
-    (o.algorithm === 'kmeans' && Array.isArray(o.centroids) && Array.isArray(o.centroidSegment)) ||
-    (o.algorithm === 'dbscan' &&
-      Array.isArray(o.cores) &&
-      Array.isArray(o.coreSegment) &&
-      typeof o.eps === 'number') ||
-    o.algorithm === 'hierarchical';
-  if (!ok) throw new DataError(`${path}: unknown or incomplete model algorithm '${String(o.algorithm)}'`);
-  return o as ClusterModel;
+export function checkClusterModel(m: ClusterModel): void {
+  const d = m.features.length;
+  expectDistinct(m.features, 'features');
+  const numbers = m.segments.map((s) => s.segment);
+  expectDistinct(numbers.map(String), 'segments[].segment');
+  const known = new Set(numbers);
+  m.segments.forEach((s, i) => {
+    if (s.centroid.length !== d)
+      problem(`segments[${i}].centroid`, `has ${s.centroid.length} values but the model has ${d} feature(s)`);
+  });
+  m.exceptions.forEach((e, i) => {
+    if (e.values.length !== d)
+      problem(`exceptions[${i}].values`, `has ${e.values.length} values but the model has ${d} feature(s)`);
+    if (e.segment !== -1 && !known.has(e.segment))
+      problem(`exceptions[${i}].segment`, `is ${e.segment}, not one of the model's segments`);
+  });
+  const points = (rows: number[][], labels: number[], name: string, labelName: string): void => {
+    expectRowLength(rows, d, name);
+    expectLength(labels, rows.length, labelName, `${name} has`);
+    expectKnown(labels, known, labelName, 'segments');
+    const used = new Set(labels);
+    m.segments.forEach((s, i) => {
+      if (!used.has(s.segment))
+        problem(`segments[${i}]`, `(segment ${s.segment}) has no entry in ${labelName}`);
+    });
+  };
+  if (m.algorithm === 'kmeans') points(m.centroids, m.centroidSegment, 'centroids', 'centroidSegment');
+  else if (m.algorithm === 'dbscan') points(m.cores, m.coreSegment, 'cores', 'coreSegment');
+  else if (m.segments.length === 0) problem('segments', 'is empty: a hierarchical model needs at least one');
+}
+
+/** How to get a good clustering model, for messages. */
+export const clusterModelHint = 're-create it with segment cluster --model';
+
+/**
+ * Check that a parsed JSON value is a clustering model this version understands: format, version, content hash
+ * (version 2 on), then structure ({@link clusterModelSchema} and {@link checkClusterModel}). The chain it carries is
+ * checked by the bundle's loader (`loadModel` in model/bundle.ts). O(model size).
+ * @throws DataError naming `source` when it is not a segment model, is from a newer version, was edited after it
+ *   was written, or is malformed (`invalid model: <json path> <what>`).
+ */
+export function parseClusterModel(value: unknown, source: string): ClusterModel {
+  return parseModel<ClusterModel>(value, source, {
+    format: modelFormat,
+    version: modelVersion,
+    name: 'segment model',
+    versionLabel: 'model',
+    schema: clusterModelSchema,
+    check: checkClusterModel,
+    hint: 'write one with segment cluster --model',
+    recreate: clusterModelHint,
+    rewrite: 'write it again with segment cluster --model or segment run',
+    hash: { fromVersion: 2 },
+  });
+}
+
+/** Read a clustering model file and check it with {@link parseClusterModel} (the chain is not checked here). */
+export async function readClusterModel(path: string): Promise<ClusterModel> {
+  return parseClusterModel(
+    await readJsonFile(path, 'model file', 'write one with segment cluster --model'),
+    path,
+  );
 }

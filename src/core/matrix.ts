@@ -38,30 +38,45 @@ export function matrixColumn(m: Matrix, j: number): Float64Array {
 }
 
 /**
- * Refuse missing or infinite values in a matrix about to reach an algorithm that cannot take them.
- * @throws DataError naming the column, the row and how many values are affected.
+ * Refuse missing or infinite values in a matrix about to reach an algorithm that cannot take them; with `squares`
+ * (distances, variances) also finite values so large that their squared differences overflow.
+ * @throws DataError naming the column, the row and how many values are affected (or the too large value).
  */
-export function assertFinite(m: Matrix, names: readonly string[], what = 'this algorithm'): void {
+export function assertFinite(
+  m: Matrix,
+  names: readonly string[],
+  what = 'this algorithm',
+  squares = true,
+): void {
   const { data, nRows, nCols } = m;
+  // Squared differences of values up to this size, summed over every column, stay finite.
+  const limit = Math.sqrt(Number.MAX_VALUE / (4 * Math.max(1, nCols)));
   for (let j = 0; j < nCols; j++) {
     let count = 0;
     let first = -1;
     let sawNaN = false;
+    let large = -1;
     for (let i = 0, k = j; i < nRows; i++, k += nCols) {
       const v = data[k]!;
       if (!Number.isFinite(v)) {
         if (first < 0) first = i;
         if (Number.isNaN(v)) sawNaN = true;
         count++;
-      }
+      } else if (squares && large < 0 && Math.abs(v) > limit) large = i;
     }
+    const name = names[j] ?? `#${j}`;
     if (count > 0) {
-      const name = names[j] ?? `#${j}`;
       throw new DataError(
         sawNaN
           ? `column '${name}' has ${count} missing value(s) (first at row ${first + 1}); ${what} cannot use missing values`
           : `column '${name}' has ${count} infinite value(s) (first at row ${first + 1})`,
         sawNaN ? 'impute them first: segment clean --impute median' : 'remove or clip them first',
+      );
+    }
+    if (large >= 0) {
+      throw new DataError(
+        `values too large to compute distances (${String(data[large * nCols + j])} in column '${name}', row ${large + 1}): ${what} would overflow`,
+        'rescale the column (divide it by a power of ten) or remove the value',
       );
     }
   }

@@ -194,6 +194,7 @@ export async function runOnDuckDb(
       }
       const { dataset, summary } = await runPlanned(engine, planned);
       for (const w of summary.warnings) logger.log('warn', w);
+      warnFutureAsOf(logger, p.asOf !== undefined, state.asOfUs, source.name);
       summary.timings = {
         parseSeconds: round3(parseSeconds),
         featuresSeconds: round3((performance.now() - featuresStart) / 1000),
@@ -314,6 +315,7 @@ async function validate(
       'MIN(CASE WHEN bad_amount IS NOT NULL THEN rowid END) AS bad_amount_row',
       'SUM(CASE WHEN amount < 0 THEN 1 ELSE 0 END) AS negative',
       'MIN(CASE WHEN amount < 0 THEN rowid END) AS negative_row',
+      ...amountCheckSql,
     );
   }
   const idType = cols.id.type.toUpperCase();
@@ -344,6 +346,7 @@ async function validate(
   }
   const dropped: DroppedRows[] = [];
   const warnings: string[] = [];
+  if (cols.amount) checkAmounts(source, cols.amount.name, c, warnings);
   const note = async (reason: DroppedRows['reason'], rows: number, rowid: number, column: string | null) => {
     if (!(rows > 0)) return;
     const example = column === null ? undefined : { row: rowid + 1, value: await valueAt(column, rowid) };
@@ -722,4 +725,62 @@ export function windowStart(
     );
   }
   return windowSeconds !== undefined ? asOfUs - Math.round(windowSeconds * 1e6) : firstUs;
+}
+
+/**
+ * Largest amount the feature query sums: sums are exact `DECIMAL(38, 9)` (order-independent), which holds about
+ * 1e29, so single amounts are kept far below it.
+ */
+export const maxAmount = 1e20;
+
+/** SQL aggregates over the raw `amount` column that {@link checkAmounts} reads: values present, largest value. */
+export const amountCheckSql = ['COUNT(amount) AS n_amount', 'MAX(amount) AS max_amount'];
+
+/**
+ * Check the amounts found by {@link amountCheckSql}: values too large to sum are refused, and a column without a
+ * single value is reported (monetary features then come out 0, as a sum over nothing does). O(1).
+ * @throws DataError naming the column when an amount reaches {@link maxAmount}.
+ */
+export function checkAmounts(
+  source: string,
+  column: string,
+  counts: Record<string, unknown>,
+  warnings: string[],
+): void {
+  const max = num(counts['max_amount']);
+  if (max >= maxAmount) {
+    throw new DataError(
+      `${source}: ${column}: sum overflows: amounts up to ${sci(max)} are too large to sum exactly (monetary sums hold amounts below ${sci(maxAmount)})`,
+      'check the column: amounts this large are usually a unit or parsing error',
+    );
+  }
+  if (!(num(counts['n_amount']) > 0)) {
+    warnings.push(
+      `${source}: column '${column}' (--amount) has no values: monetary features (monetary, avg_basket, max_basket, m_score) are 0 or missing`,
+    );
+  }
+}
+
+/** 1e308, 1.5e20: a large number in short scientific notation. */
+function sci(x: number): string {
+  return x.toExponential().replace('e+', 'e');
+}
+
+/**
+ * Warn when the as-of moment was not given and, taken from the events (the day after the last one), lies after
+ * `nowMs` (today's wall clock): a mistyped future date then moves every recency. Logged only, never written into an
+ * output, so outputs stay independent of the clock. O(1).
+ */
+export function warnFutureAsOf(
+  logger: Logger,
+  asOfGiven: boolean,
+  asOfUs: number,
+  source: string,
+  nowMs = Date.now(),
+): void {
+  if (asOfGiven || !(asOfUs / 1000 > nowMs + 86_400_000)) return;
+  logger.log(
+    'warn',
+    `${source}: the as-of date defaults to the day after the last event, ${iso(asOfUs).slice(0, 10)}, which is later than today: an event may be mistakenly dated in the future; pass --as-of to set the date`,
+  );
 }

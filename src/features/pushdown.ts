@@ -6,7 +6,9 @@ import type { TypeOverride } from '../io/read.js';
 import { parseDbUrl, readSql } from '../io/sql.js';
 import { defaultSegmentRules } from './default-rfm-rules.js';
 import {
+  amountCheckSql,
   assertUsableEvents,
+  checkAmounts,
   iso,
   MAX_SAFE_ID,
   num,
@@ -20,6 +22,7 @@ import {
   type FeatureResult,
   type Plan,
   type ValidState,
+  warnFutureAsOf,
   windowStart,
 } from './events.js';
 import { resolveParams, type FeatureParams, type ResolvedParams } from './params.js';
@@ -276,7 +279,11 @@ async function postgres(
   ];
   if (cols.event) counts.push('SUM(CASE WHEN event IS NULL THEN 1 ELSE 0 END) AS missing_event');
   if (cols.amount)
-    counts.push('SUM(CASE WHEN amount < 0 THEN 1 ELSE 0 END) AS negative', 'MIN(amount) AS min_amount');
+    counts.push(
+      'SUM(CASE WHEN amount < 0 THEN 1 ELSE 0 END) AS negative',
+      'MIN(amount) AS min_amount',
+      ...amountCheckSql,
+    );
   const wideInt = cols.id.type === 'BIGINT' || cols.id.type === 'DECIMAL';
   if (wideInt) counts.push(`MAX(ABS(CAST(id AS ${DOUBLE}))) AS max_id`);
   const names = counts.map((c) => c.replace(/^.* AS /, ''));
@@ -285,6 +292,7 @@ async function postgres(
   if (rowsIn === 0) throw new DataError(`${source}: has no rows`, 'expected at least one event');
   const dropped: DroppedRows[] = [];
   const warnings: string[] = [];
+  if (cols.amount) checkAmounts(source, cols.amount.name, c, warnings);
   const what: Record<string, string> = {
     missing_id: `no id (${p.id})`,
     missing_time: `no time (${p.time})`,
@@ -385,6 +393,7 @@ async function postgres(
   if (planOnly) return `${planned.sql};\n`;
   const { dataset, summary } = await runPlanned(engine, planned);
   for (const w of summary.warnings) logger.log('warn', w);
+  warnFutureAsOf(logger, p.asOf !== undefined, state.asOfUs, source);
   summary.timings = {
     parseSeconds: Math.round(parseSeconds * 1000) / 1000,
     featuresSeconds: Math.round(performance.now() - featuresStart) / 1000,

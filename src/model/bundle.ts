@@ -1,8 +1,8 @@
 import type { ChainEntry } from '../core/chain.js';
-import type { ClusterModel, InputColumn } from '../cluster/model.js';
+import { readClusterModel, type ClusterModel, type InputColumn } from '../cluster/model.js';
 import { withContentHash } from '../core/content-hash.js';
-import type { CleanModel } from '../clean/model.js';
-import type { SelectModel } from '../select/model.js';
+import { parseCleanModel, type CleanModel } from '../clean/model.js';
+import { parseSelectModel, type SelectModel } from '../select/model.js';
 
 /**
  * The columns raw input must have for a model: what the first fitted stage of its chain reads (the clean stage's
@@ -54,4 +54,31 @@ export function bundleModel(model: ClusterModel, chain: ChainEntry[]): ClusterMo
 /** The bundle's file text: one JSON line and a newline. */
 export function bundleText(model: ClusterModel): string {
   return JSON.stringify(model) + '\n';
+}
+
+/**
+ * Check the fitted stages a model carries (clean, select) as their own loaders do, each named
+ * `<source> (chain stage k)` in messages. Stages of other kinds are left to the consumer (score prepared data).
+ * O(chain size).
+ * @throws DataError for a malformed or edited stage model.
+ */
+export function checkChain(chain: readonly ChainEntry[] | undefined, source: string): void {
+  (chain ?? []).forEach((entry, k) => {
+    const where = `${source} (chain stage ${k + 1})`;
+    if (entry.stage === 'clean') parseCleanModel(entry.model, where);
+    else if (entry.stage === 'select') parseSelectModel(entry.model, where);
+  });
+}
+
+/**
+ * Load a saved clustering model (a bundle): format, version, content hash, structure (shapes agree with the features
+ * and segments, segments referenced exist, finite numbers) and every stage of its chain. The one way model files
+ * are read. O(model size).
+ * @throws DataError naming the file when it is missing, not JSON, not a segment model, from a newer version, edited
+ *   after it was written, or malformed (`invalid model: <json path> <what>`).
+ */
+export async function loadModel(path: string): Promise<ClusterModel> {
+  const model = await readClusterModel(path);
+  checkChain(model.chain, path);
+  return model;
 }

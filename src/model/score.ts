@@ -91,13 +91,15 @@ export async function prepareForModel(
 
 /**
  * The model's feature columns of prepared data as a matrix. O(n · d).
- * @throws DataError naming `data` when a feature is missing, or a value is not finite (`what` names the stage).
+ * @throws DataError naming `data` when a feature is missing, or a value is not finite (`what` names the stage), or
+ *   with `squares` (distance-based scoring) too large to square.
  */
 export function modelMatrix(
   prepared: Dataset,
   features: readonly string[],
   data: string,
   what: string,
+  squares = true,
 ): Matrix {
   const missing = features.filter((f) => !prepared.has(f));
   if (missing.length > 0) {
@@ -107,7 +109,7 @@ export function modelMatrix(
     );
   }
   const X = toMatrix(prepared, features);
-  assertFinite(X, [...features], what);
+  assertFinite(X, [...features], what, squares);
   return X;
 }
 

@@ -1,7 +1,8 @@
 import type { InputColumn } from '../cluster/model.js';
-import { assertContentHash, withContentHash } from '../core/content-hash.js';
+import { withContentHash } from '../core/content-hash.js';
 import type { ChainEntry } from '../core/chain.js';
-import { DataError } from '../core/errors.js';
+import { expectDistinct, expectLength, problem, schemaParts, parseModel } from '../core/model-schema.js';
+import { checkChain } from '../model/bundle.js';
 import type { ForestJson } from '../forest/forest.js';
 import { readJsonFile } from '../io/json-file.js';
 import type { Calibrator } from './calibration.js';
@@ -117,32 +118,170 @@ export function predictModelText(model: PredictModel): string {
   return JSON.stringify(model) + '\n';
 }
 
+const S = schemaParts;
+const curve = (a: string, b: string): object =>
+  S.object({ [a]: S.numbers, [b]: S.numbers, threshold: { type: 'array', items: S.numberOrNull } });
+const classValue = { type: ['string', 'number'] };
+
+/** JSON Schema of a propensity model; the cross-field checks are in {@link checkPredictModel}. */
+export const predictModelSchema = {
+  type: 'object',
+  required: [
+    'format',
+    'version',
+    'algorithm',
+    'target',
+    'classes',
+    'positiveClass',
+    'features',
+    'threshold',
+    'evaluation',
+    'importance',
+  ],
+  properties: {
+    format: { const: predictModelFormat },
+    version: { type: 'integer', minimum: 1 },
+    toolVersion: { type: 'string' },
+    algorithm: { enum: ['rf', 'logistic'] },
+    target: S.name,
+    classes: { type: 'array', items: classValue, minItems: 2, maxItems: 2 },
+    positiveClass: classValue,
+    targetType: { enum: ['boolean', 'integer', 'double', 'text'] },
+    id: { type: ['string', 'null'] },
+    features: { type: 'array', items: S.name, minItems: 1 },
+    nRows: S.count,
+    positives: S.count,
+    threshold: { type: 'number', minimum: 0, maximum: 1 },
+    params: { type: 'object' },
+    calibration: S.nullable({
+      type: 'object',
+      required: ['method', 'input'],
+      properties: {
+        method: { enum: ['platt', 'isotonic'] },
+        input: { enum: ['probability', 'decision'] },
+      },
+      allOf: [
+        S.when('method', 'platt', S.object({ a: S.number, b: S.number })),
+        S.when('method', 'isotonic', S.object({ x: { ...S.numbers, minItems: 1 }, y: S.numbers })),
+      ],
+    }),
+    logistic: S.object({
+      mean: S.numbers,
+      scale: S.numbers,
+      coef: S.numbers,
+      intercept: S.number,
+    }),
+    forest: S.object({ nFeatures: S.count, classes: { type: 'array' }, trees: { type: 'object' } }),
+    evaluation: S.object(
+      {
+        scheme: { enum: ['holdout', 'cv'] },
+        metrics: S.object({
+          n: S.count,
+          positives: S.count,
+          rocAuc: S.numberOrNull,
+          averagePrecision: S.numberOrNull,
+          logLoss: S.numberOrNull,
+          brier: S.numberOrNull,
+          threshold: S.number,
+          confusion: S.object({ tn: S.count, fp: S.count, fn: S.count, tp: S.count }),
+          calibration: S.object({
+            probTrue: S.numbers,
+            probPred: S.numbers,
+            count: S.numbers,
+            bin: S.numbers,
+          }),
+        }),
+        curves: S.nullable(
+          S.object({ roc: curve('fpr', 'tpr'), pr: curve('recall', 'precision') }, ['roc', 'pr']),
+        ),
+      },
+      ['scheme', 'metrics'],
+    ),
+    importance: {
+      type: 'array',
+      items: S.object(
+        {
+          feature: S.name,
+          impurity: S.numberOrNull,
+          permutationMean: S.numberOrNull,
+          permutationStd: S.numberOrNull,
+          coefficient: S.numberOrNull,
+        },
+        ['feature'],
+      ),
+    },
+    chain: { type: 'array', items: S.object({ stage: { type: 'string' }, model: {} }) },
+    inputSchema: {
+      type: 'array',
+      items: S.object({ name: S.name, kind: { enum: ['numeric', 'categorical', 'string'] } }),
+    },
+    hash: { type: 'string' },
+  },
+  allOf: [
+    S.when('algorithm', 'rf', { required: ['forest'] }),
+    S.when('algorithm', 'logistic', { required: ['logistic'] }),
+  ],
+};
+
 /**
- * Load and validate a propensity model file.
+ * The checks a schema cannot express: distinct features, the positive class among the classes, the estimator sized
+ * for the features, calibration points and stored curves of equal lengths, importances of known features.
+ * O(model size).
+ * @throws ModelProblem naming the JSON path at fault.
+ */
+export function checkPredictModel(m: PredictModel): void {
+  const d = m.features.length;
+  expectDistinct(m.features, 'features');
+  if (!m.classes.includes(m.positiveClass))
+    problem('positiveClass', `is ${JSON.stringify(m.positiveClass)}, not one of the classes`);
+  if (m.forest && m.forest.nFeatures !== d)
+    problem('forest.nFeatures', `is ${m.forest.nFeatures} but the model has ${d} feature(s)`);
+  if (m.logistic) {
+    for (const key of ['mean', 'scale', 'coef'] as const)
+      expectLength(m.logistic[key], d, `logistic.${key}`, 'the features are');
+  }
+  const cal = m.calibration;
+  if (cal?.method === 'isotonic') expectLength(cal.y, cal.x.length, 'calibration.y', 'calibration.x has');
+  const bins = m.evaluation.metrics.calibration;
+  for (const key of ['probPred', 'count', 'bin'] as const)
+    expectLength(bins[key], bins.probTrue.length, `evaluation.metrics.calibration.${key}`, 'probTrue has');
+  const curves = m.evaluation.curves;
+  if (curves) {
+    expectLength(curves.roc.tpr, curves.roc.fpr.length, 'evaluation.curves.roc.tpr', 'fpr has');
+    expectLength(
+      curves.pr.precision,
+      curves.pr.recall.length,
+      'evaluation.curves.pr.precision',
+      'recall has',
+    );
+  }
+  const known = new Set(m.features);
+  m.importance.forEach((f, i) => {
+    if (!known.has(f.feature))
+      problem(`importance[${i}].feature`, `is '${f.feature}', not one of the features`);
+  });
+}
+
+/**
+ * Load and validate a propensity model file: format, version, content hash, then structure
+ * ({@link predictModelSchema}, {@link checkPredictModel}) and the stages of its chain.
  * @throws DataError when the file is missing, not JSON, not a propensity model, from a newer version, altered
- *   after it was written (hash mismatch) or incomplete.
+ *   after it was written (hash mismatch) or malformed (`invalid model: <json path> <what>`).
  */
 export async function loadPredictModel(path: string): Promise<PredictModel> {
   const hint = 'write one with segment predict train --model';
-  const o = (await readJsonFile(path, 'model file', hint)) as Partial<PredictModel> | null;
-  if (!o || typeof o !== 'object' || o.format !== predictModelFormat) {
-    throw new DataError(`${path}: not a propensity model (no "format": "${predictModelFormat}")`, hint);
-  }
-  if (typeof o.version !== 'number' || o.version > predictModelVersion) {
-    throw new DataError(
-      `${path}: model version ${String(o.version)} is newer than this segment understands (${predictModelVersion})`,
-      'upgrade segment',
-    );
-  }
-  assertContentHash(o, path, 'train it again with segment predict train --model');
-  const ok =
-    Array.isArray(o.features) &&
-    Array.isArray(o.classes) &&
-    o.classes.length === 2 &&
-    typeof o.threshold === 'number' &&
-    ((o.algorithm === 'rf' && typeof o.forest === 'object' && o.forest !== null) ||
-      (o.algorithm === 'logistic' && typeof o.logistic === 'object' && o.logistic !== null));
-  if (!ok)
-    throw new DataError(`${path}: model file is incomplete (features, classes or estimator missing)`, hint);
-  return o as PredictModel;
+  const model = parseModel<PredictModel>(await readJsonFile(path, 'model file', hint), path, {
+    format: predictModelFormat,
+    version: predictModelVersion,
+    name: 'propensity model',
+    versionLabel: 'model',
+    schema: predictModelSchema,
+    check: checkPredictModel,
+    hint,
+    recreate: 're-create it with segment predict train --model',
+    rewrite: 'train it again with segment predict train --model',
+    hash: 'required',
+  });
+  checkChain(model.chain, path);
+  return model;
 }

@@ -4,7 +4,7 @@
 import type { ClusterModel } from '../cluster/model.js';
 import { Dataset, numericColumn, stringColumn, type Column } from '../core/dataset.js';
 import { assertDistinctNames, assertFreeColumns } from '../core/columns.js';
-import { UsageError } from '../core/errors.js';
+import { DataError, UsageError } from '../core/errors.js';
 import { quantileSorted } from '../core/stats.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { FittedForest } from '../forest/forest.js';
@@ -143,7 +143,12 @@ export async function scorePropensity(
 ): Promise<ScoreResult> {
   const threshold = opts.threshold ?? model.threshold;
   if (!(threshold >= 0 && threshold <= 1)) {
-    throw new UsageError(`--threshold ${threshold} is not a probability in [0, 1]`);
+    if (opts.threshold !== undefined)
+      throw new UsageError(`--threshold ${threshold} is not a probability in [0, 1]`);
+    throw new DataError(
+      `${opts.source}: the model's threshold ${threshold} is not a probability in [0, 1]`,
+      're-create it with segment predict train --model, or pass --threshold',
+    );
   }
   const names: ScoreColumns = {
     probability: opts.columns?.probability ?? 'probability',
@@ -177,7 +182,7 @@ export async function scorePropensity(
     source: opts.source,
     data: opts.data,
   });
-  const X = modelMatrix(prepared, model.features, opts.data, 'predict score');
+  const X = modelMatrix(prepared, model.features, opts.data, 'predict score', false);
   const probability = await modelProbability(model, X, opts.pool);
   const tiers = opts.tiers ?? { kind: 'deciles' };
   const { tier, cuts } =

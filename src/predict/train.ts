@@ -163,7 +163,7 @@ export async function trainPropensity(
   const omitted = explicit ? null : leftOutWarning(leftOut);
   if (omitted) warnings.push(omitted);
   const X = toMatrix(data, features);
-  assertFinite(X, features, `predict train (${algo})`);
+  assertFinite(X, features, `predict train (${algo})`, algo !== 'rf');
 
   const est: EstimatorParams = {
     algo,

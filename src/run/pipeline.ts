@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { Ajv, type ErrorObject } from 'ajv';
+import { compileSchema, firstError, hintOf, pointerPath, reason } from '../core/json-schema.js';
 import { LineCounter, isMap, isSeq, parse as parseYamlValue, parseDocument, type Node } from 'yaml';
 import { UsageError } from '../core/errors.js';
 
@@ -46,85 +46,11 @@ export interface LoadedPipeline {
   configHash: string;
 }
 
+export { pointerPath };
+
 /** The name a step goes by in `--set` and logs: its `name`, else its kind. */
 export function stepName(s: PipelineStep): string {
   return s.name ?? s.step;
-}
-
-/** `steps[3].with.k` from a JSON pointer such as `/steps/3/with/k`. */
-export function pointerPath(pointer: string): string {
-  const parts = pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  let out = '';
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === '' ? p : `.${p}`;
-  return out;
-}
-
-/** One readable reason from an Ajv error, with ≥ / ≤ for ranges. */
-function reason(e: ErrorObject): string {
-  switch (e.keyword) {
-    case 'additionalProperties':
-      return `unknown key '${String((e.params as { additionalProperty: string }).additionalProperty)}'`;
-    case 'required':
-      return `'${String((e.params as { missingProperty: string }).missingProperty)}' is required`;
-    case 'enum':
-      return `must be one of ${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'const':
-      return `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
-    case 'anyOf':
-      return 'has the wrong type or value';
-    default:
-      return (e.message ?? 'is invalid').replace(/>=/g, '≥').replace(/<=/g, '≤').replace(/ {2,}/g, ' ');
-  }
-}
-
-/** The hint of a schema error: the keys a mapping accepts, or the range of a number. */
-function hintOf(e: ErrorObject): string | undefined {
-  if (e.keyword === 'additionalProperties') {
-    const props = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-    if (props.length > 0) return `known keys: ${props.join(', ')}`;
-  }
-  if (e.keyword === 'anyOf') {
-    const branches = (e.schema as Record<string, unknown>[] | undefined) ?? [];
-    const words = branches.map(describeSchema).filter((w): w is string => w !== null);
-    if (words.length > 0) return `expected ${words.join(', or ')}`;
-  }
-  return undefined;
-}
-
-/** A schema fragment in words: "a number > 0", "'auto'", "a list of names". */
-function describeSchema(s: Record<string, unknown>): string | null {
-  if ('const' in s) return JSON.stringify(s.const).replace(/"/g, "'");
-  const type = s.type;
-  const range = [
-    typeof s.minimum === 'number' ? `≥ ${s.minimum}` : null,
-    typeof s.exclusiveMinimum === 'number' ? `> ${s.exclusiveMinimum}` : null,
-    typeof s.maximum === 'number' ? `≤ ${s.maximum}` : null,
-  ]
-    .filter(Boolean)
-    .join(' and ');
-  const tail = range ? ` ${range}` : '';
-  if (type === 'integer') return `a whole number${tail}`;
-  if (type === 'number') return `a number${tail}`;
-  if (type === 'string') return 'a text';
-  if (type === 'array') return 'a list';
-  return null;
-}
-
-/** The first error worth showing: `if` failures only repeat their `then` error; anyOf sums up its branches. */
-function firstError(errors: ErrorObject[]): ErrorObject {
-  const useful = errors.filter((e) => e.keyword !== 'if');
-  const anyOf = useful.find((e) => e.keyword === 'anyOf');
-  if (anyOf && useful[0] && useful[0].instancePath === anyOf.instancePath) {
-    // A value of the right type that breaks a range says so; a value of no accepted type gets the summary.
-    const range = useful.find(
-      (e) => e.instancePath === anyOf.instancePath && !['type', 'const', 'enum', 'anyOf'].includes(e.keyword),
-    );
-    return range ?? anyOf;
-  }
-  return useful[0] ?? errors[0]!;
 }
 
 function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, pointer: string): number | null {
@@ -262,8 +188,7 @@ export async function loadPipeline(
     applyOverride(config, o);
     overridden.add(o.slice(0, o.indexOf('=')));
   }
-  const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
-  const validate = ajv.compile(schema);
+  const validate = compileSchema(schema);
   if (!validate(config)) {
     const e = firstError(validate.errors ?? []);
     const where = pointerPath(e.instancePath) || '(top level)';

@@ -1,7 +1,15 @@
 import { readJsonFile } from '../io/json-file.js';
 import { Dataset, numericColumn, type Column } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
-import { assertContentHash, withContentHash } from '../core/content-hash.js';
+import { withContentHash } from '../core/content-hash.js';
+import {
+  expectKnown,
+  expectLength,
+  expectRowLength,
+  problem,
+  schemaParts,
+  parseModel,
+} from '../core/model-schema.js';
 import { pcaTransform } from './pca.js';
 import { chainKey, type ChainEntry } from '../core/chain.js';
 
@@ -189,59 +197,102 @@ export function applySelectModel(ds: Dataset, model: SelectModel): Dataset {
   return Dataset.of(cols, { ...ds.metadata, [chainKey]: JSON.stringify(chain) }, ds.nRows);
 }
 
-const stepNames = new Set(['variance-threshold', 'correlation', 'rfe', 'pca']);
+const S = schemaParts;
+
+/** JSON Schema of a selection model: one branch per step; the cross-field checks are in {@link checkSelectModel}. */
+export const selectModelSchema = {
+  type: 'object',
+  required: ['format', 'version', 'features', 'steps', 'output'],
+  properties: {
+    format: { const: selectModelFormat },
+    version: { type: 'integer', minimum: 1 },
+    toolVersion: { type: 'string' },
+    id: { type: ['string', 'null'] },
+    features: S.names,
+    output: S.names,
+    lineage: { type: 'array' },
+    hash: { type: 'string' },
+    steps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['step'],
+        properties: { step: { enum: ['variance-threshold', 'correlation', 'rfe', 'pca'] } },
+        allOf: [
+          S.when('step', ['variance-threshold', 'rfe'], S.object({ dropped: S.names })),
+          S.when(
+            'step',
+            'correlation',
+            S.object({ dropped: { type: 'array', items: S.object({ column: S.name }) } }),
+          ),
+          S.when(
+            'step',
+            'pca',
+            S.object({
+              features: { ...S.names, minItems: 1 },
+              names: S.names,
+              nComponents: { type: 'integer', minimum: 1 },
+              mean: S.numbers,
+              scale: S.numbers,
+              components: S.matrix,
+            }),
+          ),
+        ],
+      },
+    },
+  },
+};
 
 /**
- * Check that a parsed JSON value is a selection model this version understands, and that its content hash, when it
- * has one, matches its content (a model without `hash`, from an earlier release, is accepted). The returned model has
- * no `hash`. O(model size).
+ * The checks a schema cannot express: dropped and PCA input features are candidates, and a PCA step's statistics
+ * agree with its features and component count. O(model size).
+ * @throws ModelProblem naming the JSON path at fault.
+ */
+export function checkSelectModel(m: SelectModel): void {
+  const candidates = new Set(m.features);
+  m.steps.forEach((s, i) => {
+    const at = `steps[${i}]`;
+    if (s.step === 'variance-threshold' || s.step === 'rfe')
+      expectKnown(s.dropped, candidates, `${at}.dropped`, 'features');
+    else if (s.step === 'correlation')
+      s.dropped.forEach((r, j) => {
+        if (!candidates.has(r.column))
+          problem(`${at}.dropped[${j}].column`, `is '${r.column}', not one of the model's features`);
+      });
+    else {
+      expectKnown(s.features, candidates, `${at}.features`, 'features');
+      const d = s.features.length;
+      expectLength(s.mean, d, `${at}.mean`, 'the PCA features are');
+      expectLength(s.scale, d, `${at}.scale`, 'the PCA features are');
+      expectLength(s.components, s.nComponents, `${at}.components`, 'nComponents is');
+      expectLength(s.names, s.nComponents, `${at}.names`, 'nComponents is');
+      expectRowLength(s.components, d, `${at}.components`);
+    }
+  });
+}
+
+/**
+ * Check that a parsed JSON value is a selection model this version understands: format, version, content hash when
+ * it has one (a model without `hash`, from an earlier release, is accepted), then structure
+ * ({@link selectModelSchema}, {@link checkSelectModel}). The returned model has no `hash`. O(model size).
  * @throws DataError naming `source` when it is not a selection model, is from a newer version, was edited or damaged
- *   after it was written (content hash mismatch), or is incomplete.
+ *   after it was written (content hash mismatch), or is malformed (`invalid model: <json path> <what>`).
  */
 export function parseSelectModel(value: unknown, source: string): SelectModel {
-  const hint = 'write one with segment select --model';
-  const o = value as Partial<SelectModel> | null;
-  if (!o || typeof o !== 'object' || o.format !== selectModelFormat) {
-    throw new DataError(`${source}: not a segment select model (no "format": "${selectModelFormat}")`, hint);
-  }
-  if (typeof o.version !== 'number' || o.version > selectModelVersion) {
-    throw new DataError(
-      `${source}: select model version ${String(o.version)} is newer than this segment understands (${selectModelVersion})`,
-      'upgrade segment',
-    );
-  }
-  assertContentHash(o, source, 'write it again with segment select --model', true);
-  if (!Array.isArray(o.features) || !Array.isArray(o.steps) || !Array.isArray(o.output)) {
-    throw new DataError(`${source}: select model is incomplete (features, steps or output missing)`, hint);
-  }
-  for (const [i, s] of o.steps.entries()) {
-    const name = (s as { step?: unknown } | null)?.step;
-    if (typeof name !== 'string' || !stepNames.has(name)) {
-      throw new DataError(
-        `${source}: step ${i + 1} of the select model is unknown ('${String(name)}')`,
-        hint,
-      );
-    }
-    if (name === 'pca') {
-      const p = s as Partial<PcaStep>;
-      const d = p.features?.length ?? -1;
-      if (
-        !Array.isArray(p.components) ||
-        !Array.isArray(p.mean) ||
-        !Array.isArray(p.scale) ||
-        !Array.isArray(p.names) ||
-        p.components.length !== p.nComponents ||
-        p.names.length !== p.nComponents ||
-        p.mean.length !== d ||
-        p.scale.length !== d ||
-        p.components.some((row) => !Array.isArray(row) || row.length !== d)
-      ) {
-        throw new DataError(`${source}: the PCA step of the select model is malformed`, hint);
-      }
-    }
-  }
+  const o = parseModel<SelectModel>(value, source, {
+    format: selectModelFormat,
+    version: selectModelVersion,
+    name: 'segment select model',
+    versionLabel: 'select model',
+    schema: selectModelSchema,
+    check: checkSelectModel,
+    hint: 'write one with segment select --model',
+    recreate: 're-create it with segment select --model',
+    rewrite: 'write it again with segment select --model',
+    hash: 'optional',
+  });
   const { hash: _h, ...rest } = o;
-  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] } as SelectModel;
+  return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] };
 }
 
 /**

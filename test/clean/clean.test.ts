@@ -318,6 +318,6 @@ describe('fitClean errors', () => {
         },
         'm.json',
       ),
-    ).toThrow(/unknown/);
+    ).toThrow(/m\.json: invalid model: steps\[0\]\.step must be one of .*got "teleport"/);
   });
 });

@@ -11,6 +11,8 @@ import { WorkerPool } from '../../src/core/worker-pool.js';
 import { contentHash } from '../../src/core/content-hash.js';
 import { sealPredictModel } from '../../src/predict/model.js';
 import { decileTiers, scorePropensity, tiersOf } from '../../src/predict/score.js';
+import { checkPredictModel, predictModelSchema } from '../../src/predict/model.js';
+import { validateModel } from '../../src/core/model-schema.js';
 import { binaryTarget } from '../../src/predict/target.js';
 import { trainPropensity } from '../../src/predict/train.js';
 import { churnFeatures, makeChurn } from './churn-data.js';
@@ -95,6 +97,20 @@ describe('trainPropensity', () => {
     expect(iso.model.evaluation.metrics.brier).toBeLessThan(raw.model.evaluation.metrics.brier + 0.01);
     const scored = await scorePropensity(platt.model, ds, { pool, source: 'm', data: 'd' });
     for (const p of scored.probability) expect(p >= 0 && p <= 1).toBe(true);
+    // A threshold out of range is blamed on where it came from: the model, or the --threshold flag.
+    const bad = { ...platt.model, threshold: 7 };
+    await expect(scorePropensity(bad, ds, { pool, source: 'm.json', data: 'd' })).rejects.toThrow(
+      /^m\.json: the model's threshold 7 is not a probability/,
+    );
+    await expect(
+      scorePropensity(platt.model, ds, { pool, source: 'm.json', data: 'd', threshold: 2 }),
+    ).rejects.toThrow(/^--threshold 2/);
+    // Trained models pass the structure check the loader runs; the edited one does not.
+    for (const m of [raw.model, platt.model, iso.model])
+      expect(() => validateModel(m, predictModelSchema, 'm', 'h', checkPredictModel)).not.toThrow();
+    expect(() => validateModel(bad, predictModelSchema, 'm', 'h', checkPredictModel)).toThrow(
+      /m: invalid model: threshold must be ≤ 1/,
+    );
   });
 
   it('drops rows with a missing target with a warning; refuses NaN features, one class, many classes', async () => {

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withContentHash } from '../../src/core/content-hash.js';
 import { fixtures, runCli, tempDir, type RunResult } from '../helpers/cli.js';
 
 // A corpus of bad inputs and impossible requests, one table row each: every case must exit 2 (usage) or 3 (data)
@@ -72,6 +73,27 @@ beforeAll(async () => {
   copyFileSync(join(fixtures, 'customers.xlsx'), at('sheets.xlsx'));
   writeFileSync(at('clm-edited.json'), editOne(readFileSync(at('clm.json'), 'utf8'), 'center'));
   writeFileSync(at('slm-edited.json'), editOne(readFileSync(at('slm.json'), 'utf8'), 'components'));
+  // Models whose content hash is valid (sealed again after the edit) but whose structure is not.
+  type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const reseal = (from: string, to: string, edit: (m: Json) => void, seal = true): void => {
+    const m = JSON.parse(readFileSync(at(from), 'utf8')) as Json;
+    edit(m);
+    if (!seal) delete m.hash;
+    writeFileSync(at(to), JSON.stringify(seal ? withContentHash(m) : m) + '\n');
+  };
+  reseal('cm.json', 'cm-rows.json', (m) => m.centroids.pop());
+  reseal('cm.json', 'cm-width.json', (m) => m.centroids[0].pop());
+  reseal('cm.json', 'cm-seg7.json', (m) => (m.centroidSegment[0] = 7));
+  reseal('cm.json', 'cm-null.json', (m) => (m.centroids[1][2] = null));
+  reseal('cm.json', 'cm-nofeat.json', (m) => {
+    m.features = [];
+    m.inputSchema = [];
+  });
+  reseal('pm.json', 'pm-thr7.json', (m) => (m.threshold = 7));
+  reseal('pm.json', 'pm-noeval.json', (m) => delete m.evaluation);
+  reseal('pm.json', 'pm-nocurves.json', (m) => (m.evaluation.curves = { roc: null }));
+  reseal('clm.json', 'clm-steps.json', (m) => (m.steps[0].columns = null), false);
+  reseal('slm.json', 'slm-pca.json', (m) => m.steps[0].mean.pop(), false);
 }, 120_000);
 
 interface Case {
@@ -547,6 +569,176 @@ const cases: Case[] = [
     code: 3,
     names: 'k = 999',
     outputs: ['o-run5'],
+  },
+  // --- saved models: hash-valid but inconsistent, or incomplete (checked when loaded, whatever the command)
+  {
+    name: 'assign: a model with fewer centroids than centroid segments',
+    args: ['assign', 'good.csv', '--model', 'cm-rows.json', '-o', 'o-mv1.parquet'],
+    code: 3,
+    names: 'cm-rows.json: invalid model: centroidSegment',
+    outputs: ['o-mv1.parquet'],
+  },
+  {
+    name: 'assign: a centroid with fewer values than features',
+    args: ['assign', 'good.csv', '--model', 'cm-width.json', '-o', 'o-mv2.parquet'],
+    code: 3,
+    names: 'cm-width.json: invalid model: centroids[0] has 2 values but the model has 3 feature(s)',
+    outputs: ['o-mv2.parquet'],
+  },
+  {
+    name: 'assign: a centroid assigned to a segment that does not exist',
+    args: ['assign', 'good.csv', '--model', 'cm-seg7.json', '-o', 'o-mv3.parquet'],
+    code: 3,
+    names: 'cm-seg7.json: invalid model: centroidSegment[0] is 7',
+    outputs: ['o-mv3.parquet'],
+  },
+  {
+    name: 'assign: a null centroid value',
+    args: ['assign', 'good.csv', '--model', 'cm-null.json', '-o', 'o-mv4.parquet'],
+    code: 3,
+    names: 'cm-null.json: invalid model: centroids[1][2] must be number',
+    outputs: ['o-mv4.parquet'],
+  },
+  {
+    name: 'assign: a model without features',
+    args: ['assign', 'good.csv', '--model', 'cm-nofeat.json', '-o', 'o-mv5.parquet'],
+    code: 3,
+    names: 'cm-nofeat.json: invalid model: features must have at least 1 item',
+    outputs: ['o-mv5.parquet'],
+  },
+  {
+    name: 'export-sql: a centroid assigned to a segment that does not exist',
+    args: ['export-sql', '--model', 'cm-seg7.json', '--table', 't', '--dialect', 'duckdb', '-o', 'o-mv6.sql'],
+    code: 3,
+    names: 'cm-seg7.json: invalid model',
+    outputs: ['o-mv6.sql'],
+  },
+  {
+    name: 'report --model: a model with a null centroid value',
+    args: ['report', 'seg.parquet', '--model', 'cm-null.json', '--json', 'o-mv7.json'],
+    code: 3,
+    names: 'cm-null.json: invalid model',
+    outputs: ['o-mv7.json'],
+  },
+  {
+    name: 'stability: a model input with a centroid too short',
+    args: ['stability', 'seg.parquet', 'cm-width.json', '--data', 'good.csv'],
+    code: 3,
+    names: 'cm-width.json: invalid model',
+    outputs: [],
+  },
+  {
+    name: 'cluster --baseline: a model without features',
+    args: [
+      'cluster',
+      'good.csv',
+      '--id',
+      'id',
+      '--k',
+      '3',
+      '--baseline',
+      'cm-nofeat.json',
+      '-o',
+      'o-mv8.parquet',
+    ],
+    code: 3,
+    names: 'cm-nofeat.json: invalid model',
+    outputs: ['o-mv8.parquet'],
+  },
+  {
+    name: 'predict score: a model whose threshold is 7',
+    args: ['predict', 'score', 'good.csv', '--model', 'pm-thr7.json', '-o', 'o-mv9.parquet'],
+    code: 3,
+    names: 'pm-thr7.json: invalid model: threshold must be ≤ 1',
+    outputs: ['o-mv9.parquet'],
+  },
+  {
+    name: 'predict report: a model without its evaluation',
+    args: ['predict', 'report', '--model', 'pm-noeval.json', '--html', 'o-mv10.html'],
+    code: 3,
+    names: "pm-noeval.json: invalid model: (top level) 'evaluation' is required",
+    outputs: ['o-mv10.html'],
+  },
+  {
+    name: 'predict report: a model with incomplete curves',
+    args: ['predict', 'report', '--model', 'pm-nocurves.json', '--json', 'o-mv11.json'],
+    code: 3,
+    names: 'pm-nocurves.json: invalid model: evaluation.curves',
+    outputs: ['o-mv11.json'],
+  },
+  {
+    name: 'clean --apply: a model without hash and with malformed steps',
+    args: ['clean', 'good.csv', '--apply', 'clm-steps.json', '-o', 'o-mv12.parquet'],
+    code: 3,
+    names: 'clm-steps.json: invalid model: steps[0].columns must be array',
+    outputs: ['o-mv12.parquet'],
+  },
+  {
+    name: 'select --apply: a model without hash and a PCA mean too short',
+    args: ['select', 'good.csv', '--apply', 'slm-pca.json', '-o', 'o-mv13.parquet'],
+    code: 3,
+    names: 'slm-pca.json: invalid model: steps[0].mean',
+    outputs: ['o-mv13.parquet'],
+  },
+  {
+    name: 'run: a predict model as --baseline is refused before any step runs',
+    files: { 'p-base.yaml': pipeline('good.csv', '      k: 2\n') },
+    args: ['run', 'p-base.yaml', '--baseline', 'pm.json', '--out-dir', 'o-mv14'],
+    code: 3,
+    names: "pm.json: a 'segment.predict-model' file, not a segment model",
+    outputs: ['o-mv14'],
+  },
+  {
+    name: 'run: a failing step is one line, step context folded in',
+    files: { 'p-fail.yaml': pipeline('good.csv', '      k: 2\n') },
+    args: ['run', 'p-fail.yaml', '--set', 'steps.cluster.k=999', '--out-dir', 'o-mv15'],
+    code: 3,
+    names: "segment: step 'cluster': k = 999",
+    outputs: ['o-mv15'],
+  },
+  // --- values too large, and columns without values
+  {
+    name: 'features: an amount of 1e308 overflows the sums',
+    files: { 'ev-big.csv': 'id,ts,amount\na,2026-01-01,1e308\na,2026-01-02,1e308\nb,2026-01-03,5\n' },
+    args: [
+      'features',
+      'ev-big.csv',
+      '--id',
+      'id',
+      '--time',
+      'ts',
+      '--amount',
+      'amount',
+      '-o',
+      'o-big1.parquet',
+    ],
+    code: 3,
+    names: 'amount: sum overflows',
+    outputs: ['o-big1.parquet'],
+  },
+  {
+    name: 'cluster: a finite 1e308 is too large to compute distances (not "infinite")',
+    files: { 'big.csv': 'x,y\n1,1\n1e308,1\n2,2\n3,1\n4,2\n' },
+    args: ['cluster', 'big.csv', '--k', '2', '-o', 'o-big2.parquet'],
+    code: 3,
+    names: "values too large to compute distances (1e+308 in column 'x', row 2)",
+    outputs: ['o-big2.parquet'],
+  },
+  {
+    name: 'clean: z-score outliers on a finite 1e308 name the value',
+    files: { 'big2.csv': 'x,y\n1,1\n1e308,1\n2,2\n3,1\n4,2\n' },
+    args: ['clean', 'big2.csv', '--outliers', 'zscore', '-o', 'o-big3.parquet'],
+    code: 3,
+    names: "column 'x' has values too large to detect outliers (1e+308 at row 2)",
+    outputs: ['o-big3.parquet'],
+  },
+  {
+    name: 'clean: --impute median with an entirely empty column',
+    files: { 'empty-col.csv': 'id,x,y\na,,1\nb,,2\nc,,3\n' },
+    args: ['clean', 'empty-col.csv', '--id', 'id', '--impute', 'median', '-o', 'o-empty.parquet'],
+    code: 3,
+    names: "column 'x' is entirely missing: cannot impute it (median)",
+    outputs: ['o-empty.parquet'],
   },
   // --- assign
   {

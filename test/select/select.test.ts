@@ -276,13 +276,14 @@ describe('fitSelect errors', () => {
 
   it('a malformed model is refused with its source named', () => {
     expect(() => parseSelectModel({ format: 'segment.model' }, 'm.json')).toThrow(
-      /m.json: not a segment select model/,
+      /m.json: a 'segment.model' file, not a segment select model/,
     );
     const m = { format: 'segment.select-model', version: 99, features: [], steps: [], output: [] };
     expect(() => parseSelectModel(m, 'm.json')).toThrow(/newer/);
     const pca = {
       ...m,
       version: 1,
+      features: ['a'],
       steps: [
         {
           step: 'pca',
@@ -295,6 +296,8 @@ describe('fitSelect errors', () => {
         },
       ],
     };
-    expect(() => parseSelectModel(pca as unknown as SelectModel, 'm.json')).toThrow(/malformed/);
+    expect(() => parseSelectModel(pca as unknown as SelectModel, 'm.json')).toThrow(
+      /m\.json: invalid model: steps\[0\]\.components\[0\] has 2 values but the model has 1 feature/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { WorkerPool } from '../../core/worker-pool.js';
-import { loadModel } from '../../cluster/model.js';
+import { loadModel } from '../../model/bundle.js';
 import { numericColumn } from '../../core/dataset.js';
 import { UsageError } from '../../core/errors.js';
 import { assertFreeColumns } from '../../core/columns.js';

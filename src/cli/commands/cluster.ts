@@ -8,7 +8,8 @@ import {
   type MatchMethod,
   type SegmentIdentity,
 } from '../../cluster/identity.js';
-import { loadModel, type ClusterModel } from '../../cluster/model.js';
+import type { ClusterModel } from '../../cluster/model.js';
+import { loadModel } from '../../model/bundle.js';
 import { cellText, numericColumn, type Dataset } from '../../core/dataset.js';
 import { assertUniqueIds, rowsById, warnDuplicateIds } from '../../core/ids.js';
 import { DataError, UsageError } from '../../core/errors.js';

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { loadModel } from '../../cluster/model.js';
+import { loadModel } from '../../model/bundle.js';
 import { UsageError } from '../../core/errors.js';
 import { exportSql, sqlDialects, type SqlDialectName } from '../../export/sql.js';
 import { contextFrom } from '../context.js';

@@ -50,7 +50,17 @@ function fmt(v: unknown): string {
 
 function renderTable(rows: number, profiles: ColumnProfile[]): string {
   const withInf = profiles.some((p) => (p.infinite ?? 0) > 0);
-  const head = ['column', 'type', 'missing%', 'distinct', 'min', 'p50', 'mean', 'max', ...(withInf ? ['inf'] : [])];
+  const head = [
+    'column',
+    'type',
+    'missing%',
+    'distinct',
+    'min',
+    'p50',
+    'mean',
+    'max',
+    ...(withInf ? ['inf'] : []),
+  ];
   const body = profiles.map((p) => [
     p.name,
     p.type,

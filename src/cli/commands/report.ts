@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { distances, type DistanceName } from '../../cluster/fit.js';
-import { loadModel } from '../../cluster/model.js';
+import { loadModel } from '../../model/bundle.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';

@@ -1,12 +1,15 @@
-import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { CommanderError, type Command } from 'commander';
 import { SegmentError, UsageError, DataError, InternalError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { round3 } from '../../core/format.js';
+import type { ClusterModel } from '../../cluster/model.js';
 import { fileSha256 } from '../../io/hash.js';
 import { refuseInputsAmong } from '../../io/outputs.js';
+import { loadModel } from '../../model/bundle.js';
 import { acquireLock, lockName } from '../../run/lock.js';
 import { previousOutputs, publish as publishStaged, resumePublish } from '../../run/publish.js';
 import { loadPipeline, stepName, type Pipeline } from '../../run/pipeline.js';
@@ -119,8 +122,8 @@ Examples:
             ? resolve(base, pipeline.baseline)
             : undefined;
       const source = await resolveSource(pipeline, base, file, template);
-      if (baseline !== undefined) await mustExist(baseline, 'baseline model');
       const plan = planSteps(pipeline, template, base, source, baseline, file);
+      await checkInputFiles(pipeline, template, base, baseline, file);
       for (const s of plan) await checkCommandLine(makeProgram, s);
       // Nothing the run reads may be a file it publishes or removes, nor lie in its staging folder.
       const published = [...plan.flatMap((s) => s.outputs), 'manifest.json', lockName];
@@ -221,13 +224,65 @@ function quoteArg(a: string): string {
 
 async function mustExist(path: string, what: string): Promise<void> {
   try {
-    await stat(path);
-  } catch {
+    await access(path, constants.R_OK);
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
     throw new DataError(
-      `${path}: ${what} not found`,
+      `${path}: ${what} ${missing ? 'not found' : 'cannot be read'}`,
       'check the path (relative paths in a pipeline file start at its folder)',
     );
   }
+}
+
+/**
+ * Check every file the pipeline reads before any step runs: the baseline model (it must load as a clustering model:
+ * format, version, content hash, structure) and the files named in the steps' flags (they must exist and be
+ * readable; a cluster step's own `baseline` must load too). The source file is checked by {@link resolveSource}.
+ * @throws DataError naming the file and the pipeline key.
+ */
+async function checkInputFiles(
+  p: Pipeline,
+  template: Command,
+  base: string,
+  baseline: string | undefined,
+  file: string,
+): Promise<void> {
+  if (baseline !== undefined) {
+    await mustExist(baseline, 'baseline model');
+    await loadModel(baseline);
+  }
+  for (const [i, s] of p.steps.entries()) {
+    const flags = new Map(stepFlags(template, s.step as StepKind).map((f) => [f.key, f]));
+    for (const [key, value] of Object.entries(s.with ?? {})) {
+      if (!flags.get(key)?.path) continue;
+      for (const v of Array.isArray(value) ? value : [value]) {
+        if (typeof v !== 'string') continue;
+        const path = resolve(base, v);
+        await mustExist(path, `file (steps[${i}].with.${key} in ${file})`);
+        if (s.step === 'cluster' && key === 'baseline') await loadModel(path);
+      }
+    }
+  }
+}
+
+/**
+ * A logger that holds back info lines until {@link flush}: a run that fails prints its one error line alone, a run
+ * that succeeds prints every step's lines in order. Warnings and debug lines pass straight through.
+ */
+function holdInfo(parent: Logger): { logger: Logger; flush: () => void } {
+  const held: Parameters<Logger['log']>[] = [];
+  return {
+    logger: {
+      log(level, message, fields) {
+        if (level === 'info') held.push([level, message, fields]);
+        else parent.log(level, message, fields);
+      },
+      progress: (label, total) => parent.progress(label, total),
+    },
+    flush() {
+      for (const args of held.splice(0)) parent.log(...args);
+    },
+  };
 }
 
 /** Where the steps' data comes from. */
@@ -576,18 +631,19 @@ async function execute(plan: PlannedStep[], env: ExecEnv): Promise<RunManifest> 
   const t0 = performance.now();
   const records: StepRecord[] = [];
   const state: RunState = { tuneFile: null };
+  const log = holdInfo(ctx.logger);
   process.chdir(staging);
   for (const [i, s] of plan.entries()) {
     const args = await s.args(state);
     const command = s.kind === 'ingest' ? ['ingest', ...args] : [s.kind, s.input, ...args];
-    ctx.logger.log(
+    log.logger.log(
       'info',
       `step ${i + 1}/${plan.length} ${s.name}: segment ${command.map(quoteArg).join(' ')}`,
     );
     const warnings: string[] = [];
     const program = env.makeProgram();
     overrideContext(program, {
-      logger: stepLogger(ctx.logger, s.name, warnings),
+      logger: stepLogger(log.logger, s.name, warnings),
       stdout: nullStdout,
     });
     const started = performance.now();
@@ -606,6 +662,7 @@ async function execute(plan: PlannedStep[], env: ExecEnv): Promise<RunManifest> 
       warnings,
     });
   }
+  log.flush();
   const files = new Set(await readdir(staging));
   const outputs: RunManifest['outputs'] = [];
   for (const f of plan.flatMap((s) => s.outputs)) {
@@ -624,14 +681,12 @@ async function execute(plan: PlannedStep[], env: ExecEnv): Promise<RunManifest> 
   const metrics: RunManifest['metrics'] = {};
   let identity: unknown = null;
   if (files.has('model.json')) {
-    const m = JSON.parse(await readFile(join(staging, 'model.json'), 'utf8')) as Record<string, unknown> & {
-      segments: { segment: number; size: number }[];
-    };
-    metrics.rows = m.nRows as number;
-    metrics.algorithm = m.algorithm as string;
+    const m = (await loadModel(join(staging, 'model.json'))) as ClusterModel & { identity?: unknown };
+    metrics.rows = m.nRows;
+    metrics.algorithm = m.algorithm;
     metrics.segments = m.segments.map((x) => ({ segment: x.segment, size: x.size }));
-    metrics.noise = m.noise as number;
-    if (typeof m.inertia === 'number') metrics.inertia = m.inertia;
+    metrics.noise = m.noise;
+    if (m.algorithm === 'kmeans' && typeof m.inertia === 'number') metrics.inertia = m.inertia;
     metrics.modelHash = m.hash as string;
     identity = m.identity ?? null;
   }
