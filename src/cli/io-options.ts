@@ -44,7 +44,7 @@ export function addInputOptions(cmd: Command): Command {
   return cmd
     .option(
       '--format <fmt>',
-      'input format: csv, tsv, parquet, json, ndjson (default: from the extension; - is CSV)',
+      'input format: csv, tsv, parquet, json, ndjson, xlsx (default: from the extension; - is CSV)',
     )
     .option('--delimiter <char>', 'CSV field delimiter (default: guessed from the header among , tab ; |)')
     .option(

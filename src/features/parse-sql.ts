@@ -121,10 +121,19 @@ export function parseTableSql(
   if (cols.amount) {
     const a = sqlIdent(cols.amount.name);
     const type = cols.amount.type.toUpperCase();
-    // Amounts written with a decimal comma or thousands separators (--decimal, --thousands) are normalised first.
+    // Amounts written with a decimal comma or thousands separators (--decimal, --thousands): the same grammar as the
+    // file reader's NumberParser (separators only between groups of three digits), then normalised.
     let text = `trim(${a})`;
-    if (numbers.thousands !== undefined) text = `replace(${text}, ${sqlString(numbers.thousands)}, '')`;
-    if (numbers.decimal === ',') text = `replace(${text}, ',', '.')`;
+    if (numbers.thousands !== undefined || numbers.decimal === ',') {
+      const esc = (c: string) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      const d = esc(numbers.decimal);
+      const int = numbers.thousands ? `(\\d{1,3}(${esc(numbers.thousands)}\\d{3})+|\\d+)` : '\\d+';
+      const grammar = `[+-]?(${int}(${d}\\d*)?|${d}\\d+)([eE][+-]?\\d+)?`;
+      let norm = text;
+      if (numbers.thousands !== undefined) norm = `replace(${norm}, ${sqlString(numbers.thousands)}, '')`;
+      if (numbers.decimal === ',') norm = `replace(${norm}, ',', '.')`;
+      text = `CASE WHEN regexp_full_match(${text}, ${sqlString(grammar)}) THEN ${norm} END`;
+    }
     if (type === 'VARCHAR') inner.push(`TRY_CAST(${text} AS DOUBLE) AS amount_num`, `${a} AS amount_raw`);
     else if (NUMERIC.test(type)) inner.push(`CAST(${a} AS DOUBLE) AS amount_num`, `${a} AS amount_raw`);
     else {

@@ -104,7 +104,7 @@ export async function openEventSource(
       }
       default: {
         csv = true;
-        prepared = await prepareCsv(file, name, format, opts, textParsingOf(opts));
+        prepared = await prepareCsv(file, name, format, opts, textParsingOf(opts), false, true);
         delimiter = prepared.delimiter;
         base = `read_csv(${sqlString(prepared.file)}, ${prepared.options}`;
       }

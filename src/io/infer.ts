@@ -6,7 +6,13 @@ import { DateFormat, NumberParser, type TextParsing } from './text-values.js';
 export interface ReadNote {
   column: string;
   kind:
-    'text-with-numbers' | 'decimal-comma' | 'thousands' | 'date-like' | 'date-mismatch' | 'exact-integers';
+    | 'text-with-numbers'
+    | 'decimal-comma'
+    | 'thousands'
+    | 'date-like'
+    | 'date-mismatch'
+    | 'exact-integers'
+    | 'rounded-integers';
   message: string;
   hint?: string | undefined;
   /** Cells concerned (e.g. the cells that are not numbers). */
@@ -61,10 +67,28 @@ export function inferTextColumn(
   const notes: ReadNote[] = [];
   const allowedFails = Math.floor(present * (1 - mostlyShare));
   if (present > 0) {
+    // With --date-format, a column whose every cell is a date is dates, even when they are digits (20240105);
+    // scanned to the end, so a column where only some cells match is reported below.
+    const formats = parsing.dateFormats.map((f) => new DateFormat(f));
+    const dates = formats.length > 0 ? scanCells(values, Infinity, (s) => firstDate(formats, s)) : undefined;
+    if (dates && dates.fails.length === 0 && (inf.convert || inf.convertDates === true)) {
+      const type = formats.some((f) => f.hasTime) ? 'timestamp' : 'date';
+      return { column: numericColumn(name, dates.parsed!, type), notes };
+    }
     const numbers = new NumberParser(parsing.decimal, parsing.thousands);
     const scan = scanCells(values, allowedFails, (s) => numbers.parse(s));
     if (scan.fails.length === 0 && inf.convert) {
       return { column: numberColumn(name, values, numbers, scan.parsed!, notes), notes };
+    }
+    if (scan.fails.length === 0 && parsing.dateFormats.length === 0) {
+      // Typed text (a JSON string, an Excel text cell) that is all numbers stays text: say so.
+      notes.push({
+        column: name,
+        kind: 'text-with-numbers',
+        count: 0,
+        message: `column '${name}' holds numbers stored as text (row ${values.findIndex((v) => v != null) + 1}: '${values.find((v) => v != null)}'); it is read as text`,
+        hint: `pass --types ${name}=double to read them as numbers`,
+      });
     }
     if (scan.fails.length > 0 && scan.complete) {
       notes.push({
@@ -76,20 +100,8 @@ export function inferTextColumn(
         hint: `fix those cells, or list them with --na-values if they mean "missing"`,
       });
     }
-    if (parsing.dateFormats.length > 0) {
-      const formats = parsing.dateFormats.map((f) => new DateFormat(f));
-      const dates = scanCells(values, allowedFails, (s) => {
-        for (const f of formats) {
-          const t = f.parse(s);
-          if (t !== undefined) return t;
-        }
-        return undefined;
-      });
-      if (dates.fails.length === 0 && (inf.convert || inf.convertDates === true)) {
-        const type = formats.some((f) => f.hasTime) ? 'timestamp' : 'date';
-        return { column: numericColumn(name, dates.parsed!, type), notes };
-      }
-      if (dates.fails.length > 0 && dates.complete) {
+    if (dates) {
+      if (dates.fails.length > 0 && dates.failCount < present) {
         notes.push({
           column: name,
           kind: 'date-mismatch',
@@ -109,6 +121,14 @@ export function inferTextColumn(
     }
   }
   return { column: textColumn(name, values, undefined, inf.maxLevels), notes };
+}
+
+function firstDate(formats: readonly DateFormat[], s: string): number | undefined {
+  for (const f of formats) {
+    const t = f.parse(s);
+    if (t !== undefined) return t;
+  }
+  return undefined;
 }
 
 function examplesText(ex: { row: number; value: string }[]): string {
@@ -170,13 +190,9 @@ function numberColumn(
   }
   if (integers && unsafe) {
     // Whole numbers past 2^53 are identifiers (CRM ids): float64 would merge neighbours, so keep the digits.
+    // Canonical digits (007 → 7, -0 → 0, separators dropped), as a 64-bit integer column holds them.
     const digits = values.map((s) =>
-      s == null
-        ? null
-        : s
-            .trim()
-            .replace(/^\+/, '')
-            .replace(/[^\d-]/g, ''),
+      s == null ? null : BigInt(s.trim().replace(/[^\d+-]/g, '')).toString(),
     );
     const fits = digits.every((s) => s == null || (BigInt(s) >= int64Min && BigInt(s) <= int64Max));
     notes.push({

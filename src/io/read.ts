@@ -186,8 +186,18 @@ async function readFile(path: string, name: string, opts: ReadOptions): Promise<
         );
       }
       await csv.cleanup();
+      if (/\.(gz|zst)$/i.test(path)) {
+        throw new DataError(
+          `${name}: compressed CSV must be UTF-8 text (${e.detail})`,
+          'decompress it and pass its --encoding (e.g. windows-1252)',
+        );
+      }
       const found = await detectFileEncoding(path);
       if (found === undefined || found === 'utf-8') throw notUtf8Error(name, e.detail);
+      logger.log(
+        'warn',
+        `${name}: not UTF-8 past its first 64 KiB; read as ${found === 'windows-1252' ? 'Windows-1252 (Latin-1)' : found.toUpperCase()} (hint: pass --encoding to choose another)`,
+      );
       csv = await prepareCsv(path, name, format, { ...opts, encoding: found }, parsing, true);
       ds = await readCsvWith(csv, name, opts, parsing, notes, logger);
     } finally {
@@ -293,6 +303,7 @@ export async function prepareCsv(
   opts: ReadOptions,
   parsing: TextParsing,
   quietEncoding = false,
+  scanWhole = false,
 ): Promise<PreparedCsv> {
   const compressed = /\.(gz|zst)$/i.test(path);
   const prefix = compressed ? Buffer.alloc(0) : await readPrefix(path);
@@ -300,6 +311,9 @@ export async function prepareCsv(
   let encoding = label;
   if (!compressed && label === undefined) {
     encoding = sniffEncoding(prefix, prefix.length < 65536);
+    // Callers that cannot read the file again (the feature query) look at all of it when the prefix is UTF-8.
+    if (encoding === 'utf-8' && scanWhole && prefix.length >= 65536)
+      encoding = await detectFileEncoding(path);
     const utf16 = encoding === 'utf-16le' || encoding === 'utf-16be';
     if (!utf16 && looksBinary(prefix)) throw binaryError(name, format);
     if (encoding === undefined) throw notUtf8Error(name, '');
@@ -333,6 +347,13 @@ export async function prepareCsv(
         throw new DataError(`${name}: the first line is empty; expected a header with column names`);
       }
       const names = splitCsvLine(header, delimiter).map((s) => s.trim());
+      const empty = names.findIndex((n) => n === '');
+      if (empty >= 0) {
+        throw new DataError(
+          `${name}: column ${empty + 1} of the header has no name`,
+          'name every column in the first line',
+        );
+      }
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup !== undefined) {
         throw new DataError(`${name}: duplicate column name '${dup}' in the header`, 'rename one of them');
@@ -345,19 +366,14 @@ export async function prepareCsv(
       );
     }
     const nulls = [...parsing.naTokens].map(sqlString).join(', ');
-    const thousands =
-      parsing.thousands !== undefined &&
-      parsing.thousands.length === 1 &&
-      parsing.thousands.charCodeAt(0) < 128
-        ? `, thousands = ${sqlString(parsing.thousands)}`
-        : '';
+    // Thousands separators are not passed to DuckDB, which strips them anywhere ('1.5' would become 15): such
+    // columns stay text for DuckDB and are read by NumberParser, which wants groups of three digits.
     const options =
       `delim = ${sqlString(delimiter)}, quote = '"', escape = '"', header = true, skip = 0, strict_mode = true, ` +
       `null_padding = false, encoding = 'utf-8', nullstr = [${nulls}], ` +
       // Only ISO-8601 is a date without --date-format: DuckDB would otherwise guess day- or month-first from a sample.
       `dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S'` +
-      (parsing.decimal === ',' ? `, decimal_separator = ','` : '') +
-      thousands;
+      (parsing.decimal === ',' ? `, decimal_separator = ','` : '');
     return { file, delimiter, options, cleanup };
   } catch (e) {
     await cleanup();
@@ -610,7 +626,28 @@ export async function readSource(
     if (/INT/.test(srcTypes[j]!)) wanted.push(p.name);
     else if (inference.mode === 'csv' && srcTypes[j] !== 'VARCHAR' && !(p.name in overrides))
       again.push(p.name);
+    else if (inference.mode === 'json' && num.every((v) => Number.isNaN(v) || Number.isInteger(v))) {
+      // JSON numbers past the 64-bit range reach us as float64: their last digits are gone. Say so.
+      inference.notes?.push({
+        column: p.name,
+        kind: 'rounded-integers',
+        message: `column '${p.name}' holds whole numbers too large for 64 bits, which JSON readers round to float64: their last digits may be lost`,
+        hint: 'write such ids as JSON strings ("12345678901234567890123") to keep every digit',
+      });
+    }
   });
+  // All-digit dates (`--date-format %Y%m%d`) that DuckDB typed as integers: their text decides (leading zeros kept).
+  const parsing = inference.parsing ?? textParsingOf({});
+  if (inference.mode === 'csv' && parsing.dateFormats.length > 0) {
+    const formats = parsing.dateFormats.map((f) => new DateFormat(f));
+    plans.forEach((p, j) => {
+      const num = nums[j];
+      if (!num || p.kind !== 'numeric' || p.type !== 'integer' || p.name in overrides) return;
+      const first = num.find((v) => !Number.isNaN(v));
+      if (first !== undefined && formats.some((f) => f.parse(String(first)) !== undefined))
+        again.push(p.name);
+    });
+  }
   if (again.length > 0) throw new ReadAsText(again);
   const exactText = new Map<string, (string | null)[]>();
   if (wanted.length > 0) {
@@ -626,7 +663,6 @@ export async function readSource(
     });
   }
   const maxLevels = opts.maxLevels ?? 1000;
-  const parsing = inference.parsing ?? textParsingOf({});
   const columns: Column[] = plans.map((p, j) => {
     const digits = exactText.get(p.name);
     if (digits) {

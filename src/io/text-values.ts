@@ -87,6 +87,25 @@ export function numberLocale(
   return { decimal: d, thousands: t };
 }
 
+/**
+ * Epoch milliseconds of a UTC calendar date and time; unlike `Date.UTC`, years 0–99 are those years (0001-01-01,
+ * a common "no date" value of SQL exports, is not 1901-01-01).
+ */
+export function utcMs(
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+  second = 0,
+  ms = 0,
+): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, ms);
+  return d.getTime();
+}
+
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const infRe = /^\s*([+-]?)(?:inf|infinity)\s*$/i;
 
@@ -152,6 +171,7 @@ export class DateFormat {
   readonly hasTime: boolean;
   private readonly re: RegExp;
   private readonly fields: Field[];
+  private readonly twelveHour: boolean;
 
   /** @throws UsageError for a directive it does not know. */
   constructor(format: string) {
@@ -242,6 +262,7 @@ export class DateFormat {
     this.re = new RegExp(`${src}\\s*$`);
     this.fields = fields;
     this.hasTime = fields.includes('H') || fields.includes('I');
+    this.twelveHour = fields.includes('I');
   }
 
   /** Epoch milliseconds (UTC) of a cell in this format, or undefined when it does not match or is no real date. */
@@ -308,12 +329,13 @@ export class DateFormat {
           break;
       }
     }
-    if (pm !== undefined) {
+    if (this.twelveHour) {
+      // %I without %p is a morning hour, as Python's strptime reads it (12 → 0).
       if (hour < 1 || hour > 12) return undefined;
-      hour = (hour % 12) + (pm ? 12 : 0);
+      hour = (hour % 12) + (pm === true ? 12 : 0);
     }
     if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
-    const t = Date.UTC(year, month - 1, day, hour, minute, second) + ms;
+    const t = utcMs(year, month, day, hour, minute, second) + ms;
     if (new Date(t).getUTCDate() !== day) return undefined; // 31 April, 29 February of a common year
     return t - offsetMin * 60000;
   }

@@ -3,6 +3,7 @@ import type * as ExcelJS from 'exceljs';
 import { Dataset, cellText, numericColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { writeAtomic } from './atomic.js';
+import { utcMs } from './text-values.js';
 import type { TypeOverride } from './read.js';
 import { textColumn } from './text-column.js';
 
@@ -328,9 +329,9 @@ function parseIsoUtc(s: string): number | undefined {
   const m = isoDateTime.exec(s);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, sec, frac, zone] = m;
-  const ms = Date.UTC(
+  const ms = utcMs(
     Number(y),
-    Number(mo) - 1,
+    Number(mo),
     Number(d),
     Number(h ?? 0),
     Number(mi ?? 0),

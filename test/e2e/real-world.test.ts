@@ -268,6 +268,49 @@ describe('real-world exports (built CLI)', () => {
     expect(wrong.stderr).toMatch(/^segment: .*export_latin1\.csv: not valid utf-8 text .*--encoding/);
   });
 
+  it('decodes a file that turns Latin-1 after its first 64 KiB, in ingest and features, and says so', async () => {
+    const ascii = Array.from({ length: 4000 }, (_, i) => `C${i},2026-01-01T10:00:00Z,view,,s${i}`).join('\n');
+    writeFileSync(
+      join(tmp.dir, 'late.csv'),
+      Buffer.concat([
+        Buffer.from(`customer_id,ts,event,amount,city\n${ascii}\n`),
+        Buffer.from('C1,2026-01-02T10:00:00Z,purchase,12.5,Orléans\n', 'latin1'),
+      ]),
+    );
+    const r = await runCli(['ingest', 'late.csv', '-o', '-'], { cwd: tmp.dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('not UTF-8 past its first 64 KiB; read as Windows-1252');
+    expect(r.stdout).toContain('Orléans');
+    const f = await runCli(
+      [
+        'features',
+        'late.csv',
+        '--id',
+        'customer_id',
+        '--time',
+        'ts',
+        '--amount',
+        'amount',
+        '--event',
+        'event',
+        '--json',
+      ],
+      { cwd: tmp.dir },
+    );
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stderr).toContain('not UTF-8; read as Windows-1252');
+  });
+
+  it('reads all-digit dates, year 1, and refuses a header without a name', async () => {
+    writeFileSync(join(tmp.dir, 'ymd.csv'), 'id,d\n1,20240105\n2,00010101\n');
+    const r = await runCli(['ingest', 'ymd.csv', '--date-format', '%Y%m%d', '-o', '-'], { cwd: tmp.dir });
+    expect(r.stdout).toBe('id,d\n1,2024-01-05\n2,0001-01-01\n');
+    writeFileSync(join(tmp.dir, 'noname.csv'), 'id,,v\n1,2,3\n');
+    const e = await runCli(['ingest', 'noname.csv', '-o', 'noname.parquet'], { cwd: tmp.dir });
+    expect(e.code).toBe(3);
+    expect(e.stderr).toContain('noname.csv: column 2 of the header has no name');
+  });
+
   it('keeps 16- to 19-digit ids exact through cluster, Parquet and JSON', async () => {
     writeFileSync(
       join(tmp.dir, 'big.csv'),
@@ -286,6 +329,13 @@ describe('real-world exports (built CLI)', () => {
     expect(readFileSync(join(tmp.dir, 'big.json'), 'utf8')).toContain('{"id":9007199254740995,"x":3}');
     const back = await runCli(['ingest', 'big.json', '-o', '-'], { cwd: tmp.dir });
     expect(back.stdout).toContain('\n9007199254740997,5\n');
+    // Past 64 bits a JSON number is rounded by the JSON reader: said, not silent.
+    writeFileSync(
+      join(tmp.dir, 'huge.json'),
+      '[{"id":12345678901234567890123,"v":1},{"id":9007199254740993,"v":2}]',
+    );
+    const huge = await runCli(['ingest', 'huge.json', '-o', '-'], { cwd: tmp.dir });
+    expect(huge.stderr).toContain("column 'id' holds whole numbers too large for 64 bits");
   });
 
   it('reads a quoted line break in a header and mixed NDJSON types without their quotes', async () => {

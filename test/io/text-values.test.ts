@@ -108,6 +108,16 @@ describe('DateFormat (strptime)', () => {
     );
   });
 
+  it('reads years as written and %I without %p as a morning hour', () => {
+    expect(new Date(new DateFormat('%d/%m/%Y').parse('01/01/0001')!).toISOString()).toBe(
+      '0001-01-01T00:00:00.000Z',
+    );
+    expect(new Date(new DateFormat('%Y-%m-%d').parse('0099-01-15')!).toISOString()).toBe(
+      '0099-01-15T00:00:00.000Z',
+    );
+    expect(new DateFormat('%d/%m/%Y %I:%M').parse('13/01/2026 12:30')).toBe(Date.UTC(2026, 0, 13, 0, 30));
+  });
+
   it('refuses impossible dates and unknown directives', () => {
     const f = new DateFormat('%d/%m/%Y');
     expect(f.parse('31/04/2026')).toBeUndefined();
@@ -173,6 +183,11 @@ describe('inferTextColumn', () => {
     expect(col(['north', 'south', '12', 'east']).notes).toEqual([]);
   });
 
+  it('writes exact integers in canonical form', () => {
+    const { column } = col(['007', '-0', '9007199254740993']);
+    expect(column.kind === 'string' && column.values).toEqual(['7', '0', '9007199254740993']);
+  });
+
   it('keeps whole numbers past 2^53 exact, as integer text', () => {
     const { column, notes } = col(['9007199254740993', '9007199254740995', 'NA']);
     expect(column.kind).toBe('string');
@@ -207,6 +222,13 @@ describe('inferTextColumn', () => {
     ]);
     const two = col(['13/01/2026', '2026-03-02'], { dateFormats: ['%d/%m/%Y', '%Y-%m-%d'] }).column;
     expect(two.kind).toBe('numeric');
+    // Some cells match, some do not: text, and a note naming the first that does not.
+    const some = col(['13/01/2026', '14/01/2026', 'garbage'], { dateFormats: ['%d/%m/%Y'] });
+    expect(some.column.kind).not.toBe('numeric');
+    expect(some.notes[0]).toMatchObject({ kind: 'date-mismatch', examples: [{ row: 3, value: 'garbage' }] });
+    // Thousands separators only between groups of three digits: 1.5 is not 15.
+    const strict = col(['1.5', '2.000,25', '7,5'], { decimal: ',', thousands: '.' }).column;
+    expect(strict.kind).not.toBe('numeric');
   });
 });
 
