@@ -35,3 +35,58 @@ describe('segment -o .xlsx (built CLI)', () => {
     expect(tmp.files().filter((f) => f.includes('out.xls'))).toEqual([]);
   });
 });
+
+describe('reading .xlsx (built CLI)', () => {
+  const xlsx = join(fixtures, 'customers.xlsx');
+
+  it('inspect types every column of the first sheet; --sheet picks another by name or position', async () => {
+    const r = await runCli(['inspect', xlsx, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const p = JSON.parse(r.stdout) as {
+      rows: number;
+      profiles: { name: string; type: string; missing: number }[];
+    };
+    expect(p.rows).toBe(60);
+    expect(Object.fromEntries(p.profiles.map((c) => [c.name, c.type]))).toEqual({
+      id: 'string',
+      spend: 'double',
+      visits: 'integer',
+      signup: 'date',
+      newsletter: 'boolean',
+      region: 'categorical',
+      spend_per_visit: 'double',
+    });
+    // One NA token in region, one #DIV/0! formula result: missing.
+    expect(p.profiles.find((c) => c.name === 'region')!.missing).toBe(1);
+    expect(p.profiles.find((c) => c.name === 'spend_per_visit')!.missing).toBe(1);
+    const byName = await runCli(['ingest', xlsx, '--sheet', 'notes', '-o', '-']);
+    const byIndex = await runCli(['ingest', xlsx, '--sheet', '2', '-o', '-']);
+    expect(byName.code, byName.stderr).toBe(0);
+    expect(byIndex.stdout).toBe(byName.stdout);
+    expect(byName.stdout.split('\n')[0]).toBe('topic,owner,link,due');
+  });
+
+  it('clusters a workbook, and features reads an event log saved as .xlsx like its CSV', async () => {
+    const c = await runCli([
+      'cluster',
+      xlsx,
+      '--id',
+      'id',
+      '--features',
+      'spend,visits',
+      '--k',
+      '3',
+      '-o',
+      '-',
+    ]);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout.trim().split('\n')).toHaveLength(61);
+    const events = join(tmp.dir, 'events.xlsx');
+    expect((await runCli(['ingest', join(fixtures, 'events.csv'), '-o', events])).code).toBe(0);
+    const args = ['--id', 'customer_id', '--time', 'ts', '--amount', 'amount', '--event', 'event', '-o', '-'];
+    const fromCsv = await runCli(['features', join(fixtures, 'events.csv'), ...args]);
+    const fromXlsx = await runCli(['features', events, ...args]);
+    expect(fromXlsx.code, fromXlsx.stderr).toBe(0);
+    expect(fromXlsx.stdout).toBe(fromCsv.stdout);
+  }, 120_000);
+});
