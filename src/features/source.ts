@@ -104,7 +104,8 @@ export async function openEventSource(
       }
       default: {
         csv = true;
-        prepared = await prepareCsv(file, name, format, opts, textParsingOf(opts), false, true);
+        // The feature SQL reads the CSV itself: every token is a null string there.
+        prepared = await prepareCsv(file, name, format, opts, textParsingOf(opts), false, true, true);
         delimiter = prepared.delimiter;
         base = `read_csv(${sqlString(prepared.file)}, ${prepared.options}`;
       }

@@ -301,6 +301,14 @@ describe('real-world exports (built CLI)', () => {
     expect(f.stderr).toContain('not UTF-8; read as Windows-1252');
   });
 
+  it('reads NA tokens and infinities that first appear far down the file', async () => {
+    const rows = Array.from({ length: 6000 }, (_, i) => `${i + 1},${i + 1}.5,north`).join('\n');
+    writeFileSync(join(tmp.dir, 'late-na.csv'), `id,x,t\n${rows}\n6001,N/A,NA\n6002,inf,south\n`);
+    const { byName } = await inspect(['late-na.csv']);
+    expect(byName.get('x')).toMatchObject({ type: 'double', missing: 1, infinite: 1 });
+    expect(byName.get('t')).toMatchObject({ type: 'categorical', missing: 1 });
+  });
+
   it('reads all-digit dates, year 1, and refuses a header without a name', async () => {
     writeFileSync(join(tmp.dir, 'ymd.csv'), 'id,d\n1,20240105\n2,00010101\n');
     const r = await runCli(['ingest', 'ymd.csv', '--date-format', '%Y%m%d', '-o', '-'], { cwd: tmp.dir });
