@@ -66,6 +66,25 @@ describe('reading .xlsx (built CLI)', () => {
     expect(byName.stdout.split('\n')[0]).toBe('topic,owner,link,due');
   });
 
+  it('leaves the date column out of the default features, and says so', async () => {
+    const r = await runCli([
+      'cluster',
+      xlsx,
+      '--id',
+      'id',
+      '--exclude',
+      'spend_per_visit',
+      '--k',
+      '2',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { features: string[]; leftOut: { name: string; reason: string }[] };
+    expect(out.features).toEqual(['spend', 'visits', 'newsletter']);
+    expect(out.leftOut).toContainEqual({ name: 'signup', reason: 'date' });
+    expect(r.stderr).toContain("'signup' (date)");
+  });
+
   it('clusters a workbook, and features reads an event log saved as .xlsx like its CSV', async () => {
     const c = await runCli([
       'cluster',

@@ -293,7 +293,8 @@ Examples:
     const { features, leftOut } = chooseFeatures(
       ds,
       { id: flags.id, features: flags.features, exclude: flags.exclude },
-      { roles },
+      // Dates as epoch milliseconds would swamp every distance: features only when named.
+      { roles, skipTemporal: true },
     );
     const omitted = flags.features ? null : leftOutWarning(leftOut);
     if (omitted) ctx.logger.log('warn', omitted);

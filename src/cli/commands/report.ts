@@ -136,7 +136,7 @@ Examples:
       const chosen = chooseFeatures(
         ds,
         { id: flags.id, features: flags.features, exclude: flags.exclude },
-        { roles: [...new Set(['segment', flags.segmentCol])] },
+        { roles: [...new Set(['segment', flags.segmentCol])], skipTemporal: true },
       );
       features = chosen.features;
       const omitted = flags.features ? null : leftOutWarning(chosen.leftOut);

@@ -160,7 +160,7 @@ Examples:
     const { features, leftOut } = chooseFeatures(
       ds,
       { id: flags.id, features: flags.features, exclude: flags.exclude },
-      { roles: ['segment'] },
+      { roles: ['segment'], skipTemporal: true },
     );
     const omitted = flags.features ? null : leftOutWarning(leftOut);
     if (omitted) ctx.logger.log('warn', omitted);
