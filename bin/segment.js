@@ -4,12 +4,9 @@
 // then fails with that line) or only here (a result printed without waiting; reported once the command is done).
 let finished = false;
 let stdoutFailure = null;
+let describe = null;
 const reportStdout = () => {
-  const reasons = { ENOSPC: 'no space left on the device', EBADF: 'it is closed', EIO: 'input/output error' };
-  const e = stdoutFailure;
-  process.stderr.write(
-    `segment: cannot write to standard output: ${reasons[e.code] ?? e.code ?? e.message}\n`,
-  );
+  process.stderr.write(`segment: ${describe(stdoutFailure).message}\n`);
   process.exitCode = 3;
 };
 process.stdout.on('error', (e) => {
@@ -22,7 +19,7 @@ process.stdout.on('error', (e) => {
 
 let main;
 try {
-  ({ main } = await import('../dist/cli/main.js'));
+  ({ main, stdoutError: describe } = await import('../dist/cli/main.js'));
 } catch (e) {
   if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes('dist/cli/main.js')) {
     process.stderr.write(

@@ -18,6 +18,9 @@ import { registerRun } from './commands/run.js';
 import { version } from './version.js';
 
 /** Build the commander program with every working command registered. */
+/** The one line of a failed write to standard output (bin/segment.js reports late failures with it). */
+export { stdoutError } from '../io/write.js';
+
 export function buildProgram(): Command {
   const program = new Command('segment')
     .description(

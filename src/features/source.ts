@@ -105,7 +105,10 @@ export async function openEventSource(
       default: {
         csv = true;
         // The feature SQL reads the CSV itself: every token is a null string there.
-        prepared = await prepareCsv(file, name, format, opts, textParsingOf(opts), false, true, true);
+        prepared = await prepareCsv(file, name, format, opts, textParsingOf(opts), {
+          scanWhole: true,
+          allTokens: true,
+        });
         delimiter = prepared.delimiter;
         base = `read_csv(${sqlString(prepared.file)}, ${prepared.options}`;
       }

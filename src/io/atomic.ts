@@ -53,17 +53,42 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Why a write failed, in words, for the file-system error codes a user can act on (undefined for others). */
+export function writeFailureReason(code: string | undefined): string | undefined {
+  switch (code) {
+    case 'ENOENT':
+      return 'the folder does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
+    case 'EEXIST':
+      return 'a file is in the way';
+    case 'EBADF':
+      return 'it is closed';
+    case 'EIO':
+      return 'input/output error';
+    default:
+      return undefined;
+  }
+}
+
 /** Turn a file-system error into a one-line DataError naming the output path. */
 export function asWriteError(e: unknown, dest: string): unknown {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT')
-    return new DataError(`cannot write ${dest}: the folder does not exist`, 'create it first');
-  if (code === 'EACCES' || code === 'EPERM') return new DataError(`cannot write ${dest}: permission denied`);
-  if (code === 'EISDIR') return new DataError(`cannot write ${dest}: it is a directory`);
-  if (code === 'ENOSPC') return new DataError(`cannot write ${dest}: no space left on the device`);
-  if (code === 'EROFS') return new DataError(`cannot write ${dest}: read-only file system`);
-  if (code === 'ENOTDIR') return new DataError(`cannot write ${dest}: a part of the path is not a folder`);
-  if (code === 'EEXIST') return new DataError(`cannot write ${dest}: a file is in the way`);
+  const reason = writeFailureReason(code);
+  if (reason)
+    return new DataError(
+      `cannot write ${dest}: ${reason}`,
+      code === 'ENOENT' ? 'create it first' : undefined,
+    );
   // DuckDB's COPY reports file-system failures as text ("IO Error: … Permission denied").
   const text = e instanceof Error && !(e instanceof DataError) ? e.message : '';
   if (/IO Error/i.test(text)) {

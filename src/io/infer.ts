@@ -1,6 +1,6 @@
 import { numericColumn, stringColumn, type Column } from '../core/dataset.js';
 import { textColumn } from './text-column.js';
-import { DateFormat, NumberParser, type TextParsing } from './text-values.js';
+import { NumberParser, type DateFormat, type TextParsing } from './text-values.js';
 
 /** Something the reader noticed about a column and told the user (also shown by `segment inspect`). */
 export interface ReadNote {
@@ -69,7 +69,7 @@ export function inferTextColumn(
   if (present > 0) {
     // With --date-format, a column whose every cell is a date is dates, even when they are digits (20240105);
     // scanned to the end, so a column where only some cells match is reported below.
-    const formats = parsing.dateFormats.map((f) => new DateFormat(f));
+    const formats = parsing.dateFormats;
     const dates = formats.length > 0 ? scanCells(values, Infinity, (s) => firstDate(formats, s)) : undefined;
     if (dates && dates.fails.length === 0 && (inf.convert || inf.convertDates === true)) {
       const type = formats.some((f) => f.hasTime) ? 'timestamp' : 'date';
@@ -107,7 +107,7 @@ export function inferTextColumn(
           kind: 'date-mismatch',
           count: dates.failCount,
           examples: dates.fails,
-          message: `column '${name}' is read as text: ${dates.failCount} of ${present} values do not match --date-format ${parsing.dateFormats.join(' or ')} (${examplesText(dates.fails)})`,
+          message: `column '${name}' is read as text: ${dates.failCount} of ${present} values do not match --date-format ${formats.map((f) => f.format).join(' or ')} (${examplesText(dates.fails)})`,
           hint: 'add a --date-format for them (tried in order), or fix those cells',
         });
       }
@@ -189,20 +189,27 @@ function numberColumn(
     if (Math.abs(parsed[i]!) >= maxSafe) unsafe = true;
   }
   if (integers && unsafe) {
-    // Whole numbers past 2^53 are identifiers (CRM ids): float64 would merge neighbours, so keep the digits.
     // Canonical digits (007 → 7, -0 → 0, separators dropped), as a 64-bit integer column holds them.
     const digits = values.map((s) =>
       s == null ? null : BigInt(s.trim().replace(/[^\d+-]/g, '')).toString(),
     );
-    const fits = digits.every((s) => s == null || (BigInt(s) >= int64Min && BigInt(s) <= int64Max));
-    notes.push({
-      column: name,
-      kind: 'exact-integers',
-      message: `column '${name}' holds whole numbers beyond 2^53: kept as exact text (an identifier, not a feature)`,
-    });
-    return stringColumn(name, digits, fits ? { integer: true } : undefined);
+    return exactIntegerColumn(name, digits, notes);
   }
   return numericColumn(name, parsed, integers ? 'integer' : 'double');
+}
+
+/**
+ * A column of whole numbers past 2^53 (identifiers: float64 would merge neighbours) as their exact canonical digits,
+ * flagged `integer` (written back as 64-bit integers) when every value fits int64; the note says so. O(rows).
+ */
+export function exactIntegerColumn(name: string, digits: (string | null)[], notes?: ReadNote[]): Column {
+  const fits = digits.every((s) => s == null || (BigInt(s) >= int64Min && BigInt(s) <= int64Max));
+  notes?.push({
+    column: name,
+    kind: 'exact-integers',
+    message: `column '${name}' holds whole numbers beyond 2^53: kept as exact text (an identifier, not a feature)`,
+  });
+  return stringColumn(name, digits, fits ? { integer: true } : undefined);
 }
 
 /** A note when most cells look like numbers written with a decimal comma or a thousands separator. */

@@ -5,14 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import bindings from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBVarCharVector } from '@duckdb/node-api';
-import {
-  Dataset,
-  cellText,
-  numericColumn,
-  stringColumn,
-  type Column,
-  type NumericType,
-} from '../core/dataset.js';
+import { Dataset, cellText, numericColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { Random } from '../core/random.js';
@@ -27,7 +20,7 @@ import {
 import { duckMessage, sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { detectFileEncoding, encodingLabel, sniffEncoding, transcodeToUtf8 } from './encoding.js';
 import { inputFormatOf, type InputFormat } from './format.js';
-import { inferTextColumn, type ReadNote } from './infer.js';
+import { exactIntegerColumn, inferTextColumn, type ReadNote } from './infer.js';
 import { textColumn } from './text-column.js';
 import { DateFormat, naTokenSet, numberLocale, type TextParsing } from './text-values.js';
 import { readXlsx } from './xlsx.js';
@@ -109,8 +102,7 @@ function parseTextKinds(json: string | undefined): Record<string, TypeOverride> 
  */
 export function textParsingOf(opts: ReadOptions): TextParsing {
   const locale = numberLocale(opts.decimal, opts.thousands);
-  const dateFormats = opts.dateFormats ?? [];
-  for (const f of dateFormats) new DateFormat(f);
+  const dateFormats = (opts.dateFormats ?? []).map((f) => new DateFormat(f));
   const naTokens = naTokenSet(opts.naValues ?? [], opts.defaultNa ?? true);
   naTokens.add('');
   return { naTokens, ...locale, dateFormats };
@@ -194,11 +186,10 @@ async function readFile(path: string, name: string, opts: ReadOptions): Promise<
       }
       const found = await detectFileEncoding(path);
       if (found === undefined || found === 'utf-8') throw notUtf8Error(name, e.detail);
-      logger.log(
-        'warn',
-        `${name}: not UTF-8 past its first 64 KiB; read as ${found === 'windows-1252' ? 'Windows-1252 (Latin-1)' : found.toUpperCase()} (hint: pass --encoding to choose another)`,
-      );
-      csv = await prepareCsv(path, name, format, { ...opts, encoding: found }, parsing, true);
+      logger.log('warn', decodedWarning(name, found, ' past its first 64 KiB'));
+      csv = await prepareCsv(path, name, format, { ...opts, encoding: found }, parsing, {
+        quietEncoding: true,
+      });
       ds = await readCsvWith(csv, name, opts, parsing, notes, logger);
     } finally {
       await csv.cleanup();
@@ -257,6 +248,11 @@ function inferXlsxText(ds: Dataset, parsing: TextParsing, opts: ReadOptions, not
   return Dataset.of(columns, ds.metadata, ds.nRows);
 }
 
+function decodedWarning(name: string, encoding: string, where: string): string {
+  const shown = encoding === 'windows-1252' ? 'Windows-1252 (Latin-1)' : encoding.toUpperCase();
+  return `${name}: not UTF-8${where}; read as ${shown} (hint: pass --encoding to choose another)`;
+}
+
 function binaryError(name: string, format: string): DataError {
   return new DataError(
     `${name}: looks like binary data, not ${format.toUpperCase()} text`,
@@ -288,6 +284,16 @@ export interface PreparedCsv {
   cleanup(): Promise<void>;
 }
 
+/** How {@link prepareCsv} treats what it cannot see in the first 64 KiB. */
+export interface PrepareCsvOptions {
+  /** The caller already said which encoding it found: no warning. */
+  quietEncoding?: boolean | undefined;
+  /** Scan the whole file for its encoding when the prefix is UTF-8 (callers that cannot read the file again). */
+  scanWhole?: boolean | undefined;
+  /** Hand DuckDB every missing-value token even when the prefix shows none (callers whose own SQL reads the file). */
+  allTokens?: boolean | undefined;
+}
+
 /**
  * Prepare a CSV/TSV file for `read_csv`: refuse binary data, find or apply the text encoding (anything but UTF-8 is
  * transcoded to a temporary UTF-8 copy), sniff the delimiter from the header record, refuse duplicate or empty
@@ -302,10 +308,9 @@ export async function prepareCsv(
   format: 'csv' | 'tsv',
   opts: ReadOptions,
   parsing: TextParsing,
-  quietEncoding = false,
-  scanWhole = false,
-  allTokens = false,
+  how: PrepareCsvOptions = {},
 ): Promise<PreparedCsv> {
+  const { quietEncoding = false, scanWhole = false, allTokens = false } = how;
   const compressed = /\.(gz|zst)$/i.test(path);
   const prefix = compressed ? Buffer.alloc(0) : await readPrefix(path);
   const label = encodingLabel(opts.encoding);
@@ -319,10 +324,7 @@ export async function prepareCsv(
     if (!utf16 && looksBinary(prefix)) throw binaryError(name, format);
     if (encoding === undefined) throw notUtf8Error(name, '');
     if (encoding !== 'utf-8' && !quietEncoding) {
-      (opts.logger ?? silentLogger).log(
-        'warn',
-        `${name}: not UTF-8; read as ${encoding === 'windows-1252' ? 'Windows-1252 (Latin-1)' : encoding.toUpperCase()} (hint: pass --encoding to choose another)`,
-      );
+      (opts.logger ?? silentLogger).log('warn', decodedWarning(name, encoding, ''));
     }
   } else if (!compressed && (label === 'utf-8' || label === undefined) && looksBinary(prefix)) {
     throw binaryError(name, format);
@@ -658,7 +660,7 @@ export async function readSource(
   // All-digit dates (`--date-format %Y%m%d`) that DuckDB typed as integers: their text decides (leading zeros kept).
   const parsing = inference.parsing ?? textParsingOf({});
   if (inference.mode === 'csv' && parsing.dateFormats.length > 0) {
-    const formats = parsing.dateFormats.map((f) => new DateFormat(f));
+    const formats = parsing.dateFormats;
     plans.forEach((p, j) => {
       const num = nums[j];
       if (!num || p.kind !== 'numeric' || p.type !== 'integer' || p.name in overrides) return;
@@ -684,15 +686,7 @@ export async function readSource(
   const maxLevels = opts.maxLevels ?? 1000;
   const columns: Column[] = plans.map((p, j) => {
     const digits = exactText.get(p.name);
-    if (digits) {
-      const fits = digits.every((v) => v === null || (BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 63n));
-      inference.notes?.push({
-        column: p.name,
-        kind: 'exact-integers',
-        message: `column '${p.name}' holds whole numbers beyond 2^53: kept as exact text (an identifier, not a feature)`,
-      });
-      return stringColumn(p.name, digits, fits ? { integer: true } : undefined);
-    }
+    if (digits) return exactIntegerColumn(p.name, digits, inference.notes);
     if (p.kind === 'numeric') return numericColumn(p.name, nums[j]!, p.type);
     const mode = inference.mode;
     if (mode === 'none') return textColumn(p.name, texts[j]!, p.forced, maxLevels);

@@ -1,6 +1,7 @@
-import { Dataset, numericColumn, stringColumn, type Column, type NumericType } from '../core/dataset.js';
+import { Dataset, numericColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { Random } from '../core/random.js';
+import { exactIntegerColumn, type ReadNote } from './infer.js';
 import { textColumn, type ReadOptions, type TypeOverride } from './read.js';
 
 /** How one result column is stored: a typed numeric column or text (categorical or string, decided at the end). */
@@ -117,11 +118,10 @@ export function finishDataset(
     if (!exact) return numericColumn(b.plan.name, values, b.plan.type);
     // Ids past 2^53 keep their digits: the column becomes exact integer text.
     const digits = Array.from(values, (v, i) => (Number.isNaN(v) ? null : (exact.get(i) ?? String(v))));
-    opts.logger?.log(
-      'info',
-      `${source}: column '${b.plan.name}' holds whole numbers beyond 2^53: kept as exact text (an identifier, not a feature)`,
-    );
-    return stringColumn(b.plan.name, digits, { integer: true });
+    const notes: ReadNote[] = [];
+    const column = exactIntegerColumn(b.plan.name, digits, notes);
+    for (const n of notes) opts.logger?.log('info', `${source}: ${n.message}`);
+    return column;
   });
   let ds = Dataset.of(columns, {}, rows);
   if (opts.sample !== undefined && opts.sample < ds.nRows) {

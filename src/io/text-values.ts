@@ -34,8 +34,8 @@ export interface TextParsing {
   decimal: '.' | ',';
   /** Thousands separator allowed between groups of three digits, if any. */
   thousands: string | undefined;
-  /** strptime formats tried in order on text columns (`--date-format`); empty: only ISO-8601 dates are dates. */
-  dateFormats: readonly string[];
+  /** strptime formats tried in order on text columns (`--date-format`), compiled; empty: only ISO-8601 is a date. */
+  dateFormats: readonly DateFormat[];
 }
 
 /** The missing-value tokens from `--na-values` and `--no-default-na`. */
@@ -339,9 +339,4 @@ export class DateFormat {
     if (new Date(t).getUTCDate() !== day) return undefined; // 31 April, 29 February of a common year
     return t - offsetMin * 60000;
   }
-}
-
-/** The `--date-format` flags compiled (checked as the command line is parsed). */
-export function dateFormats(formats: readonly string[] | undefined): DateFormat[] {
-  return (formats ?? []).map((f) => new DateFormat(f));
 }

@@ -4,7 +4,7 @@ import bindings from '@duckdb/node-bindings';
 import { DuckDBDataChunk, DOUBLE, VARCHAR, type DuckDBVarCharVector } from '@duckdb/node-api';
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
-import { writeAtomic } from './atomic.js';
+import { writeAtomic, writeFailureReason } from './atomic.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { outputFormatOf, type OutputFormat } from './format.js';
 import { textKindsKey } from './read.js';
@@ -98,14 +98,7 @@ async function toStdout(
 export function stdoutError(e: unknown): DataError {
   if (e instanceof DataError) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const reason =
-    code === 'ENOSPC'
-      ? 'no space left on the device'
-      : code === 'EBADF'
-        ? 'it is closed'
-        : code === 'EIO'
-          ? 'input/output error'
-          : (code ?? (e as Error | undefined)?.message ?? String(e));
+  const reason = writeFailureReason(code) ?? code ?? (e as Error | undefined)?.message ?? String(e);
   return new DataError(`cannot write to standard output: ${reason}`);
 }
 

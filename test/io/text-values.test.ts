@@ -11,11 +11,12 @@ import {
   type TextParsing,
 } from '../../src/io/text-values.js';
 
-const parsing = (over: Partial<TextParsing> = {}): TextParsing => ({
+type ParsingFlags = Partial<Omit<TextParsing, 'dateFormats'>> & { dateFormats?: string[] };
+const parsing = ({ dateFormats = [], ...over }: ParsingFlags = {}): TextParsing => ({
   naTokens: naTokenSet(),
   decimal: '.',
   thousands: undefined,
-  dateFormats: [],
+  dateFormats: dateFormats.map((f) => new DateFormat(f)),
   ...over,
 });
 
@@ -133,7 +134,7 @@ describe('DateFormat (strptime)', () => {
 });
 
 describe('inferTextColumn', () => {
-  const col = (values: (string | null)[], over: Partial<TextParsing> = {}) =>
+  const col = (values: (string | null)[], over: ParsingFlags = {}) =>
     inferTextColumn('c', values, { parsing: parsing(over), convert: true, maxLevels: 1000 });
 
   it('turns all-number text (NA tokens and infinities included) into a numeric column', () => {
@@ -167,7 +168,7 @@ describe('inferTextColumn', () => {
   });
 
   it('keeps typed text (JSON strings, Excel text cells) as text, but reads --date-format dates', () => {
-    const typed = (values: string[], over: Partial<TextParsing> = {}) =>
+    const typed = (values: string[], over: ParsingFlags = {}) =>
       inferTextColumn('c', values, {
         parsing: parsing(over),
         convert: false,
