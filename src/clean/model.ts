@@ -139,10 +139,7 @@ export const cleanModelSchema = {
   type: 'object',
   required: ['format', 'version', 'features', 'steps', 'output'],
   properties: {
-    format: { const: cleanModelFormat },
-    version: { type: 'integer', minimum: 1 },
-    toolVersion: { type: 'string' },
-    id: { type: ['string', 'null'] },
+    ...S.header(cleanModelFormat),
     features: S.names,
     input: S.object({ columns: columnInfoSchema }, []),
     output: S.object({ columns: columnInfoSchema }, ['columns']),

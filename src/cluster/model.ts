@@ -99,12 +99,9 @@ export const clusterModelSchema = {
   type: 'object',
   required: ['format', 'version', 'algorithm', 'features', 'segments', 'exceptions', 'nRows', 'noise'],
   properties: {
-    format: { const: modelFormat },
-    version: { type: 'integer', minimum: 1 },
-    toolVersion: { type: 'string' },
+    ...S.header(modelFormat),
     algorithm: { enum: ['kmeans', 'dbscan', 'hierarchical'] },
     features: { type: 'array', items: S.name, minItems: 1 },
-    id: { type: ['string', 'null'] },
     nRows: S.count,
     noise: S.count,
     segments: {

@@ -31,6 +31,13 @@ export const schemaParts = {
   numbers: { type: 'array', items: { type: 'number' } },
   matrix: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
   nullable: (s: object): object => ({ anyOf: [{ type: 'null' }, s] }),
+  /** The properties every saved model starts with: its format, version, the writing release, the id column. */
+  header: (format: string): Record<string, object> => ({
+    format: { const: format },
+    version: { type: 'integer', minimum: 1 },
+    toolVersion: { type: 'string' },
+    id: { type: ['string', 'null'] },
+  }),
   /** An object with these required properties (others allowed). */
   object: (properties: Record<string, object>, required: string[] = Object.keys(properties)): object => ({
     type: 'object',

@@ -204,10 +204,7 @@ export const selectModelSchema = {
   type: 'object',
   required: ['format', 'version', 'features', 'steps', 'output'],
   properties: {
-    format: { const: selectModelFormat },
-    version: { type: 'integer', minimum: 1 },
-    toolVersion: { type: 'string' },
-    id: { type: ['string', 'null'] },
+    ...S.header(selectModelFormat),
     features: S.names,
     output: S.names,
     lineage: { type: 'array' },
