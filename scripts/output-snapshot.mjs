@@ -587,7 +587,9 @@ mkdirSync(work);
 const result = { commands: {}, files: {} };
 for (const [name, argv] of steps) {
   const r = spawnSync(process.execPath, [bin, '--threads', '2', ...argv], { cwd: work, encoding: 'utf8' });
-  const stderrFirst = (r.stderr.split('\n').find((l) => l.startsWith('segment:')) ?? '').trim().replaceAll(dir, '<tmp>');
+  const stderrFirst = (r.stderr.split('\n').find((l) => l.startsWith('segment:')) ?? '')
+    .trim()
+    .replaceAll(dir, '<tmp>');
   result.commands[name] = {
     code: r.status,
     stdout: sha(withoutClock(r.stdout).replaceAll(dir, '<tmp>')),
@@ -603,7 +605,9 @@ const walk = (d) =>
     .sort();
 for (const f of walk(work)) {
   const b = readFileSync(join(work, f));
-  result.files[f] = sha(f.endsWith('manifest.json') ? withoutClock(b.toString('utf8')).replaceAll(dir, '<tmp>') : b);
+  result.files[f] = sha(
+    f.endsWith('manifest.json') ? withoutClock(b.toString('utf8')).replaceAll(dir, '<tmp>') : b,
+  );
 }
 writeFileSync(outFile, JSON.stringify(result, null, 1) + '\n');
 rmSync(dir, { recursive: true, force: true });
