@@ -1,30 +1,20 @@
 import type { Command } from 'commander';
 import { configureDuckDB } from '../io/duckdb.js';
 import { OutputSet, type InputDecl, type OutputDecl } from '../io/outputs.js';
-import type { LogLevel, Logger } from '../core/logger.js';
+import { defaultMemoryLimit, type StepEnv } from '../step/step-env.js';
+import { givenOptions } from './params.js';
+import type { LogLevel } from '../core/logger.js';
 import { UsageError } from '../core/errors.js';
 import { defaultThreads } from '../core/worker-pool.js';
 import { createCliLogger } from './logger.js';
 
-/** What every command receives: the global options, resolved once. */
-export interface Context {
-  logger: Logger;
-  threads: number;
-  seed: number;
+/** What every command receives: the step environment of the library, plus printing, resolved once. */
+export interface Context extends StepEnv {
   debug: boolean;
-  /** Memory budget in bytes for algorithms whose need grows with n². */
-  memoryLimit: number;
-  stdout: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream;
   /** Print a JSON result on stdout (2-space indent, one trailing newline). */
   printJson(value: unknown): void;
   /** Print text on stdout. */
   print(text: string): void;
-  /**
-   * Declare the command's inputs and outputs before any work: refused when an output is an input or another
-   * output, or cannot be written. Write through the returned set, then `commit()` (and `abort()` in `finally`).
-   */
-  outputs(inputs: InputDecl[], outputs: OutputDecl[]): Promise<OutputSet>;
 }
 
 /** Global options as commander parses them. */
@@ -37,9 +27,6 @@ export interface GlobalOptions {
   debug?: boolean;
   memoryLimit?: number;
 }
-
-/** Default memory budget: half the machine's memory is not known here, so a fixed 4 GiB. */
-export const defaultMemoryLimit = 4 * 1024 ** 3;
 
 /** What a program embedding commands (segment run) replaces in their context. */
 export type ContextOverrides = Partial<Pick<Context, 'logger' | 'stdout'>>;
@@ -82,6 +69,7 @@ export function contextFrom(cmd: Command): Context {
     memoryLimit: g.memoryLimit ?? defaultMemoryLimit,
     stdout,
     stdin: process.stdin,
+    given: givenOptions(cmd),
     printJson(value: unknown) {
       stdout.write(JSON.stringify(value, null, 2) + '\n');
     },

@@ -1,0 +1,60 @@
+import { silentLogger, type Logger } from '../core/logger.js';
+import { defaultThreads } from '../core/worker-pool.js';
+import type { Param } from '../core/params.js';
+import { OutputSet, type InputDecl, type OutputDecl } from '../io/outputs.js';
+
+/**
+ * What a command's library function receives besides its options: where to log, how many threads, the seed, the
+ * memory budget, the standard streams (for `-` inputs and outputs), and the output guard. The CLI builds one from
+ * the global flags; `runPipeline` builds one per step.
+ */
+export interface StepEnv {
+  logger: Logger;
+  threads: number;
+  seed: number;
+  /** Memory budget in bytes for algorithms whose need grows with n². */
+  memoryLimit: number;
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  /**
+   * Declare the command's inputs and outputs before any work: refused when an output is an input or another
+   * output, or cannot be written. Write through the returned set, then `commit()`.
+   */
+  outputs(inputs: InputDecl[], outputs: OutputDecl[]): Promise<OutputSet>;
+  /** Options the caller set explicitly (attribute names), when it matters that a default was not taken. */
+  given?: ReadonlySet<string>;
+}
+
+/**
+ * A command as a library function: its parameters declared once, and `run`, which does the whole job (read, fit
+ * or apply, write through the output guard) and returns what the CLI renders (and `--json` prints).
+ */
+export interface StepCommand<O = never, R = unknown> {
+  name: string;
+  params: readonly Param[];
+  run(input: string | undefined, options: O, env: StepEnv): Promise<R>;
+}
+
+/** Default memory budget of O(n²) algorithms and random forests: 4 GiB. */
+export const defaultMemoryLimit = 4 * 1024 ** 3;
+
+/**
+ * A step environment for library callers (notebooks, schedulers): silent logger, every core, seed 42, 4 GiB,
+ * the process's standard streams, unless given.
+ * @example
+ * const env = stepEnv({ seed: 7, logger: consoleLogger });
+ * const result = await clusterCommand.run('features.parquet', { ...defaults(clusterCommand), k: 5, output: 'seg.parquet' }, env);
+ */
+export function stepEnv(o: Partial<Omit<StepEnv, 'outputs'>> = {}): StepEnv {
+  const stdout = o.stdout ?? process.stdout;
+  return {
+    logger: o.logger ?? silentLogger,
+    threads: o.threads ?? defaultThreads(),
+    seed: o.seed ?? 42,
+    memoryLimit: o.memoryLimit ?? defaultMemoryLimit,
+    stdin: o.stdin ?? process.stdin,
+    stdout,
+    ...(o.given ? { given: o.given } : {}),
+    outputs: (inputs, outputs) => OutputSet.open({ inputs, outputs, stdout }),
+  };
+}
