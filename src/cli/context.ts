@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { configureDuckDB } from '../io/duckdb.js';
 import { OutputSet, type InputDecl, type OutputDecl } from '../io/outputs.js';
-import { defaultMemoryLimit, type StepEnv } from '../step/step-env.js';
+import { defaultMemoryLimit, type StepEnv } from '../api/env.js';
 import { givenOptions } from './params.js';
 import type { LogLevel } from '../core/logger.js';
 import { UsageError } from '../core/errors.js';
