@@ -5,7 +5,6 @@ import { DataError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { sqlIdent, sqlString, withConnection } from '../io/duckdb.js';
 import { textColumn } from '../io/read.js';
-import { numberLocale } from '../io/text-values.js';
 import { defaultSegmentRules } from './default-rfm-rules.js';
 import { pivotNames, resolveParams, type FeatureParams, type ResolvedParams } from './params.js';
 import { parseTableSql, type ParseColumns } from './parse-sql.js';
@@ -150,7 +149,7 @@ export async function runOnDuckDb(
           cols,
           p.timeFormats,
           source.name,
-          numberLocale(opts.decimal, opts.thousands),
+          source.parsing(),
         );
         logger.log('debug', `parse statement:\n${create}`);
         try {

@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import { sqlIdent, sqlString, withConnection } from '../io/duckdb.js';
 import type { TypeOverride } from '../io/read.js';
 import { parseDbUrl, readSql } from '../io/sql.js';
+import { tableRef } from '../io/sql-url.js';
 import { defaultSegmentRules } from './default-rfm-rules.js';
 import {
   amountCheckSql,
@@ -27,7 +28,7 @@ import {
 } from './events.js';
 import { resolveParams, type FeatureParams, type ResolvedParams } from './params.js';
 import type { ParseColumns } from './parse-sql.js';
-import { openDuckDbTable, tableRef } from './source.js';
+import { openDuckDbTable } from './source.js';
 
 /** Options of {@link computeFeaturesInDatabase}. */
 export interface DatabaseOptions {

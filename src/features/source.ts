@@ -1,23 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DataError, UsageError } from '../core/errors.js';
-import { duckMessage, sqlIdent, sqlString } from '../io/duckdb.js';
-import { inputFormatOf, type InputFormat } from '../io/format.js';
-import { checkDatabaseFile } from '../io/sql-url.js';
-import {
-  checkInputFile,
-  explainCsv,
-  prepareCsv,
-  readDataset,
-  textParsingOf,
-  type PreparedCsv,
-  type ReadOptions,
-} from '../io/read.js';
-import { writeDataset } from '../io/write.js';
+import { UsageError } from '../core/errors.js';
+import type { TextParsing } from '../io/text-values.js';
+import { openSource, type OpenedSource, type ReadOptions } from '../io/read.js';
 
 /** How to read the event log (the shared input flags). */
 export interface SourceOptions extends Pick<
@@ -35,26 +19,29 @@ export interface SourceOptions extends Pick<
 
 /** A readable event log: a DuckDB table expression plus what is known about it. */
 export interface EventSource {
-  /** The name used in messages: the path, or `stdin`. */
+  /** The name used in messages: the path, `stdin`, or `DuckDB <path> table <table>`. */
   name: string;
-  format: InputFormat;
+  format: OpenedSource['format'];
   /** Column names and DuckDB types, in file order. */
   columns: { name: string; type: string }[];
   /** Whether the source is CSV/TSV text (columns passed to `relation` are then read as VARCHAR). */
   csv: boolean;
+  /** How text becomes numbers (decimal mark, thousands separator) from the input flags. */
+  parsing(): TextParsing;
   /** The table expression, with `text` columns read as VARCHAR (CSV: no type guessing for them). */
   relation(text: readonly string[]): string;
   /** Turn a DuckDB failure while scanning the source into a one-line DataError. */
   explain(e: unknown): Promise<Error>;
-  /** Remove the temporary copy of stdin, if any. */
+  /** Remove the temporary files, detach a database. */
   close(): Promise<void>;
   /** A statement making `relation` valid in a script of its own (ATTACH of a database file), if one is needed. */
   setupSql?: string | undefined;
 }
 
 /**
- * Open an event log for reading through DuckDB: CSV/TSV (path or `-` for stdin, copied to a temporary file),
- * Parquet, JSON or NDJSON; CSV options as `segment ingest`. Describes the columns (a sample of the file).
+ * Open an event log for reading through DuckDB (see `openSource`): CSV/TSV (path or `-` for stdin), Parquet,
+ * JSON, NDJSON or an .xlsx workbook; CSV options as `segment ingest`, every missing-value token handed to
+ * DuckDB. Describes the columns (a sample of the file) and checks the `--types col=string` columns exist.
  * @throws DataError for a missing, empty, binary or unreadable file; UsageError for bad options.
  */
 export async function openEventSource(
@@ -62,116 +49,15 @@ export async function openEventSource(
   path: string,
   opts: SourceOptions = {},
 ): Promise<EventSource> {
-  let file = path;
-  let name = path;
-  let tmpDir: string | undefined;
-  if (path === '-') {
-    tmpDir = await mkdtemp(join(tmpdir(), 'segment-stdin-'));
-    file = join(tmpDir, 'stdin.csv');
-    await pipeline(opts.stdin ?? process.stdin, createWriteStream(file));
-    name = 'stdin';
-  }
-  let prepared: PreparedCsv | undefined;
-  const close = async () => {
-    await prepared?.cleanup();
-    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
-  };
-  try {
-    const format = inputFormatOf(path, opts.format);
-    await checkInputFile(file, name);
-    const p = sqlString(file);
-    let base: string;
-    let delimiter = ',';
-    let csv = false;
-    switch (format) {
-      case 'parquet':
-        base = `read_parquet(${p}`;
-        break;
-      case 'json':
-        base = `read_json(${p}, format = 'auto'`;
-        break;
-      case 'ndjson':
-        base = `read_json(${p}, format = 'newline_delimited'`;
-        break;
-      case 'xlsx': {
-        // A workbook is read by the file reader (typed cells) and handed to DuckDB as a temporary Parquet copy.
-        const ds = await readDataset(file, { ...opts, format: 'xlsx' });
-        tmpDir ??= await mkdtemp(join(tmpdir(), 'segment-xlsx-'));
-        const copy = join(tmpDir, 'events.parquet');
-        await writeDataset(ds, copy);
-        base = `read_parquet(${sqlString(copy)}`;
-        break;
-      }
-      default: {
-        csv = true;
-        // The feature SQL reads the CSV itself: every token is a null string there.
-        prepared = await prepareCsv(file, name, format, opts, textParsingOf(opts), {
-          scanWhole: true,
-          allTokens: true,
-        });
-        delimiter = prepared.delimiter;
-        base = `read_csv(${sqlString(prepared.file)}, ${prepared.options}`;
-      }
-    }
-    const explain = async (e: unknown): Promise<Error> => {
-      if (e instanceof DataError || e instanceof UsageError) return e;
-      // Binder, catalog or parser errors come from the generated SQL, not from the data: a bug, not exit 3.
-      if (/^(Binder|Catalog|Parser|Internal) Error/i.test(duckMessage(e)))
-        return e instanceof Error ? e : new Error(String(e));
-      if (prepared) return explainCsv(e, prepared.file, name, delimiter);
-      const msg = duckMessage(e).replace(/^.*?Error:\s*/, '');
-      return new DataError(
-        `${name}: cannot read as ${format}: ${msg}`,
-        'the file may be truncated or in another format; pass --format',
-      );
-    };
-    const text = new Set(opts.textColumns ?? []);
-    const relation = (forced: readonly string[]) => {
-      const all = [...new Set([...forced, ...text])];
-      if (!csv || all.length === 0) return `${base})`;
-      return `${base}, types = {${all.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}})`;
-    };
-    let columns: { name: string; type: string }[];
-    try {
-      const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${base})`);
-      columns = described
-        .getRowObjectsJson()
-        .map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
-    } catch (e) {
-      throw await explain(e);
-    }
-    for (const c of text) {
-      if (!columns.some((k) => k.name === c)) {
-        throw new UsageError(
-          `--types names column '${c}', which ${name} does not have`,
-          `columns: ${columns.map((k) => k.name).join(', ')}`,
-        );
-      }
-    }
-    return { name, format, columns, csv, relation, explain, close };
-  } catch (e) {
-    await close();
-    throw e;
-  }
+  // The feature SQL reads the CSV itself, once: every token is a null string there, and the encoding is
+  // found from the whole file.
+  const src = await openSource(path, opts, {
+    csv: { scanWhole: true, allTokens: true },
+    workbook: true,
+    wording: 'query',
+  });
+  return describeEvents(conn, src, opts.textColumns ?? []);
 }
-
-/**
- * A (possibly schema-qualified) table name as a quoted SQL reference: `events` → `"events"`,
- * `sales.events` → `"sales"."events"`. Names are used exactly as given (no case folding). O(length).
- * @throws UsageError for an empty name or an empty part.
- */
-export function tableRef(table: string): string {
-  const parts = table.split('.');
-  if (parts.length > 3 || parts.some((x) => x.trim() === '')) {
-    throw new UsageError(
-      `--table '${table}': expected a table name, optionally schema.table`,
-      'e.g. --table events',
-    );
-  }
-  return parts.map(sqlIdent).join('.');
-}
-
-let attachCounter = 0;
 
 /**
  * Open table `table` of a DuckDB database file as an event source: the file is attached read-only to the
@@ -183,47 +69,38 @@ export async function openDuckDbTable(
   path: string,
   table: string,
 ): Promise<EventSource> {
-  const name = `DuckDB ${path}`;
-  const ref = tableRef(table);
-  await checkDatabaseFile(path, name);
-  const alias = sqlIdent(`segment_db_${process.pid}_${++attachCounter}`);
-  const strip = (e: unknown) => duckMessage(e).replace(/^[A-Za-z ]*Error:\s*/, '');
-  const attach = `ATTACH ${sqlString(path)} AS ${alias} (READ_ONLY)`;
+  return describeEvents(conn, await openSource({ database: path, table, conn }), []);
+}
+
+async function describeEvents(
+  conn: DuckDBConnection,
+  src: OpenedSource,
+  textColumns: readonly string[],
+): Promise<EventSource> {
   try {
-    await conn.run(attach);
-  } catch (e) {
-    throw new DataError(`${name}: cannot open as a DuckDB database (${strip(e)})`);
-  }
-  const close = async () => {
-    await conn.run(`DETACH ${alias}`).catch(() => undefined);
-  };
-  try {
-    const relation = `${alias}.${ref}`;
-    let columns: { name: string; type: string }[];
-    try {
-      const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
-      columns = described
-        .getRowObjectsJson()
-        .map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
-    } catch (e) {
-      throw new DataError(`${name}: ${strip(e)}`, 'check --table (schema.table for another schema)');
+    const columns = await src.describe(conn);
+    for (const c of textColumns) {
+      if (!columns.some((k) => k.name === c)) {
+        throw new UsageError(
+          `--types names column '${c}', which ${src.name} does not have`,
+          `columns: ${columns.map((k) => k.name).join(', ')}`,
+        );
+      }
     }
-    const explain = async (e: unknown): Promise<Error> => {
-      if (e instanceof DataError || e instanceof UsageError) return e;
-      return new DataError(`${name}: query failed: ${strip(e)}`);
-    };
+    const csv = src.csv !== undefined;
     return {
-      name: `${name} table ${table}`,
-      format: 'parquet',
+      name: src.name,
+      format: src.format,
       columns,
-      csv: false,
-      relation: () => relation,
-      explain,
-      close,
-      setupSql: attach,
+      csv,
+      parsing: () => src.parsing(),
+      relation: (forced) => src.relation([...forced, ...textColumns]),
+      explain: (e) => src.explain(e),
+      close: () => src.close(),
+      setupSql: src.setupSql,
     };
   } catch (e) {
-    await close();
+    await src.close();
     throw e;
   }
 }

@@ -1,6 +1,12 @@
 import { extname } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
+/** Metadata keys segment stores in Parquet files start with this prefix. */
+export const metadataPrefix = 'segment.';
+
+/** Parquet metadata key recording the kind (categorical or string) of each text column. */
+export const textKindsKey = 'segment.text_columns';
+
 /** File formats segment reads. */
 export const inputFormats = ['csv', 'tsv', 'parquet', 'json', 'ndjson', 'xlsx'] as const;
 export type InputFormat = (typeof inputFormats)[number];

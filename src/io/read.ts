@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import bindings from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBVarCharVector } from '@duckdb/node-api';
 import { Dataset, cellText, numericColumn, type Column, type NumericType } from '../core/dataset.js';
-import { DataError, UsageError } from '../core/errors.js';
+import { DataError, InternalError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { Random } from '../core/random.js';
 import {
@@ -19,10 +19,12 @@ import {
 } from './csv-check.js';
 import { duckMessage, sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { detectFileEncoding, encodingLabel, sniffEncoding, transcodeToUtf8 } from './encoding.js';
-import { inputFormatOf, type InputFormat } from './format.js';
+import { inputFormatOf, metadataPrefix, textKindsKey, type InputFormat } from './format.js';
 import { exactIntegerColumn, inferTextColumn, type ReadNote } from './infer.js';
 import { textColumn } from './text-column.js';
 import { DateFormat, naTokenSet, numberLocale, type TextParsing } from './text-values.js';
+import { checkDatabaseFile, tableRef } from './sql-url.js';
+import { writeDataset } from './write.js';
 import { readXlsx } from './xlsx.js';
 
 export { textColumn } from './text-column.js';
@@ -78,11 +80,7 @@ export interface ReadOptions {
   logger?: Logger | undefined;
 }
 
-/** Metadata keys segment stores in Parquet files start with this prefix. */
-export const metadataPrefix = 'segment.';
-
-/** Parquet metadata key recording the kind (categorical or string) of each text column. */
-export const textKindsKey = 'segment.text_columns';
+export { metadataPrefix, textKindsKey } from './format.js';
 
 function parseTextKinds(json: string | undefined): Record<string, TypeOverride> {
   if (!json) return {};
@@ -118,14 +116,13 @@ export function textParsingOf(opts: ReadOptions): TextParsing {
  * @throws DataError for a missing, empty, binary or malformed file; UsageError for bad options.
  */
 export async function readDataset(path: string, opts: ReadOptions = {}): Promise<Dataset> {
-  if (path !== '-') return readFile(path, path, opts);
-  const dir = await mkdtemp(join(tmpdir(), 'segment-stdin-'));
+  // The flags are checked before the input is looked at.
+  inputFormatOf(path, opts.format);
+  const src = await openSource(path, opts, { parsing: textParsingOf(opts) });
   try {
-    const tmp = join(dir, 'stdin.csv');
-    await pipeline(opts.stdin ?? process.stdin, createWriteStream(tmp));
-    return await readFile(tmp, 'stdin', { ...opts, format: opts.format ?? 'csv' });
+    return await readOpened(src, opts);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await src.close();
   }
 }
 
@@ -149,25 +146,274 @@ export async function checkInputFile(path: string, name: string): Promise<void> 
   if (size === 0) throw new DataError(`${name}: file is empty`, 'expected a header line and data rows');
 }
 
-async function readFile(path: string, name: string, opts: ReadOptions): Promise<Dataset> {
-  const format = inputFormatOf(path, opts.format);
-  const parsing = textParsingOf(opts);
-  await checkInputFile(path, name);
+/** A table of a DuckDB database file, read in place through a read-only ATTACH on `conn`. */
+export interface DatabaseTable {
+  /** The database file. */
+  database: string;
+  /** The table, optionally schema.table. */
+  table: string;
+  conn: DuckDBConnection;
+}
+
+/** Where rows come from: a data file, `-` for CSV on stdin, or a table of a DuckDB database file. */
+export type SourceSpec = string | DatabaseTable;
+
+/** How {@link openSource} makes a source ready. */
+export interface OpenSourceOptions {
+  /** CSV/TSV: what {@link prepareCsv} does about what it cannot see in the first 64 KiB. */
+  csv?: PrepareCsvOptions | undefined;
+  /**
+   * Make an .xlsx workbook a relation too: the file reader reads it (typed cells) and DuckDB scans a temporary
+   * Parquet copy. Without it a workbook has no relation (readers read it themselves).
+   */
+  workbook?: boolean | undefined;
+  /**
+   * How failures scanning Parquet or JSON are worded: `read` as the file readers say it (`not a valid Parquet
+   * file`, `malformed JSON`), `query` as commands running their own SQL on the source (`cannot read as …`).
+   */
+  wording?: 'read' | 'query' | undefined;
+  /** The text parsing of the flags, when the caller has checked them already (else checked on first use). */
+  parsing?: TextParsing | undefined;
+}
+
+/** A source opened by {@link openSource}: what DuckDB can SELECT from, and how to word its failures. */
+export interface OpenedSource {
+  /** The name used in messages: the path, `stdin`, or `DuckDB <path> table <table>`. */
+  name: string;
+  format: InputFormat | 'duckdb';
+  /** The file read (the temporary copy of stdin); empty for a database table. */
+  file: string;
+  /** CSV/TSV: the UTF-8 file DuckDB scans, its delimiter and its `read_csv` options. */
+  csv?: PreparedCsv | undefined;
+  /** How text cells become values (missing-value tokens, number locale, date formats), from the flags. */
+  parsing(): TextParsing;
+  /**
+   * The table expression to SELECT from; CSV columns named in `text` are read as VARCHAR (no type guessing).
+   * @throws InternalError for a workbook opened without `workbook`.
+   */
+  relation(text?: readonly string[]): string;
+  /** A statement making `relation` valid in a script of its own (the ATTACH of a database file), if needed. */
+  setupSql?: string | undefined;
+  /**
+   * The column names and DuckDB types, in order (a sample of a CSV file).
+   * @throws DataError for a source DuckDB cannot scan, explained.
+   */
+  describe(conn: DuckDBConnection): Promise<{ name: string; type: string }[]>;
+  /** Turn a DuckDB failure while scanning the source into a one-line DataError (bugs in generated SQL pass through). */
+  explain(e: unknown): Promise<Error>;
+  /** Remove the temporary files (stdin, transcoded CSV, workbook copy) and detach a database. */
+  close(): Promise<void>;
+}
+
+let attachCounter = 0;
+
+/**
+ * Open a source for DuckDB: a CSV/TSV/Parquet/JSON/NDJSON/XLSX file, `-` for CSV on stdin (copied to a temporary
+ * file), or a table of a DuckDB database file (attached read-only to the spec's connection, read in place). The
+ * input is checked (a readable, non-empty file; a database file that exists), CSV is prepared as
+ * {@link prepareCsv} does, and the result names a relation DuckDB can SELECT from, explains DuckDB's failures on
+ * it and removes what it made on `close()`. O(1) for files and tables; O(input) for stdin, a transcoded CSV or a
+ * workbook copy.
+ * @throws DataError for a missing, empty, binary or unreadable input, a file that is not a DuckDB database;
+ *   UsageError for bad flags or table names.
+ */
+export async function openSource(
+  spec: SourceSpec,
+  opts: ReadOptions = {},
+  how: OpenSourceOptions = {},
+): Promise<OpenedSource> {
+  if (typeof spec !== 'string') return openDatabaseTable(spec);
+  let file = spec;
+  let name = spec;
+  let tmpDir: string | undefined;
+  let src: OpenedSource | undefined;
+  const close = async () => {
+    await src?.csv?.cleanup();
+    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
+  };
+  try {
+    if (spec === '-') {
+      tmpDir = await mkdtemp(join(tmpdir(), 'segment-stdin-'));
+      file = join(tmpDir, 'stdin.csv');
+      await pipeline(opts.stdin ?? process.stdin, createWriteStream(file));
+      name = 'stdin';
+    }
+    const format = inputFormatOf(spec, opts.format);
+    await checkInputFile(file, name);
+    let parsing = how.parsing;
+    const parsingOf = () => (parsing ??= textParsingOf(opts));
+    let base: string | undefined;
+    const opened: OpenedSource = {
+      name,
+      format,
+      file,
+      parsing: parsingOf,
+      relation: (text = []) => {
+        const csv = opened.csv;
+        if (csv) {
+          const types = text.length
+            ? `, types = {${[...new Set(text)].map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`
+            : '';
+          return `read_csv(${sqlString(csv.file)}, ${csv.options}${types})`;
+        }
+        if (base === undefined) throw new InternalError(`${name}: a workbook opened without its relation`);
+        return base;
+      },
+      describe: async (conn) => describeRelation(conn, opened.relation(), (e) => opened.explain(e)),
+      explain: async (e) => explainScan(e, opened, how.wording ?? 'read'),
+      close,
+    };
+    src = opened;
+    const p = sqlString(file);
+    switch (format) {
+      case 'parquet':
+        base = `read_parquet(${p})`;
+        break;
+      case 'json':
+        base = `read_json(${p}, format = 'auto')`;
+        break;
+      case 'ndjson':
+        base = `read_json(${p}, format = 'newline_delimited')`;
+        break;
+      case 'xlsx':
+        if (how.workbook) {
+          const ds = await readOpened(opened, opts);
+          tmpDir ??= await mkdtemp(join(tmpdir(), 'segment-xlsx-'));
+          const copy = join(tmpDir, 'events.parquet');
+          await writeDataset(ds, copy);
+          base = `read_parquet(${sqlString(copy)})`;
+        }
+        break;
+      default:
+        opened.csv = await prepareCsv(file, name, format, opts, parsingOf(), how.csv);
+    }
+    return opened;
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** A table of a DuckDB database file attached read-only: read in place, `close()` detaches it. */
+async function openDatabaseTable(spec: DatabaseTable): Promise<OpenedSource> {
+  const { conn, database, table } = spec;
+  const name = `DuckDB ${database}`;
+  const ref = tableRef(table);
+  const alias = sqlIdent(`segment_db_${process.pid}_${++attachCounter}`);
+  const detach = await attachDuckDb(conn, database, name, alias);
+  const relation = `${alias}.${ref}`;
+  return {
+    name: `${name} table ${table}`,
+    format: 'duckdb',
+    file: '',
+    parsing: () => textParsingOf({}),
+    relation: () => relation,
+    setupSql: attachSql(database, alias),
+    describe: async (c) =>
+      describeRelation(
+        c,
+        relation,
+        async (e) =>
+          new DataError(`${name}: ${stripKind(e)}`, 'check --table (schema.table for another schema)'),
+      ),
+    explain: async (e) => {
+      if (e instanceof DataError || e instanceof UsageError) return e;
+      return new DataError(`${name}: query failed: ${stripKind(e)}`);
+    },
+    close: detach,
+  };
+}
+
+function attachSql(path: string, alias: string): string {
+  return `ATTACH ${sqlString(path)} AS ${alias} (READ_ONLY)`;
+}
+
+/**
+ * Attach a DuckDB database file read-only to `conn` as `alias` (a quoted identifier), after checking the file.
+ * Returns the detach. O(1).
+ * @throws DataError naming `name` for a missing file or one DuckDB cannot open.
+ */
+export async function attachDuckDb(
+  conn: DuckDBConnection,
+  path: string,
+  name: string,
+  alias: string,
+): Promise<() => Promise<void>> {
+  await checkDatabaseFile(path, name);
+  try {
+    await conn.run(attachSql(path, alias));
+  } catch (e) {
+    throw new DataError(`${name}: cannot open as a DuckDB database (${stripKind(e)})`);
+  }
+  return async () => {
+    await conn.run(`DETACH ${alias}`).catch(() => undefined);
+  };
+}
+
+/** A DuckDB failure's first line without its kind (`Catalog Error: `). */
+function stripKind(e: unknown): string {
+  return duckMessage(e).replace(/^[A-Za-z ]*Error:\s*/, '');
+}
+
+async function describeRelation(
+  conn: DuckDBConnection,
+  relation: string,
+  explain: (e: unknown) => Promise<Error>,
+): Promise<{ name: string; type: string }[]> {
+  try {
+    const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+    return described
+      .getRowObjectsJson()
+      .map((r) => ({ name: String(r['column_name']), type: String(r['column_type']) }));
+  } catch (e) {
+    throw await explain(e);
+  }
+}
+
+/** The one explanation of DuckDB failures scanning a file source (see {@link OpenSourceOptions.wording}). */
+async function explainScan(e: unknown, src: OpenedSource, wording: 'read' | 'query'): Promise<Error> {
+  if (e instanceof DataError || e instanceof UsageError) return e;
+  if (src.csv) return explainCsv(e, src.csv.file, src.name, src.csv.delimiter);
+  const msg = duckMessage(e);
+  if (wording === 'query') {
+    // Binder, catalog or parser errors come from the generated SQL, not from the data: a bug, not exit 3.
+    if (/^(Binder|Catalog|Parser|Internal) Error/i.test(msg))
+      return e instanceof Error ? e : new Error(String(e));
+    return new DataError(
+      `${src.name}: cannot read as ${src.format}: ${msg.replace(/^.*?Error:\s*/, '')}`,
+      'the file may be truncated or in another format; pass --format',
+    );
+  }
+  if (src.format === 'parquet') {
+    return new DataError(
+      `${src.name}: not a valid Parquet file (${msg.replace(/^.*?Error:\s*/, '')})`,
+      'the file may be truncated or not Parquet; pass --format',
+    );
+  }
+  return new DataError(
+    `${src.name}: malformed JSON: ${msg.replace(/^.*?Error:\s*/, '').replace(/ in file "[^"]*"/, '')}`,
+    'check the file',
+  );
+}
+
+/** Read an opened file source into a Dataset (see {@link readDataset}). */
+async function readOpened(src: OpenedSource, opts: ReadOptions): Promise<Dataset> {
+  const { name, format, file } = src;
+  const parsing = src.parsing();
   const logger = opts.logger ?? silentLogger;
   const notes: ReadNote[] = [];
   let ds: Dataset;
   if (format === 'xlsx') {
-    ds = await readXlsx(path, name, {
+    ds = await readXlsx(file, name, {
       sheet: opts.sheet,
       naTokens: parsing.naTokens,
       maxLevels: opts.maxLevels ?? 1000,
       types: opts.types,
     });
     ds = inferXlsxText(ds, parsing, opts, notes);
-  } else if (format === 'csv' || format === 'tsv') {
-    let csv = await prepareCsv(path, name, format, opts, parsing);
+  } else if (src.csv) {
     try {
-      ds = await readCsvWith(csv, name, opts, parsing, notes, logger);
+      ds = await readCsvWith(src, opts, parsing, notes, logger);
     } catch (e) {
       // A file valid as UTF-8 in its first 64 KiB may not be further on: find what the whole file is.
       if (!(e instanceof NotUtf8)) throw e;
@@ -177,43 +423,36 @@ async function readFile(path: string, name: string, opts: ReadOptions): Promise<
           'pass the right --encoding (utf-8, utf-16, windows-1252 …), or leave it out to detect it',
         );
       }
-      await csv.cleanup();
-      if (/\.(gz|zst)$/i.test(path)) {
+      await src.csv.cleanup();
+      if (/\.(gz|zst)$/i.test(file)) {
         throw new DataError(
           `${name}: compressed CSV must be UTF-8 text (${e.detail})`,
           'decompress it and pass its --encoding (e.g. windows-1252)',
         );
       }
-      const found = await detectFileEncoding(path);
+      const found = await detectFileEncoding(file);
       if (found === undefined || found === 'utf-8') throw notUtf8Error(name, e.detail);
       logger.log('warn', decodedWarning(name, found, ' past its first 64 KiB'));
-      csv = await prepareCsv(path, name, format, { ...opts, encoding: found }, parsing, {
+      src.csv = await prepareCsv(file, name, format as 'csv' | 'tsv', { ...opts, encoding: found }, parsing, {
         quietEncoding: true,
       });
-      ds = await readCsvWith(csv, name, opts, parsing, notes, logger);
-    } finally {
-      await csv.cleanup();
+      ds = await readCsvWith(src, opts, parsing, notes, logger);
     }
   } else {
     const meta: Record<string, string> =
-      format === 'parquet' ? await parquetMetadata(path).catch(() => ({})) : {};
+      format === 'parquet' ? await parquetMetadata(file).catch(() => ({})) : {};
     // Files segment wrote say which text columns were categorical and which free text.
     const textKinds = parseTextKinds(meta[textKindsKey]);
     delete meta[textKindsKey];
-    const p = sqlString(path);
-    const source =
-      format === 'parquet'
-        ? `read_parquet(${p})`
-        : `read_json(${p}, format = ${format === 'json' ? "'auto'" : "'newline_delimited'"})`;
     ds = await withConnection(async (conn) => {
       try {
-        return await readSource(conn, source, name, { ...textKinds, ...(opts.types ?? {}) }, opts, {
+        return await readSource(conn, src.relation(), name, { ...textKinds, ...(opts.types ?? {}) }, opts, {
           mode: format === 'parquet' ? 'none' : 'json',
           parsing,
           notes,
         });
       } catch (e) {
-        throw explain(e, name, format);
+        throw await src.explain(e);
       }
     });
     if (Object.keys(meta).length > 0) ds = ds.withMetadata(meta);
@@ -403,14 +642,13 @@ function naTokensIn(text: string, delimiter: string, tokens: ReadonlySet<string>
 }
 
 async function readCsvWith(
-  csv: PreparedCsv,
-  name: string,
+  src: OpenedSource,
   opts: ReadOptions,
   parsing: TextParsing,
   notes: ReadNote[],
   logger: Logger,
 ): Promise<Dataset> {
-  const p = sqlString(csv.file);
+  const name = src.name;
   return withConnection(async (conn) => {
     const forced: Record<string, TypeOverride> = { ...(opts.types ?? {}) };
     const asText = new Set<string>();
@@ -418,11 +656,7 @@ async function readCsvWith(
       const text = Object.entries(forced)
         .filter(([, t]) => t === 'string' || t === 'categorical')
         .map(([c]) => c);
-      const all = [...new Set([...text, ...asText])];
-      const types = all.length
-        ? `, types = {${all.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ')}}`
-        : '';
-      return `read_csv(${p}, ${csv.options}${types})`;
+      return src.relation([...new Set([...text, ...asText])]);
     };
     // DuckDB infers CSV types from a sample; a value later in the file that does not fit is read
     // again as text, then inferred over the whole column (like pandas' object columns).
@@ -458,7 +692,7 @@ async function readCsvWith(
           );
           continue;
         }
-        throw await explainCsv(e, csv.file, name, csv.delimiter);
+        throw await src.explain(e);
       }
     }
   });
@@ -488,21 +722,6 @@ export async function explainCsv(e: unknown, path: string, name: string, delimit
   return new DataError(
     `${name}: cannot parse as CSV: ${msg.replace(/^.*?Error:\s*/, '')}`,
     'check the delimiter (--delimiter) and quoting',
-  );
-}
-
-function explain(e: unknown, name: string, format: InputFormat): Error {
-  if (e instanceof DataError || e instanceof UsageError) return e;
-  const msg = duckMessage(e);
-  if (format === 'parquet') {
-    return new DataError(
-      `${name}: not a valid Parquet file (${msg.replace(/^.*?Error:\s*/, '')})`,
-      'the file may be truncated or not Parquet; pass --format',
-    );
-  }
-  return new DataError(
-    `${name}: malformed JSON: ${msg.replace(/^.*?Error:\s*/, '').replace(/ in file "[^"]*"/, '')}`,
-    'check the file',
   );
 }
 

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { DataError, UsageError } from '../core/errors.js';
+import { sqlIdent } from './duckdb.js';
 
 /** Query-string keys whose values are secrets and are never shown. */
 const secretParams = /^(password|pass|pwd|passwd|sslpassword|secret|token|access_token|api_key|apikey)$/i;
@@ -150,4 +151,20 @@ export async function checkDatabaseFile(path: string, source: string): Promise<v
       throw new DataError(`${source}: database file not found`, 'check the path in --db');
     throw new DataError(`${source}: cannot open (${(e as Error).message})`);
   }
+}
+
+/**
+ * A (possibly schema-qualified) table name as a quoted SQL reference: `events` → `"events"`,
+ * `sales.events` → `"sales"."events"`. Names are used exactly as given (no case folding). O(length).
+ * @throws UsageError for an empty name or an empty part.
+ */
+export function tableRef(table: string): string {
+  const parts = table.split('.');
+  if (parts.length > 3 || parts.some((x) => x.trim() === '')) {
+    throw new UsageError(
+      `--table '${table}': expected a table name, optionally schema.table`,
+      'e.g. --table events',
+    );
+  }
+  return parts.map(sqlIdent).join('.');
 }

@@ -1,11 +1,11 @@
 import type { Dataset } from '../core/dataset.js';
 import { DataError, SegmentError, UsageError } from '../core/errors.js';
 import { Random } from '../core/random.js';
-import { duckMessage, sqlIdent, sqlString, withConnection } from './duckdb.js';
-import { readSource, type ReadOptions } from './read.js';
+import { duckMessage, sqlIdent, withConnection } from './duckdb.js';
+import { attachDuckDb, readSource, type ReadOptions } from './read.js';
 import { readPostgres } from './sql-postgres.js';
 import { readSqlite } from './sql-sqlite.js';
-import { checkDatabaseFile, parseDbUrl, type DbKind } from './sql-url.js';
+import { parseDbUrl, type DbKind } from './sql-url.js';
 
 export { redactUrl, parseDbUrl, type DbKind, type DbTarget } from './sql-url.js';
 
@@ -62,14 +62,9 @@ let attachCounter = 0;
  */
 export async function readDuckDbFile(path: string, sql: string, opts: SqlReadOptions = {}): Promise<Dataset> {
   const source = `DuckDB ${path}`;
-  await checkDatabaseFile(path, source);
   const alias = `segment_src_${process.pid}_${attachCounter++}`;
   const ds = await withConnection(async (conn) => {
-    try {
-      await conn.run(`ATTACH ${sqlString(path)} AS ${sqlIdent(alias)} (READ_ONLY)`);
-    } catch (e) {
-      throw new DataError(`${source}: cannot open as a DuckDB database (${stripKind(duckMessage(e))})`);
-    }
+    const detach = await attachDuckDb(conn, path, source, sqlIdent(alias));
     try {
       await conn.run(`USE ${sqlIdent(alias)}`);
       // Prepared alone first, so errors point into the query as written.
@@ -86,7 +81,7 @@ export async function readDuckDbFile(path: string, sql: string, opts: SqlReadOpt
       );
     } finally {
       await conn.run('USE memory').catch(() => undefined);
-      await conn.run(`DETACH ${sqlIdent(alias)}`).catch(() => undefined);
+      await detach();
     }
   });
   if (ds.nRows === 0) {

@@ -6,8 +6,7 @@ import { cellText, type Column, type Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 import { writeAtomic, writeFailureReason } from './atomic.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
-import { outputFormatOf, type OutputFormat } from './format.js';
-import { textKindsKey } from './read.js';
+import { outputFormatOf, textKindsKey, type OutputFormat } from './format.js';
 import { writeXlsxFile } from './xlsx.js';
 
 /** Options of {@link writeDataset}. */
