@@ -38,14 +38,9 @@ export {
   type KMeansResult,
   type KMeansAlgorithm,
 } from './cluster/kmeans.js';
-export { dbscan, kDistances, type DbscanParams, type DbscanResult, type Distance } from './cluster/dbscan.js';
-export {
-  linkageTree,
-  cutTree,
-  estimateMemory,
-  type Dendrogram,
-  type Linkage,
-} from './cluster/hierarchical.js';
+export { type Distance, type Linkage } from './core/distance.js';
+export { dbscan, kDistances, type DbscanParams, type DbscanResult } from './cluster/dbscan.js';
+export { linkageTree, cutTree, estimateMemory, type Dendrogram } from './cluster/hierarchical.js';
 export {
   fitClusters,
   suggestEps,

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { chainOf } from '../../core/chain.js';
-import { algorithms, distances, fitClusters, linkages, type ClusterParams } from '../../cluster/fit.js';
+import { algorithms, fitClusters, type ClusterParams } from '../../cluster/fit.js';
+import { distances, linkages } from '../../core/distance.js';
 import {
   DEFAULT_MATCH_MIN_JACCARD,
   featurePermutation,
