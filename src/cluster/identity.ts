@@ -1,7 +1,7 @@
 import { DataError, InternalError, invalidParameter } from '../core/errors.js';
+import { contingency, linearSumAssignment, matchSegments, NOISE } from '../core/matching.js';
 import type { Matrix } from '../core/matrix.js';
 import { bundleModel } from '../model/bundle.js';
-import { contingency, linearSumAssignment, matchSegments, NOISE } from '../stability/metrics.js';
 import { findExceptions } from './assign.js';
 import type { ClusterModel } from './model.js';
 
