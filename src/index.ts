@@ -125,7 +125,8 @@ export { exportSql, sqlDialects, type ExportSqlOptions, type ExportedSql } from 
 export { bundleModel, inputSchemaOf } from './model/bundle.js';
 export { scoreDataset, prepareForModel, checkInputSchema, type Scored } from './model/score.js';
 export { loadPipeline, applyOverride, type Pipeline, type LoadedPipeline } from './run/pipeline.js';
-export { keepSegmentIdentity, type SegmentIdentity } from './cluster/identity.js';
+export { type SegmentIdentity } from './cluster/identity.js';
+export { keepSegmentIdentity } from './model/identity.js';
 export { bootstrapStability, type BootstrapResult } from './stability/bootstrap.js';
 export { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from './features/pushdown.js';
 export { buildPredictReport, renderPredictHtml } from './predict/report.js';

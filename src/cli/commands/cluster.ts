@@ -5,7 +5,6 @@ import { distances, linkages } from '../../core/distance.js';
 import {
   DEFAULT_MATCH_MIN_JACCARD,
   featurePermutation,
-  keepSegmentIdentity,
   type MatchMethod,
   type SegmentIdentity,
 } from '../../cluster/identity.js';
@@ -26,6 +25,7 @@ import { describeParser, intAtLeast, list, positiveNumber, checkedText } from '.
 import { version } from '../version.js';
 import { round3 } from '../../core/format.js';
 import { bundleModel, bundleText } from '../../model/bundle.js';
+import { keepSegmentIdentity } from '../../model/identity.js';
 import { scoreDataset } from '../../model/score.js';
 
 interface ClusterFlags extends InputFlags {
