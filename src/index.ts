@@ -68,7 +68,7 @@ export {
 export { tune, tuneMetrics, type TuneOptions, type TuneResult, type Candidate } from './tune/tune.js';
 export { parseIntGrid, parsePositiveGrid } from './tune/grid.js';
 export { segmentQuality, type SegmentQuality } from './report/quality.js';
-export { renderSvg } from './report/charts.js';
+export { renderSvg } from './render/charts.js';
 export {
   fitClean,
   applyCleanModel,

@@ -10,7 +10,7 @@ import { WorkerPool } from '../../core/worker-pool.js';
 import { readJsonFile } from '../../io/json-file.js';
 import { readDataset } from '../../io/read.js';
 import { buildReport, type Report, type ReportInput } from '../../report/build.js';
-import { renderSvg } from '../../report/charts.js';
+import { renderSvg } from '../../render/charts.js';
 import { renderHtml } from '../../report/html.js';
 import { reportCharts } from '../../report/report-charts.js';
 import { DEFAULT_SAMPLE_SIZE, type TuneResult } from '../../tune/tune.js';
