@@ -38,14 +38,9 @@ export {
   type KMeansResult,
   type KMeansAlgorithm,
 } from './cluster/kmeans.js';
-export { dbscan, kDistances, type DbscanParams, type DbscanResult, type Distance } from './cluster/dbscan.js';
-export {
-  linkageTree,
-  cutTree,
-  estimateMemory,
-  type Dendrogram,
-  type Linkage,
-} from './cluster/hierarchical.js';
+export { type Distance, type Linkage } from './core/distance.js';
+export { dbscan, kDistances, type DbscanParams, type DbscanResult } from './cluster/dbscan.js';
+export { linkageTree, cutTree, estimateMemory, type Dendrogram } from './cluster/hierarchical.js';
 export {
   fitClusters,
   suggestEps,
@@ -73,7 +68,7 @@ export {
 export { tune, tuneMetrics, type TuneOptions, type TuneResult, type Candidate } from './tune/tune.js';
 export { parseIntGrid, parsePositiveGrid } from './tune/grid.js';
 export { segmentQuality, type SegmentQuality } from './report/quality.js';
-export { renderSvg } from './report/charts.js';
+export { renderSvg } from './render/charts.js';
 export {
   fitClean,
   applyCleanModel,
@@ -130,7 +125,8 @@ export { exportSql, sqlDialects, type ExportSqlOptions, type ExportedSql } from 
 export { bundleModel, inputSchemaOf } from './model/bundle.js';
 export { scoreDataset, prepareForModel, checkInputSchema, type Scored } from './model/score.js';
 export { loadPipeline, applyOverride, type Pipeline, type LoadedPipeline } from './run/pipeline.js';
-export { keepSegmentIdentity, type SegmentIdentity } from './cluster/identity.js';
+export { type SegmentIdentity } from './cluster/identity.js';
+export { keepSegmentIdentity } from './model/identity.js';
 export { bootstrapStability, type BootstrapResult } from './stability/bootstrap.js';
 export { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from './features/pushdown.js';
 export { buildPredictReport, renderPredictHtml } from './predict/report.js';

@@ -1,3 +1,4 @@
+import type { Distance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import { assignToCores } from './dbscan.js';
 import { nearestCentroid } from './kmeans.js';
@@ -5,7 +6,7 @@ import type { ClusterModel, LabelException } from './model.js';
 
 /** Distance between row `i` of `a` and row `j` of `b` (both with `d` columns). */
 export function rowDistance(
-  metric: 'euclidean' | 'manhattan' | 'cosine',
+  metric: Distance,
   a: Float64Array,
   i: number,
   b: Float64Array,

@@ -1,10 +1,8 @@
+import { distances, type Distance } from '../core/distance.js';
 import { DataError, invalidParameter } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
 import { KdTree, type KdTreeArrays } from './kd-tree.js';
-
-/** Distance between rows. `cosine` is 1 − cosine similarity (scikit-learn's `cosine_distances`). */
-export type Distance = 'euclidean' | 'manhattan' | 'cosine';
 
 /** Parameters of {@link dbscan} (scikit-learn's names in camelCase). */
 export interface DbscanParams {
@@ -33,7 +31,7 @@ export interface DbscanResult {
 }
 
 const OWNER = 'cluster.dbscan';
-const METRICS: readonly Distance[] = ['euclidean', 'manhattan', 'cosine'];
+const METRICS: readonly Distance[] = distances;
 /** Rows per task of the parallel passes: fixed, so results never depend on the thread count. */
 const BLOCK = 4096;
 /** "No label" in per-node minima. */

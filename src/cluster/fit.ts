@@ -1,3 +1,4 @@
+import type { Distance, Linkage } from '../core/distance.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
@@ -20,10 +21,6 @@ import {
 
 export const algorithms = ['kmeans', 'dbscan', 'hierarchical'] as const;
 export type Algorithm = (typeof algorithms)[number];
-export const distances = ['euclidean', 'manhattan', 'cosine'] as const;
-export type DistanceName = (typeof distances)[number];
-export const linkages = ['ward', 'complete', 'average', 'single'] as const;
-export type LinkageName = (typeof linkages)[number];
 
 /** Parameters of {@link fitClusters} (scikit-learn names in camelCase). */
 export interface ClusterParams {
@@ -35,8 +32,8 @@ export interface ClusterParams {
   kmeansAlgorithm?: 'auto' | 'lloyd' | 'elkan' | 'hamerly' | 'minibatch' | undefined;
   eps?: number | 'auto' | undefined;
   minSamples?: number | undefined;
-  metric?: DistanceName | undefined;
-  linkage?: LinkageName | undefined;
+  metric?: Distance | undefined;
+  linkage?: Linkage | undefined;
   distanceThreshold?: number | undefined;
   minSize?: number | undefined;
   seed?: number | undefined;
@@ -81,7 +78,7 @@ export interface ClusterFit {
 export async function suggestEps(
   X: Matrix,
   minSamples: number,
-  metric: DistanceName,
+  metric: Distance,
   seed: number,
   pool?: WorkerPool,
 ): Promise<{ eps: number; k: number; kneeIndex: number; sampled: number; curve: Float64Array }> {
@@ -318,7 +315,7 @@ export async function fitClusters(
       algorithm: 'dbscan',
       eps: usedParams['eps'] as number,
       minSamples: usedParams['minSamples'] as number,
-      metric: usedParams['metric'] as DistanceName,
+      metric: usedParams['metric'] as Distance,
       cores,
       coreSegment,
     };
@@ -327,8 +324,8 @@ export async function fitClusters(
       ...base,
       exceptions: [],
       algorithm: 'hierarchical',
-      linkage: usedParams['linkage'] as LinkageName,
-      metric: usedParams['metric'] as DistanceName,
+      linkage: usedParams['linkage'] as Linkage,
+      metric: usedParams['metric'] as Distance,
       dendrogram: modelPart['dendrogram'] as {
         a: number[];
         b: number[];

@@ -1,9 +1,9 @@
+import { distances, linkages, type Distance, type Linkage } from '../core/distance.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import type { Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
-import type { Distance } from './dbscan.js';
 import {
   COSINE,
   EUCLIDEAN,
@@ -22,11 +22,6 @@ import {
   wardStop,
   type RawMerges,
 } from './hierarchical-kernels.js';
-
-export type { Distance } from './dbscan.js';
-
-/** Linkage criterion: how the distance between two clusters follows from the distances between their rows. */
-export type Linkage = 'ward' | 'complete' | 'average' | 'single';
 
 /**
  * A full agglomerative tree in SciPy's linkage-matrix layout: merge i joins nodes `a[i]` < `b[i]` (0..n−1 are the
@@ -67,8 +62,8 @@ export interface LinkageOptions {
 export type TreeCut = { nClusters: number } | { distanceThreshold: number };
 
 const OWNER = 'cluster.hierarchical';
-const LINKAGES: readonly Linkage[] = ['ward', 'complete', 'average', 'single'];
-const METRICS: readonly Distance[] = ['euclidean', 'manhattan', 'cosine'];
+const LINKAGES: readonly Linkage[] = linkages;
+const METRICS: readonly Distance[] = distances;
 /** Most elements a Float64Array can hold in this runtime (V8 on 64-bit). */
 const MAX_TYPED_LENGTH = 2 ** 32;
 /** Rows of the condensed distance matrix per task (fixed: the matrix does not depend on the thread count). */

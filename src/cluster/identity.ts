@@ -1,7 +1,6 @@
 import { DataError, InternalError, invalidParameter } from '../core/errors.js';
+import { contingency, linearSumAssignment, matchSegments, NOISE } from '../core/matching.js';
 import type { Matrix } from '../core/matrix.js';
-import { bundleModel } from '../model/bundle.js';
-import { contingency, linearSumAssignment, matchSegments, NOISE } from '../stability/metrics.js';
 import { findExceptions } from './assign.js';
 import type { ClusterModel } from './model.js';
 
@@ -201,7 +200,10 @@ export function usedNumbers(baseline: ClusterModel): Set<number> {
 export interface IdentityResult {
   /** The fit's labels renumbered (a new array; −1 stays −1). */
   labels: Int32Array;
-  /** The model renumbered, with `identity` recorded, re-bundled (hash recomputed). */
+  /**
+   * The model renumbered, with `identity` recorded: without a content hash as {@link applyIdentity} leaves it, or
+   * re-bundled with its chain and hash by `keepSegmentIdentity` (model/identity.ts).
+   */
   model: ModelWithIdentity;
   identity: SegmentIdentity;
   /** Fitted number → final number. */
@@ -214,8 +216,8 @@ export interface IdentityResult {
  * size order; baseline segments left unpaired are vanished. Numbers are therefore not contiguous. Everything in the
  * model that holds a segment number is rewritten (segments, sorted by number; k-means `centroidSegment`, DBSCAN
  * `coreSegment`; the training exceptions — recomputed for hierarchical models, whose rule breaks distance ties by
- * segment order), the identity record is stored and the model re-bundled with its chain. O(n + k log k), plus
- * O(n·k·d) for hierarchical models.
+ * segment order) and the identity record is stored; the caller re-bundles the model (chain, input schema, hash) before
+ * it is saved. O(n + k log k), plus O(n·k·d) for hierarchical models.
  * @throws InternalError when a label or pair names a segment the models do not have.
  */
 export function applyIdentity(
@@ -277,7 +279,7 @@ export function applyIdentity(
     retired: [...used].filter((n) => !finals.has(n)).sort((x, y) => x - y),
   };
 
-  const { identity: _old, ...rest } = model as ModelWithIdentity;
+  const { identity: _old, hash: _hash, ...rest } = model as ModelWithIdentity;
   const renumbered = {
     ...rest,
     segments: model.segments
@@ -289,10 +291,10 @@ export function applyIdentity(
   else if (renumbered.algorithm === 'dbscan') renumbered.coreSegment = renumbered.coreSegment.map(to);
   else renumbered.exceptions = findExceptions(renumbered, X, out);
   const withIdentity = { ...renumbered, identity } as ModelWithIdentity;
-  return { labels: out, model: bundleModel(withIdentity, model.chain ?? []), identity, map };
+  return { labels: out, model: withIdentity, identity, map };
 }
 
-/** Options of {@link keepSegmentIdentity}. */
+/** Options of {@link pairSegments}. */
 export interface IdentityOptions {
   method: MatchMethod;
   /** Members: the baseline model's labels for the fit's rows (same order). */
@@ -302,19 +304,17 @@ export interface IdentityOptions {
 }
 
 /**
- * Give a new fit the segment numbers of a baseline model: pair the segments ({@link matchByMembers} or
- * {@link matchByCentroids}) and renumber ({@link applyIdentity}). Costs: those two.
+ * Pair a new fit's segments with a baseline model's by the chosen method ({@link matchByMembers} or
+ * {@link matchByCentroids}). Costs: those.
  * @throws UsageError when members are asked without baseline labels or with a bad minJaccard; DataError when the
  *   baseline labels do not cover the same rows, or centroids are asked for models with different features.
  */
-export function keepSegmentIdentity(
-  X: Matrix,
+export function pairSegments(
   labels: Int32Array,
   model: ClusterModel,
   baseline: ClusterModel,
   opts: IdentityOptions,
-): IdentityResult {
-  let pairing: SegmentPairing;
+): SegmentPairing {
   if (opts.method === 'members') {
     if (!opts.baselineLabels)
       throw invalidParameter('cluster.keepSegmentIdentity', 'baselineLabels', 'an Int32Array', undefined);
@@ -324,7 +324,7 @@ export function keepSegmentIdentity(
         'score the same rows, in the same order, with the baseline model',
       );
     }
-    pairing = matchByMembers(labels, opts.baselineLabels, opts.minJaccard ?? DEFAULT_MATCH_MIN_JACCARD);
-  } else pairing = matchByCentroids(model, baseline);
-  return applyIdentity(X, labels, model, baseline, pairing);
+    return matchByMembers(labels, opts.baselineLabels, opts.minJaccard ?? DEFAULT_MATCH_MIN_JACCARD);
+  }
+  return matchByCentroids(model, baseline);
 }

@@ -1,3 +1,4 @@
+import type { Distance, Linkage } from '../core/distance.js';
 import { readJsonFile } from '../io/json-file.js';
 import {
   expectDistinct,
@@ -74,7 +75,7 @@ export interface DbscanModel extends ModelBase {
   algorithm: 'dbscan';
   eps: number;
   minSamples: number;
-  metric: 'euclidean' | 'manhattan' | 'cosine';
+  metric: Distance;
   cores: number[][];
   coreSegment: number[];
 }
@@ -82,8 +83,8 @@ export interface DbscanModel extends ModelBase {
 /** A fitted hierarchical model: rows go to the segment with the nearest centroid (in the model's metric). */
 export interface HierarchicalModel extends ModelBase {
   algorithm: 'hierarchical';
-  linkage: 'ward' | 'complete' | 'average' | 'single';
-  metric: 'euclidean' | 'manhattan' | 'cosine';
+  linkage: Linkage;
+  metric: Distance;
   /** Merge tree for the report's dendrogram (scipy layout), when the training set was small enough to keep it. */
   dendrogram: { a: number[]; b: number[]; heights: number[]; sizes: number[] } | null;
 }

@@ -1,4 +1,4 @@
-import type { Distance } from '../cluster/dbscan.js';
+import { distances, type Distance } from '../core/distance.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
@@ -99,7 +99,7 @@ const VALIDITY_INDICES: readonly ValidityIndex[] = [
   'dunn',
   'inertia',
 ];
-const DISTANCES: readonly Distance[] = ['euclidean', 'manhattan', 'cosine'];
+const DISTANCES: readonly Distance[] = distances;
 /** Rows per task of the Dunn kernel: fixed (its minima and maxima are exact anyway). */
 const BLOCK = 256;
 /** Default subset size of {@link silhouetteSampled}. */

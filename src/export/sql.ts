@@ -1,6 +1,7 @@
 import type { CleanModel } from '../clean/model.js';
 import { parseCleanModel } from '../clean/model.js';
 import type { ClusterModel } from '../cluster/model.js';
+import type { Distance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { parseSelectModel, type SelectModel } from '../select/model.js';
 import { float64, parseTableName, sqlDialect, type SqlDialect, type SqlDialectName } from './dialects.js';
@@ -289,7 +290,7 @@ function headerLines(
   return lines;
 }
 
-function metricLabel(m: 'euclidean' | 'manhattan' | 'cosine'): string {
+function metricLabel(m: Distance): string {
   return m === 'euclidean'
     ? 'squared euclidean distance'
     : m === 'manhattan'
@@ -301,7 +302,7 @@ function metricLabel(m: 'euclidean' | 'manhattan' | 'cosine'): string {
 function centresOf(model: ClusterModel): {
   centres: number[][];
   labels: number[];
-  metric: 'euclidean' | 'manhattan' | 'cosine';
+  metric: Distance;
   what: string;
 } {
   if (model.algorithm === 'kmeans') {
@@ -322,12 +323,7 @@ function centresOf(model: ClusterModel): {
 }
 
 /** Distance of a row (feature expressions `f`) to a constant centre, summed in feature order as segment does. */
-function distance(
-  d: SqlDialect,
-  metric: 'euclidean' | 'manhattan' | 'cosine',
-  f: string[],
-  c: number[],
-): string {
+function distance(d: SqlDialect, metric: Distance, f: string[], c: number[]): string {
   const lit = (x: number): string => float64(d, x);
   const sep = '\n      + ';
   if (metric === 'euclidean')

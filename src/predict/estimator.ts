@@ -8,7 +8,7 @@ import type { FittedForest } from '../forest/forest.js';
 import { fitForest, type ForestParams } from '../forest/forest.js';
 import { applyCalibrator, fitCalibrator, type CalibrationMethod, type Calibrator } from './calibration.js';
 import { fitLogistic, logisticDecision, sigmoid, type LogisticFit } from './logistic.js';
-import { foldRows, stratifiedFolds } from './split.js';
+import { binaryFolds, foldRows } from './split.js';
 
 /** What an estimator is fitted with. */
 export interface EstimatorParams {
@@ -142,7 +142,7 @@ export async function fitEstimator(
 ): Promise<Fitted> {
   let calibrator: Calibrator | null = null;
   if (p.calibrate) {
-    const folds = stratifiedFolds(y, p.calibrationCv, p.seed + 1, 'calibration');
+    const folds = binaryFolds(y, p.calibrationCv, p.seed + 1, 'calibration');
     const oof = new Float64Array(y.length);
     for (let f = 0; f < p.calibrationCv; f++) {
       const { train, test } = foldRows(folds, f);

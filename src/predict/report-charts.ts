@@ -2,11 +2,9 @@
  * Vega-Lite charts of a propensity model report: ROC, precision–recall, the reliability diagram and the feature
  * importances. Every value comes from the report (hence from the model); data strings travel as data, never as markup.
  */
-import type { VegaLiteSpec } from '../report/charts.js';
-import type { ReportChart } from '../report/report-charts.js';
+import { vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
 import type { PredictReport } from './report.js';
 
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 /** Most features drawn in an importance chart (the JSON report has all). */
 export const MAX_IMPORTANCE_BARS = 30;
 
@@ -28,7 +26,7 @@ const diagonalLayer = (x: string, y: string): Record<string, unknown> => ({
 function rocSpec(r: PredictReport): VegaLiteSpec | null {
   if (!r.roc) return null;
   return {
-    $schema: SCHEMA,
+    $schema: vegaLiteSchema,
     width: 420,
     height: 380,
     layer: [
@@ -54,7 +52,7 @@ function prSpec(r: PredictReport): VegaLiteSpec | null {
   if (!r.pr) return null;
   const base = r.evaluation.baseRate;
   return {
-    $schema: SCHEMA,
+    $schema: vegaLiteSchema,
     width: 420,
     height: 380,
     layer: [
@@ -93,7 +91,7 @@ function calibrationSpec(r: PredictReport): VegaLiteSpec {
   const bins = r.calibration.map((b) => ({ ...b }));
   const x = { field: 'predicted', type: 'quantitative', title: 'mean predicted probability', scale: unit };
   return {
-    $schema: SCHEMA,
+    $schema: vegaLiteSchema,
     data: { values: bins },
     vconcat: [
       {
@@ -177,7 +175,7 @@ function importanceSpec(r: PredictReport, kind: 'permutation' | 'impurity'): Veg
     });
   }
   return {
-    $schema: SCHEMA,
+    $schema: vegaLiteSchema,
     width: 380,
     height: { step: 20 },
     data: { values: rows },

@@ -3,8 +3,8 @@
  * self-contained HTML page (model summary, metrics, ROC, precision–recall and calibration curves, importances).
  * Needs only the model: every number comes from its evaluation.
  */
-import { chartBlock, escapeHtml, renderPage } from '../report/html.js';
-import type { ReportChart } from '../report/report-charts.js';
+import type { ReportChart } from '../render/charts.js';
+import { chartBlock, escapeHtml, renderPage } from '../render/page.js';
 import type { FeatureImportance, PredictModel } from './model.js';
 
 /** Discriminator and schema version of the JSON report. */

@@ -2,10 +2,10 @@
  * Seeded stratified splits of binary labels: a hold-out split and k folds. Each class keeps its share in every part.
  */
 import { DataError, invalidParameter } from '../core/errors.js';
+import { stratifiedFolds } from '../core/folds.js';
 import { Random } from '../core/random.js';
 
 const SPLIT_STREAM = 0x73706c74;
-const FOLD_STREAM = 0x666f6c64;
 
 /** Rows of each class (0 then 1), in a seeded random order. */
 function shuffledByClass(y: ArrayLike<number>, rng: Random): [number[], number[]] {
@@ -67,36 +67,30 @@ export function stratifiedHoldout(y: ArrayLike<number>, testSize: number, seed: 
 }
 
 /**
- * Stratified k-fold assignment (as `StratifiedKFold(shuffle=True)`): each class's rows, in a seeded random order,
- * are dealt to the folds in turn (continuing where the previous class stopped), so fold sizes differ by at most
- * one and every fold holds each class in proportion. O(n).
+ * Stratified k-fold assignment of binary labels ({@link stratifiedFolds}; a row is positive when its label is 1,
+ * negative otherwise): fold sizes differ by at most one and every fold holds each class in proportion. O(n).
  * @throws UsageError when k < 2; DataError when a class has fewer rows than folds.
  */
-export function stratifiedFolds(
+export function binaryFolds(
   y: ArrayLike<number>,
   k: number,
   seed: number,
   what = 'cross-validation',
 ): Int32Array {
   if (!Number.isInteger(k) || k < 2) throw invalidParameter('predict.split', 'cv', 'an int in [2, inf)', k);
-  const classes = shuffledByClass(y, new Random(seed, FOLD_STREAM));
+  const classes = Int32Array.from(y, (v) => (v === 1 ? 1 : 0));
+  let positives = 0;
+  for (const c of classes) positives += c;
+  const sizes = [classes.length - positives, positives];
   for (let c = 0; c < 2; c++) {
-    if (classes[c]!.length < k) {
+    if (sizes[c]! < k) {
       throw new DataError(
-        `${what} with ${k} folds needs at least ${k} rows of each class; the ${c === 1 ? 'positive' : 'negative'} class has ${classes[c]!.length}`,
+        `${what} with ${k} folds needs at least ${k} rows of each class; the ${c === 1 ? 'positive' : 'negative'} class has ${sizes[c]!}`,
         'use fewer folds or more rows',
       );
     }
   }
-  const out = new Int32Array(y.length);
-  let next = 0;
-  for (const rows of classes) {
-    for (const i of rows) {
-      out[i] = next;
-      next = (next + 1) % k;
-    }
-  }
-  return out;
+  return stratifiedFolds(classes, 2, k, seed);
 }
 
 /** Rows of fold `f` and the others, each in increasing order. */

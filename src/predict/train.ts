@@ -39,7 +39,7 @@ import {
   type PredictModel,
 } from './model.js';
 import { evaluationCurves } from './report-curves.js';
-import { foldRows, stratifiedFolds, stratifiedHoldout } from './split.js';
+import { binaryFolds, foldRows, stratifiedHoldout } from './split.js';
 import { binaryTarget } from './target.js';
 
 const OWNER = 'predict.train';
@@ -182,7 +182,7 @@ export async function trainPropensity(
   let evaluation: Evaluation;
   if (params.cv !== undefined) {
     const k = params.cv;
-    const folds = stratifiedFolds(y, k, seed);
+    const folds = binaryFolds(y, k, seed);
     const oof = new Float64Array(y.length);
     const perFold: NonNullable<Evaluation['perFold']> = [];
     for (let f = 0; f < k; f++) {

@@ -1,5 +1,5 @@
 import type { ClusterModel } from '../cluster/model.js';
-import type { DistanceName } from '../cluster/fit.js';
+import type { Distance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { TuneResult } from '../tune/tune.js';
@@ -76,7 +76,7 @@ export interface Report {
     features: string[];
     idColumn: string | null;
     segmentColumn: string;
-    distance: DistanceName;
+    distance: Distance;
   };
   segments: SegmentSection[];
   noise: { rows: number; share: number };
@@ -93,7 +93,7 @@ export interface BuildReportOptions {
   features: readonly string[];
   segmentColumn: string;
   idColumn: string | null;
-  distance: DistanceName;
+  distance: Distance;
   model: ClusterModel | null;
   tuning: TuneResult | null;
   names: Map<number, string>;

@@ -1,4 +1,4 @@
-import type { DistanceName } from '../cluster/fit.js';
+import type { Distance } from '../core/distance.js';
 import { DataError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -18,7 +18,7 @@ export interface SegmentQuality {
   nSegments: number;
   noise: number;
   features: string[];
-  distance: DistanceName;
+  distance: Distance;
   /** Noise rows (−1) are left out of every index. */
   noisePolicy: 'exclude';
   segments: SegmentProfile[];
@@ -46,7 +46,7 @@ export async function segmentQuality(
   X: Matrix,
   labels: Int32Array,
   features: readonly string[],
-  opts: { distance?: DistanceName; sampleSize: number; seed: number; pool?: WorkerPool | undefined },
+  opts: { distance?: Distance; sampleSize: number; seed: number; pool?: WorkerPool | undefined },
 ): Promise<SegmentQuality> {
   const n = X.nRows;
   const d = X.nCols;

@@ -1,15 +1,6 @@
 import { tuneChartSpecs } from '../tune/plots.js';
-import type { VegaLiteSpec } from './charts.js';
+import { vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
 import type { DendrogramTop, Report } from './build.js';
-
-/** A chart of the report: a stable id (also the SVG file name), a heading and its Vega-Lite spec. */
-export interface ReportChart {
-  id: string;
-  title: string;
-  spec: VegaLiteSpec;
-}
-
-const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
 /** Every chart of a report, in page order. Data-derived strings only ever travel as data, never as markup. */
 export function reportCharts(r: Report): ReportChart[] {
@@ -22,7 +13,7 @@ export function reportCharts(r: Report): ReportChart[] {
     id: 'sizes',
     title: 'Segment sizes',
     spec: {
-      $schema: SCHEMA,
+      $schema: vegaLiteSchema,
       width: 520,
       height: { step: 22 },
       data: { values: r.segments.map((s) => ({ name: s.name, size: s.size, share: s.share })) },
@@ -54,7 +45,7 @@ export function reportCharts(r: Report): ReportChart[] {
     id: 'profiles',
     title: 'Profiles: segment mean minus overall mean, in standard deviations',
     spec: {
-      $schema: SCHEMA,
+      $schema: vegaLiteSchema,
       data: { values: cells },
       width: { step: Math.max(24, Math.min(60, Math.floor(700 / Math.max(1, r.dataset.features.length)))) },
       height: { step: 26 },
@@ -112,7 +103,7 @@ export function reportCharts(r: Report): ReportChart[] {
       id: `distribution-${i + 1}`,
       title: `Distribution of ${dist.feature} by segment`,
       spec: {
-        $schema: SCHEMA,
+        $schema: vegaLiteSchema,
         width: 480,
         height: 220,
         data: { values },
@@ -137,7 +128,7 @@ export function reportCharts(r: Report): ReportChart[] {
     id: 'projection',
     title: `2-D projection (PCA, ${r.projection.sampled.toLocaleString('en-US')} rows drawn)`,
     spec: {
-      $schema: SCHEMA,
+      $schema: vegaLiteSchema,
       width: 520,
       height: 400,
       data: { values: r.projection.points.map((p) => ({ x: p.x, y: p.y, name: nameOf(p.segment) })) },
@@ -187,7 +178,7 @@ export function dendrogramSpec(t: DendrogramTop): VegaLiteSpec {
     lines.push({ x: xl, y: m.height, x2: xr, y2: m.height });
   }
   return {
-    $schema: SCHEMA,
+    $schema: vegaLiteSchema,
     width: 560,
     height: 300,
     data: { values: lines },

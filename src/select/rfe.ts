@@ -1,4 +1,5 @@
 import { DataError, invalidParameter } from '../core/errors.js';
+import { stratifiedFolds } from '../core/folds.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { FeatureColumns } from '../forest/binning.js';
@@ -60,7 +61,6 @@ export interface RfeResult {
 }
 
 const HOLDOUT_STREAM = 0x686f6c64;
-const FOLD_STREAM = 0x666f6c64;
 
 /**
  * Recursive feature elimination ranked by random-forest importance (Guyon et al. 2002; scikit-learn's `RFE` and
@@ -261,26 +261,6 @@ function takeBinned(set: BinnedSet, rows: Int32Array): Uint8Array {
     const src = j * set.n;
     const dst = j * m;
     for (let i = 0; i < m; i++) out[dst + i] = set.binned[src + rows[i]!]!;
-  }
-  return out;
-}
-
-/**
- * Stratified fold of every row: each class's rows, in a seeded random order, are dealt to the folds in turn
- * (continuing where the previous class stopped), so every fold gets each class in proportion. O(n).
- */
-export function stratifiedFolds(y: Int32Array, nClasses: number, folds: number, seed: number): Int32Array {
-  const rng = new Random(seed, FOLD_STREAM);
-  const out = new Int32Array(y.length);
-  let next = 0;
-  for (let c = 0; c < nClasses; c++) {
-    const members: number[] = [];
-    for (let i = 0; i < y.length; i++) if (y[i] === c) members.push(i);
-    rng.shuffle(members);
-    for (const i of members) {
-      out[i] = next;
-      next = (next + 1) % folds;
-    }
   }
   return out;
 }

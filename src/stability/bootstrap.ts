@@ -2,7 +2,8 @@ import { fitClusters, type ClusterParams, type FitEnv } from '../cluster/fit.js'
 import { DataError, InternalError, invalidParameter } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
-import { adjustedRandIndex, contingency, NOISE } from './metrics.js';
+import { contingency, NOISE } from '../core/matching.js';
+import { adjustedRandIndex } from './metrics.js';
 
 /** Most replicates {@link bootstrapStability} accepts. */
 export const maxReplicates = 10_000;

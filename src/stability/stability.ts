@@ -1,16 +1,7 @@
 import { InternalError } from '../core/errors.js';
+import { contingency, matchSegments, NOISE, type Matching } from '../core/matching.js';
 import type { BootstrapResult } from './bootstrap.js';
-import {
-  adjustedRandIndex,
-  contingency,
-  ksStatistic,
-  matchSegments,
-  normalizedMutualInfo,
-  NOISE,
-  psi,
-  wasserstein1,
-  type Matching,
-} from './metrics.js';
+import { adjustedRandIndex, ksStatistic, normalizedMutualInfo, psi, wasserstein1 } from './metrics.js';
 
 /** Gate thresholds; null disables a gate. */
 export interface StabilityThresholds {

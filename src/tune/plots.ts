@@ -1,4 +1,4 @@
-import { lineChartSpec, renderSvg, type LinePoint, type VegaLiteSpec } from '../report/charts.js';
+import { lineChartSpec, renderSvg, type LinePoint, type VegaLiteSpec } from '../render/charts.js';
 import type { Candidate, TuneMetric, TuneResult } from './tune.js';
 
 /** Title and field of each index in charts. */

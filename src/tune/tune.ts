@@ -1,8 +1,9 @@
 import { dbscan } from '../cluster/dbscan.js';
-import type { Algorithm, DistanceName, LinkageName } from '../cluster/fit.js';
+import type { Algorithm } from '../cluster/fit.js';
 import { suggestEps } from '../cluster/fit.js';
 import { cutTree, linkageTree } from '../cluster/hierarchical.js';
 import { kmeans, type KMeansAlgorithm } from '../cluster/kmeans.js';
+import type { Distance, Linkage } from '../core/distance.js';
 import { DataError, SegmentError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
@@ -35,9 +36,9 @@ export interface TuneOptions {
   /** eps grid, or 'auto' (knee of the k-distance curve × {@link AUTO_EPS_FACTORS}, per min-samples). */
   eps?: number[] | 'auto' | undefined;
   minSamples?: number[] | undefined;
-  linkages?: LinkageName[] | undefined;
+  linkages?: Linkage[] | undefined;
   /** Distance of DBSCAN / hierarchical and of the validity indices (k-means: euclidean). */
-  distance?: DistanceName | undefined;
+  distance?: Distance | undefined;
   /** Index the recommendation maximises (minimises for Davies-Bouldin). */
   score: TuneMetric;
   nInit?: number | undefined;
@@ -92,7 +93,7 @@ export interface TuneResult {
   nRows: number;
   nFeatures: number;
   score: TuneMetric;
-  distance: DistanceName;
+  distance: Distance;
   evaluation: {
     /** How noise rows enter the indices: excluded (the indices describe the clustered rows only). */
     noisePolicy: 'exclude';
@@ -123,7 +124,7 @@ export interface TuneResult {
 export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Promise<TuneResult> {
   const n = X.nRows;
   const logger = env.logger ?? silentLogger;
-  const distance: DistanceName = opts.algorithm === 'kmeans' ? 'euclidean' : (opts.distance ?? 'euclidean');
+  const distance: Distance = opts.algorithm === 'kmeans' ? 'euclidean' : (opts.distance ?? 'euclidean');
   const sampleSize = opts.sampleSize ?? DEFAULT_SAMPLE_SIZE;
   if (n === 0) throw new DataError('no rows to tune on');
   const candidates: Candidate[] = [];
@@ -185,8 +186,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
     case 'hierarchical': {
       const ks = requireGrid(opts.k, '--k');
       checkK(ks, n);
-      const linkages =
-        opts.linkages && opts.linkages.length > 0 ? opts.linkages : (['ward'] as LinkageName[]);
+      const linkages = opts.linkages && opts.linkages.length > 0 ? opts.linkages : (['ward'] as Linkage[]);
       if (distance !== 'euclidean' && linkages.includes('ward')) {
         throw new UsageError(
           `ward linkage needs --distance euclidean, got '${distance}'`,
@@ -256,7 +256,7 @@ class Scorer {
 
   constructor(
     private readonly X: Matrix,
-    private readonly distance: DistanceName,
+    private readonly distance: Distance,
     private readonly sampleSize: number,
     private readonly seed: number,
     private readonly pool: WorkerPool | undefined,
@@ -335,7 +335,7 @@ class Scorer {
 async function dunnOrNull(
   X: Matrix,
   labels: Int32Array,
-  metric: DistanceName,
+  metric: Distance,
   pool?: WorkerPool,
 ): Promise<number | null> {
   try {

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { assignToCores, dbscan, kDistances, type Distance } from '../../src/cluster/dbscan.js';
+import { assignToCores, dbscan, kDistances } from '../../src/cluster/dbscan.js';
+import type { Distance } from '../../src/core/distance.js';
 import { KdTree } from '../../src/cluster/kd-tree.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import type { Matrix } from '../../src/core/matrix.js';

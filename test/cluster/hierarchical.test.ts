@@ -1,13 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  cutTree,
-  estimateMemory,
-  linkageTree,
-  type Dendrogram,
-  type Linkage,
-} from '../../src/cluster/hierarchical.js';
+import { cutTree, estimateMemory, linkageTree, type Dendrogram } from '../../src/cluster/hierarchical.js';
 import { kernelModule, wardNnChain, wardState, wardStop } from '../../src/cluster/hierarchical-kernels.js';
-import type { Distance } from '../../src/cluster/dbscan.js';
+import type { Distance, Linkage } from '../../src/core/distance.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';

@@ -3,7 +3,6 @@ import { assignRows } from '../../src/cluster/assign.js';
 import { fitClusters, type ClusterParams } from '../../src/cluster/fit.js';
 import {
   DEFAULT_MATCH_MIN_JACCARD,
-  keepSegmentIdentity,
   matchByCentroids,
   matchByMembers,
   type ModelWithIdentity,
@@ -13,6 +12,7 @@ import { modelFormat, type ClusterModel, type KMeansModel } from '../../src/clus
 import { DataError, UsageError } from '../../src/core/errors.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { bundleModel } from '../../src/model/bundle.js';
+import { keepSegmentIdentity } from '../../src/model/identity.js';
 
 // Three separated groups in 2-D with distinct sizes, so the canonical fit numbers them A = 0, B = 1, C = 2.
 const A = Array.from({ length: 8 }, (_, i) => [i % 2, Math.floor(i / 2) % 2]);

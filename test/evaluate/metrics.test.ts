@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Distance } from '../../src/cluster/dbscan.js';
+import type { Distance } from '../../src/core/distance.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { Random } from '../../src/core/random.js';

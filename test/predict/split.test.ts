@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { foldRows, stratifiedFolds, stratifiedHoldout } from '../../src/predict/split.js';
+import { binaryFolds, foldRows, stratifiedHoldout } from '../../src/predict/split.js';
 
 const y = Float64Array.from({ length: 103 }, (_, i) => (i % 4 === 0 ? 1 : 0)); // 26 positives, 77 negatives
 
@@ -16,7 +16,7 @@ describe('stratified splits', () => {
   });
 
   it('k folds: sizes differ by at most one, every fold holds both classes in proportion', () => {
-    const folds = stratifiedFolds(y, 5, 3);
+    const folds = binaryFolds(y, 5, 3);
     for (let f = 0; f < 5; f++) {
       const { test } = foldRows(folds, f);
       expect(test.length).toBeGreaterThanOrEqual(20);
@@ -29,7 +29,7 @@ describe('stratified splits', () => {
 
   it('refuses more folds than rows of a class, and a bad share', () => {
     const rare = Float64Array.from({ length: 50 }, (_, i) => (i < 3 ? 1 : 0));
-    expect(() => stratifiedFolds(rare, 5, 1)).toThrow(/positive class has 3/);
+    expect(() => binaryFolds(rare, 5, 1)).toThrow(/positive class has 3/);
     expect(() => stratifiedHoldout(y, 1, 1)).toThrow(/testSize/);
   });
 });

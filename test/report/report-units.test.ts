@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, scriptJson } from '../../src/report/html.js';
+import { escapeHtml, scriptJson } from '../../src/render/page.js';
 import { pcaProjection } from '../../src/report/projection.js';
 import { dendrogramSpec } from '../../src/report/report-charts.js';
 

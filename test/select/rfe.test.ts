@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Random } from '../../src/core/random.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
-import { rfe, stratifiedFolds } from '../../src/select/rfe.js';
+import { stratifiedFolds } from '../../src/core/folds.js';
+import { rfe } from '../../src/select/rfe.js';
 
 /** 8 uniform features; the class (0/1/2) depends on x1 + x4 only. */
 function planted(n: number, seed: number): { columns: Float64Array[]; y: Int32Array } {

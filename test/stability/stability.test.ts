@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { contingency, linearSumAssignment, matchSegments } from '../../src/core/matching.js';
 import {
   adjustedRandIndex,
-  contingency,
   ksStatistic,
-  linearSumAssignment,
-  matchSegments,
   normalizedMutualInfo,
   psi,
   wasserstein1,

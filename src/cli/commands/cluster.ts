@@ -1,10 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { chainOf } from '../../core/chain.js';
-import { algorithms, distances, fitClusters, linkages, type ClusterParams } from '../../cluster/fit.js';
+import { algorithms, fitClusters, type ClusterParams } from '../../cluster/fit.js';
+import { distances, linkages } from '../../core/distance.js';
 import {
   DEFAULT_MATCH_MIN_JACCARD,
   featurePermutation,
-  keepSegmentIdentity,
   type MatchMethod,
   type SegmentIdentity,
 } from '../../cluster/identity.js';
@@ -25,6 +25,7 @@ import { describeParser, intAtLeast, list, positiveNumber, checkedText } from '.
 import { version } from '../version.js';
 import { round3 } from '../../core/format.js';
 import { bundleModel, bundleText } from '../../model/bundle.js';
+import { keepSegmentIdentity } from '../../model/identity.js';
 import { scoreDataset } from '../../model/score.js';
 
 interface ClusterFlags extends InputFlags {

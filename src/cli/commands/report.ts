@@ -2,7 +2,7 @@ import { fileSha256 } from '../../io/hash.js';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { distances, type DistanceName } from '../../cluster/fit.js';
+import { distances, type Distance } from '../../core/distance.js';
 import { loadModel } from '../../model/bundle.js';
 import { DataError, UsageError } from '../../core/errors.js';
 import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../../core/matrix.js';
@@ -10,7 +10,7 @@ import { WorkerPool } from '../../core/worker-pool.js';
 import { readJsonFile } from '../../io/json-file.js';
 import { readDataset } from '../../io/read.js';
 import { buildReport, type Report, type ReportInput } from '../../report/build.js';
-import { renderSvg } from '../../report/charts.js';
+import { renderSvg } from '../../render/charts.js';
 import { renderHtml } from '../../report/html.js';
 import { reportCharts } from '../../report/report-charts.js';
 import { DEFAULT_SAMPLE_SIZE, type TuneResult } from '../../tune/tune.js';
@@ -25,7 +25,7 @@ interface ReportFlags extends InputFlags {
   id?: string;
   features?: string[];
   exclude?: string[];
-  distance?: DistanceName;
+  distance?: Distance;
   sampleSize: number;
   json?: string | boolean;
   html?: string;
@@ -147,7 +147,7 @@ Examples:
       throw new DataError(`${data}: missing column(s) the model needs: ${missing.join(', ')}`);
     const X = toMatrix(ds, features, ctx.threads > 1);
     assertFinite(X, features, 'the report');
-    const distance: DistanceName =
+    const distance: Distance =
       flags.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
     if (model) {
       // Segment numbers need not be contiguous (--baseline keeps a lineage's numbers): check membership.

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { algorithms, distances, linkages, type LinkageName } from '../../cluster/fit.js';
+import { algorithms } from '../../cluster/fit.js';
+import { distances, linkages, type Linkage } from '../../core/distance.js';
 import { UsageError } from '../../core/errors.js';
 import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../../core/matrix.js';
 import { WorkerPool } from '../../core/worker-pool.js';
@@ -133,7 +134,7 @@ Examples:
         : undefined;
     const minSamples = algo === 'dbscan' ? parseIntGrid(flags.minSamples, '--min-samples', 1) : undefined;
     const links =
-      algo === 'hierarchical' ? parseNameList<LinkageName>(flags.linkage, '--linkage', linkages) : undefined;
+      algo === 'hierarchical' ? parseNameList<Linkage>(flags.linkage, '--linkage', linkages) : undefined;
     if (algo === 'kmeans' && flags.distance !== 'euclidean') {
       throw new UsageError(
         'k-means minimises euclidean distances; --distance applies to dbscan and hierarchical',

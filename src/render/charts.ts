@@ -1,7 +1,18 @@
+/** Charts of every report: the Vega-Lite spec type, the shared line chart and Vega-Lite → SVG rendering in Node. */
 import type { TopLevelSpec } from 'vega-lite';
 
 /** A Vega-Lite v5 specification (kept loose: the specs are built here, not by users). */
 export type VegaLiteSpec = Record<string, unknown>;
+
+/** The `$schema` of every Vega-Lite spec segment writes. */
+export const vegaLiteSchema = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+/** A chart of a report: a stable id (also the SVG file name), a heading and its Vega-Lite spec. */
+export interface ReportChart {
+  id: string;
+  title: string;
+  spec: VegaLiteSpec;
+}
 
 /**
  * Render a Vega-Lite specification to a standalone SVG string in Node (no browser, no canvas: text widths are
@@ -96,7 +107,7 @@ export function lineChartSpec(data: readonly LinePoint[], o: LineChartOptions): 
     });
   }
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: vegaLiteSchema,
     title: o.title,
     width: 480,
     height: 300,
