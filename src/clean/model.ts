@@ -1,7 +1,7 @@
 import type { ColumnKind, Dataset, NumericType } from '../core/dataset.js';
-import { readJsonFile } from '../io/json-file.js';
 import { withContentHash } from '../core/content-hash.js';
-import { expectLength, problem, schemaParts, parseModel } from '../core/model-schema.js';
+import { loadModelFile, type SavedModelKind } from '../core/model-kind.js';
+import { expectLength, problem, schemaParts, parseModel, type ModelSpec } from '../core/model-schema.js';
 import { keepPolicies } from './dedupe.js';
 import { encodeMethods } from './encoder.js';
 import { imputeStrategies } from './imputer.js';
@@ -297,6 +297,20 @@ export function checkCleanModel(m: CleanModel): void {
   });
 }
 
+/** What the clean model's loader checks, and how its messages name it. */
+const cleanModelSpec: ModelSpec<CleanModel> = {
+  format: cleanModelFormat,
+  version: cleanModelVersion,
+  name: 'segment clean model',
+  versionLabel: 'clean model',
+  schema: cleanModelSchema,
+  check: checkCleanModel,
+  hint: 'write one with segment clean --model',
+  recreate: 're-create it with segment clean --model',
+  rewrite: 'write it again with segment clean --model',
+  hash: 'optional',
+};
+
 /**
  * Check that a parsed JSON value is a clean model this version understands: format, version, content hash when it
  * has one (a model without `hash`, from an earlier release, is accepted), then structure ({@link cleanModelSchema},
@@ -305,18 +319,7 @@ export function checkCleanModel(m: CleanModel): void {
  *   after it was written (content hash mismatch), or is malformed (`invalid model: <json path> <what>`).
  */
 export function parseCleanModel(value: unknown, source: string): CleanModel {
-  const o = parseModel<CleanModel>(value, source, {
-    format: cleanModelFormat,
-    version: cleanModelVersion,
-    name: 'segment clean model',
-    versionLabel: 'clean model',
-    schema: cleanModelSchema,
-    check: checkCleanModel,
-    hint: 'write one with segment clean --model',
-    recreate: 're-create it with segment clean --model',
-    rewrite: 'write it again with segment clean --model',
-    hash: 'optional',
-  });
+  const o = parseModel<CleanModel>(value, source, cleanModelSpec);
   const { hash: _h, ...rest } = o;
   return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] };
 }
@@ -327,6 +330,19 @@ export function parseCleanModel(value: unknown, source: string): CleanModel {
  *   (see {@link parseCleanModel}).
  */
 export async function loadCleanModel(path: string): Promise<CleanModel> {
-  const value = await readJsonFile(path, 'clean model file', 'write one with segment clean --model');
-  return parseCleanModel(value, path);
+  return loadModelFile(path, cleanModelKind);
 }
+
+/**
+ * The clean model as a saved model kind (file format, loading, file text). Its replay and SQL rendering are added
+ * where the chain's step kinds are registered (`model/kinds.ts`).
+ */
+export const cleanModelKind: SavedModelKind<CleanModel> & { stage: 'clean' } = {
+  format: cleanModelFormat,
+  versions: [cleanModelVersion],
+  file: 'clean model file',
+  hint: cleanModelSpec.hint,
+  stage: 'clean',
+  load: parseCleanModel,
+  toJSON: cleanModelText,
+};

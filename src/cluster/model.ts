@@ -1,5 +1,6 @@
 import type { Distance, Linkage } from '../core/distance.js';
-import { readJsonFile } from '../io/json-file.js';
+import type { InputColumn } from '../core/chain.js';
+import { loadModelFile, type SavedModelKind } from '../core/model-kind.js';
 import {
   expectDistinct,
   expectKnown,
@@ -8,6 +9,7 @@ import {
   problem,
   schemaParts,
   parseModel,
+  type ModelSpec,
 } from '../core/model-schema.js';
 
 /**
@@ -17,11 +19,7 @@ import {
 export const modelFormat = 'segment.model';
 export const modelVersion = 2;
 
-/** A column raw input must have for a model, and its kind. */
-export interface InputColumn {
-  name: string;
-  kind: 'numeric' | 'categorical' | 'string';
-}
+export type { InputColumn } from '../core/chain.js';
 
 /** A segment as the model records it: canonical number, training size and centroid (feature space). */
 export interface SegmentInfo {
@@ -196,32 +194,43 @@ export function checkClusterModel(m: ClusterModel): void {
 /** How to get a good clustering model, for messages. */
 export const clusterModelHint = 're-create it with segment cluster --model';
 
+/** What the clustering model's loader checks, and how its messages name it. */
+const clusterModelSpec: ModelSpec<ClusterModel> = {
+  format: modelFormat,
+  version: modelVersion,
+  name: 'segment model',
+  versionLabel: 'model',
+  schema: clusterModelSchema,
+  check: checkClusterModel,
+  hint: 'write one with segment cluster --model',
+  recreate: clusterModelHint,
+  rewrite: 'write it again with segment cluster --model or segment run',
+  hash: { fromVersion: 2 },
+};
+
 /**
  * Check that a parsed JSON value is a clustering model this version understands: format, version, content hash
- * (version 2 on), then structure ({@link clusterModelSchema} and {@link checkClusterModel}). The chain it carries is
- * checked by the bundle's loader (`loadModel` in model/bundle.ts). O(model size).
+ * (required from version 2, checked whenever present), then structure ({@link clusterModelSchema} and
+ * {@link checkClusterModel}). The chain it carries is checked by the bundle's loader (`loadModel` in
+ * model/bundle.ts). O(model size).
  * @throws DataError naming `source` when it is not a segment model, is from a newer version, was edited after it
  *   was written, or is malformed (`invalid model: <json path> <what>`).
  */
 export function parseClusterModel(value: unknown, source: string): ClusterModel {
-  return parseModel<ClusterModel>(value, source, {
-    format: modelFormat,
-    version: modelVersion,
-    name: 'segment model',
-    versionLabel: 'model',
-    schema: clusterModelSchema,
-    check: checkClusterModel,
-    hint: 'write one with segment cluster --model',
-    recreate: clusterModelHint,
-    rewrite: 'write it again with segment cluster --model or segment run',
-    hash: { fromVersion: 2 },
-  });
+  return parseModel<ClusterModel>(value, source, clusterModelSpec);
 }
+
+/** The clustering model (the bundle `segment cluster --model` writes) as a saved model kind. */
+export const clusterModelKind: SavedModelKind<ClusterModel> = {
+  format: modelFormat,
+  versions: [1, modelVersion],
+  file: 'model file',
+  hint: clusterModelSpec.hint,
+  load: parseClusterModel,
+  toJSON: (model) => JSON.stringify(model) + '\n',
+};
 
 /** Read a clustering model file and check it with {@link parseClusterModel} (the chain is not checked here). */
 export async function readClusterModel(path: string): Promise<ClusterModel> {
-  return parseClusterModel(
-    await readJsonFile(path, 'model file', 'write one with segment cluster --model'),
-    path,
-  );
+  return loadModelFile(path, clusterModelKind);
 }

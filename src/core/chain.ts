@@ -13,6 +13,21 @@ export interface ChainEntry {
   model: unknown;
 }
 
+/** A column raw input must have for a model (what the first stage of its chain reads), and its kind. */
+export interface InputColumn {
+  name: string;
+  kind: 'numeric' | 'categorical' | 'string';
+}
+
+/**
+ * What replaying a model's chain on raw input needs of the model, whatever its kind (clustering bundle, propensity
+ * model): the fitted stages, oldest first, and the columns raw input must have.
+ */
+export interface ChainedModel {
+  chain?: ChainEntry[] | undefined;
+  inputSchema?: InputColumn[] | undefined;
+}
+
 /** The fitted chain recorded in a dataset's metadata (empty when there is none or it is unreadable). */
 export function chainOf(ds: Dataset): ChainEntry[] {
   const text = ds.metadata[chainKey];

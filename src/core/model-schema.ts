@@ -86,11 +86,14 @@ export function validateModel<T>(
   return value as T;
 }
 
-/** What a model kind's loader checks, and how its messages name it. */
-export interface ModelKind<T> {
+/**
+ * What a model kind's loader checks, and how its messages name it (the checking half of a kind: see
+ * `SavedModelKind` in `model-kind.ts`, whose `load` runs {@link parseModel} with it).
+ */
+export interface ModelSpec<T> {
   /** The `format` discriminator, e.g. `segment.model`. */
   format: string;
-  /** Newest version this build reads. */
+  /** Newest version this build reads (every version from 1 up to it is read). */
   version: number;
   /** The kind in words after "not a": `segment model`, `propensity model`. */
   name: string;
@@ -105,18 +108,26 @@ export interface ModelKind<T> {
   recreate: string;
   /** The same, for a file whose content hash does not match: "write it again with segment cluster --model". */
   rewrite: string;
-  /** Which files carry a content hash: all (`required`), those that have one (`optional`), or from a version on. */
+  /**
+   * From which version a file without a content hash is refused: every version (`required`), none (`optional`), or
+   * from a version on. A hash a file has is checked whatever this says.
+   */
   hash: 'required' | 'optional' | { fromVersion: number };
 }
 
+/** @deprecated the former name of {@link ModelSpec}. */
+export type ModelKind<T> = ModelSpec<T>;
+
 /**
  * Check that a parsed JSON value is a model of `kind` this build understands — format, version, content hash, then
- * structure (schema and cross-field checks) — and return it typed. The one entry every model loader uses.
+ * structure (schema and cross-field checks) — and return it typed. The one check every model loader runs; the
+ * policy is the same for every kind: a `hash` the file has must match its content (any version), and a file
+ * without one is refused from the version `kind.hash` names (see `loadModelFile` in `model-kind.ts`).
  * O(model size).
  * @throws DataError naming `source`: another kind of file, a newer version, a content hash that does not match
- *   (edited or damaged), or `invalid model: <json path> <what>`.
+ *   (edited or damaged) or is missing where required, or `invalid model: <json path> <what>`.
  */
-export function parseModel<T>(value: unknown, source: string, kind: ModelKind<T>): T {
+export function parseModel<T>(value: unknown, source: string, kind: ModelSpec<T>): T {
   const o = value as { format?: unknown; version?: unknown } | null;
   if (!o || typeof o !== 'object' || o.format !== kind.format) {
     const other =
@@ -130,8 +141,8 @@ export function parseModel<T>(value: unknown, source: string, kind: ModelKind<T>
     );
   }
   const h = kind.hash;
-  if (h === 'required' || h === 'optional' || o.version >= h.fromVersion)
-    assertContentHash(o, source, kind.rewrite, h === 'optional');
+  const required = h === 'required' || (h !== 'optional' && o.version >= h.fromVersion);
+  assertContentHash(o, source, kind.rewrite, !required);
   return validateModel(o, kind.schema, source, kind.recreate, kind.check);
 }
 

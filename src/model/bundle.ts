@@ -1,38 +1,21 @@
-import type { ChainEntry } from '../core/chain.js';
-import { readClusterModel, type ClusterModel, type InputColumn } from '../cluster/model.js';
+import type { ChainEntry, InputColumn } from '../core/chain.js';
+import { clusterModelKind, type ClusterModel } from '../cluster/model.js';
 import { withContentHash } from '../core/content-hash.js';
-import { parseCleanModel, type CleanModel } from '../clean/model.js';
-import { parseSelectModel, type SelectModel } from '../select/model.js';
+import { loadModelFile } from '../core/model-kind.js';
+import { checkChain, stepKind } from './kinds.js';
+
+export { checkChain } from './kinds.js';
 
 /**
  * The columns raw input must have for a model: what the first fitted stage of its chain reads (the clean stage's
  * features, encoded and validated columns with their kinds as seen in training; the select stage's candidate
- * features), or the model's own features when it was fitted on raw data. O(columns).
+ * features — each step kind's `inputColumns`), or the model's own features when it was fitted on raw data or its
+ * first stage does not say. O(columns).
  */
 export function inputSchemaOf(features: string[], chain: ChainEntry[]): InputColumn[] {
   const first = chain[0];
-  if (first?.stage === 'clean') {
-    const m = first.model as CleanModel;
-    const seen = new Map((m.input?.columns ?? []).map((c) => [c.name, c]));
-    const names: string[] = [];
-    const add = (n: string): void => {
-      if (!names.includes(n)) names.push(n);
-    };
-    for (const f of m.features ?? []) add(f);
-    for (const s of m.steps ?? []) {
-      if (s.step === 'encode') for (const c of s.columns) add(c.name);
-      else if (s.step === 'validate') for (const r of s.rules) add(r.column);
-    }
-    return names.map((name) => {
-      const c = seen.get(name);
-      return c?.kind === 'numeric' || c === undefined
-        ? { name, kind: 'numeric' as const }
-        : { name, kind: c.kind === 'categorical' ? ('categorical' as const) : ('string' as const) };
-    });
-  }
-  if (first?.stage === 'select') {
-    return ((first.model as SelectModel).features ?? []).map((name) => ({ name, kind: 'numeric' as const }));
-  }
+  const kind = first === undefined ? undefined : stepKind(first.stage);
+  if (first !== undefined && kind?.inputColumns !== undefined) return kind.inputColumns(first.model);
   return features.map((name) => ({ name, kind: 'numeric' as const }));
 }
 
@@ -53,21 +36,7 @@ export function bundleModel(model: ClusterModel, chain: ChainEntry[]): ClusterMo
 
 /** The bundle's file text: one JSON line and a newline. */
 export function bundleText(model: ClusterModel): string {
-  return JSON.stringify(model) + '\n';
-}
-
-/**
- * Check the fitted stages a model carries (clean, select) as their own loaders do, each named
- * `<source> (chain stage k)` in messages. Stages of other kinds are left to the consumer (score prepared data).
- * O(chain size).
- * @throws DataError for a malformed or edited stage model.
- */
-export function checkChain(chain: readonly ChainEntry[] | undefined, source: string): void {
-  (chain ?? []).forEach((entry, k) => {
-    const where = `${source} (chain stage ${k + 1})`;
-    if (entry.stage === 'clean') parseCleanModel(entry.model, where);
-    else if (entry.stage === 'select') parseSelectModel(entry.model, where);
-  });
+  return clusterModelKind.toJSON(model);
 }
 
 /**
@@ -78,7 +47,7 @@ export function checkChain(chain: readonly ChainEntry[] | undefined, source: str
  *   after it was written, or malformed (`invalid model: <json path> <what>`).
  */
 export async function loadModel(path: string): Promise<ClusterModel> {
-  const model = await readClusterModel(path);
+  const model = await loadModelFile(path, clusterModelKind);
   checkChain(model.chain, path);
   return model;
 }

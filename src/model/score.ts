@@ -1,13 +1,11 @@
-import { applyCleanModel } from '../clean/clean.js';
-import { parseCleanModel } from '../clean/model.js';
 import { assignRows } from '../cluster/assign.js';
 import type { ClusterModel } from '../cluster/model.js';
-import { chainOf } from '../core/chain.js';
+import { chainOf, type ChainedModel } from '../core/chain.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 import { assertFinite, toMatrix, type Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
-import { applySelectModel, parseSelectModel } from '../select/model.js';
+import { stepKind } from './kinds.js';
 
 /** How input relates to the model's chain: raw (replay it), prepared (score as is), auto (replay unless carried). */
 export type InputKind = 'auto' | 'raw' | 'prepared';
@@ -26,7 +24,7 @@ export interface PrepareOptions {
  * Check raw input against a model's input schema before its chain is replayed. O(columns).
  * @throws DataError naming the missing columns, or a column whose kind differs (text where numbers are needed).
  */
-export function checkInputSchema(model: ClusterModel, ds: Dataset, data: string): void {
+export function checkInputSchema(model: ChainedModel, ds: Dataset, data: string): void {
   const schema = model.inputSchema;
   if (!schema) return;
   const missing = schema.filter((c) => !ds.has(c.name)).map((c) => c.name);
@@ -55,7 +53,7 @@ export function checkInputSchema(model: ClusterModel, ds: Dataset, data: string)
  *   replay.
  */
 export async function prepareForModel(
-  model: ClusterModel,
+  model: ChainedModel,
   ds: Dataset,
   opts: PrepareOptions,
 ): Promise<{ prepared: Dataset; replayed: string[] }> {
@@ -72,19 +70,14 @@ export async function prepareForModel(
   let prepared = ds;
   const where = `${opts.source} (chain)`;
   for (const entry of chain) {
-    if (entry.stage === 'clean') {
-      prepared = await applyCleanModel(prepared, parseCleanModel(entry.model, where), {
-        dropRows: false,
-        pool: opts.pool,
-      });
-    } else if (entry.stage === 'select') {
-      prepared = applySelectModel(prepared, parseSelectModel(entry.model, where));
-    } else {
+    const kind = stepKind(entry.stage);
+    if (kind === undefined) {
       throw new DataError(
         `${opts.source}: the model's chain has a '${entry.stage}' stage that this version of segment cannot replay`,
         'score prepared data with --input prepared',
       );
     }
+    prepared = await kind.apply(kind.load(entry.model, where), prepared, { pool: opts.pool });
   }
   return { prepared, replayed: chain.map((e) => e.stage) };
 }

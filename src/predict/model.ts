@@ -1,10 +1,17 @@
 import type { InputColumn } from '../cluster/model.js';
 import { withContentHash } from '../core/content-hash.js';
 import type { ChainEntry } from '../core/chain.js';
-import { expectDistinct, expectLength, problem, schemaParts, parseModel } from '../core/model-schema.js';
-import { checkChain } from '../model/bundle.js';
+import { loadModelFile, type SavedModelKind } from '../core/model-kind.js';
+import {
+  expectDistinct,
+  expectLength,
+  problem,
+  schemaParts,
+  parseModel,
+  type ModelSpec,
+} from '../core/model-schema.js';
+import { checkChain } from '../model/kinds.js';
 import type { ForestJson } from '../forest/forest.js';
-import { readJsonFile } from '../io/json-file.js';
 import type { Calibrator } from './calibration.js';
 import type { BinaryMetrics } from './metrics.js';
 import type { EvaluationCurves } from './report-curves.js';
@@ -259,26 +266,38 @@ export function checkPredictModel(m: PredictModel): void {
   });
 }
 
+/** What the propensity model's loader checks, and how its messages name it. */
+const predictModelSpec: ModelSpec<PredictModel> = {
+  format: predictModelFormat,
+  version: predictModelVersion,
+  name: 'propensity model',
+  versionLabel: 'model',
+  schema: predictModelSchema,
+  check: checkPredictModel,
+  hint: 'write one with segment predict train --model',
+  recreate: 're-create it with segment predict train --model',
+  rewrite: 'train it again with segment predict train --model',
+  hash: 'required',
+};
+
+/** The propensity model as a saved model kind (the chain it carries is checked by {@link loadPredictModel}). */
+export const predictModelKind: SavedModelKind<PredictModel> = {
+  format: predictModelFormat,
+  versions: [predictModelVersion],
+  file: 'model file',
+  hint: predictModelSpec.hint,
+  load: (json, source) => parseModel(json, source, predictModelSpec),
+  toJSON: predictModelText,
+};
+
 /**
- * Load and validate a propensity model file: format, version, content hash, then structure
+ * Load and validate a propensity model file: format, version, content hash (required), then structure
  * ({@link predictModelSchema}, {@link checkPredictModel}) and the stages of its chain.
  * @throws DataError when the file is missing, not JSON, not a propensity model, from a newer version, altered
  *   after it was written (hash mismatch) or malformed (`invalid model: <json path> <what>`).
  */
 export async function loadPredictModel(path: string): Promise<PredictModel> {
-  const hint = 'write one with segment predict train --model';
-  const model = parseModel<PredictModel>(await readJsonFile(path, 'model file', hint), path, {
-    format: predictModelFormat,
-    version: predictModelVersion,
-    name: 'propensity model',
-    versionLabel: 'model',
-    schema: predictModelSchema,
-    check: checkPredictModel,
-    hint,
-    recreate: 're-create it with segment predict train --model',
-    rewrite: 'train it again with segment predict train --model',
-    hash: 'required',
-  });
+  const model = await loadModelFile(path, predictModelKind);
   checkChain(model.chain, path);
   return model;
 }

@@ -1,7 +1,6 @@
 /**
  * `segment predict score`: probabilities, predicted classes and propensity tiers of new rows from a saved model.
  */
-import type { ClusterModel } from '../cluster/model.js';
 import { Dataset, numericColumn, stringColumn, type Column } from '../core/dataset.js';
 import { assertDistinctNames, assertFreeColumns } from '../core/columns.js';
 import { DataError, UsageError } from '../core/errors.js';
@@ -176,7 +175,7 @@ export async function scorePropensity(
     'predict score',
     opts.data,
   );
-  const { prepared, replayed } = await prepareForModel(model as unknown as ClusterModel, ds, {
+  const { prepared, replayed } = await prepareForModel(model, ds, {
     input: opts.input,
     pool: opts.pool!,
     source: opts.source,

@@ -1,7 +1,7 @@
-import { readJsonFile } from '../io/json-file.js';
 import { Dataset, numericColumn, type Column } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 import { withContentHash } from '../core/content-hash.js';
+import { loadModelFile, type SavedModelKind } from '../core/model-kind.js';
 import {
   expectKnown,
   expectLength,
@@ -9,6 +9,7 @@ import {
   problem,
   schemaParts,
   parseModel,
+  type ModelSpec,
 } from '../core/model-schema.js';
 import { pcaTransform } from './pca.js';
 import { chainKey, type ChainEntry } from '../core/chain.js';
@@ -268,6 +269,20 @@ export function checkSelectModel(m: SelectModel): void {
   });
 }
 
+/** What the select model's loader checks, and how its messages name it. */
+const selectModelSpec: ModelSpec<SelectModel> = {
+  format: selectModelFormat,
+  version: selectModelVersion,
+  name: 'segment select model',
+  versionLabel: 'select model',
+  schema: selectModelSchema,
+  check: checkSelectModel,
+  hint: 'write one with segment select --model',
+  recreate: 're-create it with segment select --model',
+  rewrite: 'write it again with segment select --model',
+  hash: 'optional',
+};
+
 /**
  * Check that a parsed JSON value is a selection model this version understands: format, version, content hash when
  * it has one (a model without `hash`, from an earlier release, is accepted), then structure
@@ -276,18 +291,7 @@ export function checkSelectModel(m: SelectModel): void {
  *   after it was written (content hash mismatch), or is malformed (`invalid model: <json path> <what>`).
  */
 export function parseSelectModel(value: unknown, source: string): SelectModel {
-  const o = parseModel<SelectModel>(value, source, {
-    format: selectModelFormat,
-    version: selectModelVersion,
-    name: 'segment select model',
-    versionLabel: 'select model',
-    schema: selectModelSchema,
-    check: checkSelectModel,
-    hint: 'write one with segment select --model',
-    recreate: 're-create it with segment select --model',
-    rewrite: 'write it again with segment select --model',
-    hash: 'optional',
-  });
+  const o = parseModel<SelectModel>(value, source, selectModelSpec);
   const { hash: _h, ...rest } = o;
   return { ...rest, lineage: Array.isArray(o.lineage) ? o.lineage : [] };
 }
@@ -298,6 +302,19 @@ export function parseSelectModel(value: unknown, source: string): SelectModel {
  *   written (see {@link parseSelectModel}).
  */
 export async function loadSelectModel(path: string): Promise<SelectModel> {
-  const value = await readJsonFile(path, 'select model file', 'write one with segment select --model');
-  return parseSelectModel(value, path);
+  return loadModelFile(path, selectModelKind);
 }
+
+/**
+ * The select model as a saved model kind (file format, loading, file text). Its replay and SQL rendering are added
+ * where the chain's step kinds are registered (`model/kinds.ts`).
+ */
+export const selectModelKind: SavedModelKind<SelectModel> & { stage: 'select' } = {
+  format: selectModelFormat,
+  versions: [selectModelVersion],
+  file: 'select model file',
+  hint: selectModelSpec.hint,
+  stage: 'select',
+  load: parseSelectModel,
+  toJSON: selectModelText,
+};
