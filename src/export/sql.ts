@@ -2,10 +2,22 @@ import type { ClusterModel } from '../cluster/model.js';
 import type { Distance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { stepKind } from '../model/kinds.js';
-import { isUnsupported, type SqlDef, type SqlStep } from './chain-sql.js';
-import { float64, parseTableName, sqlDialect, type SqlDialect, type SqlDialectName } from './dialects.js';
+import { isUnsupported, type SqlDef, type SqlStep } from '../sql/chain-sql.js';
+import {
+  float64,
+  parseTableName,
+  sqlDialect,
+  type SqlDialect,
+  type SqlDialectName,
+} from '../sql/dialects.js';
 
-export { parseTableName, sqlDialect, sqlDialects, type SqlDialect, type SqlDialectName } from './dialects.js';
+export {
+  parseTableName,
+  sqlDialect,
+  sqlDialects,
+  type SqlDialect,
+  type SqlDialectName,
+} from '../sql/dialects.js';
 
 /** Options of {@link exportSql}. */
 export interface ExportSqlOptions {
