@@ -130,3 +130,29 @@ export { keepSegmentIdentity } from './model/identity.js';
 export { bootstrapStability, type BootstrapResult } from './stability/bootstrap.js';
 export { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from './features/pushdown.js';
 export { buildPredictReport, renderPredictHtml } from './predict/report.js';
+export { planMatch, pairBaselineRows, reportIdentity, type MatchPlan } from './cluster/baseline.js';
+export { segmentLabels, assertModelSegments, loadTuneResult, loadSegmentNames } from './report/inputs.js';
+export {
+  clusterCommand,
+  clusterParams,
+  runCluster,
+  parseEps,
+  type ClusterOptions,
+  type ClusterResult,
+  type ClusterJson,
+} from './api/cluster.js';
+export {
+  tuneCommand,
+  tuneParams,
+  runTune,
+  type TuneCommandOptions,
+  type TuneCommandResult,
+  type TuneFull,
+} from './api/tune.js';
+export {
+  reportCommand,
+  reportParams,
+  runReport,
+  type ReportOptions,
+  type ReportResult,
+} from './api/report.js';

@@ -107,3 +107,29 @@ export function rowsById(ds: Dataset, col: string, name: string, skipMissing = f
   }
   return out;
 }
+
+/**
+ * The rows of `other` in the order of `ds`, paired by the id column `id`; rows of `ds` whose id `other` lacks get a
+ * stand-in row (the first of `other`) and are flagged in `unpaired`. Rows of `other` without id are skipped. O(n).
+ * @throws DataError naming `name` when `other` holds an id twice.
+ * @example
+ * const { data, unpaired } = alignById(cleaned, raw, 'customer_id', 'raw.csv');
+ */
+export function alignById(
+  ds: Dataset,
+  other: Dataset,
+  id: string,
+  name: string,
+): { data: Dataset; unpaired: Uint8Array } {
+  const index = rowsById(other, id, name, true);
+  const mine = ds.column(id);
+  const rows = new Int32Array(ds.nRows);
+  const unpaired = new Uint8Array(ds.nRows);
+  for (let i = 0; i < ds.nRows; i++) {
+    const key = cellText(mine, i);
+    const j = key === null ? undefined : index.get(key);
+    if (j === undefined) unpaired[i] = 1;
+    else rows[i] = j;
+  }
+  return { data: other.take(rows), unpaired };
+}

@@ -1,0 +1,452 @@
+import { pairBaselineRows, planMatch, reportIdentity, type MatchPlan } from '../cluster/baseline.js';
+import {
+  algorithms,
+  distances,
+  fitClusters,
+  linkages,
+  type ClusterParams,
+  type ClusterSummary,
+} from '../cluster/fit.js';
+import {
+  DEFAULT_MATCH_MIN_JACCARD,
+  featurePermutation,
+  keepSegmentIdentity,
+  type MatchMethod,
+  type SegmentIdentity,
+} from '../cluster/identity.js';
+import type { ClusterModel } from '../cluster/model.js';
+import { chainOf } from '../core/chain.js';
+import { assertFreeColumns } from '../core/columns.js';
+import { numericColumn, type Dataset } from '../core/dataset.js';
+import { UsageError } from '../core/errors.js';
+import { round3 } from '../core/format.js';
+import { warnDuplicateIds, type DuplicateIds } from '../core/ids.js';
+import {
+  assertFinite,
+  chooseFeatures,
+  leftOutWarning,
+  toMatrix,
+  type LeftOutColumn,
+} from '../core/matrix.js';
+import {
+  checkedText,
+  describeParser,
+  intAtLeast,
+  InvalidValueError,
+  list,
+  positiveNumber,
+  type Param,
+} from '../core/params.js';
+import { Random } from '../core/random.js';
+import { WorkerPool } from '../core/worker-pool.js';
+import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
+import { readDataset } from '../io/read.js';
+import { bundleModel, bundleText, loadModel } from '../model/bundle.js';
+import { scoreDataset } from '../model/score.js';
+import { toolVersion } from '../core/version.js';
+import type { StepCommand, StepEnv } from './env.js';
+
+/** Options of {@link runCluster} (attribute names as the CLI's flags produce them). */
+export interface ClusterOptions extends InputOptions {
+  algo: (typeof algorithms)[number];
+  k?: number;
+  nInit: number;
+  maxIter: number;
+  tol: number;
+  kmeansAlgorithm: 'auto' | 'lloyd' | 'elkan' | 'hamerly' | 'minibatch';
+  eps: string;
+  minSamples: number;
+  linkage: (typeof linkages)[number];
+  distance: (typeof distances)[number];
+  distanceThreshold?: number;
+  minSize?: number;
+  id?: string;
+  features?: string[];
+  exclude?: string[];
+  output?: string;
+  segmentCol: string;
+  model?: string;
+  json?: boolean;
+  baseline?: string;
+  match: 'auto' | MatchMethod;
+  baselineInput?: string;
+  matchMinJaccard: number;
+}
+
+/** Parse a number in [0, 1]. */
+const unitInterval = describeParser(
+  function unitInterval(v: string): number {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new InvalidValueError(`expected a number between 0 and 1, got '${v}'.`);
+    }
+    return n;
+  },
+  { type: 'number', minimum: 0, maximum: 1 },
+);
+
+/**
+ * Parse `--eps`: a number > 0 or `auto`.
+ * @throws UsageError for anything else.
+ */
+export function parseEps(v: string): number | 'auto' {
+  if (v === 'auto') return 'auto';
+  const eps = Number(v);
+  if (v.trim() === '' || !Number.isFinite(eps) || eps <= 0)
+    throw new UsageError(`--eps must be a number > 0 or auto, got '${v}'`);
+  return eps;
+}
+
+/** The parameters of `segment cluster` (its flags, in help order, and a cluster step's `with`). */
+export const clusterParams: readonly Param[] = [
+  { flags: '--algo <name>', help: 'algorithm', choices: algorithms, default: 'kmeans' },
+  {
+    flags: '-k, --k <n>',
+    help: 'number of segments (k-means default 8; hierarchical: --k or --distance-threshold)',
+    parse: intAtLeast(1),
+  },
+  {
+    flags: '--n-init <n>',
+    help: 'k-means restarts, keeping the lowest inertia',
+    parse: intAtLeast(1),
+    default: 10,
+  },
+  { flags: '--max-iter <n>', help: 'k-means iterations per restart', parse: intAtLeast(1), default: 300 },
+  {
+    flags: '--tol <x>',
+    help: 'k-means tolerance on the centre shift (relative to the data variance)',
+    parse: positiveNumber,
+    default: 1e-4,
+  },
+  {
+    flags: '--kmeans-algorithm <name>',
+    help: 'k-means variant (auto picks a bounded one; minibatch for huge n)',
+    choices: ['auto', 'lloyd', 'elkan', 'hamerly', 'minibatch'],
+    default: 'auto',
+  },
+  {
+    flags: '--eps <x|auto>',
+    help: 'DBSCAN radius, or auto (knee of the k-distance curve)',
+    parse: checkedText(parseEps, { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { const: 'auto' }] }),
+    default: 'auto',
+  },
+  {
+    flags: '--min-samples <n>',
+    help: 'DBSCAN points within eps (itself included) to be a core point',
+    parse: intAtLeast(1),
+    default: 5,
+  },
+  { flags: '--linkage <name>', help: 'hierarchical linkage', choices: linkages, default: 'ward' },
+  {
+    flags: '--distance <name>',
+    help: 'DBSCAN / hierarchical distance',
+    choices: distances,
+    default: 'euclidean',
+  },
+  {
+    flags: '--distance-threshold <x>',
+    help: 'hierarchical: cut the tree at this height instead of --k',
+    parse: positiveNumber,
+  },
+  {
+    flags: '--min-size <n>',
+    help: 'merge segments smaller than n rows into their nearest segment',
+    parse: intAtLeast(1),
+  },
+  { flags: '--id <col>', help: 'id column, carried through untouched' },
+  {
+    flags: '--features <cols>',
+    help: 'feature columns (default: every numeric column but the id)',
+    parse: list,
+  },
+  { flags: '--exclude <cols>', help: 'columns to leave out of the features', parse: list },
+  {
+    flags: '-o, --output <path>',
+    help: 'segments file: id, features and `segment` (.parquet, .csv, .json; - = CSV on stdout)',
+    pipeline: false,
+  },
+  {
+    flags: '--segment-col <name>',
+    help: 'name of the label column written (refused when the input already has a column of that name)',
+    default: 'segment',
+    pipeline: false,
+  },
+  { flags: '--model <path>', help: 'write the fitted model (JSON) for segment assign', pipeline: false },
+  {
+    flags: '--json',
+    help: 'print the fit summary (sizes, inertia, noise, warnings, timings) as JSON on stdout',
+    pipeline: false,
+  },
+  {
+    flags: '--baseline <model.json>',
+    help: "number the segments like this earlier model's (matched segments keep their number)",
+  },
+  {
+    flags: '--match <how>',
+    help: "pair segments with the baseline's by their members (rows) or centroids; auto: members when the baseline can score the rows",
+    choices: ['auto', 'members', 'centroids'],
+    default: 'auto',
+  },
+  {
+    flags: '--baseline-input <path>',
+    help: "the same rows as <data>, in the same order, in the form the baseline's chain reads (e.g. before clean)",
+    pipeline: false,
+  },
+  {
+    flags: '--match-min-jaccard <x>',
+    help: 'members: lowest Jaccard for a segment to keep its baseline number',
+    parse: unitInterval,
+    default: DEFAULT_MATCH_MIN_JACCARD,
+  },
+  ...inputParams,
+];
+
+/** What `segment cluster --json` prints: the fit summary, the inputs and outputs, the identity, timings. */
+export type ClusterJson = ClusterSummary & {
+  segments?: { segment: number; size: number }[];
+  input: string;
+  features: string[];
+  leftOut: LeftOutColumn[];
+  segmentColumn: string;
+  duplicateIds: DuplicateIds | null;
+  output: string | null;
+  model: string | null;
+  identity?: SegmentIdentity & { baselineFile?: string; match: string; fallback: string | null };
+  timings: { readSeconds: number; fitSeconds: number };
+};
+
+/** What {@link runCluster} returns. */
+export interface ClusterResult {
+  /** The labels written (after the baseline's numbering, if any), one per row. */
+  labels: Int32Array;
+  /** The fitted model (renumbered like the baseline's with --baseline). */
+  model: ClusterModel;
+  /** The output table: id, features, carried label columns and the new label column. */
+  data: Dataset;
+  /** How the numbering followed the baseline (null without one). */
+  identity: SegmentIdentity | null;
+  /** What `--json` prints. */
+  json: ClusterJson;
+}
+
+/**
+ * `segment cluster`: read `input`, fit k-means, DBSCAN or hierarchical clustering on the chosen features, number the
+ * segments like a baseline model's when asked, and write the segments file (`output`) and the model (`model`)
+ * through the output guard. Warnings and the summary line go to `env.logger`.
+ * @throws UsageError for options that contradict each other or write nothing; DataError for unusable data.
+ * @example
+ * const { options } = paramValues(clusterParams, { k: 5, output: 'segments.parquet' });
+ * const r = await runCluster('features.parquet', options as ClusterOptions, stepEnv());
+ * console.log(r.json.sizes);
+ */
+export async function runCluster(input: string, o: ClusterOptions, env: StepEnv): Promise<ClusterResult> {
+  if (!o.output && !o.model && !o.json) {
+    throw new UsageError('cluster writes nothing without -o, --model or --json', 'add -o segments.parquet');
+  }
+  if (o.json && o.output === '-') throw new UsageError('--json and -o - both write to stdout; pick one');
+  const eps = parseEps(o.eps);
+  if (o.algo === 'hierarchical' && o.linkage === 'ward' && o.distance !== 'euclidean') {
+    throw new UsageError(
+      `ward linkage needs --distance euclidean, got '${o.distance}'`,
+      'use --linkage average or complete',
+    );
+  }
+  if (o.algo === 'kmeans' && o.distance !== 'euclidean') {
+    throw new UsageError(
+      'k-means minimises euclidean distances; --distance applies to dbscan and hierarchical',
+    );
+  }
+  const baselineFlags = (['match', 'baselineInput', 'matchMinJaccard'] as const).filter(
+    (k) => env.given?.has(k) ?? false,
+  );
+  if (!o.baseline && baselineFlags.length > 0) {
+    const name = {
+      match: '--match',
+      baselineInput: '--baseline-input',
+      matchMinJaccard: '--match-min-jaccard',
+    };
+    throw new UsageError(`${name[baselineFlags[0]!]} needs --baseline <model.json>`);
+  }
+  if (o.baselineInput === '-' && input === '-')
+    throw new UsageError('<data> and --baseline-input cannot both be stdin');
+  const files = await env.outputs(
+    [
+      { flag: 'input', path: input },
+      { flag: '--baseline', path: o.baseline },
+      { flag: '--baseline-input', path: o.baselineInput },
+    ],
+    [
+      { flag: '-o', path: o.output },
+      { flag: '--model', path: o.model },
+    ],
+  );
+  const started = performance.now();
+  // A bad baseline stops the run before anything is read or fitted.
+  const baseline = o.baseline ? await loadModel(o.baseline) : null;
+  const readOpts = readOptionsOf(o, env);
+  // With --baseline-input and --sample, both files are read whole and sampled with the same rows.
+  const sampleLater = baseline !== null && o.baselineInput !== undefined && o.sample !== undefined;
+  let ds = await readDataset(input, sampleLater ? { ...readOpts, sample: undefined } : readOpts);
+  const dataName = input === '-' ? 'stdin' : input;
+  assertFreeColumns(
+    ds,
+    [
+      {
+        name: o.segmentCol,
+        hint: 'name the new labels otherwise with --segment-col NAME (in segment run: drop the column in a clean step)',
+      },
+    ],
+    'segment cluster',
+    dataName,
+  );
+  if (o.id !== undefined) ds.column(o.id);
+  const plan: MatchPlan | null = baseline ? planMatch(baseline, ds, o) : null;
+  if (plan?.fallback) env.logger.log('warn', `baseline: ${plan.fallback}`);
+  if (plan?.source === 'input' && o.baselineInput)
+    env.logger.log('info', "baseline: the input carries the baseline's chain; --baseline-input not read");
+  let baselineDs: Dataset | null = null;
+  let unpaired: Uint8Array | null = null;
+  if (plan?.source === 'baseline-input') {
+    const read = await readDataset(o.baselineInput!, {
+      stdin: env.stdin,
+      logger: env.logger,
+      seed: env.seed,
+    });
+    const paired = pairBaselineRows(ds, read, {
+      id: o.id,
+      dataName,
+      baselineName: o.baselineInput!,
+      logger: env.logger,
+    });
+    baselineDs = paired.data;
+    unpaired = paired.unpaired;
+  }
+  if (sampleLater && o.sample! < ds.nRows) {
+    const rows = new Random(env.seed).sampleIndices(ds.nRows, o.sample!);
+    ds = ds.take(rows);
+    baselineDs = baselineDs?.take(rows) ?? null;
+    if (unpaired) unpaired = Uint8Array.from(rows, (i) => unpaired![i]!);
+  }
+  const duplicateIds = o.id !== undefined ? warnDuplicateIds(ds, o.id, env.logger, dataName) : null;
+  // Earlier labels are never features; they travel into the output beside the new ones.
+  const roles = [...new Set(['segment', o.segmentCol])];
+  const { features, leftOut } = chooseFeatures(
+    ds,
+    { id: o.id, features: o.features, exclude: o.exclude },
+    // Dates as epoch milliseconds would swamp every distance: features only when named.
+    { roles, skipTemporal: true },
+  );
+  const omitted = o.features ? null : leftOutWarning(leftOut);
+  if (omitted) env.logger.log('warn', omitted);
+  // Centroids are only comparable over the same features: refuse before fitting.
+  if (baseline && plan?.method === 'centroids') featurePermutation(features, baseline.features);
+  const X = toMatrix(ds, features, env.threads > 1);
+  assertFinite(X, features, 'clustering');
+  const readSeconds = (performance.now() - started) / 1000;
+  const params: ClusterParams = {
+    algorithm: o.algo,
+    nClusters: o.k ?? (o.algo === 'kmeans' ? 8 : undefined),
+    nInit: o.nInit,
+    maxIter: o.maxIter,
+    tol: o.tol,
+    kmeansAlgorithm: o.kmeansAlgorithm,
+    eps,
+    minSamples: o.minSamples,
+    metric: o.distance,
+    linkage: o.linkage,
+    distanceThreshold: o.distanceThreshold,
+    minSize: o.minSize,
+    seed: env.seed,
+  };
+  const pool = new WorkerPool(env.threads);
+  const fitStart = performance.now();
+  let fit;
+  let baselineLabels: Int32Array | undefined;
+  try {
+    if (baseline && plan && plan.method === 'members') {
+      // The baseline's labels for the same rows: the input as prepared, or the baseline input replayed raw.
+      const scored = await scoreDataset(baseline, plan.source === 'input' ? ds : baselineDs!, {
+        input: plan.source === 'input' ? 'prepared' : 'raw',
+        pool,
+        source: o.baseline!,
+        data: plan.source === 'input' ? dataName : o.baselineInput!,
+      });
+      baselineLabels = scored.labels;
+      if (unpaired) for (let i = 0; i < unpaired.length; i++) if (unpaired[i]) baselineLabels[i] = -1;
+    }
+    fit = await fitClusters(X, features, o.id ?? null, params, {
+      pool,
+      memoryLimit: env.memoryLimit,
+      logger: env.logger,
+      toolVersion,
+    });
+  } finally {
+    await pool.close();
+  }
+  let labels = fit.labels;
+  let model: ClusterModel = fit.model;
+  let identity: SegmentIdentity | null = null;
+  if (baseline && plan) {
+    const kept = keepSegmentIdentity(X, labels, model, baseline, {
+      method: plan.method,
+      baselineLabels,
+      minJaccard: o.matchMinJaccard,
+    });
+    labels = kept.labels;
+    model = kept.model;
+    identity = kept.identity;
+    reportIdentity(env.logger, identity);
+  }
+  const fitSeconds = (performance.now() - fitStart) / 1000;
+  for (const w of fit.summary.warnings) env.logger.log('warn', w);
+  const carried = roles.filter((r) => ds.has(r) && r !== o.id);
+  const keep = [...(o.id ? [o.id] : []), ...features, ...carried];
+  const out = ds.select(keep).withColumn(numericColumn(o.segmentCol, Float64Array.from(labels), 'integer'));
+  if (o.output) await files.writeDataset('-o', out);
+  if (o.model) await files.writeText('--model', bundleText(bundleModel(model, chainOf(ds))));
+  await files.commit();
+  const json: ClusterJson = {
+    ...fit.summary,
+    ...(identity
+      ? {
+          sizes: model.segments.map((s) => s.size),
+          segments: model.segments.map((s) => ({ segment: s.segment, size: s.size })),
+        }
+      : {}),
+    input: dataName,
+    features,
+    leftOut,
+    segmentColumn: o.segmentCol,
+    duplicateIds,
+    output: o.output ?? null,
+    model: o.model ?? null,
+    ...(identity && plan
+      ? {
+          identity: {
+            baselineFile: o.baseline,
+            match: o.match,
+            fallback: plan.fallback,
+            ...identity,
+          },
+        }
+      : {}),
+    timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
+  };
+  env.logger.log(
+    'info',
+    `${fit.summary.nSegments} segment(s) of ${X.nRows.toLocaleString('en-US')} rows` +
+      (fit.summary.noise ? `, ${fit.summary.noise} noise` : '') +
+      ` (${o.algo}, ${fitSeconds.toFixed(2)} s)`,
+  );
+  return { labels, model, data: out, identity, json };
+}
+
+/** `segment cluster` as a pipeline step. */
+export const clusterCommand: StepCommand<ClusterOptions, ClusterResult> = {
+  name: 'cluster',
+  params: clusterParams,
+  run: (input, options, env) => {
+    if (input === undefined) throw new UsageError('cluster needs an input file');
+    return runCluster(input, options, env);
+  },
+};

@@ -1,0 +1,218 @@
+import { distances, type DistanceName } from '../cluster/fit.js';
+import { DataError, UsageError } from '../core/errors.js';
+import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../core/matrix.js';
+import { intAtLeast, list, type Param } from '../core/params.js';
+import { toolVersion } from '../core/version.js';
+import { WorkerPool } from '../core/worker-pool.js';
+import { fileSha256 } from '../io/hash.js';
+import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
+import { readDataset } from '../io/read.js';
+import { loadModel } from '../model/bundle.js';
+import { buildReport, type Report, type ReportInput } from '../report/build.js';
+import { renderSvg } from '../report/charts.js';
+import { renderHtml } from '../report/html.js';
+import { assertModelSegments, loadSegmentNames, loadTuneResult, segmentLabels } from '../report/inputs.js';
+import { reportCharts } from '../report/report-charts.js';
+import { DEFAULT_SAMPLE_SIZE } from '../tune/tune.js';
+import type { StepCommand, StepEnv } from './env.js';
+
+/** Options of {@link runReport} (attribute names as the CLI's flags produce them). */
+export interface ReportOptions extends InputOptions {
+  segmentCol: string;
+  model?: string;
+  id?: string;
+  features?: string[];
+  exclude?: string[];
+  distance?: DistanceName;
+  sampleSize: number;
+  /** `true`: the JSON is only returned (the CLI prints it); a path: written into that file. */
+  json?: string | boolean;
+  html?: string;
+  svg?: string;
+  tune?: string;
+  names?: string;
+  maxPoints: number;
+}
+
+/** The parameters of `segment report` (its flags, in help order, and a report step's `with`). */
+export const reportParams: readonly Param[] = [
+  {
+    flags: '--segment-col <col>',
+    help: 'column holding the segment labels',
+    default: 'segment',
+    pipeline: false,
+  },
+  {
+    flags: '--model <path>',
+    help: 'model from segment cluster --model: its features and distance are used',
+    pipeline: false,
+  },
+  { flags: '--id <col>', help: 'id column (never a feature)' },
+  {
+    flags: '--features <cols>',
+    help: "feature columns (default: the model's, else every numeric column but id and segment)",
+    parse: list,
+  },
+  { flags: '--exclude <cols>', help: 'columns to leave out of the features', parse: list },
+  {
+    flags: '--distance <name>',
+    help: "distance of silhouette and Dunn (default: the model's, else euclidean)",
+    choices: distances,
+  },
+  {
+    flags: '--sample-size <n>',
+    help: 'above this many rows the silhouette is estimated on a seeded sample',
+    parse: intAtLeast(3),
+    default: DEFAULT_SAMPLE_SIZE,
+  },
+  {
+    flags: '--tune <path>',
+    help: 'tuning result from segment tune -o: adds the elbow / silhouette / k-distance evidence',
+    pipeline: false,
+  },
+  {
+    flags: '--names <path>',
+    help: 'business names of the segments: a JSON or YAML mapping such as {0: Champions, 1: At risk}',
+  },
+  {
+    flags: '--json [path]',
+    help: 'the report as JSON (versioned schema): on stdout, or into this file',
+    pipeline: false,
+  },
+  {
+    flags: '--html <path>',
+    help: 'write the self-contained HTML report (no network needed to open it)',
+    pipeline: false,
+  },
+  {
+    flags: '--svg <dir>',
+    help: 'also write every chart as an SVG file into this folder',
+    pipeline: false,
+  },
+  {
+    flags: '--max-points <n>',
+    help: 'points drawn in the 2-D projection (a seeded sample above it)',
+    parse: intAtLeast(100),
+    default: 3000,
+  },
+  ...inputParams,
+];
+
+/** What {@link runReport} returns. */
+export interface ReportResult {
+  /** The report (what `--json` writes). */
+  report: Report;
+  /** The report as JSON text (2-space indent, one trailing newline): what `--json` without a path prints. */
+  json: string;
+}
+
+/**
+ * `segment report`: read a segments file, compute segment sizes, profiles, validity indices, the 2-D projection and
+ * the evidence of a tuning result, and write the JSON report, the HTML report and the SVG charts through the output
+ * guard (every destination checked before anything is read).
+ * @throws UsageError for contradicting options; DataError for labels or features that are unusable.
+ * @example
+ * const { options } = paramValues(reportParams, { model: 'model.json', html: 'report.html' });
+ * const { report } = await runReport('segments.parquet', options as ReportOptions, stepEnv());
+ * console.log(report.indices.silhouette);
+ */
+export async function runReport(input: string, o: ReportOptions, env: StepEnv): Promise<ReportResult> {
+  // Every destination is checked before anything is read, computed or written: no partial report.
+  const jsonPath = typeof o.json === 'string' ? o.json : undefined;
+  const out = await env.outputs(
+    [
+      { flag: 'input', path: input },
+      { flag: '--model', path: o.model },
+      { flag: '--tune', path: o.tune },
+      { flag: '--names', path: o.names },
+    ],
+    [
+      { flag: '--json', path: jsonPath },
+      { flag: '--html', path: o.html },
+      { flag: '--svg', path: o.svg, kind: 'folder' },
+    ],
+  );
+  const started = performance.now();
+  const model = o.model ? await loadModel(o.model) : null;
+  const ds = await readDataset(input, readOptionsOf(o, env));
+  const labels = segmentLabels(ds, o.segmentCol, input);
+  if (model && o.features) throw new UsageError('give --model or --features, not both');
+  let features: string[];
+  if (model) features = model.features;
+  else {
+    const chosen = chooseFeatures(
+      ds,
+      { id: o.id, features: o.features, exclude: o.exclude },
+      { roles: [...new Set(['segment', o.segmentCol])], skipTemporal: true },
+    );
+    features = chosen.features;
+    const omitted = o.features ? null : leftOutWarning(chosen.leftOut);
+    if (omitted) env.logger.log('warn', omitted);
+  }
+  const missing = features.filter((f) => !ds.has(f));
+  if (missing.length > 0)
+    throw new DataError(`${input}: missing column(s) the model needs: ${missing.join(', ')}`);
+  const X = toMatrix(ds, features, env.threads > 1);
+  assertFinite(X, features, 'the report');
+  const distance: DistanceName =
+    o.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
+  if (model) assertModelSegments(labels, model, input, o.model!);
+  const tuning = o.tune ? await loadTuneResult(o.tune) : null;
+  const names = o.names ? await loadSegmentNames(o.names) : new Map<number, string>();
+
+  const inputs: ReportInput[] = [
+    {
+      role: 'segments',
+      path: input === '-' ? 'stdin' : input,
+      rows: ds.nRows,
+      sha256: input === '-' ? null : await fileSha256(input),
+    },
+  ];
+  if (o.model) inputs.push({ role: 'model', path: o.model, rows: null, sha256: await fileSha256(o.model) });
+  if (o.tune) inputs.push({ role: 'tune', path: o.tune, rows: null, sha256: await fileSha256(o.tune) });
+  if (o.names) inputs.push({ role: 'names', path: o.names, rows: null, sha256: await fileSha256(o.names) });
+  const pool = new WorkerPool(env.threads);
+  let report: Report;
+  try {
+    report = await buildReport(X, labels, {
+      features,
+      segmentColumn: o.segmentCol,
+      idColumn: o.id ?? model?.id ?? null,
+      distance,
+      model,
+      tuning,
+      names,
+      inputs,
+      seed: env.seed,
+      toolVersion,
+      sampleSize: o.sampleSize,
+      maxPoints: o.maxPoints,
+      maxDistributions: 6,
+      pool,
+    });
+  } finally {
+    await pool.close();
+  }
+  env.logger.log('debug', `report computed in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  const charts = o.html || o.svg ? reportCharts(report) : [];
+  const html = o.html ? await renderHtml(report, charts) : null;
+  const svgs = o.svg
+    ? await Promise.all(charts.map(async (c) => [`${c.id}.svg`, await renderSvg(c.spec)] as const))
+    : [];
+  const json = JSON.stringify(report, null, 2) + '\n';
+  if (jsonPath) await out.writeText('--json', json);
+  if (o.html && html !== null) await out.writeText('--html', html);
+  for (const [name, svg] of svgs) await out.writeText('--svg', svg, name);
+  await out.commit();
+  return { report, json };
+}
+
+/** `segment report` as a pipeline step. */
+export const reportCommand: StepCommand<ReportOptions, ReportResult> = {
+  name: 'report',
+  params: reportParams,
+  run: (input, options, env) => {
+    if (input === undefined) throw new UsageError('report needs an input file');
+    return runReport(input, options, env);
+  },
+};
