@@ -156,3 +156,26 @@ export {
   type ReportOptions,
   type ReportResult,
 } from './api/report.js';
+export {
+  cleanCommand,
+  cleanParams,
+  runClean,
+  parseImputeSpec,
+  parseContamination,
+  type CleanOptions,
+  type CleanResult,
+  type CleanFitJson,
+  type CleanApplyJson,
+} from './api/clean.js';
+export {
+  selectCommand,
+  selectParams,
+  runSelect,
+  parsePcaFlag,
+  type SelectOptions,
+  type SelectResult,
+  type SelectFitJson,
+  type SelectApplyJson,
+} from './api/select.js';
+export { loadValidationRules, parseAsOf, type RuleSources } from './clean/validate.js';
+export { embeddingDataset, type EmbeddingParams, type EmbeddingSummary } from './select/embed.js';

@@ -1,20 +1,14 @@
 import { pairBaselineRows, planMatch, reportIdentity, type MatchPlan } from '../cluster/baseline.js';
-import {
-  algorithms,
-  distances,
-  fitClusters,
-  linkages,
-  type ClusterParams,
-  type ClusterSummary,
-} from '../cluster/fit.js';
+import { algorithms, fitClusters, type ClusterParams, type ClusterSummary } from '../cluster/fit.js';
+import { distances, linkages } from '../core/distance.js';
 import {
   DEFAULT_MATCH_MIN_JACCARD,
   featurePermutation,
-  keepSegmentIdentity,
   type MatchMethod,
   type SegmentIdentity,
 } from '../cluster/identity.js';
 import type { ClusterModel } from '../cluster/model.js';
+import { keepSegmentIdentity } from '../model/identity.js';
 import { chainOf } from '../core/chain.js';
 import { assertFreeColumns } from '../core/columns.js';
 import { numericColumn, type Dataset } from '../core/dataset.js';
@@ -395,7 +389,7 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     labels = kept.labels;
     model = kept.model;
     identity = kept.identity;
-    reportIdentity(env.logger, identity);
+    reportIdentity(env.logger, kept.identity);
   }
   const fitSeconds = (performance.now() - fitStart) / 1000;
   for (const w of fit.summary.warnings) env.logger.log('warn', w);

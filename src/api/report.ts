@@ -1,4 +1,4 @@
-import { distances, type DistanceName } from '../cluster/fit.js';
+import { distances, type Distance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../core/matrix.js';
 import { intAtLeast, list, type Param } from '../core/params.js';
@@ -9,7 +9,7 @@ import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params
 import { readDataset } from '../io/read.js';
 import { loadModel } from '../model/bundle.js';
 import { buildReport, type Report, type ReportInput } from '../report/build.js';
-import { renderSvg } from '../report/charts.js';
+import { renderSvg } from '../render/charts.js';
 import { renderHtml } from '../report/html.js';
 import { assertModelSegments, loadSegmentNames, loadTuneResult, segmentLabels } from '../report/inputs.js';
 import { reportCharts } from '../report/report-charts.js';
@@ -23,7 +23,7 @@ export interface ReportOptions extends InputOptions {
   id?: string;
   features?: string[];
   exclude?: string[];
-  distance?: DistanceName;
+  distance?: Distance;
   sampleSize: number;
   /** `true`: the JSON is only returned (the CLI prints it); a path: written into that file. */
   json?: string | boolean;
@@ -154,7 +154,7 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
     throw new DataError(`${input}: missing column(s) the model needs: ${missing.join(', ')}`);
   const X = toMatrix(ds, features, env.threads > 1);
   assertFinite(X, features, 'the report');
-  const distance: DistanceName =
+  const distance: Distance =
     o.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
   if (model) assertModelSegments(labels, model, input, o.model!);
   const tuning = o.tune ? await loadTuneResult(o.tune) : null;

@@ -1,4 +1,5 @@
-import { algorithms, distances, linkages, type LinkageName } from '../cluster/fit.js';
+import { algorithms } from '../cluster/fit.js';
+import { distances, linkages, type Linkage } from '../core/distance.js';
 import { UsageError } from '../core/errors.js';
 import { round3 } from '../core/format.js';
 import {
@@ -164,7 +165,7 @@ export async function runTune(
       : undefined;
   const minSamples = algo === 'dbscan' ? parseIntGrid(o.minSamples, '--min-samples', 1) : undefined;
   const links =
-    algo === 'hierarchical' ? parseNameList<LinkageName>(o.linkage, '--linkage', linkages) : undefined;
+    algo === 'hierarchical' ? parseNameList<Linkage>(o.linkage, '--linkage', linkages) : undefined;
   if (algo === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(
       'k-means minimises euclidean distances; --distance applies to dbscan and hierarchical',

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { cellText, isMissing, type Column, type Dataset } from '../core/dataset.js';
 import { CheckFailedError, DataError, UsageError } from '../core/errors.js';
@@ -374,4 +375,65 @@ export function allowedRule(spec: string): ValidationRule {
   const eq = spec.indexOf('=');
   if (eq <= 0) throw new UsageError(`--allowed expects COL=A|B|C, got '${spec}'`);
   return { column: spec.slice(0, eq).trim(), check: 'in', values: spec.slice(eq + 1).split('|') };
+}
+
+/** Where validation rules come from: a YAML rules file and the rule flags of `segment clean`. */
+export interface RuleSources {
+  /** Path of a YAML rules file ({@link parseRulesYaml}). */
+  rules?: string | undefined;
+  /** Columns that must not be missing. */
+  require?: readonly string[] | undefined;
+  /** `COL=MIN..MAX` entries, comma-separated within one entry. */
+  range?: readonly string[] | undefined;
+  /** `COL=REGEX` entries. */
+  pattern?: readonly string[] | undefined;
+  /** `COL=A|B|C` entries. */
+  allowed?: readonly string[] | undefined;
+  /** Date columns not after the as-of date. */
+  past?: readonly string[] | undefined;
+}
+
+/**
+ * The validation rules of a rules file and rule flags, in this order: file, required, range, pattern, allowed,
+ * past.
+ * @throws UsageError for an unreadable rules file or a malformed entry.
+ */
+export async function loadValidationRules(src: RuleSources): Promise<ValidationRule[]> {
+  const rules: ValidationRule[] = [];
+  if (src.rules) {
+    let text: string;
+    try {
+      text = await readFile(src.rules, 'utf8');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(
+        `${src.rules}: ${code === 'ENOENT' ? 'rules file not found' : 'cannot read the rules file'}`,
+      );
+    }
+    rules.push(...parseRulesYaml(text, src.rules));
+  }
+  for (const column of src.require ?? []) rules.push({ column, check: 'required' });
+  for (const spec of src.range ?? []) {
+    for (const part of spec.split(',')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--range expects COL=MIN..MAX, got '${part}'`);
+      rules.push(...rangeRules(part.slice(0, eq).trim(), part.slice(eq + 1)));
+    }
+  }
+  for (const spec of src.pattern ?? []) rules.push(patternRule(spec));
+  for (const spec of src.allowed ?? []) rules.push(allowedRule(spec));
+  for (const column of src.past ?? []) rules.push({ column, check: 'past' });
+  return rules;
+}
+
+/**
+ * The as-of date of `past` rules (`--as-of`), epoch ms; undefined when not given (now).
+ * @throws UsageError when it is not a date.
+ */
+export function parseAsOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDate(text);
+  if (Number.isNaN(ms))
+    throw new UsageError(`--as-of '${text}' is not a date`, 'use YYYY-MM-DD or an ISO-8601 timestamp');
+  return ms;
 }

@@ -59,6 +59,8 @@ export interface Param {
    * models, JSON); `'source'` = the pipeline's `source` (input reading flags).
    */
   pipeline?: false | 'source';
+  /** Only when fitting a model: refused together with `--apply` (the saved model decides it). */
+  fitOnly?: boolean;
 }
 
 /** The long name without dashes (and without `no-`): the key in a pipeline step's `with`. */
@@ -71,6 +73,20 @@ export function paramKey(p: Param): string {
 /** The property name in a command's options object (camelCase of the key, as commander names it). */
 export function paramAttr(p: Param): string {
   return paramKey(p).replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * Refuse the parameters marked {@link Param.fitOnly} that the caller set (attribute names in `given`) when a saved
+ * model is replayed: the first one in declaration order.
+ * @throws UsageError naming the flag.
+ */
+export function refuseFitOnly(params: readonly Param[], given: ReadonlySet<string> | undefined): void {
+  const p = params.find((x) => x.fitOnly && given?.has(paramAttr(x)));
+  if (p)
+    throw new UsageError(
+      `--${paramKey(p)} cannot be combined with --apply: the saved model decides every step`,
+      'fit a new model without --apply',
+    );
 }
 
 /** How a parameter is written on a command line. */
@@ -168,6 +184,20 @@ export function paramValues(
     options[attr] = acc;
   }
   return { options, given };
+}
+
+/**
+ * An options object with the parameters' defaults where `options` leaves a value out (or undefined): what a
+ * library caller gets when it passes only the options it cares about.
+ */
+export function withDefaults<O extends object>(params: readonly Param[], options: O): O {
+  const out: Record<string, unknown> = {};
+  for (const p of params) {
+    const d = paramDefault(p);
+    if (d !== undefined) out[paramAttr(p)] = d;
+  }
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) out[k] = v;
+  return out as O;
 }
 
 /** Parse a whole number ≥ `min`. */

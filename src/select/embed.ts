@@ -1,3 +1,4 @@
+import { Dataset, numericColumn, takeColumn, type Column } from '../core/dataset.js';
 import { DataError, invalidParameter } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
@@ -328,4 +329,68 @@ export function tsneGradientRows(
     zRow[i] = z;
   }
   return e - s;
+}
+
+/** How {@link embeddingDataset} projects: PCA of every row, or t-SNE of a seeded sample. */
+export interface EmbeddingParams {
+  method: 'pca' | 'tsne';
+  /** t-SNE perplexity. */
+  perplexity: number;
+  /** t-SNE: rows embedded (seeded sample). */
+  sampleSize: number;
+  seed: number;
+}
+
+/** What an embedding did (the `embedding` of `segment select --json`). */
+export type EmbeddingSummary =
+  | { method: 'tsne'; rows: number; perplexity: number; klDivergence: number; nIter: number }
+  | { method: 'pca'; rows: number; explainedVarianceRatio: [number, number] };
+
+/**
+ * The 2-D projection of `features` as a dataset: the id column (or a 1-based `row` number when `id` is null) of
+ * the embedded rows, then `x` and `y`; and a summary.
+ * @throws DataError as {@link pcaEmbedding} and {@link tsne}.
+ */
+export async function embeddingDataset(
+  ds: Dataset,
+  features: readonly string[],
+  id: string | null,
+  params: EmbeddingParams,
+  opts: { pool?: WorkerPool | undefined; memoryLimit?: number | undefined } = {},
+): Promise<{ data: Dataset; summary: EmbeddingSummary }> {
+  const columns = features.map((f) => ds.numeric(f).values);
+  const X = { columns, nRows: ds.nRows };
+  let e: Embedding;
+  let summary: EmbeddingSummary;
+  if (params.method === 'tsne') {
+    const r = await tsne(
+      X,
+      { perplexity: params.perplexity, sampleSize: params.sampleSize, seed: params.seed },
+      { pool: opts.pool, memoryLimit: opts.memoryLimit },
+    );
+    e = r;
+    summary = {
+      method: 'tsne',
+      rows: r.rows.length,
+      perplexity: params.perplexity,
+      klDivergence: r.klDivergence,
+      nIter: r.nIter,
+    };
+  } else {
+    const r = await pcaEmbedding(X, { pool: opts.pool });
+    e = r;
+    summary = { method: 'pca', rows: r.rows.length, explainedVarianceRatio: r.explainedVarianceRatio };
+  }
+  const cols: Column[] = [];
+  if (id !== null) cols.push(takeColumn(ds.column(id), e.rows));
+  else
+    cols.push(
+      numericColumn(
+        'row',
+        Float64Array.from(e.rows, (i) => i + 1),
+        'integer',
+      ),
+    );
+  cols.push(numericColumn('x', e.x), numericColumn('y', e.y));
+  return { data: Dataset.of(cols, {}, e.rows.length), summary };
 }
