@@ -1,8 +1,2 @@
-import { readFileSync } from 'node:fs';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-/** The tool's version, from package.json. */
-export const version = pkg.version;
+/** The tool's version, from package.json (read by the library in core/version.ts). */
+export { version } from '../core/version.js';
