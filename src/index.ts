@@ -134,3 +134,39 @@ export { keepSegmentIdentity, type SegmentIdentity } from './cluster/identity.js
 export { bootstrapStability, type BootstrapResult } from './stability/bootstrap.js';
 export { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from './features/pushdown.js';
 export { buildPredictReport, renderPredictHtml } from './predict/report.js';
+
+// segment stability
+export {
+  runStability,
+  stabilityParams,
+  threshold as stabilityThreshold,
+  type StabilityOptions,
+  type StabilityRunResult,
+  type StabilityCompareResult,
+  type StabilityBootstrapResult,
+} from './api/stability.js';
+export { resolveStabilityInput, type ResolvedStabilityInput } from './stability/inputs.js';
+export { segmentLabels } from './stability/labels.js';
+export { pairRows, type PairedLabels, type PairingSide } from './stability/pairing.js';
+export { driftFeatures, type DriftFeatures, type DriftSide } from './stability/features.js';
+export { refitParams } from './stability/refit.js';
+
+// segment assign
+export {
+  runAssign,
+  assignParams,
+  type AssignOptions,
+  type AssignResult,
+  type AssignSummary,
+} from './api/assign.js';
+
+// segment export-sql
+export {
+  runExportSql,
+  exportSqlParams,
+  type ExportSqlCommandOptions,
+  type ExportSqlResult,
+} from './api/export-sql.js';
+
+// segment inspect
+export { runInspect, inspectParams, type InspectOptions, type InspectResult } from './api/inspect.js';
