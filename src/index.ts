@@ -131,7 +131,8 @@ export { bootstrapStability, type BootstrapResult } from './stability/bootstrap.
 export { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from './features/pushdown.js';
 export { buildPredictReport, renderPredictHtml } from './predict/report.js';
 export { planMatch, pairBaselineRows, reportIdentity, type MatchPlan } from './cluster/baseline.js';
-export { segmentLabels, assertModelSegments, loadTuneResult, loadSegmentNames } from './report/inputs.js';
+export { assertModelSegments, loadTuneResult, loadSegmentNames } from './report/inputs.js';
+export { segmentLabels } from './core/labels.js';
 export {
   clusterCommand,
   clusterParams,
@@ -179,3 +180,38 @@ export {
 } from './api/select.js';
 export { loadValidationRules, parseAsOf, type RuleSources } from './clean/validate.js';
 export { embeddingDataset, type EmbeddingParams, type EmbeddingSummary } from './select/embed.js';
+
+// segment stability
+export {
+  runStability,
+  stabilityParams,
+  threshold as stabilityThreshold,
+  type StabilityOptions,
+  type StabilityRunResult,
+  type StabilityCompareResult,
+  type StabilityBootstrapResult,
+} from './api/stability.js';
+export { resolveStabilityInput, type ResolvedStabilityInput } from './stability/inputs.js';
+export { pairRows, type PairedLabels, type PairingSide } from './stability/pairing.js';
+export { driftFeatures, type DriftFeatures, type DriftSide } from './stability/features.js';
+export { refitParams } from './stability/refit.js';
+
+// segment assign
+export {
+  runAssign,
+  assignParams,
+  type AssignOptions,
+  type AssignResult,
+  type AssignSummary,
+} from './api/assign.js';
+
+// segment export-sql
+export {
+  runExportSql,
+  exportSqlParams,
+  type ExportSqlCommandOptions,
+  type ExportSqlResult,
+} from './api/export-sql.js';
+
+// segment inspect
+export { runInspect, inspectParams, type InspectOptions, type InspectResult } from './api/inspect.js';

@@ -12,7 +12,7 @@ import {
   withDefaults,
   type Param,
 } from '../core/params.js';
-import { version } from '../core/version.js';
+import { toolVersion as version } from '../core/version.js';
 import { WorkerPool } from '../core/worker-pool.js';
 import { readDataset } from '../io/read.js';
 import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';

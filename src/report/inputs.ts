@@ -1,40 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { ClusterModel } from '../cluster/model.js';
-import type { Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 import { readJsonFile } from '../io/json-file.js';
 import type { TuneResult } from '../tune/tune.js';
-
-/**
- * The segment labels of column `col` (integers ≥ 0, −1 = noise). O(n).
- * @throws DataError naming `source` when the column is missing, not numeric, or holds another value.
- * @example
- * const labels = segmentLabels(ds, 'segment', 'segments.parquet');
- */
-export function segmentLabels(ds: Dataset, col: string, source: string): Int32Array {
-  if (!ds.has(col)) {
-    throw new DataError(
-      `${source}: no column '${col}' with segment labels`,
-      `the columns are ${ds.names.join(', ')}; write labels with segment cluster -o, or name the column with --segment-col`,
-    );
-  }
-  const segCol = ds.column(col);
-  if (segCol.kind !== 'numeric')
-    throw new DataError(`${source}: column '${col}' is ${segCol.kind}, not integer segment labels`);
-  const raw = ds.numeric(col).values;
-  const labels = new Int32Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const v = raw[i]!;
-    if (!Number.isInteger(v) || v < -1) {
-      throw new DataError(
-        `${source}: row ${i + 1} of '${col}' is ${Number.isNaN(v) ? 'missing' : v}; segment labels are integers >= 0 (−1 = noise)`,
-      );
-    }
-    labels[i] = v;
-  }
-  return labels;
-}
 
 /**
  * Refuse labels the model does not have (segment numbers need not be contiguous: a baseline keeps a lineage's

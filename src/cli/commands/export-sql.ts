@@ -1,29 +1,14 @@
-import { Option, type Command } from 'commander';
-import { loadModel } from '../../model/bundle.js';
-import { UsageError } from '../../core/errors.js';
-import { exportSql, sqlDialects, type SqlDialectName } from '../../export/sql.js';
+import type { Command } from 'commander';
+import { exportSqlParams, runExportSql, type ExportSqlCommandOptions } from '../../api/export-sql.js';
 import { contextFrom } from '../context.js';
-
-interface ExportSqlFlags {
-  model?: string;
-  dialect?: SqlDialectName;
-  table?: string;
-  id?: string;
-  output?: string;
-  withFeatures?: boolean;
-}
+import { addParams } from '../params.js';
 
 /** `segment export-sql --model model.json --dialect D --table T`: the fitted model as one SQL query. */
 export function registerExportSql(program: Command): void {
-  program
+  const cmd = program
     .command('export-sql')
-    .description('the fitted model (its clean/select chain and assignment rule) as one SQL query')
-    .option('--model <path>', 'model written by segment cluster --model or segment run')
-    .addOption(new Option('--dialect <name>', 'SQL dialect of the query').choices([...sqlDialects]))
-    .option('--table <name>', 'table to score: table, schema.table or project.dataset.table')
-    .option('--id <col>', "column identifying rows, returned with each segment (default: the model's id)")
-    .option('-o, --output <path>', 'write the query to this file (default: stdout)')
-    .option('--with-features', "also return the model's features as the query computes them (for auditing)")
+    .description('the fitted model (its clean/select chain and assignment rule) as one SQL query');
+  addParams(cmd, exportSqlParams)
     .addHelpText(
       'after',
       `
@@ -39,30 +24,9 @@ Examples:
   $ segment export-sql --model model.json --dialect postgres --table analytics.customers -o score.sql
   $ segment export-sql --model model.json --dialect bigquery --table project.dataset.features --id customer_id`,
     )
-    .action(async (flags: ExportSqlFlags, self: Command) => {
+    .action(async (flags: ExportSqlCommandOptions, self: Command) => {
       const ctx = contextFrom(self);
-      if (!flags.model)
-        throw new UsageError('export-sql needs --model model.json', 'write one with segment cluster --model');
-      if (!flags.dialect)
-        throw new UsageError('export-sql needs --dialect', `one of ${sqlDialects.join(', ')}`);
-      if (!flags.table) throw new UsageError('export-sql needs --table NAME', 'the table the query scores');
-      const out = await ctx.outputs(
-        [{ flag: '--model', path: flags.model }],
-        [{ flag: '-o', path: flags.output }],
-      );
-      const model = await loadModel(flags.model);
-      const { sql, notReproduced } = exportSql(model, {
-        dialect: flags.dialect,
-        table: flags.table,
-        id: flags.id,
-        withFeatures: flags.withFeatures,
-        source: flags.model,
-      });
-      for (const n of notReproduced) ctx.logger.log('warn', `not reproduced in SQL: ${n}`);
-      if (flags.output && flags.output !== '-') {
-        await out.writeText('-o', sql);
-        await out.commit();
-        ctx.logger.log('info', `wrote the ${flags.dialect} query to ${flags.output}`);
-      } else ctx.print(sql);
+      const result = await runExportSql(flags, ctx);
+      if (result.written === null) ctx.print(result.sql);
     });
 }

@@ -1,21 +1,16 @@
 import type { Command } from 'commander';
-import { profileDataset, type ColumnProfile } from '../../inspect/profile.js';
-import { readDataset, type ReadNote } from '../../io/read.js';
+import { inspectParams, runInspect, type InspectOptions } from '../../api/inspect.js';
+import type { ColumnProfile } from '../../inspect/profile.js';
 import { contextFrom } from '../context.js';
-import { addInputOptions, readOptionsFrom, type InputFlags } from '../io-options.js';
-
-interface InspectFlags extends InputFlags {
-  json?: boolean;
-}
+import { addParams } from '../params.js';
 
 /** `segment inspect <data>`: schema and profile of a dataset. */
 export function registerInspect(program: Command): void {
   const cmd = program
     .command('inspect')
     .description('schema and profile: types, missing %, distinct, min/max/mean/std/quantiles')
-    .argument('<data>', 'input file, or - for CSV on stdin')
-    .option('--json', 'print the profile as JSON on stdout');
-  addInputOptions(cmd).addHelpText(
+    .argument('<data>', 'input file, or - for CSV on stdin');
+  addParams(cmd, inspectParams).addHelpText(
     'after',
     `
 Exact statistics over every row (sorts each numeric column: O(n log n)). Quantiles use linear
@@ -25,16 +20,14 @@ Examples:
   $ segment inspect customers.parquet
   $ segment inspect events.csv --json | jq '.profiles[] | {name, missingPct}'`,
   );
-  cmd.action(async (data: string, flags: InspectFlags, self: Command) => {
+  cmd.action(async (data: string, flags: InspectOptions, self: Command) => {
     const ctx = contextFrom(self);
-    const notes: ReadNote[] = [];
-    const ds = await readDataset(data, { ...readOptionsFrom(flags, ctx), notes });
-    const profile = profileDataset(ds, notes);
+    const result = await runInspect(data, flags, ctx);
     if (flags.json) {
-      ctx.printJson({ input: data === '-' ? 'stdin' : data, ...profile });
+      ctx.printJson(result);
       return;
     }
-    ctx.print(renderTable(profile.rows, profile.profiles));
+    ctx.print(renderTable(result.rows, result.profiles));
   });
 }
 

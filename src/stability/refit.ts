@@ -1,0 +1,71 @@
+import type { ClusterParams } from '../cluster/fit.js';
+import type { ClusterModel } from '../cluster/model.js';
+import { DataError } from '../core/errors.js';
+
+const kmeansVariants = ['auto', 'lloyd', 'elkan', 'hamerly', 'minibatch'] as const;
+
+/**
+ * The parameters that refit a model's algorithm as it was fitted: k-means with its k, restarts, iterations, tolerance
+ * and variant; DBSCAN with its fitted eps (never auto), minSamples and metric; hierarchical with its linkage, metric
+ * and k (or distance threshold). The seed is set per replicate. O(1).
+ * @param path the model file, for messages.
+ * @returns the parameters, and notes on what the refits cannot reproduce.
+ * @throws DataError when a hierarchical model records neither k nor a distance threshold.
+ */
+export function refitParams(model: ClusterModel, path: string): { params: ClusterParams; notes: string[] } {
+  const p = model.params;
+  const num = (key: string): number | undefined => (typeof p[key] === 'number' ? p[key] : undefined);
+  const minSize = num('minSize');
+  const notes: string[] = [];
+  switch (model.algorithm) {
+    case 'kmeans': {
+      const variant = kmeansVariants.find((v) => v === p['algorithm']);
+      if (minSize === undefined && new Set(model.centroidSegment).size < model.centroidSegment.length)
+        notes.push(
+          'the fit merged small segments, but the model does not record --min-size: replicates keep all k clusters',
+        );
+      return {
+        params: {
+          algorithm: 'kmeans',
+          nClusters: num('nClusters') ?? model.centroids.length,
+          nInit: num('nInit'),
+          maxIter: num('maxIter'),
+          tol: num('tol'),
+          kmeansAlgorithm: variant,
+          minSize,
+        },
+        notes,
+      };
+    }
+    case 'dbscan':
+      return {
+        params: {
+          algorithm: 'dbscan',
+          eps: model.eps,
+          minSamples: model.minSamples,
+          metric: model.metric,
+          minSize,
+        },
+        notes,
+      };
+    case 'hierarchical': {
+      const nClusters = num('nClusters');
+      const distanceThreshold = nClusters === undefined ? num('distanceThreshold') : undefined;
+      if (nClusters === undefined && distanceThreshold === undefined)
+        throw new DataError(
+          `${path}: the hierarchical model records neither nClusters nor distanceThreshold`,
+        );
+      return {
+        params: {
+          algorithm: 'hierarchical',
+          linkage: model.linkage,
+          metric: model.metric,
+          nClusters,
+          distanceThreshold,
+          minSize,
+        },
+        notes,
+      };
+    }
+  }
+}
