@@ -1,5 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { InvalidValueError, paramDefault, paramKind, type Param } from '../core/params.js';
+import {
+  InvalidValueError,
+  describeParser,
+  paramDefault,
+  paramKind,
+  parserSchema,
+  type Param,
+} from '../core/params.js';
 
 /** The commander option of a declared parameter: same flags, help, choices, default and value checks. */
 export function optionOf(p: Param): Option {
@@ -7,7 +14,7 @@ export function optionOf(p: Param): Option {
   if (p.choices) o.choices(p.choices);
   if (p.parse && !p.choices) {
     const parse = p.parse as (v: string, prev?: unknown) => unknown;
-    o.argParser((v: string, prev: unknown) => {
+    const wrapped = (v: string, prev: unknown): unknown => {
       try {
         return parse(v, prev);
       } catch (e) {
@@ -15,7 +22,10 @@ export function optionOf(p: Param): Option {
         if (e instanceof InvalidValueError) throw new InvalidArgumentError(e.message);
         throw e;
       }
-    });
+    };
+    // keep the value schema on the commander parser (the pipeline schema reads it from the options)
+    const s = parserSchema(parse);
+    o.argParser(s ? describeParser(wrapped, s.schema, s.repeat ?? false) : wrapped);
   }
   if (paramKind(p) !== 'negated' && p.default !== undefined) o.default(paramDefault(p));
   return o;

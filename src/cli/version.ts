@@ -1,8 +1,2 @@
-import { readFileSync } from 'node:fs';
-
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
-/** The tool's version, from package.json. */
-export const version = pkg.version;
+/** The tool's version, from package.json (kept in core so the library can record it in what it writes). */
+export { version } from '../core/version.js';
