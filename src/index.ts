@@ -215,3 +215,41 @@ export {
 
 // segment inspect
 export { runInspect, inspectParams, type InspectOptions, type InspectResult } from './api/inspect.js';
+
+// segment predict train | score | report: the library functions the CLI calls
+export {
+  predictTrainParams,
+  predictScoreParams,
+  predictReportParams,
+  predictTrainParamsOf,
+  parseMaxFeatures,
+  runPredictTrain,
+  runPredictScore,
+  runPredictReport,
+  type PredictTrainOptions,
+  type PredictTrainResult,
+  type PredictScoreOptions,
+  type PredictScoreResult,
+  type PredictReportOptions,
+  type PredictReportResult,
+} from './api/predict.js';
+export { predictModelSummary } from './predict/summary.js';
+
+// segment features
+export {
+  featuresParams,
+  runFeatures,
+  featuresCommand,
+  type FeaturesOptions,
+  type FeaturesResult,
+} from './api/features.js';
+
+// segment ingest
+export {
+  ingestParams,
+  runIngest,
+  ingestCommand,
+  type IngestOptions,
+  type IngestResult,
+  type IngestSummary,
+} from './api/ingest.js';
