@@ -15,18 +15,18 @@ import { registerStability } from './commands/stability.js';
 import { registerPredict } from './commands/predict.js';
 import { registerExportSql } from './commands/export-sql.js';
 import { registerRun } from './commands/run.js';
-import { version } from './version.js';
+import { toolVersion } from '../core/version.js';
 
-/** Build the commander program with every working command registered. */
 /** The one line of a failed write to standard output (bin/segment.js reports late failures with it). */
 export { stdoutError } from '../io/write.js';
 
+/** Build the commander program with every working command registered. */
 export function buildProgram(): Command {
   const program = new Command('segment')
     .description(
       'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, stability, predict, export-sql, run.',
     )
-    .version(version, '-V, --version')
+    .version(toolVersion, '-V, --version')
     .option('-q, --quiet', 'only print errors on stderr')
     .option('-v, --verbose', 'print debug messages on stderr')
     .addOption(
@@ -70,7 +70,7 @@ Examples:
   registerStability(program);
   registerPredict(program);
   registerExportSql(program);
-  registerRun(program, buildProgram);
+  registerRun(program);
   return program;
 }
 
