@@ -15,7 +15,14 @@ import { toolVersion } from '../core/version.js';
 import { acquireLock, lockName } from './lock.js';
 import { previousOutputs, publish as publishStaged, resumePublish } from './publish.js';
 import { loadPipeline, stepName, type Pipeline } from './pipeline.js';
-import { pipelineSchema, sourceCommand, stepCommands, stepFlags, tunedFlags, type StepKind } from './steps.js';
+import {
+  pipelineSchema,
+  sourceCommand,
+  stepCommands,
+  stepFlags,
+  tunedFlags,
+  type StepKind,
+} from './steps.js';
 
 /** Discriminator and version of run manifests. */
 export const manifestFormat = 'segment.run-manifest';
@@ -31,7 +38,12 @@ const reserved = ['segments', 'source', 'model', 'report', 'tune', 'manifest'];
 const tunedStandIn: Record<string, string> = { k: '2', eps: '1', 'min-samples': '5', linkage: 'ward' };
 
 /** Map of cluster flag → tuning recommendation parameter. */
-const tunedParam: Record<string, string> = { k: 'k', eps: 'eps', 'min-samples': 'minSamples', linkage: 'linkage' };
+const tunedParam: Record<string, string> = {
+  k: 'k',
+  eps: 'eps',
+  'min-samples': 'minSamples',
+  linkage: 'linkage',
+};
 
 /** How to run a pipeline file. */
 export interface RunPipelineOptions {
@@ -56,7 +68,14 @@ export interface PlannedStepView {
 
 /** What `runPipeline` returns: the plan (dry run), or the manifest of the published run. */
 export type RunPipelineResult =
-  | { dryRun: true; pipeline: string; configHash: string; outDir: string; seed: number; steps: PlannedStepView[] }
+  | {
+      dryRun: true;
+      pipeline: string;
+      configHash: string;
+      outDir: string;
+      seed: number;
+      steps: PlannedStepView[];
+    }
   | { dryRun: false; outDir: string; manifest: RunManifest };
 
 /** What one step did, as the manifest records it. */
@@ -146,7 +165,10 @@ export async function runPipeline(
   const seed = o.seed ?? pipeline.seed ?? 42;
   const outDirSetting = o.outDir ?? pipeline.outputs?.dir;
   if (outDirSetting === undefined)
-    throw new UsageError(`${file}: no output folder`, 'pass --out-dir DIR or set outputs.dir in the pipeline');
+    throw new UsageError(
+      `${file}: no output folder`,
+      'pass --out-dir DIR or set outputs.dir in the pipeline',
+    );
   const outDir = o.outDir !== undefined ? resolve(o.outDir) : resolve(base, outDirSetting);
   const baseline =
     o.baseline !== undefined
@@ -365,7 +387,8 @@ async function resolveSource(p: Pipeline, base: string, file: string): Promise<R
   }
   const path = resolve(base, s.path!);
   await mustExist(path, 'source file');
-  if (flags.length > 0) return { path: 'source.parquet', file: path, ingest: { input: path, values, args: [path, ...flags] } };
+  if (flags.length > 0)
+    return { path: 'source.parquet', file: path, ingest: { input: path, values, args: [path, ...flags] } };
   return { path, file: path, ingest: null };
 }
 
@@ -411,9 +434,13 @@ function planSteps(
       );
     if (kind === 'features' && i > 0)
       throw new UsageError(`${where}: features must be the first step (it reads the event log)`);
-    if (kind === 'report' && !clustered) throw new UsageError(`${where}: report needs a cluster step before it`);
+    if (kind === 'report' && !clustered)
+      throw new UsageError(`${where}: report needs a cluster step before it`);
     if ((kind === 'clean' || kind === 'select' || kind === 'tune') && clustered)
-      throw new UsageError(`${where}: ${kind} after cluster has no effect on the segments`, 'move it before the cluster step');
+      throw new UsageError(
+        `${where}: ${kind} after cluster has no effect on the segments`,
+        'move it before the cluster step',
+      );
     const byKey = new Map(stepFlags(kind).map((f) => [f.key, f]));
     if (p.id !== undefined && byKey.has('id') && w.id === undefined) w.id = p.id;
     const input = current;
@@ -522,7 +549,10 @@ function planSteps(
 }
 
 /** A step's options: its pipeline values and segment run's own, checked and converted as its flags would be. */
-function stepOptions(s: PlannedStep, tunedValues: Record<string, string>): { options: object; given: Set<string> } {
+function stepOptions(
+  s: PlannedStep,
+  tunedValues: Record<string, string>,
+): { options: object; given: Set<string> } {
   const mine = paramValues(s.command.params, { ...s.values, ...tunedValues }, s.base);
   const theirs = paramValues(s.command.params, s.managed);
   const options: Record<string, unknown> = { ...mine.options };
@@ -541,7 +571,9 @@ function checkOptions(s: PlannedStep): void {
 
 async function tuneRecommendation(tuneFile: string | null, where: string): Promise<Record<string, unknown>> {
   if (!tuneFile) throw new UsageError(`${where}: 'tuned' needs a tune step before cluster`);
-  const r = JSON.parse(await readFile(tuneFile, 'utf8')) as { recommendation?: { params?: Record<string, unknown> } };
+  const r = JSON.parse(await readFile(tuneFile, 'utf8')) as {
+    recommendation?: { params?: Record<string, unknown> };
+  };
   return r.recommendation?.params ?? {};
 }
 
@@ -553,7 +585,10 @@ async function tunedValues(s: PlannedStep, tuneFile: string | null): Promise<Rec
     s.tunedKeys.map((k) => {
       const v = rec[tunedParam[k]!];
       if (v === undefined)
-        throw new UsageError(`${s.where}.with.${k}: the tune step did not tune ${k}`, 'tune the same algorithm as cluster');
+        throw new UsageError(
+          `${s.where}.with.${k}: the tune step did not tune ${k}`,
+          'tune the same algorithm as cluster',
+        );
       return [k, String(v)];
     }),
   );
@@ -659,7 +694,9 @@ async function execute(plan: PlannedStep[], x: ExecEnv): Promise<RunManifest> {
     identity = m.identity ?? null;
   }
   if (files.has('report.json')) {
-    const r = JSON.parse(await readFile(join(staging, 'report.json'), 'utf8')) as { indices?: Record<string, unknown> };
+    const r = JSON.parse(await readFile(join(staging, 'report.json'), 'utf8')) as {
+      indices?: Record<string, unknown>;
+    };
     metrics.indices = r.indices ?? {};
   }
   const seconds = (performance.now() - t0) / 1000;

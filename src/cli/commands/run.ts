@@ -16,7 +16,9 @@ interface RunFlags {
 export function registerRun(program: Command): void {
   const cmd = program
     .command('run')
-    .description('run a pipeline file (source → features → clean → select → tune → cluster → report), for cron')
+    .description(
+      'run a pipeline file (source → features → clean → select → tune → cluster → report), for cron',
+    )
     .argument('<pipeline>', 'pipeline file (YAML, see schemas/pipeline.schema.json)');
   addParams(cmd, [
     {
@@ -61,8 +63,11 @@ Examples:
         const { pipeline, configHash, outDir, seed, steps } = r;
         if (flags.json) ctx.printJson({ pipeline, configHash, outDir, seed, steps });
         else {
-          ctx.print(`pipeline ${pipeline} (${configHash.slice(0, 19)}…), seed ${seed}, output folder ${outDir}\n`);
-          for (const [i, s] of steps.entries()) ctx.print(`${i + 1}. ${s.name}: ${s.command.map(quoteArg).join(' ')}\n`);
+          ctx.print(
+            `pipeline ${pipeline} (${configHash.slice(0, 19)}…), seed ${seed}, output folder ${outDir}\n`,
+          );
+          for (const [i, s] of steps.entries())
+            ctx.print(`${i + 1}. ${s.name}: ${s.command.map(quoteArg).join(' ')}\n`);
         }
       } else if (flags.json) ctx.printJson(r.manifest);
     });
