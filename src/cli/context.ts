@@ -5,6 +5,7 @@ import { defaultMemoryLimit, type StepEnv } from '../api/env.js';
 import { givenOptions } from './params.js';
 import type { LogLevel } from '../core/logger.js';
 import { UsageError } from '../core/errors.js';
+import { intAtLeast, memorySize, type Param } from '../core/params.js';
 import { defaultThreads } from '../core/worker-pool.js';
 import { createCliLogger } from './logger.js';
 
@@ -16,6 +17,30 @@ export interface Context extends StepEnv {
   /** Print text on stdout. */
   print(text: string): void;
 }
+
+/** The global options (before the command name). */
+export const globalParams: readonly Param[] = [
+  { flags: '-q, --quiet', help: 'only print errors on stderr' },
+  { flags: '-v, --verbose', help: 'print debug messages on stderr' },
+  {
+    flags: '--log-format <format>',
+    help: 'log records on stderr as text or JSON lines',
+    choices: ['text', 'json'],
+    default: 'text',
+  },
+  {
+    flags: '--threads <n>',
+    help: 'worker threads and DuckDB threads (default: all cores)',
+    parse: intAtLeast(1),
+  },
+  { flags: '--seed <n>', help: 'seed of every random choice', parse: intAtLeast(0), default: 42 },
+  {
+    flags: '--memory-limit <size>',
+    help: 'memory budget of O(n²) algorithms and random forests, e.g. 2GB (default 4GB)',
+    parse: memorySize,
+  },
+  { flags: '--debug', help: 'print stack traces of errors' },
+];
 
 /** Global options as commander parses them. */
 export interface GlobalOptions {

@@ -1,7 +1,8 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { abortOutputs } from './context.js';
 import { describeFailure } from './errors.js';
-import { intAtLeast, memorySize } from './options.js';
+import { addParams } from './params.js';
+import { globalParams } from './context.js';
 import { registerIngest } from './commands/ingest.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerCluster } from './commands/cluster.js';
@@ -15,33 +16,19 @@ import { registerStability } from './commands/stability.js';
 import { registerPredict } from './commands/predict.js';
 import { registerExportSql } from './commands/export-sql.js';
 import { registerRun } from './commands/run.js';
-import { version } from './version.js';
+import { toolVersion } from '../core/version.js';
 
-/** Build the commander program with every working command registered. */
 /** The one line of a failed write to standard output (bin/segment.js reports late failures with it). */
 export { stdoutError } from '../io/write.js';
 
+/** Build the commander program with every working command registered. */
 export function buildProgram(): Command {
   const program = new Command('segment')
     .description(
       'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, stability, predict, export-sql, run.',
     )
-    .version(version, '-V, --version')
-    .option('-q, --quiet', 'only print errors on stderr')
-    .option('-v, --verbose', 'print debug messages on stderr')
-    .addOption(
-      new Option('--log-format <format>', 'log records on stderr as text or JSON lines')
-        .choices(['text', 'json'])
-        .default('text'),
-    )
-    .option('--threads <n>', 'worker threads and DuckDB threads (default: all cores)', intAtLeast(1))
-    .option('--seed <n>', 'seed of every random choice', intAtLeast(0), 42)
-    .option(
-      '--memory-limit <size>',
-      'memory budget of O(n²) algorithms and random forests, e.g. 2GB (default 4GB)',
-      memorySize,
-    )
-    .option('--debug', 'print stack traces of errors')
+    .version(toolVersion, '-V, --version');
+  addParams(program, globalParams)
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} })
@@ -70,7 +57,7 @@ Examples:
   registerStability(program);
   registerPredict(program);
   registerExportSql(program);
-  registerRun(program, buildProgram);
+  registerRun(program);
   return program;
 }
 

@@ -2,8 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli/main.js';
-import { pipelineSchema } from '../../src/cli/pipeline-schema.js';
+import { pipelineSchema } from '../../src/run/steps.js';
 import { Dataset } from '../../src/core/dataset.js';
 import { SegmentError, UsageError } from '../../src/core/errors.js';
 import { readDataset } from '../../src/io/read.js';
@@ -157,7 +156,7 @@ describe('fuzz: readers return a Dataset or throw a SegmentError', () => {
 });
 
 describe('fuzz: the pipeline loader succeeds or throws a UsageError', () => {
-  const schema = pipelineSchema(buildProgram());
+  const schema = pipelineSchema();
   const valid =
     'version: 1\nsource:\n  path: data.csv\nid: customer_id\nsteps:\n  - step: clean\n    with:\n      scale: zscore\n  - step: cluster\n    with:\n      k: 4\n';
   const yamlTokens = fc.constantFrom(

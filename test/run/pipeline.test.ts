@@ -2,12 +2,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli/main.js';
-import { pipelineSchema, stepFlags, stepKinds } from '../../src/cli/pipeline-schema.js';
+import { pipelineSchema, stepFlags, stepKinds } from '../../src/run/steps.js';
 import { UsageError } from '../../src/core/errors.js';
 import { applyOverride, canonicalJson, loadPipeline, pointerPath } from '../../src/run/pipeline.js';
 
-const schema = pipelineSchema(buildProgram());
+const schema = pipelineSchema();
 const dir = mkdtempSync(join(tmpdir(), 'segment-pipeline-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -51,15 +50,14 @@ describe('pipeline schema', () => {
   });
 
   it("takes each step's flags from its command, without the ones run manages", () => {
-    const program = buildProgram();
-    const cluster = stepFlags(program, 'cluster').map((f) => f.key);
+    const cluster = stepFlags('cluster').map((f) => f.key);
     expect(cluster).toEqual(expect.arrayContaining(['algo', 'k', 'n-init', 'eps', 'min-samples', 'id']));
     expect(cluster).not.toContain('output');
     expect(cluster).not.toContain('model');
     expect(cluster).not.toContain('json');
     expect(cluster).not.toContain('format');
-    for (const kind of stepKinds) expect(stepFlags(program, kind).length).toBeGreaterThan(2);
-    const k = stepFlags(program, 'cluster').find((f) => f.key === 'k')!;
+    for (const kind of stepKinds) expect(stepFlags(kind).length).toBeGreaterThan(2);
+    const k = stepFlags('cluster').find((f) => f.key === 'k')!;
     expect(k.schema).toEqual({ type: 'integer', minimum: 1 });
   });
 

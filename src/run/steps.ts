@@ -1,37 +1,38 @@
-import type { Command, Option } from 'commander';
-import { parserSchema } from './options.js';
+import { isPathParam, paramKey, paramKind, paramSchema, type Param } from '../core/params.js';
+import type { StepCommand } from '../api/env.js';
+import { featuresCommand } from '../api/features.js';
+import { cleanCommand } from '../api/clean.js';
+import { selectCommand } from '../api/select.js';
+import { tuneCommand } from '../api/tune.js';
+import { clusterCommand } from '../api/cluster.js';
+import { reportCommand } from '../api/report.js';
+import { ingestCommand } from '../api/ingest.js';
 
 /** The stages a pipeline file can run, in the order they usually come. */
 export const stepKinds = ['features', 'clean', 'select', 'tune', 'cluster', 'report'] as const;
 export type StepKind = (typeof stepKinds)[number];
 
-/** Flags `segment run` sets itself (file names, model paths, JSON output) and input flags that belong to `source`. */
-const managed: Record<StepKind, string[]> = {
-  features: ['output', 'json', 'raw', 'print-rfm-rules', 'db', 'table', 'print-sql'],
-  clean: ['output', 'model', 'json', 'apply'],
-  select: ['output', 'model', 'json', 'apply', 'embed', 'embed-sample', 'perplexity'],
-  tune: ['output', 'json', 'plot'],
-  cluster: ['output', 'model', 'json', 'baseline-input', 'segment-col'],
-  report: ['model', 'tune', 'json', 'html', 'svg', 'segment-col'],
+/**
+ * The registry of pipeline step kinds: each kind's command (its parameters and library function). Adding a step
+ * kind to pipelines = one line here (and its name in {@link stepKinds}).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own options type
+export const stepCommands: Record<StepKind, StepCommand<any, unknown>> = {
+  features: featuresCommand,
+  clean: cleanCommand,
+  select: selectCommand,
+  tune: tuneCommand,
+  cluster: clusterCommand,
+  report: reportCommand,
 };
-const inputFlags = [
-  'format',
-  'delimiter',
-  'encoding',
-  'types',
-  'sample',
-  'na-values',
-  'default-na',
-  'decimal',
-  'thousands',
-  'date-format',
-  'sheet',
-];
+
+/** The command a source read with options (or a SQL source) runs as a first step. */
+export const sourceCommand = ingestCommand;
 
 /** Cluster flags that may take the tuning step's recommendation instead of a value. */
 export const tunedFlags = ['k', 'eps', 'min-samples', 'linkage'];
 
-/** How a flag of a step command is written on its command line. */
+/** How a parameter of a step may be set in a pipeline step's `with`. */
 export interface StepFlag {
   /** Long flag without dashes (`min-samples`), the key in a step's `with`. */
   key: string;
@@ -41,44 +42,31 @@ export interface StepFlag {
   /** The value is a file path (resolved against the pipeline file's folder). */
   path: boolean;
   schema: Record<string, unknown>;
+  param: Param;
 }
 
-function flagOf(o: Option): StepFlag | null {
-  if (!o.long) return null;
-  const key = o.long.replace(/^--(no-)?/, '');
-  if (o.negate) return { key, kind: 'negated', repeat: false, path: false, schema: { type: 'boolean' } };
-  if (!o.required && !o.optional)
-    return { key, kind: 'boolean', repeat: false, path: false, schema: { type: 'boolean' } };
-  const described = parserSchema(o.parseArg);
-  const schema: Record<string, unknown> = o.argChoices
-    ? { enum: [...o.argChoices] }
-    : (described?.schema ?? { type: ['string', 'number'] });
-  const path = /<(file|path|model|dir|[^>]*\.(json|ya?ml|csv|parquet))>/.test(o.flags);
-  return { key, kind: 'value', repeat: described?.repeat ?? false, path, schema };
-}
-
-/** The flags a step of kind `kind` may set in its `with`, from the command's own definition. */
-export function stepFlags(program: Command, kind: StepKind): StepFlag[] {
-  const cmd = program.commands.find((c) => c.name() === kind);
-  if (!cmd) throw new Error(`no '${kind}' command registered`);
-  const skip = new Set([...managed[kind], ...inputFlags, 'help']);
+/** The parameters a step of kind `kind` may set in its `with` (not those `segment run` sets, nor input flags). */
+export function stepFlags(kind: StepKind): StepFlag[] {
   const out: StepFlag[] = [];
-  for (const o of cmd.options) {
-    const f = flagOf(o);
-    if (f && !skip.has(f.key) && !out.some((x) => x.key === f.key)) out.push(f);
+  for (const p of stepCommands[kind].params) {
+    if (p.pipeline !== undefined) continue;
+    const key = paramKey(p);
+    if (out.some((x) => x.key === key)) continue;
+    const { schema, repeat } = paramSchema(p);
+    out.push({ key, kind: paramKind(p), repeat, path: isPathParam(p), schema, param: p });
   }
   return out;
 }
 
 /**
- * The JSON Schema of pipeline files (draft-07), built from the commands' own flags so a step's `with` accepts
+ * The JSON Schema of pipeline files (draft-07), built from the step commands' parameters so a step's `with` accepts
  * exactly what its command accepts, with the same ranges and choices. Published as schemas/pipeline.schema.json.
  */
-export function pipelineSchema(program: Command): Record<string, unknown> {
+export function pipelineSchema(): Record<string, unknown> {
   const withSchemas: Record<string, unknown> = {};
   for (const kind of stepKinds) {
     const properties: Record<string, unknown> = {};
-    for (const f of stepFlags(program, kind)) {
+    for (const f of stepFlags(kind)) {
       properties[f.key] =
         kind === 'cluster' && tunedFlags.includes(f.key)
           ? { anyOf: [...(Array.isArray(f.schema.anyOf) ? f.schema.anyOf : [f.schema]), { const: 'tuned' }] }
