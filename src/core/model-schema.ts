@@ -115,9 +115,6 @@ export interface ModelSpec<T> {
   hash: 'required' | 'optional' | { fromVersion: number };
 }
 
-/** @deprecated the former name of {@link ModelSpec}. */
-export type ModelKind<T> = ModelSpec<T>;
-
 /**
  * Check that a parsed JSON value is a model of `kind` this build understands — format, version, content hash, then
  * structure (schema and cross-field checks) — and return it typed. The one check every model loader runs; the

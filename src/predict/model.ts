@@ -1,4 +1,4 @@
-import type { InputColumn } from '../cluster/model.js';
+import type { InputColumn } from '../core/chain.js';
 import { withContentHash } from '../core/content-hash.js';
 import type { ChainEntry } from '../core/chain.js';
 import { loadModelFile, type SavedModelKind } from '../core/model-kind.js';

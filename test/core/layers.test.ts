@@ -66,6 +66,9 @@ const forbidden: { from: string; to: string[] }[] = [
   { from: 'core', to: folders.filter((f) => f !== 'core') },
   { from: 'render', to: folders.filter((f) => f !== 'render' && f !== 'core') },
   ...folders.filter((f) => f !== 'cli').map((from) => ({ from, to: ['cli', 'index'] })),
+  // The command API (api/) and the pipeline runner (run/) sit above every stage; only the CLI is above them.
+  ...folders.filter((f) => !['api', 'run', 'cli'].includes(f)).map((from) => ({ from, to: ['api', 'run'] })),
+  { from: 'api', to: ['run'] },
   { from: 'evaluate', to: ['cluster'] },
   { from: 'cluster', to: ['stability', 'model', 'tune', 'report'] },
   { from: 'tune', to: ['report'] },
@@ -154,10 +157,11 @@ describe('layers of src/', () => {
     ]);
   });
 
-  it('sees the folder graph (sanity: the CLI stands on core and cluster)', () => {
+  it('sees the folder graph (sanity: the CLI stands on core and the command API)', () => {
     const seen = new Set(edges.map((e) => `${e.from} → ${e.to}`));
     expect(seen).toContain('cli → core');
-    expect(seen).toContain('cli → cluster');
+    expect(seen).toContain('cli → api');
+    expect(seen).toContain('run → api');
     expect(folders).toContain('render');
   });
 

@@ -7,7 +7,7 @@ import {
   problem,
   schemaParts,
   validateModel,
-  type ModelKind,
+  type ModelSpec,
 } from '../../src/core/model-schema.js';
 
 interface Toy {
@@ -26,7 +26,7 @@ const schema = {
     rows: schemaParts.matrix,
   },
 };
-const kind: ModelKind<Toy> = {
+const kind: ModelSpec<Toy> = {
   format: 'toy',
   version: 2,
   name: 'toy model',
