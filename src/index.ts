@@ -49,7 +49,7 @@ export {
   type ClusterSummary,
 } from './cluster/fit.js';
 export { assignRows } from './cluster/assign.js';
-export { type ClusterModel } from './cluster/model.js';
+export { type ClusterModel } from './cluster/cluster-model.js';
 export { loadModel } from './model/bundle.js';
 export { kneeIndex } from './evaluate/knee.js';
 export {
@@ -77,7 +77,7 @@ export {
   type CleanFit,
   type CleanReport,
 } from './clean/clean.js';
-export { loadCleanModel, type CleanModel } from './clean/model.js';
+export { loadCleanModel, type CleanModel } from './clean/clean-model.js';
 export { knnImpute, type KnnImputeParams } from './clean/knn-impute.js';
 export { buildReport, type Report } from './report/build.js';
 export { renderHtml } from './report/html.js';
@@ -98,7 +98,7 @@ export { defaultSegmentRules, defaultSegmentRulesYaml } from './features/default
 export { featureQuery, type FeatureQuerySpec } from './features/sql.js';
 export { chainKey, chainOf, type ChainEntry } from './core/chain.js';
 export { fitSelect, type SelectParams, type SelectFit } from './select/select.js';
-export { applySelectModel, loadSelectModel, type SelectModel } from './select/model.js';
+export { applySelectModel, loadSelectModel, type SelectModel } from './select/select-model.js';
 export { fitPca, pcaTransform, type PcaParams, type PcaFit } from './select/pca.js';
 export { tsne, pcaEmbedding, type TsneParams, type Embedding } from './select/embed.js';
 export { fitForest, FittedForest, type ForestParams } from './forest/forest.js';
@@ -117,7 +117,7 @@ export {
   type ScoreOptions,
   type ScoreResult,
 } from './predict/score.js';
-export { type PredictModel } from './predict/model.js';
+export { type PredictModel } from './predict/predict-model.js';
 export { rocAuc, averagePrecision, logLoss, brierScore } from './predict/metrics.js';
 export { readSql } from './io/sql.js';
 export { redactUrl } from './io/sql-url.js';

@@ -14,7 +14,7 @@ import {
   loadCleanModel,
   type CleanModel,
   type InfAction,
-} from '../clean/model.js';
+} from '../clean/clean-model.js';
 import { outlierActions, outlierMethods, type OutlierAction, type OutlierMethod } from '../clean/outliers.js';
 import { constantActions, scaleMethods, type ConstantAction, type ScaleMethod } from '../clean/scaler.js';
 import { similarityMethods, type SimilarityMethod } from '../clean/text-similarity.js';

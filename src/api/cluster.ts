@@ -7,7 +7,7 @@ import {
   type MatchMethod,
   type SegmentIdentity,
 } from '../cluster/identity.js';
-import type { ClusterModel } from '../cluster/model.js';
+import type { ClusterModel } from '../cluster/cluster-model.js';
 import { keepSegmentIdentity } from '../model/identity.js';
 import { chainOf } from '../core/chain.js';
 import { assertFreeColumns } from '../core/columns.js';

@@ -16,7 +16,7 @@ import type { Dataset } from '../core/dataset.js';
 import type { OutputSet } from '../io/outputs.js';
 import { readDataset } from '../io/read.js';
 import { inputKindParam, inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
-import { loadPredictModel, predictModelText, type PredictModel } from '../predict/model.js';
+import { loadPredictModel, predictModelText, type PredictModel } from '../predict/predict-model.js';
 import { buildPredictReport, renderPredictHtml, type PredictReport } from '../predict/report.js';
 import { predictReportCharts } from '../predict/report-charts.js';
 import { checkCuts, scorePropensity, type ScoreResult } from '../predict/score.js';

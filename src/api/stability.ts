@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ClusterModel } from '../cluster/model.js';
+import type { ClusterModel } from '../cluster/cluster-model.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { assertFinite, assertNoInfinite, toMatrix, type LeftOutColumn } from '../core/matrix.js';

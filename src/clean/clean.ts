@@ -32,7 +32,7 @@ import {
   type CleanStep,
   type InfAction,
   type InfiniteStep,
-} from './model.js';
+} from './clean-model.js';
 import {
   applyOutliers,
   fitOutliers,

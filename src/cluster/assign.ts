@@ -2,7 +2,7 @@ import type { Distance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import { assignToCores } from './dbscan.js';
 import { nearestCentroid } from './kmeans.js';
-import type { ClusterModel, LabelException } from './model.js';
+import type { ClusterModel, LabelException } from './cluster-model.js';
 
 /** Distance between row `i` of `a` and row `j` of `b` (both with `d` columns). */
 export function rowDistance(

@@ -4,7 +4,7 @@ import { DataError, UsageError } from '../core/errors.js';
 import { alignById, assertUniqueIds } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { MatchMethod, SegmentIdentity } from './identity.js';
-import type { ClusterModel } from './model.js';
+import type { ClusterModel } from './cluster-model.js';
 
 /** How the segments will be paired with the baseline's, where the baseline's labels come from, and why. */
 export interface MatchPlan {

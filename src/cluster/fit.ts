@@ -9,7 +9,7 @@ import { findExceptions } from './assign.js';
 import { dbscan, kDistances } from './dbscan.js';
 import { cutTree, linkageTree } from './hierarchical.js';
 import { kmeans } from './kmeans.js';
-import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './model.js';
+import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './cluster-model.js';
 import {
   canonicalOrder,
   countSegments,

@@ -2,7 +2,7 @@ import { DataError, InternalError, invalidParameter } from '../core/errors.js';
 import { contingency, linearSumAssignment, matchSegments, NOISE } from '../core/matching.js';
 import type { Matrix } from '../core/matrix.js';
 import { findExceptions } from './assign.js';
-import type { ClusterModel } from './model.js';
+import type { ClusterModel } from './cluster-model.js';
 
 /**
  * How the segments of a new fit are paired with a baseline's: `members` compares which rows each segment holds (the

@@ -1,4 +1,4 @@
-import type { ClusterModel } from '../cluster/model.js';
+import type { ClusterModel } from '../cluster/cluster-model.js';
 import type { Distance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { stepKind } from '../model/kinds.js';

@@ -1,5 +1,5 @@
 import type { ChainEntry, InputColumn } from '../core/chain.js';
-import { clusterModelKind, type ClusterModel } from '../cluster/model.js';
+import { clusterModelKind, type ClusterModel } from '../cluster/cluster-model.js';
 import { withContentHash } from '../core/content-hash.js';
 import { loadModelFile } from '../core/model-kind.js';
 import { checkChain, stepKind } from './kinds.js';

@@ -4,7 +4,7 @@ import {
   type IdentityOptions,
   type IdentityResult,
 } from '../cluster/identity.js';
-import type { ClusterModel } from '../cluster/model.js';
+import type { ClusterModel } from '../cluster/cluster-model.js';
 import type { Matrix } from '../core/matrix.js';
 import { bundleModel } from './bundle.js';
 

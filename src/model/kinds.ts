@@ -1,9 +1,9 @@
 import { applyCleanModel } from '../clean/clean.js';
-import { cleanModelKind, type CleanModel } from '../clean/model.js';
+import { cleanModelKind, type CleanModel } from '../clean/clean-model.js';
 import type { ChainEntry, InputColumn } from '../core/chain.js';
 import type { SavedModelKind } from '../core/model-kind.js';
 import { cleanSql, selectSql, type SqlChainContext } from '../sql/chain-sql.js';
-import { applySelectModel, selectModelKind, type SelectModel } from '../select/model.js';
+import { applySelectModel, selectModelKind, type SelectModel } from '../select/select-model.js';
 
 /** A kind of fitted step a chain records (`segment.chain` metadata, a model's `chain`): replayable, maybe as SQL. */
 export type StepKind<M> = SavedModelKind<M, SqlChainContext> & {

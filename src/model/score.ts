@@ -1,5 +1,5 @@
 import { assignRows } from '../cluster/assign.js';
-import type { ClusterModel } from '../cluster/model.js';
+import type { ClusterModel } from '../cluster/cluster-model.js';
 import { chainOf, type ChainedModel } from '../core/chain.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';

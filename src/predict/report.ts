@@ -5,7 +5,7 @@
  */
 import type { ReportChart } from '../render/charts.js';
 import { chartBlock, escapeHtml, renderPage } from '../render/page.js';
-import type { FeatureImportance, PredictModel } from './model.js';
+import type { FeatureImportance, PredictModel } from './predict-model.js';
 
 /** Discriminator and schema version of the JSON report. */
 export const predictReportFormat = 'segment.predict-report';

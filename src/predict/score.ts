@@ -10,7 +10,7 @@ import { FittedForest } from '../forest/forest.js';
 import { modelMatrix, prepareForModel, type InputKind } from '../model/score.js';
 import { forestPositive, scoresToProbability } from './estimator.js';
 import { logisticDecision } from './logistic.js';
-import type { PredictModel } from './model.js';
+import type { PredictModel } from './predict-model.js';
 
 /** How rows are put into tiers: fixed probability cut points, or deciles of the scored rows. */
 export type Tiering = { kind: 'cuts'; cuts: number[] } | { kind: 'deciles' };

@@ -1,4 +1,4 @@
-import type { PredictModel } from './model.js';
+import type { PredictModel } from './predict-model.js';
 
 /**
  * What `predict train --json` shows of a fitted model: the algorithm, target and classes, the evaluation (metrics

@@ -37,7 +37,7 @@ import {
   type Evaluation,
   type FeatureImportance,
   type PredictModel,
-} from './model.js';
+} from './predict-model.js';
 import { evaluationCurves } from './report-curves.js';
 import { binaryFolds, foldRows, stratifiedHoldout } from './split.js';
 import { binaryTarget } from './target.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import type { ClusterModel } from '../cluster/model.js';
+import type { ClusterModel } from '../cluster/cluster-model.js';
 import { DataError } from '../core/errors.js';
 import { readJsonFile } from '../core/json-file.js';
 import type { TuneResult } from '../tune/tune.js';

@@ -6,7 +6,7 @@ import { DataError, InternalError, SegmentError, UsageError } from '../core/erro
 import type { Logger } from '../core/logger.js';
 import { round3 } from '../core/format.js';
 import { paramArgs, paramKey, paramValues, type Param } from '../core/params.js';
-import type { ClusterModel } from '../cluster/model.js';
+import type { ClusterModel } from '../cluster/cluster-model.js';
 import { fileSha256 } from '../io/hash.js';
 import { OutputSet, refuseInputsAmong } from '../io/outputs.js';
 import { loadModel } from '../model/bundle.js';

@@ -18,7 +18,7 @@ import {
   type RfeTarget,
   type SelectModel,
   type SelectStep,
-} from './model.js';
+} from './select-model.js';
 import { checkPcaParams, pcaFromMoments, type PcaParams } from './pca.js';
 import { rankingSample, rfe, type RfeImportance } from './rfe.js';
 import { chainOf } from '../core/chain.js';

@@ -1,6 +1,6 @@
-import type { CleanModel } from '../clean/model.js';
+import type { CleanModel } from '../clean/clean-model.js';
 import { UsageError } from '../core/errors.js';
-import type { SelectModel } from '../select/model.js';
+import type { SelectModel } from '../select/select-model.js';
 import { float64, type SqlDialect } from './dialects.js';
 
 // The fitted chain's steps as SQL: each step kind that export-sql can express renders itself into SqlSteps (one CTE

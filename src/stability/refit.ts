@@ -1,5 +1,5 @@
 import type { ClusterParams } from '../cluster/fit.js';
-import type { ClusterModel } from '../cluster/model.js';
+import type { ClusterModel } from '../cluster/cluster-model.js';
 import { DataError } from '../core/errors.js';
 
 const kmeansVariants = ['auto', 'lloyd', 'elkan', 'hamerly', 'minibatch'] as const;

@@ -7,7 +7,7 @@ import {
   type CleanParams,
 } from '../../src/clean/clean.js';
 import { chainKey, chainOf } from '../../src/core/chain.js';
-import { cleanModelText, parseCleanModel, type CleanModel } from '../../src/clean/model.js';
+import { cleanModelText, parseCleanModel, type CleanModel } from '../../src/clean/clean-model.js';
 import type { ScaleStep } from '../../src/clean/scaler.js';
 import { contentHash } from '../../src/core/content-hash.js';
 import { cellText, Dataset, numericColumn, stringColumn, type Column } from '../../src/core/dataset.js';

@@ -8,7 +8,7 @@ import {
   type ModelWithIdentity,
 } from '../../src/cluster/identity.js';
 import { contentHash } from '../../src/core/content-hash.js';
-import { modelFormat, type ClusterModel, type KMeansModel } from '../../src/cluster/model.js';
+import { modelFormat, type ClusterModel, type KMeansModel } from '../../src/cluster/cluster-model.js';
 import { DataError, UsageError } from '../../src/core/errors.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { bundleModel } from '../../src/model/bundle.js';

@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanModelKind } from '../../src/clean/model.js';
-import { clusterModelKind, type ClusterModel } from '../../src/cluster/model.js';
+import { cleanModelKind } from '../../src/clean/clean-model.js';
+import { clusterModelKind, type ClusterModel } from '../../src/cluster/cluster-model.js';
 import { withContentHash } from '../../src/core/content-hash.js';
 import { DataError } from '../../src/core/errors.js';
 import { loadModelFile } from '../../src/core/model-kind.js';
 import { checkChain, stepKind } from '../../src/model/kinds.js';
-import { predictModelKind } from '../../src/predict/model.js';
-import { selectModelKind } from '../../src/select/model.js';
+import { predictModelKind } from '../../src/predict/predict-model.js';
+import { selectModelKind } from '../../src/select/select-model.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-kind-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { exportSql, type SqlDialectName } from '../../src/export/sql.js';
-import type { ClusterModel } from '../../src/cluster/model.js';
+import type { ClusterModel } from '../../src/cluster/cluster-model.js';
 import { loadModel } from '../../src/model/bundle.js';
 import { cellText } from '../../src/core/dataset.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';

@@ -1,7 +1,7 @@
-import type { CleanModel } from '../../src/clean/model.js';
-import type { ClusterModel } from '../../src/cluster/model.js';
+import type { CleanModel } from '../../src/clean/clean-model.js';
+import type { ClusterModel } from '../../src/cluster/cluster-model.js';
 import { bundleModel } from '../../src/model/bundle.js';
-import type { SelectModel } from '../../src/select/model.js';
+import type { SelectModel } from '../../src/select/select-model.js';
 
 /**
  * Hand-made model bundles (no fitting, so they never change) exercising every step export-sql writes: validation

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CleanModel } from '../../src/clean/model.js';
-import type { ClusterModel } from '../../src/cluster/model.js';
+import type { CleanModel } from '../../src/clean/clean-model.js';
+import type { ClusterModel } from '../../src/cluster/cluster-model.js';
 import { UsageError } from '../../src/core/errors.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
 import { exportSql, parseTableName, sqlDialect, sqlDialects } from '../../src/export/sql.js';

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Dataset, numericColumn, stringColumn, type Column } from '../../src/core/dataset.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
-import type { PredictModel } from '../../src/predict/model.js';
+import type { PredictModel } from '../../src/predict/predict-model.js';
 import { buildPredictReport, renderPredictHtml } from '../../src/predict/report.js';
 import { MAX_IMPORTANCE_BARS, predictReportCharts } from '../../src/predict/report-charts.js';
 import { evaluationCurves, MAX_CURVE_POINTS, thinIndices } from '../../src/predict/report-curves.js';

@@ -9,9 +9,9 @@ import {
 import { DataError, UsageError } from '../../src/core/errors.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
 import { contentHash } from '../../src/core/content-hash.js';
-import { sealPredictModel } from '../../src/predict/model.js';
+import { sealPredictModel } from '../../src/predict/predict-model.js';
 import { decileTiers, scorePropensity, tiersOf } from '../../src/predict/score.js';
-import { checkPredictModel, predictModelSchema } from '../../src/predict/model.js';
+import { checkPredictModel, predictModelSchema } from '../../src/predict/predict-model.js';
 import { validateModel } from '../../src/core/model-schema.js';
 import { binaryTarget } from '../../src/predict/target.js';
 import { trainPropensity } from '../../src/predict/train.js';

@@ -10,7 +10,7 @@ import {
   selectModelText,
   type PcaStep,
   type SelectModel,
-} from '../../src/select/model.js';
+} from '../../src/select/select-model.js';
 import { fitSelect } from '../../src/select/select.js';
 
 /**
