@@ -17,7 +17,12 @@ import { WorkerPool } from '../core/worker-pool.js';
 import { readDataset } from '../io/read.js';
 import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
 import { embeddingDataset, type EmbeddingSummary } from '../select/embed.js';
-import { applySelectModel, loadSelectModel, selectModelText, type SelectModel } from '../select/select-model.js';
+import {
+  applySelectModel,
+  loadSelectModel,
+  selectModelText,
+  type SelectModel,
+} from '../select/select-model.js';
 import type { PcaParams } from '../select/pca.js';
 import { fitSelect, type SelectParams, type SelectSummary } from '../select/select.js';
 import type { StepCommand, StepEnv } from './env.js';

@@ -19,7 +19,6 @@ import {
 export const modelFormat = 'segment.model';
 export const modelVersion = 2;
 
-
 /** A segment as the model records it: canonical number, training size and centroid (feature space). */
 export interface SegmentInfo {
   segment: number;
