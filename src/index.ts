@@ -253,3 +253,22 @@ export {
   type IngestResult,
   type IngestSummary,
 } from './api/ingest.js';
+
+// Commands as library functions: their environment and declared parameters, and the pipeline runner
+export { stepEnv, defaultMemoryLimit, type StepEnv, type StepCommand } from './api/env.js';
+export {
+  paramValues,
+  withDefaults,
+  paramKey,
+  paramAttr,
+  InvalidValueError,
+  type Param,
+  type ValueParser,
+} from './core/params.js';
+export {
+  runPipeline,
+  type RunPipelineOptions,
+  type RunPipelineResult,
+  type RunManifest,
+} from './run/run-pipeline.js';
+export { stepCommands, stepKinds, pipelineSchema, type StepKind } from './run/steps.js';

@@ -38,7 +38,7 @@ import { toolVersion as version } from '../core/version.js';
 import { WorkerPool } from '../core/worker-pool.js';
 import { readDataset } from '../io/read.js';
 import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
-import type { StepCommand, StepEnv } from './env.js';
+import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** `--similarity`: a number in (0, 1]. */
 const similarityValue = describeParser(
@@ -590,7 +590,7 @@ export async function runClean(input: string, options: CleanOptions, env: StepEn
   if (o.apply) {
     refuseFitOnly(cleanParams, env.given);
     const model = await loadCleanModel(o.apply);
-    const ds = await readDataset(input, readOptionsOf(o, env));
+    const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
     const needsPool = model.steps.some((s) => s.step === 'impute' && s.knn !== null);
     const pool = needsPool ? new WorkerPool(env.threads) : undefined;
     let result;
@@ -629,7 +629,7 @@ export async function runClean(input: string, options: CleanOptions, env: StepEn
 
   if (o.keepAllRows) throw new UsageError('--keep-all-rows applies to --apply only');
   const { params, usesKnn } = await fitParamsOf(o, asOf, env.seed);
-  const ds = await readDataset(input, readOptionsOf(o, env));
+  const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
   const pool = usesKnn ? new WorkerPool(env.threads) : undefined;
   let fit;
   try {

@@ -38,7 +38,7 @@ import { readDataset } from '../io/read.js';
 import { bundleModel, bundleText, loadModel } from '../model/bundle.js';
 import { scoreDataset } from '../model/score.js';
 import { toolVersion } from '../core/version.js';
-import type { StepCommand, StepEnv } from './env.js';
+import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** Options of {@link runCluster} (attribute names as the CLI's flags produce them). */
 export interface ClusterOptions extends InputOptions {
@@ -276,11 +276,11 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   );
   const started = performance.now();
   // A bad baseline stops the run before anything is read or fitted.
-  const baseline = o.baseline ? await loadModel(o.baseline) : null;
+  const baseline = o.baseline ? await loadModel(pathIn(env, o.baseline)) : null;
   const readOpts = readOptionsOf(o, env);
   // With --baseline-input and --sample, both files are read whole and sampled with the same rows.
   const sampleLater = baseline !== null && o.baselineInput !== undefined && o.sample !== undefined;
-  let ds = await readDataset(input, sampleLater ? { ...readOpts, sample: undefined } : readOpts);
+  let ds = await readDataset(pathIn(env, input), sampleLater ? { ...readOpts, sample: undefined } : readOpts);
   const dataName = input === '-' ? 'stdin' : input;
   assertFreeColumns(
     ds,
@@ -301,7 +301,7 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   let baselineDs: Dataset | null = null;
   let unpaired: Uint8Array | null = null;
   if (plan?.source === 'baseline-input') {
-    const read = await readDataset(o.baselineInput!, {
+    const read = await readDataset(pathIn(env, o.baselineInput!), {
       stdin: env.stdin,
       logger: env.logger,
       seed: env.seed,

@@ -1,3 +1,4 @@
+import { isAbsolute, join } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { defaultThreads } from '../core/worker-pool.js';
 import type { Param } from '../core/params.js';
@@ -23,6 +24,16 @@ export interface StepEnv {
   outputs(inputs: InputDecl[], outputs: OutputDecl[]): Promise<OutputSet>;
   /** Options the caller set explicitly (attribute names), when it matters that a default was not taken. */
   given?: ReadonlySet<string>;
+  /**
+   * The folder relative file names are read from and written to (default: the process's working folder). Names are
+   * shown and recorded as given; `segment run` runs its steps in its staging folder this way, without `chdir`.
+   */
+  cwd?: string;
+}
+
+/** Where a file name given to a command is read or written: resolved against `env.cwd` (`-` stays stdin/stdout). */
+export function pathIn(env: Pick<StepEnv, 'cwd'>, path: string): string {
+  return env.cwd === undefined || path === '-' || isAbsolute(path) ? path : join(env.cwd, path);
 }
 
 /**
@@ -55,6 +66,15 @@ export function stepEnv(o: Partial<Omit<StepEnv, 'outputs'>> = {}): StepEnv {
     stdin: o.stdin ?? process.stdin,
     stdout,
     ...(o.given ? { given: o.given } : {}),
-    outputs: (inputs, outputs) => OutputSet.open({ inputs, outputs, stdout }),
+    ...(o.cwd ? { cwd: o.cwd } : {}),
+    outputs: (inputs, outputs) =>
+      OutputSet.open({
+        inputs: inputs.map((d) => ({ ...d, path: typeof d.path === 'string' ? pathIn(o, d.path) : d.path })),
+        outputs: outputs.map((d) => ({
+          ...d,
+          path: typeof d.path === 'string' ? pathIn(o, d.path) : d.path,
+        })),
+        stdout,
+      }),
   };
 }

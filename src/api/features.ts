@@ -22,7 +22,7 @@ import { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from '../feat
 import { loadRules, parseScoringRules, parseSegmentRules } from '../features/rules.js';
 import { inputParams, type InputOptions } from '../io/read-params.js';
 import { redactUrl } from '../io/sql.js';
-import type { StepCommand, StepEnv } from './env.js';
+import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** `--time-format`: one strptime format per occurrence (repeatable). */
 const timeFormats = describeParser(
@@ -311,13 +311,13 @@ export async function runFeatures(
     const text =
       o.db !== undefined
         ? await computeFeaturesInDatabaseSql(o.db, o.table!, params, { logger: env.logger })
-        : await computeFeaturesSql(events!, params, fileOpts);
+        : await computeFeaturesSql(pathIn(env, events!), params, fileOpts);
     return { kind: 'text', text };
   }
   const { dataset, summary }: FeatureResult =
     o.db !== undefined
       ? await computeFeaturesInDatabase(o.db, o.table!, params, { logger: env.logger })
-      : await computeFeatures(events!, params, fileOpts);
+      : await computeFeatures(pathIn(env, events!), params, fileOpts);
   const writeStart = performance.now();
   if (o.output) await out.writeDataset('-o', dataset, { raw: o.raw });
   await out.commit();

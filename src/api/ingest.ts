@@ -5,7 +5,7 @@ import { dbUrl, type Param } from '../core/params.js';
 import { readDataset } from '../io/read.js';
 import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
 import { readSql, redactUrl } from '../io/sql.js';
-import type { StepCommand, StepEnv } from './env.js';
+import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** Parameters of `segment ingest` (the shared input flags last). */
 export const ingestParams: readonly Param[] = [
@@ -90,7 +90,7 @@ export async function runIngest(
     ds = r.dataset;
     shown = r.source.shown;
   } else {
-    ds = await readDataset(input!, readOpts);
+    ds = await readDataset(pathIn(env, input!), readOpts);
     shown = input === '-' ? 'stdin' : input!;
   }
   await out.writeDataset('-o', ds, { raw: o.raw });

@@ -15,7 +15,7 @@ import { segmentLabels } from '../core/labels.js';
 import { assertModelSegments, loadSegmentNames, loadTuneResult } from '../report/inputs.js';
 import { reportCharts } from '../report/report-charts.js';
 import { DEFAULT_SAMPLE_SIZE } from '../tune/tune.js';
-import type { StepCommand, StepEnv } from './env.js';
+import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** Options of {@link runReport} (attribute names as the CLI's flags produce them). */
 export interface ReportOptions extends InputOptions {
@@ -134,8 +134,8 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
     ],
   );
   const started = performance.now();
-  const model = o.model ? await loadModel(o.model) : null;
-  const ds = await readDataset(input, readOptionsOf(o, env));
+  const model = o.model ? await loadModel(pathIn(env, o.model)) : null;
+  const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
   const labels = segmentLabels(ds, o.segmentCol, input);
   if (model && o.features) throw new UsageError('give --model or --features, not both');
   let features: string[];
@@ -158,20 +158,23 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
   const distance: Distance =
     o.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
   if (model) assertModelSegments(labels, model, input, o.model!);
-  const tuning = o.tune ? await loadTuneResult(o.tune) : null;
-  const names = o.names ? await loadSegmentNames(o.names) : new Map<number, string>();
+  const tuning = o.tune ? await loadTuneResult(pathIn(env, o.tune)) : null;
+  const names = o.names ? await loadSegmentNames(pathIn(env, o.names)) : new Map<number, string>();
 
   const inputs: ReportInput[] = [
     {
       role: 'segments',
       path: input === '-' ? 'stdin' : input,
       rows: ds.nRows,
-      sha256: input === '-' ? null : await fileSha256(input),
+      sha256: input === '-' ? null : await fileSha256(pathIn(env, input)),
     },
   ];
-  if (o.model) inputs.push({ role: 'model', path: o.model, rows: null, sha256: await fileSha256(o.model) });
-  if (o.tune) inputs.push({ role: 'tune', path: o.tune, rows: null, sha256: await fileSha256(o.tune) });
-  if (o.names) inputs.push({ role: 'names', path: o.names, rows: null, sha256: await fileSha256(o.names) });
+  if (o.model)
+    inputs.push({ role: 'model', path: o.model, rows: null, sha256: await fileSha256(pathIn(env, o.model)) });
+  if (o.tune)
+    inputs.push({ role: 'tune', path: o.tune, rows: null, sha256: await fileSha256(pathIn(env, o.tune)) });
+  if (o.names)
+    inputs.push({ role: 'names', path: o.names, rows: null, sha256: await fileSha256(pathIn(env, o.names)) });
   const pool = new WorkerPool(env.threads);
   let report: Report;
   try {

@@ -25,7 +25,7 @@ import {
 } from '../select/select-model.js';
 import type { PcaParams } from '../select/pca.js';
 import { fitSelect, type SelectParams, type SelectSummary } from '../select/select.js';
-import type { StepCommand, StepEnv } from './env.js';
+import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** `--variance-threshold`: a number ≥ 0. */
 const nonNegative = describeParser(
@@ -429,7 +429,7 @@ export async function runSelect(input: string, options: SelectOptions, env: Step
   if (o.apply) {
     refuseFitOnly(selectParams, env.given);
     const model = await loadSelectModel(o.apply);
-    const ds = await readDataset(input, readOptionsOf(o, env));
+    const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
     const out = applySelectModel(ds, model);
     const embedded = o.embed
       ? await embeddingDataset(out, model.output, o.id ?? model.id, embedding({ method: o.embed }), {
@@ -456,7 +456,7 @@ export async function runSelect(input: string, options: SelectOptions, env: Step
   }
 
   const params = fitParamsOf(o, env.given, env.seed);
-  const ds = await readDataset(input, readOptionsOf(o, env));
+  const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
   const readSeconds = (performance.now() - started) / 1000;
   const pool = new WorkerPool(env.threads);
   const fitStart = performance.now();

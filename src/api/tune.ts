@@ -16,7 +16,7 @@ import { readDataset } from '../io/read.js';
 import { parseIntGrid, parseNameList, parsePositiveGrid } from '../tune/grid.js';
 import { tunePlots } from '../tune/plots.js';
 import { DEFAULT_SAMPLE_SIZE, tune, tuneArtifact, tuneMetrics, type TuneResult } from '../tune/tune.js';
-import type { StepCommand, StepEnv } from './env.js';
+import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /**
  * Options of {@link runTune} (attribute names as the CLI's flags produce them; named apart from tune/'s
@@ -187,7 +187,7 @@ export async function runTune(
   );
 
   const started = performance.now();
-  const ds = await readDataset(input, readOptionsOf(o, env));
+  const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
   const { features, leftOut } = chooseFeatures(
     ds,
     { id: o.id, features: o.features, exclude: o.exclude },

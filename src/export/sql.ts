@@ -1,7 +1,7 @@
 import type { ClusterModel } from '../cluster/cluster-model.js';
 import type { Distance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
-import { stepKind } from '../model/kinds.js';
+import { chainStepKind } from '../model/kinds.js';
 import { isUnsupported, type SqlDef, type SqlStep } from '../sql/chain-sql.js';
 import {
   float64,
@@ -80,7 +80,7 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
   for (const c of model.inputSchema ?? []) if (c.kind !== 'numeric') text.add(c.name);
 
   (model.chain ?? []).forEach((entry, k) => {
-    const kind = stepKind(entry.stage);
+    const kind = chainStepKind(entry.stage);
     if (kind?.toSql === undefined) {
       throw new UsageError(
         `${source}: the chain has a '${entry.stage}' stage, which export-sql cannot express`,

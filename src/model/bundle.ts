@@ -2,7 +2,7 @@ import type { ChainEntry, InputColumn } from '../core/chain.js';
 import { clusterModelKind, type ClusterModel } from '../cluster/cluster-model.js';
 import { withContentHash } from '../core/content-hash.js';
 import { loadModelFile } from '../core/model-kind.js';
-import { checkChain, stepKind } from './kinds.js';
+import { checkChain, chainStepKind } from './kinds.js';
 
 export { checkChain } from './kinds.js';
 
@@ -14,7 +14,7 @@ export { checkChain } from './kinds.js';
  */
 export function inputSchemaOf(features: string[], chain: ChainEntry[]): InputColumn[] {
   const first = chain[0];
-  const kind = first === undefined ? undefined : stepKind(first.stage);
+  const kind = first === undefined ? undefined : chainStepKind(first.stage);
   if (first !== undefined && kind?.inputColumns !== undefined) return kind.inputColumns(first.model);
   return features.map((name) => ({ name, kind: 'numeric' as const }));
 }

@@ -6,13 +6,13 @@ import { cleanSql, selectSql, type SqlChainContext } from '../sql/chain-sql.js';
 import { applySelectModel, selectModelKind, type SelectModel } from '../select/select-model.js';
 
 /** A kind of fitted step a chain records (`segment.chain` metadata, a model's `chain`): replayable, maybe as SQL. */
-export type StepKind<M> = SavedModelKind<M, SqlChainContext> & {
+export type ChainStepKind<M> = SavedModelKind<M, SqlChainContext> & {
   stage: string;
   apply: NonNullable<SavedModelKind<M, SqlChainContext>['apply']>;
 };
 
 /** clean: replayed keeping every row; SQL for every step but KNN imputation and isolation-forest flags. */
-const clean: StepKind<CleanModel> = {
+const clean: ChainStepKind<CleanModel> = {
   ...cleanModelKind,
   apply: (model, data, env) => applyCleanModel(data, model, { dropRows: false, pool: env.pool }),
   toSql: cleanSql,
@@ -20,7 +20,7 @@ const clean: StepKind<CleanModel> = {
 };
 
 /** select: the filters' drops and PCA. */
-const select: StepKind<SelectModel> = {
+const select: ChainStepKind<SelectModel> = {
   ...selectModelKind,
   apply: (model, data) => Promise.resolve(applySelectModel(data, model)),
   toSql: selectSql,
@@ -32,14 +32,14 @@ const select: StepKind<SelectModel> = {
  * (`model/bundle.ts`, `predict/model.ts`) and SQL export (`export/sql.ts`) look each entry's stage up here. A new
  * step kind is one more line.
  */
-const stepKinds: ReadonlyMap<string, StepKind<unknown>> = new Map<string, StepKind<unknown>>([
+const chainStepKinds: ReadonlyMap<string, ChainStepKind<unknown>> = new Map<string, ChainStepKind<unknown>>([
   [clean.stage, clean],
   [select.stage, select],
 ]);
 
 /** The step kind of a chain entry's stage, or undefined for a stage this build does not know. O(1). */
-export function stepKind(stage: string): StepKind<unknown> | undefined {
-  return stepKinds.get(stage);
+export function chainStepKind(stage: string): ChainStepKind<unknown> | undefined {
+  return chainStepKinds.get(stage);
 }
 
 /**
@@ -50,7 +50,7 @@ export function stepKind(stage: string): StepKind<unknown> | undefined {
  */
 export function checkChain(chain: readonly ChainEntry[] | undefined, source: string): void {
   (chain ?? []).forEach((entry, k) => {
-    stepKind(entry.stage)?.load(entry.model, `${source} (chain stage ${k + 1})`);
+    chainStepKind(entry.stage)?.load(entry.model, `${source} (chain stage ${k + 1})`);
   });
 }
 

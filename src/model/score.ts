@@ -5,7 +5,7 @@ import type { Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 import { assertFinite, toMatrix, type Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
-import { stepKind } from './kinds.js';
+import { chainStepKind } from './kinds.js';
 
 /** How input relates to the model's chain: raw (replay it), prepared (score as is), auto (replay unless carried). */
 export type InputKind = 'auto' | 'raw' | 'prepared';
@@ -70,7 +70,7 @@ export async function prepareForModel(
   let prepared = ds;
   const where = `${opts.source} (chain)`;
   for (const entry of chain) {
-    const kind = stepKind(entry.stage);
+    const kind = chainStepKind(entry.stage);
     if (kind === undefined) {
       throw new DataError(
         `${opts.source}: the model's chain has a '${entry.stage}' stage that this version of segment cannot replay`,

@@ -8,9 +8,9 @@ import { round3 } from '../core/format.js';
 import { paramArgs, paramKey, paramValues, type Param } from '../core/params.js';
 import type { ClusterModel } from '../cluster/cluster-model.js';
 import { fileSha256 } from '../io/hash.js';
-import { OutputSet, refuseInputsAmong } from '../io/outputs.js';
+import { refuseInputsAmong } from '../io/outputs.js';
 import { loadModel } from '../model/bundle.js';
-import type { StepCommand, StepEnv } from '../api/env.js';
+import { stepEnv, type StepCommand, type StepEnv } from '../api/env.js';
 import { toolVersion } from '../core/version.js';
 import { acquireLock, lockName } from './lock.js';
 import { previousOutputs, publish as publishStaged, resumePublish } from './publish.js';
@@ -147,8 +147,8 @@ interface PlannedStep {
  * manifest (inputs with hashes, config hash, seed, version, timings, metrics, warnings). A lock keeps two runs out of
  * one folder; a run that fails publishes nothing.
  *
- * Steps see their files by names relative to the staging folder (as the recorded command lines show): the process's
- * working folder is the staging folder while steps run, and is restored afterwards.
+ * Steps name their files relative to the staging folder, as the recorded command lines show (`env.cwd` is the
+ * staging folder; the process's working folder is never changed).
  * @example
  * const r = await runPipeline('examples/customers-nightly.yaml', { outDir: 'runs/today' }, stepEnv());
  * if (!r.dryRun) console.log(r.manifest.metrics.segments);
@@ -212,7 +212,6 @@ export async function runPipeline(
     );
   }
   const release = acquireLock(outDir, env.logger);
-  const cwd = process.cwd();
   const staging = join(outDir, stagingName);
   // Set once publication starts: from then on the staging folder holds the journal a later run finishes from.
   let publishing = false;
@@ -251,7 +250,6 @@ export async function runPipeline(
     );
     return { dryRun: false, outDir, manifest };
   } finally {
-    process.chdir(cwd);
     if (!publishing) await rm(staging, { recursive: true, force: true }).catch(() => {});
     release();
   }
@@ -632,7 +630,6 @@ async function execute(plan: PlannedStep[], x: ExecEnv): Promise<RunManifest> {
   const records: StepRecord[] = [];
   let tuneFile: string | null = null;
   const log = holdInfo(env.logger);
-  process.chdir(staging);
   for (const [i, s] of plan.entries()) {
     const warnings: string[] = [];
     const started = performance.now();
@@ -641,7 +638,7 @@ async function execute(plan: PlannedStep[], x: ExecEnv): Promise<RunManifest> {
     log.logger.log('info', `step ${i + 1}/${plan.length} ${s.name}: ${command.map(quoteArg).join(' ')}`);
     try {
       const { options, given } = stepOptions(s, tuned);
-      const stepEnv: StepEnv = {
+      const env1 = stepEnv({
         logger: stepLogger(log.logger, s.name, warnings),
         threads: env.threads,
         seed: x.seed,
@@ -649,9 +646,9 @@ async function execute(plan: PlannedStep[], x: ExecEnv): Promise<RunManifest> {
         stdin: env.stdin,
         stdout: nullStdout,
         given,
-        outputs: (inputs, outputs) => OutputSet.open({ inputs, outputs, stdout: nullStdout }),
-      };
-      await s.command.run(s.input, options as never, stepEnv);
+        cwd: staging,
+      });
+      await s.command.run(s.input, options as never, env1);
     } catch (e) {
       throw stepError(s.name, e);
     }

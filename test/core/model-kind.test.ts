@@ -7,7 +7,7 @@ import { clusterModelKind, type ClusterModel } from '../../src/cluster/cluster-m
 import { withContentHash } from '../../src/core/content-hash.js';
 import { DataError } from '../../src/core/errors.js';
 import { loadModelFile } from '../../src/core/model-kind.js';
-import { checkChain, stepKind } from '../../src/model/kinds.js';
+import { checkChain, chainStepKind } from '../../src/model/kinds.js';
 import { predictModelKind } from '../../src/predict/predict-model.js';
 import { selectModelKind } from '../../src/select/select-model.js';
 
@@ -82,10 +82,10 @@ describe('loadModelFile', () => {
 
 describe('step kind registry', () => {
   it('knows the chain stages by name, and nothing inherited', () => {
-    expect(stepKind('clean')?.format).toBe('segment.clean-model');
-    expect(stepKind('select')?.format).toBe('segment.select-model');
-    expect(stepKind('constructor')).toBeUndefined();
-    expect(stepKind('cluster')).toBeUndefined();
+    expect(chainStepKind('clean')?.format).toBe('segment.clean-model');
+    expect(chainStepKind('select')?.format).toBe('segment.select-model');
+    expect(chainStepKind('constructor')).toBeUndefined();
+    expect(chainStepKind('cluster')).toBeUndefined();
   });
 
   it('checks each known stage of a chain, named by its position', () => {

@@ -26,7 +26,7 @@ describe('segmentLabels', () => {
 describe('pairRows', () => {
   const a = segments(['x', 'y', 'z'], [0, 1, 2]);
   const b = segments(['z', 'w', 'x'], [5, 6, 7]);
-  const side = (ds: Dataset, path: string) => ({ ds, path, labels: segmentLabels(ds, path, 'segment') });
+  const side = (ds: Dataset, path: string) => ({ ds, path, labels: segmentLabels(ds, 'segment', path) });
 
   it('pairs by id in the order of a, counting the rows only one side holds', () => {
     const p = pairRows(side(a, 'a'), side(b, 'b'), 'id');
