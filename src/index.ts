@@ -255,7 +255,14 @@ export {
 } from './api/ingest.js';
 
 // Commands as library functions: their environment and declared parameters, and the pipeline runner
-export { stepEnv, defaultMemoryLimit, type StepEnv, type StepCommand } from './api/env.js';
+export {
+  stepEnv,
+  commandOptions,
+  pathIn,
+  defaultMemoryLimit,
+  type StepEnv,
+  type StepCommand,
+} from './api/env.js';
 export {
   paramValues,
   withDefaults,

@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { defaultThreads } from '../core/worker-pool.js';
-import type { Param } from '../core/params.js';
+import { withDefaults, type Param } from '../core/params.js';
 import { OutputSet, type InputDecl, type OutputDecl } from '../io/outputs.js';
 
 /**
@@ -77,4 +77,14 @@ export function stepEnv(o: Partial<Omit<StepEnv, 'outputs'>> = {}): StepEnv {
         stdout,
       }),
   };
+}
+
+/**
+ * A command's options from the ones given, every other parameter at its declared default (as the CLI fills them).
+ * @example
+ * const options = commandOptions(clusterCommand, { k: 4, output: 'segments.parquet' });
+ * await clusterCommand.run('features.parquet', options, stepEnv());
+ */
+export function commandOptions<O extends object>(command: StepCommand<O, unknown>, options: Partial<O>): O {
+  return withDefaults(command.params, options as O);
 }

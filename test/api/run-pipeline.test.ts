@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stepEnv } from '../../src/api/env.js';
-import { clusterParams, runCluster } from '../../src/api/cluster.js';
-import { withDefaults } from '../../src/core/params.js';
+import { commandOptions, stepEnv } from '../../src/api/env.js';
+import { clusterCommand, runCluster } from '../../src/api/cluster.js';
 import { runPipeline } from '../../src/run/run-pipeline.js';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
 
@@ -65,7 +64,7 @@ describe('runPipeline and the command functions from the library', () => {
 
   it('runs a command function with defaults filled from its parameters, relative names against env.cwd', async () => {
     const env = stepEnv({ threads: 1, cwd: tmp.dir });
-    const options = withDefaults(clusterParams, {
+    const options = commandOptions(clusterCommand, {
       k: 4,
       exclude: ['label'],
       output: 'segments.csv',
