@@ -94,10 +94,10 @@ async function ours(
   // Start the workers outside the timing (scikit-learn's process is already running too).
   await linkageTree(
     { data: X.data.subarray(0, 2000 * 8), nRows: 2000, nCols: 8 },
-    { linkage: 'ward', metric: 'euclidean', pool },
+    { linkage: 'ward', distance: 'euclidean', pool },
   );
   const t = performance.now();
-  const tree = await linkageTree(X, { linkage: 'ward', metric: 'euclidean', pool });
+  const tree = await linkageTree(X, { linkage: 'ward', distance: 'euclidean', pool });
   const labels = cutTree(tree, { nClusters: K });
   const seconds = (performance.now() - t) / 1000;
   await pool.close();

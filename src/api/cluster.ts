@@ -42,7 +42,7 @@ import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** Options of {@link runCluster} (attribute names as the CLI's flags produce them). */
 export interface ClusterOptions extends InputOptions {
-  algo: (typeof algorithms)[number];
+  algorithm: (typeof algorithms)[number];
   k?: number;
   nInit: number;
   maxIter: number;
@@ -93,7 +93,7 @@ export function parseEps(v: string): number | 'auto' {
 
 /** The parameters of `segment cluster` (its flags, in help order, and a cluster step's `with`). */
 export const clusterParams: readonly Param[] = [
-  { flags: '--algo <name>', help: 'algorithm', choices: algorithms, default: 'kmeans' },
+  { flags: '--algo <name>', help: 'algorithm', choices: algorithms, default: 'kmeans', attr: 'algorithm' },
   {
     flags: '-k, --k <n>',
     help: 'number of segments (k-means default 8; hierarchical: --k or --distance-threshold)',
@@ -239,13 +239,13 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   }
   if (o.json && o.output === '-') throw new UsageError('--json and -o - both write to stdout; pick one');
   const eps = parseEps(o.eps);
-  if (o.algo === 'hierarchical' && o.linkage === 'ward' && o.distance !== 'euclidean') {
+  if (o.algorithm === 'hierarchical' && o.linkage === 'ward' && o.distance !== 'euclidean') {
     throw new UsageError(
       `ward linkage needs --distance euclidean, got '${o.distance}'`,
       'use --linkage average or complete',
     );
   }
-  if (o.algo === 'kmeans' && o.distance !== 'euclidean') {
+  if (o.algorithm === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(
       'k-means minimises euclidean distances; --distance applies to dbscan and hierarchical',
     );
@@ -338,15 +338,15 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   assertFinite(X, features, 'clustering');
   const readSeconds = (performance.now() - started) / 1000;
   const params: ClusterParams = {
-    algorithm: o.algo,
-    nClusters: o.k ?? (o.algo === 'kmeans' ? 8 : undefined),
+    algorithm: o.algorithm,
+    nClusters: o.k ?? (o.algorithm === 'kmeans' ? 8 : undefined),
     nInit: o.nInit,
     maxIter: o.maxIter,
     tol: o.tol,
     kmeansAlgorithm: o.kmeansAlgorithm,
     eps,
     minSamples: o.minSamples,
-    metric: o.distance,
+    distance: o.distance,
     linkage: o.linkage,
     distanceThreshold: o.distanceThreshold,
     minSize: o.minSize,
@@ -430,7 +430,7 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     'info',
     `${fit.summary.nSegments} segment(s) of ${X.nRows.toLocaleString('en-US')} rows` +
       (fit.summary.noise ? `, ${fit.summary.noise} noise` : '') +
-      ` (${o.algo}, ${fitSeconds.toFixed(2)} s)`,
+      ` (${o.algorithm}, ${fitSeconds.toFixed(2)} s)`,
   );
   return { labels, model, data: out, identity, json };
 }

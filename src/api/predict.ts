@@ -75,7 +75,13 @@ export const predictTrainParams: readonly Param[] = [
     flags: '--positive <value>',
     help: 'value of the target that is the positive class (default: true/yes/1, else the larger)',
   },
-  { flags: '--algo <algo>', help: 'estimator', choices: ['rf', 'logistic'], default: 'rf' },
+  {
+    flags: '--algo <algo>',
+    help: 'estimator',
+    choices: ['rf', 'logistic'],
+    default: 'rf',
+    attr: 'algorithm',
+  },
   { flags: '--id <col>', help: 'id column, never a feature (carried into the scores)' },
   {
     flags: '--features <cols>',
@@ -158,7 +164,7 @@ export const predictTrainParams: readonly Param[] = [
 export interface PredictTrainOptions extends InputOptions {
   target?: string;
   positive?: string;
-  algo?: 'rf' | 'logistic';
+  algorithm?: 'rf' | 'logistic';
   id?: string;
   features?: string[];
   exclude?: string[];
@@ -210,7 +216,7 @@ export function predictTrainParamsOf(
     throw new UsageError('--cv and --test-size are exclusive; pick one evaluation');
   }
   const set = (name: string): boolean => given?.has(name) ?? false;
-  const algo = o.algo ?? 'rf';
+  const algo = o.algorithm ?? 'rf';
   if (algo === 'logistic') {
     for (const name of rfOnly)
       if (set(name)) throw new UsageError(`--${kebab(name)} applies to --algo rf only`);
@@ -223,7 +229,7 @@ export function predictTrainParamsOf(
     id: o.id,
     features: o.features,
     exclude: o.exclude,
-    algo,
+    algorithm: algo,
     cv: o.cv,
     testSize: o.testSize,
     calibrate: o.calibrate ?? null,

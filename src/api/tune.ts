@@ -23,7 +23,7 @@ import { pathIn, type StepCommand, type StepEnv } from './env.js';
  * `TuneOptions`, the options of the grid search itself).
  */
 export interface TuneCommandOptions extends InputOptions {
-  algo: (typeof algorithms)[number];
+  algorithm: (typeof algorithms)[number];
   k?: string;
   eps: string;
   minSamples: string;
@@ -46,7 +46,7 @@ export interface TuneCommandOptions extends InputOptions {
 
 /** The parameters of `segment tune` (its flags, in help order, and a tune step's `with`). */
 export const tuneParams: readonly Param[] = [
-  { flags: '--algo <name>', help: 'algorithm', choices: algorithms, default: 'kmeans' },
+  { flags: '--algo <name>', help: 'algorithm', choices: algorithms, default: 'kmeans', attr: 'algorithm' },
   {
     flags: '--k <grid>',
     help: 'k values: 2..12, 2,4,8, 2..20:2 (k-means and hierarchical; default 2..10)',
@@ -153,7 +153,7 @@ export async function runTune(
   o: TuneCommandOptions,
   env: StepEnv,
 ): Promise<TuneCommandResult> {
-  const algo = o.algo;
+  const algo = o.algorithm;
   const k = algo === 'dbscan' ? undefined : parseIntGrid(o.k ?? '2..10', '--k', 1);
   if (algo === 'dbscan' && o.k !== undefined)
     throw new UsageError('--k does not apply to dbscan', 'use --eps and --min-samples');

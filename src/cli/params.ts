@@ -8,9 +8,23 @@ import {
   type Param,
 } from '../core/params.js';
 
+/** A commander option stored under the parameter's declared property name (`--algo` → `algorithm`). */
+class NamedOption extends Option {
+  constructor(
+    flags: string,
+    help: string,
+    private readonly attr: string,
+  ) {
+    super(flags, help);
+  }
+  override attributeName(): string {
+    return this.attr;
+  }
+}
+
 /** The commander option of a declared parameter: same flags, help, choices, default and value checks. */
 export function optionOf(p: Param): Option {
-  const o = new Option(p.flags, p.help);
+  const o = p.attr ? new NamedOption(p.flags, p.help, p.attr) : new Option(p.flags, p.help);
   if (p.choices) o.choices(p.choices);
   if (p.parse && !p.choices) {
     const parse = p.parse as (v: string, prev?: unknown) => unknown;

@@ -11,7 +11,7 @@ export interface DbscanParams {
   /** Int >= 1: a point is core when its neighbourhood (itself included, as scikit-learn) has >= minSamples rows. */
   minSamples: number;
   /** Distance; default 'euclidean'. */
-  metric?: Distance | undefined;
+  distance?: Distance | undefined;
   /** Worker threads for the counting and border passes (fixed blocks: results do not depend on the thread count). */
   pool?: WorkerPool | undefined;
 }
@@ -72,7 +72,7 @@ const NONE = 0x7fffffff;
  */
 export async function dbscan(X: Matrix, params: DbscanParams): Promise<DbscanResult> {
   const { eps, minSamples } = params;
-  const metric = params.metric ?? 'euclidean';
+  const metric = params.distance ?? 'euclidean';
   checkEps(eps, OWNER);
   if (!Number.isInteger(minSamples) || minSamples < 1) {
     throw invalidParameter(OWNER, 'minSamples', 'an int in [1, inf)', minSamples);

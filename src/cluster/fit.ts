@@ -32,7 +32,7 @@ export interface ClusterParams {
   kmeansAlgorithm?: 'auto' | 'lloyd' | 'elkan' | 'hamerly' | 'minibatch' | undefined;
   eps?: number | 'auto' | undefined;
   minSamples?: number | undefined;
-  metric?: Distance | undefined;
+  distance?: Distance | undefined;
   linkage?: Linkage | undefined;
   distanceThreshold?: number | undefined;
   minSize?: number | undefined;
@@ -166,7 +166,7 @@ export async function fitClusters(
     }
     case 'dbscan': {
       const minSamples = params.minSamples ?? 5;
-      const metric = params.metric ?? 'euclidean';
+      const metric = params.distance ?? 'euclidean';
       if (!Number.isInteger(minSamples) || minSamples < 1) {
         throw invalidParameter('cluster.dbscan', 'minSamples', 'an int in [1, inf)', minSamples);
       }
@@ -179,7 +179,7 @@ export async function fitClusters(
       } else eps = params.eps;
       if (!(eps > 0) || !Number.isFinite(eps))
         throw invalidParameter('cluster.dbscan', 'eps', 'a float in (0, inf)', eps);
-      const r = await dbscan(X, { eps, minSamples, metric, pool: env.pool });
+      const r = await dbscan(X, { eps, minSamples, distance: metric, pool: env.pool });
       labels = Int32Array.from(r.labels);
       usedParams = { eps, minSamples, metric };
       extra = { ...extra, eps, nCore: r.nCore };
@@ -195,7 +195,7 @@ export async function fitClusters(
     }
     case 'hierarchical': {
       const linkage = params.linkage ?? 'ward';
-      const metric = params.metric ?? 'euclidean';
+      const metric = params.distance ?? 'euclidean';
       if (params.nClusters === undefined && params.distanceThreshold === undefined) {
         throw new UsageError('hierarchical clustering needs --k or --distance-threshold');
       }
@@ -207,7 +207,7 @@ export async function fitClusters(
       }
       const tree = await linkageTree(X, {
         linkage,
-        metric,
+        distance: metric,
         memoryLimit: env.memoryLimit,
         pool: env.pool,
         logger,

@@ -40,13 +40,13 @@ export interface Dendrogram {
   /** Rows under each new node. */
   sizes: Int32Array;
   linkage: Linkage;
-  metric: Distance;
+  distance: Distance;
 }
 
 /** Options of {@link linkageTree}. */
 export interface LinkageOptions {
   linkage: Linkage;
-  metric: Distance;
+  distance: Distance;
   /** Memory budget in bytes; a tree needing more (see {@link estimateMemory}) is refused before any allocation. */
   memoryLimit?: number | undefined;
   /**
@@ -102,7 +102,7 @@ export function estimateMemory(n: number, d: number, linkage: Linkage): number {
  *   needs more memory than `memoryLimit` (or than a typed array can hold).
  */
 export async function linkageTree(X: Matrix, opts: LinkageOptions): Promise<Dendrogram> {
-  const { linkage, metric } = opts;
+  const { linkage, distance: metric } = opts;
   if (!LINKAGES.includes(linkage)) {
     throw invalidParameter(
       OWNER,
@@ -145,7 +145,12 @@ export async function linkageTree(X: Matrix, opts: LinkageOptions): Promise<Dend
         `(--sample N bounds it)`,
     );
   }
-  const tree = (m: ReturnType<typeof labelMerges>): Dendrogram => ({ nLeaves: n, ...m, linkage, metric });
+  const tree = (m: ReturnType<typeof labelMerges>): Dendrogram => ({
+    nLeaves: n,
+    ...m,
+    linkage,
+    distance: metric,
+  });
   if (n === 1)
     return tree(labelMerges({ xs: new Int32Array(0), ys: new Int32Array(0), h: new Float64Array(0) }, 1));
 

@@ -55,6 +55,11 @@ export interface Param {
   /** Default value (shown in help). */
   default?: unknown;
   /**
+   * The property name in the options object when it is not the flag's name in camelCase: the library's one name
+   * for the concept, where the flag is a short form (`--algo` → `algorithm`).
+   */
+  attr?: string;
+  /**
    * Where a pipeline may set it: omitted = a step's `with`; `false` = never (segment run sets it: output files,
    * models, JSON); `'source'` = the pipeline's `source` (input reading flags).
    */
@@ -72,7 +77,7 @@ export function paramKey(p: Param): string {
 
 /** The property name in a command's options object (camelCase of the key, as commander names it). */
 export function paramAttr(p: Param): string {
-  return paramKey(p).replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  return p.attr ?? paramKey(p).replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 }
 
 /**

@@ -39,7 +39,7 @@ export interface NoiseOptions {
 /** Options of the distance-based indices (silhouette, Dunn). */
 export interface DistanceOptions extends NoiseOptions {
   /** Distance between rows, scikit-learn's `metric=` names; default `euclidean`. */
-  metric?: Distance | undefined;
+  distance?: Distance | undefined;
   /** Worker pool: rows are processed in fixed blocks, so the result does not depend on the thread count. */
   pool?: WorkerPool | undefined;
 }
@@ -227,7 +227,7 @@ export async function silhouetteSamples(
   opts: DistanceOptions = {},
 ): Promise<Float64Array> {
   const owner = 'evaluate.silhouetteSamples';
-  const metric = checkMetric(opts.metric, owner);
+  const metric = checkMetric(opts.distance, owner);
   const pre = prepareLabels(X, labels, opts.noise, owner);
   checkClusters('silhouette', pre.k, pre.used.length, pre);
   const lay = layout(pre.used, pre.codes, pre.k);
@@ -249,7 +249,7 @@ export async function silhouetteScore(
   opts: DistanceOptions = {},
 ): Promise<number> {
   const owner = 'evaluate.silhouetteScore';
-  const metric = checkMetric(opts.metric, owner);
+  const metric = checkMetric(opts.distance, owner);
   const pre = prepareLabels(X, labels, opts.noise, owner);
   checkClusters('silhouette', pre.k, pre.used.length, pre);
   const lay = layout(pre.used, pre.codes, pre.k);
@@ -290,7 +290,7 @@ export async function silhouetteSampled(
   opts: SampledSilhouetteOptions = {},
 ): Promise<SampledSilhouette> {
   const owner = 'evaluate.silhouetteSampled';
-  const metric = checkMetric(opts.metric, owner);
+  const metric = checkMetric(opts.distance, owner);
   const { sampleSize, seed, confidence } = checkSampling(opts, owner);
   const pre = prepareLabels(X, labels, opts.noise, owner);
   return sampledCore(X, pre, metric, opts.pool, sampleSize, seed, confidence);
@@ -311,7 +311,7 @@ export async function dunn(
   opts: DistanceOptions = {},
 ): Promise<number> {
   const owner = 'evaluate.dunn';
-  const metric = checkMetric(opts.metric, owner);
+  const metric = checkMetric(opts.distance, owner);
   const pre = prepareLabels(X, labels, opts.noise, owner);
   return dunnCore(X, pre, metric, opts.pool);
 }
@@ -340,7 +340,7 @@ export async function computeValidity(
       wanted,
     );
   }
-  const metric = checkMetric(opts.metric, owner);
+  const metric = checkMetric(opts.distance, owner);
   const sampling = wanted.includes('silhouetteSampled') ? checkSampling(opts, owner) : undefined;
   const pre = prepareLabels(X, labels, opts.noise, owner);
   const report: ValidityReport = {

@@ -53,7 +53,7 @@ export interface PredictParams {
   features?: string[] | undefined;
   exclude?: string[] | undefined;
   /** Estimator. Default `rf`. */
-  algo?: 'rf' | 'logistic' | undefined;
+  algorithm?: 'rf' | 'logistic' | undefined;
   /** Stratified k-fold evaluation with this many folds; otherwise a hold-out split. */
   cv?: number | undefined;
   /** Hold-out share. Default 0.25 (when cv is not given). */
@@ -118,7 +118,7 @@ export async function trainPropensity(
 ): Promise<TrainResult> {
   const warnings: string[] = [];
   const seed = params.seed ?? 42;
-  const algo = params.algo ?? 'rf';
+  const algo = params.algorithm ?? 'rf';
   const threshold = params.threshold ?? 0.5;
   const calibrationCv = params.calibrationCv ?? 5;
   const repeats = params.permutationRepeats ?? 5;

@@ -104,7 +104,7 @@ export async function segmentQuality(
         'calinskiHarabasz',
         ...(sampled ? (['silhouetteSampled'] as const) : (['silhouette', 'dunn'] as const)),
       ],
-      metric: distance,
+      distance,
       pool: opts.pool,
       sampleSize: opts.sampleSize,
       seed: opts.seed,

@@ -43,7 +43,7 @@ export function refitParams(model: ClusterModel, path: string): { params: Cluste
           algorithm: 'dbscan',
           eps: model.eps,
           minSamples: model.minSamples,
-          metric: model.metric,
+          distance: model.metric,
           minSize,
         },
         notes,
@@ -59,7 +59,7 @@ export function refitParams(model: ClusterModel, path: string): { params: Cluste
         params: {
           algorithm: 'hierarchical',
           linkage: model.linkage,
-          metric: model.metric,
+          distance: model.metric,
           nClusters,
           distanceThreshold,
           minSize,

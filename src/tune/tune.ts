@@ -176,7 +176,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
       const progress = logger.progress('DBSCAN grid', grid.length);
       for (const g of grid) {
         const t = performance.now();
-        const r = await dbscan(X, { eps: g.eps, minSamples: g.minSamples, metric: distance, pool: env.pool });
+        const r = await dbscan(X, { eps: g.eps, minSamples: g.minSamples, distance, pool: env.pool });
         candidates.push(await scorer.score(r.labels, { eps: g.eps, minSamples: g.minSamples }, t));
         progress.tick();
       }
@@ -198,7 +198,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
         const t0 = performance.now();
         const tree = await linkageTree(X, {
           linkage,
-          metric: distance,
+          distance,
           memoryLimit: env.memoryLimit,
           pool: env.pool,
           logger,
@@ -297,7 +297,7 @@ class Scorer {
         // Noise is left out by the indices themselves (policy 'exclude'); one call checks the labels once.
         const r = await computeValidity(this.X, labels, {
           metrics: ['daviesBouldin', 'calinskiHarabasz', this.sampled ? 'silhouetteSampled' : 'silhouette'],
-          metric: this.distance,
+          distance: this.distance,
           pool: this.pool,
           sampleSize: this.sampleSize,
           seed: this.seed,
@@ -339,7 +339,7 @@ async function dunnOrNull(
   pool?: WorkerPool,
 ): Promise<number | null> {
   try {
-    const v = await dunn(X, labels, { metric, pool });
+    const v = await dunn(X, labels, { distance: metric, pool });
     return Number.isFinite(v) ? v : null;
   } catch (e) {
     if (e instanceof SegmentError) return null;

@@ -183,7 +183,7 @@ describe('dbscan vs a naive O(n²) transcription of scikit-learn', () => {
           for (const eps of epsFor[metric][d]!)
             for (const minSamples of [1, 4, 10]) {
               const ref = naiveDbscan(X, eps, minSamples, metric);
-              const got = await dbscan(X, { eps, minSamples, metric });
+              const got = await dbscan(X, { eps, minSamples, distance: metric });
               const tag = `seed ${seed} eps ${eps} minSamples ${minSamples}`;
               expect(Array.from(got.isCore), tag).toEqual(Array.from(ref.isCore));
               expect(Array.from(got.labels), tag).toEqual(Array.from(ref.labels));
@@ -272,7 +272,7 @@ describe('dbscan vs scikit-learn 1.2.1 (embedded labels)', () => {
 
   for (const c of cases)
     it(`labels equal scikit-learn's exactly: ${c.metric} eps ${c.eps} minSamples ${c.minSamples}`, async () => {
-      const r = await dbscan(X, { eps: c.eps, minSamples: c.minSamples, metric: c.metric });
+      const r = await dbscan(X, { eps: c.eps, minSamples: c.minSamples, distance: c.metric });
       expect(Array.from(r.labels)).toEqual(decode(c.labels));
       expect(Array.from(r.isCore).join('')).toBe(c.core);
     });
@@ -287,14 +287,14 @@ describe('dbscan vs scikit-learn 1.2.1 (embedded labels)', () => {
       [0, 1],
     ]);
     const lab = async (eps: number): Promise<number[]> =>
-      Array.from((await dbscan(Z, { eps, minSamples: 2, metric: 'cosine' })).labels);
+      Array.from((await dbscan(Z, { eps, minSamples: 2, distance: 'cosine' })).labels);
     expect(await lab(0.5)).toEqual([-1, -1, 0, 0, -1]);
     expect(await lab(0.99)).toEqual([-1, -1, 0, 0, 0]);
     expect(await lab(1.0)).toEqual([0, 0, 0, 0, 0]);
     expect(await lab(1.5)).toEqual([0, 0, 0, 0, 0]);
-    const one = await dbscan(Z, { eps: 0.5, minSamples: 1, metric: 'cosine' });
+    const one = await dbscan(Z, { eps: 0.5, minSamples: 1, distance: 'cosine' });
     expect(Array.from(one.labels)).toEqual([0, 1, 2, 2, 3]);
-    const none = await dbscan(Z, { eps: 1.5, minSamples: 6, metric: 'cosine' });
+    const none = await dbscan(Z, { eps: 1.5, minSamples: 6, distance: 'cosine' });
     expect(none.nNoise).toBe(5);
     // Nothing but zero rows: an empty tree.
     const allZero = mat([
@@ -302,10 +302,10 @@ describe('dbscan vs scikit-learn 1.2.1 (embedded labels)', () => {
       [0, 0],
       [0, 0],
     ]);
-    expect(Array.from((await dbscan(allZero, { eps: 0.5, minSamples: 1, metric: 'cosine' })).labels)).toEqual(
-      [0, 1, 2],
-    );
-    expect((await dbscan(allZero, { eps: 0.5, minSamples: 2, metric: 'cosine' })).nNoise).toBe(3);
+    expect(
+      Array.from((await dbscan(allZero, { eps: 0.5, minSamples: 1, distance: 'cosine' })).labels),
+    ).toEqual([0, 1, 2]);
+    expect((await dbscan(allZero, { eps: 0.5, minSamples: 2, distance: 'cosine' })).nNoise).toBe(3);
     expect(Array.from(await kDistances(allZero, 2, 'cosine'))).toEqual([1, 1, 1]);
     expect(Array.from(assignToCores(mat([[1, 0]]), allZero, Int32Array.of(4, 5, 6), 1, 'cosine'))).toEqual([
       4,
@@ -403,7 +403,7 @@ describe('assignToCores', () => {
     it(`labels each row with its nearest core within eps: ${metric}`, async () => {
       const X = clumps(600, 3, 21, metric === 'cosine');
       const eps = metric === 'euclidean' ? 1.0 : metric === 'manhattan' ? 1.6 : 0.02;
-      const fit = await dbscan(X, { eps, minSamples: 5, metric });
+      const fit = await dbscan(X, { eps, minSamples: 5, distance: metric });
       const coreRows = [...fit.isCore.keys()].filter((i) => fit.isCore[i] === 1);
       expect(coreRows.length).toBeGreaterThan(50);
       const cores: Matrix = {
@@ -568,7 +568,7 @@ describe('dbscan edge cases and parameters', () => {
       const m1 = await dbscan(mat([[0, 0], [1, 1], [2, 2], ...far.map(() => [10, 10])]), {
         eps: 2,
         minSamples: 3,
-        metric: 'manhattan',
+        distance: 'manhattan',
       });
       expect(Array.from(m1.isCore).slice(0, 3)).toEqual([0, 1, 0]);
       // Border points at exactly eps from a core.
@@ -588,7 +588,9 @@ describe('dbscan edge cases and parameters', () => {
       "The 'minSamples' parameter of cluster.dbscan must be an int in [1, inf). Got 0.",
     );
     await expect(dbscan(X, { eps: 1, minSamples: 2.5 })).rejects.toThrow(UsageError);
-    await expect(dbscan(X, { eps: 1, minSamples: 5, metric: 'l3' as Distance })).rejects.toThrow(/'metric'/);
+    await expect(dbscan(X, { eps: 1, minSamples: 5, distance: 'l3' as Distance })).rejects.toThrow(
+      /'metric'/,
+    );
     await expect(
       dbscan({ data: new Float64Array(0), nRows: 0, nCols: 2 }, { eps: 1, minSamples: 5 }),
     ).rejects.toThrow(DataError);
@@ -629,16 +631,16 @@ describe('dbscan threads', () => {
     const X = clumps(12_000, 2, 77);
     for (const metric of ['euclidean', 'cosine'] as const) {
       const eps = metric === 'euclidean' ? 0.15 : 0.00005;
-      const a = await dbscan(X, { eps, minSamples: 8, metric });
-      const b = await dbscan(X, { eps, minSamples: 8, metric, pool });
+      const a = await dbscan(X, { eps, minSamples: 8, distance: metric });
+      const b = await dbscan(X, { eps, minSamples: 8, distance: metric, pool });
       expect(a.nClusters).toBeGreaterThan(1);
       expect(a.nNoise).toBeGreaterThan(0);
       expect(Buffer.from(b.labels.buffer).equals(Buffer.from(a.labels.buffer))).toBe(true);
       expect(Buffer.from(b.isCore.buffer).equals(Buffer.from(a.isCore.buffer))).toBe(true);
     }
     const Y = clumps(9000, 5, 78);
-    const a = await dbscan(Y, { eps: 1.2, minSamples: 10, metric: 'manhattan' });
-    const b = await dbscan(Y, { eps: 1.2, minSamples: 10, metric: 'manhattan', pool });
+    const a = await dbscan(Y, { eps: 1.2, minSamples: 10, distance: 'manhattan' });
+    const b = await dbscan(Y, { eps: 1.2, minSamples: 10, distance: 'manhattan', pool });
     expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
     const ka = await kDistances(Y, 9, 'euclidean');
     const kb = await kDistances(Y, 9, 'euclidean', pool);

@@ -255,7 +255,7 @@ describe('linkageTree on hand-computed cases', () => {
   ];
   for (const [linkage, heights] of cases) {
     it(`${linkage}: merges and heights`, async () => {
-      const t = await linkageTree(line, { linkage, metric: 'euclidean' });
+      const t = await linkageTree(line, { linkage, distance: 'euclidean' });
       expect(t.nLeaves).toBe(5);
       expect(Array.from(t.a)).toEqual(chain.a);
       expect(Array.from(t.b)).toEqual(chain.b);
@@ -278,7 +278,7 @@ describe('linkageTree on hand-computed cases', () => {
       ['average', [1, 2.5, 17 / 3]],
     ];
     for (const [linkage, heights] of want) {
-      const t = await linkageTree(X, { linkage, metric: 'manhattan' });
+      const t = await linkageTree(X, { linkage, distance: 'manhattan' });
       expect(Array.from(t.a)).toEqual([0, 2, 3]);
       expect(Array.from(t.b)).toEqual([1, 4, 5]);
       expectHeights(t.heights, heights, 1e-15);
@@ -286,7 +286,7 @@ describe('linkageTree on hand-computed cases', () => {
   });
 
   it('one row: no merges, one cluster', async () => {
-    const t = await linkageTree(mat([[1, 2]]), { linkage: 'ward', metric: 'euclidean' });
+    const t = await linkageTree(mat([[1, 2]]), { linkage: 'ward', distance: 'euclidean' });
     expect(t.a.length).toBe(0);
     expect(Array.from(cutTree(t, { nClusters: 1 }))).toEqual([0]);
     expect(Array.from(cutTree(t, { distanceThreshold: 0 }))).toEqual([0]);
@@ -298,7 +298,7 @@ describe('linkageTree on hand-computed cases', () => {
         [0, 0],
         [3, 4],
       ]),
-      { linkage: 'average', metric: 'euclidean' },
+      { linkage: 'average', distance: 'euclidean' },
     );
     expect(Array.from(t.heights)).toEqual([5]);
     expect(Array.from(cutTree(t, { nClusters: 2 }))).toEqual([0, 1]);
@@ -312,9 +312,9 @@ describe('linkageTree against SciPy and scikit-learn', () => {
     const key = `${linkage}/${metric}`;
     it(`${key}: linkage matrix and AgglomerativeClustering partitions`, async () => {
       const ref = REF[key]!;
-      const t = await linkageTree(X, { linkage, metric });
+      const t = await linkageTree(X, { linkage, distance: metric });
       expect(t.linkage).toBe(linkage);
-      expect(t.metric).toBe(metric);
+      expect(t.distance).toBe(metric);
       expect(Array.from(t.a)).toEqual(ref.a);
       expect(Array.from(t.b)).toEqual(ref.b);
       expectHeights(t.heights, ref.heights, 1e-12);
@@ -329,7 +329,7 @@ describe('linkageTree against SciPy and scikit-learn', () => {
   }
 
   it('sizes count the leaves under each node', async () => {
-    const t = await linkageTree(X, { linkage: 'average', metric: 'euclidean' });
+    const t = await linkageTree(X, { linkage: 'average', distance: 'euclidean' });
     const size = (v: number): number => (v < 40 ? 1 : t.sizes[v - 40]!);
     for (let i = 0; i < 39; i++) expect(t.sizes[i]).toBe(size(t.a[i]!) + size(t.b[i]!));
     expect(t.sizes[38]).toBe(40);
@@ -340,7 +340,7 @@ describe('linkageTree against SciPy and scikit-learn', () => {
     for (const [linkage, metric] of COMBOS) {
       if (linkage === 'ward') continue;
       const ref = TIES[`${linkage}/${metric}`]!;
-      const t = await linkageTree(T, { linkage, metric });
+      const t = await linkageTree(T, { linkage, distance: metric });
       expect(Array.from(t.a), `${linkage}/${metric}`).toEqual(ref.a);
       expect(Array.from(t.b), `${linkage}/${metric}`).toEqual(ref.b);
       expectHeights(t.heights, ref.heights, 1e-12);
@@ -356,7 +356,7 @@ describe('linkageTree against SciPy and scikit-learn', () => {
       [-55_000_000 * u, -52_000_001 * u, u],
       [55_000_000 * u, 52_000_001 * u, 0],
     ]);
-    const t = await linkageTree(X, { linkage: 'single', metric: 'euclidean' });
+    const t = await linkageTree(X, { linkage: 'single', distance: 'euclidean' });
     expect(Array.from(t.a)).toEqual([0, 2]);
     expect(Array.from(t.b)).toEqual([1, 3]);
     expect(Array.from(t.heights)).toEqual([1.1278712536048356, 1.1278712536048356]);
@@ -372,7 +372,7 @@ describe('linkageTree against SciPy and scikit-learn', () => {
       [0.1, 0.7],
       [0.1, 0.7],
     ]);
-    const t = await linkageTree(X, { linkage: 'ward', metric: 'euclidean' });
+    const t = await linkageTree(X, { linkage: 'ward', distance: 'euclidean' });
     expect(Array.from(t.heights.subarray(0, 5))).toEqual([0, 0, 0, 0, 0]);
     expect(t.heights[5]).toBeGreaterThan(0);
   });
@@ -381,7 +381,7 @@ describe('linkageTree against SciPy and scikit-learn', () => {
     const D = dupsData();
     for (const [linkage, metric] of COMBOS) {
       const ref = DUPS[`${linkage}/${metric}`]!;
-      const t = await linkageTree(D, { linkage, metric });
+      const t = await linkageTree(D, { linkage, distance: metric });
       expect(Array.from(t.a), `${linkage}/${metric}`).toEqual(ref.a);
       expect(Array.from(t.b), `${linkage}/${metric}`).toEqual(ref.b);
       expectHeights(t.heights, ref.heights, 1e-12);
@@ -394,7 +394,7 @@ describe('linkageTree against a naive O(n³) implementation', () => {
   for (const [linkage, metric] of COMBOS) {
     it(`${linkage}/${metric}`, async () => {
       const ref = naiveLinkage(X, linkage, metric);
-      const t = await linkageTree(X, { linkage, metric });
+      const t = await linkageTree(X, { linkage, distance: metric });
       expectHeights(t.heights, ref.heights, 1e-9);
       for (const k of [2, 3, 4, 7, 20]) {
         expect(canonArr(cutTree(t, { nClusters: k })), `k = ${k}`).toEqual(naiveCut(150, ref.merges, k));
@@ -409,7 +409,7 @@ describe('linkageTree against a naive O(n³) implementation', () => {
     ] as const) {
       const Y = randomData(120, d, seed);
       const ref = naiveLinkage(Y, 'ward', 'euclidean');
-      const t = await linkageTree(Y, { linkage: 'ward', metric: 'euclidean' });
+      const t = await linkageTree(Y, { linkage: 'ward', distance: 'euclidean' });
       expectHeights(t.heights, ref.heights, 1e-9);
       expect(canonArr(cutTree(t, { nClusters: 5 }))).toEqual(naiveCut(120, ref.merges, 5));
     }
@@ -420,7 +420,7 @@ describe('cutTree', () => {
   const X = refData();
 
   it('k = 1 gives one cluster, k = n one row per cluster, labels numbered by first occurrence', async () => {
-    const t = await linkageTree(X, { linkage: 'complete', metric: 'euclidean' });
+    const t = await linkageTree(X, { linkage: 'complete', distance: 'euclidean' });
     expect(Array.from(cutTree(t, { nClusters: 1 }))).toEqual(new Array(40).fill(0));
     expect(Array.from(cutTree(t, { nClusters: 40 }))).toEqual(Array.from({ length: 40 }, (_, i) => i));
     const labels = cutTree(t, { nClusters: 4 });
@@ -428,7 +428,7 @@ describe('cutTree', () => {
   });
 
   it('distance threshold: k = (merges with height >= t) + 1, as scikit-learn', async () => {
-    const t = await linkageTree(X, { linkage: 'single', metric: 'euclidean' });
+    const t = await linkageTree(X, { linkage: 'single', distance: 'euclidean' });
     const h = t.heights;
     // exactly at a height: that merge is undone (>=)
     expect(new Set(cutTree(t, { distanceThreshold: h[30]! })).size).toBe(40 - 30);
@@ -437,7 +437,7 @@ describe('cutTree', () => {
   });
 
   it('rejects invalid cuts', async () => {
-    const t = await linkageTree(X, { linkage: 'single', metric: 'euclidean' });
+    const t = await linkageTree(X, { linkage: 'single', distance: 'euclidean' });
     expect(() => cutTree(t, { nClusters: 0 })).toThrow(UsageError);
     expect(() => cutTree(t, { nClusters: 2.5 })).toThrow(UsageError);
     expect(() => cutTree(t, { nClusters: 41 })).toThrow(DataError);
@@ -453,8 +453,8 @@ describe('threads', () => {
   it('gives the same tree with 1 and 2 threads (every linkage)', async () => {
     const X = randomData(700, 5, 3); // > 512 rows: the distance matrix is computed over the pool
     for (const [linkage, metric] of COMBOS) {
-      const one = await linkageTree(X, { linkage, metric });
-      const two = await linkageTree(X, { linkage, metric, pool });
+      const one = await linkageTree(X, { linkage, distance: metric });
+      const two = await linkageTree(X, { linkage, distance: metric, pool });
       expectSameTree(one, two);
     }
   });
@@ -490,8 +490,8 @@ describe('threads', () => {
 
   it('ward through linkageTree with a pool on enough rows to split its scans', async () => {
     const X = randomData(12_300, 2, 8, 4);
-    const one = await linkageTree(X, { linkage: 'ward', metric: 'euclidean' });
-    const two = await linkageTree(X, { linkage: 'ward', metric: 'euclidean', pool });
+    const one = await linkageTree(X, { linkage: 'ward', distance: 'euclidean' });
+    const two = await linkageTree(X, { linkage: 'ward', distance: 'euclidean', pool });
     expectSameTree(one, two);
   });
 });
@@ -500,17 +500,17 @@ describe('errors and memory', () => {
   const X = refData();
 
   it('ward needs the euclidean distance', async () => {
-    await expect(linkageTree(X, { linkage: 'ward', metric: 'manhattan' })).rejects.toThrow(UsageError);
-    await expect(linkageTree(X, { linkage: 'ward', metric: 'cosine' })).rejects.toThrow(
+    await expect(linkageTree(X, { linkage: 'ward', distance: 'manhattan' })).rejects.toThrow(UsageError);
+    await expect(linkageTree(X, { linkage: 'ward', distance: 'cosine' })).rejects.toThrow(
       /ward linkage requires the euclidean distance/,
     );
   });
 
   it('rejects unknown linkages and metrics', async () => {
-    await expect(linkageTree(X, { linkage: 'centroid' as Linkage, metric: 'euclidean' })).rejects.toThrow(
+    await expect(linkageTree(X, { linkage: 'centroid' as Linkage, distance: 'euclidean' })).rejects.toThrow(
       UsageError,
     );
-    await expect(linkageTree(X, { linkage: 'single', metric: 'chebyshev' as Distance })).rejects.toThrow(
+    await expect(linkageTree(X, { linkage: 'single', distance: 'chebyshev' as Distance })).rejects.toThrow(
       UsageError,
     );
   });
@@ -519,7 +519,7 @@ describe('errors and memory', () => {
     await expect(
       linkageTree(
         { data: new Float64Array(0), nRows: 0, nCols: 3 },
-        { linkage: 'ward', metric: 'euclidean' },
+        { linkage: 'ward', distance: 'euclidean' },
       ),
     ).rejects.toThrow(DataError);
     await expect(
@@ -529,7 +529,7 @@ describe('errors and memory', () => {
           [Number.NaN, 1],
           [3, 3],
         ]),
-        { linkage: 'single', metric: 'euclidean' },
+        { linkage: 'single', distance: 'euclidean' },
       ),
     ).rejects.toThrow(DataError);
     await expect(
@@ -539,7 +539,7 @@ describe('errors and memory', () => {
           [1e200, 1],
           [3, 3],
         ]),
-        { linkage: 'ward', metric: 'euclidean' },
+        { linkage: 'ward', distance: 'euclidean' },
       ),
     ).rejects.toThrow(DataError);
   });
@@ -552,13 +552,13 @@ describe('errors and memory', () => {
           [0, 0],
           [3, 3],
         ]),
-        { linkage: 'average', metric: 'cosine' },
+        { linkage: 'average', distance: 'cosine' },
       ),
     ).rejects.toThrow(/all-zero row \(row 2\)/);
   });
 
   it('refuses a distance matrix over the memory limit before allocating it', async () => {
-    const err = await linkageTree(X, { linkage: 'average', metric: 'euclidean', memoryLimit: 1000 }).catch(
+    const err = await linkageTree(X, { linkage: 'average', distance: 'euclidean', memoryLimit: 1000 }).catch(
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(DataError);
@@ -570,11 +570,11 @@ describe('errors and memory', () => {
     );
     // the same limit is plenty for ward and single
     await expect(
-      linkageTree(X, { linkage: 'ward', metric: 'euclidean', memoryLimit: 10_000 }),
+      linkageTree(X, { linkage: 'ward', distance: 'euclidean', memoryLimit: 10_000 }),
     ).resolves.toBeDefined();
     const big = { data: new Float64Array(60_000), nRows: 60_000, nCols: 1 };
     await expect(
-      linkageTree(big, { linkage: 'complete', metric: 'euclidean', memoryLimit: 4 * 1024 ** 3 }),
+      linkageTree(big, { linkage: 'complete', distance: 'euclidean', memoryLimit: 4 * 1024 ** 3 }),
     ).rejects.toThrow(
       'complete linkage on 60000 rows needs about 13.4 GB for its distance matrix, over the 4.0 GB memory limit',
     );
@@ -582,7 +582,7 @@ describe('errors and memory', () => {
 
   it('refuses a distance matrix larger than an array can hold', async () => {
     const huge = { data: new Float64Array(100_000), nRows: 100_000, nCols: 1 };
-    await expect(linkageTree(huge, { linkage: 'average', metric: 'euclidean' })).rejects.toThrow(
+    await expect(linkageTree(huge, { linkage: 'average', distance: 'euclidean' })).rejects.toThrow(
       /more than the/,
     );
   });

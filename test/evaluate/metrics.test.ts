@@ -141,10 +141,10 @@ describe('hand-computed toy: 0, 1 | 4, 5 on a line', () => {
 
   it('silhouette: 7/9, 5/7, 5/7, 7/9 (euclidean = manhattan in 1-d)', async () => {
     for (const metric of ['euclidean', 'manhattan'] as const) {
-      const s = await silhouetteSamples(X, y, { metric });
+      const s = await silhouetteSamples(X, y, { distance: metric });
       const want = [7 / 9, 5 / 7, 5 / 7, 7 / 9];
       for (let i = 0; i < 4; i++) expectRel(s[i]!, want[i]!, 1e-15);
-      expectRel(await silhouetteScore(X, y, { metric }), 47 / 63, 1e-15);
+      expectRel(await silhouetteScore(X, y, { distance: metric }), 47 / 63, 1e-15);
     }
   });
 
@@ -169,13 +169,13 @@ describe('hand-computed toy: 0, 1 | 4, 5 on a line', () => {
     ]);
     const yc = [0, 0, 0, 1, 1];
     const h = 1 - Math.SQRT1_2;
-    const s = await silhouetteSamples(Xc, yc, { metric: 'cosine' });
+    const s = await silhouetteSamples(Xc, yc, { distance: 'cosine' });
     // row 0: a = h/2, b = 1; row 2: a = h (to both x-axis rows), b = h (to both y-axis rows); row 3: a = 0
     expectRel(s[0]!, 1 - h / 2, 1e-12);
     expectRel(s[2]!, 0, 1e-12);
     expectRel(s[3]!, 1, 1e-12);
     // Dunn: nearest across = h ((1,1) to (0,1)), largest diameter = h
-    expectRel(await dunn(Xc, yc, { metric: 'cosine' }), 1, 1e-12);
+    expectRel(await dunn(Xc, yc, { distance: 'cosine' }), 1, 1e-12);
   });
 });
 
@@ -185,8 +185,8 @@ describe('agreement with scikit-learn (1e-9 relative)', () => {
   it('silhouette: euclidean, manhattan, cosine (means and per-row values)', async () => {
     for (const metric of ['euclidean', 'manhattan', 'cosine'] as const) {
       const ref = REF_A[metric];
-      expectRel(await silhouetteScore(X, y, { metric }), ref.mean);
-      const s = await silhouetteSamples(X, y, { metric });
+      expectRel(await silhouetteScore(X, y, { distance: metric }), ref.mean);
+      const s = await silhouetteSamples(X, y, { distance: metric });
       IDX.forEach((i, r) => expectRel(s[i]!, ref.samples[r]!));
     }
   });
@@ -211,7 +211,7 @@ describe('agreement with scikit-learn (1e-9 relative)', () => {
   it('cosine with an all-zero row: distance 1 to every row, silhouette 0', async () => {
     const Xz = { ...X, data: X.data.slice() };
     Xz.data.fill(0, 5 * 4, 6 * 4);
-    const s = await silhouetteSamples(Xz, y, { metric: 'cosine' });
+    const s = await silhouetteSamples(Xz, y, { distance: 'cosine' });
     expect(s[5]).toBe(0);
     expectRel(s[6]!, 0.8283546099930577);
     expectRel(mean(s), 0.9005069072119742);
@@ -223,8 +223,8 @@ describe('agreement with scikit-learn (1e-9 relative)', () => {
     const pool = new WorkerPool(2);
     try {
       for (const metric of ['euclidean', 'manhattan', 'cosine'] as const) {
-        expectRel(await silhouetteScore(big.X, big.y, { metric }), ref[metric]);
-        expectRel(await silhouetteScore(big.X, big.y, { metric, pool }), ref[metric]);
+        expectRel(await silhouetteScore(big.X, big.y, { distance: metric }), ref[metric]);
+        expectRel(await silhouetteScore(big.X, big.y, { distance: metric, pool }), ref[metric]);
       }
     } finally {
       await pool.close();
@@ -240,9 +240,9 @@ describe('blocked and parallel equal naive', () => {
     const two = new WorkerPool(2);
     try {
       for (const metric of ['euclidean', 'manhattan', 'cosine'] as const) {
-        const seq = await silhouetteSamples(big.X, big.y, { metric });
-        const p1 = await silhouetteSamples(big.X, big.y, { metric, pool: one });
-        const p2 = await silhouetteSamples(big.X, big.y, { metric, pool: two });
+        const seq = await silhouetteSamples(big.X, big.y, { distance: metric });
+        const p1 = await silhouetteSamples(big.X, big.y, { distance: metric, pool: one });
+        const p2 = await silhouetteSamples(big.X, big.y, { distance: metric, pool: two });
         expect(bytes(p1).equals(bytes(seq))).toBe(true);
         expect(bytes(p2).equals(bytes(seq))).toBe(true);
         if (metric === 'euclidean') {
@@ -266,7 +266,7 @@ describe('blocked and parallel equal naive', () => {
     const { X, y } = fixture(300, 5, 4, 99);
     for (const metric of ['manhattan', 'cosine'] as const) {
       const naive = naiveSilhouette(X, y, metric);
-      const s = await silhouetteSamples(X, y, { metric });
+      const s = await silhouetteSamples(X, y, { distance: metric });
       for (let i = 0; i < naive.length; i++) expect(Math.abs(s[i]! - naive[i]!)).toBeLessThan(1e-12);
     }
   });
@@ -274,7 +274,7 @@ describe('blocked and parallel equal naive', () => {
   it('Dunn equals the naive O(n²) loop for every metric', async () => {
     const { X, y } = fixture(400, 3, 5, 4242);
     for (const metric of ['euclidean', 'manhattan', 'cosine'] as const) {
-      expectRel(await dunn(X, y, { metric }), naiveDunn(X, y, metric), 1e-14);
+      expectRel(await dunn(X, y, { distance: metric }), naiveDunn(X, y, metric), 1e-14);
     }
     const big = fixture(2500, 3, 3, 777);
     expect(await dunn(big.X, big.y)).toBe(naiveDunn(big.X, big.y, 'euclidean'));
@@ -288,7 +288,7 @@ describe('noise policy', () => {
 
   it('exclude (default): indices of the clustered rows only, noise rows NaN in the samples', async () => {
     expectRel(await silhouetteScore(X, yn), 0.682923072636189);
-    expectRel(await silhouetteScore(X, yn, { metric: 'manhattan' }), 0.6614648498555339);
+    expectRel(await silhouetteScore(X, yn, { distance: 'manhattan' }), 0.6614648498555339);
     expectRel(daviesBouldin(X, yn), 0.4428282989644057);
     expectRel(calinskiHarabasz(X, yn), 362.6808223670616);
     expectRel(inertia(X, yn), 665.6635782663537);
@@ -303,7 +303,7 @@ describe('noise policy', () => {
   it('cluster: noise is one more cluster, as scikit-learn given the labels as they are', async () => {
     const opts = { noise: 'cluster' } as const;
     expectRel(await silhouetteScore(X, yn, opts), 0.5193253980750283);
-    expectRel(await silhouetteScore(X, yn, { ...opts, metric: 'cosine' }), 0.7248596276771876);
+    expectRel(await silhouetteScore(X, yn, { ...opts, distance: 'cosine' }), 0.7248596276771876);
     expectRel(daviesBouldin(X, yn, opts), 1.417560817089792);
     expectRel(calinskiHarabasz(X, yn, opts), 155.97385575378473);
     expectRel(inertia(X, yn, opts), 1298.5919747303537);
@@ -347,7 +347,7 @@ describe('degenerate inputs', () => {
     expect(inertia(bad, [0, -1, 1, 1])).toBe(0.5);
     await expect(silhouetteScore(X, [0, 1])).rejects.toThrow(UsageError);
     expect(() => daviesBouldin(X, [0, 0.5, 1, 1, 1])).toThrow(UsageError);
-    await expect(silhouetteScore(X, [0, 0, 1, 1, 1], { metric: 'cityblock' as Distance })).rejects.toThrow(
+    await expect(silhouetteScore(X, [0, 0, 1, 1, 1], { distance: 'cityblock' as Distance })).rejects.toThrow(
       /The 'metric' parameter/,
     );
     await expect(silhouetteScore(X, [0, 0, 1, 1, 1], { noise: 'drop' as 'exclude' })).rejects.toThrow(
@@ -397,7 +397,7 @@ describe('sampled silhouette', () => {
     const seed = 8;
     const { X, y } = fixture(N, 2, 3, 555);
     for (let i = 0; i < X.data.length; i++) X.data[i] = X.data[i]! * 0.4; // overlapping clusters
-    const r = await silhouetteSampled(X, y, { sampleSize: m, seed, metric: 'manhattan' });
+    const r = await silhouetteSampled(X, y, { sampleSize: m, seed, distance: 'manhattan' });
     const rows = Array.from(new Random(seed).sampleIndices(N, m));
     const lab = rows.map((i) => y[i]!);
     const k = 3;
@@ -476,7 +476,7 @@ describe('computeValidity', () => {
     const { X, y } = fixture(150, 4, 4, 12345);
     const r = await computeValidity(X, y, {
       metrics: ['silhouette', 'silhouetteSampled', 'daviesBouldin', 'calinskiHarabasz', 'dunn', 'inertia'],
-      metric: 'euclidean',
+      distance: 'euclidean',
       sampleSize: 100,
       seed: 5,
     });
@@ -487,7 +487,7 @@ describe('computeValidity', () => {
     expectRel(r.inertia!, REF_A.inertia);
     expectRel(r.dunn!, naiveDunn(X, y, 'euclidean'), 1e-14);
     expect(r.silhouetteSampled).toEqual(await silhouetteSampled(X, y, { sampleSize: 100, seed: 5 }));
-    const only = await computeValidity(X, y, { metrics: ['dunn'], metric: 'manhattan' });
+    const only = await computeValidity(X, y, { metrics: ['dunn'], distance: 'manhattan' });
     expect(Object.keys(only).sort()).toEqual(['dunn', 'nClusters', 'nNoise', 'nRows', 'noisePolicy']);
   });
 });

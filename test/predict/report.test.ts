@@ -47,7 +47,7 @@ const rf = (
 const lr = (
   await trainPropensity(
     churnDataset(1200, 8),
-    { target: 'churned', id: 'customer_id', algo: 'logistic', cv: 4, seed: 4 },
+    { target: 'churned', id: 'customer_id', algorithm: 'logistic', cv: 4, seed: 4 },
     env,
   )
 ).model;

@@ -71,7 +71,7 @@ describe('trainPropensity', () => {
   it('logistic with cross-validation: per-fold metrics, pooled out-of-fold metrics, coefficients', async () => {
     const r = await trainPropensity(
       ds,
-      { target: 'churned', id: 'customer_id', algo: 'logistic', cv: 4, seed: 5 },
+      { target: 'churned', id: 'customer_id', algorithm: 'logistic', cv: 4, seed: 5 },
       env,
     );
     const e = r.model.evaluation;
@@ -120,7 +120,7 @@ describe('trainPropensity', () => {
     const withGaps = ds.withColumn(numericColumn('churned', y));
     const r = await trainPropensity(
       withGaps,
-      { target: 'churned', id: 'customer_id', algo: 'logistic' },
+      { target: 'churned', id: 'customer_id', algorithm: 'logistic' },
       env,
     );
     expect(r.droppedUnlabeled).toBe(2);
