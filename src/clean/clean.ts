@@ -309,6 +309,9 @@ export function applyLog(ds: Dataset, columns: readonly string[]): Dataset {
  * @throws UsageError for invalid parameters; DataError for columns that do not exist, are not numeric where numbers
  *   are needed, or are entirely missing where a statistic is needed; CheckFailedError for failed validation with
  *   onInvalid 'fail'.
+ * @example
+ * const fit = await fitClean(ds, { id: 'customer_id', impute: { strategy: 'median' }, scale: { method: 'zscore' } });
+ * const tonight = await applyCleanModel(newRows, fit.model); // the same medians, means and deviations
  */
 export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOptions = {}): Promise<CleanFit> {
   checkParams(params);
@@ -657,6 +660,9 @@ export async function applyCleanModelWithReport(
  * Transform new raw data with a fitted clean model; see {@link applyCleanModelWithReport} (this returns the data
  * only).
  * @throws see {@link applyCleanModelWithReport}.
+ * @example
+ * const model = await loadCleanModel('clean.json');
+ * const cleaned = await applyCleanModel(await readDataset('tonight.parquet'), model);
  */
 export async function applyCleanModel(
   ds: Dataset,

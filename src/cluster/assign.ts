@@ -92,6 +92,8 @@ export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
  * Segments of new rows under a saved model: the model's rule, except that rows equal to a recorded training
  * exception get that row's training segment — so assigning the training data reproduces the fit exactly.
  * Never invents a segment.
+ * @example
+ * const labels = assignRows(model, toMatrix(newRows, model.features));
  */
 export function assignRows(model: ClusterModel, X: Matrix): Int32Array {
   const labels = assignByRule(model, X);

@@ -109,6 +109,10 @@ export async function suggestEps(
  * Fit a clustering and return canonical labels (0 = largest segment, −1 = noise), a saveable model whose
  * assignment rule reproduces the labels on the training rows, and a summary.
  * @throws UsageError for invalid parameters; DataError when impossible on this data (k > rows, too much memory).
+ * @example
+ * const X = toMatrix(ds, features);
+ * const fit = await fitClusters(X, features, 'customer_id', { algorithm: 'kmeans', nClusters: 5, seed: 42 }, { toolVersion });
+ * assignRows(fit.model, X); // the training labels again: fit.labels
  */
 export async function fitClusters(
   X: Matrix,

@@ -120,6 +120,9 @@ export interface Scored {
  * row by the model's rule (training exceptions included, so the training data gets its fitted labels back).
  * O(chain + n · model size).
  * @throws DataError when a feature the model needs is missing or not finite after the chain.
+ * @example
+ * const model = await loadModel('model.json');
+ * const { labels, sizes } = await scoreDataset(model, rawRows, { input: 'raw', source: 'model.json', data: 'tonight' });
  */
 export async function scoreDataset(model: ClusterModel, ds: Dataset, opts: PrepareOptions): Promise<Scored> {
   const { prepared, replayed } = await prepareForModel(model, ds, opts);

@@ -134,6 +134,9 @@ export async function modelProbability(
  * assign`), check the features, then compute the probability of the positive class, the predicted class
  * (probability ≥ threshold) and the tier. Rows are never dropped. O(chain + n · model).
  * @throws DataError when a feature is missing, not numeric or not finite; UsageError for a bad threshold.
+ * @example
+ * const r = await scorePropensity(await loadPredictModel('churn.json'), ds, { source: 'churn.json', data: 'tonight' });
+ * r.scores; // id, probability, predicted, tier
  */
 export async function scorePropensity(
   model: PredictModel,

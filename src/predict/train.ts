@@ -110,6 +110,9 @@ export interface TrainResult {
  * rows for permutation importance.
  * @throws UsageError for invalid parameters or a multiclass target; DataError for a missing target column, a single
  *   class, missing feature values, or too few rows of a class for the folds.
+ * @example
+ * const { model } = await trainPropensity(ds, { target: 'churned', id: 'customer_id', algorithm: 'rf' }, { toolVersion });
+ * const { probability } = await scorePropensity(model, newRows, { source: 'churn.json', data: 'new rows' });
  */
 export async function trainPropensity(
   ds: Dataset,

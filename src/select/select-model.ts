@@ -154,6 +154,8 @@ export function selectModelText(model: SelectModel): string {
  * followed by pc1 … pcN. Its metadata carries the chain with this model appended. O(n · d · k) with PCA, O(d) otherwise (columns are shared, not copied).
  * @throws DataError when a feature the output needs is missing or not numeric, a PCA input has a missing value, or
  * a carried column is named like a component.
+ * @example
+ * const reduced = applySelectModel(await readDataset('clean.parquet'), await loadSelectModel('select.json'));
  */
 export function applySelectModel(ds: Dataset, model: SelectModel): Dataset {
   const feature = new Set(model.features);

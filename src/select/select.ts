@@ -118,6 +118,9 @@ export const MAX_TARGET_CLASSES = 100;
  * PCA, plus the forests of RFE on at most `rfe.sampleSize` rows.
  * @throws UsageError for invalid or conflicting parameters; DataError for fewer than 2 numeric features, missing
  * values, a missing or constant target, or an impossible count (more components or features than remain).
+ * @example
+ * const sel = await fitSelect(clean.data, { id: 'customer_id', maxCorr: 0.9, pca: { varianceRatio: 0.9 } }, { toolVersion });
+ * const same = applySelectModel(otherRows, sel.model); // the same kept columns and components
  */
 export async function fitSelect(
   ds: Dataset,

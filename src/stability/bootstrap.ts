@@ -154,6 +154,9 @@ export function bestJaccards(
  * @throws UsageError for replicates outside [2, 10000]; DataError when a refit is impossible on a replicate (its
  *   message names the replicate); InternalError when `labels` and `X` differ in length or a refit returns the wrong
  *   number of labels.
+ * @example
+ * const boot = await bootstrapStability(X, fit.labels, { replicates: 50, seed: 42, refit: { algorithm: 'kmeans', nClusters: 5 }, env: { toolVersion } });
+ * boot.segments.map((s) => s.meanJaccard);
  */
 export async function bootstrapStability(
   X: Matrix,

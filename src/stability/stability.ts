@@ -85,6 +85,9 @@ export interface StabilityResult {
  * (PSI and KS not applicable when `drift` is false). O(n log n · features + r·c·min(r,c)).
  * @throws InternalError when the labelings differ in length or are empty (the caller checks both), or when drift
  *   features are given with `drift` false.
+ * @example
+ * const check = compareSegmentations({ labelsA: saved, labelsB: refit, features: [], thresholds: defaultThresholds });
+ * if (!check.pass) console.log(check.gates.filter((g) => !g.pass));
  */
 export function compareSegmentations(input: StabilityInput): StabilityResult {
   const { labelsA, labelsB, thresholds } = input;
