@@ -86,52 +86,56 @@ export async function runAssign(data: string, o: AssignOptions, env: StepEnv): P
     ],
     [{ flag: '-o', path: o.output }],
   );
-  const model = await loadModel(o.model);
-  const ds = await readDataset(data, readOptionsOf(o, env));
-  const dataName = data === '-' ? 'stdin' : data;
-  if (o.output)
-    assertFreeColumns(
-      ds,
-      [{ name: segmentCol, hint: 'name the new labels otherwise with --segment-col NAME' }],
-      'segment assign',
-      dataName,
-    );
-  const id = o.id ?? (model.id !== null && ds.has(model.id) ? model.id : undefined);
-  const duplicateIds = id !== undefined ? warnDuplicateIds(ds, id, env.logger, dataName) : null;
-  const pool = new WorkerPool(env.threads);
-  let scored;
   try {
-    scored = await scoreDataset(model, ds, {
-      input: o.input ?? 'auto',
-      pool,
-      source: o.model,
-      data: dataName,
-    });
+    const model = await loadModel(o.model);
+    const ds = await readDataset(data, readOptionsOf(o, env));
+    const dataName = data === '-' ? 'stdin' : data;
+    if (o.output)
+      assertFreeColumns(
+        ds,
+        [{ name: segmentCol, hint: 'name the new labels otherwise with --segment-col NAME' }],
+        'segment assign',
+        dataName,
+      );
+    const id = o.id ?? (model.id !== null && ds.has(model.id) ? model.id : undefined);
+    const duplicateIds = id !== undefined ? warnDuplicateIds(ds, id, env.logger, dataName) : null;
+    const pool = new WorkerPool(env.threads);
+    let scored;
+    try {
+      scored = await scoreDataset(model, ds, {
+        input: o.input ?? 'auto',
+        pool,
+        source: o.model,
+        data: dataName,
+      });
+    } finally {
+      await pool.close();
+    }
+    const { labels, replayed, sizes, noise } = scored;
+    if (o.output) {
+      const labelled = ds.withColumn(numericColumn(segmentCol, Float64Array.from(labels), 'integer'));
+      await out.writeDataset('-o', labelled);
+    }
+    await out.commit();
+    env.logger.log(
+      'info',
+      `assigned ${labels.length.toLocaleString('en-US')} rows to ${model.segments.length} segment(s)`,
+    );
+    return {
+      labels,
+      json: {
+        input: dataName,
+        model: o.model,
+        segmentColumn: segmentCol,
+        duplicateIds,
+        replayed,
+        rows: labels.length,
+        sizes: sizes.map((s) => s.size),
+        segments: sizes,
+        noise,
+      },
+    };
   } finally {
-    await pool.close();
+    await out.abort();
   }
-  const { labels, replayed, sizes, noise } = scored;
-  if (o.output) {
-    const labelled = ds.withColumn(numericColumn(segmentCol, Float64Array.from(labels), 'integer'));
-    await out.writeDataset('-o', labelled);
-  }
-  await out.commit();
-  env.logger.log(
-    'info',
-    `assigned ${labels.length.toLocaleString('en-US')} rows to ${model.segments.length} segment(s)`,
-  );
-  return {
-    labels,
-    json: {
-      input: dataName,
-      model: o.model,
-      segmentColumn: segmentCol,
-      duplicateIds,
-      replayed,
-      rows: labels.length,
-      sizes: sizes.map((s) => s.size),
-      segments: sizes,
-      noise,
-    },
-  };
 }

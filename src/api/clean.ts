@@ -583,80 +583,84 @@ export async function runClean(input: string, options: CleanOptions, env: StepEn
       { flag: '--model', path: !o.apply && o.model },
     ],
   );
-  const asOf = parseAsOf(o.asOf);
-  const started = performance.now();
-  const source = input === '-' ? 'stdin' : input;
+  try {
+    const asOf = parseAsOf(o.asOf);
+    const started = performance.now();
+    const source = input === '-' ? 'stdin' : input;
 
-  if (o.apply) {
-    refuseFitOnly(cleanParams, env.given);
-    const model = await loadCleanModel(o.apply);
+    if (o.apply) {
+      refuseFitOnly(cleanParams, env.given);
+      const model = await loadCleanModel(o.apply);
+      const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
+      const needsPool = model.steps.some((s) => s.step === 'impute' && s.knn !== null);
+      const pool = needsPool ? new WorkerPool(env.threads) : undefined;
+      let result;
+      try {
+        result = await applyCleanModelWithReport(ds, model, {
+          pool,
+          unseen: env.given?.has('unseen') ? o.unseen : undefined,
+          dropRows: !o.keepAllRows,
+          asOf,
+        });
+      } finally {
+        await pool?.close();
+      }
+      if (o.output) await out.writeDataset('-o', result.data);
+      await out.commit();
+      const { rows: _rows, ...summary } = result.report;
+      const json: CleanApplyJson = {
+        ...summary,
+        input: source,
+        model: o.apply,
+        output: o.output ?? null,
+        seconds: round3((performance.now() - started) / 1000),
+      };
+      const unseen = Object.values(result.report.encoding?.unseen ?? {}).reduce((a, b) => a + b, 0);
+      if (unseen > 0)
+        env.logger.log(
+          'warn',
+          `${unseen} value(s) of categorical levels unseen at fit time were encoded as no level`,
+        );
+      env.logger.log(
+        'info',
+        `applied ${o.apply}: ${summary.nRowsIn.toLocaleString('en-US')} -> ${summary.nRowsOut.toLocaleString('en-US')} rows`,
+      );
+      return { data: result.data, model: null, json };
+    }
+
+    if (o.keepAllRows) throw new UsageError('--keep-all-rows applies to --apply only');
+    const { params, usesKnn } = await fitParamsOf(o, asOf, env.seed);
     const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
-    const needsPool = model.steps.some((s) => s.step === 'impute' && s.knn !== null);
-    const pool = needsPool ? new WorkerPool(env.threads) : undefined;
-    let result;
+    const pool = usesKnn ? new WorkerPool(env.threads) : undefined;
+    let fit;
     try {
-      result = await applyCleanModelWithReport(ds, model, {
-        pool,
-        unseen: env.given?.has('unseen') ? o.unseen : undefined,
-        dropRows: !o.keepAllRows,
-        asOf,
-      });
+      fit = await fitClean(ds, params, { pool, toolVersion: version, source });
     } finally {
       await pool?.close();
     }
-    if (o.output) await out.writeDataset('-o', result.data);
-    await out.commit();
-    const { rows: _rows, ...summary } = result.report;
-    const json: CleanApplyJson = {
-      ...summary,
-      input: source,
-      model: o.apply,
-      output: o.output ?? null,
-      seconds: round3((performance.now() - started) / 1000),
-    };
-    const unseen = Object.values(result.report.encoding?.unseen ?? {}).reduce((a, b) => a + b, 0);
-    if (unseen > 0)
+    for (const w of fit.report.warnings) env.logger.log('warn', w);
+    if (fit.report.validation && fit.report.validation.rowsFailing > 0) {
       env.logger.log(
         'warn',
-        `${unseen} value(s) of categorical levels unseen at fit time were encoded as no level`,
+        `${fit.report.validation.rowsFailing} row(s) break a validation rule` +
+          (fit.report.validation.rowsDropped > 0 ? ' (dropped)' : ' (kept; --on-invalid drop removes them)'),
       );
-    env.logger.log(
-      'info',
-      `applied ${o.apply}: ${summary.nRowsIn.toLocaleString('en-US')} -> ${summary.nRowsOut.toLocaleString('en-US')} rows`,
-    );
-    return { data: result.data, model: null, json };
-  }
-
-  if (o.keepAllRows) throw new UsageError('--keep-all-rows applies to --apply only');
-  const { params, usesKnn } = await fitParamsOf(o, asOf, env.seed);
-  const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
-  const pool = usesKnn ? new WorkerPool(env.threads) : undefined;
-  let fit;
-  try {
-    fit = await fitClean(ds, params, { pool, toolVersion: version, source });
+    }
+    if (o.output) await out.writeDataset('-o', fit.data);
+    if (o.model) await out.writeText('--model', cleanModelText(fit.model));
+    await out.commit();
+    const json: CleanFitJson = {
+      ...fit.report,
+      input: source,
+      output: o.output ?? null,
+      model: o.model ?? null,
+      seconds: round3((performance.now() - started) / 1000),
+    };
+    env.logger.log('info', fitSummaryLine(fit.report));
+    return { data: fit.data, model: fit.model, json };
   } finally {
-    await pool?.close();
+    await out.abort();
   }
-  for (const w of fit.report.warnings) env.logger.log('warn', w);
-  if (fit.report.validation && fit.report.validation.rowsFailing > 0) {
-    env.logger.log(
-      'warn',
-      `${fit.report.validation.rowsFailing} row(s) break a validation rule` +
-        (fit.report.validation.rowsDropped > 0 ? ' (dropped)' : ' (kept; --on-invalid drop removes them)'),
-    );
-  }
-  if (o.output) await out.writeDataset('-o', fit.data);
-  if (o.model) await out.writeText('--model', cleanModelText(fit.model));
-  await out.commit();
-  const json: CleanFitJson = {
-    ...fit.report,
-    input: source,
-    output: o.output ?? null,
-    model: o.model ?? null,
-    seconds: round3((performance.now() - started) / 1000),
-  };
-  env.logger.log('info', fitSummaryLine(fit.report));
-  return { data: fit.data, model: fit.model, json };
 }
 
 /** `segment clean` as a pipeline step. */

@@ -274,165 +274,172 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       { flag: '--model', path: o.model },
     ],
   );
-  const started = performance.now();
-  // A bad baseline stops the run before anything is read or fitted.
-  const baseline = o.baseline ? await loadModel(pathIn(env, o.baseline)) : null;
-  const readOpts = readOptionsOf(o, env);
-  // With --baseline-input and --sample, both files are read whole and sampled with the same rows.
-  const sampleLater = baseline !== null && o.baselineInput !== undefined && o.sample !== undefined;
-  let ds = await readDataset(pathIn(env, input), sampleLater ? { ...readOpts, sample: undefined } : readOpts);
-  const dataName = input === '-' ? 'stdin' : input;
-  assertFreeColumns(
-    ds,
-    [
-      {
-        name: o.segmentCol,
-        hint: 'name the new labels otherwise with --segment-col NAME (in segment run: drop the column in a clean step)',
-      },
-    ],
-    'segment cluster',
-    dataName,
-  );
-  if (o.id !== undefined) ds.column(o.id);
-  const plan: MatchPlan | null = baseline ? planMatch(baseline, ds, o) : null;
-  if (plan?.fallback) env.logger.log('warn', `baseline: ${plan.fallback}`);
-  if (plan?.source === 'input' && o.baselineInput)
-    env.logger.log('info', "baseline: the input carries the baseline's chain; --baseline-input not read");
-  let baselineDs: Dataset | null = null;
-  let unpaired: Uint8Array | null = null;
-  if (plan?.source === 'baseline-input') {
-    const read = await readDataset(pathIn(env, o.baselineInput!), {
-      stdin: env.stdin,
-      logger: env.logger,
-      seed: env.seed,
-    });
-    const paired = pairBaselineRows(ds, read, {
-      id: o.id,
-      dataName,
-      baselineName: o.baselineInput!,
-      logger: env.logger,
-    });
-    baselineDs = paired.data;
-    unpaired = paired.unpaired;
-  }
-  if (sampleLater && o.sample! < ds.nRows) {
-    const rows = new Random(env.seed).sampleIndices(ds.nRows, o.sample!);
-    ds = ds.take(rows);
-    baselineDs = baselineDs?.take(rows) ?? null;
-    if (unpaired) unpaired = Uint8Array.from(rows, (i) => unpaired![i]!);
-  }
-  const duplicateIds = o.id !== undefined ? warnDuplicateIds(ds, o.id, env.logger, dataName) : null;
-  // Earlier labels are never features; they travel into the output beside the new ones.
-  const roles = [...new Set(['segment', o.segmentCol])];
-  const { features, leftOut } = chooseFeatures(
-    ds,
-    { id: o.id, features: o.features, exclude: o.exclude },
-    // Dates as epoch milliseconds would swamp every distance: features only when named.
-    { roles, skipTemporal: true },
-  );
-  const omitted = o.features ? null : leftOutWarning(leftOut);
-  if (omitted) env.logger.log('warn', omitted);
-  // Centroids are only comparable over the same features: refuse before fitting.
-  if (baseline && plan?.method === 'centroids') featurePermutation(features, baseline.features);
-  const X = toMatrix(ds, features, env.threads > 1);
-  assertFinite(X, features, 'clustering');
-  const readSeconds = (performance.now() - started) / 1000;
-  const params: ClusterParams = {
-    algorithm: o.algorithm,
-    nClusters: o.k ?? (o.algorithm === 'kmeans' ? 8 : undefined),
-    nInit: o.nInit,
-    maxIter: o.maxIter,
-    tol: o.tol,
-    kmeansAlgorithm: o.kmeansAlgorithm,
-    eps,
-    minSamples: o.minSamples,
-    distance: o.distance,
-    linkage: o.linkage,
-    distanceThreshold: o.distanceThreshold,
-    minSize: o.minSize,
-    seed: env.seed,
-  };
-  const pool = new WorkerPool(env.threads);
-  const fitStart = performance.now();
-  let fit;
-  let baselineLabels: Int32Array | undefined;
   try {
-    if (baseline && plan && plan.method === 'members') {
-      // The baseline's labels for the same rows: the input as prepared, or the baseline input replayed raw.
-      const scored = await scoreDataset(baseline, plan.source === 'input' ? ds : baselineDs!, {
-        input: plan.source === 'input' ? 'prepared' : 'raw',
-        pool,
-        source: o.baseline!,
-        data: plan.source === 'input' ? dataName : o.baselineInput!,
+    const started = performance.now();
+    // A bad baseline stops the run before anything is read or fitted.
+    const baseline = o.baseline ? await loadModel(pathIn(env, o.baseline)) : null;
+    const readOpts = readOptionsOf(o, env);
+    // With --baseline-input and --sample, both files are read whole and sampled with the same rows.
+    const sampleLater = baseline !== null && o.baselineInput !== undefined && o.sample !== undefined;
+    let ds = await readDataset(
+      pathIn(env, input),
+      sampleLater ? { ...readOpts, sample: undefined } : readOpts,
+    );
+    const dataName = input === '-' ? 'stdin' : input;
+    assertFreeColumns(
+      ds,
+      [
+        {
+          name: o.segmentCol,
+          hint: 'name the new labels otherwise with --segment-col NAME (in segment run: drop the column in a clean step)',
+        },
+      ],
+      'segment cluster',
+      dataName,
+    );
+    if (o.id !== undefined) ds.column(o.id);
+    const plan: MatchPlan | null = baseline ? planMatch(baseline, ds, o) : null;
+    if (plan?.fallback) env.logger.log('warn', `baseline: ${plan.fallback}`);
+    if (plan?.source === 'input' && o.baselineInput)
+      env.logger.log('info', "baseline: the input carries the baseline's chain; --baseline-input not read");
+    let baselineDs: Dataset | null = null;
+    let unpaired: Uint8Array | null = null;
+    if (plan?.source === 'baseline-input') {
+      const read = await readDataset(pathIn(env, o.baselineInput!), {
+        stdin: env.stdin,
+        logger: env.logger,
+        seed: env.seed,
       });
-      baselineLabels = scored.labels;
-      if (unpaired) for (let i = 0; i < unpaired.length; i++) if (unpaired[i]) baselineLabels[i] = -1;
+      const paired = pairBaselineRows(ds, read, {
+        id: o.id,
+        dataName,
+        baselineName: o.baselineInput!,
+        logger: env.logger,
+      });
+      baselineDs = paired.data;
+      unpaired = paired.unpaired;
     }
-    fit = await fitClusters(X, features, o.id ?? null, params, {
-      pool,
-      memoryLimit: env.memoryLimit,
-      logger: env.logger,
-      toolVersion,
-    });
+    if (sampleLater && o.sample! < ds.nRows) {
+      const rows = new Random(env.seed).sampleIndices(ds.nRows, o.sample!);
+      ds = ds.take(rows);
+      baselineDs = baselineDs?.take(rows) ?? null;
+      if (unpaired) unpaired = Uint8Array.from(rows, (i) => unpaired![i]!);
+    }
+    const duplicateIds = o.id !== undefined ? warnDuplicateIds(ds, o.id, env.logger, dataName) : null;
+    // Earlier labels are never features; they travel into the output beside the new ones.
+    const roles = [...new Set(['segment', o.segmentCol])];
+    const { features, leftOut } = chooseFeatures(
+      ds,
+      { id: o.id, features: o.features, exclude: o.exclude },
+      // Dates as epoch milliseconds would swamp every distance: features only when named.
+      { roles, skipTemporal: true },
+    );
+    const omitted = o.features ? null : leftOutWarning(leftOut);
+    if (omitted) env.logger.log('warn', omitted);
+    // Centroids are only comparable over the same features: refuse before fitting.
+    if (baseline && plan?.method === 'centroids') featurePermutation(features, baseline.features);
+    const X = toMatrix(ds, features, env.threads > 1);
+    assertFinite(X, features, 'clustering');
+    const readSeconds = (performance.now() - started) / 1000;
+    const params: ClusterParams = {
+      algorithm: o.algorithm,
+      nClusters: o.k ?? (o.algorithm === 'kmeans' ? 8 : undefined),
+      nInit: o.nInit,
+      maxIter: o.maxIter,
+      tol: o.tol,
+      kmeansAlgorithm: o.kmeansAlgorithm,
+      eps,
+      minSamples: o.minSamples,
+      distance: o.distance,
+      linkage: o.linkage,
+      distanceThreshold: o.distanceThreshold,
+      minSize: o.minSize,
+      seed: env.seed,
+    };
+    const pool = new WorkerPool(env.threads);
+    const fitStart = performance.now();
+    let fit;
+    let baselineLabels: Int32Array | undefined;
+    try {
+      if (baseline && plan && plan.method === 'members') {
+        // The baseline's labels for the same rows: the input as prepared, or the baseline input replayed raw.
+        const scored = await scoreDataset(baseline, plan.source === 'input' ? ds : baselineDs!, {
+          input: plan.source === 'input' ? 'prepared' : 'raw',
+          pool,
+          source: o.baseline!,
+          data: plan.source === 'input' ? dataName : o.baselineInput!,
+        });
+        baselineLabels = scored.labels;
+        if (unpaired) for (let i = 0; i < unpaired.length; i++) if (unpaired[i]) baselineLabels[i] = -1;
+      }
+      fit = await fitClusters(X, features, o.id ?? null, params, {
+        pool,
+        memoryLimit: env.memoryLimit,
+        logger: env.logger,
+        toolVersion,
+      });
+    } finally {
+      await pool.close();
+    }
+    let labels = fit.labels;
+    let model: ClusterModel = fit.model;
+    let identity: SegmentIdentity | null = null;
+    if (baseline && plan) {
+      const kept = keepSegmentIdentity(X, labels, model, baseline, {
+        method: plan.method,
+        baselineLabels,
+        minJaccard: o.matchMinJaccard,
+      });
+      labels = kept.labels;
+      model = kept.model;
+      identity = kept.identity;
+      reportIdentity(env.logger, kept.identity);
+    }
+    const fitSeconds = (performance.now() - fitStart) / 1000;
+    for (const w of fit.summary.warnings) env.logger.log('warn', w);
+    const carried = roles.filter((r) => ds.has(r) && r !== o.id);
+    const keep = [...(o.id ? [o.id] : []), ...features, ...carried];
+    const out = ds.select(keep).withColumn(numericColumn(o.segmentCol, Float64Array.from(labels), 'integer'));
+    if (o.output) await files.writeDataset('-o', out);
+    if (o.model) await files.writeText('--model', bundleText(bundleModel(model, chainOf(ds))));
+    await files.commit();
+    const json: ClusterJson = {
+      ...fit.summary,
+      ...(identity
+        ? {
+            sizes: model.segments.map((s) => s.size),
+            segments: model.segments.map((s) => ({ segment: s.segment, size: s.size })),
+          }
+        : {}),
+      input: dataName,
+      features,
+      leftOut,
+      segmentColumn: o.segmentCol,
+      duplicateIds,
+      output: o.output ?? null,
+      model: o.model ?? null,
+      ...(identity && plan
+        ? {
+            identity: {
+              baselineFile: o.baseline,
+              match: o.match,
+              fallback: plan.fallback,
+              ...identity,
+            },
+          }
+        : {}),
+      timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
+    };
+    env.logger.log(
+      'info',
+      `${fit.summary.nSegments} segment(s) of ${X.nRows.toLocaleString('en-US')} rows` +
+        (fit.summary.noise ? `, ${fit.summary.noise} noise` : '') +
+        ` (${o.algorithm}, ${fitSeconds.toFixed(2)} s)`,
+    );
+    return { labels, model, data: out, identity, json };
   } finally {
-    await pool.close();
+    await files.abort();
   }
-  let labels = fit.labels;
-  let model: ClusterModel = fit.model;
-  let identity: SegmentIdentity | null = null;
-  if (baseline && plan) {
-    const kept = keepSegmentIdentity(X, labels, model, baseline, {
-      method: plan.method,
-      baselineLabels,
-      minJaccard: o.matchMinJaccard,
-    });
-    labels = kept.labels;
-    model = kept.model;
-    identity = kept.identity;
-    reportIdentity(env.logger, kept.identity);
-  }
-  const fitSeconds = (performance.now() - fitStart) / 1000;
-  for (const w of fit.summary.warnings) env.logger.log('warn', w);
-  const carried = roles.filter((r) => ds.has(r) && r !== o.id);
-  const keep = [...(o.id ? [o.id] : []), ...features, ...carried];
-  const out = ds.select(keep).withColumn(numericColumn(o.segmentCol, Float64Array.from(labels), 'integer'));
-  if (o.output) await files.writeDataset('-o', out);
-  if (o.model) await files.writeText('--model', bundleText(bundleModel(model, chainOf(ds))));
-  await files.commit();
-  const json: ClusterJson = {
-    ...fit.summary,
-    ...(identity
-      ? {
-          sizes: model.segments.map((s) => s.size),
-          segments: model.segments.map((s) => ({ segment: s.segment, size: s.size })),
-        }
-      : {}),
-    input: dataName,
-    features,
-    leftOut,
-    segmentColumn: o.segmentCol,
-    duplicateIds,
-    output: o.output ?? null,
-    model: o.model ?? null,
-    ...(identity && plan
-      ? {
-          identity: {
-            baselineFile: o.baseline,
-            match: o.match,
-            fallback: plan.fallback,
-            ...identity,
-          },
-        }
-      : {}),
-    timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
-  };
-  env.logger.log(
-    'info',
-    `${fit.summary.nSegments} segment(s) of ${X.nRows.toLocaleString('en-US')} rows` +
-      (fit.summary.noise ? `, ${fit.summary.noise} noise` : '') +
-      ` (${o.algorithm}, ${fitSeconds.toFixed(2)} s)`,
-  );
-  return { labels, model, data: out, identity, json };
 }
 
 /** `segment cluster` as a pipeline step. */

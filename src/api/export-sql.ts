@@ -54,20 +54,24 @@ export async function runExportSql(o: ExportSqlCommandOptions, env: StepEnv): Pr
   if (!o.dialect) throw new UsageError('export-sql needs --dialect', `one of ${sqlDialects.join(', ')}`);
   if (!o.table) throw new UsageError('export-sql needs --table NAME', 'the table the query scores');
   const out = await env.outputs([{ flag: '--model', path: o.model }], [{ flag: '-o', path: o.output }]);
-  const model = await loadModel(o.model);
-  const { sql, notReproduced } = exportSql(model, {
-    dialect: o.dialect,
-    table: o.table,
-    id: o.id,
-    withFeatures: o.withFeatures,
-    source: o.model,
-  });
-  for (const n of notReproduced) env.logger.log('warn', `not reproduced in SQL: ${n}`);
-  if (o.output && o.output !== '-') {
-    await out.writeText('-o', sql);
-    await out.commit();
-    env.logger.log('info', `wrote the ${o.dialect} query to ${o.output}`);
-    return { sql, notReproduced, written: o.output };
+  try {
+    const model = await loadModel(o.model);
+    const { sql, notReproduced } = exportSql(model, {
+      dialect: o.dialect,
+      table: o.table,
+      id: o.id,
+      withFeatures: o.withFeatures,
+      source: o.model,
+    });
+    for (const n of notReproduced) env.logger.log('warn', `not reproduced in SQL: ${n}`);
+    if (o.output && o.output !== '-') {
+      await out.writeText('-o', sql);
+      await out.commit();
+      env.logger.log('info', `wrote the ${o.dialect} query to ${o.output}`);
+      return { sql, notReproduced, written: o.output };
+    }
+    return { sql, notReproduced, written: null };
+  } finally {
+    await out.abort();
   }
-  return { sql, notReproduced, written: null };
 }

@@ -265,81 +265,87 @@ export async function runFeatures(
     ],
     [{ flag: '-o', path: o.output }],
   );
-  const windowSeconds =
-    o.window === undefined || o.window === 'all' ? undefined : parseDuration(o.window, '--window');
-  const sessionGapSeconds = parseDuration(o.sessionGap ?? '30min', '--session-gap');
-  const segmentRules = o.rfmRules ? await loadRules(o.rfmRules, '--rfm-rules', parseSegmentRules) : undefined;
-  const scoring = o.rules ? await loadRules(o.rules, '--rules', parseScoringRules) : undefined;
-  const started = performance.now();
-  const params: FeatureParams = {
-    id: o.id!,
-    time: o.time!,
-    amount: o.amount,
-    event: o.event,
-    session: o.session,
-    purchaseEvent: o.purchaseEvent,
-    cartEvent: o.cartEvent,
-    funnel: o.funnel,
-    eventTypes: o.eventTypes,
-    maxEventTypes: o.maxEventTypes ?? 200,
-    asOf: o.asOf,
-    windowSeconds,
-    timezone: o.timezone ?? 'UTC',
-    timeFormats: [...(o.timeFormat ?? []), ...(o.dateFormat ?? [])],
-    sessionGapSeconds,
-    strict: o.strict,
-    negativeAmounts: o.negativeAmounts ?? 'error',
-    segmentRules,
-    scoring,
-    sampleCustomers: o.sample,
-    seed: env.seed,
-  };
-  const fileOpts = {
-    format: o.format,
-    delimiter: o.delimiter,
-    encoding: o.encoding,
-    naValues: o.naValues,
-    defaultNa: o.defaultNa,
-    decimal: o.decimal,
-    thousands: o.thousands,
-    sheet: o.sheet,
-    textColumns,
-    stdin: env.stdin,
-    logger: env.logger,
-  };
-  if (o.printSql) {
-    const text =
+  try {
+    const windowSeconds =
+      o.window === undefined || o.window === 'all' ? undefined : parseDuration(o.window, '--window');
+    const sessionGapSeconds = parseDuration(o.sessionGap ?? '30min', '--session-gap');
+    const segmentRules = o.rfmRules
+      ? await loadRules(o.rfmRules, '--rfm-rules', parseSegmentRules)
+      : undefined;
+    const scoring = o.rules ? await loadRules(o.rules, '--rules', parseScoringRules) : undefined;
+    const started = performance.now();
+    const params: FeatureParams = {
+      id: o.id!,
+      time: o.time!,
+      amount: o.amount,
+      event: o.event,
+      session: o.session,
+      purchaseEvent: o.purchaseEvent,
+      cartEvent: o.cartEvent,
+      funnel: o.funnel,
+      eventTypes: o.eventTypes,
+      maxEventTypes: o.maxEventTypes ?? 200,
+      asOf: o.asOf,
+      windowSeconds,
+      timezone: o.timezone ?? 'UTC',
+      timeFormats: [...(o.timeFormat ?? []), ...(o.dateFormat ?? [])],
+      sessionGapSeconds,
+      strict: o.strict,
+      negativeAmounts: o.negativeAmounts ?? 'error',
+      segmentRules,
+      scoring,
+      sampleCustomers: o.sample,
+      seed: env.seed,
+    };
+    const fileOpts = {
+      format: o.format,
+      delimiter: o.delimiter,
+      encoding: o.encoding,
+      naValues: o.naValues,
+      defaultNa: o.defaultNa,
+      decimal: o.decimal,
+      thousands: o.thousands,
+      sheet: o.sheet,
+      textColumns,
+      stdin: env.stdin,
+      logger: env.logger,
+    };
+    if (o.printSql) {
+      const text =
+        o.db !== undefined
+          ? await computeFeaturesInDatabaseSql(o.db, o.table!, params, { logger: env.logger })
+          : await computeFeaturesSql(pathIn(env, events!), params, fileOpts);
+      return { kind: 'text', text };
+    }
+    const { dataset, summary }: FeatureResult =
       o.db !== undefined
-        ? await computeFeaturesInDatabaseSql(o.db, o.table!, params, { logger: env.logger })
-        : await computeFeaturesSql(pathIn(env, events!), params, fileOpts);
-    return { kind: 'text', text };
+        ? await computeFeaturesInDatabase(o.db, o.table!, params, { logger: env.logger })
+        : await computeFeatures(pathIn(env, events!), params, fileOpts);
+    const writeStart = performance.now();
+    if (o.output) await out.writeDataset('-o', dataset, { raw: o.raw });
+    await out.commit();
+    const writeSeconds = (performance.now() - writeStart) / 1000;
+    const seconds = (performance.now() - started) / 1000;
+    const json = {
+      ...summary,
+      output: o.output ?? null,
+      timings: { ...summary.timings, writeSeconds: round3(writeSeconds), totalSeconds: round3(seconds) },
+    };
+    if (o.output !== '-') {
+      const dropped = summary.dropped.reduce((s, d) => s + d.rows, 0);
+      env.logger.log(
+        'info',
+        `${summary.customers.toLocaleString('en-US')} customers × ${dataset.nCols} columns from ` +
+          `${summary.rowsUsed.toLocaleString('en-US')} events as of ${summary.asOf.slice(0, 10)}` +
+          (dropped > 0 ? ` (${dropped.toLocaleString('en-US')} rows left out)` : '') +
+          (o.output ? ` → ${o.output}` : '') +
+          ` (${seconds.toFixed(2)} s)`,
+      );
+    }
+    return { kind: 'features', dataset, summary, output: o.output ?? null, seconds, json };
+  } finally {
+    await out.abort();
   }
-  const { dataset, summary }: FeatureResult =
-    o.db !== undefined
-      ? await computeFeaturesInDatabase(o.db, o.table!, params, { logger: env.logger })
-      : await computeFeatures(pathIn(env, events!), params, fileOpts);
-  const writeStart = performance.now();
-  if (o.output) await out.writeDataset('-o', dataset, { raw: o.raw });
-  await out.commit();
-  const writeSeconds = (performance.now() - writeStart) / 1000;
-  const seconds = (performance.now() - started) / 1000;
-  const json = {
-    ...summary,
-    output: o.output ?? null,
-    timings: { ...summary.timings, writeSeconds: round3(writeSeconds), totalSeconds: round3(seconds) },
-  };
-  if (o.output !== '-') {
-    const dropped = summary.dropped.reduce((s, d) => s + d.rows, 0);
-    env.logger.log(
-      'info',
-      `${summary.customers.toLocaleString('en-US')} customers × ${dataset.nCols} columns from ` +
-        `${summary.rowsUsed.toLocaleString('en-US')} events as of ${summary.asOf.slice(0, 10)}` +
-        (dropped > 0 ? ` (${dropped.toLocaleString('en-US')} rows left out)` : '') +
-        (o.output ? ` → ${o.output}` : '') +
-        ` (${seconds.toFixed(2)} s)`,
-    );
-  }
-  return { kind: 'features', dataset, summary, output: o.output ?? null, seconds, json };
 }
 
 /** `segment features` as a pipeline step: `run(eventsPath, options, env)`. */

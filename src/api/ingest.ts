@@ -80,37 +80,41 @@ export async function runIngest(
     ],
     [{ flag: '-o', path: o.output }],
   );
-  const started = performance.now();
-  const readOpts = readOptionsOf(o, env);
-  let ds: Dataset;
-  let shown: string;
-  if (query) {
-    env.logger.log('debug', `running the query on ${redactUrl(o.db!)}`);
-    const r = await readSql(o.db!, query, readOpts);
-    ds = r.dataset;
-    shown = r.source.shown;
-  } else {
-    ds = await readDataset(pathIn(env, input!), readOpts);
-    shown = input === '-' ? 'stdin' : input!;
+  try {
+    const started = performance.now();
+    const readOpts = readOptionsOf(o, env);
+    let ds: Dataset;
+    let shown: string;
+    if (query) {
+      env.logger.log('debug', `running the query on ${redactUrl(o.db!)}`);
+      const r = await readSql(o.db!, query, readOpts);
+      ds = r.dataset;
+      shown = r.source.shown;
+    } else {
+      ds = await readDataset(pathIn(env, input!), readOpts);
+      shown = input === '-' ? 'stdin' : input!;
+    }
+    await out.writeDataset('-o', ds, { raw: o.raw });
+    await out.commit();
+    const seconds = (performance.now() - started) / 1000;
+    const json: IngestSummary = {
+      input: shown,
+      ...(query ? { query } : {}),
+      output: o.output,
+      rows: ds.nRows,
+      columns: ds.columns.map((c) => ({ name: c.name, type: c.kind === 'numeric' ? c.type : c.kind })),
+      seconds: Math.round(seconds * 1000) / 1000,
+    };
+    if (o.output !== '-') {
+      env.logger.log(
+        'info',
+        `wrote ${ds.nRows.toLocaleString('en-US')} rows × ${ds.nCols} columns to ${o.output} (${seconds.toFixed(2)} s)`,
+      );
+    }
+    return { dataset: ds, json };
+  } finally {
+    await out.abort();
   }
-  await out.writeDataset('-o', ds, { raw: o.raw });
-  await out.commit();
-  const seconds = (performance.now() - started) / 1000;
-  const json: IngestSummary = {
-    input: shown,
-    ...(query ? { query } : {}),
-    output: o.output,
-    rows: ds.nRows,
-    columns: ds.columns.map((c) => ({ name: c.name, type: c.kind === 'numeric' ? c.type : c.kind })),
-    seconds: Math.round(seconds * 1000) / 1000,
-  };
-  if (o.output !== '-') {
-    env.logger.log(
-      'info',
-      `wrote ${ds.nRows.toLocaleString('en-US')} rows × ${ds.nCols} columns to ${o.output} (${seconds.toFixed(2)} s)`,
-    );
-  }
-  return { dataset: ds, json };
 }
 
 /** `segment ingest` as a pipeline step: `run(srcPath | undefined, options, env)`. */

@@ -277,39 +277,43 @@ export async function runPredictTrain(
       { flag: '--report-json', path: o.reportJson },
     ],
   );
-  const started = performance.now();
-  const ds = await readDataset(input, readOptionsOf(o, env));
-  const readSeconds = (performance.now() - started) / 1000;
-  const pool = new WorkerPool(env.threads);
-  const fitStart = performance.now();
-  let result: TrainResult;
   try {
-    result = await trainPropensity(ds, params, {
-      pool,
-      memoryLimit: env.memoryLimit,
-      logger: env.logger,
-      toolVersion: version,
-    });
+    const started = performance.now();
+    const ds = await readDataset(input, readOptionsOf(o, env));
+    const readSeconds = (performance.now() - started) / 1000;
+    const pool = new WorkerPool(env.threads);
+    const fitStart = performance.now();
+    let result: TrainResult;
+    try {
+      result = await trainPropensity(ds, params, {
+        pool,
+        memoryLimit: env.memoryLimit,
+        logger: env.logger,
+        toolVersion: version,
+      });
+    } finally {
+      await pool.close();
+    }
+    const fitSeconds = (performance.now() - fitStart) / 1000;
+    for (const w of result.warnings) env.logger.log('warn', w);
+    const { model } = result;
+    if (o.model) await out.writeText('--model', predictModelText(model));
+    await writePredictReport(model, o.model ?? null, out, '--html', '--report-json');
+    await out.commit();
+    const json = {
+      input: input === '-' ? 'stdin' : input,
+      ...predictModelSummary(model),
+      leftOut: result.leftOut,
+      droppedUnlabeled: result.droppedUnlabeled,
+      warnings: result.warnings,
+      model: o.model ?? null,
+      timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
+    };
+    env.logger.log('info', trainedLine(model, fitSeconds));
+    return { ...result, readSeconds, fitSeconds, json };
   } finally {
-    await pool.close();
+    await out.abort();
   }
-  const fitSeconds = (performance.now() - fitStart) / 1000;
-  for (const w of result.warnings) env.logger.log('warn', w);
-  const { model } = result;
-  if (o.model) await out.writeText('--model', predictModelText(model));
-  await writePredictReport(model, o.model ?? null, out, '--html', '--report-json');
-  await out.commit();
-  const json = {
-    input: input === '-' ? 'stdin' : input,
-    ...predictModelSummary(model),
-    leftOut: result.leftOut,
-    droppedUnlabeled: result.droppedUnlabeled,
-    warnings: result.warnings,
-    model: o.model ?? null,
-    timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
-  };
-  env.logger.log('info', trainedLine(model, fitSeconds));
-  return { ...result, readSeconds, fitSeconds, json };
 }
 
 /** Parameters of `segment predict report`. */
@@ -353,14 +357,18 @@ export async function runPredictReport(o: PredictReportOptions, env: StepEnv): P
       { flag: '--json', path: typeof o.json === 'string' ? o.json : undefined },
     ],
   );
-  const model = await loadPredictModel(o.model);
-  const report = await writePredictReport(model, o.model, out, '--html', '--json');
-  await out.commit();
-  env.logger.log(
-    'info',
-    `report of ${model.algorithm} model on '${model.target}'${o.html ? ` written to ${o.html}` : ''}`,
-  );
-  return { model, report };
+  try {
+    const model = await loadPredictModel(o.model);
+    const report = await writePredictReport(model, o.model, out, '--html', '--json');
+    await out.commit();
+    env.logger.log(
+      'info',
+      `report of ${model.algorithm} model on '${model.target}'${o.html ? ` written to ${o.html}` : ''}`,
+    );
+    return { model, report };
+  } finally {
+    await out.abort();
+  }
 }
 
 /** Parameters of `segment predict score` (the shared input flags last). */
@@ -466,53 +474,57 @@ export async function runPredictScore(
     ],
     [{ flag: '-o', path: o.output }],
   );
-  const model = await loadPredictModel(o.model);
-  const ds = await readDataset(input, readOptionsOf(o, env));
-  const shown = input === '-' ? 'stdin' : input;
-  const id = scoreIdColumn(ds, model, o.id, env);
-  const duplicateIds = id !== undefined ? warnDuplicateIds(ds, id, env.logger, shown) : null;
-  const columns = {
-    probability: o.probabilityCol ?? 'probability',
-    predicted: o.predictedCol ?? 'predicted',
-    tier: o.tierCol ?? 'tier',
-  };
-  const pool = new WorkerPool(env.threads);
-  let result: ScoreResult;
   try {
-    result = await scorePropensity(model, ds, {
-      pool,
-      input: o.input ?? 'auto',
-      threshold: o.threshold,
-      tiers,
-      id: o.id,
+    const model = await loadPredictModel(o.model);
+    const ds = await readDataset(input, readOptionsOf(o, env));
+    const shown = input === '-' ? 'stdin' : input;
+    const id = scoreIdColumn(ds, model, o.id, env);
+    const duplicateIds = id !== undefined ? warnDuplicateIds(ds, id, env.logger, shown) : null;
+    const columns = {
+      probability: o.probabilityCol ?? 'probability',
+      predicted: o.predictedCol ?? 'predicted',
+      tier: o.tierCol ?? 'tier',
+    };
+    const pool = new WorkerPool(env.threads);
+    let result: ScoreResult;
+    try {
+      result = await scorePropensity(model, ds, {
+        pool,
+        input: o.input ?? 'auto',
+        threshold: o.threshold,
+        tiers,
+        id: o.id,
+        columns,
+        source: o.model,
+        data: shown,
+      });
+    } finally {
+      await pool.close();
+    }
+    if (o.output) await out.writeDataset('-o', result.scores);
+    await out.commit();
+    const json = {
+      input: shown,
+      model: o.model,
+      replayed: result.replayed,
       columns,
-      source: o.model,
-      data: shown,
-    });
+      duplicateIds,
+      rows: result.probability.length,
+      threshold: result.threshold,
+      predictedPositive: result.predictedPositive,
+      tiers: tiers.kind,
+      cuts: result.cuts,
+      tierSizes: result.tierSizes,
+      file: o.output ?? null,
+    };
+    env.logger.log(
+      'info',
+      `scored ${result.probability.length.toLocaleString('en-US')} rows: ${result.predictedPositive} predicted ${String(model.positiveClass)} at threshold ${result.threshold}`,
+    );
+    return { ...result, model, duplicateIds, json };
   } finally {
-    await pool.close();
+    await out.abort();
   }
-  if (o.output) await out.writeDataset('-o', result.scores);
-  await out.commit();
-  const json = {
-    input: shown,
-    model: o.model,
-    replayed: result.replayed,
-    columns,
-    duplicateIds,
-    rows: result.probability.length,
-    threshold: result.threshold,
-    predictedPositive: result.predictedPositive,
-    tiers: tiers.kind,
-    cuts: result.cuts,
-    tierSizes: result.tierSizes,
-    file: o.output ?? null,
-  };
-  env.logger.log(
-    'info',
-    `scored ${result.probability.length.toLocaleString('en-US')} rows: ${result.predictedPositive} predicted ${String(model.positiveClass)} at threshold ${result.threshold}`,
-  );
-  return { ...result, model, duplicateIds, json };
 }
 
 /** Build the report of a model and stage its HTML page and / or JSON in `out` (when declared); returns the report. */

@@ -133,82 +133,96 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       { flag: '--svg', path: o.svg, kind: 'folder' },
     ],
   );
-  const started = performance.now();
-  const model = o.model ? await loadModel(pathIn(env, o.model)) : null;
-  const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
-  const labels = segmentLabels(ds, o.segmentCol, input);
-  if (model && o.features) throw new UsageError('give --model or --features, not both');
-  let features: string[];
-  if (model) features = model.features;
-  else {
-    const chosen = chooseFeatures(
-      ds,
-      { id: o.id, features: o.features, exclude: o.exclude },
-      { roles: [...new Set(['segment', o.segmentCol])], skipTemporal: true },
-    );
-    features = chosen.features;
-    const omitted = o.features ? null : leftOutWarning(chosen.leftOut);
-    if (omitted) env.logger.log('warn', omitted);
-  }
-  const missing = features.filter((f) => !ds.has(f));
-  if (missing.length > 0)
-    throw new DataError(`${input}: missing column(s) the model needs: ${missing.join(', ')}`);
-  const X = toMatrix(ds, features, env.threads > 1);
-  assertFinite(X, features, 'the report');
-  const distance: Distance =
-    o.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
-  if (model) assertModelSegments(labels, model, input, o.model!);
-  const tuning = o.tune ? await loadTuneResult(pathIn(env, o.tune)) : null;
-  const names = o.names ? await loadSegmentNames(pathIn(env, o.names)) : new Map<number, string>();
-
-  const inputs: ReportInput[] = [
-    {
-      role: 'segments',
-      path: input === '-' ? 'stdin' : input,
-      rows: ds.nRows,
-      sha256: input === '-' ? null : await fileSha256(pathIn(env, input)),
-    },
-  ];
-  if (o.model)
-    inputs.push({ role: 'model', path: o.model, rows: null, sha256: await fileSha256(pathIn(env, o.model)) });
-  if (o.tune)
-    inputs.push({ role: 'tune', path: o.tune, rows: null, sha256: await fileSha256(pathIn(env, o.tune)) });
-  if (o.names)
-    inputs.push({ role: 'names', path: o.names, rows: null, sha256: await fileSha256(pathIn(env, o.names)) });
-  const pool = new WorkerPool(env.threads);
-  let report: Report;
   try {
-    report = await buildReport(X, labels, {
-      features,
-      segmentColumn: o.segmentCol,
-      idColumn: o.id ?? model?.id ?? null,
-      distance,
-      model,
-      tuning,
-      names,
-      inputs,
-      seed: env.seed,
-      toolVersion,
-      sampleSize: o.sampleSize,
-      maxPoints: o.maxPoints,
-      maxDistributions: 6,
-      pool,
-    });
+    const started = performance.now();
+    const model = o.model ? await loadModel(pathIn(env, o.model)) : null;
+    const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
+    const labels = segmentLabels(ds, o.segmentCol, input);
+    if (model && o.features) throw new UsageError('give --model or --features, not both');
+    let features: string[];
+    if (model) features = model.features;
+    else {
+      const chosen = chooseFeatures(
+        ds,
+        { id: o.id, features: o.features, exclude: o.exclude },
+        { roles: [...new Set(['segment', o.segmentCol])], skipTemporal: true },
+      );
+      features = chosen.features;
+      const omitted = o.features ? null : leftOutWarning(chosen.leftOut);
+      if (omitted) env.logger.log('warn', omitted);
+    }
+    const missing = features.filter((f) => !ds.has(f));
+    if (missing.length > 0)
+      throw new DataError(`${input}: missing column(s) the model needs: ${missing.join(', ')}`);
+    const X = toMatrix(ds, features, env.threads > 1);
+    assertFinite(X, features, 'the report');
+    const distance: Distance =
+      o.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
+    if (model) assertModelSegments(labels, model, input, o.model!);
+    const tuning = o.tune ? await loadTuneResult(pathIn(env, o.tune)) : null;
+    const names = o.names ? await loadSegmentNames(pathIn(env, o.names)) : new Map<number, string>();
+
+    const inputs: ReportInput[] = [
+      {
+        role: 'segments',
+        path: input === '-' ? 'stdin' : input,
+        rows: ds.nRows,
+        sha256: input === '-' ? null : await fileSha256(pathIn(env, input)),
+      },
+    ];
+    if (o.model)
+      inputs.push({
+        role: 'model',
+        path: o.model,
+        rows: null,
+        sha256: await fileSha256(pathIn(env, o.model)),
+      });
+    if (o.tune)
+      inputs.push({ role: 'tune', path: o.tune, rows: null, sha256: await fileSha256(pathIn(env, o.tune)) });
+    if (o.names)
+      inputs.push({
+        role: 'names',
+        path: o.names,
+        rows: null,
+        sha256: await fileSha256(pathIn(env, o.names)),
+      });
+    const pool = new WorkerPool(env.threads);
+    let report: Report;
+    try {
+      report = await buildReport(X, labels, {
+        features,
+        segmentColumn: o.segmentCol,
+        idColumn: o.id ?? model?.id ?? null,
+        distance,
+        model,
+        tuning,
+        names,
+        inputs,
+        seed: env.seed,
+        toolVersion,
+        sampleSize: o.sampleSize,
+        maxPoints: o.maxPoints,
+        maxDistributions: 6,
+        pool,
+      });
+    } finally {
+      await pool.close();
+    }
+    env.logger.log('debug', `report computed in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+    const charts = o.html || o.svg ? reportCharts(report) : [];
+    const html = o.html ? await renderHtml(report, charts) : null;
+    const svgs = o.svg
+      ? await Promise.all(charts.map(async (c) => [`${c.id}.svg`, await renderSvg(c.spec)] as const))
+      : [];
+    const json = JSON.stringify(report, null, 2) + '\n';
+    if (jsonPath) await out.writeText('--json', json);
+    if (o.html && html !== null) await out.writeText('--html', html);
+    for (const [name, svg] of svgs) await out.writeText('--svg', svg, name);
+    await out.commit();
+    return { report, json };
   } finally {
-    await pool.close();
+    await out.abort();
   }
-  env.logger.log('debug', `report computed in ${((performance.now() - started) / 1000).toFixed(2)} s`);
-  const charts = o.html || o.svg ? reportCharts(report) : [];
-  const html = o.html ? await renderHtml(report, charts) : null;
-  const svgs = o.svg
-    ? await Promise.all(charts.map(async (c) => [`${c.id}.svg`, await renderSvg(c.spec)] as const))
-    : [];
-  const json = JSON.stringify(report, null, 2) + '\n';
-  if (jsonPath) await out.writeText('--json', json);
-  if (o.html && html !== null) await out.writeText('--html', html);
-  for (const [name, svg] of svgs) await out.writeText('--svg', svg, name);
-  await out.commit();
-  return { report, json };
 }
 
 /** `segment report` as a pipeline step. */

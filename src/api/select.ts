@@ -417,83 +417,87 @@ export async function runSelect(input: string, options: SelectOptions, env: Step
       { flag: '--model', path: !o.apply && o.model },
     ],
   );
-  const started = performance.now();
-  const source = input === '-' ? 'stdin' : input;
-  const embedding = (params: { method: 'pca' | 'tsne' }) => ({
-    ...params,
-    perplexity: o.perplexity,
-    sampleSize: o.embedSample,
-    seed: env.seed,
-  });
+  try {
+    const started = performance.now();
+    const source = input === '-' ? 'stdin' : input;
+    const embedding = (params: { method: 'pca' | 'tsne' }) => ({
+      ...params,
+      perplexity: o.perplexity,
+      sampleSize: o.embedSample,
+      seed: env.seed,
+    });
 
-  if (o.apply) {
-    refuseFitOnly(selectParams, env.given);
-    const model = await loadSelectModel(o.apply);
+    if (o.apply) {
+      refuseFitOnly(selectParams, env.given);
+      const model = await loadSelectModel(o.apply);
+      const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
+      const out = applySelectModel(ds, model);
+      const embedded = o.embed
+        ? await embeddingDataset(out, model.output, o.id ?? model.id, embedding({ method: o.embed }), {
+            memoryLimit: env.memoryLimit,
+          })
+        : null;
+      if (o.output) await files.writeDataset('-o', embedded?.data ?? out);
+      await files.commit();
+      const json: SelectApplyJson = {
+        input: source,
+        model: o.apply,
+        nRows: out.nRows,
+        features: model.features,
+        output: model.output,
+        embedding: embedded?.summary ?? null,
+        file: o.output ?? null,
+        seconds: round3((performance.now() - started) / 1000),
+      };
+      env.logger.log(
+        'info',
+        `applied ${o.apply}: ${model.features.length} -> ${model.output.length} feature(s)`,
+      );
+      return { data: embedded?.data ?? out, model: null, json };
+    }
+
+    const params = fitParamsOf(o, env.given, env.seed);
     const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
-    const out = applySelectModel(ds, model);
-    const embedded = o.embed
-      ? await embeddingDataset(out, model.output, o.id ?? model.id, embedding({ method: o.embed }), {
-          memoryLimit: env.memoryLimit,
-        })
-      : null;
-    if (o.output) await files.writeDataset('-o', embedded?.data ?? out);
+    const readSeconds = (performance.now() - started) / 1000;
+    const pool = new WorkerPool(env.threads);
+    const fitStart = performance.now();
+    let fit;
+    let embedded;
+    try {
+      fit = await fitSelect(ds, params, { pool, toolVersion: version });
+      embedded = o.embed
+        ? await embeddingDataset(fit.data, fit.model.output, o.id ?? null, embedding({ method: o.embed }), {
+            pool,
+            memoryLimit: env.memoryLimit,
+          })
+        : null;
+    } finally {
+      await pool.close();
+    }
+    const fitSeconds = (performance.now() - fitStart) / 1000;
+    for (const w of fit.summary.warnings) env.logger.log('warn', w);
+    if (o.output) await files.writeDataset('-o', embedded?.data ?? fit.data);
+    if (o.model) await files.writeText('--model', selectModelText(fit.model));
     await files.commit();
-    const json: SelectApplyJson = {
+    const json: SelectFitJson = {
       input: source,
-      model: o.apply,
-      nRows: out.nRows,
-      features: model.features,
-      output: model.output,
+      ...fit.summary,
       embedding: embedded?.summary ?? null,
       file: o.output ?? null,
-      seconds: round3((performance.now() - started) / 1000),
+      model: o.model ?? null,
+      timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
     };
+    const s = fit.summary;
     env.logger.log(
       'info',
-      `applied ${o.apply}: ${model.features.length} -> ${model.output.length} feature(s)`,
+      `kept ${s.selected.length} of ${s.features.length} feature(s)` +
+        (s.pca ? `, ${s.pca.nComponents} principal component(s)` : '') +
+        ` (${fitSeconds.toFixed(2)} s)`,
     );
-    return { data: embedded?.data ?? out, model: null, json };
-  }
-
-  const params = fitParamsOf(o, env.given, env.seed);
-  const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
-  const readSeconds = (performance.now() - started) / 1000;
-  const pool = new WorkerPool(env.threads);
-  const fitStart = performance.now();
-  let fit;
-  let embedded;
-  try {
-    fit = await fitSelect(ds, params, { pool, toolVersion: version });
-    embedded = o.embed
-      ? await embeddingDataset(fit.data, fit.model.output, o.id ?? null, embedding({ method: o.embed }), {
-          pool,
-          memoryLimit: env.memoryLimit,
-        })
-      : null;
+    return { data: embedded?.data ?? fit.data, model: fit.model, json };
   } finally {
-    await pool.close();
+    await files.abort();
   }
-  const fitSeconds = (performance.now() - fitStart) / 1000;
-  for (const w of fit.summary.warnings) env.logger.log('warn', w);
-  if (o.output) await files.writeDataset('-o', embedded?.data ?? fit.data);
-  if (o.model) await files.writeText('--model', selectModelText(fit.model));
-  await files.commit();
-  const json: SelectFitJson = {
-    input: source,
-    ...fit.summary,
-    embedding: embedded?.summary ?? null,
-    file: o.output ?? null,
-    model: o.model ?? null,
-    timings: { readSeconds: round3(readSeconds), fitSeconds: round3(fitSeconds) },
-  };
-  const s = fit.summary;
-  env.logger.log(
-    'info',
-    `kept ${s.selected.length} of ${s.features.length} feature(s)` +
-      (s.pca ? `, ${s.pca.nComponents} principal component(s)` : '') +
-      ` (${fitSeconds.toFixed(2)} s)`,
-  );
-  return { data: embedded?.data ?? fit.data, model: fit.model, json };
 }
 
 /** `segment select` as a pipeline step. */

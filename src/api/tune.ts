@@ -185,64 +185,67 @@ export async function runTune(
       { flag: '--plot', path: o.plot, kind: 'folder' },
     ],
   );
-
-  const started = performance.now();
-  const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
-  const { features, leftOut } = chooseFeatures(
-    ds,
-    { id: o.id, features: o.features, exclude: o.exclude },
-    { roles: ['segment'], skipTemporal: true },
-  );
-  const omitted = o.features ? null : leftOutWarning(leftOut);
-  if (omitted) env.logger.log('warn', omitted);
-  const X = toMatrix(ds, features, env.threads > 1);
-  assertFinite(X, features, 'tuning');
-  const pool = new WorkerPool(env.threads);
-  let result: TuneResult;
   try {
-    result = await tune(
-      X,
-      {
-        algorithm: algo,
-        k,
-        eps,
-        minSamples,
-        linkages: links,
-        distance: o.distance,
-        score: o.metric,
-        nInit: o.nInit,
-        maxIter: o.maxIter,
-        tol: o.tol,
-        kmeansAlgorithm: o.kmeansAlgorithm,
-        seed: env.seed,
-        sampleSize: o.sampleSize,
-        maxNoise: o.maxNoise,
-      },
-      { pool, memoryLimit: env.memoryLimit, logger: env.logger },
+    const started = performance.now();
+    const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
+    const { features, leftOut } = chooseFeatures(
+      ds,
+      { id: o.id, features: o.features, exclude: o.exclude },
+      { roles: ['segment'], skipTemporal: true },
     );
+    const omitted = o.features ? null : leftOutWarning(leftOut);
+    if (omitted) env.logger.log('warn', omitted);
+    const X = toMatrix(ds, features, env.threads > 1);
+    assertFinite(X, features, 'tuning');
+    const pool = new WorkerPool(env.threads);
+    let result: TuneResult;
+    try {
+      result = await tune(
+        X,
+        {
+          algorithm: algo,
+          k,
+          eps,
+          minSamples,
+          linkages: links,
+          distance: o.distance,
+          score: o.metric,
+          nInit: o.nInit,
+          maxIter: o.maxIter,
+          tol: o.tol,
+          kmeansAlgorithm: o.kmeansAlgorithm,
+          seed: env.seed,
+          sampleSize: o.sampleSize,
+          maxNoise: o.maxNoise,
+        },
+        { pool, memoryLimit: env.memoryLimit, logger: env.logger },
+      );
+    } finally {
+      await pool.close();
+    }
+    const full: TuneFull = {
+      input: input === '-' ? 'stdin' : input,
+      features,
+      ...result,
+      seconds: round3((performance.now() - started) / 1000),
+    };
+    const plots = o.plot ? await tunePlots(result) : null;
+    if (o.output) {
+      const text = JSON.stringify(tuneArtifact(full), null, 2) + '\n';
+      await out.writeText('-o', text);
+    }
+    if (plots) for (const [name, svg] of plots) await out.writeText('--plot', svg, name);
+    await out.commit();
+    env.logger.log(
+      'info',
+      `recommended ${Object.entries(result.recommendation.params)
+        .map(([key, v]) => `${key}=${v}`)
+        .join(' ')}: ${result.recommendation.reason}`,
+    );
+    return { result, json: { ...full, leftOut } };
   } finally {
-    await pool.close();
+    await out.abort();
   }
-  const full: TuneFull = {
-    input: input === '-' ? 'stdin' : input,
-    features,
-    ...result,
-    seconds: round3((performance.now() - started) / 1000),
-  };
-  const plots = o.plot ? await tunePlots(result) : null;
-  if (o.output) {
-    const text = JSON.stringify(tuneArtifact(full), null, 2) + '\n';
-    await out.writeText('-o', text);
-  }
-  if (plots) for (const [name, svg] of plots) await out.writeText('--plot', svg, name);
-  await out.commit();
-  env.logger.log(
-    'info',
-    `recommended ${Object.entries(result.recommendation.params)
-      .map(([key, v]) => `${key}=${v}`)
-      .join(' ')}: ${result.recommendation.reason}`,
-  );
-  return { result, json: { ...full, leftOut } };
 }
 
 /** `segment tune` as a pipeline step. */

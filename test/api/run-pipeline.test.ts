@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandOptions, stepEnv } from '../../src/api/env.js';
 import { clusterCommand, runCluster } from '../../src/api/cluster.js';
+import { runTune, tuneCommand } from '../../src/api/tune.js';
 import { runPipeline } from '../../src/run/run-pipeline.js';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
 
@@ -76,5 +77,16 @@ describe('runPipeline and the command functions from the library', () => {
     const lines = readFileSync(join(tmp.dir, 'segments.csv'), 'utf8').trim().split('\n');
     expect(lines.length).toBe(r.labels.length + 1);
     expect(JSON.parse(readFileSync(join(tmp.dir, 'model.json'), 'utf8')).format).toBe('segment.model');
+  });
+
+  it('leaves nothing behind when a command fails after opening its outputs (no folder, no temporary file)', async () => {
+    const input = join(tmp.dir, 'gaps.csv');
+    writeFileSync(input, 'id,x,y\n1,1,2\n2,,3\n3,4,5\n4,5,6\n');
+    const env = stepEnv({ threads: 1, cwd: tmp.dir });
+    // --plot names a folder the output guard creates before any work; the failure must remove it again.
+    const options = commandOptions(tuneCommand, { k: '2..3', id: 'id', output: 'tune.json', plot: 'charts' });
+    await expect(runTune(input, options, env)).rejects.toThrow(/missing/);
+    expect(existsSync(join(tmp.dir, 'charts'))).toBe(false);
+    expect(existsSync(join(tmp.dir, 'tune.json'))).toBe(false);
   });
 });
