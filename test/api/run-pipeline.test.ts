@@ -1,15 +1,18 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { commandOptions, stepEnv } from '../../src/api/env.js';
 import { clusterCommand, runCluster } from '../../src/api/cluster.js';
-import { runTune, tuneCommand } from '../../src/api/tune.js';
+import { predictTrainParams, runPredictTrain, type PredictTrainOptions } from '../../src/api/predict.js';
+import { withDefaults } from '../../src/core/params.js';
+import { makeChurn } from '../predict/churn-data.js';
 import { runPipeline } from '../../src/run/run-pipeline.js';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
 
 const tmp = tempDir('segment-run-api-');
 afterAll(() => tmp.cleanup());
 const example = resolve(fixtures, '../examples/blobs-dbscan.yaml');
+const churnFile = join(tmp.dir, 'churn.csv');
 
 /** A manifest without its wall-clock fields (the rest must match between two runs of the same pipeline). */
 function withoutClock(text: string): unknown {
@@ -79,14 +82,31 @@ describe('runPipeline and the command functions from the library', () => {
     expect(JSON.parse(readFileSync(join(tmp.dir, 'model.json'), 'utf8')).format).toBe('segment.model');
   });
 
-  it('leaves nothing behind when a command fails after opening its outputs (no folder, no temporary file)', async () => {
-    const input = join(tmp.dir, 'gaps.csv');
-    writeFileSync(input, 'id,x,y\n1,1,2\n2,,3\n3,4,5\n4,5,6\n');
-    const env = stepEnv({ threads: 1, cwd: tmp.dir });
-    // --plot names a folder the output guard creates before any work; the failure must remove it again.
-    const options = commandOptions(tuneCommand, { k: '2..3', id: 'id', output: 'tune.json', plot: 'charts' });
-    await expect(runTune(input, options, env)).rejects.toThrow(/missing/);
-    expect(existsSync(join(tmp.dir, 'charts'))).toBe(false);
-    expect(existsSync(join(tmp.dir, 'tune.json'))).toBe(false);
+  it('leaves nothing behind when a command fails after staging a file (library callers, not only the CLI)', async () => {
+    const dir = join(tmp.dir, 'staged');
+    mkdirSync(dir);
+    // --model is staged first; the second file's write fails (a full disk): the staged model must go too.
+    const env = stepEnv({ threads: 1, cwd: dir });
+    const open = env.outputs;
+    env.outputs = async (inputs, outputs) => {
+      const set = await open(inputs, outputs);
+      const writeText = set.writeText.bind(set);
+      let writes = 0;
+      set.writeText = async (...args) => {
+        if (++writes === 2) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        return writeText(...args);
+      };
+      return set;
+    };
+    writeFileSync(churnFile, makeChurn(200, 5).csv);
+    const options = withDefaults(predictTrainParams, {
+      target: 'churned',
+      id: 'customer_id',
+      nEstimators: 10,
+      model: 'churn.json',
+      reportJson: 'report.json',
+    } as PredictTrainOptions);
+    await expect(runPredictTrain(churnFile, options, env)).rejects.toThrow(/no space/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
