@@ -254,6 +254,9 @@ export {
   type IngestSummary,
 } from './api/ingest.js';
 
+// The fitted stages under one contract: fit, apply, save, load
+export { stages, type Stage, type StageEnv, type Fitted, type ClusterStageParams } from './api/stages.js';
+
 // Commands as library functions: their environment and declared parameters, and the pipeline runner
 export {
   stepEnv,
