@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stages, type Stage } from '../../src/api/stages.js';
 import { cellText, type Dataset } from '../../src/core/dataset.js';
 import { readDataset } from '../../src/io/read.js';
@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { fixtures, tempDir } from '../helpers/cli.js';
 import { makeChurn } from '../predict/churn-data.js';
-import { afterAll } from 'vitest';
 
 const tmp = tempDir('segment-stages-');
 afterAll(() => tmp.cleanup());
