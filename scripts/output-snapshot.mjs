@@ -7,15 +7,18 @@
 //   node scripts/output-snapshot.mjs after.json --compare before.json   and list what differs (exit 1 if anything)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'segment.js');
-const fx = (f) => join(root, 'fixtures', f);
-const ex = (f) => join(root, 'examples', f);
+// Inputs are copied into one fixed folder, so every path a command records is the same whatever the checkout's
+// location: snapshots taken in two clones compare equal.
+const dir = join(tmpdir(), 'segment-output-snapshot');
+const fx = (f) => join(dir, 'fixtures', f);
+const ex = (f) => join(dir, 'examples', f);
 const { Random } = await import(join(root, 'dist', 'core', 'random.js'));
 
 const args = process.argv.slice(2);
@@ -580,7 +583,10 @@ function withoutClock(text) {
 }
 const sha = (b) => createHash('sha256').update(b).digest('hex');
 
-const dir = mkdtempSync(join(tmpdir(), 'segment-snapshot-'));
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+cpSync(join(root, 'fixtures'), join(dir, 'fixtures'), { recursive: true });
+cpSync(join(root, 'examples'), join(dir, 'examples'), { recursive: true });
 writeFileSync(join(dir, 'big.csv'), makeTable(12_000));
 const work = join(dir, 'work');
 mkdirSync(work);
