@@ -29,7 +29,11 @@ export interface FeatureProfile {
   std: number;
   /** (segment mean − overall mean) / overall std; 0 when the feature is constant. */
   diffSd: number;
-  /** segment mean / overall mean; null when the overall mean is 0. */
+  /**
+   * segment mean / overall mean, for a quantity that is never negative (counts, amounts, days) with a positive
+   * overall mean; null otherwise: a ratio of means of a centred or signed column (z-scores, PCA components) means
+   * nothing, and against a mean near 0 it explodes.
+   */
   lift: number | null;
 }
 
@@ -136,9 +140,17 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     else for (let i = 0; i < n; i++) out[i] = X.data[i * d + j]!;
     return out;
   };
+  // Lift is a ratio of means: defined only for a feature that is never negative and has a positive mean.
+  const ratioScale = features.map((_, j) => {
+    const v = col(j);
+    let min = Infinity;
+    for (const x of v) if (x < min) min = x;
+    return min >= 0;
+  });
   const overall: FeatureProfile[] = features.map((f, j) => {
     const s = stats(col(j));
-    return { feature: f, mean: s.mean, median: s.median, std: s.std, diffSd: 0, lift: 1 };
+    const lift = ratioScale[j] && s.mean > 0 ? 1 : null;
+    return { feature: f, mean: s.mean, median: s.median, std: s.std, diffSd: 0, lift };
   });
   const members = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
@@ -160,7 +172,7 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
         median: st.median,
         std: st.std,
         diffSd: o0.std > 0 ? (st.mean - o0.mean) / o0.std : 0,
-        lift: o0.mean !== 0 ? st.mean / o0.mean : null,
+        lift: o0.lift !== null ? st.mean / o0.mean : null,
       };
     });
     const name = o.names.get(s) ?? `Segment ${s}`;
