@@ -25,8 +25,10 @@ export interface StepEnv {
   /** Options the caller set explicitly (attribute names), when it matters that a default was not taken. */
   given?: ReadonlySet<string>;
   /**
-   * The folder relative file names are read from and written to (default: the process's working folder). Names are
-   * shown and recorded as given; `segment run` runs its steps in its staging folder this way, without `chdir`.
+   * The folder relative names of a pipeline step's input and of every declared output are resolved against (default:
+   * the process's working folder); names are shown and recorded as given. `segment run` runs its steps in its
+   * staging folder this way, without `chdir`. Other files a command reads (models, rules, `--apply`) are not yet
+   * resolved against it: give those as absolute paths.
    */
   cwd?: string;
 }
@@ -54,7 +56,7 @@ export const defaultMemoryLimit = 4 * 1024 ** 3;
  * the process's standard streams, unless given.
  * @example
  * const env = stepEnv({ seed: 7, logger: consoleLogger });
- * const result = await clusterCommand.run('features.parquet', { ...defaults(clusterCommand), k: 5, output: 'seg.parquet' }, env);
+ * const result = await clusterCommand.run('features.parquet', commandOptions(clusterCommand, { k: 5, output: 'seg.parquet' }), env);
  */
 export function stepEnv(o: Partial<Omit<StepEnv, 'outputs'>> = {}): StepEnv {
   const stdout = o.stdout ?? process.stdout;

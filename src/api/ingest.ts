@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Dataset } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
+import { round3 } from '../core/format.js';
 import { dbUrl, type Param } from '../core/params.js';
 import { readDataset } from '../io/read.js';
 import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
@@ -103,7 +104,7 @@ export async function runIngest(
       output: o.output,
       rows: ds.nRows,
       columns: ds.columns.map((c) => ({ name: c.name, type: c.kind === 'numeric' ? c.type : c.kind })),
-      seconds: Math.round(seconds * 1000) / 1000,
+      seconds: round3(seconds),
     };
     if (o.output !== '-') {
       env.logger.log(

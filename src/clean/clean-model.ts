@@ -339,7 +339,6 @@ export async function loadCleanModel(path: string): Promise<CleanModel> {
  */
 export const cleanModelKind: SavedModelKind<CleanModel> & { stage: 'clean' } = {
   format: cleanModelFormat,
-  versions: [cleanModelVersion],
   file: 'clean model file',
   hint: cleanModelSpec.hint,
   stage: 'clean',

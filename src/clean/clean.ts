@@ -2,7 +2,7 @@ import { isMissing, numericColumn, type Dataset } from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { numericValues } from './columns.js';
-import { describeDuplicateIds, findDuplicateIds } from '../core/ids.js';
+import { duplicateIdWarning } from '../core/ids.js';
 import { chooseFeatures, leftOutWarning, type FeatureSelection, type LeftOutColumn } from '../core/matrix.js';
 import { dedupe, type DedupeParams, type DedupeReport } from './dedupe.js';
 import {
@@ -316,10 +316,8 @@ export function applyLog(ds: Dataset, columns: readonly string[]): Dataset {
 export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOptions = {}): Promise<CleanFit> {
   checkParams(params);
   const warnings: string[] = [];
-  if (params.id !== undefined) {
-    const dup = findDuplicateIds(ds, params.id);
-    if (dup) warnings.push(describeDuplicateIds(dup, params.id));
-  }
+  const duplicates = duplicateIdWarning(ds, params.id);
+  if (duplicates) warnings.push(duplicates);
   const steps: CleanStep[] = [];
   const report: CleanReport = {
     nRowsIn: ds.nRows,

@@ -1,6 +1,6 @@
 import type { Distance, Linkage } from '../core/distance.js';
 import type { InputColumn } from '../core/chain.js';
-import { loadModelFile, type SavedModelKind } from '../core/model-kind.js';
+import type { SavedModelKind } from '../core/model-kind.js';
 import {
   expectDistinct,
   expectKnown,
@@ -221,14 +221,8 @@ export function parseClusterModel(value: unknown, source: string): ClusterModel 
 /** The clustering model (the bundle `segment cluster --model` writes) as a saved model kind. */
 export const clusterModelKind: SavedModelKind<ClusterModel> = {
   format: modelFormat,
-  versions: [1, modelVersion],
   file: 'model file',
   hint: clusterModelSpec.hint,
   load: parseClusterModel,
   toJSON: (model) => JSON.stringify(model) + '\n',
 };
-
-/** Read a clustering model file and check it with {@link parseClusterModel} (the chain is not checked here). */
-export async function readClusterModel(path: string): Promise<ClusterModel> {
-  return loadModelFile(path, clusterModelKind);
-}

@@ -55,6 +55,13 @@ export function describeDuplicateIds(d: DuplicateIds, col: string): string {
   );
 }
 
+/** The warning about repeated values of the id column `col` (none without an id column or repeats). O(n). */
+export function duplicateIdWarning(ds: Dataset, col: string | undefined): string | null {
+  if (col === undefined) return null;
+  const d = findDuplicateIds(ds, col);
+  return d ? describeDuplicateIds(d, col) : null;
+}
+
 /**
  * Warn through `logger` when ids of `col` repeat (the rows are kept: nothing pairs them here). Returns what was found.
  * O(n).

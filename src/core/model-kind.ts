@@ -20,8 +20,6 @@ export interface ApplyEnv {
 export interface SavedModelKind<M, Sql = never> {
   /** The file's `"format"` string, e.g. `segment.clean-model`. */
   readonly format: string;
-  /** The versions this build reads, oldest first (the last one is the version it writes). */
-  readonly versions: readonly number[];
   /** The file in messages: "model file", "clean model file". */
   readonly file: string;
   /** How to get one, for a missing or unreadable file: "write one with segment clean --model". */

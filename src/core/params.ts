@@ -168,11 +168,7 @@ export function paramValues(
   base: (path: string) => string = (s) => s,
 ): { options: Record<string, unknown>; given: Set<string> } {
   const byKey = new Map(params.map((p) => [paramKey(p), p]));
-  const options: Record<string, unknown> = {};
-  for (const p of params) {
-    const d = paramDefault(p);
-    if (d !== undefined) options[paramAttr(p)] = d;
-  }
+  const options = withDefaults<Record<string, unknown>>(params, {});
   const given = new Set<string>();
   for (const [key, value] of Object.entries(values)) {
     const p = byKey.get(key);

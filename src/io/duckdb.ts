@@ -49,3 +49,8 @@ export function duckMessage(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
   return (msg.split('\n').find((l) => l.trim().length > 0) ?? msg).trim();
 }
+
+/** {@link duckMessage} without DuckDB's error kind (`Catalog Error: `, `Binder Error: ` …). */
+export function stripKind(e: unknown): string {
+  return duckMessage(e).replace(/^[A-Za-z ]*Error:\s*/, '');
+}

@@ -17,7 +17,7 @@ import {
   sniffDelimiter,
   splitCsvLine,
 } from './csv-check.js';
-import { duckMessage, sqlIdent, sqlString, withConnection } from './duckdb.js';
+import { duckMessage, sqlIdent, sqlString, stripKind, withConnection } from './duckdb.js';
 import { detectFileEncoding, encodingLabel, sniffEncoding, transcodeToUtf8 } from './encoding.js';
 import { inputFormatOf, metadataPrefix, textKindsKey, type InputFormat } from './format.js';
 import { exactIntegerColumn, inferTextColumn, type ReadNote } from './infer.js';
@@ -351,10 +351,6 @@ export async function attachDuckDb(
 }
 
 /** A DuckDB failure's first line without its kind (`Catalog Error: `). */
-function stripKind(e: unknown): string {
-  return duckMessage(e).replace(/^[A-Za-z ]*Error:\s*/, '');
-}
-
 async function describeRelation(
   conn: DuckDBConnection,
   relation: string,

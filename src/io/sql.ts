@@ -1,7 +1,7 @@
 import type { Dataset } from '../core/dataset.js';
 import { DataError, SegmentError, UsageError } from '../core/errors.js';
 import { Random } from '../core/random.js';
-import { duckMessage, sqlIdent, withConnection } from './duckdb.js';
+import { sqlIdent, stripKind, withConnection } from './duckdb.js';
 import { attachDuckDb, readSource, type ReadOptions } from './read.js';
 import { readPostgres } from './sql-postgres.js';
 import { readSqlite } from './sql-sqlite.js';
@@ -76,7 +76,7 @@ export async function readDuckDbFile(path: string, sql: string, opts: SqlReadOpt
     } catch (e) {
       if (e instanceof SegmentError) throw e;
       throw new DataError(
-        `${source}: query failed: ${stripKind(duckMessage(e))}`,
+        `${source}: query failed: ${stripKind(e)}`,
         'check the SQL (table and column names, syntax)',
       );
     } finally {
@@ -94,8 +94,4 @@ export async function readDuckDbFile(path: string, sql: string, opts: SqlReadOpt
     return ds.take(new Random(opts.seed ?? 42).sampleIndices(ds.nRows, opts.sample));
   }
   return ds;
-}
-
-function stripKind(msg: string): string {
-  return msg.replace(/^[A-Za-z ]*Error:\s*/, '');
 }

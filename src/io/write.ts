@@ -42,25 +42,23 @@ export async function writeDatasetFile(
   format: OutputFormat,
   raw: boolean,
 ): Promise<void> {
-  {
-    if (format === 'xlsx') await writeXlsxFile(ds, tmp);
-    else if (format === 'parquet') await writeParquet(ds, tmp);
-    else {
-      const stream = createWriteStream(tmp);
-      const done = new Promise<void>((resolve, reject) => {
-        stream.on('error', reject);
-        stream.on('finish', resolve);
-      });
-      // A failed open or write rejects `done` while rows are still being written (and 'drain' never comes).
-      done.catch(() => {});
-      try {
-        const writing = format === 'csv' ? writeCsv(ds, stream, raw) : writeJson(ds, stream);
-        await Promise.race([writing, done]);
-      } finally {
-        stream.end();
-      }
-      await done;
+  if (format === 'xlsx') await writeXlsxFile(ds, tmp);
+  else if (format === 'parquet') await writeParquet(ds, tmp);
+  else {
+    const stream = createWriteStream(tmp);
+    const done = new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      stream.on('finish', resolve);
+    });
+    // A failed open or write rejects `done` while rows are still being written (and 'drain' never comes).
+    done.catch(() => {});
+    try {
+      const writing = format === 'csv' ? writeCsv(ds, stream, raw) : writeJson(ds, stream);
+      await Promise.race([writing, done]);
+    } finally {
+      stream.end();
     }
+    await done;
   }
 }
 

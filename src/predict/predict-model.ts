@@ -283,7 +283,6 @@ const predictModelSpec: ModelSpec<PredictModel> = {
 /** The propensity model as a saved model kind (the chain it carries is checked by {@link loadPredictModel}). */
 export const predictModelKind: SavedModelKind<PredictModel> = {
   format: predictModelFormat,
-  versions: [predictModelVersion],
   file: 'model file',
   hint: predictModelSpec.hint,
   load: (json, source) => parseModel(json, source, predictModelSpec),

@@ -15,7 +15,7 @@ import {
   type LeftOutColumn,
   type Matrix,
 } from '../core/matrix.js';
-import { describeDuplicateIds, findDuplicateIds } from '../core/ids.js';
+import { duplicateIdWarning } from '../core/ids.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { forestNodeBudget, resolveForestParams, type ForestParams } from '../forest/forest.js';
@@ -153,10 +153,8 @@ export async function trainPropensity(
     data = ds.take(keep);
     y = takeValues(y, keep);
   }
-  if (params.id !== undefined) {
-    const dup = findDuplicateIds(ds, params.id);
-    if (dup) warnings.push(describeDuplicateIds(dup, params.id));
-  }
+  const duplicates = duplicateIdWarning(ds, params.id);
+  if (duplicates) warnings.push(duplicates);
   const explicit = params.features !== undefined && params.features.length > 0;
   const { features, leftOut } = chooseFeatures(
     data,

@@ -140,16 +140,13 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     else for (let i = 0; i < n; i++) out[i] = X.data[i * d + j]!;
     return out;
   };
-  // Lift is a ratio of means: defined only for a feature that is never negative and has a positive mean.
-  const ratioScale = features.map((_, j) => {
+  const overall: FeatureProfile[] = features.map((f, j) => {
     const v = col(j);
+    const s = stats(v);
+    // Lift is a ratio of means: defined only for a feature that is never negative and has a positive mean.
     let min = Infinity;
     for (const x of v) if (x < min) min = x;
-    return min >= 0;
-  });
-  const overall: FeatureProfile[] = features.map((f, j) => {
-    const s = stats(col(j));
-    const lift = ratioScale[j] && s.mean > 0 ? 1 : null;
+    const lift = min >= 0 && s.mean > 0 ? 1 : null;
     return { feature: f, mean: s.mean, median: s.median, std: s.std, diffSd: 0, lift };
   });
   const members = new Map<number, number[]>();

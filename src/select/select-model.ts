@@ -313,7 +313,6 @@ export async function loadSelectModel(path: string): Promise<SelectModel> {
  */
 export const selectModelKind: SavedModelKind<SelectModel> & { stage: 'select' } = {
   format: selectModelFormat,
-  versions: [selectModelVersion],
   file: 'select model file',
   hint: selectModelSpec.hint,
   stage: 'select',

@@ -2,7 +2,7 @@ import { kmeans } from '../cluster/kmeans.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import { allocMatrix, chooseFeatures, leftOutWarning, type LeftOutColumn } from '../core/matrix.js';
-import { describeDuplicateIds, findDuplicateIds } from '../core/ids.js';
+import { duplicateIdWarning } from '../core/ids.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { ForestParams } from '../forest/forest.js';
 import { encodeLabels } from '../forest/labels.js';
@@ -172,10 +172,8 @@ export async function fitSelect(
   const steps: SelectStep[] = [];
   const dropped: DroppedFeature[] = [];
   const warnings: string[] = [];
-  if (params.id !== undefined) {
-    const dup = findDuplicateIds(ds, params.id);
-    if (dup) warnings.push(describeDuplicateIds(dup, params.id));
-  }
+  const duplicates = duplicateIdWarning(ds, params.id);
+  if (duplicates) warnings.push(duplicates);
   const omitted = explicit ? null : leftOutWarning(leftOut);
   if (omitted) warnings.push(omitted);
   let kept = features.map((_, j) => j);
