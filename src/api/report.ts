@@ -1,7 +1,7 @@
 import { distances, type Distance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../core/matrix.js';
-import { intAtLeast, list, type Param } from '../core/params.js';
+import { intAtLeast, list, pairs, type Param } from '../core/params.js';
 import { toolVersion } from '../core/version.js';
 import { WorkerPool } from '../core/worker-pool.js';
 import { fileSha256 } from '../io/hash.js';
@@ -15,6 +15,9 @@ import { segmentLabels } from '../core/labels.js';
 import { assertModelSegments, loadSegmentNames, loadTuneResult } from '../report/inputs.js';
 import { reportCharts } from '../report/report-charts.js';
 import { DEFAULT_SAMPLE_SIZE } from '../tune/tune.js';
+import { chainOf } from '../core/chain.js';
+import { kpiList, type KpiSpec } from '../profile/kpi.js';
+import { profileSources } from '../report/profile-inputs.js';
 import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** Options of {@link runReport} (attribute names as the CLI's flags produce them). */
@@ -32,6 +35,10 @@ export interface ReportOptions extends InputOptions {
   svg?: string;
   tune?: string;
   names?: string;
+  profileInput?: string;
+  profileColumns?: string[];
+  kpi?: KpiSpec[];
+  units?: Record<string, string>;
   maxPoints: number;
 }
 
@@ -74,6 +81,25 @@ export const reportParams: readonly Param[] = [
   {
     flags: '--names <path>',
     help: 'business names of the segments: a JSON or YAML mapping such as {0: Champions, 1: At risk}',
+  },
+  {
+    flags: '--profile-input <path>',
+    help: 'raw table to profile the segments on, joined by --id (default: the segments file with its recorded cleaning undone)',
+  },
+  {
+    flags: '--profile-columns <cols>',
+    help: 'columns to profile (default: the features in original units, or every column of --profile-input)',
+    parse: list,
+  },
+  {
+    flags: '--kpi <col:stat,...>',
+    help: 'KPIs per segment: mean (a rate for 0/1 or yes/no), sum, share (of the total), median; e.g. churned:mean,revenue:share',
+    parse: kpiList,
+  },
+  {
+    flags: '--units <col=unit,...>',
+    help: 'units of profiled columns, e.g. revenue=€,recency_days=days (a currency symbol is written before the number)',
+    parse: pairs,
   },
   {
     flags: '--json [path]',
@@ -126,6 +152,7 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       { flag: '--model', path: o.model },
       { flag: '--tune', path: o.tune },
       { flag: '--names', path: o.names },
+      { flag: '--profile-input', path: o.profileInput },
     ],
     [
       { flag: '--json', path: jsonPath },
@@ -160,7 +187,24 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       o.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
     if (model) assertModelSegments(labels, model, input, o.model!);
     const tuning = o.tune ? await loadTuneResult(pathIn(env, o.tune)) : null;
-    const names = o.names ? await loadSegmentNames(pathIn(env, o.names)) : new Map<number, string>();
+    const names = new Map(
+      [...(o.names ? await loadSegmentNames(pathIn(env, o.names)) : new Map<number, string>())].map(
+        ([s, name]) => [s, { name, description: null, source: 'names-file' as const }],
+      ),
+    );
+    const idColumn = o.id ?? (model?.id && ds.has(model.id) ? model.id : undefined);
+    const raw = o.profileInput
+      ? { data: await readDataset(pathIn(env, o.profileInput), readOptionsOf(o, env)), name: o.profileInput }
+      : null;
+    const profile = profileSources(ds, chainOf(ds).length > 0 ? chainOf(ds) : (model?.chain ?? []), {
+      raw,
+      id: idColumn,
+      segmentColumn: o.segmentCol,
+      features,
+      columns: o.profileColumns,
+      kpis: o.kpi ?? [],
+    });
+    for (const w of profile.warnings) env.logger.log('warn', w);
 
     const inputs: ReportInput[] = [
       {
@@ -179,6 +223,13 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       });
     if (o.tune)
       inputs.push({ role: 'tune', path: o.tune, rows: null, sha256: await fileSha256(pathIn(env, o.tune)) });
+    if (raw)
+      inputs.push({
+        role: 'profile-input',
+        path: raw.name,
+        rows: raw.data.nRows,
+        sha256: await fileSha256(pathIn(env, raw.name)),
+      });
     if (o.names)
       inputs.push({
         role: 'names',
@@ -192,11 +243,14 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       report = await buildReport(X, labels, {
         features,
         segmentColumn: o.segmentCol,
-        idColumn: o.id ?? model?.id ?? null,
+        idColumn: idColumn ?? null,
         distance,
         model,
         tuning,
         names,
+        profile: { source: raw ? 'profile-input' : 'segments', columns: profile.columns },
+        kpis: profile.kpis,
+        units: new Map(Object.entries(o.units ?? {})),
         inputs,
         seed: env.seed,
         toolVersion,

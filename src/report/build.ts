@@ -3,16 +3,28 @@ import type { Distance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { TuneResult } from '../tune/tune.js';
+import { computeKpi, type KpiSpec, type KpiStat } from '../profile/kpi.js';
+import { autoNames } from '../profile/names.js';
+import {
+  distinction,
+  profileColumn,
+  segmentMembers,
+  type ColumnProfile,
+  type NumericProfile,
+  type ProfiledColumn,
+} from '../profile/profile.js';
+import { numericProfileColumn, type ProfileColumn } from '../profile/source.js';
+import { percent, withUnit } from './cells.js';
 import { pcaProjection, type Projection } from './projection.js';
 import { segmentQuality, type SegmentQuality } from './quality.js';
 
 /** Discriminator and schema version of report files (`schemas/report.schema.json`). */
 export const reportFormat = 'segment.report';
-export const reportVersion = 2;
+export const reportVersion = 3;
 
 /** One input file of the run, identified by content. */
 export interface ReportInput {
-  role: 'segments' | 'model' | 'tune' | 'names';
+  role: 'segments' | 'model' | 'tune' | 'names' | 'profile-input';
   path: string;
   /** Data rows (segments file only). */
   rows: number | null;
@@ -20,37 +32,49 @@ export interface ReportInput {
   sha256: string | null;
 }
 
-/** Statistics of one feature within one segment (or overall). */
-export interface FeatureProfile {
-  feature: string;
-  mean: number;
-  median: number;
-  /** Population standard deviation. */
-  std: number;
-  /** (segment mean − overall mean) / overall std; 0 when the feature is constant. */
-  diffSd: number;
-  /**
-   * segment mean / overall mean, for a quantity that is never negative (counts, amounts, days) with a positive
-   * overall mean; null otherwise: a ratio of means of a centred or signed column (z-scores, PCA components) means
-   * nothing, and against a mean near 0 it explodes.
-   */
-  lift: number | null;
+/** How a segment got its name. */
+export type NameSource = 'names-file' | 'model' | 'auto';
+
+/** A segment's value of a KPI. */
+export interface SegmentKpi {
+  column: string;
+  stat: KpiStat;
+  value: number | null;
+}
+
+/** A KPI over all rows: the reference line of its chart. */
+export interface OverallKpi {
+  column: string;
+  stat: KpiStat;
+  /** `mean` of a 0/1 or yes/no column: a rate in [0, 1]. */
+  rate: boolean;
+  unit: string | null;
+  overall: number | null;
+}
+
+/** A profiled column: how it was obtained and its unit. */
+export interface ReportColumn extends ProfiledColumn {
+  unit: string | null;
 }
 
 export interface SegmentSection {
   segment: number;
-  /** Business name from the names file, else "Segment N" (−1: "Noise"). */
+  /** From the names file, else the model, else made from the segment's most distinguishing columns. */
   name: string;
+  nameSource: NameSource;
+  description: string | null;
   size: number;
   share: number;
-  profile: FeatureProfile[];
-  /** Plain-language summary: share and the most distinguishing features. */
+  /** Profiles of the profiled columns (`dataset.profile.columns`), in their units. */
+  profile: ColumnProfile[];
+  kpis: SegmentKpi[];
+  /** Plain-language summary: share and the most distinguishing columns, in their units. */
   summary: string;
 }
 
-/** Histogram of one feature by segment (counts per bin; edges shared by all segments). */
+/** Histogram of a numeric profiled column by segment, in its units (counts per bin; edges shared by all segments). */
 export interface Distribution {
-  feature: string;
+  column: string;
   edges: number[];
   counts: { segment: number; counts: number[] }[];
 }
@@ -62,8 +86,9 @@ export interface DendrogramTop {
 }
 
 /**
- * The report (JSON schema version 2). Keys are always written in this order. It holds no wall-clock value, so the
- * same inputs and seed give the same bytes (version 1 had `run.timings`).
+ * The report (JSON schema version 3). Keys are always written in this order. It holds no wall-clock value, so the
+ * same inputs and seed give the same bytes (version 1 had `run.timings`; version 2 profiled the clustered features
+ * as they were in the segments file, z-scores included).
  */
 export interface Report {
   format: typeof reportFormat;
@@ -81,10 +106,13 @@ export interface Report {
     idColumn: string | null;
     segmentColumn: string;
     distance: Distance;
+    /** Where the profiles come from: the segments file (recorded cleaning undone) or a raw table joined by id. */
+    profile: { source: 'segments' | 'profile-input'; columns: ReportColumn[] };
   };
   segments: SegmentSection[];
   noise: { rows: number; share: number };
-  overall: FeatureProfile[];
+  overall: ColumnProfile[];
+  kpis: OverallKpi[];
   indices: SegmentQuality['indices'] & { noisePolicy: 'exclude'; notes: string[] };
   distributions: Distribution[];
   projection: Projection;
@@ -100,14 +128,21 @@ export interface BuildReportOptions {
   distance: Distance;
   model: ClusterModel | null;
   tuning: TuneResult | null;
-  names: Map<number, string>;
+  /** Names given (names file, else the model's); the others are made from the profiles. */
+  names: Map<number, { name: string; description: string | null; source: Exclude<NameSource, 'auto'> }>;
+  /** Columns to profile, row-aligned with `X`, in their units, and their source; default: the features of `X`. */
+  profile?: { source: 'segments' | 'profile-input'; columns: ProfileColumn[] } | undefined;
+  /** Units of profiled and KPI columns by name (e.g. `€`, `days`). */
+  units?: ReadonlyMap<string, string> | undefined;
+  /** KPIs and their columns (row-aligned with `X`). */
+  kpis?: { spec: KpiSpec; column: ProfileColumn }[] | undefined;
   inputs: ReportInput[];
   seed: number;
   toolVersion: string;
   sampleSize: number;
   /** Points in the 2-D projection (a seeded sample above it). */
   maxPoints: number;
-  /** Features given a distribution chart (the most distinguishing ones). */
+  /** Numeric columns given a distribution chart (the most distinguishing ones). */
   maxDistributions: number;
   pool?: WorkerPool | undefined;
 }
@@ -118,10 +153,11 @@ const BINS = 20;
 const DENDROGRAM_MERGES = 30;
 
 /**
- * Build the report of a labelled dataset: sizes and shares, per-segment profiles (mean, median, std, difference from
- * the overall mean in standard deviations, lift), validity indices, histograms of the most distinguishing features,
- * a 2-D PCA projection, the tuning evidence and dendrogram when given, plain-language summaries and warnings.
- * O(n·d·log n) time (medians), O(n·d) memory.
+ * Build the report of a labelled dataset: sizes and shares; profiles of every profiled column in its units (numeric:
+ * mean, quartiles, std, difference from the overall mean in standard deviations, lift; categorical: level shares
+ * against overall); KPIs; names; validity indices on the features `X`; histograms of the most distinguishing numeric
+ * columns; a 2-D PCA projection; the tuning evidence and dendrogram when given; plain-language summaries and warnings.
+ * O(n·(d + columns)·log n) time (quantiles), O(n·d) memory.
  */
 export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportOptions): Promise<Report> {
   const n = X.nRows;
@@ -134,85 +170,69 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     pool: o.pool,
   });
 
-  const col = (j: number, rows?: number[]) => {
-    const out = new Float64Array(rows ? rows.length : n);
-    if (rows) rows.forEach((r, i) => (out[i] = X.data[r * d + j]!));
-    else for (let i = 0; i < n; i++) out[i] = X.data[i * d + j]!;
-    return out;
-  };
-  const overall: FeatureProfile[] = features.map((f, j) => {
-    const v = col(j);
-    const s = stats(v);
-    // Lift is a ratio of means: defined only for a feature that is never negative and has a positive mean.
-    let min = Infinity;
-    for (const x of v) if (x < min) min = x;
-    const lift = min >= 0 && s.mean > 0 ? 1 : null;
-    return { feature: f, mean: s.mean, median: s.median, std: s.std, diffSd: 0, lift };
-  });
-  const members = new Map<number, number[]>();
-  for (let i = 0; i < n; i++) {
-    const l = labels[i]!;
-    if (l < 0) continue;
-    let m = members.get(l);
-    if (!m) members.set(l, (m = []));
-    m.push(i);
-  }
-  const segIds = [...members.keys()].sort((a, b) => a - b);
-  const segments: SegmentSection[] = segIds.map((s) => {
-    const rows = members.get(s)!;
-    const profile = features.map((f, j): FeatureProfile => {
-      const st = stats(col(j, rows));
-      const o0 = overall[j]!;
-      return {
-        feature: f,
-        mean: st.mean,
-        median: st.median,
-        std: st.std,
-        diffSd: o0.std > 0 ? (st.mean - o0.mean) / o0.std : 0,
-        lift: o0.lift !== null ? st.mean / o0.mean : null,
-      };
+  const members = segmentMembers(labels);
+  const segIds = [...members.keys()];
+  const rowsOf = [...members.values()];
+  const columns: ProfileColumn[] =
+    o.profile?.columns ??
+    features.map((f, j) => {
+      const v = new Float64Array(n);
+      for (let i = 0; i < n; i++) v[i] = X.data[i * d + j]!;
+      return numericProfileColumn(f, v, 'as-is', null);
     });
-    const name = o.names.get(s) ?? `Segment ${s}`;
+  const units = (name: string): string | null => o.units?.get(name) ?? defaultUnit(name);
+  const profiles = columns.map((c) => profileColumn(c, members));
+  const overall = profiles.map((p) => p.overall);
+  const kpis = (o.kpis ?? []).map((k) => computeKpi(k.column, k.spec, rowsOf));
+  const segProfiles = segIds.map((_, i) => profiles.map((p) => p.segments[i]!));
+  const made = autoNames(segIds, segProfiles);
+  const segments: SegmentSection[] = segIds.map((s, i) => {
+    const given = o.names.get(s);
+    const name = given?.name ?? made[i]!;
+    const size = rowsOf[i]!.length;
+    const profile = segProfiles[i]!;
     return {
       segment: s,
       name,
-      size: rows.length,
-      share: rows.length / n,
+      nameSource: given?.source ?? 'auto',
+      description: given?.description ?? null,
+      size,
+      share: size / n,
       profile,
-      summary: summarise(name, rows.length, n, profile),
+      kpis: kpis.map((k) => ({ column: k.column, stat: k.stat, value: k.segments[i]! })),
+      summary: summarise(name, size, n, profile, overall, units),
     };
   });
 
-  // Histograms of the features whose segment means differ most (in overall standard deviations).
-  const spread = features.map((_, j) => {
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const s of segments) {
-      lo = Math.min(lo, s.profile[j]!.diffSd);
-      hi = Math.max(hi, s.profile[j]!.diffSd);
-    }
-    return { j, spread: segments.length > 0 ? hi - lo : 0 };
-  });
-  spread.sort((a, b) => b.spread - a.spread || a.j - b.j);
+  // Histograms of the numeric (non-flag) columns whose segment means differ most, in overall standard deviations.
+  const spread = profiles
+    .map((p, j) => {
+      if (p.overall.kind !== 'numeric' || p.overall.binary || p.overall.count === 0) return null;
+      const diffs = p.segments.map((q) => (q as NumericProfile).diffSd);
+      return { j, spread: diffs.length > 0 ? Math.max(...diffs) - Math.min(...diffs) : 0 };
+    })
+    .filter((x): x is { j: number; spread: number } => x !== null)
+    .sort((a, b) => b.spread - a.spread || a.j - b.j);
   const distributions: Distribution[] = spread.slice(0, o.maxDistributions).map(({ j }) => {
-    const all = col(j);
+    const values = (columns[j] as Extract<ProfileColumn, { kind: 'numeric' }>).values;
     let lo = Infinity;
     let hi = -Infinity;
-    for (const v of all) {
+    for (const v of values) {
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
     if (!(hi > lo)) hi = lo + 1;
     const edges = Array.from({ length: BINS + 1 }, (_, b) => lo + ((hi - lo) * b) / BINS);
-    const counts = segIds.map((s) => {
+    const counts = segIds.map((s, i) => {
       const c = new Array<number>(BINS).fill(0);
-      for (const r of members.get(s)!) {
-        const b = Math.min(BINS - 1, Math.floor(((X.data[r * d + j]! - lo) / (hi - lo)) * BINS));
-        c[b]!++;
+      for (const r of rowsOf[i]!) {
+        const v = values[r]!;
+        if (Number.isNaN(v)) continue;
+        c[Math.min(BINS - 1, Math.floor(((v - lo) / (hi - lo)) * BINS))]!++;
       }
       return { segment: s, counts: c };
     });
-    return { feature: features[j]!, edges, counts };
+    return { column: columns[j]!.name, edges, counts };
   });
 
   const warnings: string[] = [];
@@ -267,10 +287,27 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
       idColumn: o.idColumn,
       segmentColumn: o.segmentColumn,
       distance: o.distance,
+      profile: {
+        source: o.profile?.source ?? 'segments',
+        columns: columns.map((c) => ({
+          name: c.name,
+          kind: c.kind === 'numeric' ? (c.binary ? 'binary' : 'numeric') : 'categorical',
+          origin: c.origin,
+          note: c.note,
+          unit: c.kind === 'numeric' && !c.binary ? units(c.name) : null,
+        })),
+      },
     },
     segments,
     noise: { rows: quality.noise, share: n > 0 ? quality.noise / n : 0 },
     overall,
+    kpis: kpis.map((k) => ({
+      column: k.column,
+      stat: k.stat,
+      rate: k.rate,
+      unit: k.rate || k.stat === 'share' ? null : units(k.column),
+      overall: k.overall,
+    })),
     indices: { ...quality.indices, noisePolicy: 'exclude', notes: quality.notes },
     distributions,
     projection,
@@ -280,31 +317,41 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
   };
 }
 
-function stats(v: Float64Array): { mean: number; median: number; std: number } {
-  const n = v.length;
-  if (n === 0) return { mean: NaN, median: NaN, std: NaN };
-  let s = 0;
-  for (const x of v) s += x;
-  const mean = s / n;
-  let ss = 0;
-  for (const x of v) ss += (x - mean) ** 2;
-  const sorted = Float64Array.from(v).sort();
-  const median = n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
-  return { mean, median, std: Math.sqrt(ss / n) };
+/** The unit a column's name implies: `days` for `*_days`; else none (give one with --units). */
+export function defaultUnit(name: string): string | null {
+  return /(^|_)days$/i.test(name) ? 'days' : null;
 }
 
-/** "Segment 2 holds 18.0 % of the rows (108): high monetary (+1.9 SD), low recency_days (−1.1 SD)." */
-function summarise(name: string, size: number, n: number, profile: FeatureProfile[]): string {
-  const top = [...profile]
-    .filter((p) => Math.abs(p.diffSd) >= 0.25)
-    .sort((a, b) => Math.abs(b.diffSd) - Math.abs(a.diffSd) || a.feature.localeCompare(b.feature))
+/**
+ * "Recent big spenders holds 24.1 % of the rows (193): recency_days 4.2 days (overall 35.0 days), revenue €1,234
+ * (overall €600), internet_service: Fiber optic 62 % (overall 39 %)."
+ */
+function summarise(
+  name: string,
+  size: number,
+  n: number,
+  profile: ColumnProfile[],
+  overall: ColumnProfile[],
+  unit: (column: string) => string | null,
+): string {
+  const top = profile
+    .map((p, j) => ({ p, j, ...distinction(p) }))
+    .filter((t) => Math.abs(t.score) >= 0.25 && !(t.p.kind === 'categorical' && t.score < 0))
+    .sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || a.p.column.localeCompare(b.p.column))
     .slice(0, 3);
-  const head = `${name} holds ${((size / n) * 100).toFixed(1)} % of the rows (${size})`;
-  if (top.length === 0) return `${head}: close to the overall average on every feature.`;
-  const parts = top.map(
-    (p) =>
-      `${p.diffSd > 0 ? 'high' : 'low'} ${p.feature} (${p.diffSd > 0 ? '+' : '−'}${Math.abs(p.diffSd).toFixed(1)} SD)`,
-  );
+  const head = `${name} holds ${((size / n) * 100).toFixed(1)} % of the rows (${size.toLocaleString('en-US')})`;
+  if (top.length === 0) return `${head}: close to the overall average on every profiled column.`;
+  const parts = top.map(({ p, j, level }) => {
+    const all = overall[j]!;
+    if (p.kind === 'categorical') {
+      const l = p.levels.find((x) => x.level === level)!;
+      return `${p.column}: ${level} ${percent(l.share)} (overall ${percent(l.overallShare)})`;
+    }
+    const a = all as NumericProfile;
+    if (p.binary) return `${p.column} ${percent(p.mean!)} (overall ${percent(a.mean!)})`;
+    const u = unit(p.column);
+    return `${p.column} ${withUnit(p.mean!, u)} (overall ${withUnit(a.mean!, u)})`;
+  });
   return `${head}: ${parts.join(', ')}.`;
 }
 

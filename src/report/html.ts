@@ -1,6 +1,8 @@
 import { chartBlock, escapeHtml, renderPage } from '../render/page.js';
 import type { ReportChart } from '../render/charts.js';
+import type { ColumnProfile } from '../profile/profile.js';
 import type { Report } from './build.js';
+import { kpiCell, kpiTitle, profileCell, withUnit } from './cells.js';
 
 /**
  * The report as one self-contained HTML page: the Vega runtime is inlined, the charts are compiled from Vega-Lite
@@ -32,7 +34,24 @@ export async function renderHtml(r: Report, charts: ReportChart[]): Promise<stri
   }
   const byPrefix = (p: string) => charts.filter((c) => c.id.startsWith(p));
   const features = r.dataset.features;
-  const shown = features.slice(0, 12);
+  const columns = r.dataset.profile.columns;
+  const shown = columns.slice(0, 12);
+  const cell = (p: ColumnProfile, j: number) => {
+    const c = columns[j]!;
+    if (p.kind === 'categorical') return e(profileCell(p, null));
+    const title =
+      p.binary || p.mean === null
+        ? `${p.count.toLocaleString('en-US')} rows with a value`
+        : `median ${withUnit(p.median, c.unit)}, quartiles ${withUnit(p.q1, c.unit)} – ${withUnit(p.q3, c.unit)}; ${num(p.diffSd, 2)} SD from overall`;
+    return `<span title="${e(title)}">${e(profileCell(p, c.unit))}</span>`;
+  };
+  const origin =
+    r.dataset.profile.source === 'profile-input'
+      ? 'Profiles on the columns of the profile input, joined to the segments by id.'
+      : columns.some((c) => c.origin === 'inverted' || c.origin === 'folded')
+        ? 'Profiles in original units: the scaling and log recorded by clean are undone, encoded columns folded back into their categories.'
+        : 'Profiles on the columns of the segments file as they are.';
+  const notes = columns.filter((c) => c.note !== null).map((c) => `${c.name}: ${c.note}`);
 
   const body = `<header>
 <h1>Segmentation report</h1>
@@ -51,7 +70,16 @@ ${r.warnings.length > 0 ? `<section id="warnings"><h2>Warnings</h2>${r.warnings.
 <section id="summary">
 <h2>Segments at a glance</h2>
 <div class="cards">
-${r.segments.map((s) => `<div class="card"><h3>${e(s.name)}</h3><p>${e(s.summary)}</p></div>`).join('\n')}
+${r.segments
+  .map(
+    (s) =>
+      `<div class="card"><h3>${e(s.name)}</h3>${s.description ? `<p><i>${e(s.description)}</i></p>` : ''}<p>${e(s.summary)}</p>${
+        r.kpis.length > 0
+          ? `<p class="meta">${r.kpis.map((k, i) => `${e(kpiTitle(k))}: <b>${e(kpiCell(s.kpis[i]!.value, k))}</b> (all ${e(kpiCell(k.overall, k))})`).join(' · ')}</p>`
+          : ''
+      }</div>`,
+  )
+  .join('\n')}
 </div>
 ${byPrefix('sizes').map(chartBlock).join('\n')}
 </section>
@@ -62,32 +90,47 @@ ${indexRows.map(([a, b, c]) => `<tr><td>${e(a)}</td><td>${e(b)}</td><td>${e(c)}<
 </tbody></table>
 ${ix.notes.map((n) => `<p class="meta">${e(n)}</p>`).join('\n')}
 </section>
+${
+  r.kpis.length > 0
+    ? `<section id="kpis">
+<h2>KPIs</h2>
+<div class="scroll"><table><thead><tr><th>Segment</th>${r.kpis.map((k) => `<th>${e(kpiTitle(k))}</th>`).join('')}</tr></thead><tbody>
+${r.segments.map((s) => `<tr><td>${e(s.name)}</td>${r.kpis.map((k, i) => `<td>${e(kpiCell(s.kpis[i]!.value, k))}</td>`).join('')}</tr>`).join('\n')}
+<tr><td><b>All rows</b></td>${r.kpis.map((k) => `<td>${e(kpiCell(k.overall, k))}</td>`).join('')}</tr>
+</tbody></table></div>
+<div class="grid2">${byPrefix('kpi-').map(chartBlock).join('\n')}</div>
+</section>`
+    : ''
+}
 <section id="profiles">
 <h2>Profiles</h2>
-<div class="scroll">${byPrefix('profiles').map(chartBlock).join('\n')}</div>
-<div class="scroll"><table><thead><tr><th>Segment</th><th>Rows</th><th>Share</th>${shown.map((f) => `<th>${e(f)}<br><span class="meta">mean</span></th>`).join('')}</tr></thead><tbody>
+<p class="meta">${e(origin)}</p>
+<div class="scroll"><table><thead><tr><th>Segment</th><th>Rows</th><th>Share</th>${shown.map((c) => `<th>${e(c.name)}<br><span class="meta">${c.kind === 'numeric' ? `mean${c.unit ? ` (${e(c.unit)})` : ''}` : c.kind === 'binary' ? 'rate' : 'top level'}</span></th>`).join('')}</tr></thead><tbody>
 ${r.segments
   .map(
     (s) =>
       `<tr><td>${e(s.name)}</td><td>${s.size.toLocaleString('en-US')}</td><td>${pct(s.share)}</td>${s.profile
         .slice(0, shown.length)
-        .map(
-          (p) =>
-            `<td title="median ${e(num(p.median))}, ${e(num(p.diffSd, 2))} SD from overall">${e(num(p.mean))}</td>`,
-        )
+        .map((p, j) => `<td>${cell(p, j)}</td>`)
         .join('')}</tr>`,
   )
   .join('\n')}
 <tr><td><b>All rows</b></td><td>${r.dataset.rows.toLocaleString('en-US')}</td><td>100&nbsp;%</td>${r.overall
     .slice(0, shown.length)
-    .map((p) => `<td>${e(num(p.mean))}</td>`)
+    .map((p, j) => `<td>${cell(p, j)}</td>`)
     .join('')}</tr>
 </tbody></table></div>
-${features.length > shown.length ? `<p class="meta">Means of the first ${shown.length} of ${features.length} features; the JSON report has all.</p>` : ''}
+${columns.length > shown.length ? `<p class="meta">The first ${shown.length} of ${columns.length} profiled columns; the JSON report has all.</p>` : ''}
+${notes.map((n) => `<p class="meta">${e(n)}</p>`).join('\n')}
 </section>
+${byPrefix('shares-').length > 0 ? `<section id="categories"><h2>Categories and flags</h2><div class="grid2">${byPrefix('shares-').map(chartBlock).join('\n')}</div></section>` : ''}
 <section id="distributions">
-<h2>Distributions of the most distinguishing features</h2>
+<h2>Distributions of the most distinguishing columns</h2>
 <div class="grid2">${byPrefix('distribution-').map(chartBlock).join('\n')}</div>
+</section>
+<section id="differences">
+<h2>Standardised differences</h2>
+<div class="scroll">${byPrefix('profiles').map(chartBlock).join('\n')}</div>
 </section>
 <section id="projection">
 <h2>Projection</h2>

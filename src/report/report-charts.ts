@@ -1,6 +1,8 @@
 import { tuneChartSpecs } from '../tune/plots.js';
 import { vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
+import type { ColumnProfile, NumericProfile } from '../profile/profile.js';
 import type { DendrogramTop, Report } from './build.js';
+import { kpiTitle } from './cells.js';
 
 /** Every chart of a report, in page order. Data-derived strings only ever travel as data, never as markup. */
 export function reportCharts(r: Report): ReportChart[] {
@@ -31,64 +33,152 @@ export function reportCharts(r: Report): ReportChart[] {
     },
   });
 
+  r.kpis.forEach((k, i) => {
+    const pct = k.rate || k.stat === 'share';
+    const title = kpiTitle(k);
+    charts.push({
+      id: `kpi-${i + 1}`,
+      title: `${title} by segment${k.stat === 'share' ? '' : ' (rule: all rows)'}`,
+      spec: {
+        $schema: vegaLiteSchema,
+        width: 420,
+        height: { step: 22 },
+        layer: [
+          {
+            data: { values: r.segments.map((s) => ({ name: s.name, value: s.kpis[i]!.value })) },
+            mark: { type: 'bar', tooltip: true },
+            encoding: {
+              y: { field: 'name', type: 'nominal', sort: order, title: null },
+              x: { field: 'value', type: 'quantitative', title, axis: { format: pct ? '.0%' : ',.3~s' } },
+              color: { field: 'name', type: 'nominal', sort: order, legend: null },
+              tooltip: [
+                { field: 'name', title: 'segment' },
+                { field: 'value', title, format: pct ? '.1%' : ',.4~r' },
+              ],
+            },
+          },
+          ...(k.overall === null || k.stat === 'share'
+            ? []
+            : [
+                {
+                  data: { values: [{ overall: k.overall }] },
+                  mark: { type: 'rule', color: '#1d2733', strokeDash: [4, 3], strokeWidth: 1.5 },
+                  encoding: { x: { field: 'overall', type: 'quantitative' } },
+                },
+              ]),
+        ],
+      },
+    });
+  });
+
+  const columns = r.dataset.profile.columns;
+  const numericCols = columns.map((c, j) => ({ c, j })).filter(({ c }) => c.kind !== 'categorical');
   const cells = r.segments.flatMap((s) =>
-    s.profile.map((p) => ({
-      name: s.name,
-      feature: p.feature,
-      diffSd: p.diffSd,
-      mean: p.mean,
-      median: p.median,
-    })),
+    numericCols.map(({ c, j }) => {
+      const p = s.profile[j] as NumericProfile;
+      return { name: s.name, column: c.name, diffSd: p.diffSd, mean: p.mean, median: p.median };
+    }),
   );
-  const maxAbs = Math.max(0.5, ...cells.map((c) => Math.abs(c.diffSd)));
-  charts.push({
-    id: 'profiles',
-    title: 'Profiles: segment mean minus overall mean, in standard deviations',
-    spec: {
-      $schema: vegaLiteSchema,
-      data: { values: cells },
-      width: { step: Math.max(24, Math.min(60, Math.floor(700 / Math.max(1, r.dataset.features.length)))) },
-      height: { step: 26 },
-      layer: [
-        {
-          mark: { type: 'rect', tooltip: true },
-          encoding: {
-            x: {
-              field: 'feature',
-              type: 'nominal',
-              sort: r.dataset.features,
-              title: null,
-              axis: { labelAngle: -40 },
+  if (numericCols.length > 0) {
+    const maxAbs = Math.max(0.5, ...cells.map((c) => Math.abs(c.diffSd)));
+    const sortCols = numericCols.map(({ c }) => c.name);
+    charts.push({
+      id: 'profiles',
+      title: 'Standardised differences: segment mean minus overall mean, in standard deviations',
+      spec: {
+        $schema: vegaLiteSchema,
+        data: { values: cells },
+        width: { step: Math.max(24, Math.min(60, Math.floor(700 / Math.max(1, sortCols.length)))) },
+        height: { step: 26 },
+        layer: [
+          {
+            mark: { type: 'rect', tooltip: true },
+            encoding: {
+              x: { field: 'column', type: 'nominal', sort: sortCols, title: null, axis: { labelAngle: -40 } },
+              y: { field: 'name', type: 'nominal', sort: order, title: null },
+              color: {
+                field: 'diffSd',
+                type: 'quantitative',
+                title: 'SD from overall',
+                scale: { scheme: 'redblue', reverse: true, domain: [-maxAbs, maxAbs] },
+              },
+              tooltip: [
+                { field: 'name', title: 'segment' },
+                { field: 'column' },
+                { field: 'mean', format: ',.4~r' },
+                { field: 'median', format: ',.4~r' },
+                { field: 'diffSd', title: 'SD from overall', format: '+.2f' },
+              ],
             },
-            y: { field: 'name', type: 'nominal', sort: order, title: null },
-            color: {
-              field: 'diffSd',
-              type: 'quantitative',
-              title: 'SD from overall',
-              scale: { scheme: 'redblue', reverse: true, domain: [-maxAbs, maxAbs] },
+          },
+          {
+            mark: { type: 'text', fontSize: 10 },
+            encoding: {
+              x: { field: 'column', type: 'nominal', sort: sortCols },
+              y: { field: 'name', type: 'nominal', sort: order },
+              text: { field: 'diffSd', type: 'quantitative', format: '+.1f' },
             },
-            tooltip: [
-              { field: 'name', title: 'segment' },
-              { field: 'feature' },
-              { field: 'mean', format: '.4~g' },
-              { field: 'median', format: '.4~g' },
-              { field: 'diffSd', title: 'SD from overall', format: '+.2f' },
-            ],
           },
-        },
-        {
-          mark: { type: 'text', fontSize: 10 },
-          encoding: {
-            x: { field: 'feature', type: 'nominal', sort: r.dataset.features },
-            y: { field: 'name', type: 'nominal', sort: order },
-            text: { field: 'diffSd', type: 'quantitative', format: '+.1f' },
+        ],
+      },
+    });
+  }
+
+  // Level shares of categorical columns and rates of 0/1 flags: stacked shares per segment against all rows.
+  const allRows = 'All rows';
+  columns.forEach((c, j) => {
+    if (c.kind === 'numeric') return;
+    const rowsOf = (name: string, p: ColumnProfile) =>
+      p.kind === 'categorical'
+        ? p.levels.map((l) => ({ name, level: l.level, share: l.share }))
+        : [
+            { name, level: `${c.name} = 1`, share: p.mean ?? 0 },
+            { name, level: `${c.name} = 0`, share: 1 - (p.mean ?? 0) },
+          ];
+    const values = [
+      ...r.segments.flatMap((s) => rowsOf(s.name, s.profile[j]!)),
+      ...rowsOf(allRows, r.overall[j]!),
+    ];
+    const levels = [...new Set(values.map((v) => v.level))];
+    charts.push({
+      id: `shares-${j + 1}`,
+      title:
+        c.kind === 'binary' ? `Rate of ${c.name} by segment` : `${c.name}: share of each level by segment`,
+      spec: {
+        $schema: vegaLiteSchema,
+        width: 420,
+        height: { step: 22 },
+        data: { values: values.map((v) => ({ ...v, order: levels.indexOf(v.level) })) },
+        mark: { type: 'bar', tooltip: true },
+        encoding: {
+          y: { field: 'name', type: 'nominal', sort: [...order, allRows], title: null },
+          x: {
+            field: 'share',
+            type: 'quantitative',
+            stack: 'normalize',
+            title: 'share of the segment',
+            axis: { format: '%' },
           },
+          color: {
+            field: 'level',
+            type: 'nominal',
+            sort: levels,
+            title: c.name,
+            legend: { orient: 'bottom', columns: 3 },
+          },
+          order: { field: 'order', type: 'quantitative' },
+          tooltip: [
+            { field: 'name', title: 'segment' },
+            { field: 'level', title: c.name },
+            { field: 'share', format: '.1%' },
+          ],
         },
-      ],
-    },
+      },
+    });
   });
 
   r.distributions.forEach((dist, i) => {
+    const unit = columns.find((c) => c.name === dist.column)?.unit ?? null;
     const values = dist.counts.flatMap((c) => {
       const total = c.counts.reduce((a, b) => a + b, 0) || 1;
       return c.counts.map((count, b) => ({
@@ -101,21 +191,33 @@ export function reportCharts(r: Report): ReportChart[] {
     });
     charts.push({
       id: `distribution-${i + 1}`,
-      title: `Distribution of ${dist.feature} by segment`,
+      title: `Distribution of ${dist.column} by segment`,
       spec: {
         $schema: vegaLiteSchema,
-        width: 480,
+        width: 420,
         height: 220,
         data: { values },
         mark: { type: 'line', interpolate: 'step-after', tooltip: true },
         encoding: {
-          x: { field: 'mid', type: 'quantitative', title: dist.feature, scale: { zero: false } },
+          x: {
+            field: 'mid',
+            type: 'quantitative',
+            title: unit ? `${dist.column} (${unit})` : dist.column,
+            scale: { zero: false },
+            axis: { format: ',.4~r' },
+          },
           y: { field: 'share', type: 'quantitative', title: 'share of the segment', axis: { format: '%' } },
-          color: { field: 'name', type: 'nominal', sort: order, title: 'segment' },
+          color: {
+            field: 'name',
+            type: 'nominal',
+            sort: order,
+            title: 'segment',
+            legend: { orient: 'bottom', columns: 2 },
+          },
           tooltip: [
             { field: 'name', title: 'segment' },
-            { field: 'lo', title: 'from', format: '.4~g' },
-            { field: 'hi', title: 'to', format: '.4~g' },
+            { field: 'lo', title: 'from', format: ',.4~r' },
+            { field: 'hi', title: 'to', format: ',.4~r' },
             { field: 'share', format: '.1%' },
           ],
         },

@@ -20,7 +20,7 @@ describe('segment report (built CLI)', () => {
     const out = join(tmp.dir, 'report.json');
     const r = await runCli(['report', seg, '--model', model, '--json', out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^segment\s+size\s+share %/);
+    expect(r.stdout).toMatch(/^segment\s+name\s+size\s+share %/);
     const rep = JSON.parse(readFileSync(out, 'utf8'));
     expect(rep.format).toBe('segment.report');
     expect(rep.dataset.rows).toBe(600);
@@ -127,7 +127,10 @@ describe('segment report (built CLI)', () => {
       const rep = JSON.parse(readFileSync(json, 'utf8'));
       expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
       expect(rep.segments[0].name).toBe('Big spenders');
-      expect(rep.segments[1].name).toBe('Segment 1');
+      // Segments the names file leaves out are named from their most distinguishing columns.
+      expect(rep.segments[0].nameSource).toBe('names-file');
+      expect(rep.segments[1].nameSource).toBe('auto');
+      expect(rep.segments[1].name).toMatch(/^(High|Low) x\d · (high|low) x\d$/);
       expect(rep.tuning.recommendation.params.k).toBeDefined();
       expect(rep.dendrogram.merges.length).toBeGreaterThan(3);
       expect(rep.segments[0].summary).toMatch(/^Big spenders holds \d+\.\d % of the rows/);

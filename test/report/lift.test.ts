@@ -28,11 +28,14 @@ describe('report lift: a ratio of means, only where one means something', () => 
       maxPoints: 100,
       maxDistributions: 2,
     });
-    const lift = (s: number, f: string) => report.segments[s]!.profile.find((p) => p.feature === f)!.lift;
+    const lift = (s: number, f: string) => {
+      const p = report.segments[s]!.profile.find((q) => q.column === f)!;
+      return p.kind === 'numeric' ? p.lift : undefined;
+    };
     expect(lift(0, 'spend')).toBeCloseTo(0.5, 12);
     expect(lift(1, 'spend')).toBeCloseTo(1.5, 12);
     expect(lift(0, 'z')).toBeNull();
     expect(lift(1, 'z')).toBeNull();
-    expect(report.overall.map((p) => p.lift)).toEqual([1, null]);
+    expect(report.overall.map((p) => (p.kind === 'numeric' ? p.lift : undefined))).toEqual([1, null]);
   });
 });

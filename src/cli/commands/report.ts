@@ -3,6 +3,7 @@ import { reportParams, runReport, type ReportOptions } from '../../api/report.js
 import type { Report } from '../../report/build.js';
 import { contextFrom } from '../context.js';
 import { addParams } from '../params.js';
+import { kpiCell, kpiTitle, profileCell } from '../../report/cells.js';
 
 /** `segment report <segments>`: segment sizes, profiles and validity indices of a segments file. */
 export function registerReport(program: Command): void {
@@ -25,28 +26,40 @@ Examples:
   });
 }
 
-/** Plain-text rendering: one line per segment, then the indices. */
+/**
+ * Plain-text rendering: one line per segment (name, size, share, KPIs, then the first profiled columns in their
+ * units), the line of all rows, then the indices.
+ */
 export function renderReport(r: Report): string {
-  const features = r.dataset.features;
-  const f = features.slice(0, 6);
-  const head = ['segment', 'size', 'share %', ...f];
+  const columns = r.dataset.profile.columns;
+  const shown = columns.slice(0, 6);
+  const head = ['segment', 'name', 'size', 'share %', ...r.kpis.map(kpiTitle), ...shown.map((c) => c.name)];
   const rows = r.segments.map((s) => [
     String(s.segment),
-    String(s.size),
+    s.name,
+    s.size.toLocaleString('en-US'),
     (s.share * 100).toFixed(1),
-    ...s.profile.slice(0, f.length).map((p) => num(p.mean)),
+    ...r.kpis.map((k, i) => kpiCell(s.kpis[i]!.value, k)),
+    ...shown.map((c, j) => profileCell(s.profile[j]!, c.unit)),
   ]);
   rows.push([
     'all',
-    String(r.dataset.rows),
+    '',
+    r.dataset.rows.toLocaleString('en-US'),
     '100.0',
-    ...r.overall.slice(0, f.length).map((p) => num(p.mean)),
+    ...r.kpis.map((k) => kpiCell(k.overall, k)),
+    ...shown.map((c, j) => profileCell(r.overall[j]!, c.unit)),
   ]);
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j]!.length)));
-  const line = (cells: string[]) => cells.map((c, j) => c.padStart(widths[j]!)).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, j) => (j === 1 ? c.padEnd(widths[j]!) : c.padStart(widths[j]!))).join('  ');
   const out = [line(head), ...rows.map(line), ''];
-  if (features.length > f.length)
-    out.push(`(means of the first ${f.length} of ${features.length} features; --json has all)`);
+  const units = r.dataset.profile.source === 'segments' ? 'original units' : 'units of the profile input';
+  out.push(
+    columns.length > shown.length
+      ? `(means, rates and top levels of the first ${shown.length} of ${columns.length} profiled columns, in ${units}; --json has all)`
+      : `(means, rates and top levels, in ${units})`,
+  );
   const ix = r.indices;
   const s = ix.silhouetteSampled;
   out.push(

@@ -1,0 +1,222 @@
+import { quantileSorted } from '../core/stats.js';
+import type {
+  CategoricalProfileColumn,
+  NumericProfileColumn,
+  ProfileColumn,
+  ProfileOrigin,
+} from './source.js';
+
+/** Statistics of a numeric column within a segment (or overall), in the column's own units. */
+export interface NumericProfile {
+  column: string;
+  kind: 'numeric';
+  /** A 0/1 flag: `mean` is the rate of 1s. */
+  binary: boolean;
+  /** Rows with a value, and rows without. */
+  count: number;
+  missing: number;
+  mean: number | null;
+  median: number | null;
+  /** 25th and 75th percentiles (numpy's linear interpolation, as pandas' `quantile`). */
+  q1: number | null;
+  q3: number | null;
+  /** Population standard deviation. */
+  std: number | null;
+  /** (segment mean − overall mean) / overall standard deviation; 0 overall and for a constant column. */
+  diffSd: number;
+  /**
+   * segment mean / overall mean, only for a quantity that is never negative with a positive overall mean (counts,
+   * amounts, days); null otherwise: a ratio of means of a centred or signed column means nothing.
+   */
+  lift: number | null;
+}
+
+/** One level of a categorical column: rows and share within the segment, and its share over all rows. */
+export interface LevelShare {
+  level: string;
+  count: number;
+  share: number;
+  overallShare: number;
+}
+
+/**
+ * Shares of the levels of a categorical column within a segment (or overall): the most frequent levels overall
+ * first, the rest summed as "(other)"; shares are of the rows with a value.
+ */
+export interface CategoricalProfile {
+  column: string;
+  kind: 'categorical';
+  count: number;
+  missing: number;
+  levels: LevelShare[];
+}
+
+export type ColumnProfile = NumericProfile | CategoricalProfile;
+
+/** How a profiled column was obtained, for the report's readers. */
+export interface ProfiledColumn {
+  name: string;
+  kind: 'numeric' | 'binary' | 'categorical';
+  origin: ProfileOrigin;
+  note: string | null;
+}
+
+/** Levels shown per categorical column; the others are summed as "(other)". */
+export const MAX_LEVELS_SHOWN = 10;
+export const OTHER_LEVEL = '(other)';
+
+/** The rows of every segment (noise −1 left out), segments in ascending order. O(n). */
+export function segmentMembers(labels: Int32Array): Map<number, Int32Array> {
+  const counts = new Map<number, number>();
+  for (const l of labels) if (l >= 0) counts.set(l, (counts.get(l) ?? 0) + 1);
+  const out = new Map<number, Int32Array>();
+  const fill = new Map<number, number>();
+  for (const s of [...counts.keys()].sort((a, b) => a - b)) {
+    out.set(s, new Int32Array(counts.get(s)!));
+    fill.set(s, 0);
+  }
+  labels.forEach((l, i) => {
+    if (l < 0) return;
+    const k = fill.get(l)!;
+    out.get(l)![k] = i;
+    fill.set(l, k + 1);
+  });
+  return out;
+}
+
+/**
+ * Profiles of one column: overall (every row, noise included) and per segment. O(n log n) (quantiles).
+ * @returns the overall profile and one per segment, in the order of `members`.
+ */
+export function profileColumn(
+  c: ProfileColumn,
+  members: Map<number, Int32Array>,
+): { overall: ColumnProfile; segments: ColumnProfile[] } {
+  return c.kind === 'numeric' ? numericProfiles(c, members) : categoricalProfiles(c, members);
+}
+
+function numericProfiles(
+  c: NumericProfileColumn,
+  members: Map<number, Int32Array>,
+): { overall: NumericProfile; segments: NumericProfile[] } {
+  const all = numericStats(c.values, null);
+  let min = Infinity;
+  for (const x of c.values) if (x < min) min = x;
+  const liftable = min >= 0 && all.mean !== null && all.mean > 0;
+  const overall: NumericProfile = {
+    column: c.name,
+    kind: 'numeric',
+    binary: c.binary,
+    ...all,
+    diffSd: 0,
+    lift: liftable ? 1 : null,
+  };
+  const segments = [...members.values()].map((rows): NumericProfile => {
+    const st = numericStats(c.values, rows);
+    return {
+      column: c.name,
+      kind: 'numeric',
+      binary: c.binary,
+      ...st,
+      diffSd:
+        st.mean !== null && all.mean !== null && all.std !== null && all.std > 0
+          ? (st.mean - all.mean) / all.std
+          : 0,
+      lift: liftable && st.mean !== null ? st.mean / all.mean! : null,
+    };
+  });
+  return { overall, segments };
+}
+
+/** Count, missing, mean, quartiles and population std of the present values (of `rows`, or of all). */
+export function numericStats(
+  values: Float64Array,
+  rows: Int32Array | null,
+): Pick<NumericProfile, 'count' | 'missing' | 'mean' | 'median' | 'q1' | 'q3' | 'std'> {
+  const n = rows ? rows.length : values.length;
+  const present = new Float64Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const x = values[rows ? rows[i]! : i]!;
+    if (!Number.isNaN(x)) present[m++] = x;
+  }
+  if (m === 0) return { count: 0, missing: n, mean: null, median: null, q1: null, q3: null, std: null };
+  const v = present.subarray(0, m);
+  let s = 0;
+  for (const x of v) s += x;
+  const mean = s / m;
+  let ss = 0;
+  for (const x of v) ss += (x - mean) ** 2;
+  v.sort();
+  return {
+    count: m,
+    missing: n - m,
+    mean,
+    median: quantileSorted(v, 0.5),
+    q1: quantileSorted(v, 0.25),
+    q3: quantileSorted(v, 0.75),
+    std: Math.sqrt(ss / m),
+  };
+}
+
+function categoricalProfiles(
+  c: CategoricalProfileColumn,
+  members: Map<number, Int32Array>,
+): { overall: CategoricalProfile; segments: CategoricalProfile[] } {
+  const L = c.levels.length;
+  const tally = (rows: Int32Array | null) => {
+    const counts = new Float64Array(L);
+    let missing = 0;
+    const n = rows ? rows.length : c.codes.length;
+    for (let i = 0; i < n; i++) {
+      const k = c.codes[rows ? rows[i]! : i]!;
+      if (k < 0) missing++;
+      else counts[k]!++;
+    }
+    return { counts, missing, count: n - missing };
+  };
+  const all = tally(null);
+  // Most frequent levels first (ties by name); the rest fold into "(other)".
+  const order = Array.from({ length: L }, (_, k) => k)
+    .filter((k) => all.counts[k]! > 0)
+    .sort((a, b) => all.counts[b]! - all.counts[a]! || c.levels[a]!.localeCompare(c.levels[b]!));
+  const shown = order.length > MAX_LEVELS_SHOWN ? order.slice(0, MAX_LEVELS_SHOWN - 1) : order;
+  const rest = order.slice(shown.length);
+  const overallShare = (k: number) => (all.count > 0 ? all.counts[k]! / all.count : 0);
+  const restOverall = rest.reduce((a, k) => a + all.counts[k]!, 0);
+  const profile = (t: ReturnType<typeof tally>): CategoricalProfile => {
+    const levels: LevelShare[] = shown.map((k) => ({
+      level: c.levels[k]!,
+      count: t.counts[k]!,
+      share: t.count > 0 ? t.counts[k]! / t.count : 0,
+      overallShare: overallShare(k),
+    }));
+    if (rest.length > 0) {
+      const count = rest.reduce((a, k) => a + t.counts[k]!, 0);
+      levels.push({
+        level: OTHER_LEVEL,
+        count,
+        share: t.count > 0 ? count / t.count : 0,
+        overallShare: all.count > 0 ? restOverall / all.count : 0,
+      });
+    }
+    return { column: c.name, kind: 'categorical', count: t.count, missing: t.missing, levels };
+  };
+  return { overall: profile(all), segments: [...members.values()].map((rows) => profile(tally(rows))) };
+}
+
+/**
+ * How far a segment stands from the whole on a column, in standard units: the numeric difference in overall
+ * standard deviations, or for a categorical column the level whose share differs most, as a difference of
+ * proportions over the overall proportion's standard deviation √(p(1 − p)). Used to rank descriptions.
+ */
+export function distinction(p: ColumnProfile): { score: number; level: string | null } {
+  if (p.kind === 'numeric') return { score: p.diffSd, level: null };
+  let best = { score: 0, level: null as string | null };
+  for (const l of p.levels) {
+    if (l.level === OTHER_LEVEL || l.overallShare <= 0 || l.overallShare >= 1) continue;
+    const z = (l.share - l.overallShare) / Math.sqrt(l.overallShare * (1 - l.overallShare));
+    if (Math.abs(z) > Math.abs(best.score)) best = { score: z, level: l.level };
+  }
+  return best;
+}

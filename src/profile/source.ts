@@ -1,0 +1,284 @@
+import type { CleanModel, CleanStep } from '../clean/clean-model.js';
+import type { ChainEntry } from '../core/chain.js';
+import { cellText, type Column, type Dataset } from '../core/dataset.js';
+import { DataError } from '../core/errors.js';
+import { rowsById } from '../core/ids.js';
+import type { SelectModel } from '../select/select-model.js';
+
+/**
+ * How a profiled column's values were obtained:
+ * - `raw`: read as they are from a raw table (`--profile-input`);
+ * - `inverted`: the segments file's column with the recorded scaling and log undone (original units);
+ * - `folded`: one-hot (or ordinal) columns written by `clean --encode` folded back into their categorical column;
+ * - `as-is`: the segments file's column, no recorded transformation to undo (or none that can be undone).
+ */
+export type ProfileOrigin = 'raw' | 'inverted' | 'folded' | 'as-is';
+
+interface ProfileColumnBase {
+  name: string;
+  origin: ProfileOrigin;
+  /** Why the values may differ from the raw input (imputed, clipped, components), or null. */
+  note: string | null;
+}
+
+/** A numeric column to profile; `binary` when every present value is 0 or 1 (a flag: profiled as a rate). */
+export interface NumericProfileColumn extends ProfileColumnBase {
+  kind: 'numeric';
+  values: Float64Array;
+  binary: boolean;
+}
+
+/** A categorical column to profile: a level code per row (−1 = missing) and the level names. */
+export interface CategoricalProfileColumn extends ProfileColumnBase {
+  kind: 'categorical';
+  codes: Int32Array;
+  levels: string[];
+}
+
+export type ProfileColumn = NumericProfileColumn | CategoricalProfileColumn;
+
+/** Where the columns of a profile come from: their names and each column in original units, by name. */
+export interface ProfileSource {
+  /** Names a profile can ask for, in table order. */
+  readonly names: readonly string[];
+  has(name: string): boolean;
+  /** The column in the units of the source, row-aligned with the segments file. */
+  column(name: string): ProfileColumn;
+  /** The profile name of a segments file column: the categorical column a one-hot column came from, else itself. */
+  nameOf(segmentsColumn: string): string;
+  /** Whether the column holds dates or times (not profiled by default). */
+  temporal(name: string): boolean;
+}
+
+/** Text columns with more distinct values than this are not profiled by default (names, e-mails, free text). */
+export const MAX_PROFILE_LEVELS = 50;
+
+/**
+ * The segments file's columns as they were before cleaning: the scaling and log(1 + x) recorded in the chain are
+ * undone, one-hot and ordinal columns are folded back into their categorical column, and columns no recorded step
+ * touched are taken as they are. PCA components cannot be undone and are profiled as they are (noted).
+ * O(n) per column asked for.
+ */
+export function chainProfileSource(ds: Dataset, chain: readonly ChainEntry[]): ProfileSource {
+  const steps: CleanStep[] = [];
+  const components = new Set<string>();
+  for (const entry of chain) {
+    if (entry.stage === 'clean') steps.push(...((entry.model as CleanModel).steps ?? []));
+    else if (entry.stage === 'select') {
+      for (const s of (entry.model as SelectModel).steps ?? [])
+        if (s.step === 'pca') s.names.forEach((n) => components.add(n));
+    }
+  }
+  // Encoded outputs → their source column.
+  const folded = new Map<string, { method: 'onehot' | 'ordinal'; levels: string[]; outputs: string[] }>();
+  const outputOf = new Map<string, string>();
+  for (const s of steps) {
+    if (s.step !== 'encode') continue;
+    for (const c of s.columns) {
+      const present = c.outputs.filter((o) => ds.has(o));
+      if (present.length === 0) continue;
+      folded.set(c.name, { method: s.method, levels: c.levels, outputs: c.outputs });
+      for (const o of present) outputOf.set(o, c.name);
+    }
+  }
+  const names: string[] = [];
+  for (const n of ds.names) {
+    const name = outputOf.get(n) ?? n;
+    if (!names.includes(name)) names.push(name);
+  }
+
+  const column = (name: string): ProfileColumn => {
+    const enc = folded.get(name);
+    if (enc) return foldEncoded(ds, name, enc);
+    const c = ds.column(name);
+    if (c.kind !== 'numeric') return asCategorical(c, 'as-is', null);
+    if (components.has(name)) {
+      return numericProfileColumn(name, c.values, 'as-is', 'a principal component: it has no original unit');
+    }
+    let values: Float64Array | null = null;
+    const notes: string[] = [];
+    for (let k = steps.length - 1; k >= 0; k--) {
+      const s = steps[k]!;
+      if (s.step === 'scale') {
+        const sc = s.columns.find((x) => x.name === name);
+        if (sc) {
+          values ??= Float64Array.from(c.values);
+          for (let i = 0; i < values.length; i++) values[i] = values[i]! * sc.scale + sc.center;
+        }
+      } else if (s.step === 'log1p' && s.columns.includes(name)) {
+        values ??= Float64Array.from(c.values);
+        for (let i = 0; i < values.length; i++) values[i] = Math.expm1(values[i]!);
+      } else if (s.step === 'impute') {
+        const imputed =
+          s.numeric.some((x) => x.name === name) || (s.knn !== null && s.knn.columns.includes(name));
+        if (imputed) notes.push('missing values were imputed by clean');
+      } else if (s.step === 'outliers' && s.action === 'clip') {
+        if (s.columns.some((x) => x.name === name)) notes.push('outliers were clipped by clean');
+      } else if (s.step === 'infinite' && s.action === 'clip') {
+        if (s.columns.some((x) => x.name === name)) notes.push('infinite values were clipped by clean');
+      }
+    }
+    return numericProfileColumn(
+      name,
+      values ?? c.values,
+      values ? 'inverted' : 'as-is',
+      notes.length > 0 ? notes.reverse().join('; ') : null,
+    );
+  };
+  return {
+    names,
+    has: (n) => names.includes(n),
+    column,
+    nameOf: (c) => outputOf.get(c) ?? c,
+    temporal: (n) => isTemporal(ds, n),
+  };
+}
+
+/**
+ * The columns of a raw table (`--profile-input`), paired with the segments file's rows by the id column: every row
+ * of the segments file must match exactly one row of the raw table (extra raw rows are ignored). O(n).
+ * @throws DataError when the raw table lacks the id column, repeats an id, or lacks ids of the segments file.
+ */
+export function rawProfileSource(
+  segments: Dataset,
+  raw: Dataset,
+  id: string,
+  rawName: string,
+): ProfileSource {
+  if (!raw.has(id)) throw new DataError(`${rawName}: no id column '${id}' to join the segments by`);
+  const index = rowsById(raw, id, rawName, true);
+  const mine = segments.column(id);
+  const rows = new Int32Array(segments.nRows);
+  const absent: string[] = [];
+  let nAbsent = 0;
+  for (let i = 0; i < segments.nRows; i++) {
+    const key = cellText(mine, i);
+    const j = key === null ? undefined : index.get(key);
+    if (j === undefined) {
+      nAbsent++;
+      if (absent.length < 3) absent.push(key === null ? `(row ${i + 1}: no id)` : key);
+    } else rows[i] = j;
+  }
+  if (nAbsent > 0) {
+    throw new DataError(
+      `${rawName}: ${nAbsent} id(s) of the segments file are not in it (e.g. ${absent.join(', ')})`,
+      'every segmented row must match exactly one row of --profile-input: give the raw table the segments came from',
+    );
+  }
+  const names = raw.names.filter((n) => n !== id);
+  const column = (name: string): ProfileColumn => {
+    const c = raw.column(name);
+    if (c.kind === 'numeric') {
+      const v = new Float64Array(rows.length);
+      for (let i = 0; i < rows.length; i++) v[i] = c.values[rows[i]!]!;
+      return numericProfileColumn(name, v, 'raw', null);
+    }
+    const cat = asCategorical(c, 'raw', null);
+    const codes = new Int32Array(rows.length);
+    for (let i = 0; i < rows.length; i++) codes[i] = cat.codes[rows[i]!]!;
+    return { ...cat, codes };
+  };
+  return {
+    names,
+    has: (n) => names.includes(n),
+    column,
+    nameOf: (c) => c,
+    temporal: (n) => isTemporal(raw, n),
+  };
+}
+
+/** Two sources in one: names of `first` win (a raw table before the segments file). */
+export function combinedSource(first: ProfileSource, second: ProfileSource): ProfileSource {
+  const names = [...first.names, ...second.names.filter((n) => !first.has(n))];
+  return {
+    names,
+    has: (n) => first.has(n) || second.has(n),
+    column: (n) => (first.has(n) ? first.column(n) : second.column(n)),
+    nameOf: (c) => second.nameOf(c),
+    temporal: (n) => (first.has(n) ? first.temporal(n) : second.temporal(n)),
+  };
+}
+
+/** A numeric profile column; `binary` is found from the values (every present value 0 or 1). O(n). */
+export function numericProfileColumn(
+  name: string,
+  values: Float64Array,
+  origin: ProfileOrigin,
+  note: string | null,
+): NumericProfileColumn {
+  let binary = true;
+  let present = 0;
+  for (const x of values) {
+    if (Number.isNaN(x)) continue;
+    present++;
+    if (x !== 0 && x !== 1) {
+      binary = false;
+      break;
+    }
+  }
+  return { kind: 'numeric', name, values, binary: binary && present > 0, origin, note };
+}
+
+function asCategorical(c: Column, origin: ProfileOrigin, note: string | null): CategoricalProfileColumn {
+  if (c.kind === 'categorical') {
+    return { kind: 'categorical', name: c.name, codes: c.codes, levels: [...c.levels], origin, note };
+  }
+  const index = new Map<string, number>();
+  const levels: string[] = [];
+  const n = c.kind === 'numeric' ? c.values.length : c.values.length;
+  const codes = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = cellText(c, i);
+    if (t === null) {
+      codes[i] = -1;
+      continue;
+    }
+    let k = index.get(t);
+    if (k === undefined) {
+      k = levels.length;
+      levels.push(t);
+      index.set(t, k);
+    }
+    codes[i] = k;
+  }
+  return { kind: 'categorical', name: c.name, codes, levels, origin, note };
+}
+
+function foldEncoded(
+  ds: Dataset,
+  name: string,
+  enc: { method: 'onehot' | 'ordinal'; levels: string[]; outputs: string[] },
+): CategoricalProfileColumn {
+  const codes = new Int32Array(ds.nRows).fill(-1);
+  if (enc.method === 'ordinal') {
+    const v = ds.numeric(name).values;
+    for (let i = 0; i < v.length; i++) {
+      const k = Math.round(v[i]!);
+      codes[i] = Number.isNaN(v[i]!) || k < 0 || k >= enc.levels.length ? -1 : k;
+    }
+    return { kind: 'categorical', name, codes, levels: [...enc.levels], origin: 'folded', note: null };
+  }
+  let dropped = false;
+  enc.outputs.forEach((o, k) => {
+    if (!ds.has(o)) {
+      dropped = true;
+      return;
+    }
+    const v = ds.numeric(o).values;
+    for (let i = 0; i < v.length; i++) if (v[i] === 1 && codes[i] === -1) codes[i] = k;
+  });
+  return {
+    kind: 'categorical',
+    name,
+    codes,
+    levels: [...enc.levels],
+    origin: 'folded',
+    note: dropped ? 'some of its one-hot columns were left out: their rows count as missing' : null,
+  };
+}
+
+function isTemporal(ds: Dataset, name: string): boolean {
+  if (!ds.has(name)) return false;
+  const c = ds.column(name);
+  return c.kind === 'numeric' && (c.type === 'timestamp' || c.type === 'date');
+}
