@@ -3,6 +3,7 @@ import type { Distance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { TuneResult } from '../tune/tune.js';
+import { migrationWarnings, type Migration } from './migration.js';
 import { pcaProjection, type Projection } from './projection.js';
 import { segmentQuality, type SegmentQuality } from './quality.js';
 
@@ -12,7 +13,7 @@ export const reportVersion = 2;
 
 /** One input file of the run, identified by content. */
 export interface ReportInput {
-  role: 'segments' | 'model' | 'tune' | 'names';
+  role: 'segments' | 'model' | 'tune' | 'names' | 'baseline-segments';
   path: string;
   /** Data rows (segments file only). */
   rows: number | null;
@@ -91,6 +92,8 @@ export interface Report {
   tuning: TuneResult | null;
   dendrogram: DendrogramTop | null;
   warnings: string[];
+  /** Migration since a baseline segments file (`--baseline-segments`), else null. */
+  migration: Migration | null;
 }
 
 export interface BuildReportOptions {
@@ -110,6 +113,8 @@ export interface BuildReportOptions {
   /** Features given a distribution chart (the most distinguishing ones). */
   maxDistributions: number;
   pool?: WorkerPool | undefined;
+  /** Migration since a baseline: its shift warnings join the report's. */
+  migration?: Migration | null;
 }
 
 /** Bins of every distribution histogram. */
@@ -245,6 +250,7 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
       );
     }
   }
+  if (o.migration) warnings.push(...migrationWarnings(o.migration));
 
   const dendrogram =
     o.model && o.model.algorithm === 'hierarchical' && o.model.dendrogram
@@ -277,6 +283,7 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     tuning: o.tuning,
     dendrogram,
     warnings,
+    migration: o.migration ?? null,
   };
 }
 
