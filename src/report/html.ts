@@ -1,6 +1,7 @@
 import { chartBlock, escapeHtml, renderPage } from '../render/page.js';
 import type { ReportChart } from '../render/charts.js';
 import type { Report } from './build.js';
+import { migrationSection } from './migration.js';
 
 /**
  * The report as one self-contained HTML page: the Vega runtime is inlined, the charts are compiled from Vega-Lite
@@ -93,6 +94,7 @@ ${features.length > shown.length ? `<p class="meta">Means of the first ${shown.l
 <h2>Projection</h2>
 ${byPrefix('projection').map(chartBlock).join('\n')}
 </section>
+${migrationSection(r.migration, byPrefix('migration'))}
 ${byPrefix('tune-').length > 0 ? `<section id="tuning"><h2>Tuning evidence</h2>${r.tuning ? `<p>${e(`Recommended by ${r.tuning.score}: ${r.tuning.recommendation.reason}`)}</p>` : ''}<div class="grid2">${byPrefix('tune-').map(chartBlock).join('\n')}</div></section>` : ''}
 ${byPrefix('dendrogram').length > 0 ? `<section id="dendrogram"><h2>Hierarchy</h2>${byPrefix('dendrogram').map(chartBlock).join('\n')}</section>` : ''}
 `;

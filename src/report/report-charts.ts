@@ -1,6 +1,7 @@
 import { tuneChartSpecs } from '../tune/plots.js';
 import { vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
 import type { DendrogramTop, Report } from './build.js';
+import { migrationChart } from './migration.js';
 
 /** Every chart of a report, in page order. Data-derived strings only ever travel as data, never as markup. */
 export function reportCharts(r: Report): ReportChart[] {
@@ -141,6 +142,7 @@ export function reportCharts(r: Report): ReportChart[] {
     },
   });
 
+  if (r.migration) charts.push(migrationChart(r.migration));
   if (r.tuning) {
     for (const [name, spec] of tuneChartSpecs(r.tuning))
       charts.push({ id: `tune-${name}`, title: String(spec['title'] ?? name), spec });
