@@ -12,7 +12,7 @@ import { buildReport, type Report, type ReportInput } from '../report/build.js';
 import { renderSvg } from '../render/charts.js';
 import { renderHtml } from '../report/html.js';
 import { segmentLabels } from '../core/labels.js';
-import { DEFAULT_MAX_SHIFT, migrationSince } from '../report/migration.js';
+import { baselineIdColumn, DEFAULT_MAX_SHIFT, migrationSince } from '../report/migration.js';
 import { assertModelSegments, loadSegmentNames, loadTuneResult } from '../report/inputs.js';
 import { reportCharts } from '../report/report-charts.js';
 import { DEFAULT_SAMPLE_SIZE } from '../tune/tune.js';
@@ -164,6 +164,11 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       throw new UsageError(`${o.moves ? '--moves' : '--max-shift'} needs --baseline-segments`);
     const started = performance.now();
     const model = o.model ? await loadModel(pathIn(env, o.model)) : null;
+    if (o.baselineSegments)
+      baselineIdColumn(
+        { path: o.baselineSegments, idColumn: o.id ?? model?.id ?? null, sample: o.sample },
+        input,
+      );
     const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
     const labels = segmentLabels(ds, o.segmentCol, input);
     if (model && o.features) throw new UsageError('give --model or --features, not both');

@@ -205,25 +205,36 @@ export interface BaselineSource {
 }
 
 /**
+ * Refuse a baseline comparison that cannot pair rows, before anything is read: no id column (`--id`, else the
+ * model's), a sample (`--sample`: ids are paired one for one), or stdin on both sides. Returns the id column.
+ * @throws UsageError naming the flag to give or drop.
+ */
+export function baselineIdColumn(
+  b: { path: string; idColumn: string | null; sample?: number | undefined },
+  source: string,
+): string {
+  if (b.idColumn === null)
+    throw new UsageError(
+      '--baseline-segments pairs rows by id: give the id column with --id',
+      'the segments file and the baseline need a column of unique customer ids',
+    );
+  if (b.sample !== undefined)
+    throw new UsageError('--sample cannot be used with --baseline-segments', 'ids are paired one for one');
+  if (b.path === '-' && source === '-')
+    throw new UsageError('only one input can be - (stdin)', 'give --baseline-segments as a file');
+  return b.idColumn;
+}
+
+/**
  * Read a baseline segments file and compare the current segments with it ({@link computeMigration}); also returns
  * the moved ids as a dataset and the baseline's entry of the report's inputs. O(n + s²).
- * @throws UsageError without an id column, with `--sample` (ids are paired one for one) or with stdin on both sides;
- *   DataError for a missing id or label column, repeated or missing ids, unusable labels, no id in common.
+ * @throws UsageError as {@link baselineIdColumn}; DataError for a missing id or label column, repeated or missing ids, unusable labels, no id in common.
  */
 export async function migrationSince(
   current: { ds: Dataset; labels: Int32Array; source: string },
   b: BaselineSource,
 ): Promise<{ migration: Migration; moves: Dataset; input: ReportInput }> {
-  const id = b.idColumn;
-  if (id === null)
-    throw new UsageError(
-      '--baseline-segments pairs rows by id: give the id column with --id',
-      'the segments file and the baseline need a column of unique customer ids',
-    );
-  if (b.read.sample !== undefined)
-    throw new UsageError('--sample cannot be used with --baseline-segments', 'ids are paired one for one');
-  if (b.path === '-' && current.source === '-')
-    throw new UsageError('only one input can be - (stdin)', 'give --baseline-segments as a file');
+  const id = baselineIdColumn({ ...b, sample: b.read.sample }, current.source);
   const cur = labelledIds(current.ds, current.labels, id, current.source);
   const { format: _format, ...read } = b.read;
   const ds = await readDataset(b.file, read);
