@@ -15,7 +15,7 @@ export const reportVersion = 2;
 export interface ReportInput {
   role: 'segments' | 'model' | 'tune' | 'names' | 'baseline-segments';
   path: string;
-  /** Data rows (segments file only). */
+  /** Data rows (segments files only). */
   rows: number | null;
   /** SHA-256 of the file's bytes (null for stdin). */
   sha256: string | null;
