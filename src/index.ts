@@ -81,6 +81,7 @@ export { loadCleanModel, type CleanModel } from './clean/clean-model.js';
 export { knnImpute, type KnnImputeParams } from './clean/knn-impute.js';
 export { buildReport, type Report } from './report/build.js';
 export { renderHtml } from './report/html.js';
+export { computeMigration, migrationSince, type Migration } from './report/migration.js';
 export {
   computeFeatures,
   type ComputeOptions,

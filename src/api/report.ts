@@ -1,7 +1,7 @@
 import { distances, type Distance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../core/matrix.js';
-import { intAtLeast, list, pairs, type Param } from '../core/params.js';
+import { intAtLeast, list, pairs, positiveNumber, type Param } from '../core/params.js';
 import { toolVersion } from '../core/version.js';
 import { WorkerPool } from '../core/worker-pool.js';
 import { fileSha256 } from '../io/hash.js';
@@ -12,6 +12,7 @@ import { buildReport, type Report, type ReportInput } from '../report/build.js';
 import { renderSvg } from '../render/charts.js';
 import { renderHtml } from '../report/html.js';
 import { segmentLabels } from '../core/labels.js';
+import { baselineIdColumn, DEFAULT_MAX_SHIFT, migrationSince } from '../report/migration.js';
 import { assertModelSegments, loadSegmentNames, loadTuneResult } from '../report/inputs.js';
 import { reportCharts } from '../report/report-charts.js';
 import { DEFAULT_SAMPLE_SIZE } from '../tune/tune.js';
@@ -40,6 +41,12 @@ export interface ReportOptions extends InputOptions {
   kpi?: KpiSpec[];
   units?: Record<string, string>;
   maxPoints: number;
+  /** Baseline segments file: adds the migration since it (rows paired by id). */
+  baselineSegments?: string;
+  /** Share shift (percentage points) past which a segment is a warning. */
+  maxShift: number;
+  /** Where to write the ids that changed segment, appeared or disappeared. */
+  moves?: string;
 }
 
 /** The parameters of `segment report` (its flags, in help order, and a report step's `with`). */
@@ -122,6 +129,23 @@ export const reportParams: readonly Param[] = [
     parse: intAtLeast(100),
     default: 3000,
   },
+  {
+    flags: '--baseline-segments <path>',
+    help: 'segments file of an earlier run: adds the migration between the two (rows paired by --id)',
+    pipeline: false,
+  },
+  {
+    flags: '--max-shift <points>',
+    help: 'warn when a segment share moves more than this many percentage points since the baseline',
+    parse: positiveNumber,
+    default: DEFAULT_MAX_SHIFT,
+    pipeline: false,
+  },
+  {
+    flags: '--moves <path>',
+    help: 'write the ids that changed segment, are new or are lost (id, from_segment, to_segment)',
+    pipeline: false,
+  },
   ...inputParams,
 ];
 
@@ -153,16 +177,25 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       { flag: '--tune', path: o.tune },
       { flag: '--names', path: o.names },
       { flag: '--profile-input', path: o.profileInput },
+      { flag: '--baseline-segments', path: o.baselineSegments },
     ],
     [
       { flag: '--json', path: jsonPath },
       { flag: '--html', path: o.html },
       { flag: '--svg', path: o.svg, kind: 'folder' },
+      { flag: '--moves', path: o.moves },
     ],
   );
   try {
+    if (!o.baselineSegments && (o.moves || env.given?.has('maxShift')))
+      throw new UsageError(`${o.moves ? '--moves' : '--max-shift'} needs --baseline-segments`);
     const started = performance.now();
     const model = o.model ? await loadModel(pathIn(env, o.model)) : null;
+    if (o.baselineSegments)
+      baselineIdColumn(
+        { path: o.baselineSegments, idColumn: o.id ?? model?.id ?? null, sample: o.sample },
+        input,
+      );
     const ds = await readDataset(pathIn(env, input), readOptionsOf(o, env));
     const labels = segmentLabels(ds, o.segmentCol, input);
     if (model && o.features) throw new UsageError('give --model or --features, not both');
@@ -237,6 +270,21 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
         rows: null,
         sha256: await fileSha256(pathIn(env, o.names)),
       });
+    const migrated = o.baselineSegments
+      ? await migrationSince(
+          { ds, labels, source: input },
+          {
+            path: o.baselineSegments,
+            file: pathIn(env, o.baselineSegments),
+            read: readOptionsOf(o, env),
+            segmentCol: o.segmentCol,
+            idColumn: o.id ?? model?.id ?? null,
+            maxShift: o.maxShift ?? DEFAULT_MAX_SHIFT,
+            names: new Map([...names].map(([s, n]) => [s, n.name])),
+          },
+        )
+      : null;
+    if (migrated) inputs.push(migrated.input);
     const pool = new WorkerPool(env.threads);
     let report: Report;
     try {
@@ -258,6 +306,7 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
         maxPoints: o.maxPoints,
         maxDistributions: 6,
         pool,
+        migration: migrated?.migration ?? null,
       });
     } finally {
       await pool.close();
@@ -272,6 +321,7 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
     if (jsonPath) await out.writeText('--json', json);
     if (o.html && html !== null) await out.writeText('--html', html);
     for (const [name, svg] of svgs) await out.writeText('--svg', svg, name);
+    if (o.moves && migrated) await out.writeDataset('--moves', migrated.moves);
     await out.commit();
     return { report, json };
   } finally {

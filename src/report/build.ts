@@ -15,6 +15,7 @@ import {
 } from '../profile/profile.js';
 import { numericProfileColumn, type ProfileColumn } from '../profile/source.js';
 import { percent, withUnit } from './cells.js';
+import { migrationWarnings, type Migration } from './migration.js';
 import { pcaProjection, type Projection } from './projection.js';
 import { segmentQuality, type SegmentQuality } from './quality.js';
 
@@ -24,9 +25,9 @@ export const reportVersion = 3;
 
 /** One input file of the run, identified by content. */
 export interface ReportInput {
-  role: 'segments' | 'model' | 'tune' | 'names' | 'profile-input';
+  role: 'segments' | 'model' | 'tune' | 'names' | 'profile-input' | 'baseline-segments';
   path: string;
-  /** Data rows (segments file only). */
+  /** Data rows (segments files only). */
   rows: number | null;
   /** SHA-256 of the file's bytes (null for stdin). */
   sha256: string | null;
@@ -119,6 +120,8 @@ export interface Report {
   tuning: TuneResult | null;
   dendrogram: DendrogramTop | null;
   warnings: string[];
+  /** Migration since a baseline segments file (`--baseline-segments`), else null. */
+  migration: Migration | null;
 }
 
 export interface BuildReportOptions {
@@ -145,6 +148,8 @@ export interface BuildReportOptions {
   /** Numeric columns given a distribution chart (the most distinguishing ones). */
   maxDistributions: number;
   pool?: WorkerPool | undefined;
+  /** Migration since a baseline: its shift warnings join the report's. */
+  migration?: Migration | null;
 }
 
 /** Bins of every distribution histogram. */
@@ -265,6 +270,15 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
       );
     }
   }
+  // The migration speaks of segments by the names settled here (given or made from the profiles).
+  const named = new Map(segments.map((s) => [s.segment, s.name]));
+  const migration = o.migration
+    ? {
+        ...o.migration,
+        segments: o.migration.segments.map((s) => ({ ...s, name: named.get(s.segment) ?? s.name })),
+      }
+    : null;
+  if (migration) warnings.push(...migrationWarnings(migration));
 
   const dendrogram =
     o.model && o.model.algorithm === 'hierarchical' && o.model.dendrogram
@@ -314,6 +328,7 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     tuning: o.tuning,
     dendrogram,
     warnings,
+    migration,
   };
 }
 

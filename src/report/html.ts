@@ -3,6 +3,7 @@ import type { ReportChart } from '../render/charts.js';
 import type { ColumnProfile } from '../profile/profile.js';
 import type { Report } from './build.js';
 import { kpiCell, kpiTitle, profileCell, withUnit } from './cells.js';
+import { migrationSection } from './migration.js';
 
 /**
  * The report as one self-contained HTML page: the Vega runtime is inlined, the charts are compiled from Vega-Lite
@@ -136,6 +137,7 @@ ${byPrefix('shares-').length > 0 ? `<section id="categories"><h2>Categories and 
 <h2>Projection</h2>
 ${byPrefix('projection').map(chartBlock).join('\n')}
 </section>
+${migrationSection(r.migration, byPrefix('migration'))}
 ${byPrefix('tune-').length > 0 ? `<section id="tuning"><h2>Tuning evidence</h2>${r.tuning ? `<p>${e(`Recommended by ${r.tuning.score}: ${r.tuning.recommendation.reason}`)}</p>` : ''}<div class="grid2">${byPrefix('tune-').map(chartBlock).join('\n')}</div></section>` : ''}
 ${byPrefix('dendrogram').length > 0 ? `<section id="dendrogram"><h2>Hierarchy</h2>${byPrefix('dendrogram').map(chartBlock).join('\n')}</section>` : ''}
 `;

@@ -3,6 +3,7 @@ import { vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/c
 import type { ColumnProfile, NumericProfile } from '../profile/profile.js';
 import type { DendrogramTop, Report } from './build.js';
 import { kpiTitle } from './cells.js';
+import { migrationChart } from './migration.js';
 
 /** Every chart of a report, in page order. Data-derived strings only ever travel as data, never as markup. */
 export function reportCharts(r: Report): ReportChart[] {
@@ -243,6 +244,7 @@ export function reportCharts(r: Report): ReportChart[] {
     },
   });
 
+  if (r.migration) charts.push(migrationChart(r.migration));
   if (r.tuning) {
     for (const [name, spec] of tuneChartSpecs(r.tuning))
       charts.push({ id: `tune-${name}`, title: String(spec['title'] ?? name), spec });

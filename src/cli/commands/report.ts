@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { reportParams, runReport, type ReportOptions } from '../../api/report.js';
 import type { Report } from '../../report/build.js';
+import { migrationLines } from '../../report/migration.js';
 import { contextFrom } from '../context.js';
 import { addParams } from '../params.js';
 import { kpiCell, kpiTitle, profileCell } from '../../report/cells.js';
@@ -17,7 +18,8 @@ export function registerReport(program: Command): void {
 Examples:
   $ segment report segments.parquet
   $ segment report segments.parquet --model model.json --json report.json --html report.html
-  $ segment report segments.parquet --model model.json --tune tune.json --names names.yaml --html report.html --svg charts/`,
+  $ segment report segments.parquet --model model.json --tune tune.json --names names.yaml --html report.html --svg charts/
+  $ segment report segments.parquet --id customer_id --baseline-segments old_segments.parquet --max-shift 5 --moves moves.csv`,
   );
   cmd.action(async (data: string, flags: ReportOptions, self: Command) => {
     const ctx = contextFrom(self);
@@ -67,6 +69,7 @@ export function renderReport(r: Report): string {
       `  davies-bouldin ${num(ix.daviesBouldin)}  calinski-harabasz ${num(ix.calinskiHarabasz)}  dunn ${num(ix.dunn)}  inertia ${num(ix.inertia)}`,
   );
   for (const n of ix.notes) out.push(n);
+  if (r.migration) out.push(...migrationLines(r.migration));
   return out.join('\n') + '\n';
 }
 
