@@ -77,6 +77,8 @@ const forbidden: { from: string; to: string[] }[] = [
   { from: 'features', to: ['clean'] },
   { from: 'io', to: ['features'] },
   { from: 'forest', to: ['predict', 'select'] },
+  // Profiles read the recorded chain's fitted steps (clean, select) and nothing else above core.
+  { from: 'profile', to: folders.filter((f) => !['profile', 'core', 'clean', 'select'].includes(f)) },
 ];
 
 /** Each broken rule as `from → to: file imports 'specifier'`. */
