@@ -49,7 +49,17 @@ export {
   type ClusterSummary,
 } from './cluster/fit.js';
 export { assignRows } from './cluster/assign.js';
-export { type ClusterModel } from './cluster/cluster-model.js';
+export { type ClusterModel, type SegmentInfo } from './cluster/cluster-model.js';
+export {
+  parseSegmentNames,
+  withSegmentNames,
+  segmentNamesOf,
+  keptSegmentNames,
+  segmentDisplayName,
+  segmentFileStem,
+  noiseName,
+  type SegmentName,
+} from './cluster/segment-names.js';
 export { loadModel } from './model/bundle.js';
 export { kneeIndex } from './evaluate/knee.js';
 export {
@@ -203,6 +213,7 @@ export {
   type AssignOptions,
   type AssignResult,
   type AssignSummary,
+  type SegmentFile,
 } from './api/assign.js';
 
 // segment export-sql
