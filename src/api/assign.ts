@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import type { ClusterModel } from '../cluster/cluster-model.js';
 import { segmentDisplayName, segmentFileStem, segmentNameColumn } from '../cluster/segment-names.js';
 import { assertFreeColumns, type OutputColumn } from '../core/columns.js';
@@ -11,7 +12,7 @@ import { readDataset } from '../io/read.js';
 import { inputKindParam, inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
 import { loadModel } from '../model/bundle.js';
 import { scoreDataset, type InputKind } from '../model/score.js';
-import type { StepEnv } from './env.js';
+import { pathIn, type StepEnv } from './env.js';
 
 /** Every flag of `segment assign`, in help order. */
 export const assignParams: readonly Param[] = [
@@ -203,6 +204,7 @@ export async function runAssign(data: string, o: AssignOptions, env: StepEnv): P
       ? await writePerSegment(out, model, ds, labels, { id: id!, segmentCol, passThrough })
       : null;
     await out.commit();
+    if (files) await warnStaleFiles(pathIn(env, o.perSegment!), o.perSegment!, files, env);
     env.logger.log(
       'info',
       `assigned ${labels.length.toLocaleString('en-US')} rows to ${model.segments.length} segment(s)` +
@@ -226,6 +228,22 @@ export async function runAssign(data: string, o: AssignOptions, env: StepEnv): P
   } finally {
     await out.abort();
   }
+}
+
+/**
+ * Warn about files in the --per-segment folder that look like an earlier run's (a segment renamed or gone) and were
+ * not written now: they are left as they are, but an import of the whole folder would read them. O(files).
+ */
+async function warnStaleFiles(dir: string, shown: string, files: SegmentFile[], env: StepEnv): Promise<void> {
+  const written = new Set(files.map((f) => f.file));
+  const stale = (await readdir(dir).catch(() => [] as string[]))
+    .filter((f) => /^(\d+(-.+)?|noise)\.csv$/.test(f) && !written.has(f))
+    .sort();
+  if (stale.length > 0)
+    env.logger.log(
+      'warn',
+      `${shown}: ${stale.join(', ')} ${stale.length === 1 ? 'is' : 'are'} not from this model's segments (left as they are)`,
+    );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
@@ -380,10 +380,14 @@ describe('segment names: cluster --names, assign --segment-name and --per-segmen
     for (const r of all) expect(byId.get(r['cid']!)!['segment']).toBe(r['segment']);
 
     // Without -o, and with the model's id (no --id): the files alone.
+    // A file of an earlier model left in the folder is kept, and named in a warning.
     const again = join(tmp.dir, 'again');
+    mkdirSync(again);
+    writeFileSync(join(again, '7-gone.csv'), 'cid\n');
     const b = await runCli(['assign', people, '--model', model, '--per-segment', again]);
     expect(b.code, b.stderr).toBe(0);
-    expect(readdirSync(again).sort()).toEqual(files);
+    expect(b.stderr).toMatch(/again: 7-gone\.csv is not from this model's segments/);
+    expect(readdirSync(again).sort()).toEqual([...files, '7-gone.csv']);
     expect(readFileSync(join(again, files[0]!), 'utf8').split('\n')[0]).toBe('cid,segment,segment_name');
   });
 
