@@ -58,6 +58,7 @@ export {
   segmentDisplayName,
   segmentFileStem,
   noiseName,
+  segmentNameCol,
   type SegmentName,
 } from './cluster/segment-names.js';
 export { loadModel } from './model/bundle.js';

@@ -1,6 +1,11 @@
 import { readdir } from 'node:fs/promises';
 import type { ClusterModel } from '../cluster/cluster-model.js';
-import { segmentDisplayName, segmentFileStem, segmentNameColumn } from '../cluster/segment-names.js';
+import {
+  segmentDisplayName,
+  segmentFileStem,
+  segmentNameCol,
+  segmentNameColumn,
+} from '../cluster/segment-names.js';
 import { assertFreeColumns, type OutputColumn } from '../core/columns.js';
 import { missingColumn, numericColumn, type Dataset } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
@@ -67,9 +72,6 @@ export interface AssignOptions extends InputOptions {
   /** Input columns copied into the per-segment files. */
   passThrough?: string[];
 }
-
-/** The name of the column holding segment names. */
-export const segmentNameCol = 'segment_name';
 
 /** One file of `--per-segment`. */
 export interface SegmentFile {

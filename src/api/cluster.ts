@@ -479,7 +479,7 @@ function keepBaselineNames(
   if (unnamed.length > 0)
     env.logger.log(
       'warn',
-      `names: segment(s) ${unnamed.join(', ')} have no name (not in the baseline); give every name with --names`,
+      `names: segment(s) ${unnamed.join(', ')} have no name (new, or unnamed in the baseline); give every name with --names`,
     );
   return withSegmentNames(model, kept);
 }

@@ -14,6 +14,9 @@ export interface SegmentName {
 /** What the rows labelled −1 (DBSCAN noise) are called. */
 export const noiseName = 'Noise';
 
+/** The column of segment names that `assign --segment-name`, `assign --per-segment` and `export-sql` write. */
+export const segmentNameCol = 'segment_name';
+
 const example = '{0: Champions, 1: {name: At risk, description: bought often, not lately}}';
 
 /**

@@ -1,5 +1,5 @@
 import type { ClusterModel } from '../cluster/cluster-model.js';
-import { segmentDisplayName } from '../cluster/segment-names.js';
+import { segmentDisplayName, segmentNameCol } from '../cluster/segment-names.js';
 import type { Distance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { chainStepKind } from '../model/kinds.js';
@@ -34,9 +34,6 @@ export interface ExportSqlOptions {
   /** Names the model in messages (its path). */
   source?: string | undefined;
 }
-
-/** The column `segmentName` adds. */
-const segmentNameCol = 'segment_name';
 
 /** The exported query and what it leaves out. */
 export interface ExportedSql {
