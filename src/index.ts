@@ -49,7 +49,19 @@ export {
   type ClusterSummary,
 } from './cluster/fit.js';
 export { assignRows } from './cluster/assign.js';
-export { type ClusterModel } from './cluster/cluster-model.js';
+export { type ClusterModel, type SegmentInfo } from './cluster/cluster-model.js';
+export {
+  loadSegmentNames,
+  parseSegmentNames,
+  withSegmentNames,
+  segmentNamesOf,
+  keptSegmentNames,
+  segmentDisplayName,
+  segmentFileStem,
+  noiseName,
+  segmentNameCol,
+  type SegmentName,
+} from './cluster/segment-names.js';
 export { loadModel } from './model/bundle.js';
 export { kneeIndex } from './evaluate/knee.js';
 export {
@@ -132,7 +144,7 @@ export { bootstrapStability, type BootstrapResult } from './stability/bootstrap.
 export { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from './features/pushdown.js';
 export { buildPredictReport, renderPredictHtml } from './predict/report.js';
 export { planMatch, pairBaselineRows, reportIdentity, type MatchPlan } from './cluster/baseline.js';
-export { assertModelSegments, loadTuneResult, loadSegmentNames } from './report/inputs.js';
+export { assertModelSegments, loadTuneResult } from './report/inputs.js';
 export { segmentLabels } from './core/labels.js';
 export {
   clusterCommand,
@@ -204,6 +216,7 @@ export {
   type AssignOptions,
   type AssignResult,
   type AssignSummary,
+  type SegmentFile,
 } from './api/assign.js';
 
 // segment export-sql

@@ -8,6 +8,13 @@ import {
   type SegmentIdentity,
 } from '../cluster/identity.js';
 import type { ClusterModel } from '../cluster/cluster-model.js';
+import {
+  keptSegmentNames,
+  loadSegmentNames,
+  withSegmentNames,
+  segmentNamesOf,
+  type SegmentName,
+} from '../cluster/segment-names.js';
 import { keepSegmentIdentity } from '../model/identity.js';
 import { chainOf } from '../core/chain.js';
 import { assertFreeColumns } from '../core/columns.js';
@@ -38,6 +45,7 @@ import { readDataset } from '../io/read.js';
 import { bundleModel, bundleText, loadModel } from '../model/bundle.js';
 import { scoreDataset } from '../model/score.js';
 import { toolVersion } from '../core/version.js';
+import { madeSegmentNames } from '../profile/names.js';
 import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** Options of {@link runCluster} (attribute names as the CLI's flags produce them). */
@@ -65,6 +73,8 @@ export interface ClusterOptions extends InputOptions {
   match: 'auto' | MatchMethod;
   baselineInput?: string;
   matchMinJaccard: number;
+  /** A names file (JSON or YAML): business names of the segments, stored in the model. */
+  names?: string;
 }
 
 /** Parse a number in [0, 1]. */
@@ -167,6 +177,10 @@ export const clusterParams: readonly Param[] = [
   },
   { flags: '--model <path>', help: 'write the fitted model (JSON) for segment assign', pipeline: false },
   {
+    flags: '--names <path>',
+    help: "business names of the segments, stored in the model: a JSON or YAML mapping such as {0: Champions, 1: {name: At risk, description: ...}} (default with --baseline: the baseline's names of the segments it keeps)",
+  },
+  {
     flags: '--json',
     help: 'print the fit summary (sizes, inertia, noise, warnings, timings) as JSON on stdout',
     pipeline: false,
@@ -213,7 +227,7 @@ export type ClusterJson = ClusterSummary & {
 export interface ClusterResult {
   /** The labels written (after the baseline's numbering, if any), one per row. */
   labels: Int32Array;
-  /** The fitted model (renumbered like the baseline's with --baseline). */
+  /** The fitted model (renumbered like the baseline's with --baseline, named with --names or like the baseline). */
   model: ClusterModel;
   /** The output table: id, features, carried label columns and the new label column. */
   data: Dataset;
@@ -238,6 +252,8 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     throw new UsageError('cluster writes nothing without -o, --model or --json', 'add -o segments.parquet');
   }
   if (o.json && o.output === '-') throw new UsageError('--json and -o - both write to stdout; pick one');
+  if (o.names && !o.model)
+    throw new UsageError('--names are stored in the model, and nothing writes one', 'add --model model.json');
   const eps = parseEps(o.eps);
   if (o.algorithm === 'hierarchical' && o.linkage === 'ward' && o.distance !== 'euclidean') {
     throw new UsageError(
@@ -268,6 +284,7 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       { flag: 'input', path: input },
       { flag: '--baseline', path: o.baseline },
       { flag: '--baseline-input', path: o.baselineInput },
+      { flag: '--names', path: o.names },
     ],
     [
       { flag: '-o', path: o.output },
@@ -278,6 +295,9 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     const started = performance.now();
     // A bad baseline stops the run before anything is read or fitted.
     const baseline = o.baseline ? await loadModel(pathIn(env, o.baseline)) : null;
+    const names: Map<number, SegmentName> | null = o.names
+      ? await loadSegmentNames(pathIn(env, o.names))
+      : null;
     const readOpts = readOptionsOf(o, env);
     // With --baseline-input and --sample, both files are read whole and sampled with the same rows.
     const sampleLater = baseline !== null && o.baselineInput !== undefined && o.sample !== undefined;
@@ -395,6 +415,9 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       identity = kept.identity;
       reportIdentity(env.logger, kept.identity);
     }
+    if (names) model = withSegmentNames(model, names, o.names);
+    else if (baseline && identity) model = keepBaselineNames(model, baseline, identity, env);
+    model = withMadeNames(model, ds, features, labels);
     const fitSeconds = (performance.now() - fitStart) / 1000;
     for (const w of fit.summary.warnings) env.logger.log('warn', w);
     const carried = roles.filter((r) => ds.has(r) && r !== o.id);
@@ -440,6 +463,54 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   } finally {
     await files.abort();
   }
+}
+
+/**
+ * Without --names, a fit numbered like its baseline keeps the baseline's names of the segments it continues; new
+ * segments stay unnamed (a warning says which, when the baseline had names).
+ */
+function keepBaselineNames(
+  model: ClusterModel,
+  baseline: ClusterModel,
+  identity: SegmentIdentity,
+  env: StepEnv,
+): ClusterModel {
+  if (!baseline.segments.some((s) => s.name !== undefined)) return model;
+  const kept = keptSegmentNames(baseline, identity);
+  if (kept.size > 0) env.logger.log('info', `names: kept the baseline's names of ${kept.size} segment(s)`);
+  const unnamed = model.segments.filter((s) => !kept.has(s.segment)).map((s) => s.segment);
+  if (unnamed.length > 0)
+    env.logger.log(
+      'warn',
+      `names: segment(s) ${unnamed.join(', ')} are new or unnamed in the baseline: named from their profiles; give every name with --names`,
+    );
+  return withSegmentNames(model, kept);
+}
+
+/**
+ * Name the segments no names file or baseline named from their profiles on the training data (in original units);
+ * a made name equal to a given one gets the segment number. O(n · features · log n), skipped when all are named.
+ */
+function withMadeNames(
+  model: ClusterModel,
+  ds: Dataset,
+  features: readonly string[],
+  labels: Int32Array,
+): ClusterModel {
+  const given = segmentNamesOf(model);
+  if (model.segments.every((s) => given.has(s.segment))) return model;
+  const made = madeSegmentNames(ds, chainOf(ds), features, labels);
+  const taken = new Set([...given.values()].map((n) => n.name));
+  const all = new Map(given);
+  for (const s of model.segments) {
+    if (all.has(s.segment)) continue;
+    const name = made.get(s.segment) ?? `Segment ${s.segment}`;
+    all.set(s.segment, {
+      name: taken.has(name) ? `${name} (segment ${s.segment})` : name,
+      description: null,
+    });
+  }
+  return withSegmentNames(model, all);
 }
 
 /** `segment cluster` as a pipeline step. */

@@ -18,6 +18,10 @@ export const exportSqlParams: readonly Param[] = [
     flags: '--with-features',
     help: "also return the model's features as the query computes them (for auditing)",
   },
+  {
+    flags: '--segment-name',
+    help: 'also return `segment_name`: the name the model gives each segment ("Segment N" without one)',
+  },
 ];
 
 /** Options of `segment export-sql`. */
@@ -29,6 +33,8 @@ export interface ExportSqlCommandOptions {
   /** A file to write the query to; absent or `-`: the query is only returned (the CLI prints it). */
   output?: string;
   withFeatures?: boolean;
+  /** Also return the segment's name (`segment_name`). */
+  segmentName?: boolean;
 }
 
 /** What {@link runExportSql} returns. */
@@ -61,6 +67,7 @@ export async function runExportSql(o: ExportSqlCommandOptions, env: StepEnv): Pr
       table: o.table,
       id: o.id,
       withFeatures: o.withFeatures,
+      segmentName: o.segmentName,
       source: o.model,
     });
     for (const n of notReproduced) env.logger.log('warn', `not reproduced in SQL: ${n}`);

@@ -13,7 +13,8 @@ import { renderSvg } from '../render/charts.js';
 import { renderHtml } from '../report/html.js';
 import { segmentLabels } from '../core/labels.js';
 import { baselineIdColumn, DEFAULT_MAX_SHIFT, migrationSince } from '../report/migration.js';
-import { assertModelSegments, loadSegmentNames, loadTuneResult } from '../report/inputs.js';
+import { assertModelSegments, loadTuneResult } from '../report/inputs.js';
+import { loadSegmentNames, segmentNamesOf, type SegmentName } from '../cluster/segment-names.js';
 import { reportCharts } from '../report/report-charts.js';
 import { DEFAULT_SAMPLE_SIZE } from '../tune/tune.js';
 import { chainOf } from '../core/chain.js';
@@ -220,11 +221,12 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       o.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
     if (model) assertModelSegments(labels, model, input, o.model!);
     const tuning = o.tune ? await loadTuneResult(pathIn(env, o.tune)) : null;
-    const names = new Map(
-      [...(o.names ? await loadSegmentNames(pathIn(env, o.names)) : new Map<number, string>())].map(
-        ([s, name]) => [s, { name, description: null, source: 'names-file' as const }],
-      ),
-    );
+    // A names file wins over the model's names; the segments neither names are named from their profiles.
+    const names = new Map<number, SegmentName & { source: 'names-file' | 'model' }>();
+    if (model) for (const [k, n] of segmentNamesOf(model)) names.set(k, { ...n, source: 'model' });
+    if (o.names)
+      for (const [k, n] of await loadSegmentNames(pathIn(env, o.names)))
+        names.set(k, { ...n, source: 'names-file' });
     const idColumn = o.id ?? (model?.id && ds.has(model.id) ? model.id : undefined);
     const raw = o.profileInput
       ? { data: await readDataset(pathIn(env, o.profileInput), readOptionsOf(o, env)), name: o.profileInput }

@@ -14,16 +14,22 @@ import {
 
 /**
  * Discriminator and schema version of saved clustering models. Version 2 added the input schema and the content
- * hash (version 1 files still load).
+ * hash (version 1 files still load). Segment names and descriptions are optional fields of version 2 (earlier
+ * releases read such files and ignore them).
  */
 export const modelFormat = 'segment.model';
 export const modelVersion = 2;
 
-/** A segment as the model records it: canonical number, training size and centroid (feature space). */
+/**
+ * A segment as the model records it: canonical number, training size and centroid (feature space), and the business
+ * name and description given to it (`segment cluster --names`, or kept from a baseline), if any.
+ */
 export interface SegmentInfo {
   segment: number;
   size: number;
   centroid: number[];
+  name?: string;
+  description?: string;
 }
 
 /** A training row whose label the assignment rule alone would not reproduce (kept so assign equals the fit). */
@@ -103,7 +109,16 @@ export const clusterModelSchema = {
     noise: S.count,
     segments: {
       type: 'array',
-      items: S.object({ segment: S.count, size: S.count, centroid: vector }),
+      items: S.object(
+        {
+          segment: S.count,
+          size: S.count,
+          centroid: vector,
+          name: { type: 'string', minLength: 1, pattern: '^[^\\u0000-\\u001f\\u007f\\u2028\\u2029]*$' },
+          description: { type: 'string' },
+        },
+        ['segment', 'size', 'centroid'],
+      ),
     },
     params: { type: 'object' },
     exceptions: {

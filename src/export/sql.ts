@@ -1,4 +1,5 @@
 import type { ClusterModel } from '../cluster/cluster-model.js';
+import { segmentDisplayName, segmentNameCol } from '../cluster/segment-names.js';
 import type { Distance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { chainStepKind } from '../model/kinds.js';
@@ -28,6 +29,8 @@ export interface ExportSqlOptions {
   id?: string | undefined;
   /** Also return the model's features as the chain computes them (to audit the query against segment assign). */
   withFeatures?: boolean | undefined;
+  /** Also return `segment_name`: the model's name of each segment (`Segment N` without one; NULL with the segment). */
+  segmentName?: boolean | undefined;
   /** Names the model in messages (its path). */
   source?: string | undefined;
 }
@@ -68,8 +71,8 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
   if (model.segments.length === 0) {
     throw new DataError(`${source} has no segments (every training row was noise): nothing to assign`);
   }
-  if (id === 'segment') {
-    throw new UsageError(`the id column is named 'segment', like the column the query returns`, 'rename it');
+  if (id === 'segment' || (opts.segmentName && id === segmentNameCol)) {
+    throw new UsageError(`the id column is named '${id}', like a column the query returns`, 'rename it');
   }
 
   const skipped: string[] = [];
@@ -234,12 +237,29 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
     );
   }
 
-  const header = headerLines(model, d, opts.table, id, skipped, notReproduced);
+  const header = headerLines(model, d, opts.table, id, skipped, notReproduced, opts.segmentName === true);
+  const nearest = '-- the segment of the nearest centre (NULL when a feature is missing or not finite)';
+  let tail: string;
+  if (opts.segmentName) {
+    // The segment as one more CTE, then its name: a CASE over the number, names as string literals.
+    ctes.push({
+      name: cteName('seg_assigned'),
+      comment: nearest.slice(3),
+      body: `${select(finalCols)}\n  FROM ${distName}`,
+    });
+    const names = model.segments.map(
+      (s) => `WHEN ${s.segment} THEN ${d.string(segmentDisplayName(model, s.segment))}`,
+    );
+    const cols = [q(id), ...(opts.withFeatures ? f : []), q('segment')];
+    cols.push(`CASE ${q('segment')}\n    ${names.join('\n    ')}\n  END AS ${q(segmentNameCol)}`);
+    tail = `-- the name of each segment (NULL with the segment)\nSELECT\n${cols.map((c) => `  ${c}`).join(',\n')}\nFROM ${ctes.at(-1)!.name}`;
+  } else {
+    tail = `${nearest}\nSELECT\n${finalCols.map((c) => `  ${c.replaceAll('\n  ', '\n')}`).join(',\n')}\nFROM ${distName}`;
+  }
   const body = ctes
     .map((c, i) => `${i === 0 ? 'WITH\n' : ''}-- ${commentText(c.comment)}\n${c.name} AS (\n${c.body}\n)`)
     .join(',\n');
-  const last = `SELECT\n${finalCols.map((c) => `  ${c.replaceAll('\n  ', '\n')}`).join(',\n')}\nFROM ${distName}`;
-  const sql = `${header.map((l) => `-- ${commentText(l)}`.trimEnd()).join('\n')}\n${body}\n-- the segment of the nearest centre (NULL when a feature is missing or not finite)\n${last}\n`;
+  const sql = `${header.map((l) => `-- ${commentText(l)}`.trimEnd()).join('\n')}\n${body}\n${tail}\n`;
   return { sql, skipped, notReproduced };
 }
 
@@ -256,13 +276,14 @@ function headerLines(
   id: string,
   skipped: string[],
   notReproduced: string[],
+  segmentName: boolean,
 ): string[] {
   const stages = (model.chain ?? []).map((c) => c.stage);
   const lines = [
     `segment export-sql (${d.name}): scores ${table} with a ${model.algorithm} model of ${model.segments.length} segment(s)`,
     `model ${model.hash ?? '(no hash)'}, written by segment ${model.toolVersion}`,
     `chain: ${[...stages, model.algorithm].join(' -> ')}; features: ${model.features.join(', ')}`,
-    `returns ${id} and segment; segment is NULL where segment assign would refuse the row (a feature missing or`,
+    `returns ${id} and segment${segmentName ? ' (and its name, segment_name)' : ''}; segment is NULL where segment assign would refuse the row (a feature missing or`,
     `not finite after the chain)`,
   ];
   if (skipped.length > 0)

@@ -210,16 +210,20 @@ export class OutputSet {
     });
   }
 
-  /** Stage a dataset for `flag`, in the format of its destination's extension unless `opts.format` says. */
-  async writeDataset(flag: string, ds: Dataset, opts: WriteOptions = {}): Promise<void> {
+  /**
+   * Stage a dataset for `flag`, in the format of its destination's extension unless `opts.format` says; for a folder
+   * output, `name` is the file inside the folder (its extension gives the format).
+   */
+  async writeDataset(flag: string, ds: Dataset, opts: WriteOptions = {}, name?: string): Promise<void> {
     const o = this.output(flag);
-    const format = outputFormatOf(o.dest, opts.format);
-    const p = await this.path(flag);
+    const dest = name === undefined ? o.dest : join(o.dest, name);
+    const format = outputFormatOf(dest, opts.format);
+    const p = await this.path(flag, name);
     try {
       if (p === '-') await writeDataset(ds, p, { ...opts, format, stdout: opts.stdout ?? this.stdout });
       else await writeDatasetFile(ds, p, format, opts.raw ?? false);
     } catch (e) {
-      throw renamePath(e, p, o.dest);
+      throw renamePath(e, p, dest);
     }
   }
 

@@ -1,4 +1,7 @@
-import { distinction, type ColumnProfile } from './profile.js';
+import type { ChainEntry } from '../core/chain.js';
+import type { Dataset } from '../core/dataset.js';
+import { distinction, profileColumn, segmentMembers, type ColumnProfile } from './profile.js';
+import { chainProfileSource } from './source.js';
 
 /** A column's distinguishing trait in a segment: its words, and how strongly (in standard units) it stands out. */
 interface Trait {
@@ -112,4 +115,27 @@ function nameOf(traits: Trait[]): string {
   return traits[0]!.word === null && traits[0]!.label.startsWith(traits[0]!.column)
     ? text
     : text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * Names made for the segments of a training set: the profiles of its features in original units (the chain's scaling
+ * undone, one-hot columns folded back), then {@link autoNames}. `labels` are row-aligned with `ds`; noise is not
+ * named. O(n · features · log n).
+ */
+export function madeSegmentNames(
+  ds: Dataset,
+  chain: readonly ChainEntry[],
+  features: readonly string[],
+  labels: Int32Array,
+): Map<number, string> {
+  const source = chainProfileSource(ds, chain);
+  const columns = [...new Set(features.map((f) => source.nameOf(f)))].map((n) => source.column(n));
+  const members = segmentMembers(labels);
+  const profiles = columns.map((c) => profileColumn(c, members));
+  const segments = [...members.keys()];
+  const names = autoNames(
+    segments,
+    segments.map((_, i) => profiles.map((p) => p.segments[i]!)),
+  );
+  return new Map(segments.map((s, i) => [s, names[i]!]));
 }

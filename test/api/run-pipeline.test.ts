@@ -54,6 +54,37 @@ describe('runPipeline and the command functions from the library', () => {
       expect(readFileSync(join(lib, f)).equals(readFileSync(join(cli, f))), f).toBe(true);
   });
 
+  it("a cluster step's names file (relative to the pipeline file) names the model's segments", async () => {
+    const dir = join(tmp.dir, 'named');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'names.yaml'), '0: Champions\n1: {name: At risk, description: lapsed}\n');
+    const pipeline = join(dir, 'pipeline.yaml');
+    writeFileSync(
+      pipeline,
+      [
+        'version: 1',
+        `source: {path: ${JSON.stringify(join(fixtures, 'blobs.csv'))}}`,
+        'steps:',
+        '  - step: cluster',
+        '    with: {k: 3, exclude: label, names: names.yaml}',
+      ].join('\n') + '\n',
+    );
+    const r = await runPipeline(pipeline, { outDir: join(dir, 'out') }, stepEnv({ threads: 1 }));
+    if (r.dryRun) throw new Error('not a dry run');
+    const model = JSON.parse(readFileSync(join(dir, 'out', 'model.json'), 'utf8')) as {
+      segments: { name?: string; description?: string }[];
+    };
+    expect(model.segments.map((x) => [x.name ?? null, x.description ?? null])).toEqual([
+      ['Champions', null],
+      ['At risk', 'lapsed'],
+      [expect.stringMatching(/^(High|Low) x\d/), null], // named from its profile
+    ]);
+    writeFileSync(join(dir, 'names.yaml'), '5: Ghosts\n');
+    await expect(
+      runPipeline(pipeline, { outDir: join(dir, 'out2') }, stepEnv({ threads: 1 })),
+    ).rejects.toThrow(/names segment 5, which is not a segment of the model/);
+  });
+
   it('plans without running on a dry run, and refuses a bad step value before any step runs', async () => {
     const out = join(tmp.dir, 'dry');
     const plan = await runPipeline(example, { outDir: out, dryRun: true }, stepEnv());

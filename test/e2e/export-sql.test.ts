@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
-import { withRowId } from '../export/helpers.js';
+import { duckRows, duckTable, withRowId } from '../export/helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -99,6 +99,45 @@ describe('segment export-sql (built CLI)', () => {
       'db.blobs',
     ]);
     expect(spark).toContain('FROM `db`.`blobs`');
+  });
+
+  it('--segment-name returns the names cluster --names stored, and the query runs in DuckDB', async () => {
+    const names = p('names.yaml');
+    writeFileSync(names, `0: "O'Brien's \\\\ best"\n2: {name: Lapsed, description: no order this year}\n`);
+    await ok([
+      'cluster',
+      p('c.parquet'),
+      '--id',
+      'rid',
+      '--exclude',
+      'label',
+      '--k',
+      '3',
+      '--names',
+      names,
+      '--model',
+      p('named.json'),
+    ]);
+    const sql = await ok([
+      'export-sql',
+      '--model',
+      p('named.json'),
+      '--dialect',
+      'duckdb',
+      '--table',
+      'named_blobs',
+      '--segment-name',
+    ]);
+    expect(sql).toContain(`WHEN 0 THEN 'O''Brien''s \\ best'`);
+    await duckTable('named_blobs', data);
+    const rows = await duckRows(sql);
+    expect(rows).toHaveLength(600);
+    // Segment 1 is not in the names file: cluster named it from its profile.
+    const made = JSON.parse(readFileSync(p('named.json'), 'utf8')).segments[1].name as string;
+    expect(made).toMatch(/^(High|Low) x\d/);
+    const want: Record<number, string> = { 0: "O'Brien's \\ best", 1: made, 2: 'Lapsed' };
+    for (const r of rows) expect(r['segment_name']).toBe(want[Number(r['segment'])]);
+    expect(new Set(rows.map((r) => r['segment_name'])).size).toBe(3);
   });
 
   it('an unsupported dialect is a usage error (exit 2)', async () => {

@@ -127,9 +127,9 @@ describe('segment report (built CLI)', () => {
       const rep = JSON.parse(readFileSync(json, 'utf8'));
       expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
       expect(rep.segments[0].name).toBe('Big spenders');
-      // Segments the names file leaves out are named from their most distinguishing columns.
+      // Segments the names file leaves out keep the name cluster made from their most distinguishing columns.
       expect(rep.segments[0].nameSource).toBe('names-file');
-      expect(rep.segments[1].nameSource).toBe('auto');
+      expect(rep.segments[1].nameSource).toBe('model');
       expect(rep.segments[1].name).toMatch(/^(High|Low) x\d · (high|low) x\d$/);
       expect(rep.tuning.recommendation.params.k).toBeDefined();
       expect(rep.dendrogram.merges.length).toBeGreaterThan(3);

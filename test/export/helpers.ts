@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { exportSql, type SqlDialectName } from '../../src/export/sql.js';
 import type { ClusterModel } from '../../src/cluster/cluster-model.js';
-import { loadModel } from '../../src/model/bundle.js';
+import { withSegmentNames } from '../../src/cluster/segment-names.js';
+import { bundleModel, bundleText, loadModel } from '../../src/model/bundle.js';
 import { cellText } from '../../src/core/dataset.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
 import { readDataset } from '../../src/io/read.js';
@@ -178,4 +179,48 @@ export async function checkExport(
   expect(Object.keys(plain[0]!)).toEqual([id, 'segment']);
   expect(labelsOf(plain, id)).toEqual(labelsOf(rows, id));
   return { differ, rows };
+}
+
+/** Names whose quotes, backslashes and comment markers must survive as SQL string literals. */
+export const awkwardNames = ['It\'s "big" \\ spenders -- ok; DROP TABLE x; /* */', "Ünïcødé 🎯 ''", "\\'"];
+
+/**
+ * Name a model's segments with {@link awkwardNames} (the last segment left unnamed), save it next to `dir`, export
+ * it as a query returning `segment_name`, run it with `run`, and check every row: the segment equals the plain
+ * query's, and the name is the model's name of that segment (`Segment N` without one), as
+ * `segment assign --segment-name` gives it. Returns the query rows.
+ */
+export async function checkSegmentNames(
+  dialect: SqlDialectName,
+  run: (sql: string) => Promise<Record<string, unknown>[]>,
+  o: { modelPath: string; data: string; table: string; id: string; dir: string },
+): Promise<Record<string, unknown>[]> {
+  const { modelPath, data, table, id, dir } = o;
+  const m = await model(modelPath);
+  const numbers = m.segments.map((s) => s.segment);
+  const names = new Map(
+    numbers
+      .slice(0, -1)
+      .map((s, k) => [s, { name: awkwardNames[k % awkwardNames.length]!, description: null }]),
+  );
+  const named = join(dir, `named-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(named, bundleText(bundleModel(withSegmentNames(m, names), m.chain ?? [])));
+  const rows = await run(exportSql(await model(named), { dialect, table, id, segmentName: true }).sql);
+  expect(Object.keys(rows[0]!)).toEqual([id, 'segment', 'segment_name']);
+  expect(labelsOf(rows, id)).toEqual(labelsOf(await run(exportSql(m, { dialect, table, id }).sql), id));
+  for (const r of rows) {
+    const s = r['segment'] === null ? null : Number(r['segment']);
+    const want = s === null ? null : (names.get(s)?.name ?? `Segment ${s}`);
+    expect(r['segment_name'], String(r[id])).toBe(want);
+  }
+  expect(new Set(rows.map((r) => r['segment_name'])).size).toBe(numbers.length);
+  // segment assign --segment-name gives the same names, row by row.
+  const out = join(dir, `assigned-${Math.random().toString(36).slice(2)}.parquet`);
+  await segment(['assign', data, '--model', named, '--segment-name', '-o', out]);
+  const assigned = await duckRows(
+    `SELECT CAST(${sqlIdent(id)} AS VARCHAR) AS id, segment_name FROM read_parquet(${sqlString(out)})`,
+  );
+  const byId = new Map(rows.map((r) => [String(r[id]), r['segment_name']]));
+  for (const a of assigned) expect(byId.get(String(a['id'])), String(a['id'])).toBe(a['segment_name']);
+  return rows;
 }

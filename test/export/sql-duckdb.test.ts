@@ -3,7 +3,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSql } from '../../src/export/sql.js';
 import { tempDir } from '../helpers/cli.js';
-import { checkExport, duckRows, duckTable, labelsOf, model, segment, withRowId } from './helpers.js';
+import {
+  checkExport,
+  checkSegmentNames,
+  duckRows,
+  duckTable,
+  labelsOf,
+  model,
+  segment,
+  withRowId,
+} from './helpers.js';
 
 const tmp = tempDir('segment-export-');
 afterAll(() => tmp.cleanup());
@@ -41,6 +50,15 @@ describe('export-sql on the embedded DuckDB equals segment assign', () => {
     expect(differ).toBe(0);
     expect(rows.length).toBe(600);
     expect(new Set(rows.map((r) => r['segment'])).size).toBe(4);
+    // --segment-name: the names as string literals, quotes and backslashes included.
+    const named = await checkSegmentNames('duckdb', duckRows, {
+      modelPath: path('km.json'),
+      data,
+      table: 'blobs',
+      id: 'rid',
+      dir,
+    });
+    expect(named.length).toBe(600);
   }, 120_000);
 
   it('clean (log1p, median impute, z-score, one-hot) + select PCA + k-means', async () => {
@@ -198,6 +216,13 @@ describe('export-sql on the embedded DuckDB equals segment assign', () => {
     await duckRows(`CREATE OR REPLACE TABLE "my schema"."odd ""t""" AS SELECT * FROM read_csv('${csv}')`);
     const { differ } = await check(path('odd.json'), csv, '"my schema"."odd ""t"""', 'row id');
     expect(differ).toBe(0);
+    await checkSegmentNames('duckdb', duckRows, {
+      modelPath: path('odd.json'),
+      data: csv,
+      table: '"my schema"."odd ""t"""',
+      id: 'row id',
+      dir,
+    });
 
     // NaN is missing (imputed, as segment reads it); infinity makes the row's segment NULL (assign refuses it).
     await duckRows(

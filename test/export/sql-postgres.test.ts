@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportSql } from '../../src/export/sql.js';
 import { sqlIdent, sqlString } from '../../src/io/duckdb.js';
 import { tempDir } from '../helpers/cli.js';
-import { checkExport, duckRows, labelsOf, model, segment, withRowId } from './helpers.js';
+import { checkExport, checkSegmentNames, duckRows, labelsOf, model, segment, withRowId } from './helpers.js';
 
 // The throw-away PostgreSQL cluster of test/helpers/postgres.ts (real server on a loopback port).
 const helper = new URL('../helpers/postgres.ts', import.meta.url).pathname;
@@ -109,6 +109,14 @@ describe.skipIf(!available)('export-sql on a real PostgreSQL equals segment assi
       dir,
     });
     expect(differ).toBe(0);
+    // --segment-name: the names as string literals, quotes and backslashes included.
+    await checkSegmentNames('postgres', run, {
+      modelPath: path('pca.json'),
+      data: customers,
+      table: 'public.customers',
+      id: 'rid',
+      dir,
+    });
   }, 120_000);
 
   it('hierarchical ward after clean (IQR clip, mean impute with indicators, robust scale)', async () => {
@@ -186,6 +194,13 @@ describe.skipIf(!available)('export-sql on a real PostgreSQL equals segment assi
       dir,
     });
     expect(differ).toBe(0);
+    await checkSegmentNames('postgres', run, {
+      modelPath: path('odd.json'),
+      data: csv,
+      table,
+      id: 'row id',
+      dir,
+    });
     await client!.query(
       `INSERT INTO ${table} VALUES ('nan-row', 'NaN', 1.5, 0.5), ('inf-row', 'Infinity', 1.5, 0.5)`,
     );

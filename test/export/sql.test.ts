@@ -10,7 +10,8 @@ import { readDataset } from '../../src/io/read.js';
 import { bundleModel } from '../../src/model/bundle.js';
 import { scoreDataset } from '../../src/model/score.js';
 import { tempDir } from '../helpers/cli.js';
-import { duckRows, duckTable, labelsOf } from './helpers.js';
+import { withSegmentNames } from '../../src/cluster/segment-names.js';
+import { awkwardNames, duckRows, duckTable, labelsOf } from './helpers.js';
 import { cosineModel, inputCsv, kmeansModel } from './models.js';
 
 const golden = new URL('./golden/', import.meta.url).pathname;
@@ -78,6 +79,28 @@ describe('golden queries', () => {
       });
     }
   }
+
+  it('--segment-name: a CASE over the segment, names as string literals of each dialect', () => {
+    const km = kmeansModel();
+    const [first, second] = km.segments.map((seg) => seg.segment);
+    const named = withSegmentNames(km, new Map([[first!, { name: awkwardNames[0]!, description: null }]]));
+    for (const dialect of sqlDialects) {
+      const d = sqlDialect(dialect);
+      const plain = exportSql(named, { dialect, table: 't', id: 'id' }).sql;
+      expect(plain).not.toContain('segment_name');
+      const { sql } = exportSql(named, { dialect, table: 't', id: 'id', segmentName: true });
+      expect(sql, dialect).toContain(`WHEN ${first} THEN ${d.string(awkwardNames[0]!)}`);
+      expect(sql, dialect).toContain(`WHEN ${second} THEN ${d.string(`Segment ${second}`)}`);
+      expect(sql, dialect).toContain(`END AS ${d.ident('segment_name')}`);
+      // Every CTE of the plain query, to the character (then one more CTE for the segment).
+      const ctes = (q: string): string =>
+        q.slice(q.indexOf('WITH'), q.indexOf('-- the segment of the nearest centre')).replace(/,\n$/, '\n');
+      expect(ctes(sql)).toBe(ctes(plain));
+    }
+    expect(() =>
+      exportSql(named, { dialect: 'duckdb', table: 't', id: 'segment_name', segmentName: true }),
+    ).toThrow(/the id column is named 'segment_name'/);
+  });
 
   it('the hand-made models score like segment assign on DuckDB', async () => {
     const csv = join(tmp.dir, 'input.csv');

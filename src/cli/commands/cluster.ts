@@ -24,6 +24,10 @@ above every number the baseline's lineage used (numbers need not be contiguous).
 segments by the rows they share (the baseline labels <data>, or --baseline-input, the same rows in the form
 its chain reads); centroids pairs them by centroid distance over the same features.
 
+--names names.yaml stores business names in the model ({0: Champions, 1: {name: At risk, description: ...}});
+every number must be a segment of the new model. Without it, a fit numbered like its --baseline keeps the
+baseline's names of the segments it continues. segment assign --segment-name and export-sql use them.
+
 Cost: k-means O(n·k·d) per iteration; DBSCAN O(n log n) to O(n²) with a spatial index, O(n) memory;
 hierarchical O(n²) time, and O(n²) memory for complete/average linkage (refused past --memory-limit).
 
@@ -31,7 +35,8 @@ Examples:
   $ segment cluster features.parquet --k 5 -o segments.parquet --model model.json
   $ segment cluster features.parquet --algo dbscan --eps auto --min-samples 10 --json
   $ segment cluster sample.parquet --algo hierarchical --linkage average --distance cosine --k 4 -o seg.csv
-  $ segment cluster clean.parquet --k 5 --baseline old/model.json --baseline-input features.parquet -o seg.parquet`,
+  $ segment cluster clean.parquet --k 5 --baseline old/model.json --baseline-input features.parquet -o seg.parquet
+  $ segment cluster features.parquet --k 4 --model model.json --names names.yaml`,
   );
   cmd.action(async (data: string, flags: ClusterOptions, self: Command) => {
     const ctx = contextFrom(self);

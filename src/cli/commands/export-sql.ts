@@ -18,11 +18,13 @@ centre and returns the id and \`segment\`: equal to segment assign row for row f
 models, except the training exceptions a model records. A row with a missing or non-finite feature after
 the chain gets a NULL segment (segment assign refuses such input). DBSCAN models assign the nearest
 segment centroid (no core-point rule, no noise). KNN imputation, isolation-forest flags and validation
-that fails the run cannot be expressed in SQL: exit 2 naming the step.
+that fails the run cannot be expressed in SQL: exit 2 naming the step. --segment-name adds a
+\`segment_name\` column: the model's name of each segment ("Segment N" without one), NULL with the segment.
 
 Examples:
   $ segment export-sql --model model.json --dialect postgres --table analytics.customers -o score.sql
-  $ segment export-sql --model model.json --dialect bigquery --table project.dataset.features --id customer_id`,
+  $ segment export-sql --model model.json --dialect bigquery --table project.dataset.features --id customer_id
+  $ segment export-sql --model model.json --dialect snowflake --table crm.customers --segment-name`,
     )
     .action(async (flags: ExportSqlCommandOptions, self: Command) => {
       const ctx = contextFrom(self);
