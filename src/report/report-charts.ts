@@ -1,5 +1,5 @@
 import { tuneChartSpecs } from '../tune/plots.js';
-import { vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
+import { legendBelow, vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
 import type { DendrogramTop, Report } from './build.js';
 
 /** Every chart of a report, in page order. Data-derived strings only ever travel as data, never as markup. */
@@ -47,7 +47,10 @@ export function reportCharts(r: Report): ReportChart[] {
     spec: {
       $schema: vegaLiteSchema,
       data: { values: cells },
-      width: { step: Math.max(24, Math.min(60, Math.floor(700 / Math.max(1, r.dataset.features.length)))) },
+      // A fixed width (not one per band), so the page can narrow it to fit its block.
+      width:
+        r.dataset.features.length *
+        Math.max(24, Math.min(60, Math.floor(700 / Math.max(1, r.dataset.features.length)))),
       height: { step: 26 },
       layer: [
         {
@@ -77,7 +80,8 @@ export function reportCharts(r: Report): ReportChart[] {
           },
         },
         {
-          mark: { type: 'text', fontSize: 10 },
+          // Differences written in the cells only when the cells are wide enough for them.
+          mark: { type: 'text', fontSize: 10, opacity: { expr: "bandwidth('x') >= 22 ? 1 : 0" } },
           encoding: {
             x: { field: 'feature', type: 'nominal', sort: r.dataset.features },
             y: { field: 'name', type: 'nominal', sort: order },
@@ -111,7 +115,13 @@ export function reportCharts(r: Report): ReportChart[] {
         encoding: {
           x: { field: 'mid', type: 'quantitative', title: dist.feature, scale: { zero: false } },
           y: { field: 'share', type: 'quantitative', title: 'share of the segment', axis: { format: '%' } },
-          color: { field: 'name', type: 'nominal', sort: order, title: 'segment' },
+          color: {
+            field: 'name',
+            type: 'nominal',
+            sort: order,
+            title: 'segment',
+            legend: legendBelow([...order, 'Noise']),
+          },
           tooltip: [
             { field: 'name', title: 'segment' },
             { field: 'lo', title: 'from', format: '.4~g' },
