@@ -26,9 +26,10 @@ export interface FormatOptions {
   /** Significant digits, 1 to 17 (default 4). The whole part is never cut: 1234567.891 gives `1,234,568`. */
   digits?: number;
   /**
-   * The magnitude the value is read against, e.g. its column's standard deviation: |x| < scale · 10^−digits
-   * prints as `0`. Without it only floating-point noise does (|x| < 1e-12, e.g. a mean of centred data at
-   * −1.085e-15). Ignored unless finite and > 0.
+   * The magnitude the value is read against, e.g. its column's standard deviation: a value below a billionth of it
+   * (|x| < scale · 1e-9) is floating-point noise and prints as `0` — a mean of centred data at −1.085e-15, or
+   * 2e-10 in a column of amounts in the millions — while a small real value (12.29 among millions) keeps its digits.
+   * Without it, |x| < 1e-12 prints as `0`. Ignored unless finite and > 0.
    */
   scale?: number;
   /**
@@ -44,8 +45,9 @@ export interface FormatOptions {
 
 /** The minus sign of printed numbers (U+2212, as Vega's d3 formats write it). */
 const MINUS = '\u2212';
-/** What counts as floating-point noise when no scale is given. */
-const NOISE = 1e-12;
+/** What counts as floating-point noise: below this share of the scale, or below the absolute floor without one. */
+const NOISE_RELATIVE = 1e-9;
+const NOISE_ABSOLUTE = 1e-12;
 
 /**
  * A number as a person would write it: thousands separators (`1,234,567`), `digits` significant digits with trailing
@@ -57,7 +59,7 @@ export function formatValue(x: number | null | undefined, o: FormatOptions = {})
   if (x === null || x === undefined || Number.isNaN(x)) return o.missing ?? '—';
   const digits = Math.min(17, Math.max(1, Math.round(o.digits ?? 4)));
   const scale = o.scale !== undefined && Number.isFinite(o.scale) && o.scale > 0 ? o.scale : undefined;
-  const zeroBelow = scale === undefined ? NOISE : scale * 10 ** -digits;
+  const zeroBelow = scale === undefined ? NOISE_ABSOLUTE : scale * NOISE_RELATIVE;
   const abs = Math.abs(x);
   let body = abs === Infinity ? '∞' : abs < zeroBelow ? '0' : plainDigits(abs, digits);
   if (/^0(\.0*)?$/.test(body)) body = '0';

@@ -21,13 +21,17 @@ describe('formatValue', () => {
     expect(formatValue(-1.085e-15)).toBe('0');
     expect(formatValue(1e-15, { scale: 1 })).toBe('0');
     expect(formatValue(-1e-15, { scale: 1, sign: true })).toBe('0');
-    expect(formatValue(-0.00004, { scale: 1 })).toBe('0');
+    expect(formatValue(-2e-10, { scale: 1.3e6 })).toBe('0');
+    expect(formatValue(3e-13)).toBe('0');
   });
 
-  it('values tiny against their scale print as 0; small values of a small scale keep their digits', () => {
+  it('values below a billionth of their scale print as 0; small real values keep their digits', () => {
     expect(formatValue(0.000123, { scale: 0.001 })).toBe('0.000123');
     expect(formatValue(0.000123)).toBe('0.000123');
-    expect(formatValue(0.000123, { scale: 1000 })).toBe('0');
+    expect(formatValue(0.000123, { scale: 1 })).toBe('0.000123');
+    expect(formatValue(-0.00004, { scale: 1 })).toBe(`${minus}0.00004`);
+    expect(formatValue(12.29, { scale: 1.3e6 })).toBe('12.29');
+    expect(formatValue(0.000123, { scale: 1e6 })).toBe('0');
     expect(formatValue(1.5e-7)).toBe('0.00000015');
     expect(formatValue(1.23456e-9, { scale: 1e-8 })).toBe('0.000000001235');
     // A scale that is not a positive finite number is ignored.
