@@ -14,6 +14,13 @@ export interface ReportChart {
   spec: VegaLiteSpec;
 }
 
+/**
+ * The d3 format of numbers in tooltips and text marks: grouped thousands, 4 significant digits, trailing zeros
+ * dropped, and never exponent notation (`r`, where `g` would write 1.235e+6). Axes and legends keep Vega's tick
+ * format, which is grouped and fixed-point already.
+ */
+export const numberFormat = ',.4~r';
+
 /** Plot width a chart in the page's narrowest grid column is sure to get: legends below it are laid out for it. */
 export const SMALL_PLOT_WIDTH = 360;
 /** Estimated width of one character of a legend label (10 px sans-serif), in pixels. */
@@ -43,15 +50,16 @@ export function canFitWidth(spec: VegaLiteSpec): boolean {
 }
 
 /**
- * The spec with the configuration every chart of segment shares: for a chart that can be narrowed, axis titles cut
- * to the plot's size (so a long feature name never widens it). The spec's own `config` wins.
+ * The spec with the configuration every chart of segment shares: numbers in tooltips formatted with
+ * {@link numberFormat}, and, for a chart that can be narrowed, axis titles cut to the plot's size (so a long feature
+ * name never widens it). The spec's own `config` wins.
  */
 export function withChartConfig(spec: VegaLiteSpec): VegaLiteSpec {
   const own = (spec['config'] ?? {}) as Record<string, unknown>;
   const limits = canFitWidth(spec)
     ? { axisX: { titleLimit: { expr: 'width' } }, axisY: { titleLimit: { expr: 'height' } } }
     : {};
-  return { ...spec, config: { ...limits, ...own } };
+  return { ...spec, config: { tooltipFormat: { numberFormat }, ...limits, ...own } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { chartBlock, escapeHtml, renderPage } from '../render/page.js';
 import type { ReportChart } from '../render/charts.js';
+import { formatPercent, formatValue } from '../core/format.js';
 import type { Report } from './build.js';
 
 /**
@@ -10,13 +11,10 @@ import type { Report } from './build.js';
  */
 export async function renderHtml(r: Report, charts: ReportChart[]): Promise<string> {
   const e = escapeHtml;
-  const num = (x: number | null | undefined, digits = 4) =>
-    x === null || x === undefined || Number.isNaN(x)
-      ? '—'
-      : Math.abs(x) >= 1000
-        ? x.toFixed(1)
-        : x.toPrecision(digits);
-  const pct = (x: number) => `${(x * 100).toFixed(1)}\u00a0%`;
+  const num = (x: number | null | undefined, digits = 4, scale?: number) => formatValue(x, { digits, scale });
+  const pct = (x: number) => formatPercent(x);
+  /** A feature's value is read against its overall standard deviation. */
+  const sd = new Map(r.overall.map((p) => [p.feature, p.std]));
 
   const ix = r.indices;
   const indexRows: [string, string, string][] = [
@@ -28,7 +26,7 @@ export async function renderHtml(r: Report, charts: ReportChart[]): Promise<stri
   ];
   if (ix.silhouetteSampled) {
     const s = ix.silhouetteSampled;
-    indexRows[0]![2] += ` (sample of ${s.sampleSize}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)} – ${num(s.upper)})`;
+    indexRows[0]![2] += ` (sample of ${num(s.sampleSize)}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)} – ${num(s.upper)})`;
   }
   const byPrefix = (p: string) => charts.filter((c) => c.id.startsWith(p));
   const features = r.dataset.features;
@@ -73,14 +71,14 @@ ${r.segments
         .slice(0, shown.length)
         .map(
           (p) =>
-            `<td title="median ${e(num(p.median))}, ${e(num(p.diffSd, 2))} SD from overall">${e(num(p.mean))}</td>`,
+            `<td title="median ${e(num(p.median, 4, sd.get(p.feature)))}, ${e(formatValue(p.diffSd, { digits: 2, sign: true, scale: 1 }))} SD from overall">${e(num(p.mean, 4, sd.get(p.feature)))}</td>`,
         )
         .join('')}</tr>`,
   )
   .join('\n')}
 <tr><td><b>All rows</b></td><td>${r.dataset.rows.toLocaleString('en-US')}</td><td>100&nbsp;%</td>${r.overall
     .slice(0, shown.length)
-    .map((p) => `<td>${e(num(p.mean))}</td>`)
+    .map((p) => `<td>${e(num(p.mean, 4, p.std))}</td>`)
     .join('')}</tr>
 </tbody></table></div>
 ${features.length > shown.length ? `<p class="meta">Means of the first ${shown.length} of ${features.length} features; the JSON report has all.</p>` : ''}

@@ -1,5 +1,12 @@
+import { formatValue } from '../core/format.js';
 import { tuneChartSpecs } from '../tune/plots.js';
-import { legendBelow, vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
+import {
+  legendBelow,
+  numberFormat,
+  vegaLiteSchema,
+  type ReportChart,
+  type VegaLiteSpec,
+} from '../render/charts.js';
 import type { DendrogramTop, Report } from './build.js';
 
 /** Every chart of a report, in page order. Data-derived strings only ever travel as data, never as markup. */
@@ -31,13 +38,18 @@ export function reportCharts(r: Report): ReportChart[] {
     },
   });
 
+  // Means and medians as text for people, read against the feature's overall standard deviation.
+  const sd = new Map(r.overall.map((p) => [p.feature, p.std]));
   const cells = r.segments.flatMap((s) =>
     s.profile.map((p) => ({
       name: s.name,
       feature: p.feature,
       diffSd: p.diffSd,
-      mean: p.mean,
-      median: p.median,
+      // One decimal, never −0.0; the tooltip's with 2 significant digits.
+      diffText: formatValue(Math.round(p.diffSd * 10) / 10, { digits: 3, sign: true }),
+      diffTip: formatValue(p.diffSd, { digits: 2, sign: true, scale: 1 }),
+      mean: formatValue(p.mean, { scale: sd.get(p.feature) }),
+      median: formatValue(p.median, { scale: sd.get(p.feature) }),
     })),
   );
   const maxAbs = Math.max(0.5, ...cells.map((c) => Math.abs(c.diffSd)));
@@ -73,9 +85,9 @@ export function reportCharts(r: Report): ReportChart[] {
             tooltip: [
               { field: 'name', title: 'segment' },
               { field: 'feature' },
-              { field: 'mean', format: '.4~g' },
-              { field: 'median', format: '.4~g' },
-              { field: 'diffSd', title: 'SD from overall', format: '+.2f' },
+              { field: 'mean' },
+              { field: 'median' },
+              { field: 'diffTip', title: 'SD from overall' },
             ],
           },
         },
@@ -85,7 +97,7 @@ export function reportCharts(r: Report): ReportChart[] {
           encoding: {
             x: { field: 'feature', type: 'nominal', sort: r.dataset.features },
             y: { field: 'name', type: 'nominal', sort: order },
-            text: { field: 'diffSd', type: 'quantitative', format: '+.1f' },
+            text: { field: 'diffText', type: 'nominal' },
           },
         },
       ],
@@ -124,8 +136,8 @@ export function reportCharts(r: Report): ReportChart[] {
           },
           tooltip: [
             { field: 'name', title: 'segment' },
-            { field: 'lo', title: 'from', format: '.4~g' },
-            { field: 'hi', title: 'to', format: '.4~g' },
+            { field: 'lo', title: 'from', format: numberFormat },
+            { field: 'hi', title: 'to', format: numberFormat },
             { field: 'share', format: '.1%' },
           ],
         },

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { reportParams, runReport, type ReportOptions } from '../../api/report.js';
+import { formatValue } from '../../core/format.js';
 import type { Report } from '../../report/build.js';
 import { contextFrom } from '../context.js';
 import { addParams } from '../params.js';
@@ -25,22 +26,26 @@ Examples:
   });
 }
 
-/** Plain-text rendering: one line per segment, then the indices. */
+/**
+ * Plain-text rendering: one line per segment, then the indices. Numbers are written for people (`formatValue`):
+ * grouped thousands, 4 significant digits, a mean tiny against its feature's overall standard deviation as 0.
+ */
 export function renderReport(r: Report): string {
   const features = r.dataset.features;
   const f = features.slice(0, 6);
+  const sd = r.overall.slice(0, f.length).map((p) => p.std);
   const head = ['segment', 'size', 'share %', ...f];
   const rows = r.segments.map((s) => [
     String(s.segment),
-    String(s.size),
-    (s.share * 100).toFixed(1),
-    ...s.profile.slice(0, f.length).map((p) => num(p.mean)),
+    num(s.size),
+    num(s.share * 100, 3),
+    ...s.profile.slice(0, f.length).map((p, j) => num(p.mean, 4, sd[j])),
   ]);
   rows.push([
     'all',
-    String(r.dataset.rows),
-    '100.0',
-    ...r.overall.slice(0, f.length).map((p) => num(p.mean)),
+    num(r.dataset.rows),
+    '100',
+    ...r.overall.slice(0, f.length).map((p) => num(p.mean, 4, p.std)),
   ]);
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j]!.length)));
   const line = (cells: string[]) => cells.map((c, j) => c.padStart(widths[j]!)).join('  ');
@@ -50,15 +55,13 @@ export function renderReport(r: Report): string {
   const ix = r.indices;
   const s = ix.silhouetteSampled;
   out.push(
-    `silhouette ${num(ix.silhouette)}${s ? ` (sample of ${s.sampleSize}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)}–${num(s.upper)})` : ''}` +
+    `silhouette ${num(ix.silhouette)}${s ? ` (sample of ${num(s.sampleSize)}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)}–${num(s.upper)})` : ''}` +
       `  davies-bouldin ${num(ix.daviesBouldin)}  calinski-harabasz ${num(ix.calinskiHarabasz)}  dunn ${num(ix.dunn)}  inertia ${num(ix.inertia)}`,
   );
   for (const n of ix.notes) out.push(n);
   return out.join('\n') + '\n';
 }
 
-function num(x: number | null): string {
-  if (x === null || Number.isNaN(x)) return '—';
-  if (Math.abs(x) < 1e-12) return '0';
-  return Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4);
+function num(x: number | null, digits = 4, scale?: number): string {
+  return formatValue(x, { digits, scale });
 }
