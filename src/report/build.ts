@@ -1,4 +1,5 @@
 import type { ClusterModel } from '../cluster/cluster-model.js';
+import { formatValue } from '../core/format.js';
 import type { Distance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -299,7 +300,7 @@ function summarise(name: string, size: number, n: number, profile: FeatureProfil
     .filter((p) => Math.abs(p.diffSd) >= 0.25)
     .sort((a, b) => Math.abs(b.diffSd) - Math.abs(a.diffSd) || a.feature.localeCompare(b.feature))
     .slice(0, 3);
-  const head = `${name} holds ${((size / n) * 100).toFixed(1)} % of the rows (${size})`;
+  const head = `${name} holds ${formatValue((size / n) * 100, { digits: 3 })} % of the rows (${formatValue(size)})`;
   if (top.length === 0) return `${head}: close to the overall average on every feature.`;
   const parts = top.map(
     (p) =>
