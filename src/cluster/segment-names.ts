@@ -105,10 +105,12 @@ function entryOf(pair: Pair, s: number, at: (n: Node | Pair | null | undefined) 
 function checkName(v: unknown, s: number, where: string): string {
   if (typeof v !== 'string' || v.trim() === '')
     throw new DataError(`${where}: the name of segment ${s} must be a non-empty text`, `e.g. ${example}`);
+  // Surrounding white space (line separators included) is trimmed; a line break inside the name is refused.
+  const name = v.trim();
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(v))
+  if (/[\u0000-\u001f\u007f\u2028\u2029]/.test(name))
     throw new DataError(`${where}: the name of segment ${s} must be one line of text`);
-  return v.trim();
+  return name;
 }
 
 /**

@@ -2,7 +2,7 @@
  * Vega-Lite charts of a propensity model report: ROC, precision–recall, the reliability diagram and the feature
  * importances. Every value comes from the report (hence from the model); data strings travel as data, never as markup.
  */
-import { vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
+import { numberFormat, vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
 import type { PredictReport } from './report.js';
 
 /** Most features drawn in an importance chart (the JSON report has all). */
@@ -162,8 +162,8 @@ function importanceSpec(r: PredictReport, kind: 'permutation' | 'impurity'): Veg
         x: { field: 'value', type: 'quantitative', title },
         tooltip: [
           { field: 'feature', title: 'feature' },
-          { field: 'value', title, format: '.4f' },
-          ...(kind === 'permutation' ? [{ field: 'std', title: 'std', format: '.4f' }] : []),
+          { field: 'value', title, format: numberFormat },
+          ...(kind === 'permutation' ? [{ field: 'std', title: 'std', format: numberFormat }] : []),
         ],
       },
     },

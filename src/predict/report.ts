@@ -4,6 +4,7 @@
  * Needs only the model: every number comes from its evaluation.
  */
 import type { ReportChart } from '../render/charts.js';
+import { formatPercent, formatValue } from '../core/format.js';
 import { chartBlock, escapeHtml, renderPage } from '../render/page.js';
 import type { FeatureImportance, PredictModel } from './predict-model.js';
 
@@ -181,13 +182,9 @@ export function buildPredictReport(
   };
 }
 
-/** A number for the page: '—' when missing, 4 significant digits otherwise. */
+/** A number for the page: '—' when missing, `digits` significant digits (see {@link formatValue}). */
 function num(x: number | null | undefined, digits = 4): string {
-  return x === null || x === undefined || Number.isNaN(x)
-    ? '—'
-    : Math.abs(x) >= 1000
-      ? x.toFixed(1)
-      : x.toPrecision(digits);
+  return formatValue(x, { digits });
 }
 
 /** How the model was evaluated, in words. */
@@ -217,14 +214,11 @@ export async function renderPredictHtml(r: PredictReport, charts: ReportChart[])
     ['Algorithm', e(algo)],
     [
       'Training rows',
-      `${mo.rows.toLocaleString('en-US')} (${mo.positives.toLocaleString('en-US')} positive, ${num((100 * mo.positives) / Math.max(1, mo.rows), 3)} %)`,
+      `${num(mo.rows)} (${num(mo.positives)} positive, ${formatPercent(mo.positives / Math.max(1, mo.rows))})`,
     ],
     ['Features', `${mo.features.length}: ${mo.features.map((f) => `<code>${e(f)}</code>`).join(', ')}`],
     ['Evaluation', e(schemeText(r))],
-    [
-      'Evaluated rows',
-      `${ev.rows.toLocaleString('en-US')} (${ev.positives.toLocaleString('en-US')} positive, base rate ${num(ev.baseRate, 3)})`,
-    ],
+    ['Evaluated rows', `${num(ev.rows)} (${num(ev.positives)} positive, base rate ${num(ev.baseRate, 3)})`],
     [
       'Model',
       `${mo.path ? `<code>${e(mo.path)}</code> · ` : ''}segment ${e(mo.toolVersion)}${mo.hash ? ` · ${e(mo.hash.slice(0, 19))}…` : ''}`,
@@ -254,7 +248,7 @@ export async function renderPredictHtml(r: PredictReport, charts: ReportChart[])
   const c = ev.confusion;
   const perFold = ev.perFold
     ? `<table id="folds"><thead><tr><th>Fold</th><th>Rows</th><th>Positives</th><th>ROC AUC</th><th>Average precision</th><th>Log loss</th><th>Brier</th></tr></thead><tbody>
-${ev.perFold.map((f) => `<tr><td>${f.fold + 1}</td><td>${f.n}</td><td>${f.positives}</td><td>${num(f.rocAuc)}</td><td>${num(f.averagePrecision)}</td><td>${num(f.logLoss)}</td><td>${num(f.brier)}</td></tr>`).join('\n')}
+${ev.perFold.map((f) => `<tr><td>${f.fold + 1}</td><td>${num(f.n)}</td><td>${num(f.positives)}</td><td>${num(f.rocAuc)}</td><td>${num(f.averagePrecision)}</td><td>${num(f.logLoss)}</td><td>${num(f.brier)}</td></tr>`).join('\n')}
 </tbody></table>`
     : '';
   const imp = r.importance.slice(0, 30);

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { TopLevelSpec } from 'vega-lite';
-import type { ReportChart } from './charts.js';
+import { canFitWidth, withChartConfig, type ReportChart, type VegaLiteSpec } from './charts.js';
 
 /** Escape text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
@@ -45,10 +45,21 @@ export interface PageParts {
   charts: ReportChart[];
 }
 
+/** A chart's spec as the page draws it: the shared configuration, without a title its caption already shows. */
+function pageSpec(c: ReportChart): VegaLiteSpec {
+  const { title, ...rest } = c.spec;
+  return withChartConfig(title === c.title ? rest : c.spec);
+}
+
 /**
  * A self-contained HTML page: head with the Content-Security-Policy that forbids every network request and the
  * shared style, the given body, then the charts as escaped JSON, the inlined Vega runtime and the renderer (which
  * sets `window.segmentCharts` to the rendered / failed counts). Deterministic. O(size of the page).
+ *
+ * Nothing overflows its block: a chart wider than its block (legends and axis titles included) is narrowed to fit
+ * it when it is a single or layered view of a fixed width — its plot shrinks, its text keeps its size — and again
+ * when the window is resized; any other chart (concatenated views, widths set per band) is scaled down. Grids
+ * of charts hold as many columns of at least 460 px as fit, one below that.
  */
 export async function renderPage(p: PageParts): Promise<string> {
   const vegaLite = await import('vega-lite');
@@ -56,7 +67,8 @@ export async function renderPage(p: PageParts): Promise<string> {
   const vegaJs = await readFile(require.resolve('vega/build/vega.min.js'), 'utf8');
   const compiled = p.charts.map((c) => ({
     id: c.id,
-    spec: vegaLite.compile(c.spec as unknown as TopLevelSpec).spec,
+    fit: canFitWidth(c.spec),
+    spec: vegaLite.compile(pageSpec(c) as unknown as TopLevelSpec).spec,
   }));
   const e = escapeHtml;
   return `<!doctype html>
@@ -78,10 +90,13 @@ th:first-child, td:first-child { text-align: left; } th { background: #f5f7fa; f
 .card { border: 1px solid #dde3ea; border-radius: 6px; padding: 10px 14px; break-inside: avoid; }
 .card h3 { margin: 0 0 4px; font-size: 15px; }
 .warn { background: #fff6e5; border-left: 4px solid #e6a23c; padding: 6px 10px; margin: 4px 0; }
-figure.chart { margin: 12px 0; break-inside: avoid; } figcaption { font-weight: 600; margin-bottom: 4px; }
-.grid2 { display: grid; grid-template-columns: repeat(auto-fill, minmax(500px, 1fr)); gap: 8px; }
+figure.chart { margin: 12px 0; min-width: 0; break-inside: avoid; } figcaption { font-weight: 600; margin-bottom: 4px; }
+.vega svg { display: block; }
+.grid2 { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 460px), 1fr)); column-gap: 24px; }
+.grid2 > * { min-width: 0; }
 .scroll { overflow-x: auto; }
-@media print { body { max-width: none; padding: 0; } h2 { break-after: avoid; } .scroll { overflow: visible; } }
+code { overflow-wrap: anywhere; }
+@media print { body { max-width: none; padding: 0; } h2 { break-after: avoid; } .scroll { overflow: visible; } .vega svg { max-width: 100%; height: auto; } }
 </style>
 </head>
 <body>
@@ -90,14 +105,51 @@ ${p.body}<script type="application/json" id="segment-charts">${scriptJson(compil
 <script>
 (function () {
   var charts = JSON.parse(document.getElementById('segment-charts').textContent);
-  var done = 0, failed = 0;
+  var done = 0, failed = 0, drawn = [];
   window.segmentCharts = { total: charts.length, rendered: 0, failed: 0 };
+  function svgSize(el) {
+    var svg = el.querySelector('svg');
+    return { w: Number(svg.getAttribute('width')), h: Number(svg.getAttribute('height')) };
+  }
+  // Fit a chart to its block. One that can be narrowed is drawn again at the block's width when it is wider (its
+  // plot shrinks, legends and titles keep their size) and at its own width when the block has room again; any other
+  // is scaled down.
+  function fit(d) {
+    var room = Math.floor(d.el.clientWidth);
+    if (!d.fit) {
+      var svg = d.el.querySelector('svg'), k = Math.min(1, room / d.natural.w);
+      svg.style.width = k < 1 ? d.natural.w * k + 'px' : '';
+      svg.style.height = k < 1 ? d.natural.h * k + 'px' : '';
+      return Promise.resolve();
+    }
+    if (d.natural.w <= room) {
+      if (!d.narrowed) return Promise.resolve();
+      d.narrowed = false;
+      d.view.autosize(d.autosize).width(d.width);
+    } else {
+      if (d.narrowed === room) return Promise.resolve();
+      d.narrowed = room;
+      d.view.autosize({ type: 'fit-x', contains: 'padding' }).width(room);
+    }
+    return d.view.runAsync();
+  }
   charts.forEach(function (c) {
     var el = document.getElementById('chart-' + c.id);
-    new vega.View(vega.parse(c.spec), { renderer: 'svg', container: el, hover: true })
+    var view = new vega.View(vega.parse(c.spec), { renderer: 'svg', container: el, hover: true });
+    view
       .runAsync()
+      .then(function () {
+        var d = { el: el, view: view, fit: c.fit, natural: svgSize(el), width: view.width(), autosize: view.autosize(), narrowed: false };
+        drawn.push(d);
+        return fit(d);
+      })
       .then(function () { window.segmentCharts.rendered = ++done; })
       .catch(function (err) { window.segmentCharts.failed = ++failed; console.error('chart ' + c.id + ': ' + err); });
+  });
+  var pending = 0;
+  window.addEventListener('resize', function () {
+    cancelAnimationFrame(pending);
+    pending = requestAnimationFrame(function () { drawn.forEach(fit); });
   });
 })();
 </script>

@@ -354,7 +354,7 @@ function summarise(
     .filter((t) => Math.abs(t.score) >= 0.25 && !(t.p.kind === 'categorical' && t.score < 0))
     .sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || a.p.column.localeCompare(b.p.column))
     .slice(0, 3);
-  const head = `${name} holds ${((size / n) * 100).toFixed(1)} % of the rows (${size.toLocaleString('en-US')})`;
+  const head = `${name} holds ${percent(size / n)} of the rows (${size.toLocaleString('en-US')})`;
   if (top.length === 0) return `${head}: close to the overall average on every profiled column.`;
   const parts = top.map(({ p, j, level }) => {
     const all = overall[j]!;
@@ -365,7 +365,7 @@ function summarise(
     const a = all as NumericProfile;
     if (p.binary) return `${p.column} ${percent(p.mean!)} (overall ${percent(a.mean!)})`;
     const u = unit(p.column);
-    return `${p.column} ${withUnit(p.mean!, u)} (overall ${withUnit(a.mean!, u)})`;
+    return `${p.column} ${withUnit(p.mean!, u, a.std)} (overall ${withUnit(a.mean!, u, a.std)})`;
   });
   return `${head}: ${parts.join(', ')}.`;
 }

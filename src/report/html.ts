@@ -1,6 +1,7 @@
 import { chartBlock, escapeHtml, renderPage } from '../render/page.js';
 import type { ReportChart } from '../render/charts.js';
-import type { ColumnProfile } from '../profile/profile.js';
+import type { ColumnProfile, NumericProfile } from '../profile/profile.js';
+import { formatPercent, formatValue } from '../core/format.js';
 import type { Report } from './build.js';
 import { kpiCell, kpiTitle, profileCell, withUnit } from './cells.js';
 import { migrationSection } from './migration.js';
@@ -13,13 +14,8 @@ import { migrationSection } from './migration.js';
  */
 export async function renderHtml(r: Report, charts: ReportChart[]): Promise<string> {
   const e = escapeHtml;
-  const num = (x: number | null | undefined, digits = 4) =>
-    x === null || x === undefined || Number.isNaN(x)
-      ? '—'
-      : Math.abs(x) >= 1000
-        ? x.toFixed(1)
-        : x.toPrecision(digits);
-  const pct = (x: number) => `${(x * 100).toFixed(1)}\u00a0%`;
+  const num = (x: number | null | undefined, digits = 4, scale?: number) => formatValue(x, { digits, scale });
+  const pct = (x: number) => formatPercent(x);
 
   const ix = r.indices;
   const indexRows: [string, string, string][] = [
@@ -31,7 +27,7 @@ export async function renderHtml(r: Report, charts: ReportChart[]): Promise<stri
   ];
   if (ix.silhouetteSampled) {
     const s = ix.silhouetteSampled;
-    indexRows[0]![2] += ` (sample of ${s.sampleSize}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)} – ${num(s.upper)})`;
+    indexRows[0]![2] += ` (sample of ${num(s.sampleSize)}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)} – ${num(s.upper)})`;
   }
   const byPrefix = (p: string) => charts.filter((c) => c.id.startsWith(p));
   const features = r.dataset.features;
@@ -40,11 +36,12 @@ export async function renderHtml(r: Report, charts: ReportChart[]): Promise<stri
   const cell = (p: ColumnProfile, j: number) => {
     const c = columns[j]!;
     if (p.kind === 'categorical') return e(profileCell(p, null));
+    const sd = (r.overall[j] as NumericProfile).std;
     const title =
       p.binary || p.mean === null
         ? `${p.count.toLocaleString('en-US')} rows with a value`
-        : `median ${withUnit(p.median, c.unit)}, quartiles ${withUnit(p.q1, c.unit)} – ${withUnit(p.q3, c.unit)}; ${num(p.diffSd, 2)} SD from overall`;
-    return `<span title="${e(title)}">${e(profileCell(p, c.unit))}</span>`;
+        : `median ${withUnit(p.median, c.unit, sd)}, quartiles ${withUnit(p.q1, c.unit, sd)} – ${withUnit(p.q3, c.unit, sd)}; ${formatValue(p.diffSd, { digits: 2, sign: true, scale: 1 })} SD from overall`;
+    return `<span title="${e(title)}">${e(profileCell(p, c.unit, sd))}</span>`;
   };
   const origin =
     r.dataset.profile.source === 'profile-input'

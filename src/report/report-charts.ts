@@ -1,8 +1,15 @@
+import { formatValue } from '../core/format.js';
 import { tuneChartSpecs } from '../tune/plots.js';
-import { vegaLiteSchema, type ReportChart, type VegaLiteSpec } from '../render/charts.js';
+import {
+  legendBelow,
+  numberFormat,
+  vegaLiteSchema,
+  type ReportChart,
+  type VegaLiteSpec,
+} from '../render/charts.js';
 import type { ColumnProfile, NumericProfile } from '../profile/profile.js';
 import type { DendrogramTop, Report } from './build.js';
-import { kpiTitle } from './cells.js';
+import { kpiTitle, percent, withUnit } from './cells.js';
 import { migrationChart } from './migration.js';
 
 /** Every chart of a report, in page order. Data-derived strings only ever travel as data, never as markup. */
@@ -50,11 +57,11 @@ export function reportCharts(r: Report): ReportChart[] {
             mark: { type: 'bar', tooltip: true },
             encoding: {
               y: { field: 'name', type: 'nominal', sort: order, title: null },
-              x: { field: 'value', type: 'quantitative', title, axis: { format: pct ? '.0%' : ',.3~s' } },
+              x: { field: 'value', type: 'quantitative', title, ...(pct ? { axis: { format: '.0%' } } : {}) },
               color: { field: 'name', type: 'nominal', sort: order, legend: null },
               tooltip: [
                 { field: 'name', title: 'segment' },
-                { field: 'value', title, format: pct ? '.1%' : ',.4~r' },
+                { field: 'value', title, format: pct ? '.1%' : numberFormat },
               ],
             },
           },
@@ -77,7 +84,17 @@ export function reportCharts(r: Report): ReportChart[] {
   const cells = r.segments.flatMap((s) =>
     numericCols.map(({ c, j }) => {
       const p = s.profile[j] as NumericProfile;
-      return { name: s.name, column: c.name, diffSd: p.diffSd, mean: p.mean, median: p.median };
+      const sd = (r.overall[j] as NumericProfile).std;
+      return {
+        name: s.name,
+        column: c.name,
+        diffSd: p.diffSd,
+        // One decimal, never −0.0; the tooltip's with 2 significant digits; values as people read them.
+        diffText: formatValue(Math.round(p.diffSd * 10) / 10, { digits: 3, sign: true }),
+        diffTip: formatValue(p.diffSd, { digits: 2, sign: true, scale: 1 }),
+        mean: c.kind === 'binary' ? percent(p.mean) : withUnit(p.mean, c.unit, sd),
+        median: c.kind === 'binary' ? '' : withUnit(p.median, c.unit, sd),
+      };
     }),
   );
   if (numericCols.length > 0) {
@@ -89,7 +106,8 @@ export function reportCharts(r: Report): ReportChart[] {
       spec: {
         $schema: vegaLiteSchema,
         data: { values: cells },
-        width: { step: Math.max(24, Math.min(60, Math.floor(700 / Math.max(1, sortCols.length)))) },
+        // A fixed width (not one per band), so the page can narrow it to fit its block.
+        width: sortCols.length * Math.max(24, Math.min(60, Math.floor(700 / Math.max(1, sortCols.length)))),
         height: { step: 26 },
         layer: [
           {
@@ -106,18 +124,19 @@ export function reportCharts(r: Report): ReportChart[] {
               tooltip: [
                 { field: 'name', title: 'segment' },
                 { field: 'column' },
-                { field: 'mean', format: ',.4~r' },
-                { field: 'median', format: ',.4~r' },
-                { field: 'diffSd', title: 'SD from overall', format: '+.2f' },
+                { field: 'mean' },
+                { field: 'median' },
+                { field: 'diffTip', title: 'SD from overall' },
               ],
             },
           },
           {
-            mark: { type: 'text', fontSize: 10 },
+            // Differences written in the cells only when the cells are wide enough for them.
+            mark: { type: 'text', fontSize: 10, opacity: { expr: "bandwidth('x') >= 22 ? 1 : 0" } },
             encoding: {
               x: { field: 'column', type: 'nominal', sort: sortCols },
               y: { field: 'name', type: 'nominal', sort: order },
-              text: { field: 'diffSd', type: 'quantitative', format: '+.1f' },
+              text: { field: 'diffText', type: 'nominal' },
             },
           },
         ],
@@ -165,7 +184,7 @@ export function reportCharts(r: Report): ReportChart[] {
             type: 'nominal',
             sort: levels,
             title: c.name,
-            legend: { orient: 'bottom', columns: 3 },
+            legend: legendBelow(levels),
           },
           order: { field: 'order', type: 'quantitative' },
           tooltip: [
@@ -205,7 +224,7 @@ export function reportCharts(r: Report): ReportChart[] {
             type: 'quantitative',
             title: unit ? `${dist.column} (${unit})` : dist.column,
             scale: { zero: false },
-            axis: { format: ',.4~r' },
+            axis: { format: ',~r' },
           },
           y: { field: 'share', type: 'quantitative', title: 'share of the segment', axis: { format: '%' } },
           color: {
@@ -213,12 +232,12 @@ export function reportCharts(r: Report): ReportChart[] {
             type: 'nominal',
             sort: order,
             title: 'segment',
-            legend: { orient: 'bottom', columns: 2 },
+            legend: legendBelow(order),
           },
           tooltip: [
             { field: 'name', title: 'segment' },
-            { field: 'lo', title: 'from', format: ',.4~r' },
-            { field: 'hi', title: 'to', format: ',.4~r' },
+            { field: 'lo', title: 'from', format: numberFormat },
+            { field: 'hi', title: 'to', format: numberFormat },
             { field: 'share', format: '.1%' },
           ],
         },

@@ -1,3 +1,4 @@
+import { formatValue } from '../core/format.js';
 import { lineChartSpec, renderSvg, type LinePoint, type VegaLiteSpec } from '../render/charts.js';
 import type { Candidate, TuneMetric, TuneResult } from './tune.js';
 
@@ -55,7 +56,7 @@ export function tuneChartSpecs(r: TuneResult): Map<string, VegaLiteSpec> {
         xTitle: 'rows, sorted',
         yTitle: `${r.distance} distance`,
         points: false,
-        hrule: { y: first.kneeEps, label: `knee eps=${first.kneeEps.toPrecision(4)}` },
+        hrule: { y: first.kneeEps, label: `knee eps=${formatValue(first.kneeEps)}` },
       }),
     );
   }

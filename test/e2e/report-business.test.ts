@@ -155,7 +155,7 @@ describe('segment report in business units (built CLI)', () => {
     }
     // Text output in people's units, no exponent anywhere.
     expect(r.stdout).toMatch(/recency_days/);
-    expect(r.stdout).toMatch(/ days /);
+    expect(r.stdout).toMatch(/\d\sdays\s/);
     expect(r.stdout).not.toMatch(/e[-+]\d/);
   });
 

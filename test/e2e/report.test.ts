@@ -133,7 +133,7 @@ describe('segment report (built CLI)', () => {
       expect(rep.segments[1].name).toMatch(/^(High|Low) x\d · (high|low) x\d$/);
       expect(rep.tuning.recommendation.params.k).toBeDefined();
       expect(rep.dendrogram.merges.length).toBeGreaterThan(3);
-      expect(rep.segments[0].summary).toMatch(/^Big spenders holds \d+\.\d % of the rows/);
+      expect(rep.segments[0].summary).toMatch(/^Big spenders holds \d+(\.\d+)?\s% of the rows \([\d,]+\)/);
       const files = readdirSync(svg).sort();
       expect(files).toContain('sizes.svg');
       expect(files).toContain('dendrogram.svg');

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { reportParams, runReport, type ReportOptions } from '../../api/report.js';
+import { formatValue } from '../../core/format.js';
 import type { Report } from '../../report/build.js';
 import { migrationLines } from '../../report/migration.js';
 import { contextFrom } from '../context.js';
@@ -33,6 +34,11 @@ Examples:
  * units), the line of all rows, then the indices.
  */
 export function renderReport(r: Report): string {
+  /** A mean is read against its column's overall standard deviation (noise below it prints as 0). */
+  const stdOf = (j: number) => {
+    const p = r.overall[j]!;
+    return p.kind === 'numeric' ? p.std : null;
+  };
   const columns = r.dataset.profile.columns;
   const shown = columns.slice(0, 6);
   const head = ['segment', 'name', 'size', 'share %', ...r.kpis.map(kpiTitle), ...shown.map((c) => c.name)];
@@ -42,7 +48,7 @@ export function renderReport(r: Report): string {
     s.size.toLocaleString('en-US'),
     (s.share * 100).toFixed(1),
     ...r.kpis.map((k, i) => kpiCell(s.kpis[i]!.value, k)),
-    ...shown.map((c, j) => profileCell(s.profile[j]!, c.unit)),
+    ...shown.map((c, j) => profileCell(s.profile[j]!, c.unit, stdOf(j))),
   ]);
   rows.push([
     'all',
@@ -50,7 +56,7 @@ export function renderReport(r: Report): string {
     r.dataset.rows.toLocaleString('en-US'),
     '100.0',
     ...r.kpis.map((k) => kpiCell(k.overall, k)),
-    ...shown.map((c, j) => profileCell(r.overall[j]!, c.unit)),
+    ...shown.map((c, j) => profileCell(r.overall[j]!, c.unit, stdOf(j))),
   ]);
   const widths = head.map((h, j) => Math.max(h.length, ...rows.map((row) => row[j]!.length)));
   const line = (cells: string[]) =>
@@ -65,7 +71,7 @@ export function renderReport(r: Report): string {
   const ix = r.indices;
   const s = ix.silhouetteSampled;
   out.push(
-    `silhouette ${num(ix.silhouette)}${s ? ` (sample of ${s.sampleSize}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)}–${num(s.upper)})` : ''}` +
+    `silhouette ${num(ix.silhouette)}${s ? ` (sample of ${num(s.sampleSize)}, ${Math.round(s.confidence * 100)} % interval ${num(s.lower)}–${num(s.upper)})` : ''}` +
       `  davies-bouldin ${num(ix.daviesBouldin)}  calinski-harabasz ${num(ix.calinskiHarabasz)}  dunn ${num(ix.dunn)}  inertia ${num(ix.inertia)}`,
   );
   for (const n of ix.notes) out.push(n);
@@ -73,8 +79,6 @@ export function renderReport(r: Report): string {
   return out.join('\n') + '\n';
 }
 
-function num(x: number | null): string {
-  if (x === null || Number.isNaN(x)) return '—';
-  if (Math.abs(x) < 1e-12) return '0';
-  return Math.abs(x) >= 1000 ? x.toFixed(1) : x.toPrecision(4);
+function num(x: number | null, digits = 4, scale?: number): string {
+  return formatValue(x, { digits, scale });
 }
