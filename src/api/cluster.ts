@@ -45,7 +45,7 @@ import { readDataset } from '../io/read.js';
 import { bundleModel, bundleText, loadModel } from '../model/bundle.js';
 import { scoreDataset } from '../model/score.js';
 import { toolVersion } from '../core/version.js';
-import { madeSegmentNames } from '../profile/names.js';
+import { completeNames, madeSegmentNames } from '../profile/names.js';
 import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** Options of {@link runCluster} (attribute names as the CLI's flags produce them). */
@@ -467,7 +467,7 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
 
 /**
  * Without --names, a fit numbered like its baseline keeps the baseline's names of the segments it continues; new
- * segments stay unnamed (a warning says which, when the baseline had names).
+ * segments are left to {@link withMadeNames} (a warning says which, when the baseline had names).
  */
 function keepBaselineNames(
   model: ClusterModel,
@@ -500,17 +500,16 @@ function withMadeNames(
   const given = segmentNamesOf(model);
   if (model.segments.every((s) => given.has(s.segment))) return model;
   const made = madeSegmentNames(ds, chainOf(ds), features, labels);
-  const taken = new Set([...given.values()].map((n) => n.name));
-  const all = new Map(given);
-  for (const s of model.segments) {
-    if (all.has(s.segment)) continue;
-    const name = made.get(s.segment) ?? `Segment ${s.segment}`;
-    all.set(s.segment, {
-      name: taken.has(name) ? `${name} (segment ${s.segment})` : name,
-      description: null,
-    });
-  }
-  return withSegmentNames(model, all);
+  const numbers = model.segments.map((s) => s.segment);
+  const names = completeNames(
+    numbers,
+    new Map([...given].map(([s, n]) => [s, n.name])),
+    numbers.map((s) => made.get(s) ?? `Segment ${s}`),
+  );
+  return withSegmentNames(
+    model,
+    new Map(numbers.map((s, i) => [s, given.get(s) ?? { name: names[i]!, description: null }])),
+  );
 }
 
 /** `segment cluster` as a pipeline step. */

@@ -17,9 +17,8 @@ import { assertModelSegments, loadTuneResult } from '../report/inputs.js';
 import { loadSegmentNames, segmentNamesOf, type SegmentName } from '../cluster/segment-names.js';
 import { reportCharts } from '../report/report-charts.js';
 import { DEFAULT_SAMPLE_SIZE } from '../tune/tune.js';
-import { chainOf } from '../core/chain.js';
 import { kpiList, type KpiSpec } from '../profile/kpi.js';
-import { profileSources } from '../report/profile-inputs.js';
+import { profileSources, recordedChain } from '../report/profile-inputs.js';
 import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** Options of {@link runReport} (attribute names as the CLI's flags produce them). */
@@ -228,10 +227,16 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       for (const [k, n] of await loadSegmentNames(pathIn(env, o.names)))
         names.set(k, { ...n, source: 'names-file' });
     const idColumn = o.id ?? (model?.id && ds.has(model.id) ? model.id : undefined);
+    if (o.profileInput === '-' && input === '-')
+      throw new UsageError('only one input can be - (stdin)', 'give --profile-input as a file');
+    // The raw table is read whole, its format from its own extension: --sample and --format are the segments'.
+    const { format: _format, sample: _sample, ...rawRead } = readOptionsOf(o, env);
     const raw = o.profileInput
-      ? { data: await readDataset(pathIn(env, o.profileInput), readOptionsOf(o, env)), name: o.profileInput }
+      ? { data: await readDataset(pathIn(env, o.profileInput), rawRead), name: o.profileInput }
       : null;
-    const profile = profileSources(ds, chainOf(ds).length > 0 ? chainOf(ds) : (model?.chain ?? []), {
+    const recorded = recordedChain(ds, X, labels, features, model);
+    if (recorded.warning) env.logger.log('warn', recorded.warning);
+    const profile = profileSources(ds, recorded.chain, {
       raw,
       id: idColumn,
       segmentColumn: o.segmentCol,
@@ -261,9 +266,9 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
     if (raw)
       inputs.push({
         role: 'profile-input',
-        path: raw.name,
+        path: raw.name === '-' ? 'stdin' : raw.name,
         rows: raw.data.nRows,
-        sha256: await fileSha256(pathIn(env, raw.name)),
+        sha256: raw.name === '-' ? null : await fileSha256(pathIn(env, raw.name)),
       });
     if (o.names)
       inputs.push({

@@ -74,6 +74,15 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
   if (id === 'segment' || (opts.segmentName && id === segmentNameCol)) {
     throw new UsageError(`the id column is named '${id}', like a column the query returns`, 'rename it');
   }
+  const clash = opts.withFeatures
+    ? model.features.find((f) => f === 'segment' || (opts.segmentName && f === segmentNameCol))
+    : undefined;
+  if (clash !== undefined) {
+    throw new UsageError(
+      `the model has a feature named '${clash}', like a column the query returns`,
+      '--with-features would return two columns of that name: leave it out, or drop --segment-name',
+    );
+  }
 
   const skipped: string[] = [];
   const notReproduced: string[] = [];

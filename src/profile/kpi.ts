@@ -86,10 +86,20 @@ export function computeKpi(c: ProfileColumn, spec: KpiSpec, members: readonly In
     rate = true;
   }
   const total = spec.stat === 'share' ? sumOf(values, null) : null;
+  if (spec.stat === 'share') {
+    // A share of the total is a part of a whole: only for a quantity that is never negative.
+    let min = Infinity;
+    for (const x of values) if (x < min) min = x;
+    if (min < 0)
+      throw new DataError(
+        `--kpi ${spec.column}:share: '${spec.column}' has negative values (down to ${min}): a share of its total would mean nothing`,
+        'use sum or mean for a signed column',
+      );
+  }
   const of = (rows: Int32Array | null): number | null => {
     switch (spec.stat) {
       case 'mean':
-        return numericStats(values, rows).mean;
+        return numericStats(values, rows, false).mean;
       case 'median':
         return numericStats(values, rows).median;
       case 'sum':

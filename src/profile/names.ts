@@ -1,6 +1,6 @@
 import type { ChainEntry } from '../core/chain.js';
 import type { Dataset } from '../core/dataset.js';
-import { distinction, profileColumn, segmentMembers, type ColumnProfile } from './profile.js';
+import { byText, distinction, profileColumn, segmentMembers, type ColumnProfile } from './profile.js';
 import { chainProfileSource } from './source.js';
 
 /** A column's distinguishing trait in a segment: its words, and how strongly (in standard units) it stands out. */
@@ -9,36 +9,60 @@ interface Trait {
   /** The plain form: "high monetary", "low recency_days", "internet_service: No". */
   label: string;
   /** The business word, when the column's name is known: an adjective ("recent") or a noun ("big spenders"). */
-  word: { text: string; noun: boolean } | null;
+  word: Word | null;
   strength: number;
 }
 
 /** Traits weaker than this (in standard units) do not name a segment. */
 export const NAME_THRESHOLD = 0.5;
 
+/** A business word: an adjective ("recent") or a noun that ends a name ("big spenders"). */
+interface Word {
+  text: string;
+  noun: boolean;
+}
+
 /**
- * Business words for common behavioural columns, matched on the column name: [pattern, word when high, word when
- * low]. A noun ends the name ("recent big spenders"); adjectives come before it.
+ * Business words for common behavioural columns, matched on whole words of the column name (split at `_`, `-`,
+ * spaces): [words that mark the column, word when high, word when low]. Names about gaps, refunds, returns, costs
+ * or discounts read the other way round and get no word.
  */
-const vocabulary: [RegExp, { text: string; noun: boolean }, { text: string; noun: boolean }][] = [
-  [/recen|days_since|since_last/i, { text: 'lapsed', noun: false }, { text: 'recent', noun: false }],
+const vocabulary: [(words: string[]) => boolean, Word, Word][] = [
+  [(w) => w.includes('recency') || (w.includes('days') && w.includes('since')), adj('lapsed'), adj('recent')],
   [
-    /monetary|revenue|spend|amount|sales|value|basket/i,
+    (w) =>
+      ['monetary', 'revenue', 'spend', 'spent', 'amount', 'sales', 'value', 'basket', 'ltv', 'clv'].some(
+        (x) => w.includes(x),
+      ),
     { text: 'big spenders', noun: true },
     { text: 'low spenders', noun: true },
   ],
   [
-    /frequen|orders|purchases|visits|sessions|active_days/i,
-    { text: 'frequent', noun: false },
-    { text: 'occasional', noun: false },
+    (w) =>
+      ['frequency', 'orders', 'purchases', 'visits', 'sessions', 'transactions'].some((x) => w.includes(x)) ||
+      (w.includes('active') && w.includes('days')),
+    adj('frequent'),
+    adj('occasional'),
   ],
-  [
-    /tenure|seniority|customer_age|account_age/i,
-    { text: 'long-standing', noun: false },
-    { text: 'new', noun: false },
-  ],
-  [/churn/i, { text: 'churn-prone', noun: false }, { text: 'retained', noun: false }],
+  [(w) => w.includes('tenure') || w.includes('seniority'), adj('long-standing'), adj('new')],
+  [(w) => w.includes('churn') || w.includes('churned'), adj('churn-prone'), adj('retained')],
 ];
+const reversed = ['between', 'gap', 'interval', 'refund', 'refunds', 'return', 'returns', 'cost', 'discount'];
+
+function adj(text: string): Word {
+  return { text, noun: false };
+}
+
+/** The business word of a column that is high (or low) in a segment, if its name is a known one. */
+function wordOf(column: string, high: boolean): Word | null {
+  const words = column
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== '');
+  if (words.some((w) => reversed.includes(w))) return null;
+  const entry = vocabulary.find(([known]) => known(words));
+  return entry ? (high ? entry[1] : entry[2]) : null;
+}
 
 /**
  * A short descriptive name for every segment from its most distinguishing columns, in business words where the
@@ -51,7 +75,7 @@ export function autoNames(segments: readonly number[], profiles: readonly Column
     ps
       .map((p) => trait(p))
       .filter((t): t is Trait => t !== null && Math.abs(t.strength) >= NAME_THRESHOLD)
-      .sort((a, b) => Math.abs(b.strength) - Math.abs(a.strength) || a.label.localeCompare(b.label)),
+      .sort((a, b) => Math.abs(b.strength) - Math.abs(a.strength) || byText(a.label, b.label)),
   );
   const depth = segments.map(() => 2);
   let names = segments.map((_, i) => nameOf(traits[i]!.slice(0, depth[i])));
@@ -89,16 +113,44 @@ function trait(p: ColumnProfile): Trait | null {
     return { column: p.column, label: `${p.column}: ${level}`, word: null, strength: score };
   }
   const high = score > 0;
-  const entry = vocabulary.find(([re]) => re.test(p.column));
   return {
     column: p.column,
     label: p.binary ? `${high ? 'more' : 'fewer'} ${p.column}` : `${high ? 'high' : 'low'} ${p.column}`,
-    word: entry ? (high ? entry[1] : entry[2]) : null,
+    word: wordOf(p.column, high),
     strength: score,
   };
 }
 
+/** Longest made name; longer ones are cut at a word with "…". */
+const MAX_NAME = 80;
+
 function nameOf(traits: Trait[]): string {
+  // eslint-disable-next-line no-control-regex
+  const text = phrase(traits).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ');
+  if (text.length <= MAX_NAME) return text;
+  const cut = text.slice(0, MAX_NAME - 1);
+  return `${cut.slice(0, cut.lastIndexOf(' ') > 40 ? cut.lastIndexOf(' ') : cut.length)}…`;
+}
+
+/**
+ * The name of every segment: the one given (names file, model), else the made one; a made name equal to a given
+ * one gets the segment number, so names stay distinct. O(segments).
+ */
+export function completeNames(
+  segments: readonly number[],
+  given: ReadonlyMap<number, string>,
+  made: readonly string[],
+): string[] {
+  const taken = new Set(given.values());
+  return segments.map((s, i) => {
+    const name = given.get(s);
+    if (name !== undefined) return name;
+    return taken.has(made[i]!) ? `${made[i]!} (segment ${s})` : made[i]!;
+  });
+}
+
+/** A name in words from traits; every column name and level is data, so control characters are blanked after. */
+function phrase(traits: Trait[]): string {
   if (traits.length === 0) return 'Close to average';
   if (traits.every((t) => t.word !== null)) {
     const words = traits.map((t) => t.word!);
@@ -131,7 +183,7 @@ export function madeSegmentNames(
   const source = chainProfileSource(ds, chain);
   const columns = [...new Set(features.map((f) => source.nameOf(f)))].map((n) => source.column(n));
   const members = segmentMembers(labels);
-  const profiles = columns.map((c) => profileColumn(c, members));
+  const profiles = columns.map((c) => profileColumn(c, members, false));
   const segments = [...members.keys()];
   const names = autoNames(
     segments,

@@ -65,6 +65,11 @@ export interface ProfiledColumn {
 export const MAX_LEVELS_SHOWN = 10;
 export const OTHER_LEVEL = '(other)';
 
+/** Code-unit order of two texts: the same on every machine (no locale). */
+export function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** The rows of every segment (noise −1 left out), segments in ascending order. O(n). */
 export function segmentMembers(labels: Int32Array): Map<number, Int32Array> {
   const counts = new Map<number, number>();
@@ -91,15 +96,17 @@ export function segmentMembers(labels: Int32Array): Map<number, Int32Array> {
 export function profileColumn(
   c: ProfileColumn,
   members: Map<number, Int32Array>,
+  quantiles = true,
 ): { overall: ColumnProfile; segments: ColumnProfile[] } {
-  return c.kind === 'numeric' ? numericProfiles(c, members) : categoricalProfiles(c, members);
+  return c.kind === 'numeric' ? numericProfiles(c, members, quantiles) : categoricalProfiles(c, members);
 }
 
 function numericProfiles(
   c: NumericProfileColumn,
   members: Map<number, Int32Array>,
+  quantiles: boolean,
 ): { overall: NumericProfile; segments: NumericProfile[] } {
-  const all = numericStats(c.values, null);
+  const all = numericStats(c.values, null, quantiles);
   let min = Infinity;
   for (const x of c.values) if (x < min) min = x;
   const liftable = min >= 0 && all.mean !== null && all.mean > 0;
@@ -112,7 +119,7 @@ function numericProfiles(
     lift: liftable ? 1 : null,
   };
   const segments = [...members.values()].map((rows): NumericProfile => {
-    const st = numericStats(c.values, rows);
+    const st = numericStats(c.values, rows, quantiles);
     return {
       column: c.name,
       kind: 'numeric',
@@ -128,10 +135,14 @@ function numericProfiles(
   return { overall, segments };
 }
 
-/** Count, missing, mean, quartiles and population std of the present values (of `rows`, or of all). */
+/**
+ * Count, missing, mean, population std and (unless `quantiles` is false: O(n) instead of O(n log n)) median and
+ * quartiles of the present values (of `rows`, or of all).
+ */
 export function numericStats(
   values: Float64Array,
   rows: Int32Array | null,
+  quantiles = true,
 ): Pick<NumericProfile, 'count' | 'missing' | 'mean' | 'median' | 'q1' | 'q3' | 'std'> {
   const n = rows ? rows.length : values.length;
   const present = new Float64Array(n);
@@ -147,6 +158,8 @@ export function numericStats(
   const mean = s / m;
   let ss = 0;
   for (const x of v) ss += (x - mean) ** 2;
+  if (!quantiles)
+    return { count: m, missing: n - m, mean, median: null, q1: null, q3: null, std: Math.sqrt(ss / m) };
   v.sort();
   return {
     count: m,
@@ -179,7 +192,7 @@ function categoricalProfiles(
   // Most frequent levels first (ties by name); the rest fold into "(other)".
   const order = Array.from({ length: L }, (_, k) => k)
     .filter((k) => all.counts[k]! > 0)
-    .sort((a, b) => all.counts[b]! - all.counts[a]! || c.levels[a]!.localeCompare(c.levels[b]!));
+    .sort((a, b) => all.counts[b]! - all.counts[a]! || byText(c.levels[a]!, c.levels[b]!));
   const shown = order.length > MAX_LEVELS_SHOWN ? order.slice(0, MAX_LEVELS_SHOWN - 1) : order;
   const rest = order.slice(shown.length);
   const overallShare = (k: number) => (all.count > 0 ? all.counts[k]! / all.count : 0);

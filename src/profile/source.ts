@@ -60,78 +60,129 @@ export const MAX_PROFILE_LEVELS = 50;
  * O(n) per column asked for.
  */
 export function chainProfileSource(ds: Dataset, chain: readonly ChainEntry[]): ProfileSource {
-  const steps: CleanStep[] = [];
-  const components = new Set<string>();
+  // The chain's steps in the order they ran; a PCA marks where its components were made.
+  const steps: ChainStep[] = [];
   for (const entry of chain) {
     if (entry.stage === 'clean') steps.push(...((entry.model as CleanModel).steps ?? []));
     else if (entry.stage === 'select') {
       for (const s of (entry.model as SelectModel).steps ?? [])
-        if (s.step === 'pca') s.names.forEach((n) => components.add(n));
+        if (s.step === 'pca') steps.push({ step: 'pca', names: s.names });
     }
   }
-  // Encoded outputs → their source column.
-  const folded = new Map<string, { method: 'onehot' | 'ordinal'; levels: string[]; outputs: string[] }>();
+  // Encoded outputs → their source column (the last encoding of a name wins, as it is the one the file holds).
+  const folded = new Map<string, Encoding>();
   const outputOf = new Map<string, string>();
-  for (const s of steps) {
-    if (s.step !== 'encode') continue;
+  steps.forEach((s, at) => {
+    if (s.step !== 'encode') return;
     for (const c of s.columns) {
       const present = c.outputs.filter((o) => ds.has(o));
       if (present.length === 0) continue;
-      folded.set(c.name, { method: s.method, levels: c.levels, outputs: c.outputs });
+      folded.set(c.name, { method: s.method, levels: c.levels, outputs: c.outputs, at });
       for (const o of present) outputOf.set(o, c.name);
     }
-  }
+  });
   const names: string[] = [];
+  const seen = new Set<string>();
   for (const n of ds.names) {
     const name = outputOf.get(n) ?? n;
-    if (!names.includes(name)) names.push(name);
+    if (!seen.has(name)) names.push(name);
+    seen.add(name);
   }
+  const made = (name: string, k: number) => {
+    const s = steps[k]!;
+    return s.step === 'pca'
+      ? s.names.includes(name)
+      : s.step === 'encode' && s.columns.some((c) => c.outputs.includes(name));
+  };
 
   const column = (name: string): ProfileColumn => {
     const enc = folded.get(name);
-    if (enc) return foldEncoded(ds, name, enc);
+    if (enc)
+      return foldEncoded(ds, name, enc, (o) => undoSteps(steps, o, ds.numeric(o).values, enc.at + 1).values);
     const c = ds.column(name);
     if (c.kind !== 'numeric') return asCategorical(c, 'as-is', null);
-    if (components.has(name)) {
-      return numericProfileColumn(name, c.values, 'as-is', 'a principal component: it has no original unit');
-    }
-    let values: Float64Array | null = null;
-    const notes: string[] = [];
+    // Undo the steps after the one that made this column (a PCA component is never undone past its PCA).
+    let from = 0;
     for (let k = steps.length - 1; k >= 0; k--) {
-      const s = steps[k]!;
-      if (s.step === 'scale') {
-        const sc = s.columns.find((x) => x.name === name);
-        if (sc) {
-          values ??= Float64Array.from(c.values);
-          for (let i = 0; i < values.length; i++) values[i] = values[i]! * sc.scale + sc.center;
-        }
-      } else if (s.step === 'log1p' && s.columns.includes(name)) {
-        values ??= Float64Array.from(c.values);
-        for (let i = 0; i < values.length; i++) values[i] = Math.expm1(values[i]!);
-      } else if (s.step === 'impute') {
-        const imputed =
-          s.numeric.some((x) => x.name === name) || (s.knn !== null && s.knn.columns.includes(name));
-        if (imputed) notes.push('missing values were imputed by clean');
-      } else if (s.step === 'outliers' && s.action === 'clip') {
-        if (s.columns.some((x) => x.name === name)) notes.push('outliers were clipped by clean');
-      } else if (s.step === 'infinite' && s.action === 'clip') {
-        if (s.columns.some((x) => x.name === name)) notes.push('infinite values were clipped by clean');
+      if (made(name, k)) {
+        from = k + 1;
+        break;
       }
     }
+    const component = from > 0 && steps[from - 1]!.step === 'pca';
+    const undone = undoSteps(steps, name, c.values, from);
+    const notes = component
+      ? ['a principal component: it has no original unit', ...undone.notes]
+      : undone.notes;
     return numericProfileColumn(
       name,
-      values ?? c.values,
-      values ? 'inverted' : 'as-is',
-      notes.length > 0 ? notes.reverse().join('; ') : null,
+      undone.values,
+      undone.changed ? 'inverted' : 'as-is',
+      notes.length > 0 ? notes.join('; ') : null,
     );
   };
   return {
     names,
-    has: (n) => names.includes(n),
+    has: (n) => seen.has(n),
     column,
     nameOf: (c) => outputOf.get(c) ?? c,
     temporal: (n) => isTemporal(ds, n),
   };
+}
+
+/** A step of a recorded chain: a clean step, or where a PCA made its components. */
+type ChainStep = CleanStep | { step: 'pca'; names: string[] };
+
+/** A recorded encoding, and the index of its step in the chain. */
+interface Encoding {
+  method: 'onehot' | 'ordinal';
+  levels: string[];
+  outputs: string[];
+  at: number;
+}
+
+/**
+ * Undo, from the last step back to step `from`, the scaling and log(1 + x) the chain applied to column `name`; note
+ * what cannot be undone (imputation, clipping). Undone values that land within rounding error of a whole number
+ * are that number (a scaled 0/1 flag comes back as 0 and 1, a count as the count). O(n) per step undone.
+ */
+function undoSteps(
+  steps: readonly ChainStep[],
+  name: string,
+  values: Float64Array,
+  from: number,
+): { values: Float64Array; changed: boolean; notes: string[] } {
+  let out: Float64Array | null = null;
+  let magnitude = 1;
+  const notes: string[] = [];
+  for (let k = steps.length - 1; k >= from; k--) {
+    const s = steps[k]!;
+    if (s.step === 'scale') {
+      const sc = s.columns.find((x) => x.name === name);
+      if (!sc) continue;
+      out ??= Float64Array.from(values);
+      for (let i = 0; i < out.length; i++) out[i] = out[i]! * sc.scale + sc.center;
+      magnitude += Math.abs(sc.center);
+    } else if (s.step === 'log1p' && s.columns.includes(name)) {
+      out ??= Float64Array.from(values);
+      for (let i = 0; i < out.length; i++) out[i] = Math.expm1(out[i]!);
+    } else if (s.step === 'impute') {
+      if (s.numeric.some((x) => x.name === name) || (s.knn !== null && s.knn.columns.includes(name)))
+        notes.push('missing values, if any, were imputed by clean');
+    } else if (s.step === 'outliers' && s.action === 'clip') {
+      if (s.columns.some((x) => x.name === name)) notes.push('outliers were clipped by clean');
+    } else if (s.step === 'infinite' && s.action === 'clip') {
+      if (s.columns.some((x) => x.name === name)) notes.push('infinite values were clipped by clean');
+    }
+  }
+  if (out) {
+    for (let i = 0; i < out.length; i++) {
+      const x = out[i]!;
+      const r = Math.round(x);
+      if (x !== r && Math.abs(x - r) <= 1e-12 * (magnitude + Math.abs(x))) out[i] = r;
+    }
+  }
+  return { values: out ?? values, changed: out !== null, notes: notes.reverse() };
 }
 
 /**
@@ -225,7 +276,7 @@ function asCategorical(c: Column, origin: ProfileOrigin, note: string | null): C
   }
   const index = new Map<string, number>();
   const levels: string[] = [];
-  const n = c.kind === 'numeric' ? c.values.length : c.values.length;
+  const n = c.values.length;
   const codes = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const t = cellText(c, i);
@@ -247,11 +298,12 @@ function asCategorical(c: Column, origin: ProfileOrigin, note: string | null): C
 function foldEncoded(
   ds: Dataset,
   name: string,
-  enc: { method: 'onehot' | 'ordinal'; levels: string[]; outputs: string[] },
+  enc: Encoding,
+  valuesOf: (output: string) => Float64Array,
 ): CategoricalProfileColumn {
   const codes = new Int32Array(ds.nRows).fill(-1);
   if (enc.method === 'ordinal') {
-    const v = ds.numeric(name).values;
+    const v = valuesOf(name);
     for (let i = 0; i < v.length; i++) {
       const k = Math.round(v[i]!);
       codes[i] = Number.isNaN(v[i]!) || k < 0 || k >= enc.levels.length ? -1 : k;
@@ -264,8 +316,8 @@ function foldEncoded(
       dropped = true;
       return;
     }
-    const v = ds.numeric(o).values;
-    for (let i = 0; i < v.length; i++) if (v[i] === 1 && codes[i] === -1) codes[i] = k;
+    const v = valuesOf(o);
+    for (let i = 0; i < v.length; i++) if (v[i]! >= 0.5 && codes[i] === -1) codes[i] = k;
   });
   return {
     kind: 'categorical',

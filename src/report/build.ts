@@ -4,8 +4,9 @@ import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { TuneResult } from '../tune/tune.js';
 import { computeKpi, type KpiSpec, type KpiStat } from '../profile/kpi.js';
-import { autoNames } from '../profile/names.js';
+import { autoNames, completeNames } from '../profile/names.js';
 import {
+  byText,
   distinction,
   profileColumn,
   segmentMembers,
@@ -190,10 +191,14 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
   const overall = profiles.map((p) => p.overall);
   const kpis = (o.kpis ?? []).map((k) => computeKpi(k.column, k.spec, rowsOf));
   const segProfiles = segIds.map((_, i) => profiles.map((p) => p.segments[i]!));
-  const made = autoNames(segIds, segProfiles);
+  const settled = completeNames(
+    segIds,
+    new Map([...o.names].map(([s, n]) => [s, n.name])),
+    autoNames(segIds, segProfiles),
+  );
   const segments: SegmentSection[] = segIds.map((s, i) => {
     const given = o.names.get(s);
-    const name = given?.name ?? made[i]!;
+    const name = settled[i]!;
     const size = rowsOf[i]!.length;
     const profile = segProfiles[i]!;
     return {
@@ -352,7 +357,7 @@ function summarise(
   const top = profile
     .map((p, j) => ({ p, j, ...distinction(p) }))
     .filter((t) => Math.abs(t.score) >= 0.25 && !(t.p.kind === 'categorical' && t.score < 0))
-    .sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || a.p.column.localeCompare(b.p.column))
+    .sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || byText(a.p.column, b.p.column))
     .slice(0, 3);
   const head = `${name} holds ${percent(size / n)} of the rows (${size.toLocaleString('en-US')})`;
   if (top.length === 0) return `${head}: close to the overall average on every profiled column.`;

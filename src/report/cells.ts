@@ -1,5 +1,5 @@
 import { formatPercent, formatValue, type NumberUnit } from '../core/format.js';
-import type { ColumnProfile } from '../profile/profile.js';
+import { OTHER_LEVEL, type ColumnProfile } from '../profile/profile.js';
 import type { OverallKpi } from './build.js';
 
 /** A share for people: `62 %`, `4.5 %`, `99.6 %` (3 significant digits). */
@@ -24,7 +24,7 @@ export function withUnit(x: number | null, unit: string | null, scale?: number |
 /** A profile as one table cell: the mean in its unit, a flag's rate, or a categorical column's most common level. */
 export function profileCell(p: ColumnProfile, unit: string | null, scale?: number | null): string {
   if (p.kind === 'numeric') return p.binary ? percent(p.mean) : withUnit(p.mean, unit, scale);
-  const top = [...p.levels].sort((a, b) => b.share - a.share)[0];
+  const top = p.levels.filter((l) => l.level !== OTHER_LEVEL).sort((a, b) => b.share - a.share)[0];
   return top ? `${top.level} ${percent(top.share)}` : '—';
 }
 

@@ -151,10 +151,12 @@ export function reportCharts(r: Report): ReportChart[] {
     const rowsOf = (name: string, p: ColumnProfile) =>
       p.kind === 'categorical'
         ? p.levels.map((l) => ({ name, level: l.level, share: l.share }))
-        : [
-            { name, level: `${c.name} = 1`, share: p.mean ?? 0 },
-            { name, level: `${c.name} = 0`, share: 1 - (p.mean ?? 0) },
-          ];
+        : p.mean === null
+          ? [] // no value of the flag in this segment: no bar rather than a made-up 0 %
+          : [
+              { name, level: `${c.name} = 1`, share: p.mean },
+              { name, level: `${c.name} = 0`, share: 1 - p.mean },
+            ];
     const values = [
       ...r.segments.flatMap((s) => rowsOf(s.name, s.profile[j]!)),
       ...rowsOf(allRows, r.overall[j]!),

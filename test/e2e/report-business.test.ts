@@ -167,7 +167,7 @@ describe('segment report in business units (built CLI)', () => {
       '--json', out,
     ]); // prettier-ignore
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/not profiled: email \(800 distinct values\)/);
+    expect(r.stderr).toMatch(/not profiled: email \(more than 50 distinct values\)/);
     const rep = JSON.parse(readFileSync(out, 'utf8')) as Rep;
     expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
     expect(rep.dataset.profile.source).toBe('profile-input');
@@ -218,6 +218,54 @@ describe('segment report in business units (built CLI)', () => {
     expect(names[1]).toBe('Frequent big spenders');
     expect(names[3]).toMatch(/^Lapsed/);
     expect(r.stdout).toMatch(/€1,714/);
+  });
+
+  it("undoes the model's chain for a CSV segments file in the model's space, never for assign output in raw units", async () => {
+    // cluster -o as CSV: no chain in the file, features z-scored: the model's chain is undone.
+    const csv = join(tmp.dir, 'segments.csv');
+    const k = await runCli(['ingest', seg, '-o', csv]);
+    expect(k.code, k.stderr).toBe(0);
+    const a = await runCli(['report', csv, '--model', model, '--json']);
+    expect(a.code, a.stderr).toBe(0);
+    const fromCsv = JSON.parse(a.stdout) as Rep;
+    expect(fromCsv.dataset.profile.columns[0]).toMatchObject({ name: 'recency_days', origin: 'inverted' });
+    expectClose(
+      profileOf(fromCsv, 'recency_days').map((p) => p.mean),
+      ref.recency_days.mean,
+    );
+    // assign on raw data: raw units; undoing the model's chain again would be wrong. (A model of numeric features
+    // only, so that raw data has every column the model needs.)
+    const numericClean = join(tmp.dir, 'numeric-clean.parquet');
+    const numericModel = join(tmp.dir, 'numeric-model.json');
+    const features = 'recency_days,frequency,tenure_days';
+    for (const args of [
+      ['clean', raw, '--id', 'customer_id', '--features', features, '--scale', 'zscore', '-o', numericClean],
+      [
+        'cluster',
+        numericClean,
+        '--id',
+        'customer_id',
+        '--features',
+        features,
+        '--k',
+        '3',
+        '--model',
+        numericModel,
+      ],
+    ]) {
+      const x = await runCli(args);
+      expect(x.code, x.stderr).toBe(0);
+    }
+    const scored = join(tmp.dir, 'scored.csv');
+    const s = await runCli(['assign', raw, '--model', numericModel, '-o', scored]);
+    expect(s.code, s.stderr).toBe(0);
+    const b = await runCli(['report', scored, '--model', numericModel, '--json']);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stderr).toMatch(/no cleaning chain and its features are not in the model's space/);
+    const fromAssign = JSON.parse(b.stdout) as Rep;
+    expect(fromAssign.dataset.profile.columns[0]).toMatchObject({ name: 'recency_days', origin: 'as-is' });
+    const overall = fromAssign.overall.find((p) => p.column === 'recency_days')!.mean;
+    expect(Math.abs(overall - ref.recency_days.overall)).toBeLessThan(1e-9);
   });
 
   it('refuses what it cannot join or compute, with one line and the right exit code', async () => {

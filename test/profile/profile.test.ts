@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Dataset, numericColumn, stringColumn } from '../../src/core/dataset.js';
 import { computeKpi, parseKpis } from '../../src/profile/kpi.js';
-import { autoNames } from '../../src/profile/names.js';
+import { autoNames, completeNames } from '../../src/profile/names.js';
 import { profileColumn, segmentMembers, type NumericProfile } from '../../src/profile/profile.js';
 import { chainProfileSource, numericProfileColumn, rawProfileSource } from '../../src/profile/source.js';
 
@@ -37,7 +37,7 @@ describe('profile sources', () => {
     const s = src.column('spend');
     expect(s.kind === 'numeric' && [...s.values].map((x) => +x.toFixed(9))).toEqual(spend);
     expect(s.origin).toBe('inverted');
-    expect(s.note).toBe('missing values were imputed by clean');
+    expect(s.note).toBe('missing values, if any, were imputed by clean');
     const plan = src.column('plan');
     expect(plan.kind === 'categorical' && [...plan.codes]).toEqual([0, 1, -1]);
     expect(plan.origin).toBe('folded');
@@ -48,6 +48,34 @@ describe('profile sources', () => {
       null,
     ]);
     expect(src.column('visits').origin).toBe('as-is');
+  });
+
+  it('undoes a later stage before folding: one-hot columns and a 0/1 flag z-scored by a second clean', () => {
+    // clean 1 one-hot encoded plan; clean 2 z-scored every numeric column, the one-hot columns and a flag included.
+    const z = (v: number[], c: number, sd: number) => Float64Array.from(v.map((x) => (x - c) / sd));
+    const ds = Dataset.of([
+      numericColumn('plan_a', z([1, 0, 0, 1], 0.5, 0.5)),
+      numericColumn('plan_b', z([0, 1, 0, 0], 0.25, 0.433)),
+      numericColumn('churned', z([1, 0, 0, 1], 0.5, 0.3)),
+    ]);
+    const chain = [
+      { stage: 'clean', model: { steps: [
+        { step: 'encode', method: 'onehot', columns: [{ name: 'plan', levels: ['a', 'b', 'c'], outputs: ['plan_a', 'plan_b', 'plan_c'] }], unseen: 'ignore' },
+      ] } },
+      { stage: 'clean', model: { steps: [
+        { step: 'scale', method: 'zscore', columns: [
+          { name: 'plan_a', center: 0.5, scale: 0.5 }, { name: 'plan_b', center: 0.25, scale: 0.433 },
+          { name: 'churned', center: 0.5, scale: 0.3 },
+        ], constant: [], constantAction: 'keep' },
+      ] } },
+    ]; // prettier-ignore
+    const src = chainProfileSource(ds, chain);
+    const plan = src.column('plan');
+    expect(plan.kind === 'categorical' && [...plan.codes]).toEqual([0, 1, -1, 0]);
+    expect(plan.note).toMatch(/left out/); // plan_c is not in the file
+    const churned = src.column('churned');
+    expect(churned.kind === 'numeric' && [...churned.values]).toEqual([1, 0, 0, 1]);
+    expect(churned.kind === 'numeric' && churned.binary).toBe(true);
   });
 
   it('joins a raw table by id: rows in the segments order, missing ids refused', () => {
@@ -129,6 +157,10 @@ describe('KPIs', () => {
     expect(computeKpi(rev, { column: 'rev', stat: 'share' }, members).segments).toEqual([0.4, 0.6]);
     expect(computeKpi(rev, { column: 'rev', stat: 'sum' }, members).segments).toEqual([40, 60]);
     expect(computeKpi(rev, { column: 'rev', stat: 'median' }, members).segments).toEqual([20, 30]);
+    const signed = numericProfileColumn('profit', Float64Array.from([10, -30, 60, 5, 0]), 'raw', null);
+    expect(() => computeKpi(signed, { column: 'profit', stat: 'share' }, members)).toThrow(
+      /has negative values/,
+    );
     const plan = { ...yn, levels: ['basic', 'pro'] };
     expect(() => computeKpi(plan, { column: 'nl', stat: 'mean' }, members)).toThrow(/is categorical/);
   });
@@ -150,6 +182,34 @@ describe('names', () => {
       ],
     );
     expect(names).toEqual(['Recent big spenders', 'Lapsed low spenders', 'Close to average', 'Low x']);
+  });
+
+  it('reads whole words: gaps between purchases and refunds get no business word', () => {
+    expect(autoNames([0], [[num('mean_days_between_purchases', 2)]])).toEqual([
+      'High mean_days_between_purchases',
+    ]);
+    expect(autoNames([0], [[num('refund_amount', 2)]])).toEqual(['High refund_amount']);
+    expect(autoNames([0], [[num('visits_per_week', 2), num('avg_basket', 1)]])).toEqual([
+      'Frequent big spenders',
+    ]);
+    expect(autoNames([0], [[num('recency', -2)]])).toEqual(['Recent customers']);
+  });
+
+  it('keeps given names and numbers a made name that repeats one', () => {
+    expect(
+      completeNames([0, 1, 2], new Map([[0, 'Recent customers']]), ['x', 'Recent customers', 'y']),
+    ).toEqual(['Recent customers', 'Recent customers (segment 1)', 'y']);
+  });
+
+  it('blanks control characters of levels and column names in made names, and cuts long ones', () => {
+    const cat = {
+      column: 'plan', kind: 'categorical' as const, count: 10, missing: 0,
+      levels: [{ level: 'pro\nplus\t', count: 9, share: 0.9, overallShare: 0.3 }],
+    }; // prettier-ignore
+    expect(autoNames([0], [[cat]])).toEqual(['plan: pro plus ']);
+    const long = autoNames([0], [[num('a'.repeat(50), 2), num('b'.repeat(50), 1)]])[0]!;
+    expect(long.length).toBeLessThanOrEqual(80);
+    expect(long.endsWith('…')).toBe(true);
   });
 
   it('adds traits, then the segment number, until names differ', () => {
