@@ -200,6 +200,12 @@ async function layout(
     if (m.type() === 'error' || m.type() === 'warning') errors.push(`${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  // The page is self-contained: nothing but the file itself (and data: URLs) may be fetched.
+  const requests: string[] = [];
+  page.on('request', (r) => {
+    const url = r.url();
+    if (url !== pathToFileURL(html).href && !url.startsWith('data:')) requests.push(url);
+  });
   await page.goto(pathToFileURL(html).href);
   // Page-side code as strings: this file is type-checked without the DOM library.
   await page.waitForFunction(
@@ -229,6 +235,7 @@ async function layout(
   await page.screenshot({ path: shot, fullPage: true });
   await page.close();
   expect(errors).toEqual([]);
+  expect(requests, 'network requests').toEqual([]);
   return state;
 }
 

@@ -268,6 +268,22 @@ describe('segment report in business units (built CLI)', () => {
     expect(Math.abs(overall - ref.recency_days.overall)).toBeLessThan(1e-9);
   });
 
+  it('runs as a pipeline step: examples/subscribers-report.yaml gives the same KPIs', async () => {
+    const out = join(tmp.dir, 'run');
+    const r = await runCli(['run', join(fixtures, '../examples/subscribers-report.yaml'), '--out-dir', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as Rep;
+    expect(rep.dataset.profile.source).toBe('profile-input');
+    expectClose(
+      rep.segments.map((s) => s.kpis.find((k) => k.column === 'churned')!.value),
+      ref.churned,
+    );
+    expectClose(
+      rep.segments.map((s) => s.kpis.find((k) => k.stat === 'share')!.value),
+      ref.revenueShare,
+    );
+  });
+
   it('refuses what it cannot join or compute, with one line and the right exit code', async () => {
     const noId = await runCli(['report', seg, '--profile-input', raw]);
     expect(noId.code).toBe(2);
