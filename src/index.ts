@@ -219,6 +219,26 @@ export {
   type SegmentFile,
 } from './api/assign.js';
 
+// segment update
+export {
+  runUpdate,
+  updateParams,
+  type UpdateOptions,
+  type UpdateResult,
+  type UpdateJson,
+  type UpdateGate,
+  type UpdateSegmentReport,
+} from './api/update.js';
+export {
+  updateKMeans,
+  updatableModel,
+  priorWeights,
+  type UpdateRecord,
+  type UpdatableModel,
+  type SegmentUpdate,
+  type KMeansUpdate,
+} from './cluster/update.js';
+
 // segment export-sql
 export {
   runExportSql,

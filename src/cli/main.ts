@@ -15,6 +15,7 @@ import { registerSelect } from './commands/select.js';
 import { registerStability } from './commands/stability.js';
 import { registerPredict } from './commands/predict.js';
 import { registerExportSql } from './commands/export-sql.js';
+import { registerUpdate } from './commands/update.js';
 import { registerRun } from './commands/run.js';
 import { toolVersion } from '../core/version.js';
 
@@ -25,7 +26,7 @@ export { stdoutError } from '../io/write.js';
 export function buildProgram(): Command {
   const program = new Command('segment')
     .description(
-      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, stability, predict, export-sql, run.',
+      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, update, stability, predict, export-sql, run.',
     )
     .version(toolVersion, '-V, --version');
   addParams(program, globalParams)
@@ -57,6 +58,7 @@ Examples:
   registerStability(program);
   registerPredict(program);
   registerExportSql(program);
+  registerUpdate(program);
   registerRun(program);
   return program;
 }
