@@ -1,6 +1,6 @@
 import { DataError, UsageError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
-import type { ClusterModel, KMeansModel } from './cluster-model.js';
+import { modelVersion, type ClusterModel, type KMeansModel } from './cluster-model.js';
 
 // Online update of a saved k-means model with new rows (dynamic segments): the mini-batch k-means step with a
 // forgetting factor. Each centre j carries a weight w_j (how many rows it stands for); the new rows assigned to it
@@ -152,6 +152,8 @@ export function updateKMeans(
   });
   const updated: UpdatableModel = {
     ...m,
+    // Written by this build: a version 1 file comes out in the current version, with its content hash.
+    version: modelVersion,
     toolVersion: record.toolVersion,
     segments: m.segments.map((s, i) => ({
       ...s,

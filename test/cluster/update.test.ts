@@ -163,7 +163,7 @@ describe('updateKMeans: c′ = (decay·w·c + Σx) / (decay·w + n), w′ = deca
     ]);
   });
 
-  it('drops training exceptions and records how many', () => {
+  it('drops training exceptions and records how many; writes the current model version', () => {
     const model = kmeansModel(
       [
         { segment: 0, size: 2, centroid: [0] },
@@ -171,7 +171,9 @@ describe('updateKMeans: c′ = (decay·w·c + Σx) / (decay·w + n), w′ = deca
       ],
       { exceptions: [{ values: [4], segment: 1 }] },
     );
-    const r = update(model, [[4]], 1);
+    const r = update({ ...model, version: 1 }, [[4]], 1);
+    // Written in the current version (a version 1 file has no content hash; the bundle gets one).
+    expect(r.model.version).toBe(2);
     // The exception sends 4 to segment 1 under the old model, so segment 1 moves: (2·10 + 4) / 3 = 8.
     expect(r.model.centroids).toEqual([[0], [8]]);
     expect(r.model.exceptions).toEqual([]);
