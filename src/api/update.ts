@@ -2,6 +2,7 @@ import { assignRows } from '../cluster/assign.js';
 import { segmentDisplayName } from '../cluster/segment-names.js';
 import { updatableModel, updateKMeans } from '../cluster/update.js';
 import { UsageError } from '../core/errors.js';
+import { formatPercent, formatValue as fmt } from '../core/format.js';
 import { warnDuplicateIds, type DuplicateIds } from '../core/ids.js';
 import { describeParser, InvalidValueError, share, type Param } from '../core/params.js';
 import { toolVersion } from '../core/version.js';
@@ -232,7 +233,7 @@ export async function runUpdate(data: string, o: UpdateOptions, env: StepEnv): P
     env.logger.log(
       pass ? 'info' : 'warn',
       `update: ${X.nRows.toLocaleString('en-US')} rows, decay ${o.decay}; largest shift ${fmt(largest.shift)} ` +
-        `(segment ${largest.segment}); ${(changedShare * 100).toFixed(1)} % of the rows change segment` +
+        `(segment ${largest.segment}); ${formatPercent(changedShare)} of the rows change segment` +
         (written ? `; wrote ${o.output}` : o.output ? '; model not written' : ''),
     );
     const failedGates = gates
@@ -264,9 +265,4 @@ export async function runUpdate(data: string, o: UpdateOptions, env: StepEnv): P
   } finally {
     await out.abort();
   }
-}
-
-function fmt(x: number): string {
-  if (Math.abs(x) < 1e-12) return '0';
-  return Math.abs(x) >= 1000 ? x.toFixed(1) : String(Number(x.toPrecision(4)));
 }

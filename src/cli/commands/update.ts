@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runUpdate, updateParams, type UpdateJson, type UpdateOptions } from '../../api/update.js';
 import { CheckFailedError } from '../../core/errors.js';
+import { formatPercent, formatValue as num } from '../../core/format.js';
 import { contextFrom } from '../context.js';
 import { addParams } from '../params.js';
 
@@ -58,7 +59,7 @@ export function renderUpdate(r: UpdateJson): string {
   const out = [
     `update of ${r.model.path} with ${r.input.rows} rows of ${r.input.path} (decay ${r.decay})`,
     table(head, rows),
-    `changed segment: ${r.changed.rows} of ${r.input.rows} rows (${(r.changed.share * 100).toFixed(1)} %)`,
+    `changed segment: ${r.changed.rows} of ${r.input.rows} rows (${formatPercent(r.changed.share)})`,
   ];
   for (const g of r.gates.filter((g) => g.enabled)) {
     const what =
@@ -84,9 +85,4 @@ function table(head: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(head), ...rows.map(line)].join('\n');
-}
-
-function num(x: number): string {
-  if (Math.abs(x) < 1e-12) return '0';
-  return Math.abs(x) >= 1000 ? x.toFixed(1) : String(Number(x.toPrecision(4)));
 }
