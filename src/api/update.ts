@@ -50,7 +50,8 @@ export const updateParams: readonly Param[] = [
   },
   { flags: '--json', help: 'print the update report as JSON on stdout' },
   inputKindParam,
-  ...inputParams,
+  // Every new row counts in the update: no --sample.
+  ...inputParams.filter((p) => !p.flags.startsWith('--sample')),
 ];
 
 /** Options of `segment update`. */

@@ -385,6 +385,12 @@ describe('segment update (built CLI)', () => {
       line: /--decay.*expected a number in \[0, 1\], got '1\.5'/,
     },
     {
+      name: '--sample (every new row counts)',
+      args: ['b.csv', '--model', 'model.json', '--decay', '0.9', '--sample', '50', '-o', 'x.json'],
+      code: 2,
+      line: /unknown option '--sample'/,
+    },
+    {
       name: 'no --model',
       args: ['b.csv', '--decay', '0.9', '-o', 'x.json'],
       code: 2,
