@@ -96,8 +96,8 @@ describe('computeMigration on a hand-computed case', () => {
 
   it('warns for the segments whose share moved more than maxShift points, in segment order', () => {
     expect(migrationWarnings(m)).toEqual([
-      "the share of Noise moved from 14.3 % to 25.0 % (+10.7 points) since the baseline",
-      "the share of Segment 0 moved from 42.9 % to 25.0 % (−17.9 points) since the baseline",
+      'the share of Noise moved from 14.3 % to 25.0 % (+10.7 points) since the baseline',
+      'the share of Segment 0 moved from 42.9 % to 25.0 % (−17.9 points) since the baseline',
     ]);
     const wide = computeMigration(current, baseline, { ...opts, maxShift: 17.9 }).migration;
     expect(migrationWarnings(wide)).toHaveLength(0);
