@@ -117,29 +117,31 @@ export function primMst(X: Matrix, core: Float64Array, l1: boolean): SpanningTre
   const a = new Int32Array(Math.max(0, n - 1));
   const b = new Int32Array(Math.max(0, n - 1));
   const w = new Float64Array(Math.max(0, n - 1));
+  // Euclidean distances are compared squared (sqrt is monotonic, and sqrt(x·x) = x exactly in binary floating
+  // point, so the weights equal the unsquared ones).
+  const key = l1 ? core : core.map((c) => c * c);
   const best = new Float64Array(n).fill(Infinity);
   const from = new Int32Array(n).fill(-1);
-  const done = new Uint8Array(n);
+  // Rows not yet reached, kept in increasing order so ties go to the lowest row.
+  let rest = Int32Array.from({ length: n - 1 }, (_, i) => i + 1);
+  let nRest = n - 1;
   let cur = 0;
-  done[0] = 1;
   for (let e = 0; e < n - 1; e++) {
     const co = cur * d;
-    const cc = core[cur]!;
-    let next = -1;
+    const cc = key[cur]!;
+    let nextPos = -1;
     let nextW = Infinity;
-    for (let j = 0; j < n; j++) {
-      if (done[j]) continue;
+    for (let p = 0; p < nRest; p++) {
+      const j = rest[p]!;
       const jo = j * d;
       let s = 0;
       if (l1) for (let t = 0; t < d; t++) s += Math.abs(data[co + t]! - data[jo + t]!);
-      else {
+      else
         for (let t = 0; t < d; t++) {
           const u = data[co + t]! - data[jo + t]!;
           s += u * u;
         }
-        s = Math.sqrt(s);
-      }
-      const cj = core[j]!;
+      const cj = key[j]!;
       const m = s > cc ? (s > cj ? s : cj) : cc > cj ? cc : cj;
       if (m < best[j]!) {
         best[j] = m;
@@ -147,13 +149,17 @@ export function primMst(X: Matrix, core: Float64Array, l1: boolean): SpanningTre
       }
       if (best[j]! < nextW) {
         nextW = best[j]!;
-        next = j;
+        nextPos = p;
       }
     }
+    const next = rest[nextPos]!;
     a[e] = from[next]!;
     b[e] = next;
-    w[e] = nextW;
-    done[next] = 1;
+    w[e] = l1 ? nextW : Math.sqrt(nextW);
+    // Remove it, keeping the order (an occasional copy; the scan above dominates).
+    rest.copyWithin(nextPos, nextPos + 1, nRest);
+    nRest--;
+    if (nRest > 0 && nRest < rest.length >> 2) rest = rest.slice(0, nRest);
     cur = next;
   }
   return { a, b, w };
