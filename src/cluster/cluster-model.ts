@@ -92,8 +92,9 @@ export interface HierarchicalModel extends ModelBase {
 }
 
 /**
- * A fitted HDBSCAN model (R's `predict.hdbscan`): a row goes to the segment of its nearest training row (ties to the
- * lowest) when it lies within that row's core distance, else noise. Keeps every training row: O(n·d) in the file.
+ * A fitted HDBSCAN model (R's `predict.hdbscan`): a row goes to the segment of its nearest clustered training row
+ * (ties to the lowest) when it lies within that row's core distance, else noise. Keeps every training row that is
+ * not noise: O(n·d) in the file.
  */
 export interface HdbscanModel extends ModelBase {
   algorithm: 'hdbscan';
@@ -102,9 +103,9 @@ export interface HdbscanModel extends ModelBase {
   clusterSelection: 'eom' | 'leaf';
   clusterSelectionEpsilon: number;
   metric: Distance;
-  /** The training rows (feature space). */
+  /** The training rows that are not noise (feature space). */
   points: number[][];
-  /** Segment of each training row, −1 for noise. */
+  /** Segment of each of them. */
   pointSegment: number[];
   /** Core distance of each training row. */
   coreDistances: number[];
@@ -194,7 +195,7 @@ export const clusterModelSchema = {
           clusterSelectionEpsilon: { type: 'number', minimum: 0 },
           metric: { enum: ['euclidean', 'manhattan'] },
           points: S.matrix,
-          pointSegment: { type: 'array', items: { type: 'integer', minimum: -1 } },
+          pointSegment: { type: 'array', items: S.count },
           coreDistances: { type: 'array', items: { type: 'number', minimum: 0 } },
         },
         [
@@ -247,15 +248,8 @@ export function checkClusterModel(m: ClusterModel): void {
   if (m.algorithm === 'kmeans') points(m.centroids, m.centroidSegment, 'centroids', 'centroidSegment');
   else if (m.algorithm === 'dbscan') points(m.cores, m.coreSegment, 'cores', 'coreSegment');
   else if (m.algorithm === 'hdbscan') {
-    expectRowLength(m.points, d, 'points');
-    expectLength(m.pointSegment, m.points.length, 'pointSegment', 'points has');
+    points(m.points, m.pointSegment, 'points', 'pointSegment');
     expectLength(m.coreDistances, m.points.length, 'coreDistances', 'points has');
-    expectKnown(m.pointSegment, new Set([...known, -1]), 'pointSegment', 'segments (or -1)');
-    const used = new Set(m.pointSegment);
-    m.segments.forEach((s, i) => {
-      if (!used.has(s.segment))
-        problem(`segments[${i}]`, `(segment ${s.segment}) has no entry in pointSegment`);
-    });
   } else if (m.segments.length === 0)
     problem('segments', 'is empty: a hierarchical model needs at least one');
 }

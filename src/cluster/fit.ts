@@ -357,6 +357,8 @@ export async function fitClusters(
     };
   } else if (params.algorithm === 'hdbscan') {
     const core = (modelPart['scores'] as { coreDistances: Float64Array }).coreDistances;
+    const kept: number[] = [];
+    for (let i = 0; i < n; i++) if (labels[i]! >= 0) kept.push(i);
     model = {
       ...base,
       exceptions: [],
@@ -366,9 +368,10 @@ export async function fitClusters(
       clusterSelection: usedParams['clusterSelection'] as ClusterSelection,
       clusterSelectionEpsilon: usedParams['clusterSelectionEpsilon'] as number,
       metric: usedParams['metric'] as Distance,
-      points: Array.from({ length: n }, (_, i) => Array.from(X.data.subarray(i * d, (i + 1) * d))),
-      pointSegment: Array.from(labels),
-      coreDistances: Array.from(core),
+      // R's predict.hdbscan: the rows of the clusters (noise left out), their segments and core distances.
+      points: kept.map((i) => Array.from(X.data.subarray(i * d, (i + 1) * d))),
+      pointSegment: kept.map((i) => labels[i]!),
+      coreDistances: kept.map((i) => core[i]!),
     };
   } else {
     model = {

@@ -429,10 +429,11 @@ function finish(ct: CondensedTree, chosen: Uint8Array, core: Float64Array): Hdbs
 }
 
 /**
- * For `segment assign` (R's `predict.hdbscan`): each row of X gets the label of its nearest training row (ties to
- * the lowest index) when it lies within that row's core distance, else −1. A kd-tree over the training rows:
- * O((n + m)·log m) typical.
- * @param train training rows, `m × d`; `trainLabels[i]` and `core[i]` are row i's label (−1 noise) and core distance.
+ * For `segment assign` (R's `predict.hdbscan`): each row of X gets the label of its nearest clustered training row
+ * (ties to the lowest index) when it lies within that row's core distance, else −1. A kd-tree over the training
+ * rows: O((n + m)·log m) typical.
+ * @param train the training rows that are not noise, `m × d`; `trainLabels[i]` and `core[i]` are row i's label and
+ *   core distance.
  */
 export function assignNearestCore(
   X: Matrix,

@@ -102,18 +102,15 @@ describe('hdbscan by hand', () => {
     await expect(hdbscan(X, { minClusterSize: 8 })).rejects.toThrow(DataError);
   });
 
-  it('assigns new rows to the nearest training row within its core distance', () => {
-    const core = Float64Array.from([0.2, 0.1, 0.2, 0.2, 0.1, 0.2, 19.9]);
-    const labels = Int32Array.from([0, 0, 0, 1, 1, 1, -1]);
-    const out = assignNearestCore(
-      mat([[0.05], [10.15], [3], [7.5], [0.2], [25], [-0.2], [-0.21]]),
-      X,
-      labels,
-      core,
-      'euclidean',
-    );
-    // -0.2 is exactly at the core distance of row 0 (0.2): inside; 25 is nearest to the noise row.
-    expect(Array.from(out)).toEqual([0, 1, -1, -1, 0, -1, 0, -1]);
+  it('assigns new rows to the nearest clustered training row within its core distance (R: predict)', () => {
+    const train = mat([[0], [0.1], [0.2], [10], [10.1], [10.2]]);
+    const core = Float64Array.from([0.2, 0.1, 0.2, 0.2, 0.1, 0.2]);
+    const labels = Int32Array.from([0, 0, 0, 1, 1, 1]);
+    const Q = mat([[0.05], [10.15], [3], [7.5], [0.2], [30], [-0.2], [-0.21]]);
+    // -0.2 is exactly at the core distance of row 0 (0.2): inside.
+    expect(Array.from(assignNearestCore(Q, train, labels, core, 'euclidean'))).toEqual([
+      0, 1, -1, -1, 0, -1, 0, -1,
+    ]);
   });
 });
 
