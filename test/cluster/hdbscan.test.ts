@@ -62,6 +62,16 @@ describe('hdbscan by hand', () => {
     expect(ari(Array.from(r.labels), [1, 1, 1, 0, 0, 0, 1])).toBe(1);
   });
 
+  it('handles duplicate rows (core distance 0) as R does', async () => {
+    // R: hdbscan(matrix(c(0, 0, 0, 0.1, 0.1, 10, 10, 10, 10.1, 30)), minPts = 3)
+    const D = mat([[0], [0], [0], [0.1], [0.1], [10], [10], [10], [10.1], [30]]);
+    const r = await hdbscan(D, { minClusterSize: 3 });
+    expect(ari(Array.from(r.labels), [1, 1, 1, 1, 1, 0, 0, 0, 0, -1])).toBe(1);
+    expect(r.labels[9]).toBe(-1);
+    expect(Array.from(r.probabilities)).toEqual([1, 1, 1, 0, 0, 1, 1, 1, 0, 0]);
+    expect(Array.from(r.outlierScores)).toEqual([0, 0, 0, 1, 1, 0, 0, 0, 1, 1]);
+  });
+
   it('builds the mutual reachability spanning tree and the condensed tree', () => {
     const core = Float64Array.from([0.2, 0.1, 0.2, 0.2, 0.1, 0.2, 19.9]);
     const mst = primMst(X, core, false);
