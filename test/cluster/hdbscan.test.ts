@@ -130,11 +130,13 @@ describe('hdbscan against R dbscan::hdbscan(x, minPts)', () => {
     ['blobs15', blobs],
     ['density8', density],
     ['density20', density],
+    ['density8manhattan', density],
   ] as const;
   for (const [name, X] of cases) {
     it(`${name}: labels, core distances, membership probabilities and GLOSH scores`, async () => {
       const ref = reference[name];
-      const r = await hdbscan(X, { minClusterSize: ref.minPts, pool });
+      const distance = name.endsWith('manhattan') ? 'manhattan' : 'euclidean';
+      const r = await hdbscan(X, { minClusterSize: ref.minPts, distance, pool });
       expect(ari(Array.from(r.labels), [...ref.labels])).toBeGreaterThanOrEqual(0.99);
       // Same noise rows.
       expect(Array.from(r.labels, (l) => l < 0)).toEqual(ref.labels.map((l) => l < 0));
