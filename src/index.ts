@@ -40,6 +40,7 @@ export {
 } from './cluster/kmeans.js';
 export { type Distance, type Linkage } from './core/distance.js';
 export { dbscan, kDistances, type DbscanParams, type DbscanResult } from './cluster/dbscan.js';
+export { hdbscan, type HdbscanParams, type HdbscanResult } from './cluster/hdbscan.js';
 export { linkageTree, cutTree, estimateMemory, type Dendrogram } from './cluster/hierarchical.js';
 export {
   fitClusters,

@@ -1,5 +1,6 @@
 import { pairBaselineRows, planMatch, reportIdentity, type MatchPlan } from '../cluster/baseline.js';
-import { algorithms, fitClusters, type ClusterParams, type ClusterSummary } from '../cluster/fit.js';
+import { clusterAlgorithms, fitClusters, type ClusterParams, type ClusterSummary } from '../cluster/fit.js';
+import { clusterSelections, type ClusterSelection } from '../cluster/hdbscan.js';
 import { distances, linkages } from '../core/distance.js';
 import {
   DEFAULT_MATCH_MIN_JACCARD,
@@ -48,16 +49,23 @@ import { toolVersion } from '../core/version.js';
 import { completeNames, madeSegmentNames } from '../profile/names.js';
 import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
+/** The columns `--algo hdbscan` adds to the segments file: membership probability and GLOSH outlier score. */
+export const hdbscanColumns = ['probability', 'outlier_score'] as const;
+
 /** Options of {@link runCluster} (attribute names as the CLI's flags produce them). */
 export interface ClusterOptions extends InputOptions {
-  algorithm: (typeof algorithms)[number];
+  algorithm: (typeof clusterAlgorithms)[number];
   k?: number;
   nInit: number;
   maxIter: number;
   tol: number;
   kmeansAlgorithm: 'auto' | 'lloyd' | 'elkan' | 'hamerly' | 'minibatch';
   eps: string;
-  minSamples: number;
+  /** DBSCAN default 5; HDBSCAN default: minClusterSize. */
+  minSamples?: number;
+  minClusterSize?: number;
+  clusterSelection: ClusterSelection;
+  clusterSelectionEpsilon: number;
   linkage: (typeof linkages)[number];
   distance: (typeof distances)[number];
   distanceThreshold?: number;
@@ -76,6 +84,18 @@ export interface ClusterOptions extends InputOptions {
   /** A names file (JSON or YAML): business names of the segments, stored in the model. */
   names?: string;
 }
+
+/** Parse a number >= 0. */
+const nonNegativeNumber = describeParser(
+  function nonNegativeNumber(v: string): number {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) {
+      throw new InvalidValueError(`expected a number >= 0, got '${v}'.`);
+    }
+    return n;
+  },
+  { type: 'number', minimum: 0 },
+);
 
 /** Parse a number in [0, 1]. */
 const unitInterval = describeParser(
@@ -103,7 +123,13 @@ export function parseEps(v: string): number | 'auto' {
 
 /** The parameters of `segment cluster` (its flags, in help order, and a cluster step's `with`). */
 export const clusterParams: readonly Param[] = [
-  { flags: '--algo <name>', help: 'algorithm', choices: algorithms, default: 'kmeans', attr: 'algorithm' },
+  {
+    flags: '--algo <name>',
+    help: 'algorithm',
+    choices: clusterAlgorithms,
+    default: 'kmeans',
+    attr: 'algorithm',
+  },
   {
     flags: '-k, --k <n>',
     help: 'number of segments (k-means default 8; hierarchical: --k or --distance-threshold)',
@@ -136,9 +162,25 @@ export const clusterParams: readonly Param[] = [
   },
   {
     flags: '--min-samples <n>',
-    help: 'DBSCAN points within eps (itself included) to be a core point',
+    help: 'DBSCAN: points within eps (itself included) to be a core point (default 5); HDBSCAN: the core distance is the distance to the n-th nearest row, itself included (default --min-cluster-size)',
     parse: intAtLeast(1),
-    default: 5,
+  },
+  {
+    flags: '--min-cluster-size <n>',
+    help: "HDBSCAN: smallest cluster (R's minPts, scikit-learn's min_cluster_size; default 5)",
+    parse: intAtLeast(2),
+  },
+  {
+    flags: '--cluster-selection <how>',
+    help: 'HDBSCAN: clusters by excess of mass (eom) or the leaves of the condensed tree (leaf)',
+    choices: clusterSelections,
+    default: 'eom',
+  },
+  {
+    flags: '--cluster-selection-epsilon <x>',
+    help: 'HDBSCAN: clusters born below this distance merge up to the cluster alive at it (scikit-learn)',
+    parse: nonNegativeNumber,
+    default: 0,
   },
   { flags: '--linkage <name>', help: 'hierarchical linkage', choices: linkages, default: 'ward' },
   {
@@ -261,6 +303,38 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       'use --linkage average or complete',
     );
   }
+  const given = (k: string): boolean => env.given?.has(k) ?? false;
+  if (o.algorithm === 'hdbscan') {
+    const other = (
+      [
+        ['k', '--k'],
+        ['eps', '--eps'],
+        ['distanceThreshold', '--distance-threshold'],
+        ['linkage', '--linkage'],
+      ] as const
+    ).find(([k]) => given(k) || (k === 'k' && o.k !== undefined));
+    if (other)
+      throw new UsageError(
+        `${other[1]} does not apply to hdbscan`,
+        'use --min-cluster-size and --min-samples',
+      );
+    if (o.distance === 'cosine')
+      throw new UsageError('hdbscan supports --distance euclidean or manhattan, not cosine');
+    if ((hdbscanColumns as readonly string[]).includes(o.segmentCol))
+      throw new UsageError(
+        `--segment-col ${o.segmentCol} is a column hdbscan writes`,
+        'name the labels otherwise',
+      );
+  } else {
+    const hd = (
+      [
+        ['minClusterSize', '--min-cluster-size'],
+        ['clusterSelection', '--cluster-selection'],
+        ['clusterSelectionEpsilon', '--cluster-selection-epsilon'],
+      ] as const
+    ).find(([k]) => given(k) || (k === 'minClusterSize' && o.minClusterSize !== undefined));
+    if (hd) throw new UsageError(`${hd[1]} applies to --algo hdbscan only`);
+  }
   if (o.algorithm === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(
       'k-means minimises euclidean distances; --distance applies to dbscan and hierarchical',
@@ -313,6 +387,12 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
           name: o.segmentCol,
           hint: 'name the new labels otherwise with --segment-col NAME (in segment run: drop the column in a clean step)',
         },
+        ...(o.algorithm === 'hdbscan' && o.output
+          ? hdbscanColumns.map((name) => ({
+              name,
+              hint: 'hdbscan writes this column: drop or rename it in the input (in segment run: in a clean step)',
+            }))
+          : []),
       ],
       'segment cluster',
       dataName,
@@ -369,7 +449,10 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       tol: o.tol,
       kmeansAlgorithm: o.kmeansAlgorithm,
       eps,
-      minSamples: o.minSamples,
+      minSamples: o.minSamples ?? (o.algorithm === 'hdbscan' ? undefined : 5),
+      minClusterSize: o.minClusterSize,
+      clusterSelection: o.clusterSelection,
+      clusterSelectionEpsilon: o.clusterSelectionEpsilon,
       distance: o.distance,
       linkage: o.linkage,
       distanceThreshold: o.distanceThreshold,
@@ -422,7 +505,12 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     for (const w of fit.summary.warnings) env.logger.log('warn', w);
     const carried = roles.filter((r) => ds.has(r) && r !== o.id);
     const keep = [...(o.id ? [o.id] : []), ...features, ...carried];
-    const out = ds.select(keep).withColumn(numericColumn(o.segmentCol, Float64Array.from(labels), 'integer'));
+    let out = ds.select(keep).withColumn(numericColumn(o.segmentCol, Float64Array.from(labels), 'integer'));
+    if (fit.scores) {
+      out = out
+        .withColumn(numericColumn('probability', fit.scores.probability))
+        .withColumn(numericColumn('outlier_score', fit.scores.outlierScore));
+    }
     if (o.output) await files.writeDataset('-o', out);
     if (o.model) await files.writeText('--model', bundleText(bundleModel(model, chainOf(ds))));
     await files.commit();

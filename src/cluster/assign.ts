@@ -1,6 +1,7 @@
 import type { Distance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import { assignToCores } from './dbscan.js';
+import { assignNearestCore } from './hdbscan.js';
 import { nearestCentroid } from './kmeans.js';
 import type { ClusterModel, LabelException } from './cluster-model.js';
 
@@ -49,7 +50,8 @@ function rowKey(data: Float64Array, i: number, d: number): string {
 
 /**
  * The assignment rule of a model alone, without its exceptions: k-means → segment of the nearest centroid;
- * DBSCAN → segment of the nearest core point within eps, else -1; hierarchical → segment with the nearest centroid
+ * DBSCAN → segment of the nearest core point within eps, else -1; HDBSCAN → segment of the nearest training row
+ * when within its core distance, else -1; hierarchical → segment with the nearest centroid
  * in the model's metric. O(n · centroids · d) (DBSCAN: a spatial index over the cores).
  */
 export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
@@ -63,6 +65,16 @@ export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
     case 'dbscan': {
       const cores: Matrix = { data: flat(model.cores, d), nRows: model.cores.length, nCols: d };
       return assignToCores(X, cores, Int32Array.from(model.coreSegment), model.eps, model.metric);
+    }
+    case 'hdbscan': {
+      const train: Matrix = { data: flat(model.points, d), nRows: model.points.length, nCols: d };
+      return assignNearestCore(
+        X,
+        train,
+        Int32Array.from(model.pointSegment),
+        Float64Array.from(model.coreDistances),
+        model.metric,
+      );
     }
     case 'hierarchical': {
       const c = flat(

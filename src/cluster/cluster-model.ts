@@ -91,7 +91,27 @@ export interface HierarchicalModel extends ModelBase {
   dendrogram: { a: number[]; b: number[]; heights: number[]; sizes: number[] } | null;
 }
 
-export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel;
+/**
+ * A fitted HDBSCAN model (R's `predict.hdbscan`): a row goes to the segment of its nearest clustered training row
+ * (ties to the lowest) when it lies within that row's core distance, else noise. Keeps every training row that is
+ * not noise: O(n·d) in the file.
+ */
+export interface HdbscanModel extends ModelBase {
+  algorithm: 'hdbscan';
+  minClusterSize: number;
+  minSamples: number;
+  clusterSelection: 'eom' | 'leaf';
+  clusterSelectionEpsilon: number;
+  metric: Distance;
+  /** The training rows that are not noise (feature space). */
+  points: number[][];
+  /** Segment of each of them. */
+  pointSegment: number[];
+  /** Core distance of each training row. */
+  coreDistances: number[];
+}
+
+export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel | HdbscanModel;
 
 const S = schemaParts;
 const vector = S.numbers;
@@ -103,7 +123,7 @@ export const clusterModelSchema = {
   required: ['format', 'version', 'algorithm', 'features', 'segments', 'exceptions', 'nRows', 'noise'],
   properties: {
     ...S.header(modelFormat),
-    algorithm: { enum: ['kmeans', 'dbscan', 'hierarchical'] },
+    algorithm: { enum: ['kmeans', 'dbscan', 'hierarchical', 'hdbscan'] },
     features: { type: 'array', items: S.name, minItems: 1 },
     nRows: S.count,
     noise: S.count,
@@ -164,6 +184,32 @@ export const clusterModelSchema = {
         metric,
       }),
     ),
+    S.when(
+      'algorithm',
+      'hdbscan',
+      S.object(
+        {
+          minClusterSize: { type: 'integer', minimum: 2 },
+          minSamples: { type: 'integer', minimum: 1 },
+          clusterSelection: { enum: ['eom', 'leaf'] },
+          clusterSelectionEpsilon: { type: 'number', minimum: 0 },
+          metric: { enum: ['euclidean', 'manhattan'] },
+          points: S.matrix,
+          pointSegment: { type: 'array', items: S.count },
+          coreDistances: { type: 'array', items: { type: 'number', minimum: 0 } },
+        },
+        [
+          'minClusterSize',
+          'minSamples',
+          'clusterSelection',
+          'clusterSelectionEpsilon',
+          'metric',
+          'points',
+          'pointSegment',
+          'coreDistances',
+        ],
+      ),
+    ),
   ],
 };
 
@@ -201,7 +247,11 @@ export function checkClusterModel(m: ClusterModel): void {
   };
   if (m.algorithm === 'kmeans') points(m.centroids, m.centroidSegment, 'centroids', 'centroidSegment');
   else if (m.algorithm === 'dbscan') points(m.cores, m.coreSegment, 'cores', 'coreSegment');
-  else if (m.segments.length === 0) problem('segments', 'is empty: a hierarchical model needs at least one');
+  else if (m.algorithm === 'hdbscan') {
+    points(m.points, m.pointSegment, 'points', 'pointSegment');
+    expectLength(m.coreDistances, m.points.length, 'coreDistances', 'points has');
+  } else if (m.segments.length === 0)
+    problem('segments', 'is empty: a hierarchical model needs at least one');
 }
 
 /** How to get a good clustering model, for messages. */

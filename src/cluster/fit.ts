@@ -8,6 +8,7 @@ import { kneeIndex } from '../evaluate/knee.js';
 import { findExceptions } from './assign.js';
 import { dbscan, kDistances } from './dbscan.js';
 import { cutTree, linkageTree } from './hierarchical.js';
+import { hdbscan, type ClusterSelection } from './hdbscan.js';
 import { kmeans } from './kmeans.js';
 import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './cluster-model.js';
 import {
@@ -21,10 +22,13 @@ import {
 
 export const algorithms = ['kmeans', 'dbscan', 'hierarchical'] as const;
 export type Algorithm = (typeof algorithms)[number];
+/** What `segment cluster` fits: the tunable algorithms and HDBSCAN. */
+export const clusterAlgorithms = [...algorithms, 'hdbscan'] as const;
+export type ClusterAlgorithm = (typeof clusterAlgorithms)[number];
 
 /** Parameters of {@link fitClusters} (scikit-learn names in camelCase). */
 export interface ClusterParams {
-  algorithm: Algorithm;
+  algorithm: ClusterAlgorithm;
   nClusters?: number | undefined;
   nInit?: number | undefined;
   maxIter?: number | undefined;
@@ -37,6 +41,10 @@ export interface ClusterParams {
   distanceThreshold?: number | undefined;
   minSize?: number | undefined;
   seed?: number | undefined;
+  /** HDBSCAN: smallest cluster (minSamples defaults to it). */
+  minClusterSize?: number | undefined;
+  clusterSelection?: ClusterSelection | undefined;
+  clusterSelectionEpsilon?: number | undefined;
 }
 
 /** Where a fit runs. */
@@ -49,7 +57,7 @@ export interface FitEnv {
 
 /** What a fit reports (the `--json` output of `segment cluster`, without timings). */
 export interface ClusterSummary {
-  algorithm: Algorithm;
+  algorithm: ClusterAlgorithm;
   params: Record<string, unknown>;
   nRows: number;
   nSegments: number;
@@ -67,6 +75,8 @@ export interface ClusterSummary {
 /** Labels, model and summary of a fit. */
 export interface ClusterFit {
   labels: Int32Array;
+  /** HDBSCAN: each row's membership probability and GLOSH outlier score. */
+  scores?: { probability: Float64Array; outlierScore: Float64Array };
   model: ClusterModel;
   summary: ClusterSummary;
 }
@@ -244,10 +254,39 @@ export async function fitClusters(
       };
       break;
     }
+    case 'hdbscan': {
+      const minClusterSize = params.minClusterSize ?? 5;
+      const minSamples = params.minSamples ?? minClusterSize;
+      const metric = params.distance ?? 'euclidean';
+      const clusterSelection = params.clusterSelection ?? 'eom';
+      const clusterSelectionEpsilon = params.clusterSelectionEpsilon ?? 0;
+      if (n > 50_000) {
+        logger.log(
+          'warn',
+          `hdbscan on ${n.toLocaleString('en-US')} rows takes O(n²) time for its spanning tree: ` +
+            `${((n * (n - 1)) / 2).toExponential(1)} distances, minutes past 100,000 rows (--sample N bounds it)`,
+        );
+      }
+      const r = await hdbscan(X, {
+        minClusterSize,
+        minSamples,
+        clusterSelection,
+        clusterSelectionEpsilon,
+        distance: metric,
+        pool: env.pool,
+      });
+      labels = Int32Array.from(r.labels);
+      usedParams = { minClusterSize, minSamples, clusterSelection, clusterSelectionEpsilon, metric };
+      if (r.nClusters === 0)
+        warnings.push('no cluster: every row is noise; lower --min-cluster-size or --min-samples');
+      if (r.nNoise > 0.5 * n) warnings.push(`${((100 * r.nNoise) / n).toFixed(1)} % of rows are noise`);
+      modelPart = { scores: r };
+      break;
+    }
     default:
       throw new UsageError(
         `unknown algorithm '${String((params as { algorithm: unknown }).algorithm)}'`,
-        `use one of: ${algorithms.join(', ')}`,
+        `use one of: ${clusterAlgorithms.join(', ')}`,
       );
   }
 
@@ -323,6 +362,24 @@ export async function fitClusters(
       cores,
       coreSegment,
     };
+  } else if (params.algorithm === 'hdbscan') {
+    const core = (modelPart['scores'] as { coreDistances: Float64Array }).coreDistances;
+    const kept: number[] = [];
+    for (let i = 0; i < n; i++) if (labels[i]! >= 0) kept.push(i);
+    model = {
+      ...base,
+      exceptions: [],
+      algorithm: 'hdbscan',
+      minClusterSize: usedParams['minClusterSize'] as number,
+      minSamples: usedParams['minSamples'] as number,
+      clusterSelection: usedParams['clusterSelection'] as ClusterSelection,
+      clusterSelectionEpsilon: usedParams['clusterSelectionEpsilon'] as number,
+      metric: usedParams['metric'] as Distance,
+      // R's predict.hdbscan: the rows of the clusters (noise left out), their segments and core distances.
+      points: kept.map((i) => Array.from(X.data.subarray(i * d, (i + 1) * d))),
+      pointSegment: kept.map((i) => labels[i]!),
+      coreDistances: kept.map((i) => core[i]!),
+    };
   } else {
     model = {
       ...base,
@@ -354,9 +411,11 @@ export async function fitClusters(
       `${model.exceptions.length} training row(s) recorded as exceptions to the assignment rule`,
     );
   }
+  const hd = modelPart['scores'] as { probabilities: Float64Array; outlierScores: Float64Array } | undefined;
   return {
     labels,
     model,
+    ...(hd ? { scores: { probability: hd.probabilities, outlierScore: hd.outlierScores } } : {}),
     summary: {
       algorithm: params.algorithm,
       params: usedParams,

@@ -61,6 +61,12 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
   const table = parseTableName(opts.table)
     .map((p) => d.ident(p))
     .join('.');
+  if (model.algorithm === 'hdbscan') {
+    throw new UsageError(
+      `${source} is an hdbscan model, which export-sql cannot write as SQL (its rule reads every training row)`,
+      'score it with segment assign',
+    );
+  }
   const id = opts.id ?? model.id;
   if (id === null || id === undefined || id === '') {
     throw new UsageError(
@@ -331,7 +337,9 @@ function centresOf(model: ClusterModel): {
     labels: model.segments.map((s) => s.segment),
     metric: model.metric,
     what:
-      model.algorithm === 'dbscan' ? 'DBSCAN (nearest segment centroid)' : `hierarchical (${model.linkage})`,
+      model.algorithm === 'hierarchical'
+        ? `hierarchical (${model.linkage})`
+        : `${model.algorithm === 'dbscan' ? 'DBSCAN' : 'HDBSCAN'} (nearest segment centroid)`,
   };
 }
 

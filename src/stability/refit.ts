@@ -7,7 +7,7 @@ const kmeansVariants = ['auto', 'lloyd', 'elkan', 'hamerly', 'minibatch'] as con
 /**
  * The parameters that refit a model's algorithm as it was fitted: k-means with its k, restarts, iterations, tolerance
  * and variant; DBSCAN with its fitted eps (never auto), minSamples and metric; hierarchical with its linkage, metric
- * and k (or distance threshold). The seed is set per replicate. O(1).
+ * and k (or distance threshold); HDBSCAN with its minimum cluster size, minSamples, selection and metric. The seed is set per replicate. O(1).
  * @param path the model file, for messages.
  * @returns the parameters, and notes on what the refits cannot reproduce.
  * @throws DataError when a hierarchical model records neither k nor a distance threshold.
@@ -43,6 +43,19 @@ export function refitParams(model: ClusterModel, path: string): { params: Cluste
           algorithm: 'dbscan',
           eps: model.eps,
           minSamples: model.minSamples,
+          distance: model.metric,
+          minSize,
+        },
+        notes,
+      };
+    case 'hdbscan':
+      return {
+        params: {
+          algorithm: 'hdbscan',
+          minClusterSize: model.minClusterSize,
+          minSamples: model.minSamples,
+          clusterSelection: model.clusterSelection,
+          clusterSelectionEpsilon: model.clusterSelectionEpsilon,
           distance: model.metric,
           minSize,
         },

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// HDBSCAN benchmark: `segment cluster --algo hdbscan` (the built CLI) against R's dbscan::hdbscan on the same CSV,
+// in one run. Wall time and peak resident memory of each process come from GNU time; the load average is printed
+// with the result (record it in bench/RESULTS.md; measure on a quiet machine only). Needs `npm run build`, Debian
+// r-base-core and r-cran-dbscan:
+//
+//   node bench/hdbscan.bench.mjs [rows=20000] [minPts=10]
+//
+// The data: rows × 2 from 8 seeded Gaussian blobs (std 1) plus 2 % uniform noise, written to $BLOBS_DIR
+// (default /tmp/blobs). R's hdbscan holds the n × n distance object (8·n²/2 bytes: 37 GiB at 100,000 rows), so past
+// R_MAX_ROWS (default 40,000) only segment runs.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', 'bin', 'segment.js');
+const dir = process.env.BLOBS_DIR ?? '/tmp/blobs';
+const rows = Number(process.argv[2] ?? 20000);
+const minPts = Number(process.argv[3] ?? 10);
+const rMax = Number(process.env.R_MAX_ROWS ?? 40000);
+
+function blobs(n) {
+  const path = join(dir, `hdbscan_${n}x2.csv`);
+  if (existsSync(path)) return path;
+  mkdirSync(dir, { recursive: true });
+  let s = 20261206;
+  const u = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0), (s + 0.5) / 4294967296);
+  const g = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  const centres = Array.from({ length: 8 }, () => [u() * 40 - 20, u() * 40 - 20]);
+  const lines = ['f0,f1'];
+  for (let i = 0; i < n; i++) {
+    if (u() < 0.02) lines.push(`${(u() * 50 - 25).toFixed(6)},${(u() * 50 - 25).toFixed(6)}`);
+    else {
+      const c = centres[Math.floor(u() * 8)];
+      lines.push(`${(c[0] + g()).toFixed(6)},${(c[1] + g()).toFixed(6)}`);
+    }
+  }
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+function run(cmd, args) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  const last = r.stderr.trim().split('\n').pop() ?? '';
+  const [seconds, kb] = last.split(' ').map(Number);
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return { seconds, peakMB: Math.round(kb / 1024), stdout: r.stdout };
+}
+
+function ari(a, b) {
+  const c2 = (x) => (x * (x - 1)) / 2;
+  const count = (keys) => {
+    const m = new Map();
+    for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
+    return [...m.values()].reduce((s, v) => s + c2(v), 0);
+  };
+  const sij = count(a.map((x, i) => `${x},${b[i]}`));
+  const sa = count(a);
+  const sb = count(b);
+  const expected = (sa * sb) / c2(a.length);
+  const max = (sa + sb) / 2;
+  return max === expected ? 1 : (sij - expected) / (max - expected);
+}
+
+const file = blobs(rows);
+const out = join(dir, `hdbscan_${rows}_segment.csv`);
+const load = loadavg().map((v) => v.toFixed(2));
+const ours = run(process.execPath, [
+  cli,
+  'cluster',
+  file,
+  '--algo',
+  'hdbscan',
+  '--min-cluster-size',
+  String(minPts),
+  '-o',
+  out,
+  '-q',
+]);
+const text = readFileSync(out, 'utf8').trim().split('\n').slice(1);
+const labels = text.map((l) => Number(l.split(',')[2]));
+const row = {
+  op: `hdbscan_${rows}x2`,
+  minPts,
+  segmentSeconds: ours.seconds,
+  segmentPeakMB: ours.peakMB,
+  loadAverage: load,
+};
+if (rows <= rMax) {
+  const code = `suppressMessages(library(dbscan)); x <- as.matrix(read.csv(commandArgs(TRUE)[1])); r <- hdbscan(x, minPts = ${minPts}); cat(r$cluster, sep = "\\n")`;
+  const ref = run('/usr/bin/Rscript', ['-e', code, file]);
+  const rl = ref.stdout
+    .trim()
+    .split('\n')
+    .map((v) => (Number(v) === 0 ? -1 : Number(v)));
+  Object.assign(row, {
+    rSeconds: ref.seconds,
+    rPeakMB: ref.peakMB,
+    ratio: +(ours.seconds / ref.seconds).toFixed(2),
+    ari: +ari(labels, rl).toFixed(6),
+  });
+} else row.r = `skipped: R's distance object needs ${((8 * rows * rows) / 2 / 2 ** 30).toFixed(1)} GiB`;
+console.log(JSON.stringify(row));

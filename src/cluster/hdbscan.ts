@@ -1,0 +1,496 @@
+import type { Distance } from '../core/distance.js';
+import { DataError, invalidParameter } from '../core/errors.js';
+import type { Matrix } from '../core/matrix.js';
+import type { WorkerPool } from '../core/worker-pool.js';
+import { kDistances } from './dbscan.js';
+import { KdTree } from './kd-tree.js';
+
+/** How flat clusters are chosen from the condensed tree. */
+export const clusterSelections = ['eom', 'leaf'] as const;
+export type ClusterSelection = (typeof clusterSelections)[number];
+
+/** Distances HDBSCAN accepts. */
+export const hdbscanDistances: readonly Distance[] = ['euclidean', 'manhattan'];
+
+/** Parameters of {@link hdbscan} (scikit-learn's names in camelCase). */
+export interface HdbscanParams {
+  /** Int >= 2: smallest cluster of the condensed tree (R's minPts, scikit-learn's min_cluster_size). */
+  minClusterSize: number;
+  /**
+   * Int >= 1: the core distance of a row is the distance to its minSamples-th nearest row, itself counted
+   * (scikit-learn's min_samples, R's minPts). Default: minClusterSize.
+   */
+  minSamples?: number | undefined;
+  /** Excess of mass (default) or the leaves of the condensed tree. */
+  clusterSelection?: ClusterSelection | undefined;
+  /** Float >= 0: clusters born below this distance are merged up to the cluster alive at it (scikit-learn). */
+  clusterSelectionEpsilon?: number | undefined;
+  /** Euclidean (default) or manhattan. */
+  distance?: Distance | undefined;
+  /** Worker threads for the core distances (fixed blocks: results do not depend on the thread count). */
+  pool?: WorkerPool | undefined;
+}
+
+/** Result of {@link hdbscan}. */
+export interface HdbscanResult {
+  /** Row → cluster 0..nClusters−1 (numbered by the condensed tree's order), or −1 for noise. */
+  labels: Int32Array;
+  /** Row → membership probability in [0, 1] (0 for noise), as R's `membership_prob`. */
+  probabilities: Float64Array;
+  /** Row → GLOSH outlier score in [0, 1], as R's `outlier_scores`. */
+  outlierScores: Float64Array;
+  /** Row → core distance. */
+  coreDistances: Float64Array;
+  nClusters: number;
+  nNoise: number;
+}
+
+const OWNER = 'cluster.hdbscan';
+
+/**
+ * HDBSCAN* (Campello, Moulavi & Sander 2013) with the semantics of R's `dbscan::hdbscan(x, minPts)` when
+ * minClusterSize = minSamples = minPts, plus scikit-learn's leaf selection and cluster_selection_epsilon.
+ *
+ * 1. Core distances: the distance to the minSamples-th nearest row, itself counted (`kDistances` with
+ *    k = minSamples − 1 on the project's kd-tree; parallel over fixed blocks).
+ * 2. The minimum spanning tree of the mutual reachability distance max(core(a), core(b), d(a, b)) by Prim's
+ *    algorithm over implicit distances: O(n²·d) time, O(n) memory (no n×n matrix), starting from row 0, the next
+ *    row being the nearest one with ties to the lowest index.
+ * 3. The single-linkage hierarchy: MST edges sorted by weight (ties in MST order), joined with union-find.
+ * 4. The condensed tree, walked from the top: a merge whose two sides both have >= minClusterSize rows splits the
+ *    cluster into two new ones born at its height; otherwise both sides stay in the cluster. A row leaves its
+ *    cluster at the height of the merge where it joins as a single row (or at the cluster's split height when the
+ *    cluster has already split), as R's `computeStability`. Stability of a cluster: Σ (1/ε_row − 1/ε_birth) over
+ *    the rows that leave it + (rows of its children)·(1/ε_death − 1/ε_birth).
+ * 5. Selection: excess of mass (a cluster is kept instead of its children when its stability is not lower than
+ *    the sum of theirs), or every leaf; the root is never a cluster. With clusterSelectionEpsilon > 0, a chosen
+ *    cluster born below it is replaced by its ancestor alive at that distance (scikit-learn's epsilon search,
+ *    never the root). A row gets the chosen cluster above the node it left from, else noise.
+ * 6. Membership probability (R): (max core distance in the cluster − core distance) / max (1 when the max is 0);
+ *    GLOSH (R): 1 − ε_max/ε_row, ε_max the lowest death distance among the leaves under the node the row left
+ *    (0 when 0/0).
+ *
+ * Deterministic whatever the thread count. Expects finite values.
+ * @throws UsageError (invalidParameter) for invalid parameters; DataError when there are fewer rows than
+ *   minSamples.
+ */
+export async function hdbscan(X: Matrix, params: HdbscanParams): Promise<HdbscanResult> {
+  const mcs = params.minClusterSize;
+  const ms = params.minSamples ?? mcs;
+  const selection = params.clusterSelection ?? 'eom';
+  const epsilon = params.clusterSelectionEpsilon ?? 0;
+  const metric = params.distance ?? 'euclidean';
+  if (!Number.isInteger(mcs) || mcs < 2)
+    throw invalidParameter(OWNER, 'minClusterSize', 'an int in [2, inf)', mcs);
+  if (!Number.isInteger(ms) || ms < 1) throw invalidParameter(OWNER, 'minSamples', 'an int in [1, inf)', ms);
+  if (!clusterSelections.includes(selection))
+    throw invalidParameter(OWNER, 'clusterSelection', "'eom' or 'leaf'", selection);
+  if (!(epsilon >= 0) || !Number.isFinite(epsilon))
+    throw invalidParameter(OWNER, 'clusterSelectionEpsilon', 'a float in [0, inf)', epsilon);
+  if (!hdbscanDistances.includes(metric))
+    throw invalidParameter(OWNER, 'distance', "'euclidean' or 'manhattan'", metric);
+  const n = X.nRows;
+  if (n < Math.max(2, ms)) {
+    throw new DataError(`HDBSCAN needs at least ${Math.max(2, ms)} rows (min-samples); got ${n}`);
+  }
+  const core = ms <= 1 ? new Float64Array(n) : await kDistances(X, ms - 1, metric, params.pool);
+  const mst = primMst(X, core, metric === 'manhattan');
+  const tree = singleLinkage(mst, n);
+  const condensed = condense(tree, mcs);
+  const selected = selectClusters(condensed, selection, epsilon);
+  return finish(condensed, selected, core);
+}
+
+/** A minimum spanning tree: edge i joins `a[i]` and `b[i]` at `w[i]` (n − 1 edges, in the order Prim adds them). */
+export interface SpanningTree {
+  a: Int32Array;
+  b: Int32Array;
+  w: Float64Array;
+}
+
+/**
+ * Prim's algorithm on the mutual reachability distance, computed on the fly: O(n²·d) time, O(n) memory. Starts
+ * at row 0; the next row is the unreached one nearest to the tree, ties to the lowest row.
+ */
+export function primMst(X: Matrix, core: Float64Array, l1: boolean): SpanningTree {
+  const { nRows: n, nCols: d, data } = X;
+  const a = new Int32Array(Math.max(0, n - 1));
+  const b = new Int32Array(Math.max(0, n - 1));
+  const w = new Float64Array(Math.max(0, n - 1));
+  // Euclidean distances are compared squared (sqrt is monotonic, and sqrt(x·x) = x exactly in binary floating
+  // point, so the weights equal the unsquared ones).
+  const key = l1 ? core : core.map((c) => c * c);
+  const best = new Float64Array(n).fill(Infinity);
+  const from = new Int32Array(n).fill(-1);
+  // Rows not yet reached, kept in increasing order so ties go to the lowest row.
+  let rest = Int32Array.from({ length: n - 1 }, (_, i) => i + 1);
+  let nRest = n - 1;
+  let cur = 0;
+  for (let e = 0; e < n - 1; e++) {
+    const co = cur * d;
+    const cc = key[cur]!;
+    let nextPos = -1;
+    let nextW = Infinity;
+    for (let p = 0; p < nRest; p++) {
+      const j = rest[p]!;
+      const jo = j * d;
+      let s = 0;
+      if (l1) for (let t = 0; t < d; t++) s += Math.abs(data[co + t]! - data[jo + t]!);
+      else
+        for (let t = 0; t < d; t++) {
+          const u = data[co + t]! - data[jo + t]!;
+          s += u * u;
+        }
+      const cj = key[j]!;
+      const m = s > cc ? (s > cj ? s : cj) : cc > cj ? cc : cj;
+      if (m < best[j]!) {
+        best[j] = m;
+        from[j] = cur;
+      }
+      if (best[j]! < nextW) {
+        nextW = best[j]!;
+        nextPos = p;
+      }
+    }
+    const next = rest[nextPos]!;
+    a[e] = from[next]!;
+    b[e] = next;
+    w[e] = l1 ? nextW : Math.sqrt(nextW);
+    // Remove it, keeping the order (an occasional copy; the scan above dominates).
+    rest.copyWithin(nextPos, nextPos + 1, nRest);
+    nRest--;
+    if (nRest > 0 && nRest < rest.length >> 2) rest = rest.slice(0, nRest);
+    cur = next;
+  }
+  return { a, b, w };
+}
+
+/**
+ * A single-linkage hierarchy in R's hclust layout: merge m joins `left[m]` and `right[m]` (a row r as −(r+1), an
+ * earlier merge as its index) at `height[m]` into `size[m]` rows. Heights are non-decreasing.
+ */
+export interface MergeTree {
+  left: Int32Array;
+  right: Int32Array;
+  height: Float64Array;
+  size: Int32Array;
+}
+
+/** The single-linkage merges of a spanning tree: edges by weight (ties in edge order), union-find. O(n log n). */
+export function singleLinkage(mst: SpanningTree, n: number): MergeTree {
+  const m = n - 1;
+  const order = Array.from({ length: m }, (_, i) => i).sort((x, y) => mst.w[x]! - mst.w[y]! || x - y);
+  const parent = Int32Array.from({ length: n }, (_, i) => i);
+  const node = Int32Array.from({ length: n }, (_, i) => -(i + 1));
+  const rank = new Int32Array(n);
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]!]!;
+      x = parent[x]!;
+    }
+    return x;
+  };
+  const left = new Int32Array(m);
+  const right = new Int32Array(m);
+  const height = new Float64Array(m);
+  const size = new Int32Array(m);
+  const sizeOf = (v: number): number => (v < 0 ? 1 : size[v]!);
+  for (let k = 0; k < m; k++) {
+    const e = order[k]!;
+    const ra = find(mst.a[e]!);
+    const rb = find(mst.b[e]!);
+    left[k] = node[ra]!;
+    right[k] = node[rb]!;
+    height[k] = mst.w[e]!;
+    size[k] = sizeOf(left[k]!) + sizeOf(right[k]!);
+    let root = ra;
+    if (rank[ra]! < rank[rb]!) {
+      parent[ra] = rb;
+      root = rb;
+    } else {
+      parent[rb] = ra;
+      if (rank[ra] === rank[rb]) rank[ra]!++;
+    }
+    node[root] = k;
+  }
+  return { left, right, height, size };
+}
+
+/** The condensed cluster tree: clusters (0 = root) and where each row leaves it. */
+export interface CondensedTree {
+  nClusters: number;
+  parent: Int32Array;
+  /** Children of each cluster: none (−1, −1) or two. */
+  childA: Int32Array;
+  childB: Int32Array;
+  birth: Float64Array;
+  death: Float64Array;
+  stability: Float64Array;
+  /** Row → the cluster it leaves. */
+  rowCluster: Int32Array;
+  /** Row → the distance at which it leaves it. */
+  rowEps: Float64Array;
+}
+
+/** Walk the merges from the top and build the condensed tree with stabilities (see {@link hdbscan}, step 4). O(n). */
+export function condense(t: MergeTree, minClusterSize: number): CondensedTree {
+  const m = t.height.length;
+  const n = m + 1;
+  const cap = Math.max(1, 2 * Math.floor(n / Math.max(1, minClusterSize)) + 1);
+  const parent = new Int32Array(cap).fill(-1);
+  const childA = new Int32Array(cap).fill(-1);
+  const childB = new Int32Array(cap).fill(-1);
+  const birth = new Float64Array(cap);
+  const death = new Float64Array(cap);
+  const split = new Uint8Array(cap);
+  const nChildren = new Float64Array(cap);
+  const sumInv = new Float64Array(cap);
+  const nRows = new Float64Array(cap);
+  const rowCluster = new Int32Array(n);
+  const rowEps = new Float64Array(n);
+  const tracker = new Int32Array(m);
+  let nClusters = 1;
+  if (m > 0) birth[0] = t.height[m - 1]!;
+  // The root's death starts at 0 (as R's): it only gets one when it splits.
+  const leave = (row: number, c: number, eps: number): void => {
+    rowCluster[row] = c;
+    rowEps[row] = eps;
+    sumInv[c] = sumInv[c]! + (1 / eps - 1 / birth[c]!);
+    nRows[c] = nRows[c]! + 1;
+  };
+  for (let k = m - 1; k >= 0; k--) {
+    const c = tracker[k]!;
+    const l = t.left[k]!;
+    const r = t.right[k]!;
+    const h = t.height[k]!;
+    if (l < 0 && r < 0) {
+      const eps = split[c] ? death[c]! : h;
+      leave(-l - 1, c, eps);
+      leave(-r - 1, c, eps);
+      if (!split[c]) death[c] = Math.min(h, death[c]!);
+    } else if (l < 0 || r < 0) {
+      leave(-(l < 0 ? l : r) - 1, c, split[c] ? death[c]! : h);
+      tracker[l < 0 ? r : l] = c;
+    } else if (t.size[l]! >= minClusterSize && t.size[r]! >= minClusterSize) {
+      death[c] = h;
+      split[c] = 1;
+      nChildren[c] = t.size[l]! + t.size[r]!;
+      const ca = nClusters++;
+      const cb = nClusters++;
+      childA[c] = ca;
+      childB[c] = cb;
+      for (const [id, sub] of [
+        [ca, l],
+        [cb, r],
+      ] as const) {
+        parent[id] = c;
+        birth[id] = h;
+        death[id] = t.height[sub]!;
+        tracker[sub] = id;
+      }
+    } else {
+      tracker[l] = c;
+      tracker[r] = c;
+    }
+  }
+  const stability = new Float64Array(nClusters);
+  for (let c = 0; c < nClusters; c++) {
+    const nc = nChildren[c]!;
+    stability[c] = sumInv[c]! + (nc * (1 / death[c]!) - nc * (1 / birth[c]!));
+  }
+  return {
+    nClusters,
+    parent: parent.slice(0, nClusters),
+    childA: childA.slice(0, nClusters),
+    childB: childB.slice(0, nClusters),
+    birth: birth.slice(0, nClusters),
+    death: death.slice(0, nClusters),
+    stability,
+    rowCluster,
+    rowEps,
+  };
+}
+
+/**
+ * The chosen clusters (flags by cluster id; never the root): excess of mass or leaves, then scikit-learn's
+ * epsilon search when epsilon > 0. O(clusters · depth).
+ */
+export function selectClusters(ct: CondensedTree, selection: ClusterSelection, epsilon: number): Uint8Array {
+  const { nClusters, childA, childB, parent, stability, birth } = ct;
+  const isLeaf = (c: number): boolean => childA[c]! < 0;
+  const chosen = new Uint8Array(nClusters);
+  if (selection === 'leaf') {
+    for (let c = 1; c < nClusters; c++) if (isLeaf(c)) chosen[c] = 1;
+  } else {
+    // Children always have larger ids than their parent: a reverse pass is a post-order.
+    const score = new Float64Array(nClusters);
+    const own = new Uint8Array(nClusters);
+    for (let c = nClusters - 1; c >= 0; c--) {
+      if (isLeaf(c)) {
+        score[c] = stability[c]!;
+        own[c] = 1;
+        continue;
+      }
+      const children = score[childA[c]!]! + score[childB[c]!]!;
+      if (stability[c]! < children) score[c] = children;
+      else {
+        score[c] = stability[c]!;
+        own[c] = 1;
+      }
+    }
+    // Top down: the first cluster on each path that keeps itself.
+    const stack = isLeaf(0) ? [] : [childB[0]!, childA[0]!];
+    while (stack.length > 0) {
+      const c = stack.pop()!;
+      if (own[c]) chosen[c] = 1;
+      else stack.push(childB[c]!, childA[c]!);
+    }
+  }
+  if (epsilon > 0) {
+    const out = new Uint8Array(nClusters);
+    const covered = new Uint8Array(nClusters);
+    for (let c = 1; c < nClusters; c++) {
+      if (!chosen[c]) continue;
+      if (!(birth[c]! < epsilon)) {
+        out[c] = 1;
+        continue;
+      }
+      if (covered[c]) continue;
+      // Walk up to the cluster alive at epsilon (born above it), never the root.
+      let e = c;
+      for (;;) {
+        const p = parent[e]!;
+        if (p === 0) break;
+        e = p;
+        if (birth[p]! > epsilon) break;
+      }
+      out[e] = 1;
+      const stack = [e];
+      while (stack.length > 0) {
+        const x = stack.pop()!;
+        if (x !== e) covered[x] = 1;
+        if (!isLeaf(x)) stack.push(childA[x]!, childB[x]!);
+      }
+    }
+    // A chosen cluster under another chosen one joins it.
+    for (let c = 1; c < nClusters; c++) {
+      if (!out[c]) continue;
+      for (let p = parent[c]!; p > 0; p = parent[p]!) {
+        if (out[p]) {
+          out[c] = 0;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+  return chosen;
+}
+
+/** Labels, membership probabilities and GLOSH scores from the condensed tree and the chosen clusters. O(n + clusters · depth). */
+function finish(ct: CondensedTree, chosen: Uint8Array, core: Float64Array): HdbscanResult {
+  const { nClusters, parent, childA, childB, death, rowCluster, rowEps } = ct;
+  const n = rowCluster.length;
+  // Cluster → label of the chosen cluster at or above it (−1 when none), labels in cluster-id order.
+  const labelOf = new Int32Array(nClusters).fill(-1);
+  let nLabels = 0;
+  for (let c = 1; c < nClusters; c++) {
+    if (chosen[c]) labelOf[c] = nLabels++;
+    else if (labelOf[parent[c]!]! >= 0) labelOf[c] = labelOf[parent[c]!]!;
+  }
+  // Lowest death among the leaves under each cluster (post-order: children have larger ids).
+  const leafDeath = new Float64Array(nClusters);
+  for (let c = nClusters - 1; c >= 0; c--) {
+    leafDeath[c] = childA[c]! < 0 ? death[c]! : Math.min(leafDeath[childA[c]!]!, leafDeath[childB[c]!]!);
+  }
+  const labels = new Int32Array(n);
+  const outlierScores = new Float64Array(n);
+  let nNoise = 0;
+  for (let i = 0; i < n; i++) {
+    const c = rowCluster[i]!;
+    labels[i] = labelOf[c]!;
+    if (labels[i]! < 0) nNoise++;
+    const s = 1 - leafDeath[c]! / rowEps[i]!;
+    outlierScores[i] = Number.isNaN(s) ? 0 : s;
+  }
+  const maxCore = new Float64Array(nLabels);
+  for (let i = 0; i < n; i++) {
+    const l = labels[i]!;
+    if (l >= 0 && core[i]! > maxCore[l]!) maxCore[l] = core[i]!;
+  }
+  const probabilities = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const l = labels[i]!;
+    if (l < 0) continue;
+    const mx = maxCore[l]!;
+    probabilities[i] = mx > 0 ? (mx - core[i]!) / mx : 1;
+  }
+  return { labels, probabilities, outlierScores, coreDistances: core, nClusters: nLabels, nNoise };
+}
+
+/**
+ * For `segment assign` (R's `predict.hdbscan`): each row of X gets the label of its nearest clustered training row
+ * (ties to the lowest index) when it lies within that row's core distance, else −1. A kd-tree over the training
+ * rows: O((n + m)·log m) typical.
+ * @param train the training rows that are not noise, `m × d`; `trainLabels[i]` and `core[i]` are row i's label and
+ *   core distance.
+ */
+export function assignNearestCore(
+  X: Matrix,
+  train: Matrix,
+  trainLabels: Int32Array,
+  core: Float64Array,
+  metric: Distance,
+): Int32Array {
+  if (train.nRows > 0 && train.nCols !== X.nCols)
+    throw new DataError(`the model has ${train.nCols} features but the data has ${X.nCols}`);
+  const n = X.nRows;
+  const d = X.nCols;
+  const out = new Int32Array(n).fill(-1);
+  if (train.nRows === 0) return out;
+  const l1 = metric === 'manhattan';
+  const tree = KdTree.build(train);
+  const { pts, idx, lo, hi, nodeStart, nodeEnd, splitDim } = tree;
+  const stack: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const qo = i * d;
+    let best = Infinity;
+    let bestRow = -1;
+    stack.length = 0;
+    stack.push(0);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      // Lower bound on the (squared, for euclidean) distance to the node's box.
+      let lb = 0;
+      const o = node * d;
+      for (let j = 0; j < d; j++) {
+        const v = X.data[qo + j]!;
+        const g = v < lo[o + j]! ? lo[o + j]! - v : v > hi[o + j]! ? v - hi[o + j]! : 0;
+        lb += l1 ? g : g * g;
+      }
+      if (lb > best) continue;
+      if (splitDim[node]! < 0) {
+        for (let s = nodeStart[node]!, e = nodeEnd[node]!; s < e; s++) {
+          const so = s * d;
+          let dist = 0;
+          if (l1) for (let j = 0; j < d; j++) dist += Math.abs(pts[so + j]! - X.data[qo + j]!);
+          else
+            for (let j = 0; j < d; j++) {
+              const u = pts[so + j]! - X.data[qo + j]!;
+              dist += u * u;
+            }
+          const row = idx[s]!;
+          if (dist < best || (dist === best && row < bestRow)) {
+            best = dist;
+            bestRow = row;
+          }
+        }
+        continue;
+      }
+      stack.push(2 * node + 2, 2 * node + 1);
+    }
+    const dist = l1 ? best : Math.sqrt(best);
+    if (bestRow >= 0 && dist <= core[bestRow]!) out[i] = trainLabels[bestRow]!;
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  assignNearestCore,
+  condense,
+  hdbscan,
+  primMst,
+  selectClusters,
+  singleLinkage,
+} from '../../src/cluster/hdbscan.js';
+import { UsageError, DataError } from '../../src/core/errors.js';
+import type { Matrix } from '../../src/core/matrix.js';
+import { WorkerPool } from '../../src/core/worker-pool.js';
+import { ari } from '../helpers/ari.js';
+import { reference } from './hdbscan-reference.js';
+
+const mat = (rows: number[][]): Matrix => ({
+  data: Float64Array.from(rows.flat()),
+  nRows: rows.length,
+  nCols: rows[0]!.length,
+});
+
+/** Numeric columns of a committed CSV fixture, as a matrix. */
+function csvMatrix(path: string, columns: string[]): Matrix {
+  const lines = readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
+    .trim()
+    .split('\n');
+  const header = lines[0]!.split(',');
+  const at = columns.map((c) => header.indexOf(c));
+  return mat(lines.slice(1).map((l) => at.map((j) => Number(l.split(',')[j]))));
+}
+
+const blobs = csvMatrix('fixtures/blobs.csv', ['x0', 'x1', 'x2', 'x3']);
+const density = csvMatrix('fixtures/density2d.csv', ['x', 'y']);
+const pool = new WorkerPool(3);
+afterAll(() => pool.close());
+
+describe('hdbscan by hand', () => {
+  // Two tight groups of three on a line, far apart, and one outlier far from both.
+  const X = mat([[0], [0.1], [0.2], [10], [10.1], [10.2], [30]]);
+
+  it('finds the two groups and calls the outlier noise (as R: hdbscan(x, minPts = 3))', async () => {
+    const r = await hdbscan(X, { minClusterSize: 3 });
+    expect(ari(Array.from(r.labels), [1, 1, 1, 0, 0, 0, -1])).toBe(1);
+    expect(r.labels[6]).toBe(-1);
+    expect(r.nClusters).toBe(2);
+    expect(r.nNoise).toBe(1);
+    // Core distance: the 3rd nearest row counting itself.
+    expect(Array.from(r.coreDistances).map((v) => +v.toFixed(6))).toEqual([
+      0.2, 0.1, 0.2, 0.2, 0.1, 0.2, 19.9,
+    ]);
+    // (max core distance in the cluster − core distance) / max.
+    expect(Array.from(r.probabilities).map((v) => +v.toFixed(12))).toEqual([0, 0.5, 0, 0, 0.5, 0, 0]);
+    // The outlier leaves the root at mutual reachability 19.9; the densest leaf under it dies at 0.2.
+    expect(r.outlierScores[6]).toBeCloseTo(0.98994974874371866, 12);
+    expect(Array.from(r.outlierScores.subarray(0, 6))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('keeps a row that leaves a chosen cluster in it (R: an outlier between the groups joins the nearer one)', async () => {
+    const Y = mat([[0], [0.1], [0.2], [10], [10.1], [10.2], [5]]);
+    const r = await hdbscan(Y, { minClusterSize: 3 });
+    expect(ari(Array.from(r.labels), [1, 1, 1, 0, 0, 0, 1])).toBe(1);
+  });
+
+  it('handles duplicate rows (core distance 0) as R does', async () => {
+    // R: hdbscan(matrix(c(0, 0, 0, 0.1, 0.1, 10, 10, 10, 10.1, 30)), minPts = 3)
+    const D = mat([[0], [0], [0], [0.1], [0.1], [10], [10], [10], [10.1], [30]]);
+    const r = await hdbscan(D, { minClusterSize: 3 });
+    expect(ari(Array.from(r.labels), [1, 1, 1, 1, 1, 0, 0, 0, 0, -1])).toBe(1);
+    expect(r.labels[9]).toBe(-1);
+    expect(Array.from(r.probabilities)).toEqual([1, 1, 1, 0, 0, 1, 1, 1, 0, 0]);
+    expect(Array.from(r.outlierScores)).toEqual([0, 0, 0, 1, 1, 0, 0, 0, 1, 1]);
+  });
+
+  it('builds the mutual reachability spanning tree and the condensed tree', () => {
+    const core = Float64Array.from([0.2, 0.1, 0.2, 0.2, 0.1, 0.2, 19.9]);
+    const mst = primMst(X, core, false);
+    const w = Array.from(mst.w)
+      .map((v) => +v.toFixed(6))
+      .sort((a, b) => a - b);
+    expect(w).toEqual([0.2, 0.2, 0.2, 0.2, 9.8, 19.9]);
+    const tree = singleLinkage(mst, 7);
+    expect(Array.from(tree.size)).toEqual([2, 3, 2, 3, 6, 7]);
+    const ct = condense(tree, 3);
+    expect(ct.nClusters).toBe(3);
+    expect(Array.from(ct.birth).map((v) => +v.toFixed(6))).toEqual([19.9, 9.8, 9.8]);
+    expect(Array.from(ct.death).map((v) => +v.toFixed(6))).toEqual([9.8, 0.2, 0.2]);
+    expect(Array.from(selectClusters(ct, 'eom', 0))).toEqual([0, 1, 1]);
+    expect(Array.from(selectClusters(ct, 'leaf', 0))).toEqual([0, 1, 1]);
+  });
+
+  it('cluster selection epsilon merges clusters born below it (never into the root)', async () => {
+    // Both groups are born at 9.8 under the root: below epsilon 50 they would merge, but never into the root.
+    const r = await hdbscan(X, { minClusterSize: 3, clusterSelectionEpsilon: 50 });
+    expect(ari(Array.from(r.labels), [1, 1, 1, 0, 0, 0, -1])).toBe(1);
+    // A parent born above epsilon takes its children born below it.
+    const Z = mat([[0], [0.1], [0.2], [1], [1.1], [1.2], [10], [10.1], [10.2]]);
+    const plain = await hdbscan(Z, { minClusterSize: 3, clusterSelection: 'leaf' });
+    expect(plain.nClusters).toBe(3);
+    const merged = await hdbscan(Z, {
+      minClusterSize: 3,
+      clusterSelection: 'leaf',
+      clusterSelectionEpsilon: 2,
+    });
+    expect(ari(Array.from(merged.labels), [0, 0, 0, 0, 0, 0, 1, 1, 1])).toBe(1);
+  });
+
+  it('refuses bad parameters and too few rows', async () => {
+    await expect(hdbscan(X, { minClusterSize: 1 })).rejects.toThrow(UsageError);
+    await expect(hdbscan(X, { minClusterSize: 3, minSamples: 0 })).rejects.toThrow(UsageError);
+    await expect(hdbscan(X, { minClusterSize: 3, distance: 'cosine' })).rejects.toThrow(UsageError);
+    await expect(hdbscan(X, { minClusterSize: 8 })).rejects.toThrow(DataError);
+  });
+
+  it('assigns new rows to the nearest clustered training row within its core distance (R: predict)', () => {
+    const train = mat([[0], [0.1], [0.2], [10], [10.1], [10.2]]);
+    const core = Float64Array.from([0.2, 0.1, 0.2, 0.2, 0.1, 0.2]);
+    const labels = Int32Array.from([0, 0, 0, 1, 1, 1]);
+    const Q = mat([[0.05], [10.15], [3], [7.5], [0.2], [30], [-0.2], [-0.21]]);
+    // -0.2 is exactly at the core distance of row 0 (0.2): inside.
+    expect(Array.from(assignNearestCore(Q, train, labels, core, 'euclidean'))).toEqual([
+      0, 1, -1, -1, 0, -1, 0, -1,
+    ]);
+  });
+});
+
+describe('hdbscan against R dbscan::hdbscan(x, minPts)', () => {
+  const cases = [
+    ['blobs5', blobs],
+    ['blobs15', blobs],
+    ['density8', density],
+    ['density20', density],
+    ['density8manhattan', density],
+  ] as const;
+  for (const [name, X] of cases) {
+    it(`${name}: labels, core distances, membership probabilities and GLOSH scores`, async () => {
+      const ref = reference[name];
+      const distance = name.endsWith('manhattan') ? 'manhattan' : 'euclidean';
+      const r = await hdbscan(X, { minClusterSize: ref.minPts, distance, pool });
+      expect(ari(Array.from(r.labels), [...ref.labels])).toBeGreaterThanOrEqual(0.99);
+      // Same noise rows.
+      expect(Array.from(r.labels, (l) => l < 0)).toEqual(ref.labels.map((l) => l < 0));
+      for (let i = 0; i < X.nRows; i++) {
+        expect(Math.abs(r.coreDistances[i]! - ref.coreDistance[i]!)).toBeLessThan(1e-9);
+        expect(Math.abs(r.probabilities[i]! - ref.probability[i]!)).toBeLessThan(1e-9);
+        expect(Math.abs(r.outlierScores[i]! - ref.outlierScore[i]!)).toBeLessThan(1e-9);
+      }
+    });
+  }
+
+  it('gives the same result whatever the thread count', async () => {
+    const one = await hdbscan(density, { minClusterSize: 8 });
+    const three = await hdbscan(density, { minClusterSize: 8, pool });
+    expect(Array.from(three.labels)).toEqual(Array.from(one.labels));
+    expect(Array.from(three.outlierScores)).toEqual(Array.from(one.outlierScores));
+  });
+});

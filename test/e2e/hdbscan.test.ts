@@ -1,0 +1,157 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixtures, runCli, tempDir } from '../helpers/cli.js';
+import { ari } from '../helpers/ari.js';
+import { reference } from '../cluster/hdbscan-reference.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+const density = join(fixtures, 'density2d.csv');
+
+function csvColumn(text: string, name: string): number[] {
+  const [head, ...rows] = text.trim().split('\n');
+  const j = head!.split(',').indexOf(name);
+  expect(j, `column ${name}`).toBeGreaterThanOrEqual(0);
+  return rows.map((r) => Number(r.split(',')[j]));
+}
+
+describe('segment cluster --algo hdbscan (built CLI)', () => {
+  it('writes labels, probability and outlier_score as R dbscan::hdbscan(x, 8); assign reproduces the labels', async () => {
+    const seg = join(tmp.dir, 'hdbscan.csv');
+    const model = join(tmp.dir, 'hdbscan.json');
+    const r = await runCli([
+      'cluster',
+      density,
+      '--algo',
+      'hdbscan',
+      '--min-cluster-size',
+      '8',
+      '-o',
+      seg,
+      '--model',
+      model,
+      '--json',
+      '--threads',
+      '2',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.algorithm).toBe('hdbscan');
+    expect(summary.params).toMatchObject({ minClusterSize: 8, minSamples: 8, clusterSelection: 'eom' });
+    const text = readFileSync(seg, 'utf8');
+    expect(text.split('\n')[0]).toBe('x,y,segment,probability,outlier_score');
+    const labels = csvColumn(text, 'segment');
+    const ref = reference.density8;
+    expect(ari(labels, [...ref.labels])).toBeGreaterThanOrEqual(0.99);
+    expect(summary.noise).toBe(ref.labels.filter((l) => l < 0).length);
+    const prob = csvColumn(text, 'probability');
+    const glosh = csvColumn(text, 'outlier_score');
+    for (let i = 0; i < labels.length; i++) {
+      expect(Math.abs(prob[i]! - ref.probability[i]!)).toBeLessThan(1e-9);
+      expect(Math.abs(glosh[i]! - ref.outlierScore[i]!)).toBeLessThan(1e-9);
+    }
+
+    const scored = join(tmp.dir, 'scored.csv');
+    const a = await runCli(['assign', density, '--model', model, '-o', scored]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(csvColumn(readFileSync(scored, 'utf8'), 'segment')).toEqual(labels);
+
+    // One thread gives the same bytes.
+    const seg1 = join(tmp.dir, 'hdbscan1.csv');
+    const one = await runCli([
+      'cluster',
+      density,
+      '--algo',
+      'hdbscan',
+      '--min-cluster-size',
+      '8',
+      '-o',
+      seg1,
+      '--threads',
+      '1',
+    ]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(readFileSync(seg1, 'utf8')).toBe(text);
+
+    const sql = await runCli([
+      'export-sql',
+      '--model',
+      model,
+      '--table',
+      't',
+      '--id',
+      'x',
+      '--dialect',
+      'duckdb',
+    ]);
+    expect(sql.code).toBe(2);
+    expect(sql.stderr.trim().split('\n')).toHaveLength(1);
+    expect(sql.stderr).toContain('hdbscan model');
+  });
+
+  it('leaf selection and --min-samples are recorded in the model', async () => {
+    const model = join(tmp.dir, 'leaf.json');
+    const r = await runCli([
+      'cluster',
+      density,
+      '--algo',
+      'hdbscan',
+      '--min-cluster-size',
+      '10',
+      '--min-samples',
+      '4',
+      '--cluster-selection',
+      'leaf',
+      '--model',
+      model,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(model, 'utf8'));
+    expect(m).toMatchObject({
+      algorithm: 'hdbscan',
+      minClusterSize: 10,
+      minSamples: 4,
+      clusterSelection: 'leaf',
+      clusterSelectionEpsilon: 0,
+    });
+    // The rows of the clusters only (R's predict leaves noise out).
+    expect(m.points).toHaveLength(380 - JSON.parse(r.stdout).noise);
+    expect(m.pointSegment.every((s: number) => s >= 0)).toBe(true);
+  });
+
+  for (const [what, args, code] of [
+    ['min-cluster-size < 2', ['--algo', 'hdbscan', '--min-cluster-size', '1'], 2],
+    ['hdbscan with --k', ['--algo', 'hdbscan', '--k', '3'], 2],
+    ['hdbscan with --eps', ['--algo', 'hdbscan', '--eps', '0.5'], 2],
+    ['hdbscan with cosine', ['--algo', 'hdbscan', '--distance', 'cosine'], 2],
+    ['--min-cluster-size without hdbscan', ['--algo', 'kmeans', '--min-cluster-size', '5'], 2],
+    ['a negative --cluster-selection-epsilon', ['--algo', 'hdbscan', '--cluster-selection-epsilon', '-1'], 2],
+  ] as const) {
+    it(`refuses ${what} in one line (exit ${code})`, async () => {
+      const out = join(tmp.dir, 'refused.csv');
+      const r = await runCli(['cluster', density, ...args, '-o', out]);
+      expect(r.code).toBe(code);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    });
+  }
+
+  it('refuses an input that already has a probability or outlier_score column', async () => {
+    const input = join(tmp.dir, 'taken.csv');
+    writeFileSync(input, 'x,y,outlier_score\n0,0,1\n1,1,1\n2,2,1\n3,3,1\n4,4,1\n5,5,1\n');
+    const r = await runCli([
+      'cluster',
+      input,
+      '--algo',
+      'hdbscan',
+      '--min-cluster-size',
+      '2',
+      '-o',
+      join(tmp.dir, 'x.csv'),
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain("'outlier_score'");
+  });
+});
