@@ -1,0 +1,232 @@
+import { DataError, UsageError } from '../core/errors.js';
+import { formatBytes } from '../core/format.js';
+import { gowerDistance, noCommonColumn, type GowerScale } from '../core/gower.js';
+import type { Matrix } from '../core/matrix.js';
+
+/** Distances k-medoids works with. */
+export const medoidDistances = ['euclidean', 'manhattan', 'gower'] as const;
+export type MedoidDistance = (typeof medoidDistances)[number];
+
+/**
+ * Largest number of rows PAM clusters: it holds the n × n distance matrix (8·n² bytes, 800 MB at 10,000 rows) and
+ * each SWAP pass costs O(k · n²).
+ */
+export const MAX_PAM_ROWS = 10_000;
+
+/**
+ * Distance between row `i` of `a` and row `j` of `b` (`d` columns) as R's `daisy`/`dist`: euclidean (not squared),
+ * manhattan, or Gower (needs the fitted `scale`). The one function the fit and the assignment both use. O(d).
+ */
+export function medoidDistance(
+  metric: MedoidDistance,
+  scale: GowerScale | null,
+  a: Float64Array,
+  i: number,
+  b: Float64Array,
+  j: number,
+  d: number,
+): number {
+  if (metric === 'gower') return gowerDistance(scale!, a, i, b, j, d);
+  let s = 0;
+  const ia = i * d;
+  const jb = j * d;
+  if (metric === 'manhattan') {
+    for (let t = 0; t < d; t++) s += Math.abs(a[ia + t]! - b[jb + t]!);
+    return s;
+  }
+  for (let t = 0; t < d; t++) {
+    const u = a[ia + t]! - b[jb + t]!;
+    s += u * u;
+  }
+  return Math.sqrt(s);
+}
+
+/**
+ * Refuse PAM on more rows than it can hold, before any work: more than {@link MAX_PAM_ROWS}, or an n × n matrix of
+ * float64 over `memoryLimit` bytes.
+ * @throws DataError naming the limit.
+ */
+export function checkPamSize(n: number, memoryLimit: number | undefined): void {
+  const need = 8 * n * n;
+  if (n > MAX_PAM_ROWS) {
+    throw new DataError(
+      `k-medoids (PAM) takes at most ${MAX_PAM_ROWS.toLocaleString('en-US')} rows (it holds the n × n distance matrix); got ${n.toLocaleString('en-US')}`,
+      `cluster a sample: --sample ${MAX_PAM_ROWS}`,
+    );
+  }
+  if (memoryLimit !== undefined && need > memoryLimit) {
+    throw new DataError(
+      `k-medoids (PAM) on ${n.toLocaleString('en-US')} rows needs about ${formatBytes(need)} for its distance matrix, over the ${formatBytes(memoryLimit)} memory limit`,
+      'use --sample N or raise --memory-limit',
+    );
+  }
+}
+
+/**
+ * The full symmetric n × n distance matrix of the rows of X. O(n² · d) time, 8·n² bytes.
+ * @throws DataError when a Gower distance is undefined (two rows without a common non-missing column).
+ */
+export function distanceMatrix(X: Matrix, metric: MedoidDistance, scale: GowerScale | null): Float64Array {
+  const n = X.nRows;
+  const d = X.nCols;
+  const D = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const v = medoidDistance(metric, scale, X.data, i, X.data, j, d);
+      if (Number.isNaN(v)) throw noCommonColumn(i, j);
+      D[i * n + j] = v;
+      D[j * n + i] = v;
+    }
+  }
+  return D;
+}
+
+/** What {@link pam} returns. */
+export interface PamResult {
+  /** Row indices of the medoids, in the order BUILD chose them (SWAP replaces in place). */
+  medoids: Int32Array;
+  /** Index into `medoids` of each row's nearest medoid (ties: the first in `medoids`). */
+  labels: Int32Array;
+  /** Mean distance of the rows to their nearest medoid after BUILD and after SWAP (R's `objective`). */
+  objective: { build: number; swap: number };
+  /** Swaps made. */
+  nSwaps: number;
+}
+
+/**
+ * Partitioning Around Medoids on a full distance matrix, as R's `cluster::pam` (variant "original"): BUILD picks
+ * the row with the least total distance, then greedily the row that lowers the total most; SWAP then makes the
+ * best (medoid, non-medoid) exchange while it lowers the total. Ties go to the lowest row index. O(k · n²) per
+ * swap, O(n) extra memory.
+ * @throws UsageError when k is not in [1, n].
+ */
+export function pam(D: Float64Array, n: number, k: number): PamResult {
+  if (!Number.isInteger(k) || k < 1 || k > n)
+    throw new UsageError(`k = ${k} must be between 1 and the ${n} rows`);
+  const isMedoid = new Uint8Array(n);
+  const medoids = new Int32Array(k);
+  const near = new Float64Array(n).fill(Infinity);
+  // BUILD.
+  for (let m = 0; m < k; m++) {
+    let best = -1;
+    let bestGain = -Infinity;
+    for (let i = 0; i < n; i++) {
+      if (isMedoid[i]) continue;
+      let gain = 0;
+      const row = i * n;
+      if (m === 0) for (let j = 0; j < n; j++) gain -= D[row + j]!;
+      else {
+        for (let j = 0; j < n; j++) {
+          const g = near[j]! - D[row + j]!;
+          if (g > 0) gain += g;
+        }
+      }
+      if (gain > bestGain) {
+        bestGain = gain;
+        best = i;
+      }
+    }
+    medoids[m] = best;
+    isMedoid[best] = 1;
+    const row = best * n;
+    for (let j = 0; j < n; j++) if (D[row + j]! < near[j]!) near[j] = D[row + j]!;
+  }
+  const total = (): number => {
+    let s = 0;
+    for (let j = 0; j < n; j++) s += near[j]!;
+    return s;
+  };
+  const build = total() / n;
+  // SWAP.
+  const second = new Float64Array(n);
+  const update = (): void => {
+    for (let j = 0; j < n; j++) {
+      let a = Infinity;
+      let b = Infinity;
+      for (let m = 0; m < k; m++) {
+        const v = D[medoids[m]! * n + j]!;
+        if (v < a) {
+          b = a;
+          a = v;
+        } else if (v < b) b = v;
+      }
+      near[j] = a;
+      second[j] = b;
+    }
+  };
+  update();
+  let nSwaps = 0;
+  for (;;) {
+    let bestT = Infinity;
+    let bestM = -1;
+    let bestH = -1;
+    for (let m = 0; m < k; m++) {
+      const rowI = medoids[m]! * n;
+      for (let h = 0; h < n; h++) {
+        if (isMedoid[h]) continue;
+        const rowH = h * n;
+        let t = 0;
+        for (let j = 0; j < n; j++) {
+          const dj = D[rowH + j]!;
+          const nj = near[j]!;
+          if (D[rowI + j] === nj) t += (dj < second[j]! ? dj : second[j]!) - nj;
+          else if (dj < nj) t += dj - nj;
+        }
+        if (t < bestT) {
+          bestT = t;
+          bestM = m;
+          bestH = h;
+        }
+      }
+    }
+    // A gain lost in rounding is no gain (R compares with a small relative tolerance too).
+    if (bestM < 0 || !(bestT < -16 * Number.EPSILON * Math.max(1, total()))) break;
+    isMedoid[medoids[bestM]!] = 0;
+    isMedoid[bestH] = 1;
+    medoids[bestM] = bestH;
+    nSwaps++;
+    update();
+  }
+  const labels = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
+    let best = 0;
+    let bestD = Infinity;
+    for (let m = 0; m < k; m++) {
+      const v = D[medoids[m]! * n + j]!;
+      if (v < bestD) {
+        bestD = v;
+        best = m;
+      }
+    }
+    labels[j] = best;
+  }
+  return { medoids, labels, objective: { build, swap: total() / n }, nSwaps };
+}
+
+/**
+ * Nearest medoid of each row of X (index into the medoid rows of M; ties: the first), or −1 when every Gower
+ * distance is undefined. O(n · k · d).
+ */
+export function nearestMedoid(
+  X: Matrix,
+  M: Float64Array,
+  k: number,
+  metric: MedoidDistance,
+  scale: GowerScale | null,
+): Int32Array {
+  const d = X.nCols;
+  const labels = new Int32Array(X.nRows);
+  for (let i = 0; i < X.nRows; i++) {
+    let best = -1;
+    let bestD = Infinity;
+    for (let m = 0; m < k; m++) {
+      const v = medoidDistance(metric, scale, X.data, i, M, m, d);
+      if (v < bestD) {
+        bestD = v;
+        best = m;
+      }
+    }
+    labels[i] = best;
+  }
+  return labels;
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { fitGowerScale, gowerMatrix } from '../../src/core/gower.js';
+import { toMatrix, type Matrix } from '../../src/core/matrix.js';
+import {
+  checkPamSize,
+  distanceMatrix,
+  MAX_PAM_ROWS,
+  nearestMedoid,
+  pam,
+  type MedoidDistance,
+} from '../../src/cluster/kmedoids.js';
+import type { GowerScale } from '../../src/core/gower.js';
+import {
+  mixedFeatures,
+  numericFeatures,
+  pamEuclidean,
+  pamGower,
+  pamGowerWeighted,
+  pamManhattan,
+  referenceRows,
+  referenceWeights,
+  type PamReference,
+} from '../helpers/gower-reference.js';
+
+/** Whether two labelings are the same partition (up to the numbering). */
+function samePartition(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  const ab = new Map<number, number>();
+  const ba = new Map<number, number>();
+  for (let i = 0; i < a.length; i++) {
+    if ((ab.get(a[i]!) ?? b[i]) !== b[i] || (ba.get(b[i]!) ?? a[i]) !== a[i]) return false;
+    ab.set(a[i]!, b[i]!);
+    ba.set(b[i]!, a[i]!);
+  }
+  return true;
+}
+
+function check(X: Matrix, metric: MedoidDistance, scale: GowerScale | null, ref: PamReference): void {
+  const r = pam(distanceMatrix(X, metric, scale), X.nRows, ref.k);
+  expect([...r.medoids].sort((x, y) => x - y)).toEqual(ref.medoids);
+  expect(samePartition(r.labels, ref.labels)).toBe(true);
+  expect(Math.abs(r.objective.build - ref.build)).toBeLessThan(1e-12 * Math.max(1, ref.build));
+  expect(Math.abs(r.objective.swap - ref.swap)).toBeLessThan(1e-12 * Math.max(1, ref.swap));
+  // The assignment rule on the medoids' values gives the fitted labels back.
+  const d = X.nCols;
+  const M = new Float64Array(ref.k * d);
+  r.medoids.forEach((m, i) => M.set(X.data.subarray(m * d, (m + 1) * d), i * d));
+  expect([...nearestMedoid(X, M, ref.k, metric, scale)]).toEqual([...r.labels]);
+}
+
+describe("PAM equals R's cluster::pam", () => {
+  it('on daisy(metric = "gower") of mixed data with missing values', async () => {
+    const ds = await referenceRows();
+    const scale = fitGowerScale(ds, mixedFeatures);
+    check(gowerMatrix(ds, mixedFeatures, scale), 'gower', scale, pamGower);
+  });
+
+  it('on weighted Gower distances', async () => {
+    const ds = await referenceRows();
+    const scale = fitGowerScale(ds, mixedFeatures, referenceWeights);
+    check(gowerMatrix(ds, mixedFeatures, scale), 'gower', scale, pamGowerWeighted);
+  });
+
+  it('with euclidean and manhattan distances', async () => {
+    const ds = await referenceRows();
+    const X = toMatrix(ds, numericFeatures);
+    check(X, 'euclidean', null, pamEuclidean);
+    check(X, 'manhattan', null, pamManhattan);
+  });
+
+  it('handles k = 1 and k = n, and refuses k out of range', () => {
+    const X: Matrix = { data: Float64Array.from([0, 1, 5, 6]), nRows: 4, nCols: 1 };
+    const D = distanceMatrix(X, 'euclidean', null);
+    expect([...pam(D, 4, 1).medoids]).toEqual([1]);
+    expect(pam(D, 4, 4).objective.swap).toBe(0);
+    expect(() => pam(D, 4, 5)).toThrow(/between 1 and the 4 rows/);
+  });
+
+  it('refuses more rows than it holds, or a matrix over the memory limit, before any work', () => {
+    expect(() => checkPamSize(MAX_PAM_ROWS + 1, undefined)).toThrow(/at most 10,000 rows/);
+    expect(() => checkPamSize(2000, 1e6)).toThrow(/over the .* memory limit/);
+    expect(() => checkPamSize(100, 1e6)).not.toThrow();
+  });
+
+  it('refuses two rows without a common non-missing column under Gower', () => {
+    const X: Matrix = { data: Float64Array.from([1, NaN, NaN, 2]), nRows: 2, nCols: 2 };
+    const scale: GowerScale = {
+      kinds: ['numeric', 'numeric'],
+      ranges: [1, 1],
+      levels: [null, null],
+      weights: [1, 1],
+    };
+    expect(() => distanceMatrix(X, 'gower', scale)).toThrow(
+      /rows 1 and 2 have no non-missing feature in common/,
+    );
+  });
+});
