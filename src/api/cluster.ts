@@ -1,6 +1,7 @@
 import { pairBaselineRows, planMatch, reportIdentity, type MatchPlan } from '../cluster/baseline.js';
 import { algorithms, fitClusters, type ClusterParams, type ClusterSummary } from '../cluster/fit.js';
-import { distances, linkages } from '../core/distance.js';
+import { clusterDistances, linkages } from '../core/distance.js';
+import { fitGowerScale, gowerMatrix, type GowerScale } from '../core/gower.js';
 import {
   DEFAULT_MATCH_MIN_JACCARD,
   featurePermutation,
@@ -59,7 +60,9 @@ export interface ClusterOptions extends InputOptions {
   eps: string;
   minSamples: number;
   linkage: (typeof linkages)[number];
-  distance: (typeof distances)[number];
+  distance: (typeof clusterDistances)[number];
+  /** Gower's per-column weights, as `col=w` items. */
+  weights?: string[];
   distanceThreshold?: number;
   minSize?: number;
   id?: string;
@@ -103,7 +106,13 @@ export function parseEps(v: string): number | 'auto' {
 
 /** The parameters of `segment cluster` (its flags, in help order, and a cluster step's `with`). */
 export const clusterParams: readonly Param[] = [
-  { flags: '--algo <name>', help: 'algorithm', choices: algorithms, default: 'kmeans', attr: 'algorithm' },
+  {
+    flags: '--algo <name>',
+    help: 'algorithm (kmedoids: PAM as R cluster::pam, up to 10,000 rows)',
+    choices: algorithms,
+    default: 'kmeans',
+    attr: 'algorithm',
+  },
   {
     flags: '-k, --k <n>',
     help: 'number of segments (k-means default 8; hierarchical: --k or --distance-threshold)',
@@ -143,9 +152,14 @@ export const clusterParams: readonly Param[] = [
   { flags: '--linkage <name>', help: 'hierarchical linkage', choices: linkages, default: 'ward' },
   {
     flags: '--distance <name>',
-    help: 'DBSCAN / hierarchical distance',
-    choices: distances,
+    help: 'DBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, k-medoids only)',
+    choices: clusterDistances,
     default: 'euclidean',
+  },
+  {
+    flags: '--weights <col=w,...>',
+    help: "gower: weight of each named feature (default 1), as R daisy's weights",
+    parse: list,
   },
   {
     flags: '--distance-threshold <x>',
@@ -261,11 +275,18 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       'use --linkage average or complete',
     );
   }
+  if (o.distance === 'gower' && o.algorithm !== 'kmedoids')
+    throw new UsageError(`--distance gower needs --algo kmedoids, not ${o.algorithm}`);
   if (o.algorithm === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(
-      'k-means minimises euclidean distances; --distance applies to dbscan and hierarchical',
+      'k-means minimises euclidean distances; --distance applies to dbscan, hierarchical and kmedoids',
     );
   }
+  if (o.algorithm === 'kmedoids' && o.distance === 'cosine')
+    throw new UsageError('k-medoids takes --distance euclidean, manhattan or gower, not cosine');
+  if (o.algorithm === 'kmedoids' && o.k === undefined) throw new UsageError('k-medoids needs --k');
+  const weights = parseWeights(o.weights);
+  if (weights && o.distance !== 'gower') throw new UsageError('--weights applies to --distance gower');
   const baselineFlags = (['match', 'baselineInput', 'matchMinJaccard'] as const).filter(
     (k) => env.given?.has(k) ?? false,
   );
@@ -352,14 +373,23 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       ds,
       { id: o.id, features: o.features, exclude: o.exclude },
       // Dates as epoch milliseconds would swamp every distance: features only when named.
-      { roles, skipTemporal: true },
+      // Gower's distance takes categorical columns too.
+      { roles, skipTemporal: true, categorical: o.distance === 'gower' },
     );
     const omitted = o.features ? null : leftOutWarning(leftOut);
     if (omitted) env.logger.log('warn', omitted);
     // Centroids are only comparable over the same features: refuse before fitting.
     if (baseline && plan?.method === 'centroids') featurePermutation(features, baseline.features);
-    const X = toMatrix(ds, features, env.threads > 1);
-    assertFinite(X, features, 'clustering');
+    let gower: GowerScale | undefined;
+    let X;
+    if (o.distance === 'gower') {
+      // Ranges and levels of the rows fitted on; missing values stay (each pair skips them).
+      gower = fitGowerScale(ds, features, weights ?? new Map());
+      X = gowerMatrix(ds, features, gower);
+    } else {
+      X = toMatrix(ds, features, env.threads > 1);
+      assertFinite(X, features, 'clustering');
+    }
     const readSeconds = (performance.now() - started) / 1000;
     const params: ClusterParams = {
       algorithm: o.algorithm,
@@ -371,6 +401,7 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       eps,
       minSamples: o.minSamples,
       distance: o.distance,
+      gower,
       linkage: o.linkage,
       distanceThreshold: o.distanceThreshold,
       minSize: o.minSize,
@@ -463,6 +494,26 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   } finally {
     await files.abort();
   }
+}
+
+/**
+ * Parse `--weights col=w,...` into a map (each weight a finite number >= 0, each column once).
+ * @throws UsageError naming the item at fault.
+ */
+export function parseWeights(items: readonly string[] | undefined): Map<string, number> | null {
+  if (!items || items.length === 0) return null;
+  const out = new Map<string, number>();
+  for (const item of items) {
+    const at = item.lastIndexOf('=');
+    const name = at > 0 ? item.slice(0, at).trim() : '';
+    const value = at > 0 ? item.slice(at + 1).trim() : '';
+    const w = Number(value);
+    if (name === '' || value === '' || !Number.isFinite(w) || w < 0)
+      throw new UsageError(`--weights: expected col=w with w a number >= 0, got '${item}'`);
+    if (out.has(name)) throw new UsageError(`--weights names '${name}' twice`);
+    out.set(name, w);
+  }
+  return out;
 }
 
 /**

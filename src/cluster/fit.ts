@@ -1,4 +1,5 @@
-import type { Distance, Linkage } from '../core/distance.js';
+import type { ClusterDistance, Distance, Linkage } from '../core/distance.js';
+import type { GowerScale } from '../core/gower.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
@@ -9,6 +10,7 @@ import { findExceptions } from './assign.js';
 import { dbscan, kDistances } from './dbscan.js';
 import { cutTree, linkageTree } from './hierarchical.js';
 import { kmeans } from './kmeans.js';
+import { fitKMedoids } from './kmedoids.js';
 import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './cluster-model.js';
 import {
   canonicalOrder,
@@ -19,7 +21,7 @@ import {
   type SegmentMerge,
 } from './segments.js';
 
-export const algorithms = ['kmeans', 'dbscan', 'hierarchical'] as const;
+export const algorithms = ['kmeans', 'dbscan', 'hierarchical', 'kmedoids'] as const;
 export type Algorithm = (typeof algorithms)[number];
 
 /** Parameters of {@link fitClusters} (scikit-learn names in camelCase). */
@@ -32,7 +34,9 @@ export interface ClusterParams {
   kmeansAlgorithm?: 'auto' | 'lloyd' | 'elkan' | 'hamerly' | 'minibatch' | undefined;
   eps?: number | 'auto' | undefined;
   minSamples?: number | undefined;
-  distance?: Distance | undefined;
+  distance?: ClusterDistance | undefined;
+  /** Gower's scale fitted on X's rows (k-medoids with `distance: 'gower'`; X then comes from `gowerMatrix`). */
+  gower?: GowerScale | undefined;
   linkage?: Linkage | undefined;
   distanceThreshold?: number | undefined;
   minSize?: number | undefined;
@@ -60,6 +64,10 @@ export interface ClusterSummary {
   nCore?: number;
   eps?: number;
   epsAuto?: { k: number; kneeIndex: number; sampled: number };
+  /** k-medoids: mean distance to the nearest medoid after BUILD and SWAP, medoid rows (0-based), swaps made. */
+  objective?: { build: number; swap: number };
+  medoidRows?: number[];
+  nSwaps?: number;
   merges: SegmentMerge[];
   warnings: string[];
 }
@@ -127,6 +135,25 @@ export async function fitClusters(
   const d = X.nCols;
   const warnings: string[] = [];
   if (n === 0) throw new DataError('no rows to cluster');
+  if (params.algorithm === 'kmedoids') {
+    const metric = params.distance ?? 'euclidean';
+    if (metric === 'cosine') throw new UsageError('k-medoids takes --distance euclidean, manhattan or gower');
+    if (params.minSize !== undefined && params.minSize > 1)
+      throw new UsageError('--min-size does not apply to k-medoids (each segment keeps its medoid)');
+    const k = params.nClusters ?? 8;
+    if (!Number.isInteger(k) || k < 1)
+      throw invalidParameter('cluster.kmedoids', 'nClusters', 'an int in [1, inf)', k);
+    return fitKMedoids(X, features, id, {
+      nClusters: k,
+      metric,
+      gower: metric === 'gower' ? (params.gower ?? null) : null,
+      memoryLimit: env.memoryLimit,
+      toolVersion: env.toolVersion,
+    });
+  }
+  if (params.distance === 'gower')
+    throw new UsageError(`--distance gower needs --algo kmedoids, not ${params.algorithm}`);
+  const distance: Distance | undefined = params.distance;
   let labels: Int32Array;
   let extra: Partial<ClusterSummary> = {};
   let modelPart: Record<string, unknown>;
@@ -170,7 +197,7 @@ export async function fitClusters(
     }
     case 'dbscan': {
       const minSamples = params.minSamples ?? 5;
-      const metric = params.distance ?? 'euclidean';
+      const metric = distance ?? 'euclidean';
       if (!Number.isInteger(minSamples) || minSamples < 1) {
         throw invalidParameter('cluster.dbscan', 'minSamples', 'an int in [1, inf)', minSamples);
       }
@@ -199,7 +226,7 @@ export async function fitClusters(
     }
     case 'hierarchical': {
       const linkage = params.linkage ?? 'ward';
-      const metric = params.distance ?? 'euclidean';
+      const metric = distance ?? 'euclidean';
       if (params.nClusters === undefined && params.distanceThreshold === undefined) {
         throw new UsageError('hierarchical clustering needs --k or --distance-threshold');
       }

@@ -75,8 +75,9 @@ export function fitGowerScale(
 
 /**
  * The features as a matrix for {@link gowerDistance}: numeric values as they are, categorical values as their index
- * in the scale's levels ({@link UNSEEN_LEVEL} for a level the scale does not know), NaN for a missing value. O(n · d).
- * @throws DataError when a feature is missing, or numeric in the scale but not in the data (or the reverse).
+ * in the scale's levels ({@link UNSEEN_LEVEL} for a level the scale does not know; text and numbers are matched to
+ * the levels as text), NaN for a missing value. O(n · d).
+ * @throws DataError when a feature is missing, numeric in the scale but not in the data, or infinite.
  */
 export function gowerMatrix(ds: Dataset, features: readonly string[], scale: GowerScale): Matrix {
   const n = ds.nRows;
@@ -99,11 +100,12 @@ export function gowerMatrix(ds: Dataset, features: readonly string[], scale: Gow
       }
       return;
     }
-    if (c.kind === 'string') throw new DataError(`column '${name}' is free text, not categorical`);
+    // New data may hold a categorical column as text (few rows): its values are matched to the levels all the same.
     const index = new Map(scale.levels[j]!.map((l, k) => [l, k]));
     for (let i = 0; i < n; i++) {
       let level: string | null;
       if (c.kind === 'categorical') level = c.codes[i]! < 0 ? null : c.levels[c.codes[i]!]!;
+      else if (c.kind === 'string') level = c.values[i] ?? null;
       else level = Number.isNaN(c.values[i]!) ? null : String(c.values[i]);
       data[i * d + j] = level === null ? NaN : (index.get(level) ?? UNSEEN_LEVEL);
     }
