@@ -32,3 +32,11 @@ out("pam gower weighted k=3", pam(dw, 3))
 xn <- as.matrix(x[, c("recency_days", "frequency", "tenure_days")])
 out("pam euclidean k=3 (recency_days, frequency, tenure_days)", pam(xn, 3))
 out("pam manhattan k=5 (recency_days, frequency, tenure_days)", pam(xn, 5, metric = "manhattan"))
+sil <- function(label, p) {
+  s <- silhouette(p)
+  w <- s[order(as.integer(rownames(s))), "sil_width"]
+  cat(label, sprintf("avg.width %.17g", p$silinfo$avg.width), "\n")
+  cat(sprintf("  widths rows 0, 7, 21, 119: %.17g %.17g %.17g %.17g\n", w[1], w[8], w[22], w[120]))
+}
+sil("silhouette pam gower k=4", pam(dg, 4))
+sil("silhouette pam euclidean k=3", pam(xn, 3))

@@ -66,6 +66,8 @@ export interface ClusterSummary {
   epsAuto?: { k: number; kneeIndex: number; sampled: number };
   /** k-medoids: mean distance to the nearest medoid after BUILD and SWAP, medoid rows (0-based), swaps made. */
   objective?: { build: number; swap: number };
+  /** k-medoids: mean silhouette width under the fit's distance (null for one cluster). */
+  silhouette?: number | null;
   medoidRows?: number[];
   nSwaps?: number;
   merges: SegmentMerge[];

@@ -2,6 +2,7 @@ import { DataError, UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { gowerDistance, noCommonColumn, type GowerScale } from '../core/gower.js';
 import type { Matrix } from '../core/matrix.js';
+import { silhouetteFromRows } from '../evaluate/precomputed.js';
 import { modelFormat, modelVersion, type KMedoidsModel, type SegmentInfo } from './cluster-model.js';
 import type { ClusterFit } from './fit.js';
 
@@ -262,7 +263,13 @@ export function fitKMedoids(
   if (p.metric === 'gower' && p.gower === null) throw new UsageError('gower distance needs its fitted scale');
   if (k > n) throw new DataError(`k = ${k} exceeds the ${n} rows`, 'lower --k or use more data');
   checkPamSize(n, p.memoryLimit);
-  const r = pam(distanceMatrix(X, p.metric, p.gower), n, k);
+  const D = distanceMatrix(X, p.metric, p.gower);
+  const r = pam(D, n, k);
+  // The silhouette from the matrix already held (R's pam()$silinfo$avg.width), when there are 2 clusters or more.
+  const silhouette =
+    k >= 2 && k < n
+      ? silhouetteFromRows(n, r.labels, (i, out) => out.set(D.subarray(i * n, (i + 1) * n))).mean
+      : null;
   const sizes = new Int32Array(k);
   for (const l of r.labels) sizes[l]!++;
   const order = Array.from({ length: k }, (_, m) => m).sort(
@@ -319,6 +326,7 @@ export function fitKMedoids(
       sizes: segments.map((s) => s.size),
       noise: 0,
       objective: r.objective,
+      silhouette,
       medoidRows: model.medoidRows,
       nSwaps: r.nSwaps,
       merges: [],

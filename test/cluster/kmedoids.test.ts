@@ -10,6 +10,7 @@ import {
   type MedoidDistance,
 } from '../../src/cluster/kmedoids.js';
 import type { GowerScale } from '../../src/core/gower.js';
+import { silhouetteFromRows } from '../../src/evaluate/precomputed.js';
 import {
   mixedFeatures,
   numericFeatures,
@@ -92,5 +93,32 @@ describe("PAM equals R's cluster::pam", () => {
     expect(() => distanceMatrix(X, 'gower', scale)).toThrow(
       /rows 1 and 2 have no non-missing feature in common/,
     );
+  });
+});
+
+describe("silhouette under the fit's distance equals R's silhouette(pam(...))", () => {
+  const rows = (D: Float64Array, n: number) => (i: number, out: Float64Array) =>
+    out.set(D.subarray(i * n, (i + 1) * n));
+  it('Gower and euclidean', async () => {
+    const ds = await referenceRows();
+    const scale = fitGowerScale(ds, mixedFeatures);
+    const G = gowerMatrix(ds, mixedFeatures, scale);
+    const D = distanceMatrix(G, 'gower', scale);
+    const s = silhouetteFromRows(120, pam(D, 120, 4).labels, rows(D, 120));
+    expect(Math.abs(s.mean - 0.45899728421272135)).toBeLessThan(1e-12);
+    const want = [0.41155211445354867, 0.37085471912087997, 0.42560153010751045, 0.47079034208893278];
+    [0, 7, 21, 119].forEach((i, t) => expect(Math.abs(s.widths[i]! - want[t]!)).toBeLessThan(1e-12));
+    const X = toMatrix(ds, numericFeatures);
+    const E = distanceMatrix(X, 'euclidean', null);
+    const e = silhouetteFromRows(120, pam(E, 120, 3).labels, rows(E, 120));
+    expect(Math.abs(e.mean - 0.62219054967198106)).toBeLessThan(1e-12);
+    expect(Math.abs(e.widths[21]! - 0.88156513209331)).toBeLessThan(1e-12);
+  });
+
+  it('gives 0 to a row alone in its cluster and refuses one cluster', () => {
+    const D = Float64Array.from([0, 1, 5, 1, 0, 4, 5, 4, 0]);
+    const s = silhouetteFromRows(3, [0, 0, 1], rows(D, 3));
+    expect(s.widths[2]).toBe(0);
+    expect(() => silhouetteFromRows(3, [0, 0, 0], rows(D, 3))).toThrow(/at least 2 clusters/);
   });
 });

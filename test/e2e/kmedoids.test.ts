@@ -77,6 +77,8 @@ describe('segment cluster --algo kmedoids (built CLI)', () => {
     expect([...s.medoidRows].sort((a: number, b: number) => a - b)).toEqual(pamGower.medoids);
     expect(s.objective.swap).toBeCloseTo(pamGower.swap, 12);
     expect(s.objective.build).toBeCloseTo(pamGower.build, 12);
+    // R: pam(daisy(x, metric = "gower"), 4)$silinfo$avg.width
+    expect(s.silhouette).toBeCloseTo(0.45899728421272135, 12);
     const labels = segments(readFileSync(seg, 'utf8'));
     expect(samePartition(labels, pamGower.labels)).toBe(true);
     const m = JSON.parse(readFileSync(model, 'utf8'));
