@@ -63,6 +63,8 @@ export interface ClusterOptions extends InputOptions {
   distance: (typeof clusterDistances)[number];
   /** Gower's per-column weights, as `col=w` items. */
   weights?: string[];
+  samples?: number;
+  sampsize?: number;
   distanceThreshold?: number;
   minSize?: number;
   id?: string;
@@ -160,6 +162,16 @@ export const clusterParams: readonly Param[] = [
     flags: '--weights <col=w,...>',
     help: "gower: weight of each named feature (default 1), as R daisy's weights",
     parse: list,
+  },
+  {
+    flags: '--samples <n>',
+    help: 'k-medoids past 10,000 rows or --memory-limit: CLARA samples (default 5)',
+    parse: intAtLeast(1),
+  },
+  {
+    flags: '--sampsize <n>',
+    help: 'k-medoids with CLARA: rows per sample (default max(40 + 2k, 1000))',
+    parse: intAtLeast(1),
   },
   {
     flags: '--distance-threshold <x>',
@@ -287,6 +299,8 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   if (o.algorithm === 'kmedoids' && o.k === undefined) throw new UsageError('k-medoids needs --k');
   const weights = parseWeights(o.weights);
   if (weights && o.distance !== 'gower') throw new UsageError('--weights applies to --distance gower');
+  if ((o.samples !== undefined || o.sampsize !== undefined) && o.algorithm !== 'kmedoids')
+    throw new UsageError(`--${o.samples !== undefined ? 'samples' : 'sampsize'} applies to --algo kmedoids`);
   const baselineFlags = (['match', 'baselineInput', 'matchMinJaccard'] as const).filter(
     (k) => env.given?.has(k) ?? false,
   );
@@ -402,6 +416,8 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       minSamples: o.minSamples,
       distance: o.distance,
       gower,
+      samples: o.samples,
+      sampsize: o.sampsize,
       linkage: o.linkage,
       distanceThreshold: o.distanceThreshold,
       minSize: o.minSize,

@@ -106,7 +106,10 @@ export interface KMedoidsModel extends ModelBase {
   /** The medoids' rows in the training data (0-based). */
   medoidRows: number[];
   medoidSegment: number[];
-  /** Mean distance to the nearest medoid after BUILD and after SWAP (R's `pam()$objective`). */
+  /**
+   * Mean distance to the nearest medoid after BUILD and after SWAP (R's `pam()$objective`); with CLARA
+   * (`params.method`), both are the mean over every row for the winning sample's medoids.
+   */
   objective: { build: number; swap: number };
   gower: GowerScale | null;
 }

@@ -38,6 +38,9 @@ export interface ClusterParams {
   /** Gower's scale fitted on X's rows (k-medoids with `distance: 'gower'`; X then comes from `gowerMatrix`). */
   gower?: GowerScale | undefined;
   linkage?: Linkage | undefined;
+  /** k-medoids past PAM's size: CLARA's number of samples and rows per sample. */
+  samples?: number | undefined;
+  sampsize?: number | undefined;
   distanceThreshold?: number | undefined;
   minSize?: number | undefined;
   seed?: number | undefined;
@@ -151,6 +154,9 @@ export async function fitClusters(
       gower: metric === 'gower' ? (params.gower ?? null) : null,
       memoryLimit: env.memoryLimit,
       toolVersion: env.toolVersion,
+      samples: params.samples,
+      sampsize: params.sampsize,
+      seed,
     });
   }
   if (params.distance === 'gower')

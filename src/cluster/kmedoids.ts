@@ -2,6 +2,7 @@ import { DataError, UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { gowerDistance, noCommonColumn, type GowerScale } from '../core/gower.js';
 import type { Matrix } from '../core/matrix.js';
+import { Random } from '../core/random.js';
 import { silhouetteFromRows } from '../evaluate/precomputed.js';
 import { modelFormat, modelVersion, type KMedoidsModel, type SegmentInfo } from './cluster-model.js';
 import type { ClusterFit } from './fit.js';
@@ -63,6 +64,81 @@ export function checkPamSize(n: number, memoryLimit: number | undefined): void {
       'use --sample N or raise --memory-limit',
     );
   }
+}
+
+/** Whether PAM can run on n rows: at most {@link MAX_PAM_ROWS} and its matrix within `memoryLimit`. */
+export function pamFits(n: number, memoryLimit: number | undefined): boolean {
+  return n <= MAX_PAM_ROWS && (memoryLimit === undefined || 8 * n * n <= memoryLimit);
+}
+
+/** Default CLARA sample size: R's 40 + 2k, raised to 1,000 rows (at most n). */
+export function defaultSampsize(n: number, k: number): number {
+  return Math.min(n, Math.max(40 + 2 * k, 1000));
+}
+
+/** What {@link clara} returns: the medoids of the best sample (rows of X), every row's nearest and the objective. */
+export interface ClaraResult {
+  medoids: Int32Array;
+  labels: Int32Array;
+  /** Mean distance of all rows to their nearest medoid, for the best sample. */
+  objective: number;
+  /** 0-based index of the sample that won. */
+  bestSample: number;
+}
+
+/**
+ * CLARA (Kaufman & Rousseeuw, R's `cluster::clara`): PAM on `samples` seeded random samples of `sampsize` rows (each
+ * sample after the first holds the best medoids so far), each scored by the mean distance of every row to its nearest
+ * medoid; the best sample's medoids win (ties: the earlier sample). Its samples are this package's seeded ones, not
+ * R's. O(samples · (sampsize² · d + swaps · k · sampsize² + n · k · d)) time, 8·sampsize² bytes.
+ * @throws DataError when a row has no feature in common with any medoid (Gower).
+ */
+export function clara(
+  X: Matrix,
+  k: number,
+  metric: MedoidDistance,
+  scale: GowerScale | null,
+  opts: { samples: number; sampsize: number; seed: number },
+): ClaraResult {
+  const n = X.nRows;
+  const d = X.nCols;
+  const size = Math.min(n, Math.max(opts.sampsize, k));
+  const rng = new Random(opts.seed, 11);
+  let best: ClaraResult | null = null;
+  for (let s = 0; s < opts.samples; s++) {
+    const rows: Set<number> = new Set<number>(best ? Array.from(best.medoids) : []);
+    for (const r of rng.sampleIndices(n, size)) {
+      if (rows.size >= size) break;
+      rows.add(r);
+    }
+    const idx: Int32Array = Int32Array.from(rows).sort();
+    const sub = new Float64Array(idx.length * d);
+    idx.forEach((r, i) => sub.set(X.data.subarray(r * d, (r + 1) * d), i * d));
+    const S: Matrix = { data: sub, nRows: idx.length, nCols: d };
+    const p = pam(distanceMatrix(S, metric, scale), idx.length, k);
+    const medoids: Int32Array = Int32Array.from(p.medoids, (m) => idx[m]!);
+    const M = new Float64Array(k * d);
+    medoids.forEach((m, i) => M.set(X.data.subarray(m * d, (m + 1) * d), i * d));
+    let total = 0;
+    const labels = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      let bi = -1;
+      let bd = Infinity;
+      for (let m = 0; m < k; m++) {
+        const v = medoidDistance(metric, scale, X.data, i, M, m, d);
+        if (v < bd) {
+          bd = v;
+          bi = m;
+        }
+      }
+      if (bi < 0) throw noCommonColumn(i, medoids[0]!);
+      labels[i] = bi;
+      total += bd;
+    }
+    if (best === null || total / n < best.objective)
+      best = { medoids, labels, objective: total / n, bestSample: s };
+  }
+  return best!;
 }
 
 /**
@@ -242,10 +318,14 @@ export interface KMedoidsParams {
   gower: GowerScale | null;
   memoryLimit?: number | undefined;
   toolVersion: string;
+  /** CLARA, used when PAM does not fit ({@link pamFits}): samples (default 5) and their size ({@link defaultSampsize}). */
+  samples?: number | undefined;
+  sampsize?: number | undefined;
+  seed?: number | undefined;
 }
 
 /**
- * Fit k-medoids (PAM, as R's `pam`) and return canonical labels (0 = largest segment; ties: the segment whose
+ * Fit k-medoids (PAM, as R's `pam`; CLARA on samples when PAM does not fit, see {@link pamFits}) and return canonical labels (0 = largest segment; ties: the segment whose
  * medoid comes first in the data), the model (whose rule, the nearest medoid, reproduces every label) and the
  * summary. O(n² · d + swaps · k · n²) time, 8·n² bytes.
  * @throws DataError when k exceeds the rows, n is over {@link MAX_PAM_ROWS} or the memory limit, or a Gower
@@ -262,14 +342,24 @@ export function fitKMedoids(
   const k = p.nClusters;
   if (p.metric === 'gower' && p.gower === null) throw new UsageError('gower distance needs its fitted scale');
   if (k > n) throw new DataError(`k = ${k} exceeds the ${n} rows`, 'lower --k or use more data');
-  checkPamSize(n, p.memoryLimit);
-  const D = distanceMatrix(X, p.metric, p.gower);
-  const r = pam(D, n, k);
-  // The silhouette from the matrix already held (R's pam()$silinfo$avg.width), when there are 2 clusters or more.
-  const silhouette =
-    k >= 2 && k < n
-      ? silhouetteFromRows(n, r.labels, (i, out) => out.set(D.subarray(i * n, (i + 1) * n))).mean
-      : null;
+  let r: Pick<PamResult, 'medoids' | 'labels' | 'objective'> & { nSwaps?: number };
+  let silhouette: number | null = null;
+  let method: Record<string, unknown>;
+  if (pamFits(n, p.memoryLimit)) {
+    const D = distanceMatrix(X, p.metric, p.gower);
+    r = pam(D, n, k);
+    method = { method: 'pam' };
+    // The silhouette from the matrix already held (R's pam()$silinfo$avg.width), when there are 2 clusters or more.
+    if (k >= 2 && k < n)
+      silhouette = silhouetteFromRows(n, r.labels, (i, out) => out.set(D.subarray(i * n, (i + 1) * n))).mean;
+  } else {
+    const samples = p.samples ?? 5;
+    const sampsize = Math.max(k, p.sampsize ?? defaultSampsize(n, k));
+    checkPamSize(Math.min(n, sampsize), p.memoryLimit);
+    const c = clara(X, k, p.metric, p.gower, { samples, sampsize, seed: p.seed ?? 42 });
+    r = { medoids: c.medoids, labels: c.labels, objective: { build: NaN, swap: c.objective } };
+    method = { method: 'clara', samples, sampsize, seed: p.seed ?? 42 };
+  }
   const sizes = new Int32Array(k);
   for (const l of r.labels) sizes[l]!++;
   const order = Array.from({ length: k }, (_, m) => m).sort(
@@ -291,6 +381,7 @@ export function fitKMedoids(
   const params: Record<string, unknown> = {
     nClusters: k,
     metric: p.metric,
+    ...method,
     ...(p.gower ? { weights: Object.fromEntries(features.map((f, j) => [f, p.gower!.weights[j]!])) } : {}),
   };
   const model: KMedoidsModel = {
@@ -309,10 +400,18 @@ export function fitKMedoids(
     medoids,
     medoidRows: order.map((m) => r.medoids[m]!),
     medoidSegment: order.map((_, s) => s),
-    objective: r.objective,
+    objective: {
+      build: Number.isNaN(r.objective.build) ? r.objective.swap : r.objective.build,
+      swap: r.objective.swap,
+    },
     gower: p.gower,
   };
   const warnings: string[] = [];
+  if (method['method'] === 'clara')
+    warnings.push(
+      `k-medoids: ${n.toLocaleString('en-US')} rows are past PAM's limit (${MAX_PAM_ROWS.toLocaleString('en-US')} rows and --memory-limit): ` +
+        `CLARA kept the best of ${String(method['samples'])} seeded samples of ${String(method['sampsize'])} rows`,
+    );
   if (new Set(medoids.map((row) => JSON.stringify(row))).size < k)
     warnings.push('some medoids have equal values: the data has fewer distinct rows than --k');
   return {
@@ -325,10 +424,10 @@ export function fitKMedoids(
       nSegments: k,
       sizes: segments.map((s) => s.size),
       noise: 0,
-      objective: r.objective,
+      objective: model.objective,
       silhouette,
       medoidRows: model.medoidRows,
-      nSwaps: r.nSwaps,
+      ...(r.nSwaps !== undefined ? { nSwaps: r.nSwaps } : {}),
       merges: [],
       warnings,
     },

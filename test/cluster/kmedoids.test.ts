@@ -3,7 +3,9 @@ import { fitGowerScale, gowerMatrix } from '../../src/core/gower.js';
 import { toMatrix, type Matrix } from '../../src/core/matrix.js';
 import {
   checkPamSize,
+  clara,
   distanceMatrix,
+  fitKMedoids,
   MAX_PAM_ROWS,
   nearestMedoid,
   pam,
@@ -120,5 +122,43 @@ describe("silhouette under the fit's distance equals R's silhouette(pam(...))", 
     const s = silhouetteFromRows(3, [0, 0, 1], rows(D, 3));
     expect(s.widths[2]).toBe(0);
     expect(() => silhouetteFromRows(3, [0, 0, 0], rows(D, 3))).toThrow(/at least 2 clusters/);
+  });
+});
+
+describe('CLARA', () => {
+  it('with one sample of every row is PAM (R pam medoids)', async () => {
+    const ds = await referenceRows();
+    const scale = fitGowerScale(ds, mixedFeatures);
+    const G = gowerMatrix(ds, mixedFeatures, scale);
+    const c = clara(G, 4, 'gower', scale, { samples: 1, sampsize: 120, seed: 1 });
+    expect([...c.medoids].sort((x, y) => x - y)).toEqual(pamGower.medoids);
+    expect(Math.abs(c.objective - pamGower.swap)).toBeLessThan(1e-12);
+  });
+
+  it('is seeded, keeps the best sample, and the fit past the memory limit uses it with labels the rule reproduces', async () => {
+    const ds = await referenceRows();
+    const X = toMatrix(ds, numericFeatures);
+    const a = clara(X, 3, 'euclidean', null, { samples: 4, sampsize: 30, seed: 7 });
+    const b = clara(X, 3, 'euclidean', null, { samples: 4, sampsize: 30, seed: 7 });
+    expect([...a.medoids]).toEqual([...b.medoids]);
+    // never better than PAM on all rows, and close to it
+    expect(a.objective).toBeGreaterThanOrEqual(pamEuclidean.swap - 1e-9);
+    expect(a.objective).toBeLessThan(pamEuclidean.swap * 1.2);
+    const fit = fitKMedoids(X, numericFeatures, null, {
+      nClusters: 3,
+      metric: 'euclidean',
+      gower: null,
+      memoryLimit: 8 * 100 * 100,
+      toolVersion: 'test',
+      sampsize: 60,
+      seed: 3,
+    });
+    expect(fit.model.params['method']).toBe('clara');
+    expect(fit.summary.warnings[0]).toMatch(/CLARA kept the best of 5 seeded samples of 60 rows/);
+    const model = fit.model;
+    if (model.algorithm !== 'kmedoids') throw new Error('not a k-medoids model');
+    const M = new Float64Array(model.medoids.flat() as number[]);
+    const rule = nearestMedoid(X, M, 3, 'euclidean', null);
+    expect([...rule].map((m) => model.medoidSegment[m])).toEqual([...fit.labels]);
   });
 });

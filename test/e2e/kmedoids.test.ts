@@ -153,7 +153,7 @@ describe('segment cluster --algo kmedoids (built CLI)', () => {
     expect(segments(a.stdout).every((l) => l === 0 || l === 1)).toBe(true);
   });
 
-  it('refuses gower with another algorithm, cosine, and too many rows for the memory limit, in one line', async () => {
+  it('refuses gower with another algorithm, cosine, and a sample too large for the memory limit, in one line', async () => {
     const k = await runCli([
       'cluster',
       mixed,
@@ -207,16 +207,49 @@ describe('segment cluster --algo kmedoids (built CLI)', () => {
       'kmedoids',
       '--k',
       '3',
+      '--sampsize',
+      '3000',
       '--json',
     ]);
     expect(m.code).toBe(3);
     expect(m.stderr.trim().split('\n')).toHaveLength(1);
     expect(m.stderr).toMatch(/k-medoids \(PAM\) on 3,000 rows needs about .* over the .* memory limit/);
+  });
+
+  it('past 10,000 rows (or the memory limit) runs CLARA on seeded samples, and assign reproduces its labels', async () => {
     const huge = join(tmp.dir, 'huge.csv');
-    writeFileSync(huge, 'x\n' + Array.from({ length: 10_001 }, (_, i) => String(i % 97)).join('\n') + '\n');
-    const h = await runCli(['cluster', huge, '--algo', 'kmedoids', '--k', '3', '--json']);
-    expect(h.code).toBe(3);
-    expect(h.stderr).toMatch(/k-medoids \(PAM\) takes at most 10,000 rows/);
+    writeFileSync(
+      huge,
+      'x,y\n' +
+        Array.from(
+          { length: 10_001 },
+          (_, i) => `${(i % 3) * 10 + ((i * 37) % 11) / 10},${(i * 13) % 7}`,
+        ).join('\n') +
+        '\n',
+    );
+    const seg = join(tmp.dir, 'huge-seg.csv');
+    const model = join(tmp.dir, 'huge.json');
+    const r = await runCli([
+      'cluster',
+      huge,
+      '--algo',
+      'kmedoids',
+      '--k',
+      '3',
+      '-o',
+      seg,
+      '--model',
+      model,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/CLARA kept the best of 5 seeded samples of 1000 rows/);
+    const s = JSON.parse(r.stdout);
+    expect(s.params.method).toBe('clara');
+    expect(s.sizes).toEqual([3334, 3334, 3333]);
+    const a = await runCli(['assign', huge, '--model', model, '-o', '-']);
+    expect(a.code, a.stderr).toBe(0);
+    expect(segments(a.stdout)).toEqual(segments(readFileSync(seg, 'utf8')));
   });
 
   it('euclidean k-medoids equals R and exports to SQL', async () => {
