@@ -101,6 +101,13 @@ describe('segment cluster --algo kmedoids (built CLI)', () => {
     expect(x.code).toBe(2);
     expect(x.stderr.trim().split('\n')).toHaveLength(1);
     expect(x.stderr).toMatch(/Gower's distance, which export-sql cannot write as SQL/);
+    // so do the report and the bootstrap, before reading the data
+    const rep = await runCli(['report', seg, '--model', model, '--json', join(tmp.dir, 'r.json')]);
+    expect(rep.code).toBe(2);
+    expect(rep.stderr).toMatch(/does not take k-medoids models under Gower's distance/);
+    const b = await runCli(['stability', seg, '--model', model, '--bootstrap', '3']);
+    expect(b.code).toBe(3);
+    expect(b.stderr).toMatch(/bootstrap stability does not refit k-medoids under Gower's distance/);
   });
 
   it("--weights are daisy's weights", async () => {
