@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
 import { pamGower, pamGowerWeighted } from '../helpers/gower-reference.js';
+import { assignLabels, duckRows, duckTable, labelsOf } from '../export/helpers.js';
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -278,8 +279,54 @@ describe('segment cluster --algo kmedoids (built CLI)', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect([...JSON.parse(r.stdout).medoidRows].sort((a: number, b: number) => a - b)).toEqual([49, 50, 68]);
-    const x = await runCli(['export-sql', '--model', model, '--table', 't', '--dialect', 'duckdb']);
+    const x = await runCli([
+      'export-sql',
+      '--model',
+      model,
+      '--table',
+      'kmedoids_rows',
+      '--dialect',
+      'duckdb',
+    ]);
     expect(x.code, x.stderr).toBe(0);
     expect(x.stdout).toMatch(/k-medoids \(euclidean, nearest medoid\)/);
+  });
+
+  it('euclidean and manhattan k-medoids export to SQL that scores like segment assign on DuckDB', async () => {
+    await duckTable('kmedoids_rows', mixed);
+    for (const distance of ['euclidean', 'manhattan']) {
+      const model = join(tmp.dir, `sql-${distance}.json`);
+      const fit = await runCli([
+        'cluster',
+        mixed,
+        '--algo',
+        'kmedoids',
+        '--distance',
+        distance,
+        '--k',
+        '4',
+        '--id',
+        'customer_id',
+        '--features',
+        'recency_days,frequency,tenure_days',
+        '--model',
+        model,
+      ]);
+      expect(fit.code, fit.stderr).toBe(0);
+      const sql = await runCli([
+        'export-sql',
+        '--model',
+        model,
+        '--table',
+        'kmedoids_rows',
+        '--dialect',
+        'duckdb',
+      ]);
+      expect(sql.code, sql.stderr).toBe(0);
+      const got = labelsOf(await duckRows(sql.stdout), 'customer_id');
+      const want = await assignLabels(mixed, model, 'customer_id', tmp.dir);
+      expect(got.size).toBe(120);
+      for (const [id, l] of want) expect(got.get(id), `${distance} ${id}`).toBe(l);
+    }
   });
 });
