@@ -186,7 +186,7 @@ export const clusterParams: readonly Param[] = [
   { flags: '--id <col>', help: 'id column, carried through untouched' },
   {
     flags: '--features <cols>',
-    help: 'feature columns (default: every numeric column but the id)',
+    help: 'feature columns (default: every numeric column but the id; with --distance gower categorical ones too)',
     parse: list,
   },
   { flags: '--exclude <cols>', help: 'columns to leave out of the features', parse: list },
@@ -264,8 +264,8 @@ export interface ClusterResult {
 }
 
 /**
- * `segment cluster`: read `input`, fit k-means, DBSCAN or hierarchical clustering on the chosen features, number the
- * segments like a baseline model's when asked, and write the segments file (`output`) and the model (`model`)
+ * `segment cluster`: read `input`, fit k-means, DBSCAN, hierarchical clustering or k-medoids on the chosen features
+ * (categorical ones too under Gower's distance), number the segments like a baseline model's when asked, and write the segments file (`output`) and the model (`model`)
  * through the output guard. Warnings and the summary line go to `env.logger`.
  * @throws UsageError for options that contradict each other or write nothing; DataError for unusable data.
  * @example

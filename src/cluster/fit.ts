@@ -120,7 +120,8 @@ export async function suggestEps(
 
 /**
  * Fit a clustering and return canonical labels (0 = largest segment, −1 = noise), a saveable model whose
- * assignment rule reproduces the labels on the training rows, and a summary.
+ * assignment rule reproduces the labels on the training rows, and a summary. For k-medoids under Gower's distance,
+ * X comes from `gowerMatrix` and `params.gower` is its fitted scale (see cluster/kmedoids.ts).
  * @throws UsageError for invalid parameters; DataError when impossible on this data (k > rows, too much memory).
  * @example
  * const X = toMatrix(ds, features);
