@@ -38,10 +38,23 @@ export {
   type KMeansResult,
   type KMeansAlgorithm,
 } from './cluster/kmeans.js';
-export { type Distance, type Linkage } from './core/distance.js';
+export { type Distance, type ClusterDistance, type Linkage } from './core/distance.js';
 export { dbscan, kDistances, type DbscanParams, type DbscanResult } from './cluster/dbscan.js';
 export { hdbscan, type HdbscanParams, type HdbscanResult } from './cluster/hdbscan.js';
 export { linkageTree, cutTree, estimateMemory, type Dendrogram } from './cluster/hierarchical.js';
+export {
+  pam,
+  clara,
+  distanceMatrix,
+  fitKMedoids,
+  nearestMedoid,
+  MAX_PAM_ROWS,
+  type MedoidDistance,
+  type PamResult,
+  type ClaraResult,
+} from './cluster/kmedoids.js';
+export { fitGowerScale, gowerMatrix, gowerDistance, type GowerScale } from './core/gower.js';
+export { silhouetteFromRows } from './evaluate/precomputed.js';
 export {
   fitClusters,
   suggestEps,
@@ -50,7 +63,7 @@ export {
   type ClusterSummary,
 } from './cluster/fit.js';
 export { assignRows } from './cluster/assign.js';
-export { type ClusterModel, type SegmentInfo } from './cluster/cluster-model.js';
+export { type ClusterModel, type KMedoidsModel, type SegmentInfo } from './cluster/cluster-model.js';
 export {
   loadSegmentNames,
   parseSegmentNames,

@@ -1,7 +1,8 @@
 import { pairBaselineRows, planMatch, reportIdentity, type MatchPlan } from '../cluster/baseline.js';
 import { clusterAlgorithms, fitClusters, type ClusterParams, type ClusterSummary } from '../cluster/fit.js';
 import { clusterSelections, type ClusterSelection } from '../cluster/hdbscan.js';
-import { distances, linkages } from '../core/distance.js';
+import { clusterDistances, linkages } from '../core/distance.js';
+import { fitGowerScale, gowerMatrix, type GowerScale } from '../core/gower.js';
 import {
   DEFAULT_MATCH_MIN_JACCARD,
   featurePermutation,
@@ -67,7 +68,11 @@ export interface ClusterOptions extends InputOptions {
   clusterSelection: ClusterSelection;
   clusterSelectionEpsilon: number;
   linkage: (typeof linkages)[number];
-  distance: (typeof distances)[number];
+  distance: (typeof clusterDistances)[number];
+  /** Gower's per-column weights, as `col=w` items. */
+  weights?: string[];
+  samples?: number;
+  sampsize?: number;
   distanceThreshold?: number;
   minSize?: number;
   id?: string;
@@ -125,7 +130,7 @@ export function parseEps(v: string): number | 'auto' {
 export const clusterParams: readonly Param[] = [
   {
     flags: '--algo <name>',
-    help: 'algorithm',
+    help: 'algorithm (kmedoids: PAM as R cluster::pam, up to 10,000 rows)',
     choices: clusterAlgorithms,
     default: 'kmeans',
     attr: 'algorithm',
@@ -185,9 +190,24 @@ export const clusterParams: readonly Param[] = [
   { flags: '--linkage <name>', help: 'hierarchical linkage', choices: linkages, default: 'ward' },
   {
     flags: '--distance <name>',
-    help: 'DBSCAN / hierarchical distance',
-    choices: distances,
+    help: 'DBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, k-medoids only)',
+    choices: clusterDistances,
     default: 'euclidean',
+  },
+  {
+    flags: '--weights <col=w,...>',
+    help: "gower: weight of each named feature (default 1), as R daisy's weights",
+    parse: list,
+  },
+  {
+    flags: '--samples <n>',
+    help: 'k-medoids past 10,000 rows or --memory-limit: CLARA samples (default 5)',
+    parse: intAtLeast(1),
+  },
+  {
+    flags: '--sampsize <n>',
+    help: 'k-medoids with CLARA: rows per sample (default max(40 + 2k, 1000))',
+    parse: intAtLeast(1),
   },
   {
     flags: '--distance-threshold <x>',
@@ -202,7 +222,7 @@ export const clusterParams: readonly Param[] = [
   { flags: '--id <col>', help: 'id column, carried through untouched' },
   {
     flags: '--features <cols>',
-    help: 'feature columns (default: every numeric column but the id)',
+    help: 'feature columns (default: every numeric column but the id; with --distance gower categorical ones too)',
     parse: list,
   },
   { flags: '--exclude <cols>', help: 'columns to leave out of the features', parse: list },
@@ -280,8 +300,8 @@ export interface ClusterResult {
 }
 
 /**
- * `segment cluster`: read `input`, fit k-means, DBSCAN or hierarchical clustering on the chosen features, number the
- * segments like a baseline model's when asked, and write the segments file (`output`) and the model (`model`)
+ * `segment cluster`: read `input`, fit k-means, DBSCAN, hierarchical clustering or k-medoids on the chosen features
+ * (categorical ones too under Gower's distance), number the segments like a baseline model's when asked, and write the segments file (`output`) and the model (`model`)
  * through the output guard. Warnings and the summary line go to `env.logger`.
  * @throws UsageError for options that contradict each other or write nothing; DataError for unusable data.
  * @example
@@ -335,11 +355,20 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     ).find(([k]) => given(k) || (k === 'minClusterSize' && o.minClusterSize !== undefined));
     if (hd) throw new UsageError(`${hd[1]} applies to --algo hdbscan only`);
   }
+  if (o.distance === 'gower' && o.algorithm !== 'kmedoids')
+    throw new UsageError(`--distance gower needs --algo kmedoids, not ${o.algorithm}`);
   if (o.algorithm === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(
-      'k-means minimises euclidean distances; --distance applies to dbscan and hierarchical',
+      'k-means minimises euclidean distances; --distance applies to dbscan, hierarchical and kmedoids',
     );
   }
+  if (o.algorithm === 'kmedoids' && o.distance === 'cosine')
+    throw new UsageError('k-medoids takes --distance euclidean, manhattan or gower, not cosine');
+  if (o.algorithm === 'kmedoids' && o.k === undefined) throw new UsageError('k-medoids needs --k');
+  const weights = parseWeights(o.weights);
+  if (weights && o.distance !== 'gower') throw new UsageError('--weights applies to --distance gower');
+  if ((o.samples !== undefined || o.sampsize !== undefined) && o.algorithm !== 'kmedoids')
+    throw new UsageError(`--${o.samples !== undefined ? 'samples' : 'sampsize'} applies to --algo kmedoids`);
   const baselineFlags = (['match', 'baselineInput', 'matchMinJaccard'] as const).filter(
     (k) => env.given?.has(k) ?? false,
   );
@@ -432,14 +461,23 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       ds,
       { id: o.id, features: o.features, exclude: o.exclude },
       // Dates as epoch milliseconds would swamp every distance: features only when named.
-      { roles, skipTemporal: true },
+      // Gower's distance takes categorical columns too.
+      { roles, skipTemporal: true, categorical: o.distance === 'gower' },
     );
     const omitted = o.features ? null : leftOutWarning(leftOut);
     if (omitted) env.logger.log('warn', omitted);
     // Centroids are only comparable over the same features: refuse before fitting.
     if (baseline && plan?.method === 'centroids') featurePermutation(features, baseline.features);
-    const X = toMatrix(ds, features, env.threads > 1);
-    assertFinite(X, features, 'clustering');
+    let gower: GowerScale | undefined;
+    let X;
+    if (o.distance === 'gower') {
+      // Ranges and levels of the rows fitted on; missing values stay (each pair skips them).
+      gower = fitGowerScale(ds, features, weights ?? new Map());
+      X = gowerMatrix(ds, features, gower);
+    } else {
+      X = toMatrix(ds, features, env.threads > 1);
+      assertFinite(X, features, 'clustering');
+    }
     const readSeconds = (performance.now() - started) / 1000;
     const params: ClusterParams = {
       algorithm: o.algorithm,
@@ -454,6 +492,9 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       clusterSelection: o.clusterSelection,
       clusterSelectionEpsilon: o.clusterSelectionEpsilon,
       distance: o.distance,
+      gower,
+      samples: o.samples,
+      sampsize: o.sampsize,
       linkage: o.linkage,
       distanceThreshold: o.distanceThreshold,
       minSize: o.minSize,
@@ -551,6 +592,26 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   } finally {
     await files.abort();
   }
+}
+
+/**
+ * Parse `--weights col=w,...` into a map (each weight a finite number >= 0, each column once).
+ * @throws UsageError naming the item at fault.
+ */
+export function parseWeights(items: readonly string[] | undefined): Map<string, number> | null {
+  if (!items || items.length === 0) return null;
+  const out = new Map<string, number>();
+  for (const item of items) {
+    const at = item.lastIndexOf('=');
+    const name = at > 0 ? item.slice(0, at).trim() : '';
+    const value = at > 0 ? item.slice(at + 1).trim() : '';
+    const w = Number(value);
+    if (name === '' || value === '' || !Number.isFinite(w) || w < 0)
+      throw new UsageError(`--weights: expected col=w with w a number >= 0, got '${item}'`);
+    if (out.has(name)) throw new UsageError(`--weights names '${name}' twice`);
+    out.set(name, w);
+  }
+  return out;
 }
 
 /**

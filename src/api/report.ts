@@ -191,6 +191,11 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       throw new UsageError(`${o.moves ? '--moves' : '--max-shift'} needs --baseline-segments`);
     const started = performance.now();
     const model = o.model ? await loadModel(pathIn(env, o.model)) : null;
+    if (model?.algorithm === 'kmedoids' && model.metric === 'gower')
+      throw new UsageError(
+        `${o.model}: the report does not take k-medoids models under Gower's distance (mixed columns)`,
+        'report the segments file without --model, on its numeric columns',
+      );
     if (o.baselineSegments)
       baselineIdColumn(
         { path: o.baselineSegments, idColumn: o.id ?? model?.id ?? null, sample: o.sample },
@@ -217,7 +222,8 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
     const X = toMatrix(ds, features, env.threads > 1);
     assertFinite(X, features, 'the report');
     const distance: Distance =
-      o.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean');
+      o.distance ??
+      (model && model.algorithm !== 'kmeans' && model.metric !== 'gower' ? model.metric : 'euclidean');
     if (model) assertModelSegments(labels, model, input, o.model!);
     const tuning = o.tune ? await loadTuneResult(pathIn(env, o.tune)) : null;
     // A names file wins over the model's names; the segments neither names are named from their profiles.

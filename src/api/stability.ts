@@ -446,6 +446,8 @@ async function runBootstrap(
       `segment stability ${argA} --bootstrap ${B} --model model.json`,
     );
   const model = await loadModel(modelPath);
+  // Models the bootstrap cannot refit are refused before the data is read.
+  if (model.algorithm === 'kmedoids') refitParams(model, modelPath);
   const name = displayPath(input.path);
   const ds = await readDataset(input.path, readOptionsOf(o, env));
   if (ds.nRows === 0) throw new DataError(`${name}: no rows`);

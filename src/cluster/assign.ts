@@ -3,6 +3,7 @@ import type { Matrix } from '../core/matrix.js';
 import { assignToCores } from './dbscan.js';
 import { assignNearestCore } from './hdbscan.js';
 import { nearestCentroid } from './kmeans.js';
+import { nearestMedoid } from './kmedoids.js';
 import type { ClusterModel, LabelException } from './cluster-model.js';
 
 /** Distance between row `i` of `a` and row `j` of `b` (both with `d` columns). */
@@ -51,8 +52,9 @@ function rowKey(data: Float64Array, i: number, d: number): string {
 /**
  * The assignment rule of a model alone, without its exceptions: k-means → segment of the nearest centroid;
  * DBSCAN → segment of the nearest core point within eps, else -1; HDBSCAN → segment of the nearest training row
- * when within its core distance, else -1; hierarchical → segment with the nearest centroid
- * in the model's metric. O(n · centroids · d) (DBSCAN: a spatial index over the cores).
+ * when within its core distance, else -1; hierarchical → segment with the nearest centroid in the model's metric;
+ * k-medoids → segment of the nearest medoid (−1 when every Gower distance is undefined: no feature in common).
+ * O(n · centroids · d) (DBSCAN: a spatial index over the cores).
  */
 export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
   const d = X.nCols;
@@ -95,6 +97,17 @@ export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
         }
         labels[i] = model.segments[best]!.segment;
       }
+      return labels;
+    }
+    case 'kmedoids': {
+      // Gower input comes from gowerMatrix (categoricals as level indices); a missing medoid value is NaN.
+      const M = flat(
+        model.medoids.map((r) => r.map((v) => v ?? NaN)),
+        d,
+      );
+      const labels = nearestMedoid(X, M, model.medoids.length, model.metric, model.gower);
+      for (let i = 0; i < labels.length; i++)
+        labels[i] = labels[i]! < 0 ? -1 : model.medoidSegment[labels[i]!]!;
       return labels;
     }
   }

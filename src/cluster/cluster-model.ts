@@ -1,5 +1,6 @@
 import type { Distance, Linkage } from '../core/distance.js';
 import type { InputColumn } from '../core/chain.js';
+import type { GowerScale } from '../core/gower.js';
 import type { SavedModelKind } from '../core/model-kind.js';
 import {
   expectDistinct,
@@ -111,7 +112,29 @@ export interface HdbscanModel extends ModelBase {
   coreDistances: number[];
 }
 
-export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel | HdbscanModel;
+/**
+ * A fitted k-medoids (PAM) model: rows go to the segment of their nearest medoid (ties: the first medoid) under the
+ * model's distance. For Gower, `gower` holds what the distance needs (numeric ranges, categorical levels, weights)
+ * and a medoid's categorical values are indices into those levels; a segment's `centroid` is then its numeric means
+ * and categorical modes (as level indices). Missing medoid values are null.
+ */
+export interface KMedoidsModel extends ModelBase {
+  algorithm: 'kmedoids';
+  metric: 'euclidean' | 'manhattan' | 'gower';
+  /** The medoids' feature values (in the encoding above). */
+  medoids: (number | null)[][];
+  /** The medoids' rows in the training data (0-based). */
+  medoidRows: number[];
+  medoidSegment: number[];
+  /**
+   * Mean distance to the nearest medoid after BUILD and after SWAP (R's `pam()$objective`); with CLARA
+   * (`params.method`), both are the mean over every row for the winning sample's medoids.
+   */
+  objective: { build: number; swap: number };
+  gower: GowerScale | null;
+}
+
+export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel | HdbscanModel | KMedoidsModel;
 
 const S = schemaParts;
 const vector = S.numbers;
@@ -123,7 +146,7 @@ export const clusterModelSchema = {
   required: ['format', 'version', 'algorithm', 'features', 'segments', 'exceptions', 'nRows', 'noise'],
   properties: {
     ...S.header(modelFormat),
-    algorithm: { enum: ['kmeans', 'dbscan', 'hierarchical', 'hdbscan'] },
+    algorithm: { enum: ['kmeans', 'dbscan', 'hierarchical', 'hdbscan', 'kmedoids'] },
     features: { type: 'array', items: S.name, minItems: 1 },
     nRows: S.count,
     noise: S.count,
@@ -210,6 +233,41 @@ export const clusterModelSchema = {
         ],
       ),
     ),
+    S.when(
+      'algorithm',
+      'kmedoids',
+      S.object(
+        {
+          metric: { enum: ['euclidean', 'manhattan', 'gower'] },
+          medoids: {
+            type: 'array',
+            minItems: 1,
+            items: { type: 'array', items: { type: ['number', 'null'] } },
+          },
+          medoidRows: { type: 'array', items: S.count },
+          medoidSegment: { type: 'array', items: S.count },
+          objective: S.object({ build: S.number, swap: S.number }, ['build', 'swap']),
+          gower: {
+            anyOf: [
+              { type: 'null' },
+              S.object(
+                {
+                  kinds: { type: 'array', items: { enum: ['numeric', 'categorical'] } },
+                  ranges: { type: 'array', items: { type: 'number', minimum: 0 } },
+                  levels: {
+                    type: 'array',
+                    items: { anyOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
+                  },
+                  weights: { type: 'array', items: { type: 'number', minimum: 0 } },
+                },
+                ['kinds', 'ranges', 'levels', 'weights'],
+              ),
+            ],
+          },
+        },
+        ['metric', 'medoids', 'medoidRows', 'medoidSegment', 'objective', 'gower'],
+      ),
+    ),
   ],
 };
 
@@ -250,8 +308,58 @@ export function checkClusterModel(m: ClusterModel): void {
   else if (m.algorithm === 'hdbscan') {
     points(m.points, m.pointSegment, 'points', 'pointSegment');
     expectLength(m.coreDistances, m.points.length, 'coreDistances', 'points has');
-  } else if (m.segments.length === 0)
-    problem('segments', 'is empty: a hierarchical model needs at least one');
+  } else if (m.algorithm === 'kmedoids') checkKMedoids(m, points);
+  else if (m.segments.length === 0) problem('segments', 'is empty: a hierarchical model needs at least one');
+}
+
+/** The k-medoids model's own checks: medoids and their segments, and Gower's scale one entry per feature. */
+function checkKMedoids(
+  m: KMedoidsModel,
+  points: (rows: number[][], labels: number[], name: string, labelName: string) => void,
+): void {
+  const d = m.features.length;
+  points(
+    m.medoids.map((r) => r.map((v) => v ?? 0)),
+    m.medoidSegment,
+    'medoids',
+    'medoidSegment',
+  );
+  expectLength(m.medoidRows, m.medoids.length, 'medoidRows', 'medoids has');
+  if ((m.metric === 'gower') !== (m.gower !== null))
+    problem(
+      'gower',
+      m.metric === 'gower' ? 'is null but the metric is gower' : `is set but the metric is ${m.metric}`,
+    );
+  if (m.gower === null) {
+    m.medoids.forEach((r, i) => {
+      if (r.some((v) => v === null))
+        problem(`medoids[${i}]`, `has a missing value, which ${m.metric} cannot use`);
+    });
+    return;
+  }
+  const g = m.gower;
+  for (const key of ['kinds', 'ranges', 'levels', 'weights'] as const) {
+    if (g[key].length !== d)
+      problem(`gower.${key}`, `has ${g[key].length} entries but the model has ${d} feature(s)`);
+  }
+  g.kinds.forEach((k, j) => {
+    if ((k === 'categorical') !== (g.levels[j] !== null))
+      problem(
+        `gower.levels[${j}]`,
+        k === 'categorical' ? 'is null for a categorical feature' : 'is set for a numeric feature',
+      );
+  });
+  m.medoids.forEach((r, i) =>
+    r.forEach((v, j) => {
+      if (
+        v !== null &&
+        g.kinds[j] === 'categorical' &&
+        !(Number.isInteger(v) && v >= 0 && v < g.levels[j]!.length)
+      )
+        problem(`medoids[${i}][${j}]`, `is ${v}, not the index of one of the feature's levels`);
+    }),
+  );
+  if (!g.weights.some((w) => w > 0)) problem('gower.weights', 'has no positive weight');
 }
 
 /** How to get a good clustering model, for messages. */

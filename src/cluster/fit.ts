@@ -1,4 +1,5 @@
-import type { Distance, Linkage } from '../core/distance.js';
+import type { ClusterDistance, Distance, Linkage } from '../core/distance.js';
+import type { GowerScale } from '../core/gower.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
@@ -10,6 +11,7 @@ import { dbscan, kDistances } from './dbscan.js';
 import { cutTree, linkageTree } from './hierarchical.js';
 import { hdbscan, type ClusterSelection } from './hdbscan.js';
 import { kmeans } from './kmeans.js';
+import { fitKMedoids } from './kmedoids.js';
 import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './cluster-model.js';
 import {
   canonicalOrder,
@@ -20,10 +22,11 @@ import {
   type SegmentMerge,
 } from './segments.js';
 
+/** The algorithms `segment tune` searches. */
 export const algorithms = ['kmeans', 'dbscan', 'hierarchical'] as const;
 export type Algorithm = (typeof algorithms)[number];
-/** What `segment cluster` fits: the tunable algorithms and HDBSCAN. */
-export const clusterAlgorithms = [...algorithms, 'hdbscan'] as const;
+/** What `segment cluster` fits: the tunable algorithms, HDBSCAN and k-medoids. */
+export const clusterAlgorithms = [...algorithms, 'hdbscan', 'kmedoids'] as const;
 export type ClusterAlgorithm = (typeof clusterAlgorithms)[number];
 
 /** Parameters of {@link fitClusters} (scikit-learn names in camelCase). */
@@ -36,8 +39,13 @@ export interface ClusterParams {
   kmeansAlgorithm?: 'auto' | 'lloyd' | 'elkan' | 'hamerly' | 'minibatch' | undefined;
   eps?: number | 'auto' | undefined;
   minSamples?: number | undefined;
-  distance?: Distance | undefined;
+  distance?: ClusterDistance | undefined;
+  /** Gower's scale fitted on X's rows (k-medoids with `distance: 'gower'`; X then comes from `gowerMatrix`). */
+  gower?: GowerScale | undefined;
   linkage?: Linkage | undefined;
+  /** k-medoids past PAM's size: CLARA's number of samples and rows per sample. */
+  samples?: number | undefined;
+  sampsize?: number | undefined;
   distanceThreshold?: number | undefined;
   minSize?: number | undefined;
   seed?: number | undefined;
@@ -68,6 +76,12 @@ export interface ClusterSummary {
   nCore?: number;
   eps?: number;
   epsAuto?: { k: number; kneeIndex: number; sampled: number };
+  /** k-medoids: mean distance to the nearest medoid after BUILD and SWAP, medoid rows (0-based), swaps made. */
+  objective?: { build: number; swap: number };
+  /** k-medoids: mean silhouette width under the fit's distance (null for one cluster). */
+  silhouette?: number | null;
+  medoidRows?: number[];
+  nSwaps?: number;
   merges: SegmentMerge[];
   warnings: string[];
 }
@@ -117,7 +131,8 @@ export async function suggestEps(
 
 /**
  * Fit a clustering and return canonical labels (0 = largest segment, −1 = noise), a saveable model whose
- * assignment rule reproduces the labels on the training rows, and a summary.
+ * assignment rule reproduces the labels on the training rows, and a summary. For k-medoids under Gower's distance,
+ * X comes from `gowerMatrix` and `params.gower` is its fitted scale (see cluster/kmedoids.ts).
  * @throws UsageError for invalid parameters; DataError when impossible on this data (k > rows, too much memory).
  * @example
  * const X = toMatrix(ds, features);
@@ -137,6 +152,28 @@ export async function fitClusters(
   const d = X.nCols;
   const warnings: string[] = [];
   if (n === 0) throw new DataError('no rows to cluster');
+  if (params.algorithm === 'kmedoids') {
+    const metric = params.distance ?? 'euclidean';
+    if (metric === 'cosine') throw new UsageError('k-medoids takes --distance euclidean, manhattan or gower');
+    if (params.minSize !== undefined && params.minSize > 1)
+      throw new UsageError('--min-size does not apply to k-medoids (each segment keeps its medoid)');
+    const k = params.nClusters ?? 8;
+    if (!Number.isInteger(k) || k < 1)
+      throw invalidParameter('cluster.kmedoids', 'nClusters', 'an int in [1, inf)', k);
+    return fitKMedoids(X, features, id, {
+      nClusters: k,
+      metric,
+      gower: metric === 'gower' ? (params.gower ?? null) : null,
+      memoryLimit: env.memoryLimit,
+      toolVersion: env.toolVersion,
+      samples: params.samples,
+      sampsize: params.sampsize,
+      seed,
+    });
+  }
+  if (params.distance === 'gower')
+    throw new UsageError(`--distance gower needs --algo kmedoids, not ${params.algorithm}`);
+  const distance: Distance | undefined = params.distance;
   let labels: Int32Array;
   let extra: Partial<ClusterSummary> = {};
   let modelPart: Record<string, unknown>;
@@ -180,7 +217,7 @@ export async function fitClusters(
     }
     case 'dbscan': {
       const minSamples = params.minSamples ?? 5;
-      const metric = params.distance ?? 'euclidean';
+      const metric = distance ?? 'euclidean';
       if (!Number.isInteger(minSamples) || minSamples < 1) {
         throw invalidParameter('cluster.dbscan', 'minSamples', 'an int in [1, inf)', minSamples);
       }
@@ -209,7 +246,7 @@ export async function fitClusters(
     }
     case 'hierarchical': {
       const linkage = params.linkage ?? 'ward';
-      const metric = params.distance ?? 'euclidean';
+      const metric = distance ?? 'euclidean';
       if (params.nClusters === undefined && params.distanceThreshold === undefined) {
         throw new UsageError('hierarchical clustering needs --k or --distance-threshold');
       }

@@ -142,6 +142,8 @@ export interface ChooseOptions {
   skipTemporal?: boolean;
   /** Return an empty choice instead of refusing it (for commands with work besides the features). */
   allowEmpty?: boolean;
+  /** Categorical columns are features too (Gower's distance takes them), by default and when named. */
+  categorical?: boolean;
 }
 
 const deliberate: ReadonlySet<LeftOutReason> = new Set(['id', 'exclude', 'unlisted', 'role']);
@@ -173,7 +175,7 @@ export function chooseFeatures(
     names = choice.features!.filter((n) => reasonOf(n) === null);
     for (const n of names) {
       const c = ds.column(n);
-      if (c.kind !== 'numeric') {
+      if (c.kind !== 'numeric' && !(opts.categorical && c.kind === 'categorical')) {
         throw new DataError(
           `feature column '${n}' is ${c.kind}, not numeric`,
           'encode it first (segment clean --encode onehot) or leave it out of --features',
@@ -183,8 +185,10 @@ export function chooseFeatures(
   } else {
     names = [];
     for (const c of ds.columns) {
-      if (reasonOf(c.name) !== null || c.kind !== 'numeric') continue;
-      if (opts.skipTemporal && (c.type === 'date' || c.type === 'timestamp')) continue;
+      if (reasonOf(c.name) !== null) continue;
+      if (c.kind !== 'numeric' && !(opts.categorical && c.kind === 'categorical')) continue;
+      if (opts.skipTemporal && c.kind === 'numeric' && (c.type === 'date' || c.type === 'timestamp'))
+        continue;
       names.push(c.name);
     }
   }

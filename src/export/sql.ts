@@ -77,6 +77,12 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
   if (model.segments.length === 0) {
     throw new DataError(`${source} has no segments (every training row was noise): nothing to assign`);
   }
+  if (model.algorithm === 'kmedoids' && model.metric === 'gower') {
+    throw new UsageError(
+      `${source} is a k-medoids model under Gower's distance, which export-sql cannot write as SQL`,
+      'score it with segment assign, or fit k-medoids with --distance euclidean or manhattan',
+    );
+  }
   if (id === 'segment' || (opts.segmentName && id === segmentNameCol)) {
     throw new UsageError(`the id column is named '${id}', like a column the query returns`, 'rename it');
   }
@@ -330,6 +336,15 @@ function centresOf(model: ClusterModel): {
       labels: model.centroidSegment,
       metric: 'euclidean',
       what: 'k-means',
+    };
+  }
+  if (model.algorithm === 'kmedoids') {
+    // Gower models are refused before; euclidean and manhattan medoids have no missing value (checked on load).
+    return {
+      centres: model.medoids.map((r) => r.map((v) => v ?? NaN)),
+      labels: model.medoidSegment,
+      metric: model.metric === 'manhattan' ? 'manhattan' : 'euclidean',
+      what: `k-medoids (${model.metric}, nearest medoid)`,
     };
   }
   return {

@@ -3,6 +3,7 @@ import type { ClusterModel } from '../cluster/cluster-model.js';
 import { chainOf, type ChainedModel } from '../core/chain.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
+import { gowerMatrix } from '../core/gower.js';
 import { assertFinite, toMatrix, type Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { chainStepKind } from './kinds.js';
@@ -106,6 +107,31 @@ export function modelMatrix(
   return X;
 }
 
+/**
+ * The features of prepared data for a Gower model (categoricals as the model's level indices, missing values kept).
+ * @throws DataError naming `data` when a feature is missing or of the wrong kind.
+ */
+function gowerInput(
+  prepared: Dataset,
+  features: readonly string[],
+  scale: Parameters<typeof gowerMatrix>[2],
+  data: string,
+): Matrix {
+  const missing = features.filter((f) => !prepared.has(f));
+  if (missing.length > 0) {
+    throw new DataError(
+      `${data}: missing column(s) the model needs: ${missing.join(', ')}`,
+      `the model uses ${features.join(', ')}`,
+    );
+  }
+  try {
+    return gowerMatrix(prepared, features, scale);
+  } catch (e) {
+    if (e instanceof DataError) throw new DataError(`${data}: ${e.message}`, e.hint);
+    throw e;
+  }
+}
+
 /** Labels of scored rows, and what was replayed to get there. */
 export interface Scored {
   labels: Int32Array;
@@ -126,7 +152,10 @@ export interface Scored {
  */
 export async function scoreDataset(model: ClusterModel, ds: Dataset, opts: PrepareOptions): Promise<Scored> {
   const { prepared, replayed } = await prepareForModel(model, ds, opts);
-  const X = modelMatrix(prepared, model.features, opts.data, 'assign');
+  const X =
+    model.algorithm === 'kmedoids' && model.gower
+      ? gowerInput(prepared, model.features, model.gower, opts.data)
+      : modelMatrix(prepared, model.features, opts.data, 'assign');
   const labels = assignRows(model, X);
   const index = new Map(model.segments.map((s, i) => [s.segment, i]));
   const counts = new Array<number>(model.segments.length).fill(0);

@@ -80,5 +80,19 @@ export function refitParams(model: ClusterModel, path: string): { params: Cluste
         notes,
       };
     }
+    case 'kmedoids':
+      if (model.metric === 'gower')
+        throw new DataError(
+          `${path}: bootstrap stability does not refit k-medoids under Gower's distance`,
+          'compare two runs instead: segment stability a.parquet b.parquet',
+        );
+      return {
+        params: {
+          algorithm: 'kmedoids',
+          nClusters: num('nClusters') ?? model.medoids.length,
+          distance: model.metric,
+        },
+        notes,
+      };
   }
 }
