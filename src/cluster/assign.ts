@@ -1,40 +1,10 @@
-import type { Distance } from '../core/distance.js';
+import { rowDistance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import { assignToCores } from './dbscan.js';
 import { assignNearestCore } from './hdbscan.js';
 import { nearestCentroid } from './kmeans.js';
 import { nearestMedoid } from './kmedoids.js';
 import type { ClusterModel, LabelException } from './cluster-model.js';
-
-/** Distance between row `i` of `a` and row `j` of `b` (both with `d` columns). */
-export function rowDistance(
-  metric: Distance,
-  a: Float64Array,
-  i: number,
-  b: Float64Array,
-  j: number,
-  d: number,
-): number {
-  let s = 0;
-  if (metric === 'manhattan') {
-    for (let t = 0; t < d; t++) s += Math.abs(a[i * d + t]! - b[j * d + t]!);
-    return s;
-  }
-  if (metric === 'cosine') {
-    let na = 0;
-    let nb = 0;
-    for (let t = 0; t < d; t++) {
-      const x = a[i * d + t]!;
-      const y = b[j * d + t]!;
-      s += x * y;
-      na += x * x;
-      nb += y * y;
-    }
-    return na === 0 || nb === 0 ? 1 : 1 - s / Math.sqrt(na * nb);
-  }
-  for (let t = 0; t < d; t++) s += (a[i * d + t]! - b[j * d + t]!) ** 2;
-  return s;
-}
 
 function flat(rows: number[][], d: number): Float64Array {
   const out = new Float64Array(rows.length * d);

@@ -1,3 +1,4 @@
+import { rowDistance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { gowerDistance, noCommonColumn, type GowerScale } from '../core/gower.js';
@@ -31,18 +32,8 @@ export function medoidDistance(
   d: number,
 ): number {
   if (metric === 'gower') return gowerDistance(scale!, a, i, b, j, d);
-  let s = 0;
-  const ia = i * d;
-  const jb = j * d;
-  if (metric === 'manhattan') {
-    for (let t = 0; t < d; t++) s += Math.abs(a[ia + t]! - b[jb + t]!);
-    return s;
-  }
-  for (let t = 0; t < d; t++) {
-    const u = a[ia + t]! - b[jb + t]!;
-    s += u * u;
-  }
-  return Math.sqrt(s);
+  const s = rowDistance(metric, a, i, b, j, d);
+  return metric === 'euclidean' ? Math.sqrt(s) : s;
 }
 
 /**

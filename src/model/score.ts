@@ -95,13 +95,7 @@ export function modelMatrix(
   what: string,
   squares = true,
 ): Matrix {
-  const missing = features.filter((f) => !prepared.has(f));
-  if (missing.length > 0) {
-    throw new DataError(
-      `${data}: missing column(s) the model needs: ${missing.join(', ')}`,
-      `the model uses ${features.join(', ')}`,
-    );
-  }
+  assertModelColumns(prepared, features, data);
   const X = toMatrix(prepared, features);
   assertFinite(X, [...features], what, squares);
   return X;
@@ -117,13 +111,7 @@ function gowerInput(
   scale: Parameters<typeof gowerMatrix>[2],
   data: string,
 ): Matrix {
-  const missing = features.filter((f) => !prepared.has(f));
-  if (missing.length > 0) {
-    throw new DataError(
-      `${data}: missing column(s) the model needs: ${missing.join(', ')}`,
-      `the model uses ${features.join(', ')}`,
-    );
-  }
+  assertModelColumns(prepared, features, data);
   try {
     return gowerMatrix(prepared, features, scale);
   } catch (e) {
@@ -171,4 +159,18 @@ export async function scoreDataset(model: ClusterModel, ds: Dataset, opts: Prepa
     sizes: model.segments.map((s, i) => ({ segment: s.segment, size: counts[i]! })),
     noise,
   };
+}
+
+/**
+ * Refuse prepared data without every feature the model needs.
+ * @throws DataError naming `data` and the missing columns.
+ */
+function assertModelColumns(prepared: Dataset, features: readonly string[], data: string): void {
+  const missing = features.filter((f) => !prepared.has(f));
+  if (missing.length > 0) {
+    throw new DataError(
+      `${data}: missing column(s) the model needs: ${missing.join(', ')}`,
+      `the model uses ${features.join(', ')}`,
+    );
+  }
 }
