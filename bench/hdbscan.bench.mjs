@@ -9,7 +9,7 @@
 // The data: rows × 2 from 8 seeded Gaussian blobs (std 1) plus 2 % uniform noise, written to $BLOBS_DIR
 // (default /tmp/blobs). R's hdbscan holds the n × n distance object (8·n²/2 bytes: 37 GiB at 100,000 rows), so past
 // R_MAX_ROWS (default 40,000) only segment runs.
-import { spawnSync } from 'node:child_process';
+import { ari, timed } from './compare.mjs';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -42,37 +42,10 @@ function blobs(n) {
   return path;
 }
 
-function run(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
-  const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [seconds, kb] = last.split(' ').map(Number);
-  if (r.status !== 0)
-    throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  return { seconds, peakMB: Math.round(kb / 1024), stdout: r.stdout };
-}
-
-function ari(a, b) {
-  const c2 = (x) => (x * (x - 1)) / 2;
-  const count = (keys) => {
-    const m = new Map();
-    for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
-    return [...m.values()].reduce((s, v) => s + c2(v), 0);
-  };
-  const sij = count(a.map((x, i) => `${x},${b[i]}`));
-  const sa = count(a);
-  const sb = count(b);
-  const expected = (sa * sb) / c2(a.length);
-  const max = (sa + sb) / 2;
-  return max === expected ? 1 : (sij - expected) / (max - expected);
-}
-
 const file = blobs(rows);
 const out = join(dir, `hdbscan_${rows}_segment.csv`);
 const load = loadavg().map((v) => v.toFixed(2));
-const ours = run(process.execPath, [
+const ours = timed(process.execPath, [
   cli,
   'cluster',
   file,
@@ -95,7 +68,7 @@ const row = {
 };
 if (rows <= rMax) {
   const code = `suppressMessages(library(dbscan)); x <- as.matrix(read.csv(commandArgs(TRUE)[1])); r <- hdbscan(x, minPts = ${minPts}); cat(r$cluster, sep = "\\n")`;
-  const ref = run('/usr/bin/Rscript', ['-e', code, file]);
+  const ref = timed('/usr/bin/Rscript', ['-e', code, file]);
   const rl = ref.stdout
     .trim()
     .split('\n')
