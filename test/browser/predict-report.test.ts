@@ -1,31 +1,18 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { makeChurn } from '../predict/churn-data.js';
 
-/** Debian's Chromium, installed by scripts/setup-system.sh (run by `npm test` and .ci/run). */
-const executablePath = process.env['SEGMENT_CHROMIUM'] ?? '/usr/bin/chromium';
 const artifacts = resolve(new URL('.', import.meta.url).pathname, '../../test-artifacts');
 const tmp = tempDir('segment-predict-report-');
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(executablePath))
-    throw new Error(`${executablePath} is missing: run bash scripts/setup-system.sh chromium`);
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
