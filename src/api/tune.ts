@@ -1,5 +1,6 @@
-import { algorithms } from '../cluster/fit.js';
-import { distances, linkages, type Linkage } from '../core/distance.js';
+import { clusterAlgorithms } from '../cluster/fit.js';
+import { clusterSelections, type ClusterSelection } from '../cluster/hdbscan.js';
+import { clusterDistances, linkages, type Linkage } from '../core/distance.js';
 import { UsageError } from '../core/errors.js';
 import { round3 } from '../core/format.js';
 import {
@@ -23,12 +24,15 @@ import { pathIn, type StepCommand, type StepEnv } from './env.js';
  * `TuneOptions`, the options of the grid search itself).
  */
 export interface TuneCommandOptions extends InputOptions {
-  algorithm: (typeof algorithms)[number];
+  algorithm: (typeof clusterAlgorithms)[number];
   k?: string;
   eps: string;
-  minSamples: string;
+  /** DBSCAN default 5,10; HDBSCAN default: each min-cluster-size. */
+  minSamples?: string;
+  minClusterSize?: string;
+  clusterSelection: ClusterSelection;
   linkage: string;
-  distance: (typeof distances)[number];
+  distance: (typeof clusterDistances)[number];
   metric: (typeof tuneMetrics)[number];
   nInit: number;
   maxIter: number;
@@ -46,10 +50,16 @@ export interface TuneCommandOptions extends InputOptions {
 
 /** The parameters of `segment tune` (its flags, in help order, and a tune step's `with`). */
 export const tuneParams: readonly Param[] = [
-  { flags: '--algo <name>', help: 'algorithm', choices: algorithms, default: 'kmeans', attr: 'algorithm' },
+  {
+    flags: '--algo <name>',
+    help: 'algorithm (kmedoids: PAM, CLARA past 10,000 rows)',
+    choices: clusterAlgorithms,
+    default: 'kmeans',
+    attr: 'algorithm',
+  },
   {
     flags: '--k <grid>',
-    help: 'k values: 2..12, 2,4,8, 2..20:2 (k-means and hierarchical; default 2..10)',
+    help: 'k values: 2..12, 2,4,8, 2..20:2 (k-means, hierarchical and k-medoids; default 2..10)',
     parse: checkedText((v) => parseIntGrid(v, '--k', 1)),
   },
   {
@@ -60,9 +70,19 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--min-samples <grid>',
-    help: 'DBSCAN min-samples values, e.g. 5..20:5',
+    help: 'DBSCAN min-samples values, e.g. 5..20:5 (default 5,10); HDBSCAN: one value (default: each min-cluster-size)',
     parse: checkedText((v) => parseIntGrid(v, '--min-samples', 1)),
-    default: '5,10',
+  },
+  {
+    flags: '--min-cluster-size <grid>',
+    help: 'HDBSCAN min-cluster-size values, e.g. 5..50:5 (default 5..50:5)',
+    parse: checkedText((v) => parseIntGrid(v, '--min-cluster-size', 2)),
+  },
+  {
+    flags: '--cluster-selection <name>',
+    help: 'HDBSCAN cluster selection: eom (excess of mass) or leaf',
+    choices: clusterSelections,
+    default: 'eom',
   },
   {
     flags: '--linkage <list>',
@@ -72,8 +92,8 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--distance <name>',
-    help: 'DBSCAN / hierarchical distance',
-    choices: distances,
+    help: 'DBSCAN / HDBSCAN / hierarchical / k-medoids distance (gower is not tuned: use segment cluster)',
+    choices: clusterDistances,
     default: 'euclidean',
   },
   {
@@ -99,7 +119,7 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--max-noise <share>',
-    help: 'DBSCAN candidates with a larger share of noise rows are not recommended',
+    help: 'DBSCAN / HDBSCAN candidates with a larger share of noise rows are not recommended',
     parse: share,
     default: 0.5,
   },
@@ -122,7 +142,7 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--plot <dir>',
-    help: 'write SVG charts (elbow, k-distance, each index by k or eps) into this folder',
+    help: 'write SVG charts (elbow, k-distance, each index by k, eps or min-cluster-size) into this folder',
     pipeline: false,
   },
   ...inputParams,
@@ -154,21 +174,45 @@ export async function runTune(
   env: StepEnv,
 ): Promise<TuneCommandResult> {
   const algo = o.algorithm;
-  const k = algo === 'dbscan' ? undefined : parseIntGrid(o.k ?? '2..10', '--k', 1);
+  const density = algo === 'dbscan' || algo === 'hdbscan';
+  const k = density ? undefined : parseIntGrid(o.k ?? '2..10', '--k', 1);
   if (algo === 'dbscan' && o.k !== undefined)
     throw new UsageError('--k does not apply to dbscan', 'use --eps and --min-samples');
+  if (algo === 'hdbscan' && o.k !== undefined)
+    throw new UsageError('--k does not apply to hdbscan', 'use --min-cluster-size');
+  if (algo !== 'hdbscan' && o.minClusterSize !== undefined)
+    throw new UsageError('--min-cluster-size applies to --algo hdbscan only');
+  if (o.distance === 'gower') {
+    throw new UsageError(
+      'tune does not search Gower distances (mixed columns)',
+      'run segment cluster --algo kmedoids --distance gower --k K for each k, or tune on numeric columns',
+    );
+  }
+  if ((algo === 'hdbscan' || algo === 'kmedoids') && o.distance === 'cosine')
+    throw new UsageError(`${algo} supports --distance euclidean or manhattan, not cosine`);
+  const minClusterSize =
+    algo === 'hdbscan' ? parseIntGrid(o.minClusterSize ?? '5..50:5', '--min-cluster-size', 2) : undefined;
+  const hdbscanMs =
+    algo === 'hdbscan' && o.minSamples !== undefined
+      ? parseIntGrid(o.minSamples, '--min-samples', 1)
+      : undefined;
+  if (hdbscanMs && hdbscanMs.length > 1)
+    throw new UsageError(
+      '--min-samples takes one value with hdbscan',
+      'e.g. --min-samples 5, or leave it out',
+    );
   const eps =
     algo === 'dbscan'
       ? o.eps === 'auto'
         ? ('auto' as const)
         : parsePositiveGrid(o.eps, '--eps')
       : undefined;
-  const minSamples = algo === 'dbscan' ? parseIntGrid(o.minSamples, '--min-samples', 1) : undefined;
+  const minSamples = algo === 'dbscan' ? parseIntGrid(o.minSamples ?? '5,10', '--min-samples', 1) : hdbscanMs;
   const links =
     algo === 'hierarchical' ? parseNameList<Linkage>(o.linkage, '--linkage', linkages) : undefined;
   if (algo === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(
-      'k-means minimises euclidean distances; --distance applies to dbscan and hierarchical',
+      'k-means minimises euclidean distances; --distance applies to dbscan, hdbscan, hierarchical and kmedoids',
     );
   }
   if (links?.includes('ward') && o.distance !== 'euclidean') {
@@ -207,6 +251,8 @@ export async function runTune(
           k,
           eps,
           minSamples,
+          minClusterSize,
+          clusterSelection: o.clusterSelection,
           linkages: links,
           distance: o.distance,
           score: o.metric,

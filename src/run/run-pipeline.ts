@@ -35,13 +35,20 @@ const stagingName = '.segment-staging';
 const reserved = ['segments', 'source', 'model', 'report', 'tune', 'manifest'];
 
 /** Values standing in for tuned ones when options are checked before the run. */
-const tunedStandIn: Record<string, string> = { k: '2', eps: '1', 'min-samples': '5', linkage: 'ward' };
+const tunedStandIn: Record<string, string> = {
+  k: '2',
+  eps: '1',
+  'min-samples': '5',
+  'min-cluster-size': '5',
+  linkage: 'ward',
+};
 
 /** Map of cluster flag → tuning recommendation parameter. */
 const tunedParam: Record<string, string> = {
   k: 'k',
   eps: 'eps',
   'min-samples': 'minSamples',
+  'min-cluster-size': 'minClusterSize',
   linkage: 'linkage',
 };
 

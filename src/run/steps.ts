@@ -30,7 +30,7 @@ export const stepCommands: Record<StepKind, StepCommand<any, unknown>> = {
 export const sourceCommand = ingestCommand;
 
 /** Cluster flags that may take the tuning step's recommendation instead of a value. */
-export const tunedFlags = ['k', 'eps', 'min-samples', 'linkage'];
+export const tunedFlags = ['k', 'eps', 'min-samples', 'min-cluster-size', 'linkage'];
 
 /** How a parameter of a step may be set in a pipeline step's `with`. */
 export interface StepFlag {

@@ -14,9 +14,9 @@ const INDEX: Record<TuneMetric, { title: string; get: (c: Candidate) => number |
 };
 
 /**
- * SVG charts of a tuning run, by file name: `elbow.svg` (k-means inertia by k, knee marked), `k-distance.svg`
+ * SVG charts of a tuning run, by file name: `elbow.svg` (k-means inertia or k-medoids objective by k, knee marked), `k-distance.svg`
  * (DBSCAN: sorted k-distance curves, suggested eps marked), and one `<index>.svg` per validity index (score by k or
- * eps; one line per linkage or min-samples; sampled silhouette with its interval).
+ * eps or min-cluster-size; one line per linkage or min-samples; sampled silhouette with its interval).
  */
 export async function tunePlots(r: TuneResult): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -29,14 +29,18 @@ export function tuneChartSpecs(r: TuneResult): Map<string, VegaLiteSpec> {
   const out = new Map<string, VegaLiteSpec>();
   if (r.elbow) {
     const knee = r.elbow.kneeK;
+    const medoids = r.elbow.objective !== undefined;
+    const values = (medoids ? r.elbow.objective : r.elbow.inertia) ?? [];
     out.set(
       'elbow',
       lineChartSpec(
-        r.elbow.k.map((k, i) => ({ x: k, y: r.elbow!.inertia[i]! })),
+        r.elbow.k.map((k, i) => ({ x: k, y: values[i]! })),
         {
-          title: 'k-means elbow: inertia by k',
+          title: medoids ? 'k-medoids elbow: objective by k' : 'k-means elbow: inertia by k',
           xTitle: 'k',
-          yTitle: 'inertia (within-cluster sum of squares)',
+          yTitle: medoids
+            ? `objective (mean ${r.distance} distance to the nearest medoid)`
+            : 'inertia (within-cluster sum of squares)',
           integerX: true,
           rule: knee !== null ? { x: knee, label: `knee k=${knee}` } : undefined,
         },
@@ -60,7 +64,7 @@ export function tuneChartSpecs(r: TuneResult): Map<string, VegaLiteSpec> {
       }),
     );
   }
-  const xKey = r.algorithm === 'dbscan' ? 'eps' : 'k';
+  const xKey = r.algorithm === 'dbscan' ? 'eps' : r.algorithm === 'hdbscan' ? 'minClusterSize' : 'k';
   const seriesKey =
     r.algorithm === 'dbscan' ? 'minSamples' : r.algorithm === 'hierarchical' ? 'linkage' : null;
   for (const m of Object.keys(INDEX) as TuneMetric[]) {
@@ -85,7 +89,7 @@ export function tuneChartSpecs(r: TuneResult): Map<string, VegaLiteSpec> {
         title: `${INDEX[m].title} by ${xKey}`,
         xTitle: xKey,
         yTitle: m,
-        integerX: xKey === 'k',
+        integerX: xKey !== 'eps',
         rule:
           m === r.score && rec !== undefined
             ? { x: Number(rec), label: `recommended ${xKey}=${rec}` }

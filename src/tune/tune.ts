@@ -1,6 +1,8 @@
 import { dbscan } from '../cluster/dbscan.js';
-import type { Algorithm } from '../cluster/fit.js';
+import type { ClusterAlgorithm } from '../cluster/fit.js';
 import { suggestEps } from '../cluster/fit.js';
+import { hdbscan, type ClusterSelection } from '../cluster/hdbscan.js';
+import { fitKMedoids } from '../cluster/kmedoids.js';
 import { cutTree, linkageTree } from '../cluster/hierarchical.js';
 import { kmeans, type KMeansAlgorithm } from '../cluster/kmeans.js';
 import type { Distance, Linkage } from '../core/distance.js';
@@ -30,12 +32,17 @@ export const DEFAULT_SAMPLE_SIZE = 10_000;
 
 /** What to search. */
 export interface TuneOptions {
-  algorithm: Algorithm;
-  /** k grid (k-means, hierarchical). */
+  algorithm: ClusterAlgorithm;
+  /** k grid (k-means, hierarchical, k-medoids). */
   k?: number[] | undefined;
   /** eps grid, or 'auto' (knee of the k-distance curve × {@link AUTO_EPS_FACTORS}, per min-samples). */
   eps?: number[] | 'auto' | undefined;
+  /** DBSCAN: min-samples grid; HDBSCAN: one value for every candidate (default: each min-cluster-size). */
   minSamples?: number[] | undefined;
+  /** HDBSCAN: min-cluster-size grid. */
+  minClusterSize?: number[] | undefined;
+  /** HDBSCAN: how clusters are selected from the condensed tree (default eom). */
+  clusterSelection?: ClusterSelection | undefined;
   linkages?: Linkage[] | undefined;
   /** Distance of DBSCAN / hierarchical and of the validity indices (k-means: euclidean). */
   distance?: Distance | undefined;
@@ -69,13 +76,15 @@ export interface CandidateScores {
   dunn: number | null;
   /** k-means only. */
   inertia?: number | undefined;
+  /** k-medoids only: mean distance of the rows to their nearest medoid. */
+  objective?: number | undefined;
 }
 
 /** One point of the grid, fitted and scored. */
 export interface Candidate {
   params: Record<string, number | string>;
   nClusters: number;
-  /** Rows labelled noise (DBSCAN), and their share of all rows. */
+  /** Rows labelled noise ((H)DBSCAN), and their share of all rows. */
   noise: number;
   noiseShare: number;
   /** Cluster sizes, largest first (noise excluded). */
@@ -89,7 +98,7 @@ export interface Candidate {
 
 /** The result of {@link tune}. */
 export interface TuneResult {
-  algorithm: Algorithm;
+  algorithm: ClusterAlgorithm;
   nRows: number;
   nFeatures: number;
   score: TuneMetric;
@@ -102,8 +111,13 @@ export interface TuneResult {
   };
   candidates: Candidate[];
   recommendation: { params: Record<string, number | string>; score: number; reason: string };
-  /** k-means: inertia by k and its knee (Kneedle on the decreasing convex curve). */
-  elbow?: { k: number[]; inertia: number[]; kneeK: number | null } | undefined;
+  /**
+   * k-means: inertia by k and its knee (Kneedle on the decreasing convex curve); k-medoids: the same with the
+   * objective (mean distance to the nearest medoid) in `objective` instead of `inertia`.
+   */
+  elbow?:
+    | { k: number[]; inertia?: number[] | undefined; objective?: number[] | undefined; kneeK: number | null }
+    | undefined;
   /** DBSCAN: the sorted k-distance curve per min-samples (downsampled to ≤ 500 points) and its knee. */
   kDistance?:
     { minSamples: number; k: number; kneeEps: number; curve: { x: number; y: number }[] }[] | undefined;
@@ -113,7 +127,10 @@ export interface TuneResult {
  * Fit every candidate of a parameter grid, score it with every validity index, and recommend the best by
  * `opts.score`. Hierarchical trees are built once per linkage and cut at every k.
  *
- * Noise (DBSCAN −1) is excluded from the indices; a candidate with fewer than 2 clusters (or as many clusters as
+ * HDBSCAN candidates are one fit per min-cluster-size; k-medoids candidates one fit per k (PAM, or CLARA past PAM's
+ * size, as `segment cluster`), its objective recorded like k-means' inertia.
+ *
+ * Noise ((H)DBSCAN −1) is excluded from the indices; a candidate with fewer than 2 clusters (or as many clusters as
  * scored rows) is reported as degenerate and never recommended. Above `sampleSize` rows, silhouette (with a
  * confidence interval, on a seeded sample of the clustered rows) and Dunn (on one seeded sample of rows shared by
  * all candidates, noise dropped) are estimated, so they stay comparable;
@@ -214,6 +231,59 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
         }
       }
       progress.done();
+      break;
+    }
+    case 'hdbscan': {
+      const sizes = requireGrid(opts.minClusterSize, '--min-cluster-size');
+      const fixedMs = opts.minSamples?.[0];
+      if (distance === 'cosine')
+        throw new UsageError('hdbscan supports --distance euclidean or manhattan, not cosine');
+      const progress = logger.progress('HDBSCAN grid', sizes.length);
+      for (const mcs of sizes) {
+        const t = performance.now();
+        const minSamples = fixedMs ?? mcs;
+        const r = await hdbscan(X, {
+          minClusterSize: mcs,
+          minSamples,
+          clusterSelection: opts.clusterSelection ?? 'eom',
+          clusterSelectionEpsilon: 0,
+          distance,
+          pool: env.pool,
+        });
+        candidates.push(await scorer.score(r.labels, { minClusterSize: mcs, minSamples }, t));
+        progress.tick();
+      }
+      progress.done();
+      break;
+    }
+    case 'kmedoids': {
+      const ks = requireGrid(opts.k, '--k');
+      checkK(ks, n);
+      if (distance === 'cosine')
+        throw new UsageError('k-medoids takes --distance euclidean or manhattan, not cosine');
+      const names = Array.from({ length: X.nCols }, (_, j) => `x${j}`);
+      const progress = logger.progress('k-medoids grid', ks.length);
+      for (const k of ks) {
+        const t = performance.now();
+        const r = fitKMedoids(X, names, null, {
+          nClusters: k,
+          metric: distance,
+          gower: null,
+          memoryLimit: env.memoryLimit,
+          toolVersion: '',
+          seed: opts.seed,
+        });
+        for (const w of r.summary.warnings) logger.log('warn', `k=${k}: ${w}`);
+        const c = await scorer.score(r.labels, { k }, t);
+        c.scores.objective = r.summary.objective!.swap;
+        candidates.push(c);
+        progress.tick();
+      }
+      progress.done();
+      const objective = candidates.map((c) => c.scores.objective!);
+      const knee =
+        ks.length >= 3 ? kneeIndex(objective, { curve: 'convex', direction: 'decreasing' }, ks) : -1;
+      elbow = { k: ks, objective, kneeK: knee >= 0 ? ks[knee]! : null };
       break;
     }
     default:
@@ -397,7 +467,7 @@ function recommend(
     const why = [...new Set(cands.map((c) => c.degenerate ?? `no ${m}`))].slice(0, 3).join('; ');
     throw new DataError(
       `every candidate of the grid is degenerate (${why}): nothing to recommend`,
-      'widen the grid (other eps / min-samples / k values) or check the features',
+      'widen the grid (other eps / min-samples / min-cluster-size / k values) or check the features',
     );
   }
   const better = higherIsBetter(m) ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
@@ -428,10 +498,11 @@ function recommend(
     }
   }
   if (elbow && elbow.kneeK !== null) {
+    const what = elbow.objective ? 'objective' : 'inertia';
     reason +=
       elbow.kneeK === best.params['k']
-        ? '; the inertia elbow agrees'
-        : `; the inertia elbow is at k=${elbow.kneeK}`;
+        ? `; the ${what} elbow agrees`
+        : `; the ${what} elbow is at k=${elbow.kneeK}`;
   }
   if (best.noiseShare > 0) reason += `; ${(best.noiseShare * 100).toFixed(1)} % of rows are noise`;
   return { params: best.params, score: bestValue, reason };

@@ -306,6 +306,27 @@ steps:
     expect(json<{ nRows: number }>(join(out, 'model.json')).nRows).toBe(300);
   });
 
+  it('a tuned min-cluster-size: cluster fits the HDBSCAN candidate tune recommends', async () => {
+    const p = pipeline(
+      'hdbscan.yaml',
+      `version: 1
+source: {path: ${join(fixtures, 'density2d.csv')}}
+steps:
+  - step: tune
+    with: {algo: hdbscan, min-cluster-size: 10..30:10}
+  - step: cluster
+    with: {algo: hdbscan, min-cluster-size: tuned}
+`,
+    );
+    const out = join(tmp.dir, 'hdbscan-run');
+    const r = await runCli(['run', p, '--out-dir', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const t = json<{ recommendation: { params: { minClusterSize: number } } }>(join(out, 'tune.json'));
+    const m = json<{ algorithm: string; minClusterSize: number }>(join(out, 'model.json'));
+    expect(m.algorithm).toBe('hdbscan');
+    expect(m.minClusterSize).toBe(t.recommendation.params.minClusterSize);
+  });
+
   it('--baseline pairs rows by id when cleaning dropped rows since the raw input', async () => {
     const a = join(tmp.dir, 'drop1');
     const b = join(tmp.dir, 'drop2');

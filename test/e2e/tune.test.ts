@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { computeValidity } from '../../src/evaluate/metrics.js';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
 import { writeSeparatedBlobs } from '../helpers/data.js';
 
@@ -216,5 +217,195 @@ describe('segment tune (built CLI)', () => {
       expect(existsSync(out)).toBe(false);
       expect(existsSync(plots)).toBe(false);
     }
+  });
+
+  it('hdbscan: one candidate per min-cluster-size; the recommended one is what cluster fits', async () => {
+    const density = join(fixtures, 'density2d.csv');
+    const plots = join(tmp.dir, 'hdbscan-plots');
+    const r = await runCli([
+      'tune',
+      density,
+      '--algo',
+      'hdbscan',
+      '--min-cluster-size',
+      '5..50:5',
+      '--json',
+      '--plot',
+      plots,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.algorithm).toBe('hdbscan');
+    expect(res.candidates).toHaveLength(10);
+    for (const c of res.candidates) expect(c.params.minSamples).toBe(c.params.minClusterSize);
+    expect(res.candidates.some((c: { noise: number }) => c.noise > 0)).toBe(true);
+    const rec = res.recommendation.params;
+    expect(Object.keys(rec)).toEqual(['minClusterSize', 'minSamples']);
+    // the DBSCAN rule: the best silhouette among candidates with at most --max-noise of noise
+    const best = res.candidates
+      .filter((c: { degenerate: string | null; noiseShare: number }) => !c.degenerate && c.noiseShare <= 0.5)
+      .reduce((a: { scores: { silhouette: number } }, b: { scores: { silhouette: number } }) =>
+        b.scores.silhouette > a.scores.silhouette ? b : a,
+      );
+    expect(best.params).toEqual(rec);
+    expect(readdirSync(plots)).toContain('silhouette.svg');
+
+    const seg = join(tmp.dir, 'hdbscan-seg.csv');
+    const c = await runCli([
+      'cluster',
+      density,
+      '--algo',
+      'hdbscan',
+      '--min-cluster-size',
+      String(rec.minClusterSize),
+      '-o',
+      seg,
+      '--json',
+    ]);
+    expect(c.code, c.stderr).toBe(0);
+    const summary = JSON.parse(c.stdout);
+    expect(summary.noise).toBe(best.noise);
+    expect(summary.sizes).toEqual(best.sizes);
+    // cluster's labels give the silhouette tune recorded (noise excluded, as tune scores)
+    const lines = readFileSync(seg, 'utf8').trim().split('\n');
+    const head = lines[0]!.split(',');
+    const [ix, iy, is] = ['x', 'y', 'segment'].map((h) => head.indexOf(h));
+    const rows = lines.slice(1).map((l) => l.split(','));
+    const X = {
+      data: Float64Array.from(rows.flatMap((f) => [Number(f[ix!]), Number(f[iy!])])),
+      nRows: rows.length,
+      nCols: 2,
+    };
+    const labels = Int32Array.from(rows.map((f) => (f[is!] === '' ? -1 : Number(f[is!]))));
+    const v = await computeValidity(X, labels, { metrics: ['silhouette'] });
+    expect(Math.abs(v.silhouette! - best.scores.silhouette)).toBeLessThan(1e-12);
+  });
+
+  it('kmedoids: PAM per k, the objective elbow, and the silhouette cluster reports', async () => {
+    const r = await runCli([
+      'tune',
+      fixtureBlobs,
+      '--algo',
+      'kmedoids',
+      '--k',
+      '2..6',
+      '--exclude',
+      'label',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    expect(res.candidates).toHaveLength(5);
+    // two of the four labelled blobs of this fixture overlap: silhouette and the elbow both say 3, as for k-means
+    expect(res.recommendation.params).toEqual({ k: 3 });
+    expect(res.elbow.kneeK).toBe(3);
+    expect(res.elbow.inertia).toBeUndefined();
+    expect(res.elbow.objective).toEqual(
+      res.candidates.map((c: { scores: { objective: number } }) => c.scores.objective),
+    );
+    for (const k of [3, 4]) {
+      const c = await runCli([
+        'cluster',
+        fixtureBlobs,
+        '--algo',
+        'kmedoids',
+        '--k',
+        String(k),
+        '--exclude',
+        'label',
+        '--json',
+      ]);
+      expect(c.code, c.stderr).toBe(0);
+      const summary = JSON.parse(c.stdout);
+      const cand = res.candidates.find((x: { params: { k: number } }) => x.params.k === k);
+      expect(Math.abs(summary.silhouette - cand.scores.silhouette)).toBeLessThan(1e-12);
+      expect(cand.scores.objective).toBe(summary.objective.swap);
+      expect(cand.sizes).toEqual(summary.sizes);
+    }
+
+    const sep = await runCli([
+      'tune',
+      blobs,
+      '--algo',
+      'kmedoids',
+      '--k',
+      '2..6',
+      '--exclude',
+      'label',
+      '--json',
+    ]);
+    expect(sep.code, sep.stderr).toBe(0);
+    const sepRes = JSON.parse(sep.stdout);
+    expect(sepRes.recommendation.params).toEqual({ k: 4 });
+    const c4 = await runCli([
+      'cluster',
+      blobs,
+      '--algo',
+      'kmedoids',
+      '--k',
+      '4',
+      '--exclude',
+      'label',
+      '--json',
+    ]);
+    expect(Math.abs(JSON.parse(c4.stdout).silhouette - sepRes.recommendation.score)).toBeLessThan(1e-12);
+  });
+
+  it('refuses hdbscan and kmedoids misuse with one line and the exit code cluster gives', async () => {
+    const cases: [string[], number, RegExp][] = [
+      [
+        ['tune', blobs, '--algo', 'kmedoids', '--distance', 'gower'],
+        2,
+        /tune does not search Gower distances/,
+      ],
+      [
+        ['tune', blobs, '--algo', 'kmedoids', '--distance', 'cosine'],
+        2,
+        /euclidean or manhattan, not cosine/,
+      ],
+      [['tune', blobs, '--algo', 'hdbscan', '--distance', 'cosine'], 2, /euclidean or manhattan, not cosine/],
+      [['tune', blobs, '--algo', 'hdbscan', '--k', '2..5'], 2, /--k does not apply to hdbscan/],
+      [['tune', blobs, '--algo', 'hdbscan', '--min-samples', '3,5'], 2, /one value with hdbscan/],
+      [['tune', blobs, '--algo', 'kmeans', '--min-cluster-size', '5'], 2, /applies to --algo hdbscan only/],
+      [['tune', blobs, '--algo', 'hdbscan', '--min-cluster-size', '1'], 2, /whole numbers >= 2/],
+      [['tune', blobs, '--algo', 'hdbscan', '--cluster-selection', 'best'], 2, /best/],
+    ];
+    for (const [args, code, re] of cases) {
+      const out = join(tmp.dir, 'never.json');
+      const r = await runCli([...args, '-o', out]);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(code);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(r.stderr, args.join(' ')).toMatch(re);
+      expect(existsSync(out)).toBe(false);
+    }
+    // past PAM's memory budget: the line cluster gives
+    const args = ['--memory-limit', '1000'];
+    const t = await runCli([
+      ...args,
+      'tune',
+      fixtureBlobs,
+      '--algo',
+      'kmedoids',
+      '--k',
+      '2..3',
+      '--exclude',
+      'label',
+    ]);
+    const c = await runCli([
+      ...args,
+      'cluster',
+      fixtureBlobs,
+      '--algo',
+      'kmedoids',
+      '--k',
+      '2',
+      '--exclude',
+      'label',
+      '--json',
+    ]);
+    expect(t.code).toBe(3);
+    expect(c.code).toBe(3);
+    expect(t.stderr.trim().split('\n')).toHaveLength(1);
+    expect(t.stderr.trim()).toBe(c.stderr.trim());
   });
 });
