@@ -240,7 +240,7 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
     const raw = o.profileInput
       ? { data: await readDataset(pathIn(env, o.profileInput), rawRead), name: o.profileInput }
       : null;
-    const recorded = recordedChain(ds, X, labels, features, model);
+    const recorded = recordedChain(ds, labels, features, model);
     if (recorded.warning) env.logger.log('warn', recorded.warning);
     const profile = profileSources(ds, recorded.chain, {
       raw,

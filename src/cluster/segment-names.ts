@@ -175,8 +175,12 @@ export function keptSegmentNames(
 
 /** What a segment is called: its name in the model, `Segment N` without one, {@link noiseName} for −1. O(k). */
 export function segmentDisplayName(model: ClusterModel, segment: number): string {
-  if (segment < 0) return noiseName;
-  return model.segments.find((s) => s.segment === segment)?.name ?? `Segment ${segment}`;
+  return segmentLabel(segment, model.segments.find((s) => s.segment === segment)?.name);
+}
+
+/** What a segment is called given its name, if any: {@link noiseName} for −1, else the name, else `Segment N`. */
+export function segmentLabel(segment: number, name: string | undefined): string {
+  return segment < 0 ? noiseName : (name ?? `Segment ${segment}`);
 }
 
 /**

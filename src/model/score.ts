@@ -3,7 +3,7 @@ import type { ClusterModel } from '../cluster/cluster-model.js';
 import { chainOf, type ChainedModel } from '../core/chain.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
-import { gowerMatrix } from '../core/gower.js';
+import { gowerMatrix, type GowerScale } from '../core/gower.js';
 import { assertFinite, toMatrix, type Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { chainStepKind } from './kinds.js';
@@ -105,12 +105,7 @@ export function modelMatrix(
  * The features of prepared data for a Gower model (categoricals as the model's level indices, missing values kept).
  * @throws DataError naming `data` when a feature is missing or of the wrong kind.
  */
-function gowerInput(
-  prepared: Dataset,
-  features: readonly string[],
-  scale: Parameters<typeof gowerMatrix>[2],
-  data: string,
-): Matrix {
+function gowerInput(prepared: Dataset, features: readonly string[], scale: GowerScale, data: string): Matrix {
   assertModelColumns(prepared, features, data);
   try {
     return gowerMatrix(prepared, features, scale);

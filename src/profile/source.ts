@@ -2,7 +2,7 @@ import type { CleanModel, CleanStep } from '../clean/clean-model.js';
 import type { ChainEntry } from '../core/chain.js';
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
-import { rowsById } from '../core/ids.js';
+import { alignById } from '../core/ids.js';
 import type { SelectModel } from '../select/select-model.js';
 
 /**
@@ -197,18 +197,14 @@ export function rawProfileSource(
   rawName: string,
 ): ProfileSource {
   if (!raw.has(id)) throw new DataError(`${rawName}: no id column '${id}' to join the segments by`);
-  const index = rowsById(raw, id, rawName, true);
+  const { data, unpaired } = alignById(segments, raw, id, rawName);
   const mine = segments.column(id);
-  const rows = new Int32Array(segments.nRows);
   const absent: string[] = [];
   let nAbsent = 0;
-  for (let i = 0; i < segments.nRows; i++) {
-    const key = cellText(mine, i);
-    const j = key === null ? undefined : index.get(key);
-    if (j === undefined) {
-      nAbsent++;
-      if (absent.length < 3) absent.push(key === null ? `(row ${i + 1}: no id)` : key);
-    } else rows[i] = j;
+  for (let i = 0; i < unpaired.length; i++) {
+    if (!unpaired[i]) continue;
+    nAbsent++;
+    if (absent.length < 3) absent.push(cellText(mine, i) ?? `(row ${i + 1}: no id)`);
   }
   if (nAbsent > 0) {
     throw new DataError(
@@ -218,16 +214,10 @@ export function rawProfileSource(
   }
   const names = raw.names.filter((n) => n !== id);
   const column = (name: string): ProfileColumn => {
-    const c = raw.column(name);
-    if (c.kind === 'numeric') {
-      const v = new Float64Array(rows.length);
-      for (let i = 0; i < rows.length; i++) v[i] = c.values[rows[i]!]!;
-      return numericProfileColumn(name, v, 'raw', null);
-    }
-    const cat = asCategorical(c, 'raw', null);
-    const codes = new Int32Array(rows.length);
-    for (let i = 0; i < rows.length; i++) codes[i] = cat.codes[rows[i]!]!;
-    return { ...cat, codes };
+    const c = data.column(name);
+    return c.kind === 'numeric'
+      ? numericProfileColumn(name, c.values, 'raw', null)
+      : asCategorical(c, 'raw', null);
   };
   return {
     names,

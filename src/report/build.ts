@@ -15,7 +15,8 @@ import {
   type ProfiledColumn,
 } from '../profile/profile.js';
 import { numericProfileColumn, type ProfileColumn } from '../profile/source.js';
-import { percent, withUnit } from './cells.js';
+import { formatPercent } from '../core/format.js';
+import { withUnit } from './cells.js';
 import { migrationWarnings, type Migration } from './migration.js';
 import { pcaProjection, type Projection } from './projection.js';
 import { segmentQuality, type SegmentQuality } from './quality.js';
@@ -359,16 +360,16 @@ function summarise(
     .filter((t) => Math.abs(t.score) >= 0.25 && !(t.p.kind === 'categorical' && t.score < 0))
     .sort((a, b) => Math.abs(b.score) - Math.abs(a.score) || byText(a.p.column, b.p.column))
     .slice(0, 3);
-  const head = `${name} holds ${percent(size / n)} of the rows (${size.toLocaleString('en-US')})`;
+  const head = `${name} holds ${formatPercent(size / n)} of the rows (${size.toLocaleString('en-US')})`;
   if (top.length === 0) return `${head}: close to the overall average on every profiled column.`;
   const parts = top.map(({ p, j, level }) => {
     const all = overall[j]!;
     if (p.kind === 'categorical') {
       const l = p.levels.find((x) => x.level === level)!;
-      return `${p.column}: ${level} ${percent(l.share)} (overall ${percent(l.overallShare)})`;
+      return `${p.column}: ${level} ${formatPercent(l.share)} (overall ${formatPercent(l.overallShare)})`;
     }
     const a = all as NumericProfile;
-    if (p.binary) return `${p.column} ${percent(p.mean!)} (overall ${percent(a.mean!)})`;
+    if (p.binary) return `${p.column} ${formatPercent(p.mean!)} (overall ${formatPercent(a.mean!)})`;
     const u = unit(p.column);
     return `${p.column} ${withUnit(p.mean!, u, a.std)} (overall ${withUnit(a.mean!, u, a.std)})`;
   });

@@ -2,11 +2,6 @@ import { formatPercent, formatValue, type NumberUnit } from '../core/format.js';
 import { OTHER_LEVEL, type ColumnProfile } from '../profile/profile.js';
 import type { OverallKpi } from './build.js';
 
-/** A share for people: `62 %`, `4.5 %`, `99.6 %` (3 significant digits). */
-export function percent(x: number | null): string {
-  return formatPercent(x);
-}
-
 /** A unit as written around a number: a currency symbol before it (`€1,234`), any other unit after (`4.2 days`). */
 export function unitOf(unit: string | null): string | NumberUnit | undefined {
   if (!unit) return undefined;
@@ -23,14 +18,14 @@ export function withUnit(x: number | null, unit: string | null, scale?: number |
 
 /** A profile as one table cell: the mean in its unit, a flag's rate, or a categorical column's most common level. */
 export function profileCell(p: ColumnProfile, unit: string | null, scale?: number | null): string {
-  if (p.kind === 'numeric') return p.binary ? percent(p.mean) : withUnit(p.mean, unit, scale);
+  if (p.kind === 'numeric') return p.binary ? formatPercent(p.mean) : withUnit(p.mean, unit, scale);
   const top = p.levels.filter((l) => l.level !== OTHER_LEVEL).sort((a, b) => b.share - a.share)[0];
-  return top ? `${top.level} ${percent(top.share)}` : '—';
+  return top ? `${top.level} ${formatPercent(top.share)}` : '—';
 }
 
 /** A KPI value as one table cell: a rate or share in %, else the value in the column's unit. */
 export function kpiCell(value: number | null, k: OverallKpi): string {
-  return k.rate || k.stat === 'share' ? percent(value) : withUnit(value, k.unit);
+  return k.rate || k.stat === 'share' ? formatPercent(value) : withUnit(value, k.unit);
 }
 
 /** A KPI's heading: `churned rate`, `revenue share`, `revenue sum`. */

@@ -1,8 +1,9 @@
 import { numericColumn, stringColumn, Dataset, type Column, type NumericColumn } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { rowsById } from '../core/ids.js';
+import { segmentLabel } from '../cluster/segment-names.js';
 import { segmentLabels } from '../core/labels.js';
-import { contingency, NOISE } from '../core/matching.js';
+import { contingency } from '../core/matching.js';
 import { chartBlock, escapeHtml } from '../render/page.js';
 import { vegaLiteSchema, type ReportChart } from '../render/charts.js';
 import { fileSha256 } from '../io/hash.js';
@@ -82,10 +83,6 @@ export interface MigrationOptions {
 
 /** Default of `--max-shift`, in percentage points. */
 export const DEFAULT_MAX_SHIFT = 5;
-
-/** The name of a segment in the report: from the names file, else "Segment N"; −1 is "Noise". */
-const segmentName = (s: number, names: ReadonlyMap<number, string> | undefined): string =>
-  s === NOISE ? 'Noise' : (names?.get(s) ?? `Segment ${s}`);
 
 /**
  * The ids of a labelled dataset's id column and its labels, for {@link computeMigration}. O(n).
@@ -169,7 +166,13 @@ export function computeMigration(
     .map((s): MigrationSegment => {
       const b = nBefore > 0 ? (before.get(s) ?? 0) / nBefore : 0;
       const a = nAfter > 0 ? (after.get(s) ?? 0) / nAfter : 0;
-      return { segment: s, name: segmentName(s, o.names), before: b, after: a, shift: (a - b) * 100 };
+      return {
+        segment: s,
+        name: segmentLabel(s, o.names?.get(s)),
+        before: b,
+        after: a,
+        shift: (a - b) * 100,
+      };
     });
 
   return {
@@ -313,7 +316,7 @@ export function movesDataset(moves: readonly Move[], style: IdStyle): Dataset {
 /** The heatmap of the transition matrix: baseline segments down, current segments across, counts as text. */
 export function migrationChart(m: Migration): ReportChart {
   const names = new Map(m.segments.map((s) => [s.segment, s.name]));
-  const name = (s: number) => names.get(s) ?? `Segment ${s}`;
+  const name = (s: number) => segmentLabel(s, names.get(s));
   const rows = [...new Set(m.matrix.map((c) => c.from))].map(name);
   const cols = [...new Set(m.matrix.map((c) => c.to))].map(name);
   const values = m.matrix.map((c) => ({

@@ -1,6 +1,7 @@
 import type { ClusterModel } from '../cluster/cluster-model.js';
 import { chainOf, type ChainEntry } from '../core/chain.js';
-import { assertNoInfinite, type Matrix } from '../core/matrix.js';
+import { assertNoInfinite } from '../core/matrix.js';
+import { numericStats, segmentMembers } from '../profile/profile.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import type { KpiSpec } from '../profile/kpi.js';
@@ -120,46 +121,26 @@ function manyLevels(table: Dataset, name: string): boolean {
  */
 export function recordedChain(
   ds: Dataset,
-  X: Matrix,
   labels: Int32Array,
   features: readonly string[],
   model: ClusterModel | null,
 ): { chain: ChainEntry[]; warning: string | null } {
   const own = chainOf(ds);
   if (own.length > 0 || !model?.chain?.length) return { chain: own, warning: null };
-  const transformed = new Set<string>();
-  for (const e of model.chain) {
-    if (e.stage !== 'clean') continue;
-    for (const s of (e.model as { steps?: { step: string; columns?: unknown[] }[] }).steps ?? []) {
-      if (s.step === 'scale') for (const c of s.columns as { name: string }[]) transformed.add(c.name);
-      else if (s.step === 'log1p') for (const c of s.columns as string[]) transformed.add(c);
-    }
-  }
-  const cols = features.map((f, j) => ({ f, j })).filter(({ f }) => transformed.has(f));
-  if (cols.length === 0) return { chain: model.chain, warning: null };
-  const d = X.nCols;
-  const n = X.nRows;
-  const centroid = new Map(model.segments.map((s) => [s.segment, s.centroid]));
-  const inModelSpace = cols.every(({ j }) => {
-    let sum = 0;
-    let sq = 0;
-    const segSum = new Map<number, [number, number]>();
-    for (let i = 0; i < n; i++) {
-      const x = X.data[i * d + j]!;
-      sum += x;
-      sq += x * x;
-      const l = labels[i]!;
-      if (l < 0) continue;
-      const t = segSum.get(l) ?? [0, 0];
-      t[0] += x;
-      t[1]++;
-      segSum.set(l, t);
-    }
-    const mean = sum / n;
-    const std = Math.sqrt(Math.max(0, sq / n - mean * mean)) || 1;
-    for (const [l, [s, c]] of segSum) {
-      const at = centroid.get(l)?.[j];
-      if (at === undefined || Math.abs(s / c - at) > 0.25 * std) return false;
+  // The features the model's chain would undo, and each segment's rows.
+  const undo = chainProfileSource(ds, model.chain);
+  const transformed = features.filter((f) => ds.has(f) && undo.column(f).origin === 'inverted');
+  if (transformed.length === 0) return { chain: model.chain, warning: null };
+  const members = segmentMembers(labels);
+  const inModelSpace = transformed.every((f) => {
+    const j = model.features.indexOf(f);
+    const values = ds.numeric(f).values;
+    const all = numericStats(values, null, false);
+    const std = all.std || 1;
+    for (const [segment, rows] of members) {
+      const at = model.segments.find((s) => s.segment === segment)?.centroid[j];
+      const mean = numericStats(values, rows, false).mean;
+      if (at === undefined || mean === null || Math.abs(mean - at) > 0.25 * std) return false;
     }
     return true;
   });

@@ -1,4 +1,4 @@
-import { formatValue } from '../core/format.js';
+import { formatPercent, formatValue } from '../core/format.js';
 import { tuneChartSpecs } from '../tune/plots.js';
 import {
   legendBelow,
@@ -9,14 +9,15 @@ import {
 } from '../render/charts.js';
 import type { ColumnProfile, NumericProfile } from '../profile/profile.js';
 import type { DendrogramTop, Report } from './build.js';
-import { kpiTitle, percent, withUnit } from './cells.js';
+import { noiseName, segmentLabel } from '../cluster/segment-names.js';
+import { kpiTitle, withUnit } from './cells.js';
 import { migrationChart } from './migration.js';
 
 /** Every chart of a report, in page order. Data-derived strings only ever travel as data, never as markup. */
 export function reportCharts(r: Report): ReportChart[] {
   const charts: ReportChart[] = [];
   const names = new Map(r.segments.map((s) => [s.segment, s.name]));
-  const nameOf = (s: number) => (s < 0 ? 'Noise' : (names.get(s) ?? `Segment ${s}`));
+  const nameOf = (s: number) => segmentLabel(s, names.get(s));
   const order = r.segments.map((s) => s.name);
 
   charts.push({
@@ -92,7 +93,7 @@ export function reportCharts(r: Report): ReportChart[] {
         // One decimal, never −0.0; the tooltip's with 2 significant digits; values as people read them.
         diffText: formatValue(Math.round(p.diffSd * 10) / 10, { digits: 3, sign: true }),
         diffTip: formatValue(p.diffSd, { digits: 2, sign: true, scale: 1 }),
-        mean: c.kind === 'binary' ? percent(p.mean) : withUnit(p.mean, c.unit, sd),
+        mean: c.kind === 'binary' ? formatPercent(p.mean) : withUnit(p.mean, c.unit, sd),
         median: c.kind === 'binary' ? '' : withUnit(p.median, c.unit, sd),
       };
     }),
@@ -260,7 +261,7 @@ export function reportCharts(r: Report): ReportChart[] {
       encoding: {
         x: { field: 'x', type: 'quantitative', title: `PC1 (${(ex * 100).toFixed(1)} % of variance)` },
         y: { field: 'y', type: 'quantitative', title: `PC2 (${(ey * 100).toFixed(1)} % of variance)` },
-        color: { field: 'name', type: 'nominal', sort: [...order, 'Noise'], title: 'segment' },
+        color: { field: 'name', type: 'nominal', sort: [...order, noiseName], title: 'segment' },
       },
     },
   });
