@@ -262,7 +262,12 @@ async function writePerSegment(
   o: { id: string; segmentCol: string; passThrough: string[] },
 ): Promise<SegmentFile[]> {
   const segments = model.segments.map((s) => s.segment);
-  if (model.algorithm === 'dbscan' || model.algorithm === 'hdbscan' || labels.some((l) => l < 0))
+  if (
+    model.algorithm === 'dbscan' ||
+    model.algorithm === 'hdbscan' ||
+    model.algorithm === 'optics' ||
+    labels.some((l) => l < 0)
+  )
     segments.push(-1);
   const rows = new Map<number, number[]>(segments.map((s) => [s, []]));
   for (let i = 0; i < labels.length; i++) rows.get(labels[i]!)?.push(i);

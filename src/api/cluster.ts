@@ -1,6 +1,7 @@
 import { pairBaselineRows, planMatch, reportIdentity, type MatchPlan } from '../cluster/baseline.js';
 import { clusterAlgorithms, fitClusters, type ClusterParams, type ClusterSummary } from '../cluster/fit.js';
 import { clusterSelections, type ClusterSelection } from '../cluster/hdbscan.js';
+import { opticsClusterMethods, type OpticsClusterMethod } from '../cluster/optics.js';
 import { clusterDistances, linkages } from '../core/distance.js';
 import { fitGowerScale, gowerMatrix, type GowerScale } from '../core/gower.js';
 import {
@@ -53,6 +54,12 @@ import { pathIn, type StepCommand, type StepEnv } from './env.js';
 /** The columns `--algo hdbscan` adds to the segments file: membership probability and GLOSH outlier score. */
 export const hdbscanColumns = ['probability', 'outlier_score'] as const;
 
+/**
+ * The columns `--algo optics` adds to the segments file: the row's position in the cluster ordering, its
+ * reachability and core distance (missing when infinite). The report draws the reachability plot from them.
+ */
+export const opticsColumns = ['optics_order', 'reachability', 'core_distance'] as const;
+
 /** Options of {@link runCluster} (attribute names as the CLI's flags produce them). */
 export interface ClusterOptions extends InputOptions {
   algorithm: (typeof clusterAlgorithms)[number];
@@ -67,6 +74,10 @@ export interface ClusterOptions extends InputOptions {
   minClusterSize?: number;
   clusterSelection: ClusterSelection;
   clusterSelectionEpsilon: number;
+  /** OPTICS: largest neighbourhood (default: none), extraction and xi steepness. */
+  maxEps?: number;
+  clusterMethod: OpticsClusterMethod;
+  xi: number;
   linkage: (typeof linkages)[number];
   distance: (typeof clusterDistances)[number];
   /** Gower's per-column weights, as `col=w` items. */
@@ -112,6 +123,18 @@ const unitInterval = describeParser(
     return n;
   },
   { type: 'number', minimum: 0, maximum: 1 },
+);
+
+/** Parse a number strictly between 0 and 1. */
+const openUnitInterval = describeParser(
+  function openUnitInterval(v: string): number {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n <= 0 || n >= 1) {
+      throw new InvalidValueError(`expected a number strictly between 0 and 1, got '${v}'.`);
+    }
+    return n;
+  },
+  { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 },
 );
 
 /**
@@ -161,18 +184,18 @@ export const clusterParams: readonly Param[] = [
   },
   {
     flags: '--eps <x|auto>',
-    help: 'DBSCAN radius, or auto (knee of the k-distance curve)',
+    help: 'DBSCAN radius, or auto (knee of the k-distance curve); OPTICS --cluster-method dbscan: the cut (a number)',
     parse: checkedText(parseEps, { anyOf: [{ type: 'number', exclusiveMinimum: 0 }, { const: 'auto' }] }),
     default: 'auto',
   },
   {
     flags: '--min-samples <n>',
-    help: 'DBSCAN: points within eps (itself included) to be a core point (default 5); HDBSCAN: the core distance is the distance to the n-th nearest row, itself included (default --min-cluster-size)',
+    help: 'DBSCAN and OPTICS: points within eps (itself included) to be a core point (default 5); HDBSCAN: the core distance is the distance to the n-th nearest row, itself included (default --min-cluster-size)',
     parse: intAtLeast(1),
   },
   {
     flags: '--min-cluster-size <n>',
-    help: "HDBSCAN: smallest cluster (R's minPts, scikit-learn's min_cluster_size; default 5)",
+    help: "HDBSCAN: smallest cluster (R's minPts, scikit-learn's min_cluster_size; default 5); OPTICS xi: fewest rows in a cluster (default --min-samples)",
     parse: intAtLeast(2),
   },
   {
@@ -186,6 +209,23 @@ export const clusterParams: readonly Param[] = [
     help: 'HDBSCAN: clusters born below this distance merge up to the cluster alive at it (scikit-learn)',
     parse: nonNegativeNumber,
     default: 0,
+  },
+  {
+    flags: '--max-eps <x>',
+    help: "OPTICS: largest neighbourhood radius (scikit-learn's max_eps, R's eps; default: none, O(n²) time); a finite one uses kd-tree range queries",
+    parse: positiveNumber,
+  },
+  {
+    flags: '--cluster-method <how>',
+    help: 'OPTICS: clusters from the reachability plot by steepness (xi) or cut at --eps (dbscan)',
+    choices: opticsClusterMethods,
+    default: 'xi',
+  },
+  {
+    flags: '--xi <x>',
+    help: 'OPTICS xi: minimum steepness of a cluster boundary, in (0, 1)',
+    parse: openUnitInterval,
+    default: 0.05,
   },
   { flags: '--linkage <name>', help: 'hierarchical linkage', choices: linkages, default: 'ward' },
   {
@@ -300,6 +340,64 @@ export interface ClusterResult {
 }
 
 /**
+ * The OPTICS flags' rules: only with --algo optics; with it, no k-means / hierarchical / HDBSCAN flag, no cosine,
+ * --eps (a number, not above --max-eps) exactly with --cluster-method dbscan, --xi and --min-cluster-size only with xi.
+ * @throws UsageError (exit 2) naming the flag.
+ */
+function checkOpticsOptions(o: ClusterOptions, given: (k: string) => boolean): void {
+  const own = (
+    [
+      ['maxEps', '--max-eps'],
+      ['clusterMethod', '--cluster-method'],
+      ['xi', '--xi'],
+    ] as const
+  ).find(([k]) => given(k) || (k === 'maxEps' && o.maxEps !== undefined));
+  if (o.algorithm !== 'optics') {
+    if (own) throw new UsageError(`${own[1]} applies to --algo optics only`);
+    return;
+  }
+  const other = (
+    [
+      ['k', '--k'],
+      ['distanceThreshold', '--distance-threshold'],
+      ['linkage', '--linkage'],
+      ['clusterSelection', '--cluster-selection'],
+      ['clusterSelectionEpsilon', '--cluster-selection-epsilon'],
+    ] as const
+  ).find(([k]) => given(k) || (k === 'k' && o.k !== undefined));
+  if (other)
+    throw new UsageError(
+      `${other[1]} does not apply to optics`,
+      'use --min-samples, --max-eps, --cluster-method, --xi or --eps',
+    );
+  if (o.distance === 'cosine')
+    throw new UsageError('optics supports --distance euclidean or manhattan, not cosine');
+  if ((opticsColumns as readonly string[]).includes(o.segmentCol))
+    throw new UsageError(
+      `--segment-col ${o.segmentCol} is a column optics writes`,
+      'name the labels otherwise',
+    );
+  if (o.clusterMethod === 'dbscan') {
+    if (!given('eps') || o.eps === 'auto')
+      throw new UsageError('--cluster-method dbscan needs --eps X (a number)', 'e.g. --eps 0.5');
+    if (given('xi') || o.minClusterSize !== undefined)
+      throw new UsageError(
+        `${given('xi') ? '--xi' : '--min-cluster-size'} applies to --cluster-method xi, not dbscan`,
+      );
+    const eps = Number(o.eps);
+    if (o.maxEps !== undefined && eps > o.maxEps)
+      throw new UsageError(
+        `--eps ${o.eps} is above --max-eps ${o.maxEps}: reachability above max-eps is undefined`,
+        'lower --eps or raise --max-eps',
+      );
+  } else if (given('eps'))
+    throw new UsageError(
+      '--eps applies to --cluster-method dbscan with optics',
+      'add --cluster-method dbscan',
+    );
+}
+
+/**
  * `segment cluster`: read `input`, fit k-means, DBSCAN, hierarchical clustering or k-medoids on the chosen features
  * (categorical ones too under Gower's distance), number the segments like a baseline model's when asked, and write the segments file (`output`) and the model (`model`)
  * through the output guard. Warnings and the summary line go to `env.logger`.
@@ -352,9 +450,14 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
         ['clusterSelection', '--cluster-selection'],
         ['clusterSelectionEpsilon', '--cluster-selection-epsilon'],
       ] as const
-    ).find(([k]) => given(k) || (k === 'minClusterSize' && o.minClusterSize !== undefined));
+    ).find(
+      ([k]) =>
+        (given(k) || (k === 'minClusterSize' && o.minClusterSize !== undefined)) &&
+        !(k === 'minClusterSize' && o.algorithm === 'optics'),
+    );
     if (hd) throw new UsageError(`${hd[1]} applies to --algo hdbscan only`);
   }
+  checkOpticsOptions(o, given);
   if (o.distance === 'gower' && o.algorithm !== 'kmedoids')
     throw new UsageError(`--distance gower needs --algo kmedoids, not ${o.algorithm}`);
   if (o.algorithm === 'kmeans' && o.distance !== 'euclidean') {
@@ -422,6 +525,12 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
               hint: 'hdbscan writes this column: drop or rename it in the input (in segment run: in a clean step)',
             }))
           : []),
+        ...(o.algorithm === 'optics' && o.output
+          ? opticsColumns.map((name) => ({
+              name,
+              hint: 'optics writes this column: drop or rename it in the input (in segment run: in a clean step)',
+            }))
+          : []),
       ],
       'segment cluster',
       dataName,
@@ -486,8 +595,17 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       maxIter: o.maxIter,
       tol: o.tol,
       kmeansAlgorithm: o.kmeansAlgorithm,
-      eps,
+      eps: o.algorithm === 'optics' ? (given('eps') ? eps : undefined) : eps,
       minSamples: o.minSamples ?? (o.algorithm === 'hdbscan' ? undefined : 5),
+      ...(o.algorithm === 'optics'
+        ? {
+            optics: {
+              maxEps: o.maxEps,
+              clusterMethod: o.clusterMethod,
+              xi: given('xi') ? o.xi : undefined,
+            },
+          }
+        : {}),
       minClusterSize: o.minClusterSize,
       clusterSelection: o.clusterSelection,
       clusterSelectionEpsilon: o.clusterSelectionEpsilon,
@@ -551,6 +669,13 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       out = out
         .withColumn(numericColumn('probability', fit.scores.probability))
         .withColumn(numericColumn('outlier_score', fit.scores.outlierScore));
+    }
+    if (fit.optics) {
+      const finite = (v: Float64Array): Float64Array => v.map((x) => (x === Infinity ? NaN : x));
+      out = out
+        .withColumn(numericColumn('optics_order', fit.optics.order, 'integer'))
+        .withColumn(numericColumn('reachability', finite(fit.optics.reachability)))
+        .withColumn(numericColumn('core_distance', finite(fit.optics.coreDistance)));
     }
     if (o.output) await files.writeDataset('-o', out);
     if (o.model) await files.writeText('--model', bundleText(bundleModel(model, chainOf(ds))));

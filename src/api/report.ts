@@ -16,6 +16,7 @@ import { baselineIdColumn, DEFAULT_MAX_SHIFT, migrationSince } from '../report/m
 import { assertModelSegments, loadTuneResult } from '../report/inputs.js';
 import { loadSegmentNames, segmentNamesOf, type SegmentName } from '../cluster/segment-names.js';
 import { reportCharts } from '../report/report-charts.js';
+import { reachabilityChart } from '../report/reachability.js';
 import { DEFAULT_SAMPLE_SIZE } from '../tune/tune.js';
 import { kpiList, type KpiSpec } from '../profile/kpi.js';
 import { profileSources, recordedChain } from '../report/profile-inputs.js';
@@ -326,6 +327,12 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
     }
     env.logger.log('debug', `report computed in ${((performance.now() - started) / 1000).toFixed(2)} s`);
     const charts = o.html || o.svg ? reportCharts(report) : [];
+    // OPTICS segments files carry the cluster ordering: their reachability plot joins the charts.
+    const reach =
+      charts.length > 0
+        ? reachabilityChart(ds, labels, new Map(report.segments.map((s) => [s.segment, s.name])))
+        : null;
+    if (reach) charts.push(reach);
     const html = o.html ? await renderHtml(report, charts) : null;
     const svgs = o.svg
       ? await Promise.all(charts.map(async (c) => [`${c.id}.svg`, await renderSvg(c.spec)] as const))

@@ -23,7 +23,8 @@ function rowKey(data: Float64Array, i: number, d: number): string {
  * The assignment rule of a model alone, without its exceptions: k-means → segment of the nearest centroid;
  * DBSCAN → segment of the nearest core point within eps, else -1; HDBSCAN → segment of the nearest training row
  * when within its core distance, else -1; hierarchical → segment with the nearest centroid in the model's metric;
- * k-medoids → segment of the nearest medoid (−1 when every Gower distance is undefined: no feature in common).
+ * k-medoids → segment of the nearest medoid (−1 when every Gower distance is undefined: no feature in common);
+ * OPTICS → segment of the nearest training point when within its radius (eps, or its core distance for xi), else −1.
  * O(n · centroids · d) (DBSCAN: a spatial index over the cores).
  */
 export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
@@ -45,6 +46,16 @@ export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
         train,
         Int32Array.from(model.pointSegment),
         Float64Array.from(model.coreDistances),
+        model.metric,
+      );
+    }
+    case 'optics': {
+      const train: Matrix = { data: flat(model.points, d), nRows: model.points.length, nCols: d };
+      return assignNearestCore(
+        X,
+        train,
+        Int32Array.from(model.pointSegment),
+        Float64Array.from(model.radius),
         model.metric,
       );
     }

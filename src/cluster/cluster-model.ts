@@ -134,7 +134,31 @@ export interface KMedoidsModel extends ModelBase {
   gower: GowerScale | null;
 }
 
-export type ClusterModel = KMeansModel | DbscanModel | HierarchicalModel | HdbscanModel | KMedoidsModel;
+/**
+ * A fitted OPTICS model: a row goes to the segment of its nearest training point (ties to the lowest) when it lies
+ * within that point's radius, else noise. Points: DBSCAN extraction — the clustered training rows whose core
+ * distance is within eps, radius eps (R's `predict.optics`); xi — the clustered rows with a finite core distance,
+ * radius their core distance (as HDBSCAN's rule). O(n·d) in the file.
+ */
+export interface OpticsModel extends ModelBase {
+  algorithm: 'optics';
+  minSamples: number;
+  /** Null: no limit. */
+  maxEps: number | null;
+  clusterMethod: 'xi' | 'dbscan';
+  /** Xi extraction's parameters (null with dbscan). */
+  xi: number | null;
+  minClusterSize: number | null;
+  /** DBSCAN extraction's radius (null with xi). */
+  eps: number | null;
+  metric: Distance;
+  points: number[][];
+  pointSegment: number[];
+  radius: number[];
+}
+
+export type ClusterModel =
+  KMeansModel | DbscanModel | HierarchicalModel | HdbscanModel | KMedoidsModel | OpticsModel;
 
 const S = schemaParts;
 const vector = S.numbers;
@@ -146,7 +170,7 @@ export const clusterModelSchema = {
   required: ['format', 'version', 'algorithm', 'features', 'segments', 'exceptions', 'nRows', 'noise'],
   properties: {
     ...S.header(modelFormat),
-    algorithm: { enum: ['kmeans', 'dbscan', 'hierarchical', 'hdbscan', 'kmedoids'] },
+    algorithm: { enum: ['kmeans', 'dbscan', 'hierarchical', 'hdbscan', 'kmedoids', 'optics'] },
     features: { type: 'array', items: S.name, minItems: 1 },
     nRows: S.count,
     noise: S.count,
@@ -235,6 +259,36 @@ export const clusterModelSchema = {
     ),
     S.when(
       'algorithm',
+      'optics',
+      S.object(
+        {
+          minSamples: { type: 'integer', minimum: 2 },
+          maxEps: { anyOf: [{ type: 'null' }, { type: 'number', exclusiveMinimum: 0 }] },
+          clusterMethod: { enum: ['xi', 'dbscan'] },
+          xi: { anyOf: [{ type: 'null' }, { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }] },
+          minClusterSize: { anyOf: [{ type: 'null' }, { type: 'integer', minimum: 2 }] },
+          eps: { anyOf: [{ type: 'null' }, { type: 'number', exclusiveMinimum: 0 }] },
+          metric: { enum: ['euclidean', 'manhattan'] },
+          points: S.matrix,
+          pointSegment: { type: 'array', items: S.count },
+          radius: { type: 'array', items: { type: 'number', minimum: 0 } },
+        },
+        [
+          'minSamples',
+          'maxEps',
+          'clusterMethod',
+          'xi',
+          'minClusterSize',
+          'eps',
+          'metric',
+          'points',
+          'pointSegment',
+          'radius',
+        ],
+      ),
+    ),
+    S.when(
+      'algorithm',
       'kmedoids',
       S.object(
         {
@@ -308,6 +362,17 @@ export function checkClusterModel(m: ClusterModel): void {
   else if (m.algorithm === 'hdbscan') {
     points(m.points, m.pointSegment, 'points', 'pointSegment');
     expectLength(m.coreDistances, m.points.length, 'coreDistances', 'points has');
+  } else if (m.algorithm === 'optics') {
+    // Segments whose rows all lack a finite core distance (xi) have no point: the rule never gives them.
+    expectRowLength(m.points, d, 'points');
+    expectLength(m.pointSegment, m.points.length, 'pointSegment', 'points has');
+    expectKnown(m.pointSegment, known, 'pointSegment', 'segments');
+    expectLength(m.radius, m.points.length, 'radius', 'points has');
+    if ((m.clusterMethod === 'dbscan') !== (m.eps !== null))
+      problem(
+        'eps',
+        m.clusterMethod === 'dbscan' ? 'is null but the cluster method is dbscan' : 'is set with xi',
+      );
   } else if (m.algorithm === 'kmedoids') checkKMedoids(m, points);
   else if (m.segments.length === 0) problem('segments', 'is empty: a hierarchical model needs at least one');
 }

@@ -12,6 +12,7 @@ import { cutTree, linkageTree } from './hierarchical.js';
 import { hdbscan, type ClusterSelection } from './hdbscan.js';
 import { kmeans } from './kmeans.js';
 import { fitKMedoids } from './kmedoids.js';
+import { opticsFit, opticsModel, type OpticsFitParams, type OpticsScores } from './optics-fit.js';
 import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './cluster-model.js';
 import {
   canonicalOrder,
@@ -26,7 +27,7 @@ import {
 export const algorithms = ['kmeans', 'dbscan', 'hierarchical'] as const;
 export type Algorithm = (typeof algorithms)[number];
 /** What `segment cluster` fits: the tunable algorithms, HDBSCAN and k-medoids. */
-export const clusterAlgorithms = [...algorithms, 'hdbscan', 'kmedoids'] as const;
+export const clusterAlgorithms = [...algorithms, 'hdbscan', 'kmedoids', 'optics'] as const;
 export type ClusterAlgorithm = (typeof clusterAlgorithms)[number];
 
 /** Parameters of {@link fitClusters} (scikit-learn names in camelCase). */
@@ -53,6 +54,8 @@ export interface ClusterParams {
   minClusterSize?: number | undefined;
   clusterSelection?: ClusterSelection | undefined;
   clusterSelectionEpsilon?: number | undefined;
+  /** OPTICS: max-eps, cluster method, xi, min-cluster-size (above) and eps of the DBSCAN extraction (above). */
+  optics?: OpticsFitParams | undefined;
 }
 
 /** Where a fit runs. */
@@ -91,6 +94,8 @@ export interface ClusterFit {
   labels: Int32Array;
   /** HDBSCAN: each row's membership probability and GLOSH outlier score. */
   scores?: { probability: Float64Array; outlierScore: Float64Array };
+  /** OPTICS: each row's position in the cluster ordering, reachability and core distance. */
+  optics?: OpticsScores;
   model: ClusterModel;
   summary: ClusterSummary;
 }
@@ -320,6 +325,13 @@ export async function fitClusters(
       modelPart = { scores: r };
       break;
     }
+    case 'optics': {
+      const r = await opticsFit(X, params, env, warnings);
+      labels = r.labels;
+      usedParams = r.usedParams;
+      modelPart = { optics: r.scores };
+      break;
+    }
     default:
       throw new UsageError(
         `unknown algorithm '${String((params as { algorithm: unknown }).algorithm)}'`,
@@ -417,6 +429,8 @@ export async function fitClusters(
       pointSegment: kept.map((i) => labels[i]!),
       coreDistances: kept.map((i) => core[i]!),
     };
+  } else if (params.algorithm === 'optics') {
+    model = opticsModel(base, X, labels, modelPart['optics'] as OpticsScores, usedParams);
   } else {
     model = {
       ...base,
@@ -453,6 +467,7 @@ export async function fitClusters(
     labels,
     model,
     ...(hd ? { scores: { probability: hd.probabilities, outlierScore: hd.outlierScores } } : {}),
+    ...(modelPart['optics'] ? { optics: modelPart['optics'] as OpticsScores } : {}),
     summary: {
       algorithm: params.algorithm,
       params: usedParams,

@@ -289,7 +289,8 @@ export function applyIdentity(
   } as ClusterModel;
   if (renumbered.algorithm === 'kmeans') renumbered.centroidSegment = renumbered.centroidSegment.map(to);
   else if (renumbered.algorithm === 'dbscan') renumbered.coreSegment = renumbered.coreSegment.map(to);
-  else if (renumbered.algorithm === 'hdbscan') renumbered.pointSegment = renumbered.pointSegment.map(to);
+  else if (renumbered.algorithm === 'hdbscan' || renumbered.algorithm === 'optics')
+    renumbered.pointSegment = renumbered.pointSegment.map(to);
   else renumbered.exceptions = findExceptions(renumbered, X, out);
   const withIdentity = { ...renumbered, identity } as ModelWithIdentity;
   return { labels: out, model: withIdentity, identity, map };

@@ -61,9 +61,9 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
   const table = parseTableName(opts.table)
     .map((p) => d.ident(p))
     .join('.');
-  if (model.algorithm === 'hdbscan') {
+  if (model.algorithm === 'hdbscan' || model.algorithm === 'optics') {
     throw new UsageError(
-      `${source} is an hdbscan model, which export-sql cannot write as SQL (its rule reads every training row)`,
+      `${source} is an ${model.algorithm} model, which export-sql cannot write as SQL (its rule reads every training row)`,
       'score it with segment assign',
     );
   }

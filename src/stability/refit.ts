@@ -7,7 +7,8 @@ const kmeansVariants = ['auto', 'lloyd', 'elkan', 'hamerly', 'minibatch'] as con
 /**
  * The parameters that refit a model's algorithm as it was fitted: k-means with its k, restarts, iterations, tolerance
  * and variant; DBSCAN with its fitted eps (never auto), minSamples and metric; hierarchical with its linkage, metric
- * and k (or distance threshold); HDBSCAN with its minimum cluster size, minSamples, selection and metric. The seed is set per replicate. O(1).
+ * and k (or distance threshold); HDBSCAN with its minimum cluster size, minSamples, selection and metric; OPTICS with
+ * its minSamples, max-eps, extraction and metric. The seed is set per replicate. O(1).
  * @param path the model file, for messages.
  * @returns the parameters, and notes on what the refits cannot reproduce.
  * @throws DataError when a hierarchical model records neither k nor a distance threshold.
@@ -91,6 +92,23 @@ export function refitParams(model: ClusterModel, path: string): { params: Cluste
           algorithm: 'kmedoids',
           nClusters: num('nClusters') ?? model.medoids.length,
           distance: model.metric,
+        },
+        notes,
+      };
+    case 'optics':
+      return {
+        params: {
+          algorithm: 'optics',
+          minSamples: model.minSamples,
+          minClusterSize: model.minClusterSize ?? undefined,
+          eps: model.eps ?? undefined,
+          distance: model.metric,
+          optics: {
+            maxEps: model.maxEps ?? undefined,
+            clusterMethod: model.clusterMethod,
+            xi: model.xi ?? undefined,
+          },
+          minSize,
         },
         notes,
       };

@@ -31,12 +31,14 @@ baseline's names of the segments it continues. segment assign --segment-name and
 Cost: k-means O(n·k·d) per iteration; DBSCAN O(n log n) to O(n²) with a spatial index, O(n) memory;
 hierarchical O(n²) time, and O(n²) memory for complete/average linkage (refused past --memory-limit);
 HDBSCAN O(n²·d) time (the spanning tree, on one thread) and O(n) memory, and it adds the columns
-probability and outlier_score.
+probability and outlier_score; OPTICS O(n²·d) time without --max-eps (O(n·log n) typical with one), O(n)
+memory, and it adds the columns optics_order, reachability and core_distance.
 
 Examples:
   $ segment cluster features.parquet --k 5 -o segments.parquet --model model.json
   $ segment cluster features.parquet --algo dbscan --eps auto --min-samples 10 --json
   $ segment cluster features.parquet --algo hdbscan --min-cluster-size 25 -o seg.parquet --model model.json
+  $ segment cluster features.parquet --algo optics --min-samples 10 --xi 0.05 -o seg.parquet --model model.json
   $ segment cluster sample.parquet --algo hierarchical --linkage average --distance cosine --k 4 -o seg.csv
   $ segment cluster clean.parquet --k 5 --baseline old/model.json --baseline-input features.parquet -o seg.parquet
   $ segment cluster features.parquet --k 4 --model model.json --names names.yaml`,
