@@ -41,6 +41,14 @@ export {
 export { type Distance, type ClusterDistance, type Linkage } from './core/distance.js';
 export { dbscan, kDistances, type DbscanParams, type DbscanResult } from './cluster/dbscan.js';
 export { hdbscan, type HdbscanParams, type HdbscanResult } from './cluster/hdbscan.js';
+export {
+  optics,
+  extractDbscan,
+  extractXi,
+  type OpticsParams,
+  type OpticsResult,
+  type OpticsClusterMethod,
+} from './cluster/optics.js';
 export { linkageTree, cutTree, estimateMemory, type Dendrogram } from './cluster/hierarchical.js';
 export {
   pam,

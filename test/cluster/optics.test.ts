@@ -4,6 +4,9 @@ import { around15, extractDbscan, extractXi, optics, type OpticsParams } from '.
 import { DataError, UsageError } from '../../src/core/errors.js';
 import type { Matrix } from '../../src/core/matrix.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
+import { fitClusters } from '../../src/cluster/fit.js';
+import { assignRows } from '../../src/cluster/assign.js';
+import { checkClusterModel } from '../../src/cluster/cluster-model.js';
 import { reference } from './optics-reference.js';
 import { referenceR } from './optics-reference-r.js';
 
@@ -181,3 +184,65 @@ describe('optics details', () => {
     await expect(optics(mat([[0], [1]]), { minSamples: 3 })).rejects.toThrow(DataError);
   });
 });
+
+describe('optics through fitClusters: model and assignment rule', () => {
+  const env = { toolVersion: 'test', pool };
+
+  it('xi: assignRows gives the training rows their fitted labels, and new rows by the core-distance rule', async () => {
+    const fit = await fitClusters(density, ['x', 'y'], null, { algorithm: 'optics', minSamples: 8 }, env);
+    samePartition(Array.from(fit.labels), reference.density8.labels);
+    expect(Array.from(assignRows(fit.model, density))).toEqual(Array.from(fit.labels));
+    const m = fit.model;
+    if (m.algorithm !== 'optics') throw new Error('not an optics model');
+    expect(m).toMatchObject({ clusterMethod: 'xi', xi: 0.05, minClusterSize: 8, eps: null, maxEps: null });
+    // A point's own position is within its radius; 1e3 away is outside every radius.
+    const p = m.points[0]!;
+    const fresh = mat([p, [p[0]! + 1e3, p[1]!]]);
+    expect(Array.from(assignRows(m, fresh))).toEqual([m.pointSegment[0], -1]);
+    expect(fit.optics!.order.length).toBe(380);
+    expect(() => checkClusterModel(m)).not.toThrow();
+    expect(() => checkClusterModel({ ...m, eps: 0.5 })).toThrow(/eps/);
+  });
+
+  it('dbscan extraction: the radius is eps and only core rows (core distance <= eps) are recorded', async () => {
+    const fit = await fitClusters(
+      density,
+      ['x', 'y'],
+      null,
+      { algorithm: 'optics', minSamples: 8, eps: 0.5, optics: { clusterMethod: 'dbscan' } },
+      env,
+    );
+    samePartition(Array.from(fit.labels), reference.density8dbscan.labels);
+    const m = fit.model;
+    if (m.algorithm !== 'optics') throw new Error('not an optics model');
+    const core = reference.density8dbscan.coreDistances;
+    const nCore = Array.from(fit.labels).filter((l, i) => l >= 0 && core[i]! <= 0.5).length;
+    expect(m.points).toHaveLength(nCore);
+    expect(m.radius.every((r) => r === 0.5)).toBe(true);
+    expect(Array.from(assignRows(m, density))).toEqual(Array.from(fit.labels));
+  });
+
+  it('refuses eps auto for the dbscan extraction', async () => {
+    await expect(
+      fitClusters(
+        density,
+        ['x', 'y'],
+        null,
+        { algorithm: 'optics', eps: 'auto', optics: { clusterMethod: 'dbscan' } },
+        env,
+      ),
+    ).rejects.toThrow(UsageError);
+  });
+});
+
+/** Same partition and the same noise rows (fitClusters numbers segments by size). */
+function samePartition(got: number[], want: readonly number[]): void {
+  const pairs = new Map<number, number>();
+  got.forEach((g, i) => {
+    expect(g < 0, `row ${i} noise`).toBe(want[i]! < 0);
+    if (g < 0) return;
+    if (!pairs.has(g)) pairs.set(g, want[i]!);
+    expect(pairs.get(g), `row ${i}`).toBe(want[i]);
+  });
+  expect(new Set(pairs.values()).size).toBe(pairs.size);
+}
