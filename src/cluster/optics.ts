@@ -110,9 +110,9 @@ export function checkOpticsParams(params: OpticsParams): void {
  * (scikit-learn's `cluster_optics_xi`) or a DBSCAN cut at eps (`cluster_optics_dbscan`, R's `extractDBSCAN`).
  *
  * Ordering: the next row is the unprocessed one with the lowest reachability, ties to the lowest row (and the lowest
- * unprocessed row when none is reachable), as scikit-learn's argmin; R expands its seed list in the same order.
- * Core and reachability distances are rounded to 15 decimals as scikit-learn does (`np.around`), so near-ties break
- * the same way.
+ * unprocessed row when none is reachable), as scikit-learn's argmin. Core and reachability distances are rounded to
+ * 15 decimals as scikit-learn does (`np.around`), so near-ties break the same way. R's `dbscan::optics` takes the
+ * highest row among equal reachabilities and does not round: `ties: 'R'` reproduces its ordering.
  *
  * Cost: with maxEps infinite, each processed core row updates every unprocessed row: O(n²·d) time, O(n) memory.
  * With a finite maxEps, kd-tree range queries (O(n·(log n + neighbours)) typical) and an indexed heap, O(n) memory.
