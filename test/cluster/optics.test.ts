@@ -140,6 +140,22 @@ describe('optics details', () => {
     expect(Array.from(b.labels)).toEqual(Array.from(a.labels));
   });
 
+  it('reports the ordering as progress, one unit per row, on both paths', async () => {
+    for (const maxEps of [Infinity, 1]) {
+      const seen: { label: string; total?: number; ticks: number; done: boolean }[] = [];
+      const logger = {
+        log() {},
+        progress(label: string, total?: number) {
+          const p = { label, total, ticks: 0, done: false };
+          seen.push(p);
+          return { tick: (k = 1) => void (p.ticks += k), done: () => void (p.done = true) };
+        },
+      };
+      await optics(density, { minSamples: 8, maxEps, logger });
+      expect(seen).toEqual([{ label: 'OPTICS ordering', total: 380, ticks: 380, done: true }]);
+    }
+  });
+
   it('does not depend on the thread count', async () => {
     const one = await optics(blobs, { minSamples: 10, maxEps: 3 });
     const three = await optics(blobs, { minSamples: 10, maxEps: 3, pool });
