@@ -1,5 +1,5 @@
 # Reference values of R's dbscan::optics for the OPTICS parity tests (test/cluster/optics-reference-r.ts).
-# Run from the repository root: Rscript scripts/optics-reference.R
+# Run from the repository root: Rscript scripts/optics-reference.R && npx prettier --write test/cluster/optics-reference-r.ts
 # The ordering, reachability, core distances and predecessors of optics(x, eps, minPts) on the committed
 # fixtures, 0-based, rows in file order (reachability / core distance null = Inf, predecessor -1 = NA), and the
 # labels of extractDBSCAN(r, eps_cl) (noise -1). eps = Inf is passed as a radius beyond every pairwise distance.

@@ -1,5 +1,5 @@
 # Reference values of scikit-learn's OPTICS for the OPTICS parity tests (test/cluster/optics-reference.ts).
-# Run from the repository root: /usr/bin/python3 scripts/optics-reference.py
+# Run from the repository root: /usr/bin/python3 scripts/optics-reference.py && npx prettier --write test/cluster/optics-reference.ts
 # Reads fixtures/density2d.csv and fixtures/blobs.csv and writes, per case, scikit-learn's ordering_,
 # reachability_, core_distances_, predecessor_ and labels_ as literals (rows in file order; inf as null).
 #
