@@ -262,12 +262,12 @@ function sender(): Sender | undefined {
 /**
  * Show a chart, charts, a Vega-Lite spec, a dataset or rows in a notebook: as SVG or an HTML table through the
  * notebook runtime (the tslab kernel or `scripts/run-notebook.mjs`), or, in plain Node, as its text fallback on
- * stdout. Returns the MIME bundle shown. Table options apply to datasets and rows.
+ * stdout. Table options apply to datasets and rows. Resolves to nothing, so that a cell ending with
+ * `await display(…)` shows no value besides the display ({@link richOutput} gives the bundle itself).
  */
-export async function display(x: Displayable, o: HtmlTableOptions = {}): Promise<MimeBundle> {
+export async function display(x: Displayable, o: HtmlTableOptions = {}): Promise<void> {
   const bundle = await richOutput(x, o);
   const send = sender();
   if (send) send(bundle);
   else process.stdout.write(bundle['text/plain'] + '\n');
-  return bundle;
 }
