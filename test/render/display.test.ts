@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { categoricalColumn, Dataset, numericColumn, stringColumn } from '../../src/core/dataset.js';
 import { lineChartSpec, type ReportChart } from '../../src/render/charts.js';
@@ -142,5 +145,25 @@ describe('richOutput and display', () => {
     delete (globalThis as Record<symbol, unknown>)[displayHookKey];
     await display([{ a: '<x>' }]);
     expect(write).toHaveBeenCalledWith('a\n<x>\n');
+  });
+
+  it("sends the whole bundle through the tslab kernel's channel of the running cell", async () => {
+    // What the kernel sets up: `__tslab__` for cell code, and its jupyter module holding the cell's channel.
+    const cache = createRequire(import.meta.url).cache;
+    const key = join(tmpdir(), 'node_modules', 'tslab', 'dist', 'jupyter.js');
+    const sent: unknown[] = [];
+    cache[key] = {
+      exports: { lastWriteDisplayData: (d: unknown, update: boolean) => sent.push({ d, update }) },
+    } as unknown as NodeJS.Module;
+    const g = globalThis as { __tslab__?: unknown };
+    g.__tslab__ = { require: () => ({}) };
+    try {
+      await display(chart);
+      const bundle = await richOutput(chart);
+      expect(sent).toEqual([{ d: { data: bundle, metadata: {}, transient: {} }, update: false }]);
+    } finally {
+      delete cache[key];
+      delete g.__tslab__;
+    }
   });
 });
