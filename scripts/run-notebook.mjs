@@ -8,8 +8,11 @@
 // as in the kernel), each preceded by a marker that tells this script which cell is running. A cell that throws
 // ends the run: the error is reported with the notebook and the cell — `cell N (code cell M)`: its position among
 // all cells of the file and among the code cells, both from 1 — and the exit status is 1. Stack positions in the generated module are rewritten to
-// `notebook cell N line L`. --write-outputs runs the notebook and, when every cell succeeds, stores each code cell's
-// stdout as its saved output (execution counts 1, 2, … in order); nothing is written on failure. --typecheck first
+// `notebook cell N line L`. Rich outputs: the module sets the library's display hook
+// (`globalThis[Symbol.for('segment.display')]`), so `display(…)` from 'segment' sends each MIME bundle (SVG or HTML
+// with a text/plain fallback) on a marker line of its own. --write-outputs runs the notebook and, when every cell
+// succeeds, stores each code cell's outputs in order — stdout as `stream` outputs, displays as `display_data` —
+// with execution counts 1, 2, … in order; nothing is written on failure. --typecheck first
 // type-checks the module strictly (the kernel, tslab, refuses to run a cell with a type error; tsx does not check).
 // Exit status: 0 all notebooks ran, 1 a cell failed (or timed out), 2 bad arguments or an unreadable notebook.
 import { spawn } from 'node:child_process';
@@ -75,6 +78,8 @@ function loadNotebook(file) {
 function buildModule(code) {
   const lines = [
     `const __mark = (n: number | string): void => { process.stdout.write(${JSON.stringify(MARK)} + n + '\\n'); };`,
+    // The display hook of the library (`display` from 'segment'): each MIME bundle on one marker line.
+    `(globalThis as unknown as Record<symbol, unknown>)[Symbol.for('segment.display')] = (b: unknown): void => { __mark('display:' + JSON.stringify(b)); };`,
   ];
   const ranges = [];
   for (const cell of code) {
@@ -204,7 +209,10 @@ async function checkShorthand(code, file) {
   return found === 0;
 }
 
-/** Run one notebook; resolves with { ok, outputs } (outputs: ordinal → stdout text). */
+/**
+ * Run one notebook; resolves with { ok, outputs } (outputs: ordinal → the cell's outputs in order, each
+ * `{ kind: 'stream', text }` for stdout or `{ kind: 'display', data }` for a MIME bundle the library displayed).
+ */
 async function runNotebook(file, timeoutSeconds, typecheck) {
   const { nb, code } = loadNotebook(file);
   const { text, ranges } = buildModule(code);
@@ -248,7 +256,8 @@ async function runNotebook(file, timeoutSeconds, typecheck) {
         if (id === 'done') {
           finished = true;
           current = null;
-        } else current = Number(id);
+        } else if (id.startsWith('display:')) show(JSON.parse(id.slice('display:'.length)));
+        else current = Number(id);
       }
       // Keep a possibly incomplete marker for the next chunk.
       const keep = pending.lastIndexOf(MARK[0]);
@@ -260,10 +269,24 @@ async function runNotebook(file, timeoutSeconds, typecheck) {
         pending = pending.slice(keep);
       }
     };
+    // Each cell's outputs in order: stdout text (consecutive writes joined) and rich displays.
+    const cellOutputs = () => {
+      if (!outputs.has(current)) outputs.set(current, []);
+      return outputs.get(current);
+    };
     const emit = (s) => {
       if (s === '') return;
       process.stdout.write(s);
-      if (current !== null) outputs.set(current, (outputs.get(current) ?? '') + s);
+      if (current === null) return;
+      const list = cellOutputs();
+      const last = list[list.length - 1];
+      if (last?.kind === 'stream') last.text += s;
+      else list.push({ kind: 'stream', text: s });
+    };
+    const show = (bundle) => {
+      const types = Object.keys(bundle).filter((t) => t !== 'text/plain');
+      process.stdout.write(`[display ${types.join(', ')}] ${bundle['text/plain'] ?? ''}\n`);
+      if (current !== null) cellOutputs().push({ kind: 'display', data: bundle });
     };
     child.stdout.setEncoding('utf8').on('data', take);
     child.stderr.setEncoding('utf8').on('data', (s) => {
@@ -308,14 +331,26 @@ async function runNotebook(file, timeoutSeconds, typecheck) {
   });
 }
 
-/** Store each code cell's captured stdout as its output; atomic write, nbformat's 1-space indentation. */
+/** Multiline text as nbformat stores it: a list of lines, each but the last ending with its newline. */
+const linesOf = (text) => text.split(/(?<=\n)/);
+
+/**
+ * Store each code cell's outputs: stdout as `stream` outputs, rich displays as `display_data` outputs (SVG or HTML
+ * with their text/plain fallback, MIME types in a fixed order), in the order the cell produced them; atomic write,
+ * nbformat's 1-space indentation.
+ */
 function writeOutputs(file, nb, code, outputs) {
+  const order = ['image/svg+xml', 'text/html', 'text/plain'];
   for (const c of code) {
     const cell = nb.cells[c.index];
-    const text = outputs.get(c.ordinal) ?? '';
     cell.execution_count = c.ordinal;
-    cell.outputs =
-      text === '' ? [] : [{ name: 'stdout', output_type: 'stream', text: text.split(/(?<=\n)/) }];
+    cell.outputs = (outputs.get(c.ordinal) ?? []).map((o) => {
+      if (o.kind === 'stream') return { name: 'stdout', output_type: 'stream', text: linesOf(o.text) };
+      const data = {};
+      for (const t of [...order, ...Object.keys(o.data).sort()])
+        if (typeof o.data[t] === 'string' && !(t in data)) data[t] = linesOf(o.data[t]);
+      return { data, metadata: {}, output_type: 'display_data' };
+    });
   }
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, JSON.stringify(nb, null, 1) + '\n');

@@ -102,7 +102,22 @@ export {
 export { tune, tuneMetrics, type TuneOptions, type TuneResult, type Candidate } from './tune/tune.js';
 export { parseIntGrid, parsePositiveGrid } from './tune/grid.js';
 export { segmentQuality, type SegmentQuality } from './report/quality.js';
-export { renderSvg } from './render/charts.js';
+export { renderSvg, type ReportChart, type VegaLiteSpec } from './render/charts.js';
+export {
+  display,
+  richOutput,
+  toSvg,
+  toHtmlTable,
+  toTextTable,
+  escapeHtml,
+  displayHookKey,
+  type Displayable,
+  type MimeBundle,
+  type HtmlTableOptions,
+  type TableRow,
+} from './render/display.js';
+export { tuneChartSpecs } from './tune/plots.js';
+export { reportCharts } from './report/report-charts.js';
 export {
   fitClean,
   applyCleanModel,
@@ -165,6 +180,7 @@ export { keepSegmentIdentity } from './model/identity.js';
 export { bootstrapStability, type BootstrapResult } from './stability/bootstrap.js';
 export { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from './features/pushdown.js';
 export { buildPredictReport, renderPredictHtml } from './predict/report.js';
+export { predictReportCharts } from './predict/report-charts.js';
 export { planMatch, pairBaselineRows, reportIdentity, type MatchPlan } from './cluster/baseline.js';
 export { assertModelSegments, loadTuneResult } from './report/inputs.js';
 export { segmentLabels } from './core/labels.js';

@@ -10,11 +10,18 @@ const notebooks = readdirSync(join(root, 'notebooks'))
   .filter((f) => f.endsWith('.ipynb'))
   .sort();
 
+interface Output {
+  output_type: string;
+  name?: string;
+  text?: string[];
+  data?: Record<string, string[] | string>;
+  metadata?: Record<string, unknown>;
+}
 interface Cell {
   cell_type: string;
   source: string[] | string;
   execution_count?: number | null;
-  outputs?: { output_type: string; name?: string; text?: string[] }[];
+  outputs?: Output[];
 }
 interface Notebook {
   nbformat: number;
@@ -39,6 +46,14 @@ function runNotebook(args: string[]): Promise<RunResult> {
 }
 
 const text = (c: Cell): string => (Array.isArray(c.source) ? c.source.join('') : c.source);
+const joined = (v: string[] | string | undefined): string => (Array.isArray(v) ? v.join('') : (v ?? ''));
+/** The rich outputs of the cells: display_data with an SVG or an HTML part. */
+const richOutputs = (cells: Cell[]): Output[] =>
+  cells
+    .flatMap((c) => c.outputs ?? [])
+    .filter((o) => o.output_type === 'display_data' && (o.data?.['image/svg+xml'] ?? o.data?.['text/html']));
+/** What the runner prints for each display: `[display <types>] <text/plain>`. */
+const displaysPrinted = (stdout: string): number => stdout.match(/^\[display (image\/svg\+xml|text\/html)\]/gm)?.length ?? 0;
 
 function notebookOf(cells: [string, string][]): string {
   return JSON.stringify({
@@ -54,11 +69,13 @@ function notebookOf(cells: [string, string][]): string {
 }
 
 describe('notebooks/', () => {
-  it('holds the three notebooks', () => {
+  it('holds the five notebooks', () => {
     expect(notebooks).toEqual([
       'behavioural-segmentation.ipynb',
       'density-segmentation.ipynb',
+      'email-engagement.ipynb',
       'nightly-batch.ipynb',
+      'propensity.ipynb',
     ]);
   });
 
@@ -69,6 +86,10 @@ describe('notebooks/', () => {
       const r = await runNotebook(['--typecheck', file]);
       expect(r.stderr).not.toMatch(/failed|error TS|timed out|does not compile/);
       expect(r.code).toBe(0);
+      // It shows, not only prints: at least three charts or tables displayed as SVG or HTML, as many as are saved.
+      const saved = richOutputs((JSON.parse(readFileSync(join(root, file), 'utf8')) as Notebook).cells);
+      expect(displaysPrinted(r.stdout)).toBeGreaterThanOrEqual(3);
+      expect(displaysPrinted(r.stdout)).toBe(saved.length);
     });
 
     it(`${name}: uses only the public entry, for the tslab kernel, with outputs saved`, () => {
@@ -85,8 +106,21 @@ describe('notebooks/', () => {
         expect(src).not.toMatch(/child_process|\bimport\(|require\(|bin\/segment/);
         expect(cell.execution_count).toBe(i + 1);
         const out = (cell.outputs ?? []).map((o) => (o.text ?? []).join('')).join('');
-        expect(out, `code cell ${i + 1} has no saved output`).not.toBe('');
+        expect(cell.outputs?.length ?? 0, `code cell ${i + 1} has no saved output`).toBeGreaterThan(0);
         expect(out).not.toMatch(/\d+(\.\d+)?\s*(ms|seconds?)\b/);
+        for (const o of cell.outputs ?? []) expect(['stream', 'display_data']).toContain(o.output_type);
+      }
+      // The saved rich outputs: SVG or HTML with a text fallback, offline (no scripts, nothing fetched), no temp paths.
+      const rich = richOutputs(code);
+      expect(rich.length, 'saved SVG / HTML outputs').toBeGreaterThanOrEqual(3);
+      expect(rich.some((o) => o.data?.['image/svg+xml']), 'at least one chart').toBe(true);
+      for (const o of rich) {
+        expect(joined(o.data?.['text/plain'])).not.toBe('');
+        const svg = joined(o.data?.['image/svg+xml']);
+        if (svg) expect(svg).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+        const body = svg + joined(o.data?.['text/html']);
+        expect(body).not.toMatch(/<script|<link|<iframe|src="https?:/);
+        expect(body).not.toMatch(/\/tmp\/|segment-(nightly|run)-/);
       }
     });
   }
@@ -180,6 +214,43 @@ describe('notebooks/', () => {
         'b is 42\ndone\n',
       ]);
       expect(code[2]!.outputs![0]).toMatchObject({ output_type: 'stream', name: 'stdout' });
+    });
+
+    it('stores what display shows as display_data, in order with the stdout around it', async () => {
+      const file = join(tmp.dir, 'rich.ipynb');
+      writeFileSync(
+        file,
+        notebookOf([
+          [
+            'code',
+            "import { display } from 'segment';\nconsole.log('before');\nawait display([{ n: 1, name: '<b>' }]);\nconsole.log('after');",
+          ],
+          [
+            'code',
+            "await display({ $schema: 'https://vega.github.io/schema/vega-lite/v5.json', title: 'bars', data: { values: [{ a: 'x', b: 2 }] }, mark: 'bar', encoding: { x: { field: 'a', type: 'nominal' }, y: { field: 'b', type: 'quantitative' } } });",
+          ],
+        ]),
+      );
+      const r = await runNotebook(['--write-outputs', file]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('[display text/html] n  name');
+      const first = readFileSync(file, 'utf8');
+      const nb = JSON.parse(first) as Notebook;
+      const [a, b] = nb.cells.filter((c) => c.cell_type === 'code');
+      expect(a!.outputs!.map((o) => o.output_type)).toEqual(['stream', 'display_data', 'stream']);
+      expect(joined(a!.outputs![0]!.text)).toBe('before\n');
+      expect(Object.keys(a!.outputs![1]!.data!)).toEqual(['text/html', 'text/plain']);
+      expect(joined(a!.outputs![1]!.data!['text/html'])).toContain('<td>&lt;b&gt;</td>');
+      expect(joined(a!.outputs![1]!.data!['text/plain'])).toBe('n  name\n1  <b>');
+      expect(a!.outputs![1]!.metadata).toEqual({});
+      expect(joined(a!.outputs![2]!.text)).toBe('after\n');
+      expect(b!.outputs!.map((o) => o.output_type)).toEqual(['display_data']);
+      expect(Object.keys(b!.outputs![0]!.data!)).toEqual(['image/svg+xml', 'text/plain']);
+      expect(joined(b!.outputs![0]!.data!['image/svg+xml'])).toMatch(/^<svg /);
+      expect(joined(b!.outputs![0]!.data!['text/plain'])).toBe('[chart: bars]');
+      // Saved outputs are the same bytes on a second run.
+      expect((await runNotebook(['--write-outputs', file])).code).toBe(0);
+      expect(readFileSync(file, 'utf8')).toBe(first);
     });
   });
 });
