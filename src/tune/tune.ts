@@ -164,6 +164,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
           algorithm: opts.kmeansAlgorithm,
           seed: opts.seed,
           pool: env.pool,
+          logger,
         });
         const c = await scorer.score(r.labels, { k }, t);
         c.scores.inertia = r.inertia;
