@@ -91,7 +91,16 @@ export function progressLine(tasks: readonly Task[], now: number, frame: number)
   const inner = tasks[tasks.length - 1];
   if (inner === undefined) return '';
   const outer = tasks[0]!;
-  const parts = [SPINNER[frame % SPINNER.length]!, tasks.map(taskText).join(' › ')];
+  // A nested label keeps only what its parent does not already say ("tune: k-means restart" under "tune: k-means
+  // grid" shows as "k-means restart").
+  const texts = tasks.map((t, i) => {
+    const prefix = i > 0 ? /^[^:]+: /.exec(tasks[i - 1]!.label)?.[0] : undefined;
+    const text = taskText(t);
+    return prefix !== undefined && text.startsWith(prefix) && text.length > prefix.length
+      ? text.slice(prefix.length)
+      : text;
+  });
+  const parts = [SPINNER[frame % SPINNER.length]!, texts.join(' › ')];
   // The bar is the innermost task's that has a total (a loop of unknown length inside keeps its parent's bar).
   const barred = tasks.findLast((t) => t.total !== undefined && t.total > 0);
   if (barred !== undefined) {

@@ -250,3 +250,15 @@ describe('CLI logger progress', () => {
     expect(out.text).toBe('');
   });
 });
+
+describe('nested labels of a pipeline step', () => {
+  it('drop the step name their parent already shows', () => {
+    const c = fakeClock();
+    const out = sink();
+    const d = new ProgressDisplay({ stream: out.stream, clock: c.clock, minRedrawMs: 0 });
+    d.start('pipeline step', 5).tick(2);
+    d.start('tune: k-means grid', 7);
+    d.start('tune: k-means restart', 10);
+    expect(out.line).toContain('pipeline step 2/5 › tune: k-means grid 0/7 › k-means restart 0/10');
+  });
+});
