@@ -34,8 +34,8 @@ export function endProgress(): void {
  *
  * Progress: on a terminal at info level or below, one line redrawn in place (see {@link ProgressDisplay}); with
  * `--log-format json`, a `progress` line at debug level when work starts, at most one a second while it advances,
- * and one when it ends, each with `label`, `done`, `total` (when known) and `seconds`; otherwise nothing but the
- * debug line saying the work is done.
+ * and one when it ends, each with `label`, `done`, `total` (when known) and `seconds`; otherwise nothing but a
+ * debug line when the outermost work is done.
  */
 export function createCliLogger(opts: LoggerOptions): Logger {
   const out = opts.stream ?? process.stderr;
@@ -67,6 +67,7 @@ export function createCliLogger(opts: LoggerOptions): Logger {
     emit(`${tag}${message}\n`);
   };
   const seconds = (started: number) => Math.round(clock.now() - started) / 1000;
+  let depth = 0;
   return {
     log: write,
     progress(label: string, total?: number): Progress {
@@ -104,10 +105,17 @@ export function createCliLogger(opts: LoggerOptions): Logger {
           },
         };
       }
+      // Text without a terminal: one debug line when outermost work ends (nested work would flood -v).
+      const outermost = depth === 0;
+      depth++;
+      let finished = false;
       return {
         tick() {},
         done(message?: string) {
-          write('debug', message ?? `${label} done`, { seconds: seconds(started) });
+          if (finished) return;
+          finished = true;
+          depth--;
+          if (outermost || message) write('debug', message ?? `${label} done`, { seconds: seconds(started) });
         },
       };
     },

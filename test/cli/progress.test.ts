@@ -262,3 +262,27 @@ describe('nested labels of a pipeline step', () => {
     expect(out.line).toContain('pipeline step 2/5 › tune: k-means grid 0/7 › k-means restart 0/10');
   });
 });
+
+describe('CLI logger without a terminal, at debug level', () => {
+  it('one debug line when the outermost work ends, none for nested work', () => {
+    const out = sink();
+    const logger = createCliLogger({
+      format: 'text',
+      level: 'debug',
+      tty: false,
+      stream: out.stream,
+      clock: fakeClock().clock,
+    });
+    const outer = logger.progress('k-means restart', 2);
+    for (let r = 0; r < 2; r++) {
+      const inner = logger.progress('iteration');
+      inner.tick(5);
+      inner.done();
+      outer.tick();
+    }
+    outer.done();
+    // (the tag may be coloured, as the terminal allows)
+    expect(out.text.trim().split('\n')).toHaveLength(1);
+    expect(out.text).toContain('k-means restart done\n');
+  });
+});
