@@ -598,6 +598,7 @@ export async function runClean(input: string, options: CleanOptions, env: StepEn
       try {
         result = await applyCleanModelWithReport(ds, model, {
           pool,
+          logger: env.logger,
           unseen: env.given?.has('unseen') ? o.unseen : undefined,
           dropRows: !o.keepAllRows,
           asOf,
@@ -634,7 +635,7 @@ export async function runClean(input: string, options: CleanOptions, env: StepEn
     const pool = usesKnn ? new WorkerPool(env.threads) : undefined;
     let fit;
     try {
-      fit = await fitClean(ds, params, { pool, toolVersion: version, source });
+      fit = await fitClean(ds, params, { pool, logger: env.logger, toolVersion: version, source });
     } finally {
       await pool?.close();
     }

@@ -1,6 +1,7 @@
 import type { Dataset } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
 import { round3 } from '../core/format.js';
+import { withProgress } from '../core/logger.js';
 import {
   checkedText,
   dbUrl,
@@ -317,12 +318,16 @@ export async function runFeatures(
           : await computeFeaturesSql(pathIn(env, events!), params, fileOpts);
       return { kind: 'text', text };
     }
-    const { dataset, summary }: FeatureResult =
+    const { dataset, summary }: FeatureResult = await withProgress(env.logger, 'computing features', () =>
       o.db !== undefined
-        ? await computeFeaturesInDatabase(o.db, o.table!, params, { logger: env.logger })
-        : await computeFeatures(pathIn(env, events!), params, fileOpts);
+        ? computeFeaturesInDatabase(o.db, o.table!, params, { logger: env.logger })
+        : computeFeatures(pathIn(env, events!), params, fileOpts),
+    );
     const writeStart = performance.now();
-    if (o.output) await out.writeDataset('-o', dataset, { raw: o.raw });
+    if (o.output) {
+      const label = `writing ${dataset.nRows.toLocaleString('en-US')} rows`;
+      await withProgress(env.logger, label, () => out.writeDataset('-o', dataset, { raw: o.raw }));
+    }
     await out.commit();
     const writeSeconds = (performance.now() - writeStart) / 1000;
     const seconds = (performance.now() - started) / 1000;

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Dataset } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { round3 } from '../core/format.js';
+import { withProgress } from '../core/logger.js';
 import { dbUrl, type Param } from '../core/params.js';
 import { readDataset } from '../io/read.js';
 import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
@@ -88,14 +89,15 @@ export async function runIngest(
     let shown: string;
     if (query) {
       env.logger.log('debug', `running the query on ${redactUrl(o.db!)}`);
-      const r = await readSql(o.db!, query, readOpts);
+      const r = await withProgress(env.logger, 'running the query', () => readSql(o.db!, query, readOpts));
       ds = r.dataset;
       shown = r.source.shown;
     } else {
       ds = await readDataset(pathIn(env, input!), readOpts);
       shown = input === '-' ? 'stdin' : input!;
     }
-    await out.writeDataset('-o', ds, { raw: o.raw });
+    const label = `writing ${ds.nRows.toLocaleString('en-US')} rows`;
+    await withProgress(env.logger, label, () => out.writeDataset('-o', ds, { raw: o.raw }));
     await out.commit();
     const seconds = (performance.now() - started) / 1000;
     const json: IngestSummary = {

@@ -490,6 +490,7 @@ export async function runPredictScore(
     try {
       result = await scorePropensity(model, ds, {
         pool,
+        logger: env.logger,
         input: o.input ?? 'auto',
         threshold: o.threshold,
         tiers,

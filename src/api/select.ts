@@ -435,6 +435,7 @@ export async function runSelect(input: string, options: SelectOptions, env: Step
       const embedded = o.embed
         ? await embeddingDataset(out, model.output, o.id ?? model.id, embedding({ method: o.embed }), {
             memoryLimit: env.memoryLimit,
+            logger: env.logger,
           })
         : null;
       if (o.output) await files.writeDataset('-o', embedded?.data ?? out);
@@ -464,11 +465,12 @@ export async function runSelect(input: string, options: SelectOptions, env: Step
     let fit;
     let embedded;
     try {
-      fit = await fitSelect(ds, params, { pool, toolVersion: version });
+      fit = await fitSelect(ds, params, { pool, toolVersion: version, logger: env.logger });
       embedded = o.embed
         ? await embeddingDataset(fit.data, fit.model.output, o.id ?? null, embedding({ method: o.embed }), {
             pool,
             memoryLimit: env.memoryLimit,
+            logger: env.logger,
           })
         : null;
     } finally {

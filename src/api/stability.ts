@@ -484,6 +484,7 @@ async function runBootstrap(
     `bootstrap: ${B} refits of ${model.algorithm} on resamples of ${ds.nRows.toLocaleString('en-US')} rows`,
   );
   const pool = new WorkerPool(env.threads);
+  const progress = env.logger.progress('bootstrap resample', B);
   let result;
   try {
     result = await bootstrapStability(X, lab, {
@@ -493,6 +494,7 @@ async function runBootstrap(
       env: { pool, memoryLimit: env.memoryLimit, toolVersion: version },
       segments,
       onProgress: (done, total) => {
+        progress.tick();
         if (done % every === 0 || done === total)
           env.logger.log(
             'info',
@@ -501,6 +503,7 @@ async function runBootstrap(
       },
     });
   } finally {
+    progress.done();
     await pool.close();
   }
   const gated = gateBootstrap(result, thresholds);

@@ -65,17 +65,25 @@ const cleanStage: Stage<CleanParams, CleanModel> = {
   name: 'clean',
   kind: cleanModelKind,
   async fit(ds, params, env = {}) {
-    const r = await fitClean(ds, params, { pool: env.pool, toolVersion: env.toolVersion ?? toolVersion });
+    const r = await fitClean(ds, params, {
+      pool: env.pool,
+      logger: env.logger,
+      toolVersion: env.toolVersion ?? toolVersion,
+    });
     return { model: r.model, data: r.data };
   },
-  apply: (model, ds, env = {}) => applyCleanModel(ds, model, { pool: env.pool }),
+  apply: (model, ds, env = {}) => applyCleanModel(ds, model, { pool: env.pool, logger: env.logger }),
 };
 
 const selectStage: Stage<SelectParams, SelectModel> = {
   name: 'select',
   kind: selectModelKind,
   async fit(ds, params, env = {}) {
-    const r = await fitSelect(ds, params, { pool: env.pool, toolVersion: env.toolVersion ?? toolVersion });
+    const r = await fitSelect(ds, params, {
+      pool: env.pool,
+      logger: env.logger,
+      toolVersion: env.toolVersion ?? toolVersion,
+    });
     return { model: r.model, data: r.data };
   },
   apply: async (model, ds) => applySelectModel(ds, model),

@@ -1,5 +1,6 @@
 import { isMissing, numericColumn, type Dataset } from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { numericValues } from './columns.js';
 import { duplicateIdWarning } from '../core/ids.js';
@@ -99,6 +100,8 @@ export interface CleanParams {
 export interface CleanOptions {
   /** Worker threads for KNN imputation (results do not depend on the thread count). */
   pool?: WorkerPool | undefined;
+  /** Progress of the long steps (fuzzy dedupe, isolation forest, KNN imputation); results never depend on it. */
+  logger?: Logger | undefined;
   toolVersion?: string | undefined;
   /** Where the data came from, recorded in the model. */
   source?: string | null | undefined;
@@ -360,7 +363,7 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
   }
   const dd = params.dedupe;
   if (dd && ((dd.keys?.length ?? 0) > 0 || dd.rows || dd.fuzzy)) {
-    const { keep, report: r } = dedupe(cur, dd, rowNumber);
+    const { keep, report: r } = dedupe(cur, dd, rowNumber, opts.logger);
     steps.push({
       step: 'dedupe',
       keys: [...(dd.keys ?? [])],
@@ -438,8 +441,8 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
   }
   const out = params.outliers;
   if (out && out.method !== 'none') {
-    const step = fitOutliers(cur, features, { ...out, method: out.method, seed: params.seed });
-    const r = applyOutliers(cur, step, true);
+    const step = fitOutliers(cur, features, { ...out, method: out.method, seed: params.seed }, opts.logger);
+    const r = applyOutliers(cur, step, true, opts.logger);
     steps.push(step);
     report.outliers = r.report;
     cur = r.data;
@@ -448,7 +451,7 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
   const imp = params.impute;
   if (imp && (imp.strategy !== 'none' || Object.values(imp.perColumn ?? {}).some((s) => s !== 'none'))) {
     const step = fitImpute(cur, features, imp);
-    const r = await applyImpute(cur, step, opts.pool);
+    const r = await applyImpute(cur, step, opts.pool, opts.logger);
     steps.push(step);
     const strategies: Record<string, string> = {};
     for (const e of step.numeric) strategies[e.name] = e.strategy;
@@ -541,6 +544,8 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
 export interface ApplyCleanOptions {
   /** Worker threads for KNN imputation. */
   pool?: WorkerPool | undefined;
+  /** Progress of the long steps; results never depend on it. */
+  logger?: Logger | undefined;
   /** Unseen categorical levels: 'ignore' (all zeros / missing, counted) or 'error'; default the model's. */
   unseen?: UnseenPolicy | undefined;
   /**
@@ -621,14 +626,14 @@ export async function applyCleanModelWithReport(
         cur = applyLog(cur, step.columns);
         break;
       case 'outliers': {
-        const r = applyOutliers(cur, step, dropRows);
+        const r = applyOutliers(cur, step, dropRows, opts.logger);
         report.outliers = r.report;
         cur = r.data;
         keepRows(r.keep);
         break;
       }
       case 'impute': {
-        const r = await applyImpute(cur, step, opts.pool);
+        const r = await applyImpute(cur, step, opts.pool, opts.logger);
         report.imputation = r.report;
         cur = r.data;
         break;

@@ -1,4 +1,5 @@
 import { cellText, isMissing, type Dataset } from '../core/dataset.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { DataError, invalidParameter } from '../core/errors.js';
 import { normaliseText, similarity, similarityMethods, type SimilarityMethod } from './text-similarity.js';
 
@@ -83,6 +84,7 @@ export function dedupe(
   ds: Dataset,
   params: DedupeParams,
   rowNumber: (i: number) => number = (i) => i + 1,
+  logger: Logger = silentLogger,
 ): { keep: Int32Array; report: DedupeReport } {
   checkParams(params);
   for (const k of params.keys ?? []) ds.column(k);
@@ -174,7 +176,7 @@ export function dedupe(
       const n = normaliseText(t);
       if (n.length > 0) norm.set(i, n);
     }
-    const groups = fuzzyGroups(norm, f);
+    const groups = fuzzyGroups(norm, f, logger);
     runGroups(
       groups,
       {
@@ -257,7 +259,7 @@ function digitsOf(s: string): string {
  * apart: rows in ascending order join the first group whose leader (first row) they are similar enough to, or lead
  * a new group. O(n log n + n · window · L²) plus O(c · g · L²) per component of c rows and g groups.
  */
-function fuzzyGroups(norm: ReadonlyMap<number, string>, f: FuzzyDedupeParams): number[][] {
+function fuzzyGroups(norm: ReadonlyMap<number, string>, f: FuzzyDedupeParams, logger: Logger): number[][] {
   const rows = [...norm.keys()].sort((a, b) => a - b);
   const exactDigits = (f.digits ?? 'exact') === 'exact';
   const digits = new Map<number, string>(exactDigits ? rows.map((i) => [i, digitsOf(norm.get(i)!)]) : []);
@@ -279,6 +281,8 @@ function fuzzyGroups(norm: ReadonlyMap<number, string>, f: FuzzyDedupeParams): n
     return r;
   };
   const reversed = new Map<number, string>(rows.map((i) => [i, [...norm.get(i)!].reverse().join('')]));
+  // Two passes (the values, then the values reversed), each over every row's window.
+  const progress = logger.progress('fuzzy dedupe rows', 2 * rows.length);
   for (const text of [norm, reversed]) {
     const order = [...rows].sort((a, b) => {
       const x = text.get(a)!;
@@ -286,6 +290,7 @@ function fuzzyGroups(norm: ReadonlyMap<number, string>, f: FuzzyDedupeParams): n
       return x < y ? -1 : x > y ? 1 : a - b;
     });
     for (let p = 0; p < order.length; p++) {
+      if ((p & 1023) === 1023) progress.tick(1024);
       const a = order[p]!;
       for (let q = p + 1; q < Math.min(order.length, p + f.window); q++) {
         const b = order[q]!;
@@ -295,6 +300,7 @@ function fuzzyGroups(norm: ReadonlyMap<number, string>, f: FuzzyDedupeParams): n
       }
     }
   }
+  progress.done();
   const components = new Map<number, number[]>();
   for (const i of rows) {
     const r = find(i);

@@ -9,6 +9,7 @@ import {
 } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { allocMatrix, type Matrix } from '../core/matrix.js';
+import type { Logger } from '../core/logger.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { assertNewColumn, finiteOrThrow, numericValues } from './columns.js';
 import { knnImpute } from './knn-impute.js';
@@ -245,6 +246,7 @@ export async function applyImpute(
   ds: Dataset,
   step: ImputeStep,
   pool?: WorkerPool,
+  logger?: Logger,
 ): Promise<{ data: Dataset; report: ImputeReport }> {
   const report: ImputeReport = { perColumn: {}, total: 0, knnFallbackToMean: 0, indicators: [] };
   const indicatorCols: Column[] = step.indicators.map((name) => {
@@ -266,7 +268,7 @@ export async function applyImpute(
       nCols: d,
     };
     const X = toNullableMatrix(ds, columns);
-    const r = await knnImpute(reference, X, { k, weights, pool, names: columns });
+    const r = await knnImpute(reference, X, { k, weights, pool, names: columns, logger });
     report.knnFallbackToMean = r.fallbackToMean;
     knnValues = new Map();
     columns.forEach((name, j) => {

@@ -1,4 +1,5 @@
 import { invalidParameter } from '../core/errors.js';
+import type { Progress } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
 
@@ -53,7 +54,11 @@ export function averagePathLength(n: number): number {
  * X must be complete (no NaN). O(T · ψ · log ψ · d) time, O(T · ψ) memory for T trees.
  * @throws UsageError (invalidParameter) for nEstimators or maxSamples below 1.
  */
-export function fitIsolationForest(X: Matrix, params: IsolationForestParams): FittedIsolationForest {
+export function fitIsolationForest(
+  X: Matrix,
+  params: IsolationForestParams,
+  progress?: Progress,
+): FittedIsolationForest {
   const nEstimators = params.nEstimators ?? 100;
   const requested = params.maxSamples ?? 256;
   if (!Number.isInteger(nEstimators) || nEstimators < 1) {
@@ -113,6 +118,7 @@ export function fitIsolationForest(X: Matrix, params: IsolationForestParams): Fi
     };
     grow(0, psi, 0);
     trees.push(tree);
+    progress?.tick();
   }
   return { nEstimators, maxSamples: psi, maxDepth, trees };
 }
@@ -122,11 +128,12 @@ export function fitIsolationForest(X: Matrix, params: IsolationForestParams): Fi
  * c(rows at that leaf) and E the mean over trees. Between −1 and 0; the lower, the more anomalous (−0.5 is the
  * 'auto' threshold). X must be complete and have the forest's column count. O(rows · T · depth) time.
  */
-export function isolationScores(forest: FittedIsolationForest, X: Matrix): Float64Array {
+export function isolationScores(forest: FittedIsolationForest, X: Matrix, progress?: Progress): Float64Array {
   const { data, nRows: n, nCols: d } = X;
   const out = new Float64Array(n);
   const denominator = forest.trees.length * averagePathLength(forest.maxSamples);
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) progress?.tick(4096);
     const base = i * d;
     let sum = 0;
     for (const tree of forest.trees) {

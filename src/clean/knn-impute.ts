@@ -1,4 +1,5 @@
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { allocMatrix, type Matrix } from '../core/matrix.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
 import { kernelModule, knnImputeBlock, type DonorIndex, type KnnContext } from './knn-impute-kernels.js';
@@ -13,6 +14,8 @@ export interface KnnImputeParams {
   pool?: WorkerPool | undefined;
   /** Column names, used in error messages only. */
   names?: readonly string[] | undefined;
+  /** Progress over the rows to impute; the result never depends on it. */
+  logger?: Logger | undefined;
 }
 
 /** Result of {@link knnImpute}. */
@@ -179,16 +182,21 @@ export async function knnImpute(
     fallback,
   };
 
+  const progress = (params.logger ?? silentLogger).progress('KNN imputation rows', nRecv);
   if (parallel) {
     const tasks: Task[] = blocks(nRecv, BLOCK).map(([s, e]) => ({
       module: kernelModule,
       fn: 'knnImputeBlock',
       args: [ctx, s, e],
     }));
-    await params.pool!.run<void>(tasks);
+    await params.pool!.run<void>(tasks, (i) => progress.tick(Math.min(BLOCK, nRecv - i * BLOCK)));
   } else {
-    knnImputeBlock(ctx, 0, nRecv);
+    for (const [s, e] of blocks(nRecv, BLOCK)) {
+      knnImputeBlock(ctx, s, e);
+      progress.tick(e - s);
+    }
   }
+  progress.done();
 
   let fallbackToMean = 0;
   const dst = imputed.data;

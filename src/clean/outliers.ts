@@ -1,5 +1,6 @@
 import { numericColumn, type Dataset } from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { allocMatrix, type Matrix } from '../core/matrix.js';
 import { assertNewColumn, finiteOrThrow, numericValues } from './columns.js';
 import { fitIsolationForest, isolationScores, type FittedIsolationForest } from './isolation-forest.js';
@@ -88,7 +89,12 @@ const OWNER = 'clean.outliers';
  * (IQR), O(T · ψ · log ψ · d + n · T · log ψ) for the forest.
  * @throws UsageError for invalid parameters (clip with iforest); DataError for non-numeric or entirely missing columns.
  */
-export function fitOutliers(ds: Dataset, columns: readonly string[], params: OutlierParams): OutlierStep {
+export function fitOutliers(
+  ds: Dataset,
+  columns: readonly string[],
+  params: OutlierParams,
+  logger: Logger = silentLogger,
+): OutlierStep {
   const flagColumn = params.flagColumn ?? 'outlier';
   if (params.action === 'flag')
     assertNewColumn(
@@ -115,14 +121,18 @@ export function fitOutliers(ds: Dataset, columns: readonly string[], params: Out
       return finiteOrThrow(medianSorted(sorted), name, 'detect outliers', v);
     });
     const X = filledMatrix(ds, columns, fill);
-    const forest = fitIsolationForest(X, {
-      nEstimators: params.nEstimators,
-      maxSamples: params.maxSamples,
-      seed: params.seed,
-    });
+    const trees = logger.progress('isolation forest trees', params.nEstimators ?? 100);
+    const forest = fitIsolationForest(
+      X,
+      { nEstimators: params.nEstimators, maxSamples: params.maxSamples, seed: params.seed },
+      trees,
+    );
+    trees.done();
     let offset = -0.5;
     if (contamination !== 'auto') {
-      offset = quantileSorted(isolationScores(forest, X).sort(), contamination);
+      const scoring = logger.progress('isolation forest rows', X.nRows);
+      offset = quantileSorted(isolationScores(forest, X, scoring).sort(), contamination);
+      scoring.done();
     }
     return {
       step: 'outliers',
@@ -211,13 +221,16 @@ export function applyOutliers(
   ds: Dataset,
   step: OutlierStep,
   dropRows = true,
+  logger: Logger = silentLogger,
 ): { data: Dataset; keep: Int32Array | null; report: OutlierReport } {
   const n = ds.nRows;
   const flagged = new Uint8Array(n);
   const report: OutlierReport = { method: step.method, action: step.action, rows: 0 };
   let out = ds;
   if (step.method === 'iforest') {
-    const scores = isolationScores(step.forest, filledMatrix(ds, step.columns, step.fill));
+    const scoring = logger.progress('isolation forest rows', n);
+    const scores = isolationScores(step.forest, filledMatrix(ds, step.columns, step.fill), scoring);
+    scoring.done();
     for (let i = 0; i < n; i++) if (scores[i]! < step.offset) flagged[i] = 1;
     report.offset = step.offset;
   } else {

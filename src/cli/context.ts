@@ -29,6 +29,11 @@ export const globalParams: readonly Param[] = [
     default: 'text',
   },
   {
+    flags: '--log-level <level>',
+    help: 'least severe records printed on stderr (-q is error, -v is debug)',
+    choices: ['debug', 'info', 'warn', 'error'],
+  },
+  {
     flags: '--threads <n>',
     help: 'worker threads and DuckDB threads (default: all cores)',
     parse: intAtLeast(1),
@@ -47,6 +52,7 @@ export interface GlobalOptions {
   quiet?: boolean;
   verbose?: boolean;
   logFormat?: string;
+  logLevel?: LogLevel;
   threads?: number;
   seed?: number;
   debug?: boolean;
@@ -82,7 +88,7 @@ export function contextFrom(cmd: Command): Context {
   if (format !== 'text' && format !== 'json') {
     throw new UsageError(`unknown --log-format '${format}'`, 'use text or json');
   }
-  const level: LogLevel = g.quiet ? 'error' : g.verbose || g.debug ? 'debug' : 'info';
+  const level: LogLevel = g.quiet ? 'error' : (g.logLevel ?? (g.verbose || g.debug ? 'debug' : 'info'));
   const threads = g.threads ?? defaultThreads();
   configureDuckDB({ threads });
   const stdout = over.stdout ?? process.stdout;

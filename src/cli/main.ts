@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { abortOutputs } from './context.js';
 import { describeFailure } from './errors.js';
+import { endProgress } from './logger.js';
 import { addParams } from './params.js';
 import { globalParams } from './context.js';
 import { registerIngest } from './commands/ingest.js';
@@ -68,8 +69,10 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
+    endProgress();
     return 0;
   } catch (e) {
+    endProgress();
     await abortOutputs();
     if (e instanceof CommanderError && e.exitCode === 0) return 0;
     if (e instanceof CommanderError && (e.code === 'commander.help' || e.code === 'commander.helpDisplayed'))

@@ -3,6 +3,7 @@ import { DataError, invalidParameter } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
 import { KdTree, type KdTreeArrays } from './kd-tree.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 
 /** Parameters of {@link dbscan} (scikit-learn's names in camelCase). */
 export interface DbscanParams {
@@ -14,6 +15,8 @@ export interface DbscanParams {
   distance?: Distance | undefined;
   /** Worker threads for the counting and border passes (fixed blocks: results do not depend on the thread count). */
   pool?: WorkerPool | undefined;
+  /** Progress of the passes over the rows; the result never depends on it. */
+  logger?: Logger | undefined;
 }
 
 /** Result of {@link dbscan}. */
@@ -36,6 +39,8 @@ const METRICS: readonly Distance[] = distances;
 const BLOCK = 4096;
 /** "No label" in per-node minima. */
 const NONE = 0x7fffffff;
+/** Rows of block `i` of {@link blocks}(m, BLOCK). */
+const blockRows = (m: number, i: number) => Math.min(BLOCK, m - i * BLOCK);
 
 /**
  * DBSCAN (Ester, Kriegel, Sander & Xu 1996) with labels identical to scikit-learn's `DBSCAN(eps, min_samples,
@@ -104,6 +109,8 @@ export async function dbscan(X: Matrix, params: DbscanParams): Promise<DbscanRes
   const l1 = metric === 'manhattan';
 
   // Pass 1: core flags by tree position.
+  const logger = params.logger ?? silentLogger;
+  const corePass = logger.progress('DBSCAN core rows', m);
   const coreP = parallel ? new Uint8Array(new SharedArrayBuffer(Math.max(1, m)), 0, m) : new Uint8Array(m);
   if (parallel) {
     const arrays = tree.arrays();
@@ -112,10 +119,14 @@ export async function dbscan(X: Matrix, params: DbscanParams): Promise<DbscanRes
       fn: 'dbscanCoreBlock',
       args: [arrays, r, l1, minSamples, s, e, coreP],
     }));
-    await params.pool!.run<number>(tasks);
+    await params.pool!.run<number>(tasks, (i) => corePass.tick(blockRows(m, i)));
   } else {
-    dbscanCoreBlock(tree, r, l1, minSamples, 0, m, coreP);
+    for (const [s, e] of blocks(m, BLOCK)) {
+      dbscanCoreBlock(tree, r, l1, minSamples, s, e, coreP);
+      corePass.tick(e - s);
+    }
   }
+  corePass.done();
 
   const { idx } = tree;
   for (let p = 0; p < m; p++) isCore[idx[p]!] = coreP[p]!;
@@ -125,13 +136,16 @@ export async function dbscan(X: Matrix, params: DbscanParams): Promise<DbscanRes
   // Zero rows under cosine with eps < 1 are their own neighbourhood: core only when minSamples = 1.
   if (nZero > 0 && minSamples <= 1) for (let i = 0; i < n; i++) if (ex.posOf[i]! < 0) isCore[i] = 1;
   let c = 0;
+  const components = logger.progress('DBSCAN cluster rows', n);
   for (let i = 0; i < n; i++) {
+    if ((i & 4095) === 4095) components.tick(4096);
     if (labels[i] !== -1 || isCore[i] === 0) continue;
     if (ex.posOf[i]! < 0)
       labels[i] = c++; // a zero row under cosine with eps < 1: its neighbourhood is itself
     else ex.expand(i, c++);
   }
 
+  components.done();
   // Pass 3: each non-core point joins the lowest-numbered cluster with a core point within eps (see above).
   let nCore = 0;
   for (let i = 0; i < n; i++) nCore += isCore[i]!;
@@ -140,6 +154,7 @@ export async function dbscan(X: Matrix, params: DbscanParams): Promise<DbscanRes
     for (let p = 0; p < m; p++) labP[p] = coreP[p] === 1 ? labels[idx[p]!]! : -1;
     const nodeMin = ex.nodeMinLabels(labP, parallel);
     const coreEnd = ex.coreEnd;
+    const borderPass = logger.progress('DBSCAN border rows', m);
     if (parallel) {
       const arrays = tree.arrays();
       const tasks: Task[] = blocks(m, BLOCK).map(([s, e]) => ({
@@ -147,10 +162,14 @@ export async function dbscan(X: Matrix, params: DbscanParams): Promise<DbscanRes
         fn: 'dbscanBorderBlock',
         args: [arrays, coreP, coreEnd, nodeMin, labP, r, l1, s, e],
       }));
-      await params.pool!.run<number>(tasks);
+      await params.pool!.run<number>(tasks, (i) => borderPass.tick(blockRows(m, i)));
     } else {
-      dbscanBorderBlock(tree, coreP, coreEnd, nodeMin, labP, r, l1, 0, m);
+      for (const [s, e] of blocks(m, BLOCK)) {
+        dbscanBorderBlock(tree, coreP, coreEnd, nodeMin, labP, r, l1, s, e);
+        borderPass.tick(e - s);
+      }
     }
+    borderPass.done();
     for (let p = 0; p < m; p++) if (coreP[p] === 0) labels[idx[p]!] = labP[p]!;
   }
   let nNoise = 0;

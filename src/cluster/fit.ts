@@ -174,6 +174,7 @@ export async function fitClusters(
       samples: params.samples,
       sampsize: params.sampsize,
       seed,
+      logger,
     });
   }
   if (params.distance === 'gower')
@@ -198,6 +199,7 @@ export async function fitClusters(
         algorithm: params.kmeansAlgorithm,
         seed,
         pool: env.pool,
+        logger,
       });
       labels = Int32Array.from(r.labels);
       const filled = new Uint8Array(k);
@@ -235,7 +237,7 @@ export async function fitClusters(
       } else eps = params.eps;
       if (!(eps > 0) || !Number.isFinite(eps))
         throw invalidParameter('cluster.dbscan', 'eps', 'a float in (0, inf)', eps);
-      const r = await dbscan(X, { eps, minSamples, distance: metric, pool: env.pool });
+      const r = await dbscan(X, { eps, minSamples, distance: metric, pool: env.pool, logger });
       labels = Int32Array.from(r.labels);
       usedParams = { eps, minSamples, metric };
       extra = { ...extra, eps, nCore: r.nCore };

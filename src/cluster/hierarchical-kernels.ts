@@ -128,7 +128,12 @@ export function pdistRows(
  * SciPy's `_hierarchy.nn_chain`, except that the scans visit a list of active clusters instead of all n slots.
  * O(n²) time, no memory beyond `dist` and a few arrays of n.
  */
-export function nnChainCondensed(dist: Float64Array, n: number, average: boolean): RawMerges {
+export function nnChainCondensed(
+  dist: Float64Array,
+  n: number,
+  average: boolean,
+  onMerge?: () => void,
+): RawMerges {
   const xs = new Int32Array(Math.max(0, n - 1));
   const ys = new Int32Array(Math.max(0, n - 1));
   const h = new Float64Array(Math.max(0, n - 1));
@@ -145,6 +150,7 @@ export function nnChainCondensed(dist: Float64Array, n: number, average: boolean
   const chain = new Int32Array(n);
   let len = 0;
   for (let k = 0; k < n - 1; k++) {
+    onMerge?.();
     if (len === 0) {
       let p = 0;
       while (size[act[p]!] === 0) p++;
@@ -586,7 +592,13 @@ function wardScanSplit(st: WardState, m: number, px: number, best: number, bp: n
  * the faster (machines whose "cores" do not run in parallel lose time to the hand-offs). O(n²·d) time, O(n·d) memory: no distance matrix.
  * @throws Error when a helper thread failed during a split scan (the helper's own task reports why).
  */
-export function wardNnChain(st: WardState, n: number, d: number, split?: SplitOptions): RawMerges {
+export function wardNnChain(
+  st: WardState,
+  n: number,
+  d: number,
+  split?: SplitOptions,
+  onMerge?: () => void,
+): RawMerges {
   const { c, s, inv, w } = st;
   const xs = new Int32Array(Math.max(0, n - 1));
   const ys = new Int32Array(Math.max(0, n - 1));
@@ -612,6 +624,7 @@ export function wardNnChain(st: WardState, n: number, d: number, split?: SplitOp
   const chain = new Int32Array(n);
   let len = 0;
   for (let k = 0; k < n - 1; k++) {
+    onMerge?.();
     if (len === 0) {
       let p = 0;
       while (s[p] === 0) p++;
@@ -731,6 +744,7 @@ export function primSingle(
   d: number,
   metric: number,
   norms: Float64Array,
+  onMerge?: () => void,
 ): RawMerges {
   const xs = new Int32Array(Math.max(0, n - 1));
   const ys = new Int32Array(Math.max(0, n - 1));
@@ -749,6 +763,7 @@ export function primSingle(
   let dead = 0;
   let xp = 0; // packed position of the row joining the tree
   for (let k = 0; k < n - 1; k++) {
+    onMerge?.();
     const xi = ids[xp]!;
     xr.set(rows.subarray(xp * w, xp * w + w));
     const nx = metric === COSINE ? pn[xp]! : 0;

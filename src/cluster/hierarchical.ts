@@ -1,7 +1,7 @@
 import { distances, linkages, type Distance, type Linkage } from '../core/distance.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
-import type { Logger } from '../core/logger.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
 import {
@@ -155,12 +155,17 @@ export async function linkageTree(X: Matrix, opts: LinkageOptions): Promise<Dend
     return tree(labelMerges({ xs: new Int32Array(0), ys: new Int32Array(0), h: new Float64Array(0) }, 1));
 
   let raw: RawMerges;
-  if (linkage === 'ward') raw = await wardTree(x, n, d, opts.pool);
-  else if (linkage === 'single') raw = primSingle(x, n, d, code, norms);
-  else {
-    const dist = await condensedDistances(x, n, d, code, norms, opts.pool);
-    raw = nnChainCondensed(dist, n, linkage === 'average');
-  }
+  const logger = opts.logger ?? silentLogger;
+  const dist =
+    linkage === 'ward' || linkage === 'single'
+      ? undefined
+      : await condensedDistances(x, n, d, code, norms, opts.pool, logger);
+  const merges = logger.progress(`${linkage} linkage merges`, n - 1);
+  const onMerge = () => merges.tick();
+  if (linkage === 'ward') raw = await wardTree(x, n, d, opts.pool, onMerge);
+  else if (linkage === 'single') raw = primSingle(x, n, d, code, norms, onMerge);
+  else raw = nnChainCondensed(dist!, n, linkage === 'average', onMerge);
+  merges.done();
   return tree(labelMerges(raw, n));
 }
 
@@ -261,10 +266,11 @@ async function wardTree(
   n: number,
   d: number,
   pool: WorkerPool | undefined,
+  onMerge: () => void,
 ): Promise<RawMerges> {
   const split = pool !== undefined && pool.nThreads > 1 && n >= 2 * SPLIT_MIN;
   const st = wardState(x, n, d, split);
-  if (!split) return wardNnChain(st, n, d);
+  if (!split) return wardNnChain(st, n, d, undefined, onMerge);
   const tasks: Task[] = Array.from({ length: pool.nThreads - 1 }, () => ({
     module: kernelModule,
     fn: 'wardHelper',
@@ -276,7 +282,7 @@ async function wardTree(
   let raw: RawMerges | undefined;
   let failure: unknown;
   try {
-    raw = wardNnChain(st, n, d, { min: SPLIT_MIN, adaptive: true });
+    raw = wardNnChain(st, n, d, { min: SPLIT_MIN, adaptive: true }, onMerge);
   } catch (e) {
     failure = e;
   } finally {
@@ -295,6 +301,7 @@ async function condensedDistances(
   code: number,
   norms: Float64Array,
   pool: WorkerPool | undefined,
+  logger: Logger,
 ): Promise<Float64Array> {
   const len = (n * (n - 1)) / 2;
   const parallel = pool !== undefined && pool.nThreads > 1 && n > 2 * PDIST_BLOCK;
@@ -311,17 +318,24 @@ async function condensedDistances(
   // Euclidean and manhattan read rows padded to a multiple of 8 columns; cosine keeps SciPy's summation order.
   const w = code === COSINE ? d : paddedWidth(d);
   const rows = padRows(x, n, d, w, parallel);
+  const progress = logger.progress('distance rows', n);
   if (!parallel) {
-    pdistRows(rows, n, w, code, norms, out, 0, n);
+    for (const [s, e] of blocks(n, PDIST_BLOCK)) {
+      pdistRows(rows, n, w, code, norms, out, s, e);
+      progress.tick(e - s);
+    }
+    progress.done();
     return out;
   }
   const ns = shared(norms);
-  const tasks: Task[] = blocks(n, PDIST_BLOCK).map(([s, e]) => ({
+  const parts = blocks(n, PDIST_BLOCK);
+  const tasks: Task[] = parts.map(([s, e]) => ({
     module: kernelModule,
     fn: 'pdistRows',
     args: [rows, n, w, code, ns, out, s, e],
   }));
-  await pool.run<number>(tasks);
+  await pool.run<number>(tasks, (i) => progress.tick(parts[i]![1] - parts[i]![0]));
+  progress.done();
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { DataError, InternalError, invalidParameter } from '../core/errors.js';
+import { silentLogger, type Logger, type Progress } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -63,6 +64,8 @@ export interface KMeansParams {
    * depend on the block size but never on the thread count.
    */
   blockSize?: number | undefined;
+  /** Progress of the restarts and iterations (mini-batch: the steps); the result never depends on it. */
+  logger?: Logger | undefined;
 }
 
 /** Result of {@link kmeans}. */
@@ -124,7 +127,16 @@ export async function kmeans(X: Matrix, params: KMeansParams): Promise<KMeansRes
   const algorithm = resolveAlgorithm(params.algorithm ?? 'auto');
 
   if (algorithm === 'minibatch') {
-    return miniBatch(x, n, d, k, { nInit, maxIter, tolScaled, batchSize, seed, blockSize }, runner, shared);
+    const o = {
+      nInit,
+      maxIter,
+      tolScaled,
+      batchSize,
+      seed,
+      blockSize,
+      logger: params.logger ?? silentLogger,
+    };
+    return miniBatch(x, n, d, k, o, runner, shared);
   }
 
   const elkan = algorithm === 'elkan';
@@ -151,9 +163,22 @@ export async function kmeans(X: Matrix, params: KMeansParams): Promise<KMeansRes
   const kernel = elkan ? 'elkanBlocks' : bounded ? 'hamerlyBlocks' : 'lloydBlocks';
   const state = new LloydState(ctx, runner, shared, stats.maxNorm);
   let best: { inertia: number; nIter: number; centroids: Float64Array; labels: Int32Array } | undefined;
+  const logger = params.logger ?? silentLogger;
+  const restarts = logger.progress('k-means restart', nInit);
   for (let r = 0; r < nInit; r++) {
     const centres = await plusPlus(pp, runner, k, new Random(seed, r));
-    const run = await state.run(kernel, centres, maxIter, tolScaled, bounded, handover ? pp : undefined);
+    const iterations = logger.progress('iteration');
+    const run = await state.run(
+      kernel,
+      centres,
+      maxIter,
+      tolScaled,
+      bounded,
+      handover ? pp : undefined,
+      iterations,
+    );
+    iterations.done();
+    restarts.tick();
     if (best === undefined || run.inertia < best.inertia) {
       best = {
         inertia: run.inertia,
@@ -163,6 +188,7 @@ export async function kmeans(X: Matrix, params: KMeansParams): Promise<KMeansRes
       };
     }
   }
+  restarts.done();
   if (best === undefined) throw new InternalError('k-means ran no restart');
   return {
     centroids: best.centroids,
@@ -524,6 +550,7 @@ class LloydState {
     tolScaled: number,
     bounded: boolean,
     seeding?: PlusPlusCtx,
+    progress?: Progress,
   ): Promise<{ inertia: number; nIter: number }> {
     const { ctx, runner, sums, counts } = this;
     const { k, d, centroids } = ctx;
@@ -552,6 +579,7 @@ class LloydState {
       const shiftTot = bounded ? this.boundShifts(next) : squaredShift(centroids, next, k, d);
       centroids.set(next);
       nIter = it + 1;
+      progress?.tick();
       if (changed === 0) break;
       if (shiftTot <= tolScaled) break;
     }
@@ -694,6 +722,7 @@ interface MiniBatchOptions {
   batchSize: number;
   seed: number;
   blockSize: number;
+  logger: Logger;
 }
 
 /**
@@ -744,6 +773,7 @@ async function miniBatch(
   let ewaMin: number | undefined;
   let noImprovement = 0;
   let step = 0;
+  const steps = o.logger.progress('mini-batch step', nSteps);
   while (step < nSteps) {
     let batchInertia = 0;
     bsum.fill(0);
@@ -779,6 +809,7 @@ async function miniBatch(
       weight[j] = w + c;
     }
     step++;
+    steps.tick();
     // scikit-learn's _mini_batch_convergence: the first batch only measures the seeding, then an exponentially
     // weighted average of the per-row batch inertia must keep improving.
     if (step === 1) continue;
@@ -791,6 +822,7 @@ async function miniBatch(
     } else if (++noImprovement >= MAX_NO_IMPROVEMENT) break;
   }
 
+  steps.done();
   const ctx: StepCtx = {
     x,
     n,

@@ -2,6 +2,7 @@ import { rowDistance } from '../core/distance.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { gowerDistance, noCommonColumn, type GowerScale } from '../core/gower.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
 import { silhouetteFromRows } from '../evaluate/precomputed.js';
@@ -89,7 +90,7 @@ export function clara(
   k: number,
   metric: MedoidDistance,
   scale: GowerScale | null,
-  opts: { samples: number; sampsize: number; seed: number },
+  opts: { samples: number; sampsize: number; seed: number; onSample?: () => void },
 ): ClaraResult {
   const n = X.nRows;
   const d = X.nCols;
@@ -128,6 +129,7 @@ export function clara(
     }
     if (best === null || total / n < best.objective)
       best = { medoids, labels, objective: total / n, bestSample: s };
+    opts.onSample?.();
   }
   return best!;
 }
@@ -136,7 +138,12 @@ export function clara(
  * The full symmetric n × n distance matrix of the rows of X. O(n² · d) time, 8·n² bytes.
  * @throws DataError when a Gower distance is undefined (two rows without a common non-missing column).
  */
-export function distanceMatrix(X: Matrix, metric: MedoidDistance, scale: GowerScale | null): Float64Array {
+export function distanceMatrix(
+  X: Matrix,
+  metric: MedoidDistance,
+  scale: GowerScale | null,
+  onRow?: () => void,
+): Float64Array {
   const n = X.nRows;
   const d = X.nCols;
   const D = new Float64Array(n * n);
@@ -147,6 +154,7 @@ export function distanceMatrix(X: Matrix, metric: MedoidDistance, scale: GowerSc
       D[i * n + j] = v;
       D[j * n + i] = v;
     }
+    onRow?.();
   }
   return D;
 }
@@ -170,7 +178,7 @@ export interface PamResult {
  * swap, O(n) extra memory.
  * @throws UsageError when k is not in [1, n].
  */
-export function pam(D: Float64Array, n: number, k: number): PamResult {
+export function pam(D: Float64Array, n: number, k: number, onStep?: () => void): PamResult {
   if (!Number.isInteger(k) || k < 1 || k > n)
     throw new UsageError(`k = ${k} must be between 1 and the ${n} rows`);
   const isMedoid = new Uint8Array(n);
@@ -198,6 +206,7 @@ export function pam(D: Float64Array, n: number, k: number): PamResult {
     }
     medoids[m] = best;
     isMedoid[best] = 1;
+    onStep?.();
     const row = best * n;
     for (let j = 0; j < n; j++) if (D[row + j]! < near[j]!) near[j] = D[row + j]!;
   }
@@ -256,6 +265,7 @@ export function pam(D: Float64Array, n: number, k: number): PamResult {
     medoids[bestM] = bestH;
     nSwaps++;
     update();
+    onStep?.();
   }
   const labels = new Int32Array(n);
   for (let j = 0; j < n; j++) {
@@ -313,6 +323,8 @@ export interface KMedoidsParams {
   samples?: number | undefined;
   sampsize?: number | undefined;
   seed?: number | undefined;
+  /** Progress of the distance matrix, BUILD and SWAP, or CLARA's samples; the result never depends on it. */
+  logger?: Logger | undefined;
 }
 
 /**
@@ -337,8 +349,13 @@ export function fitKMedoids(
   let silhouette: number | null = null;
   let method: Record<string, unknown>;
   if (pamFits(n, p.memoryLimit)) {
-    const D = distanceMatrix(X, p.metric, p.gower);
-    r = pam(D, n, k);
+    const logger = p.logger ?? silentLogger;
+    const rows = logger.progress('distance rows', n);
+    const D = distanceMatrix(X, p.metric, p.gower, () => rows.tick());
+    rows.done();
+    const steps = logger.progress('PAM build and swap steps');
+    r = pam(D, n, k, () => steps.tick());
+    steps.done();
     method = { method: 'pam' };
     // The silhouette from the matrix already held (R's pam()$silinfo$avg.width), when there are 2 clusters or more.
     if (k >= 2 && k < n)
@@ -347,7 +364,10 @@ export function fitKMedoids(
     const samples = p.samples ?? 5;
     const sampsize = Math.max(k, p.sampsize ?? defaultSampsize(n, k));
     checkPamSize(Math.min(n, sampsize), p.memoryLimit);
-    const c = clara(X, k, p.metric, p.gower, { samples, sampsize, seed: p.seed ?? 42 });
+    const progress = (p.logger ?? silentLogger).progress('CLARA sample', samples);
+    const onSample = () => progress.tick();
+    const c = clara(X, k, p.metric, p.gower, { samples, sampsize, seed: p.seed ?? 42, onSample });
+    progress.done();
     r = { medoids: c.medoids, labels: c.labels, objective: { build: NaN, swap: c.objective } };
     method = { method: 'clara', samples, sampsize, seed: p.seed ?? 42 };
   }

@@ -34,3 +34,16 @@ export const log = {
   info: (l: Logger, m: string, f?: Record<string, unknown>) => l.log('info', m, f),
   warn: (l: Logger, m: string, f?: Record<string, unknown>) => l.log('warn', m, f),
 };
+
+/**
+ * Run `work` under a progress indicator without counts (a spinner with the elapsed time on a terminal), finished
+ * whether the work succeeds or fails.
+ */
+export async function withProgress<T>(logger: Logger, label: string, work: () => Promise<T>): Promise<T> {
+  const progress = logger.progress(label);
+  try {
+    return await work();
+  } finally {
+    progress.done();
+  }
+}

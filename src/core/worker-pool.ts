@@ -63,16 +63,29 @@ export class WorkerPool {
     this.nThreads = Math.max(1, Math.floor(nThreads));
   }
 
-  /** Run tasks, at most `nThreads` at once; results come back in task order. */
-  async run<T>(tasks: readonly Task[]): Promise<T[]> {
+  /**
+   * Run tasks, at most `nThreads` at once; results come back in task order. `onDone` is called on this thread as
+   * each task completes (in completion order: for progress only, never for results).
+   */
+  async run<T>(tasks: readonly Task[], onDone?: (index: number) => void): Promise<T[]> {
     if (this.closed) throw new InternalError('worker pool used after close()');
     if (this.nThreads === 1 || tasks.length <= 1) {
       const out: T[] = [];
-      for (const t of tasks) out.push((await this.runLocal(t)) as T);
+      for (const [i, t] of tasks.entries()) {
+        out.push((await this.runLocal(t)) as T);
+        onDone?.(i);
+      }
       return out;
     }
     this.ensureWorkers();
-    return Promise.all(tasks.map((t) => this.submit<T>(t)));
+    return Promise.all(
+      tasks.map((t, i) =>
+        this.submit<T>(t).then((v) => {
+          onDone?.(i);
+          return v;
+        }),
+      ),
+    );
   }
 
   /** Stop every worker. The pool cannot be used afterwards. */

@@ -1,4 +1,5 @@
 import { DataError, InternalError, invalidParameter } from '../core/errors.js';
+import { silentLogger, type Logger, type Progress } from '../core/logger.js';
 import { formatBytes } from '../core/format.js';
 import { matrixColumn, type Matrix } from '../core/matrix.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
@@ -164,6 +165,8 @@ export async function growForest(
     maxNodes?: number | undefined;
     /** Hint of the error past `maxNodes` (the flags that shrink the trees where the forest is used). */
     budgetHint?: string | undefined;
+    /** Progress over the trees; the forest never depends on it. */
+    logger?: Logger | undefined;
   },
 ): Promise<FittedForest> {
   const features = opts.features ?? Int32Array.from({ length: set.d }, (_, j) => j);
@@ -204,6 +207,7 @@ export async function growForest(
   const batch = parallel ? 4 * opts.pool!.nThreads : 1;
   const trees: TreeArrays[] = [];
   let nodes = 0;
+  const progress = (opts.logger ?? silentLogger).progress('trees', params.nEstimators);
   for (let t0 = 0; t0 < params.nEstimators; t0 += batch) {
     const t1 = Math.min(params.nEstimators, t0 + batch);
     let grown: TreeArrays[];
@@ -211,14 +215,16 @@ export async function growForest(
       const tasks: Task[] = [];
       for (let t = t0; t < t1; t++)
         tasks.push({ module: treeModule, fn: 'buildTrees', args: [ctx, t, t + 1] });
-      grown = (await opts.pool!.run<TreeArrays[]>(tasks)).flat();
+      grown = (await opts.pool!.run<TreeArrays[]>(tasks, () => progress.tick())).flat();
     } else {
       grown = buildTrees(ctx, t0, t1);
+      progress.tick(t1 - t0);
     }
     for (const tree of grown) nodes += tree.feature.length;
     if (nodes > maxNodes) throw forestTooLarge(maxNodes, nRows, params, opts.budgetHint);
     trees.push(...grown);
   }
+  progress.done();
   return FittedForest.fromTrees(trees, {
     classes: opts.classes,
     nFeatures: set.d,
@@ -291,6 +297,8 @@ export async function fitForest(
     maxNodes?: number | undefined;
     /** Hint of that error. */
     budgetHint?: string | undefined;
+    /** Progress over the trees; the forest never depends on it. */
+    logger?: Logger | undefined;
   } = {},
 ): Promise<FittedForest> {
   const p = resolveForestParams(params);
@@ -315,6 +323,7 @@ export async function fitForest(
     classWeight,
     maxNodes: opts.maxNodes,
     budgetHint: opts.budgetHint,
+    logger: opts.logger,
   });
 }
 
@@ -566,7 +575,7 @@ export class FittedForest {
    * order, so the bytes do not depend on the thread count). O(n · nTrees · depth).
    * @throws DataError when X has the wrong number of columns or a non-finite value.
    */
-  async predictProba(X: Matrix, pool?: WorkerPool): Promise<Float64Array> {
+  async predictProba(X: Matrix, pool?: WorkerPool, progress?: Progress): Promise<Float64Array> {
     if (X.nCols !== this.nFeatures) {
       throw new DataError(`the forest was fitted on ${this.nFeatures} feature(s), got ${X.nCols}`);
     }
@@ -583,7 +592,11 @@ export class FittedForest {
     const parallel = pool !== undefined && pool.nThreads > 1 && n > PREDICT_BLOCK;
     if (!parallel) {
       const out = new Float64Array(n * K);
-      predictRows(this.flat, data, X.nCols, 0, n, out);
+      // Each row's probabilities depend on the row alone: blocks only let progress advance.
+      for (const [s, e] of blocks(n, PREDICT_BLOCK)) {
+        predictRows(this.flat, data, X.nCols, s, e, out);
+        progress?.tick(e - s);
+      }
       return out;
     }
     const flat = this.sharedFlat();
@@ -593,12 +606,13 @@ export class FittedForest {
       x.set(data.subarray(0, n * X.nCols));
     }
     const out = new Float64Array(new SharedArrayBuffer(Math.max(8, n * K * 8)), 0, n * K);
-    const tasks: Task[] = blocks(n, PREDICT_BLOCK).map(([s, e]) => ({
+    const parts = blocks(n, PREDICT_BLOCK);
+    const tasks: Task[] = parts.map(([s, e]) => ({
       module: import.meta.url,
       fn: 'predictRows',
       args: [flat, x, X.nCols, s, e, out],
     }));
-    await pool.run(tasks);
+    await pool.run(tasks, (i) => progress?.tick(parts[i]![1] - parts[i]![0]));
     return out.slice();
   }
 

@@ -1,4 +1,5 @@
 import { DataError, invalidParameter } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -24,6 +25,8 @@ export interface PermutationOptions {
   /** Seed of the shuffles (column j, repeat r uses stream j · nRepeats + r). Default 42. */
   seed?: number | undefined;
   pool?: WorkerPool | undefined;
+  /** Progress over the shuffles (columns × repeats); the result never depends on it. */
+  logger?: Logger | undefined;
 }
 
 function checkRepeats(nRepeats: number): void {
@@ -70,15 +73,18 @@ export async function permutationImportance(
   const M: Matrix = { data, nRows: n, nCols: d };
   const column = new Float64Array(n);
   const importances = new Float64Array(d * nRepeats);
+  const progress = (opts.logger ?? silentLogger).progress('permutation shuffles', d * nRepeats);
   for (let j = 0; j < d; j++) {
     for (let i = 0; i < n; i++) column[i] = X.data[i * d + j]!;
     for (let r = 0; r < nRepeats; r++) {
       const perm = new Random(seed, j * nRepeats + r).shuffle(column.slice());
       for (let i = 0; i < n; i++) data[i * d + j] = perm[i]!;
       importances[j * nRepeats + r] = baselineScore - (await accuracy(M));
+      progress.tick();
     }
     for (let i = 0; i < n; i++) data[i * d + j] = column[i]!;
   }
+  progress.done();
   return { baselineScore, ...summarise(importances, d, nRepeats) };
 }
 
@@ -106,14 +112,17 @@ export async function permutationImportanceBinned(
   work.set(binned);
   const baselineScore = await binnedAccuracy(forest, work, m, y, opts.pool);
   const importances = new Float64Array(dAll * nRepeats);
+  const progress = (opts.logger ?? silentLogger).progress('permutation shuffles', columns.length * nRepeats);
   for (const j of columns) {
     const orig = binned.slice(j * m, (j + 1) * m);
     for (let r = 0; r < nRepeats; r++) {
       work.set(new Random(seed, j * nRepeats + r).shuffle(orig.slice()), j * m);
       importances[j * nRepeats + r] = baselineScore - (await binnedAccuracy(forest, work, m, y, opts.pool));
+      progress.tick();
     }
     work.set(orig, j * m);
   }
+  progress.done();
   return { baselineScore, ...summarise(importances, dAll, nRepeats) };
 }
 

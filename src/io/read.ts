@@ -1,13 +1,13 @@
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import bindings from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBVarCharVector } from '@duckdb/node-api';
 import { Dataset, cellText, numericColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, InternalError, UsageError } from '../core/errors.js';
-import { silentLogger, type Logger } from '../core/logger.js';
+import { silentLogger, withProgress, type Logger } from '../core/logger.js';
 import { Random } from '../core/random.js';
 import {
   diagnoseCsv,
@@ -120,7 +120,8 @@ export async function readDataset(path: string, opts: ReadOptions = {}): Promise
   inputFormatOf(path, opts.format);
   const src = await openSource(path, opts, { parsing: textParsingOf(opts) });
   try {
-    return await readOpened(src, opts);
+    const label = `reading ${path === '-' ? 'stdin' : basename(path)}`;
+    return await withProgress(opts.logger ?? silentLogger, label, () => readOpened(src, opts));
   } finally {
     await src.close();
   }

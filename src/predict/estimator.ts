@@ -3,6 +3,7 @@
  * calibrator fitted on out-of-fold scores. Fitting on a subset of rows is what evaluation and calibration use.
  */
 import type { Matrix } from '../core/matrix.js';
+import type { Logger, Progress } from '../core/logger.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { FittedForest } from '../forest/forest.js';
 import { fitForest, type ForestParams } from '../forest/forest.js';
@@ -67,6 +68,7 @@ export async function fitBase(
   p: EstimatorParams,
   pool?: WorkerPool,
   featureNames?: readonly string[],
+  logger?: Logger,
 ): Promise<BaseFit> {
   if (p.algo === 'rf') {
     const forest = await fitForest(
@@ -80,6 +82,7 @@ export async function fitBase(
         maxNodes: p.maxNodes,
         budgetHint:
           'limit the trees with --max-depth (e.g. 12) or --min-samples-leaf (e.g. 20), or train on --sample',
+        logger,
       },
     );
     return { algo: 'rf', forest };
@@ -102,10 +105,11 @@ export async function forestPositive(
   forest: FittedForest,
   X: Matrix,
   pool?: WorkerPool,
+  progress?: Progress,
 ): Promise<Float64Array> {
   const K = forest.classes.length;
   const k = forest.classes.indexOf(1);
-  const proba = await forest.predictProba(X, pool);
+  const proba = await forest.predictProba(X, pool, progress);
   const out = new Float64Array(X.nRows);
   if (k >= 0) for (let i = 0; i < X.nRows; i++) out[i] = proba[i * K + k]!;
   return out;
@@ -139,6 +143,7 @@ export async function fitEstimator(
   p: EstimatorParams,
   pool?: WorkerPool,
   featureNames?: readonly string[],
+  logger?: Logger,
 ): Promise<Fitted> {
   let calibrator: Calibrator | null = null;
   if (p.calibrate) {
@@ -146,12 +151,12 @@ export async function fitEstimator(
     const oof = new Float64Array(y.length);
     for (let f = 0; f < p.calibrationCv; f++) {
       const { train, test } = foldRows(folds, f);
-      const base = await fitBase(takeRows(X, train), takeValues(y, train), p, pool);
+      const base = await fitBase(takeRows(X, train), takeValues(y, train), p, pool, undefined, logger);
       const s = await rawScores(base, takeRows(X, test), pool);
       test.forEach((i, k) => (oof[i] = s[k]!));
     }
     calibrator = fitCalibrator(p.calibrate, oof, y);
   }
-  const base = await fitBase(X, y, p, pool, featureNames);
+  const base = await fitBase(X, y, p, pool, featureNames, logger);
   return { base, calibrator };
 }

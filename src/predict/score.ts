@@ -2,6 +2,7 @@
  * `segment predict score`: probabilities, predicted classes and propensity tiers of new rows from a saved model.
  */
 import { Dataset, numericColumn, stringColumn, type Column } from '../core/dataset.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { assertDistinctNames, assertFreeColumns } from '../core/columns.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { quantileSorted } from '../core/stats.js';
@@ -18,6 +19,8 @@ export type Tiering = { kind: 'cuts'; cuts: number[] } | { kind: 'deciles' };
 /** Options of {@link scorePropensity}. */
 export interface ScoreOptions {
   pool?: WorkerPool | undefined;
+  /** Progress over the scored rows; the scores never depend on it. */
+  logger?: Logger | undefined;
   input?: InputKind | undefined;
   /** Overrides the model's threshold. */
   threshold?: number | undefined;
@@ -118,11 +121,14 @@ export async function modelProbability(
   model: PredictModel,
   X: { data: Float64Array; nRows: number; nCols: number },
   pool?: WorkerPool,
+  logger: Logger = silentLogger,
 ): Promise<Float64Array> {
   let raw: Float64Array;
   if (model.algorithm === 'rf') {
     const forest = FittedForest.fromJSON(model.forest, 'model forest');
-    raw = await forestPositive(forest, X, pool);
+    const progress = logger.progress('scored rows', X.nRows);
+    raw = await forestPositive(forest, X, pool, progress);
+    progress.done();
   } else {
     raw = logisticDecision(model.logistic!, X);
   }
@@ -185,7 +191,7 @@ export async function scorePropensity(
     data: opts.data,
   });
   const X = modelMatrix(prepared, model.features, opts.data, 'predict score', false);
-  const probability = await modelProbability(model, X, opts.pool);
+  const probability = await modelProbability(model, X, opts.pool, opts.logger);
   const tiers = opts.tiers ?? { kind: 'deciles' };
   const { tier, cuts } =
     tiers.kind === 'cuts'

@@ -6,7 +6,7 @@
 import { chainOf } from '../core/chain.js';
 import type { Dataset } from '../core/dataset.js';
 import { invalidParameter } from '../core/errors.js';
-import type { Logger } from '../core/logger.js';
+import { silentLogger, withProgress, type Logger } from '../core/logger.js';
 import {
   assertFinite,
   chooseFeatures,
@@ -120,6 +120,7 @@ export async function trainPropensity(
   env: PredictEnv,
 ): Promise<TrainResult> {
   const warnings: string[] = [];
+  const logger = env.logger ?? silentLogger;
   const seed = params.seed ?? 42;
   const algo = params.algorithm ?? 'rf';
   const threshold = params.threshold ?? 0.5;
@@ -186,10 +187,18 @@ export async function trainPropensity(
     const folds = binaryFolds(y, k, seed);
     const oof = new Float64Array(y.length);
     const perFold: NonNullable<Evaluation['perFold']> = [];
+    const foldProgress = logger.progress('fold', k);
     for (let f = 0; f < k; f++) {
       env.logger?.log('debug', `fold ${f + 1}/${k}`);
       const { train, test } = foldRows(folds, f);
-      const fitted = await fitEstimator(takeRows(X, train), takeValues(y, train), est, pool);
+      const fitted = await fitEstimator(
+        takeRows(X, train),
+        takeValues(y, train),
+        est,
+        pool,
+        undefined,
+        logger,
+      );
       const Xt = takeRows(X, test);
       const yt = takeValues(y, test);
       const p = await predictProbability(fitted, Xt, pool);
@@ -204,8 +213,10 @@ export async function trainPropensity(
         logLoss: m.logLoss,
         brier: m.brier,
       });
-      await permutationDrops(fitted, Xt, yt, { repeats, maxRows: permRows, seed }, drops, pool);
+      await permutationDrops(fitted, Xt, yt, { repeats, maxRows: permRows, seed }, drops, pool, logger);
+      foldProgress.tick();
     }
+    foldProgress.done();
     const aucs = perFold.map((r) => r.rocAuc).filter((v): v is number => v !== null);
     const mean = aucs.length > 0 ? aucs.reduce((a, b) => a + b, 0) / aucs.length : null;
     const std = mean !== null ? Math.sqrt(aucs.reduce((a, b) => a + (b - mean) ** 2, 0) / aucs.length) : null;
@@ -222,11 +233,13 @@ export async function trainPropensity(
   } else {
     const testSize = params.testSize ?? 0.25;
     const { train, test } = stratifiedHoldout(y, testSize, seed);
-    const fitted = await fitEstimator(takeRows(X, train), takeValues(y, train), est, pool);
+    const fitted = await withProgress(logger, 'fitting on the training split', () =>
+      fitEstimator(takeRows(X, train), takeValues(y, train), est, pool, undefined, logger),
+    );
     const Xt = takeRows(X, test);
     const yt = takeValues(y, test);
     const p = await predictProbability(fitted, Xt, pool);
-    await permutationDrops(fitted, Xt, yt, { repeats, maxRows: permRows, seed }, drops, pool);
+    await permutationDrops(fitted, Xt, yt, { repeats, maxRows: permRows, seed }, drops, pool, logger);
     evaluation = {
       scheme: 'holdout',
       testSize,
@@ -240,7 +253,9 @@ export async function trainPropensity(
   }
 
   // Final fit on every labelled row.
-  const final = await fitEstimator(X, y, est, pool, features);
+  const final = await withProgress(logger, 'final fit on every row', () =>
+    fitEstimator(X, y, est, pool, features, logger),
+  );
   const base = final.base;
   const importance: FeatureImportance[] = features.map((feature, j) => {
     const d = drops[j]!;
@@ -328,6 +343,7 @@ async function permutationDrops(
   opts: { repeats: number; maxRows: number; seed: number },
   out: number[][],
   pool?: WorkerPool,
+  logger: Logger = silentLogger,
 ): Promise<void> {
   const { repeats, seed } = opts;
   if (repeats === 0) return;
@@ -346,13 +362,16 @@ async function permutationDrops(
   const data = X.data.slice();
   const M: Matrix = { data, nRows: n, nCols: d };
   const column = new Float64Array(n);
+  const progress = logger.progress('permutation repeats', d * repeats);
   for (let j = 0; j < d; j++) {
     for (let i = 0; i < n; i++) column[i] = X.data[i * d + j]!;
     for (let r = 0; r < repeats; r++) {
       const shuffled = new Random(seed, j * repeats + r).shuffle(column.slice());
       for (let i = 0; i < n; i++) data[i * d + j] = shuffled[i]!;
       out[j]!.push(baseline - rocAuc(y, await predictProbability(fitted, M, pool)));
+      progress.tick();
     }
     for (let i = 0; i < n; i++) data[i * d + j] = column[i]!;
   }
+  progress.done();
 }

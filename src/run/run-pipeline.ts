@@ -637,6 +637,8 @@ async function execute(plan: PlannedStep[], x: ExecEnv): Promise<RunManifest> {
   const records: StepRecord[] = [];
   let tuneFile: string | null = null;
   const log = holdInfo(env.logger);
+  // The steps' own progress (labelled with the step's name) nests under this one.
+  const stepsProgress = env.logger.progress('pipeline step', plan.length);
   for (const [i, s] of plan.entries()) {
     const warnings: string[] = [];
     const started = performance.now();
@@ -657,8 +659,10 @@ async function execute(plan: PlannedStep[], x: ExecEnv): Promise<RunManifest> {
       });
       await s.command.run(s.input, options as never, env1);
     } catch (e) {
+      stepsProgress.done();
       throw stepError(s.name, e);
     }
+    stepsProgress.tick();
     if (s.kind === 'tune') tuneFile = join(staging, 'tune.json');
     records.push({
       name: s.name,
@@ -669,6 +673,7 @@ async function execute(plan: PlannedStep[], x: ExecEnv): Promise<RunManifest> {
       warnings,
     });
   }
+  stepsProgress.done();
   log.flush();
   const files = new Set(await readdir(staging));
   const outputs: RunManifest['outputs'] = [];

@@ -1,4 +1,5 @@
 import { Dataset, numericColumn, takeColumn, type Column } from '../core/dataset.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { DataError, invalidParameter } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
@@ -80,7 +81,7 @@ const SAMPLE_STREAM = 0x74736e65;
 export async function tsne(
   X: ColumnData,
   params: TsneParams = {},
-  opts: { pool?: WorkerPool | undefined; memoryLimit?: number | undefined } = {},
+  opts: { pool?: WorkerPool | undefined; memoryLimit?: number | undefined; logger?: Logger | undefined } = {},
 ): Promise<TsneResult> {
   const perplexity = params.perplexity ?? 30;
   const nIter = params.nIter ?? 1000;
@@ -221,7 +222,9 @@ export async function tsne(
   // tasks per thread keep the per-iteration dispatch cheap.
   const ranges = blocks(N, Math.max(256, Math.ceil(N / (4 * (opts.pool?.nThreads ?? 1)))));
   let iter = 0;
+  const progress = (opts.logger ?? silentLogger).progress('t-SNE iteration', nIter);
   for (; iter < nIter; iter++) {
+    progress.tick();
     const exag = iter < EXAGGERATION_ITERS ? exaggeration : 1;
     const momentum = iter < EXAGGERATION_ITERS ? 0.5 : 0.8;
     if (parallel) {
@@ -255,6 +258,7 @@ export async function tsne(
     }
   }
 
+  progress.done();
   // Final KL divergence.
   let Z = 0;
   for (let i = 0; i < N; i++) {
@@ -356,7 +360,7 @@ export async function embeddingDataset(
   features: readonly string[],
   id: string | null,
   params: EmbeddingParams,
-  opts: { pool?: WorkerPool | undefined; memoryLimit?: number | undefined } = {},
+  opts: { pool?: WorkerPool | undefined; memoryLimit?: number | undefined; logger?: Logger | undefined } = {},
 ): Promise<{ data: Dataset; summary: EmbeddingSummary }> {
   const columns = features.map((f) => ds.numeric(f).values);
   const X = { columns, nRows: ds.nRows };
@@ -366,7 +370,7 @@ export async function embeddingDataset(
     const r = await tsne(
       X,
       { perplexity: params.perplexity, sampleSize: params.sampleSize, seed: params.seed },
-      { pool: opts.pool, memoryLimit: opts.memoryLimit },
+      { pool: opts.pool, memoryLimit: opts.memoryLimit, logger: opts.logger },
     );
     e = r;
     summary = {

@@ -1,4 +1,5 @@
 import { DataError, invalidParameter } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { stratifiedFolds } from '../core/folds.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -40,6 +41,8 @@ export interface RfeParams {
   /** Seed of the folds, the hold-out split and the permutations. Default 42. */
   seed?: number | undefined;
   pool?: WorkerPool | undefined;
+  /** Progress of the folds, elimination steps and trees; the result never depends on it. */
+  logger?: Logger | undefined;
 }
 
 /** Result of {@link rfe}. */
@@ -87,6 +90,7 @@ export async function rfe(
   const step = params.step ?? 1;
   const importance = params.importance ?? 'impurity';
   const seed = params.seed ?? 42;
+  const logger = params.logger ?? silentLogger;
   if ((params.nFeaturesToSelect === undefined) === (params.cv === undefined)) {
     throw invalidParameter(OWNER, 'nFeaturesToSelect', 'given alone, or replaced by cv', {
       nFeaturesToSelect: params.nFeaturesToSelect,
@@ -140,6 +144,7 @@ export async function rfe(
     if (n < folds) throw new DataError(`RFECV with ${folds} folds needs at least ${folds} rows; got ${n}`);
     const foldOf = stratifiedFolds(y, nClasses, folds, seed);
     const byCount = new Map<number, number[]>();
+    const foldProgress = logger.progress('RFECV fold', folds);
     for (let f = 0; f < folds; f++) {
       const train: number[] = [];
       const test: number[] = [];
@@ -164,8 +169,11 @@ export async function rfe(
           list.push(score);
           byCount.set(count, list);
         },
+        logger,
       );
+      foldProgress.tick();
     }
+    foldProgress.done();
     cvScores = [...byCount.entries()]
       .map(([nFeatures, s]) => {
         const mean = s.reduce((a, b) => a + b, 0) / s.length;
@@ -188,7 +196,19 @@ export async function rfe(
     if (trainRows.length === 0) throw new DataError('permutation importance needs at least 2 rows');
     evalSet = { binned: takeBinned(set, hold), rows: hold, y: Int32Array.from(hold, (r) => y[r]!) };
   }
-  const out = await eliminate(set, trainRows, evalSet, target, step, importance, forest, seed, pool);
+  const out = await eliminate(
+    set,
+    trainRows,
+    evalSet,
+    target,
+    step,
+    importance,
+    forest,
+    seed,
+    pool,
+    undefined,
+    logger,
+  );
   return { ...out, nFeatures: target, cvScores, forest };
 }
 
@@ -210,11 +230,13 @@ async function eliminate(
   seed: number,
   pool: WorkerPool | undefined,
   onFit?: (fitted: Awaited<ReturnType<typeof growForest>>, count: number) => Promise<void>,
+  logger: Logger = silentLogger,
 ): Promise<Omit<RfeResult, 'nFeatures' | 'cvScores' | 'forest'>> {
   const d = set.d;
   const support = new Uint8Array(d).fill(1);
   const ranking = new Int32Array(d).fill(1);
   let firstImportances: Float64Array | undefined;
+  const progress = logger.progress('RFE step', 1 + Math.max(0, Math.ceil((d - keep) / step)));
   for (;;) {
     const features = Int32Array.from(Array.from({ length: d }, (_, j) => j).filter((j) => support[j] === 1));
     const fitted = await growForest(set, forest, {
@@ -222,6 +244,7 @@ async function eliminate(
       rows,
       pool,
       classes: Array.from({ length: set.nClasses }, (_, c) => c),
+      logger,
     });
     if (onFit) await onFit(fitted, features.length);
     let imp: Float64Array;
@@ -236,12 +259,15 @@ async function eliminate(
         {
           seed,
           pool,
+          logger,
         },
       );
       imp = r.importancesMean;
     }
     if (!firstImportances) firstImportances = imp.slice();
+    progress.tick();
     if (features.length <= keep) {
+      progress.done();
       const finalImportances = new Float64Array(d);
       for (const j of features) finalImportances[j] = imp[j]!;
       return { support, ranking, firstImportances, finalImportances };

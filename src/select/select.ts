@@ -1,4 +1,5 @@
 import { kmeans } from '../cluster/kmeans.js';
+import type { Logger } from '../core/logger.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import { allocMatrix, chooseFeatures, leftOutWarning, type LeftOutColumn } from '../core/matrix.js';
@@ -125,7 +126,7 @@ export const MAX_TARGET_CLASSES = 100;
 export async function fitSelect(
   ds: Dataset,
   params: SelectParams,
-  opts: { pool?: WorkerPool | undefined; toolVersion: string },
+  opts: { pool?: WorkerPool | undefined; toolVersion: string; logger?: Logger | undefined },
 ): Promise<SelectFit> {
   const seed = params.seed ?? 42;
   if (params.pca) checkPcaParams(params.pca);
@@ -259,6 +260,7 @@ export async function fitSelect(
       kept.map((j) => columns[j]!),
       seed,
       opts.pool,
+      opts.logger,
     );
     steps.push(step);
     for (const c of step.dropped) {
@@ -363,6 +365,7 @@ async function rfeStep(
   columns: Float64Array[],
   seed: number,
   pool: WorkerPool | undefined,
+  logger: Logger | undefined,
 ): Promise<RfeStep> {
   const n = ds.nRows;
   const sample = rankingSample(n, r.sampleSize ?? 20_000, seed);
@@ -410,7 +413,7 @@ async function rfeStep(
       const sd = Math.sqrt(v / m);
       for (let i = 0; i < m; i++) X.data[i * d + j] = sd > 0 ? (c[i]! - mu) / sd : 0;
     });
-    const km = await kmeans(X, { nClusters: k, seed, pool });
+    const km = await kmeans(X, { nClusters: k, seed, pool, logger });
     y = km.labels;
     nClasses = k;
     target = {
@@ -430,6 +433,7 @@ async function rfeStep(
     forest: r.forest,
     seed,
     pool,
+    logger,
   });
   const ranking: Record<string, number> = {};
   const importances: Record<string, number> = {};

@@ -164,6 +164,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
           algorithm: opts.kmeansAlgorithm,
           seed: opts.seed,
           pool: env.pool,
+          logger,
         });
         const c = await scorer.score(r.labels, { k }, t);
         c.scores.inertia = r.inertia;
@@ -193,7 +194,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
       const progress = logger.progress('DBSCAN grid', grid.length);
       for (const g of grid) {
         const t = performance.now();
-        const r = await dbscan(X, { eps: g.eps, minSamples: g.minSamples, distance, pool: env.pool });
+        const r = await dbscan(X, { eps: g.eps, minSamples: g.minSamples, distance, pool: env.pool, logger });
         candidates.push(await scorer.score(r.labels, { eps: g.eps, minSamples: g.minSamples }, t));
         progress.tick();
       }

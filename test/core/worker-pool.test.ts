@@ -28,6 +28,27 @@ describe('WorkerPool', () => {
     );
   });
 
+  it('calls back on this thread once per completed task, with 1 and 2 threads, without changing results', async () => {
+    const data = new Float64Array(new SharedArrayBuffer(10_500 * 8));
+    for (let i = 0; i < data.length; i++) data[i] = i;
+    const tasks = blocks(data.length, 1000).map(([s, e]) => ({
+      module: kernel,
+      fn: 'sumBlock',
+      args: [data, s, e],
+    }));
+    for (const threads of [1, 2]) {
+      const pool = new WorkerPool(threads);
+      try {
+        const seen: number[] = [];
+        const sums = await pool.run<number>(tasks, (i) => seen.push(i));
+        expect(sums).toEqual(await blockSums(1, data));
+        expect(seen.sort((a, b) => a - b)).toEqual(tasks.map((_, i) => i));
+      } finally {
+        await pool.close();
+      }
+    }
+  });
+
   it('propagates a kernel failure as a rejected promise', async () => {
     const pool = new WorkerPool(2);
     try {
