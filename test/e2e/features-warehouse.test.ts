@@ -274,3 +274,73 @@ describe('features --print-sql for BigQuery, Snowflake and Spark SQL', () => {
     240_000,
   );
 });
+
+describe('segment run with a table source: the nightly job of a warehouse', () => {
+  it('features inside PostgreSQL, a local fit, then features.sql and scoring.sql run in PostgreSQL reproduce the segments', async () => {
+    const pipeline = join(tmp.dir, 'warehouse.yaml');
+    writeFileSync(
+      pipeline,
+      [
+        'version: 1',
+        'id: customer_id',
+        'source:',
+        '  table: shop.events_instant',
+        '  db: { env: SEGMENT_TEST_WAREHOUSE }',
+        'steps:',
+        '  - step: features',
+        "    with: { time: ts, amount: amount, event: event, session: session_id, as-of: '2026-10-20', window: 60d }",
+        '  - step: clean',
+        '    with: { features: [recency_days, sessions, monetary], impute: median, scale: zscore }',
+        '  - step: cluster',
+        '    with: { features: [recency_days, sessions, monetary], k: 4 }',
+        'outputs:',
+        '  scoring-sql: { table: shop.customer_features }',
+        '',
+      ].join('\n'),
+    );
+    const out = join(tmp.dir, 'nightly');
+    const r = await runCli(['run', pipeline, '--out-dir', out], { env: { SEGMENT_TEST_WAREHOUSE: url } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain(new URL(url).password);
+    // In the warehouse: the printed features query fills the features table, the scoring query reads it.
+    const featuresSql = readFileSync(join(out, 'features.sql'), 'utf8');
+    const select = statements(featuresSql).at(-1)!;
+    await client.query(
+      `DROP TABLE IF EXISTS shop.customer_features; CREATE TABLE shop.customer_features AS ${select}`,
+    );
+    const scored = (await client.query(readFileSync(join(out, 'scoring.sql'), 'utf8'))).rows as Row[];
+    const segments = join(tmp.dir, 'nightly-segments.json');
+    expect((await runCli(['ingest', join(out, 'segments.parquet'), '-o', segments])).code).toBe(0);
+    const want = new Map(
+      (JSON.parse(readFileSync(segments, 'utf8')) as Row[]).map((row) => [
+        String(row['customer_id']),
+        row['segment'],
+      ]),
+    );
+    expect(scored.length).toBe(want.size);
+    for (const row of scored)
+      expect(row['segment'], String(row['customer_id'])).toBe(want.get(String(row['customer_id'])));
+    expect(new Set(scored.map((row) => row['segment_name'])).size).toBe(4);
+  }, 240_000);
+
+  it('refuses a table source whose first step is not features, and a missing variable, in one line', async () => {
+    const bad = join(tmp.dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'version: 1\nsource:\n  table: events\n  db: { env: SEGMENT_TEST_WAREHOUSE }\nsteps:\n  - step: clean\n    with: { scale: zscore }\n',
+    );
+    const r = await runCli(['run', bad, '--out-dir', join(tmp.dir, 'bad')], {
+      env: { SEGMENT_TEST_WAREHOUSE: url },
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the first step must be features/);
+    const noVar = join(tmp.dir, 'novar.yaml');
+    writeFileSync(
+      noVar,
+      'version: 1\nsource:\n  table: events\n  db: { env: SEGMENT_TEST_NOT_SET }\nsteps:\n  - step: features\n    with: { id: customer_id, time: ts }\n',
+    );
+    const r2 = await runCli(['run', noVar, '--out-dir', join(tmp.dir, 'novar')]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/SEGMENT_TEST_NOT_SET is not set/);
+  });
+});
