@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages the test suite needs when they are missing (Debian; run as root in CI).
 # Called with the package names by .ci/run and by `npm test` (pretest): chromium for the HTML report's browser test,
-# postgresql for the throw-away server of the SQL ingest tests (scripts/postgres-test-cluster.sh).
+# postgresql for the throw-away server of the SQL ingest tests (scripts/postgres-test-cluster.sh), python3-sqlglot
+# for the parser tests of the SQL printed for BigQuery, Snowflake and Spark SQL.
 set -euo pipefail
 need=()
 for pkg in "$@"; do

@@ -2,7 +2,7 @@ import { UsageError } from '../core/errors.js';
 import type { Param } from '../core/params.js';
 import { exportSql, sqlDialects, type SqlDialectName } from '../export/sql.js';
 import { loadModel } from '../model/bundle.js';
-import type { StepEnv } from './env.js';
+import { pathIn, type StepEnv } from './env.js';
 
 /** Every flag of `segment export-sql`, in help order. */
 export const exportSqlParams: readonly Param[] = [
@@ -61,7 +61,7 @@ export async function runExportSql(o: ExportSqlCommandOptions, env: StepEnv): Pr
   if (!o.table) throw new UsageError('export-sql needs --table NAME', 'the table the query scores');
   const out = await env.outputs([{ flag: '--model', path: o.model }], [{ flag: '-o', path: o.output }]);
   try {
-    const model = await loadModel(o.model);
+    const model = await loadModel(pathIn(env, o.model));
     const { sql, notReproduced } = exportSql(model, {
       dialect: o.dialect,
       table: o.table,

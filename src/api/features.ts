@@ -22,7 +22,8 @@ import { parseDuration, type FeatureParams } from '../features/params.js';
 import { computeFeaturesInDatabase, computeFeaturesInDatabaseSql } from '../features/pushdown.js';
 import { loadRules, parseScoringRules, parseSegmentRules } from '../features/rules.js';
 import { inputParams, type InputOptions } from '../io/read-params.js';
-import { redactUrl } from '../io/sql.js';
+import { parseDbUrl, redactUrl } from '../io/sql.js';
+import { sqlDialects, type SqlDialectName } from '../sql/dialects.js';
 import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** `--time-format`: one strptime format per occurrence (repeatable). */
@@ -43,10 +44,20 @@ export const featuresParams: readonly Param[] = [
     parse: dbUrl,
     pipeline: false,
   },
-  { flags: '--table <name>', help: 'with --db: the events table (table or schema.table)', pipeline: false },
+  {
+    flags: '--table <name>',
+    help: 'with --db: the events table (table or schema.table); with a file and --print-sql: the warehouse table the query reads (project.dataset.events)',
+    pipeline: false,
+  },
   {
     flags: '--print-sql',
-    help: 'print the feature SQL (DuckDB for files, PostgreSQL with a postgres:// --db) instead of computing; writes nothing',
+    help: 'print the feature SQL (DuckDB for files, PostgreSQL with a postgres:// --db, or --dialect for --table) instead of computing; writes nothing',
+    pipeline: false,
+  },
+  {
+    flags: '--dialect <name>',
+    help: 'with --print-sql --table: the SQL dialect of the query (planned from the file or database given)',
+    choices: sqlDialects,
     pipeline: false,
   },
   { flags: '--id <col>', help: 'customer id column (required)' },
@@ -167,6 +178,7 @@ export interface FeaturesOptions extends InputOptions {
   db?: string;
   table?: string;
   printSql?: boolean;
+  dialect?: SqlDialectName;
 }
 
 /**
@@ -210,8 +222,17 @@ function checkFeaturesOptions(events: string | undefined, o: FeaturesOptions): s
         'the database gives the column types',
       );
   } else {
-    if (o.table !== undefined)
-      throw new UsageError('--table needs --db URL', 'e.g. --db postgres://user@host/db --table events');
+    if (o.table !== undefined && !o.printSql)
+      throw new UsageError(
+        '--table needs --db URL, or --print-sql to print the query for a warehouse table',
+        'e.g. --db postgres://user@host/db --table events',
+      );
+    if (o.table !== undefined && o.table.trim() === '') throw new UsageError('--table needs a table name');
+    if (o.dialect !== undefined && o.dialect !== 'duckdb' && o.table === undefined)
+      throw new UsageError(
+        `--dialect ${o.dialect} writes the query for a table: name it with --table`,
+        'e.g. --print-sql --dialect bigquery --table project.dataset.events',
+      );
     if (events === undefined)
       throw new UsageError(
         'features needs an event log',
@@ -228,6 +249,8 @@ function checkFeaturesOptions(events: string | undefined, o: FeaturesOptions): s
     throw new UsageError('features writes nothing without -o or --json', 'add -o features.parquet');
   }
   if (o.json && o.output === '-') throw new UsageError('--json and -o - both write to stdout; pick one');
+  if (o.dialect !== undefined && !o.printSql)
+    throw new UsageError('--dialect applies to --print-sql', 'add --print-sql --table NAME');
   if (o.printSql && (o.output !== undefined || o.json))
     throw new UsageError('--print-sql prints the query and computes nothing; leave out -o and --json');
   const textColumns: string[] = [];
@@ -312,10 +335,18 @@ export async function runFeatures(
       logger: env.logger,
     };
     if (o.printSql) {
-      const text =
-        o.db !== undefined
-          ? await computeFeaturesInDatabaseSql(o.db, o.table!, params, { logger: env.logger })
-          : await computeFeaturesSql(pathIn(env, events!), params, fileOpts);
+      let text: string;
+      if (o.db !== undefined) {
+        const isDuckDb = parseDbUrl(o.db).kind === 'duckdb';
+        const target =
+          o.dialect !== undefined && (o.dialect !== 'postgres' || isDuckDb)
+            ? { dialect: o.dialect, table: o.table! }
+            : undefined;
+        text = await computeFeaturesInDatabaseSql(o.db, o.table!, params, { logger: env.logger }, target);
+      } else {
+        const target = o.table !== undefined ? { dialect: o.dialect ?? 'duckdb', table: o.table } : undefined;
+        text = await computeFeaturesSql(pathIn(env, events!), params, fileOpts, target);
+      }
       return { kind: 'text', text };
     }
     const { dataset, summary }: FeatureResult = await withProgress(env.logger, 'computing features', () =>

@@ -6,7 +6,9 @@ import { withProgress } from '../core/logger.js';
 import { dbUrl, type Param } from '../core/params.js';
 import { readDataset } from '../io/read.js';
 import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
-import { readSql, redactUrl } from '../io/sql.js';
+import { parseDbUrl, readSql, redactUrl } from '../io/sql.js';
+import { sqlDialects, type SqlDialectName } from '../sql/dialects.js';
+import { sampledIds, sampleSql, type IdSample } from '../sql/sample.js';
 import { pathIn, type StepCommand, type StepEnv } from './env.js';
 
 /** Parameters of `segment ingest` (the shared input flags last). */
@@ -24,6 +26,21 @@ export const ingestParams: readonly Param[] = [
   { flags: '--sql-file <path>', help: 'read the query from a file (- for stdin)' },
   { flags: '--json', help: 'print a summary (rows, columns and types, output) as JSON on stdout' },
   {
+    flags: '--sample-by <col>',
+    help: 'with --sample N: keep N ids of this column with all their rows (seeded hash rank), drawn inside the database with --db',
+  },
+  {
+    flags: '--print-sql',
+    help: 'with --sample-by: print the sampling query instead of running it (no --db needed); writes nothing',
+    pipeline: false,
+  },
+  {
+    flags: '--dialect <name>',
+    help: 'with --print-sql: the SQL dialect (default: the --db engine, else duckdb)',
+    choices: sqlDialects,
+    pipeline: false,
+  },
+  {
     flags: '--raw',
     help: "write CSV text cells as they are (default: cells starting with = + - @ get a leading ')",
   },
@@ -38,6 +55,10 @@ export interface IngestOptions extends InputOptions {
   db?: string;
   sql?: string;
   sqlFile?: string;
+  /** With `sample` (from the input parameters): the id column of an id sample. */
+  sampleBy?: string;
+  printSql?: boolean;
+  dialect?: SqlDialectName;
 }
 
 /** What `segment ingest --json` prints. */
@@ -49,6 +70,8 @@ export interface IngestSummary {
   output: string;
   rows: number;
   columns: { name: string; type: string }[];
+  /** With `--sample-by`: the id column, the ids asked for, the seed, and the ids and rows returned. */
+  sample?: { by: string; n: number; seed: number; ids: number };
   seconds: number;
 }
 
@@ -70,6 +93,10 @@ export async function runIngest(
   o: IngestOptions,
   env: StepEnv,
 ): Promise<IngestResult> {
+  const sample = sampleOf(o, env.seed);
+  if (o.printSql)
+    throw new UsageError('--print-sql returns a query: call ingestSampleSql', 'or leave out --print-sql');
+  if (o.dialect !== undefined) throw new UsageError('--dialect applies to --print-sql');
   const query = await sqlSource(input, o, env.stdin);
   if (!o.output)
     throw new UsageError('ingest needs an output: -o out.parquet', 'use -o - to write CSV to stdout');
@@ -84,17 +111,21 @@ export async function runIngest(
   );
   try {
     const started = performance.now();
-    const readOpts = readOptionsOf(o, env);
+    // An id sample replaces the row sample of the input parameters.
+    const readOpts = { ...readOptionsOf(o, env), ...(sample ? { sample: undefined } : {}) };
     let ds: Dataset;
     let shown: string;
     if (query) {
       env.logger.log('debug', `running the query on ${redactUrl(o.db!)}`);
-      const r = await withProgress(env.logger, 'running the query', () => readSql(o.db!, query, readOpts));
+      const run = sample ? sampleSql(dbDialect(o.db!), query, sample) : query;
+      const r = await withProgress(env.logger, 'running the query', () => readSql(o.db!, run, readOpts));
       ds = r.dataset;
       shown = r.source.shown;
+      if (sample) checkSampleColumn(ds, sample, shown);
     } else {
       ds = await readDataset(pathIn(env, input!), readOpts);
       shown = input === '-' ? 'stdin' : input!;
+      if (sample) ds = sampleRows(checkSampleColumn(ds, sample, shown), sample);
     }
     const label = `writing ${ds.nRows.toLocaleString('en-US')} rows`;
     await withProgress(env.logger, label, () => out.writeDataset('-o', ds, { raw: o.raw }));
@@ -106,6 +137,16 @@ export async function runIngest(
       output: o.output,
       rows: ds.nRows,
       columns: ds.columns.map((c) => ({ name: c.name, type: c.kind === 'numeric' ? c.type : c.kind })),
+      ...(sample
+        ? {
+            sample: {
+              by: sample.column,
+              n: sample.n,
+              seed: sample.seed,
+              ids: new Set(idTexts(ds, sample.column)).size,
+            },
+          }
+        : {}),
       seconds: round3(seconds),
     };
     if (o.output !== '-') {
@@ -118,6 +159,120 @@ export async function runIngest(
   } finally {
     await out.abort();
   }
+}
+
+/**
+ * The id sample the options ask for, or undefined.
+ * @throws UsageError for --sample without --sample-by or the reverse.
+ */
+function sampleOf(o: IngestOptions, seed: number): IdSample | undefined {
+  if (o.sampleBy === undefined) {
+    if (o.printSql)
+      throw new UsageError('--print-sql prints the sampling query: add --sample N --sample-by COL');
+    return undefined;
+  }
+  if (o.sampleBy.trim() === '') throw new UsageError('--sample-by needs a column name');
+  if (o.sample === undefined)
+    throw new UsageError(
+      '--sample-by needs --sample N: how many ids to keep',
+      'e.g. --sample 10000 --sample-by customer_id',
+    );
+  return { column: o.sampleBy, n: o.sample, seed };
+}
+
+/** The engine of a --db URL, for the sampling query; SQLite has no MD5. */
+function dbDialect(db: string): SqlDialectName {
+  const kind = parseDbUrl(db).kind;
+  if (kind === 'sqlite')
+    throw new UsageError(
+      `--sample: SQLite has no MD5 to draw the sample with (${redactUrl(db)})`,
+      'ingest the table, then sample the file: segment ingest table.parquet --sample 10% --sample-by id -o sample.parquet',
+    );
+  return kind;
+}
+
+/**
+ * `segment ingest --print-sql`: the query drawing the id sample inside a database, in `--dialect` (default the
+ * `--db` engine, else DuckDB), without running it.
+ * @example
+ * const sql = await ingestSampleSql(undefined, { sql: 'SELECT * FROM shop.events', sample: 10000, sampleBy: 'customer_id', dialect: 'bigquery' }, stepEnv());
+ * @throws UsageError for a file input, a missing query, or -o / --json.
+ */
+export async function ingestSampleSql(
+  input: string | undefined,
+  o: IngestOptions,
+  env: StepEnv,
+): Promise<string> {
+  const sample = sampleOf({ ...o, printSql: true }, env.seed);
+  const stdin = env.stdin;
+  if (!sample) throw new UsageError('--print-sql prints the sampling query: add --sample N --sample-by COL');
+  if (input !== undefined)
+    throw new UsageError(
+      '--print-sql prints a query for a database: give --sql, not a file',
+      'or leave out --print-sql',
+    );
+  if (o.output !== undefined || o.json)
+    throw new UsageError('--print-sql writes nothing; leave out -o and --json');
+  if (o.sql === undefined && o.sqlFile === undefined)
+    throw new UsageError('--print-sql needs the query to sample: --sql "SELECT * FROM events" or --sql-file');
+  if (o.sql !== undefined && o.sqlFile !== undefined)
+    throw new UsageError('--sql and --sql-file both give the query; pass only one');
+  const query = o.sql ?? (await readQueryFile(o.sqlFile!, stdin));
+  const dialect = o.dialect ?? (o.db !== undefined ? dbDialect(o.db) : 'duckdb');
+  return `${sampleSql(dialect, query, sample)};\n`;
+}
+
+/** The text of each row's id in `column` (missing ids: null), as the engines cast it. */
+function idTexts(ds: Dataset, column: string): (string | null)[] {
+  const c = ds.column(column);
+  const out: (string | null)[] = new Array<string | null>(ds.nRows);
+  for (let i = 0; i < ds.nRows; i++) {
+    if (c.kind === 'numeric') {
+      const v = c.values[i]!;
+      out[i] = Number.isNaN(v) ? null : String(v);
+    } else if (c.kind === 'categorical') {
+      const code = c.codes[i]!;
+      out[i] = code < 0 ? null : c.levels[code]!;
+    } else {
+      out[i] = c.values[i] ?? null;
+    }
+  }
+  return out;
+}
+
+/**
+ * @throws DataError when the id column is missing or holds non-integer numbers (their text differs between engines).
+ */
+function checkSampleColumn(ds: Dataset, sample: IdSample, shown: string): Dataset {
+  if (!ds.columns.some((c) => c.name === sample.column))
+    throw new DataError(
+      `${shown}: no column '${sample.column}' (--sample-by)`,
+      `columns: ${ds.columns
+        .slice(0, 12)
+        .map((c) => c.name)
+        .join(', ')}`,
+    );
+  const c = ds.column(sample.column);
+  if (c.kind === 'numeric' && c.values.some((v) => !Number.isNaN(v) && !Number.isInteger(v)))
+    throw new DataError(
+      `${shown}: column '${sample.column}' (--sample-by) holds fractional numbers; ids must be text or integers`,
+      'engines write fractional numbers as text differently, so the sample would differ between them',
+    );
+  return ds;
+}
+
+/** The rows of `ds` whose id is in the sample. O(rows). */
+function sampleRows(ds: Dataset, sample: IdSample): Dataset {
+  const texts = idTexts(ds, sample.column);
+  const ids = sampledIds(
+    texts.filter((t): t is string => t !== null),
+    sample,
+  );
+  const keep: number[] = [];
+  texts.forEach((t, i) => {
+    if (t !== null && ids.has(t)) keep.push(i);
+  });
+  return ds.take(Int32Array.from(keep));
 }
 
 /** `segment ingest` as a pipeline step: `run(srcPath | undefined, options, env)`. */

@@ -18,6 +18,8 @@ import {
   type SqlDialect,
 } from './sql.js';
 import { openEventSource, type EventSource, type SourceOptions } from './source.js';
+import { identOf, textType } from './dialect.js';
+import { tableEvents, type TableTarget } from './warehouse.js';
 import { round3 } from '../core/format.js';
 
 /** Rows left out of the features, by reason. */
@@ -107,8 +109,14 @@ export async function computeFeaturesSql(
   path: string,
   params: FeatureParams,
   opts: ComputeOptions = {},
+  target?: TableTarget,
 ): Promise<string> {
-  return (await runOnDuckDb((conn) => openEventSource(conn, path, opts), params, opts, true)) as string;
+  return (await runOnDuckDb(
+    (conn) => openEventSource(conn, path, opts),
+    params,
+    opts,
+    target ?? true,
+  )) as string;
 }
 
 /**
@@ -119,9 +127,15 @@ export async function runOnDuckDb(
   open: (conn: DuckDBConnection) => Promise<EventSource>,
   params: FeatureParams,
   opts: ComputeOptions,
-  planOnly: boolean,
+  planOnly: boolean | TableTarget,
 ): Promise<FeatureResult | string> {
   const p = resolveParams(params);
+  if (typeof planOnly === 'object' && p.asOf === undefined) {
+    throw new UsageError(
+      `--as-of is needed to print the query for table ${planOnly.table}`,
+      'the as-of moment of a sample is not the warehouse’s: pass e.g. --as-of 2026-11-01 (it is one line of the query to change later)',
+    );
+  }
   const logger = opts.logger ?? silentLogger;
   const rules = p.segmentRules ?? defaultSegmentRules();
   return withConnection(async (conn) => {
@@ -185,6 +199,19 @@ export async function runOnDuckDb(
         read: async (sql, plans) => toDataset(await conn.run(sql), plans),
       };
       const events = `(SELECT id, t, d${cols.event ? ', event' : ''}${cols.amount ? ', amount' : ''}${cols.session ? ', session' : ''} FROM ${table} WHERE ${state.usable})`;
+      if (typeof planOnly === 'object') {
+        // The sample gives the column types (as the table stores them: the types read before any column is
+        // read as text) and the event types; the query reads the table in the target's dialect.
+        const stored = roleColumns(source.name, source.columns, p);
+        if (source.csv) stored.time = { ...stored.time, type: await textTimeType(conn, source, p.time) };
+        const read = tableEvents(planOnly, stored, p, state.asOfUs);
+        const planned = await planFeatures(engine, events, cols, p, rules, state, source.name, logger, {
+          dialect: planOnly.dialect,
+          events: read.events,
+          preamble: read.preamble,
+        });
+        return [...read.setup, planned.sql].map((x) => `${x};\n`).join('\n');
+      }
       const planned = await planFeatures(engine, events, cols, p, rules, state, source.name, logger);
       if (planOnly) {
         const stable = (sql: string) => sql.split(table).join('segment_events');
@@ -204,6 +231,31 @@ export async function runOnDuckDb(
       await source.close();
     }
   });
+}
+
+/**
+ * How a table loaded from this CSV would store its time column, from the text of the values (a CSV has no
+ * types, and the sniffer reads every timestamp as one with a zone): numbers are epochs (BIGINT), bare dates
+ * DATE, timestamps that all carry an offset (`Z`, `+02:00`) instants, timestamps that all lack one local times
+ * (TIMESTAMP), and a mix stays text the warehouse parses. O(n) in the engine.
+ */
+async function textTimeType(conn: DuckDBConnection, source: EventSource, column: string): Promise<string> {
+  const x = `trim(CAST(${sqlIdent(column)} AS VARCHAR))`;
+  const rows = (
+    await conn.runAndReadAll(
+      `SELECT COUNT(*) AS n, ` +
+        `COUNT(*) FILTER (WHERE regexp_full_match(${x}, '[+-]?[0-9]+(\\.[0-9]+)?')) AS nums, ` +
+        `COUNT(*) FILTER (WHERE regexp_full_match(${x}, '[0-9]{4}-[0-9]{2}-[0-9]{2}')) AS dates, ` +
+        `COUNT(*) FILTER (WHERE regexp_matches(${x}, '[0-9](Z|[+-][0-9]{2}(:?[0-9]{2})?)$')) AS offsets ` +
+        `FROM ${source.relation([column])} WHERE ${x} <> ''`,
+    )
+  ).getRowObjectsJson()[0] as Record<string, unknown>;
+  const n = num(rows['n']);
+  if (n > 0 && num(rows['nums']) === n) return 'BIGINT';
+  if (n > 0 && num(rows['dates']) === n) return 'DATE';
+  if (n > 0 && num(rows['offsets']) === n) return 'TIMESTAMP WITH TIME ZONE';
+  if (num(rows['offsets']) === 0 && num(rows['dates']) === 0) return 'TIMESTAMP';
+  return 'VARCHAR';
 }
 
 /**
@@ -479,6 +531,17 @@ export interface FeatureEngine {
   read(sql: string, plans: Plan[]): Promise<Dataset>;
 }
 
+/**
+ * A feature query planned on one engine (the event types counted there) but written for another: the dialect,
+ * the events relation and the CTEs it needs (see `tableEvents`). The as-of and window are then read from
+ * columns of the events relation.
+ */
+export interface QueryTarget {
+  dialect: SqlDialect;
+  events: string;
+  preamble: readonly string[];
+}
+
 /** The planned feature query: the SQL to run, how to type its result, and the summary without timings. */
 export interface PlannedFeatures {
   sql: string;
@@ -502,9 +565,12 @@ export async function planFeatures(
   state: ValidState,
   source: string,
   logger: Logger,
+  target?: QueryTarget,
 ): Promise<PlannedFeatures> {
-  const dialect = engine.dialect;
+  const dialect = target?.dialect ?? engine.dialect;
   const DOUBLE = doubleType(dialect);
+  const TEXT = textType(dialect);
+  const sqlIdent = (name: string) => identOf(dialect, name);
   const warnings = [...state.warnings];
   // Event types: every type seen before the as-of moment (or the pinned list), sorted by code point.
   let types: { value: string; events: number }[] = [];
@@ -559,7 +625,9 @@ export async function planFeatures(
   const query = featureQuery({
     dialect,
     idText: idCast,
-    events,
+    events: target?.events ?? events,
+    momentColumns: target !== undefined,
+    preamble: target?.preamble,
     idName: p.id,
     asOfUs: state.asOfUs,
     startUs: state.startUs,
@@ -576,9 +644,9 @@ export async function planFeatures(
     scoring: p.scoring,
   });
   const select = [
-    `CAST(${sqlIdent(p.id)} AS ${idCast ? 'VARCHAR' : DOUBLE}) AS ${sqlIdent(p.id)}`,
+    `CAST(${sqlIdent(p.id)} AS ${idCast ? TEXT : DOUBLE}) AS ${sqlIdent(p.id)}`,
     ...query.columns.map(
-      (c) => `CAST(${sqlIdent(c.name)} AS ${c.type === 'text' ? 'VARCHAR' : DOUBLE}) AS ${sqlIdent(c.name)}`,
+      (c) => `CAST(${sqlIdent(c.name)} AS ${c.type === 'text' ? TEXT : DOUBLE}) AS ${sqlIdent(c.name)}`,
     ),
   ];
   // The outer ORDER BY repeats the query's: a projection over an ordered subquery keeps its order in DuckDB,

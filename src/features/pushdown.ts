@@ -29,6 +29,7 @@ import {
 import { resolveParams, type FeatureParams, type ResolvedParams } from './params.js';
 import type { ParseColumns } from './parse-sql.js';
 import { openDuckDbTable } from './source.js';
+import type { TableTarget } from './warehouse.js';
 
 /** Options of {@link computeFeaturesInDatabase}. */
 export interface DatabaseOptions {
@@ -69,8 +70,9 @@ export async function computeFeaturesInDatabaseSql(
   table: string,
   params: FeatureParams,
   opts: DatabaseOptions = {},
+  target?: TableTarget,
 ): Promise<string> {
-  return (await inDatabase(db, table, params, opts, true)) as string;
+  return (await inDatabase(db, table, params, opts, target ?? true)) as string;
 }
 
 async function inDatabase(
@@ -78,7 +80,7 @@ async function inDatabase(
   table: string,
   params: FeatureParams,
   opts: DatabaseOptions,
-  planOnly: boolean,
+  planOnly: boolean | TableTarget,
 ): Promise<FeatureResult | string> {
   const target = parseDbUrl(db);
   const ref = tableRef(table);
@@ -98,6 +100,11 @@ async function inDatabase(
         'copy the events out first: segment ingest --db … --sql "SELECT * FROM events" -o events.parquet',
       );
     case 'postgres':
+      if (typeof planOnly === 'object')
+        throw new UsageError(
+          `--dialect ${planOnly.dialect}: a PostgreSQL --db plans PostgreSQL queries only`,
+          'plan from a sample file of the log instead: segment features sample.parquet … --print-sql --dialect … --table …',
+        );
       return postgres(db, target.shown, ref, table, params, opts.logger ?? silentLogger, planOnly);
   }
 }

@@ -1,7 +1,6 @@
 import { UsageError } from '../core/errors.js';
-import { sqlIdent, sqlString } from '../io/duckdb.js';
 import type { ColumnCondition, ScoreRange, SegmentRules } from './rules.js';
-import { doubleType, type SqlDialect } from './dialect.js';
+import { doubleType, identOf, stringOf, type SqlDialect } from './dialect.js';
 
 /**
  * SQL of a quintile score 1–5 over all rows of the query: `1 + floor(5 · (rank − 1) / n)`, where rank is the
@@ -17,8 +16,8 @@ function rangeSql(column: string, r: ScoreRange): string {
   return r.lo === r.hi ? `${column} = ${r.lo}` : `${column} BETWEEN ${r.lo} AND ${r.hi}`;
 }
 
-function conditionSql(c: ColumnCondition): string {
-  const col = sqlIdent(c.column);
+function conditionSql(c: ColumnCondition, dialect: SqlDialect): string {
+  const col = identOf(dialect, c.column);
   if (c.op === 'between') return `${col} BETWEEN ${c.value} AND ${c.value2}`;
   return `${col} ${c.op === '!=' ? '<>' : c.op} ${c.value}`;
 }
@@ -34,7 +33,9 @@ export function segmentCaseSql(
   rules: SegmentRules,
   columns: readonly string[],
   hasMonetary: boolean,
+  dialect: SqlDialect = 'duckdb',
 ): string {
+  const sqlString = (text: string) => stringOf(dialect, text);
   const known = new Set(columns);
   const whens = rules.rules.map((rule) => {
     if (rule.m !== undefined && !hasMonetary) {
@@ -55,7 +56,7 @@ export function segmentCaseSql(
       rule.r && rangeSql('r_score', rule.r),
       rule.f && rangeSql('f_score', rule.f),
       rule.m && rangeSql('m_score', rule.m),
-      ...rule.where.map(conditionSql),
+      ...rule.where.map((c) => conditionSql(c, dialect)),
     ].filter((p): p is string => typeof p === 'string');
     return `WHEN ${parts.length > 0 ? parts.join(' AND ') : 'TRUE'} THEN ${sqlString(rule.name)}`;
   });

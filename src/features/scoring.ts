@@ -1,6 +1,5 @@
-import { sqlString } from '../io/duckdb.js';
 import type { ScoringRules } from './rules.js';
-import { doubleType, type SqlDialect } from './dialect.js';
+import { decimalType, doubleType, stringOf, type SqlDialect } from './dialect.js';
 
 /**
  * SQL of the points of one event row: the points of its type (0 for types the rules do not list), times
@@ -14,10 +13,11 @@ export function eventPointsSql(
   rules: ScoringRules,
   event: string,
   t: string,
-  asOfUs: number,
+  asOfUs: number | string,
   dialect: SqlDialect = 'duckdb',
 ): string {
   const DOUBLE = doubleType(dialect);
+  const sqlString = (text: string) => stringOf(dialect, text);
   // PostgreSQL reads 0.5 as NUMERIC; the explicit double keeps POWER in floating point as in DuckDB.
   const half = dialect === 'postgres' ? `CAST(0.5 AS ${DOUBLE})` : '0.5';
   const byType = rules.points.map((p) => `WHEN ${sqlString(p.event)} THEN ${p.points}`).join(' ');
@@ -26,14 +26,15 @@ export function eventPointsSql(
     rules.halfLifeSeconds === undefined
       ? points
       : `${points} * POWER(${half}, CAST(${asOfUs} - ${t} AS ${DOUBLE}) / ${rules.halfLifeSeconds * 1e6})`;
-  return `CAST(${weighted} AS DECIMAL(38, 9))`;
+  return `CAST(${weighted} AS ${decimalType(dialect)})`;
 }
 
 /**
  * SQL `CASE` giving the tier of a score: the first tier whose threshold the score meets (`above`: strictly
  * greater, `min`: greater or equal), else the last tier. O(tiers) to build.
  */
-export function tierCaseSql(rules: ScoringRules, score: string): string {
+export function tierCaseSql(rules: ScoringRules, score: string, dialect: SqlDialect = 'duckdb'): string {
+  const sqlString = (text: string) => stringOf(dialect, text);
   const last = rules.tiers[rules.tiers.length - 1];
   if (!last) return 'NULL';
   const whens = rules.tiers

@@ -1,8 +1,15 @@
-import { sqlIdent, sqlString } from '../io/duckdb.js';
 import { quintileScoreSql, segmentCaseSql } from './rfm.js';
 import type { ScoringRules, SegmentRules } from './rules.js';
 import { eventPointsSql, tierCaseSql } from './scoring.js';
-import { codePointOrder, doubleType, type SqlDialect } from './dialect.js';
+import {
+  codePointOrder,
+  concatText,
+  decimalType,
+  doubleType,
+  identOf,
+  stringOf,
+  type SqlDialect,
+} from './dialect.js';
 
 export { codePointOrder, doubleType, type SqlDialect } from './dialect.js';
 
@@ -57,6 +64,16 @@ export interface FeatureQuerySpec {
   cartEvent?: string | undefined;
   segmentRules: SegmentRules;
   scoring?: ScoringRules | undefined;
+  /**
+   * Read the as-of moment and the window from columns of the events relation instead of writing them as
+   * literals: `as_of_us` and `start_us` (epoch microseconds), `mid_us` (the middle of the window, for the trend)
+   * and `window_days` (DOUBLE), the same on every row (a one-row parameters relation cross-joined to the
+   * events). `asOfUs`, `startUs` and `windowed` are then ignored. The query printed for a warehouse table uses
+   * this, so that a scheduler changes the as-of in one place.
+   */
+  momentColumns?: boolean | undefined;
+  /** Common table expressions written before the query's own (the events relation may name them). */
+  preamble?: readonly string[] | undefined;
 }
 
 /** The generated query and the columns it returns, in order. */
@@ -110,6 +127,10 @@ export const fixedColumnNames: readonly string[] = [
 export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
   const dialect = spec.dialect ?? 'duckdb';
   const DOUBLE = doubleType(dialect);
+  const DECIMAL = decimalType(dialect);
+  const sqlIdent = (name: string) => identOf(dialect, name);
+  const sqlString = (text: string) => stringOf(dialect, text);
+  const byColumns = spec.momentColumns === true;
   const source = `${spec.events} AS ev`;
   const cols: OutputColumn[] = [];
   const out: string[] = [];
@@ -117,7 +138,10 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     cols.push({ name, type, description });
     out.push(`${expr} AS ${sqlIdent(name)}`);
   };
-  const W = spec.windowed ? `t >= ${spec.startUs}` : 'TRUE';
+  const W = byColumns ? 't >= start_us' : spec.windowed ? `t >= ${spec.startUs}` : 'TRUE';
+  // The as-of moment on an event row and on an aggregated row, the middle of the window, its length in days.
+  const asOfRow = byColumns ? 'as_of_us' : String(spec.asOfUs);
+  const asOfAgg = byColumns ? 'a.as_of_us' : String(spec.asOfUs);
   // `when(a, b)`: the conjunction of the conditions given, without the always-true window test of a run
   // without a window.
   const when = (...conds: string[]) => conds.filter((x) => x !== 'TRUE').join(' AND ') || 'TRUE';
@@ -126,8 +150,8 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     return c === 'TRUE' ? 'COUNT(*)' : `SUM(CASE WHEN ${c} THEN 1 ELSE 0 END)`;
   };
   const P = spec.hasEvent ? `event = ${sqlString(spec.purchaseEvent)}` : 'amount IS NOT NULL';
-  const midUs = spec.startUs + Math.floor((spec.asOfUs - spec.startUs) / 2);
-  const windowDays = (spec.asOfUs - spec.startUs) / DAY_US;
+  const midUs = byColumns ? 'mid_us' : String(spec.startUs + Math.floor((spec.asOfUs - spec.startUs) / 2));
+  const weeks = byColumns ? '(a.window_days / 7)' : String((spec.asOfUs - spec.startUs) / DAY_US / 7);
   const days = (expr: string) => `CAST(${expr} AS ${DOUBLE}) / ${DAY_US}`;
   const ratio = (num: string, den: string) =>
     `CASE WHEN ${den} > 0 THEN CAST(${num} AS ${DOUBLE}) / ${den} END`;
@@ -142,10 +166,11 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     `MIN(CASE WHEN ${when(W, P)} THEN t END) AS first_wp_t`,
     `MAX(CASE WHEN ${when(W, P)} THEN t END) AS last_wp_t`,
     `SUM(CASE WHEN t >= ${midUs} THEN 1 ELSE 0 END) AS n_recent`,
+    ...(byColumns ? ['MAX(as_of_us) AS as_of_us', 'MAX(window_days) AS window_days'] : []),
   ];
   if (spec.hasAmount) {
     aggs.push(
-      `SUM(CASE WHEN ${when(W, P)} THEN CAST(amount AS DECIMAL(38, 9)) END) AS amount_sum`,
+      `SUM(CASE WHEN ${when(W, P)} THEN CAST(amount AS ${DECIMAL}) END) AS amount_sum`,
       `${count(W, P, 'amount IS NOT NULL')} AS n_priced`,
       `MAX(CASE WHEN ${when(W, P)} THEN amount END) AS amount_max`,
     );
@@ -157,14 +182,17 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     aggs.push(`MAX(${W === 'TRUE' ? stage : `CASE WHEN ${W} THEN ${stage} ELSE 0 END`}) AS stage`);
   }
   if (spec.scoring) {
-    const points = eventPointsSql(spec.scoring, 'event', 't', spec.asOfUs, dialect);
+    const points = eventPointsSql(spec.scoring, 'event', 't', asOfRow, dialect);
     aggs.push(`SUM(${W === 'TRUE' ? points : `CASE WHEN ${W} THEN ${points} ELSE 0 END`}) AS points`);
   }
 
   const isCart =
     spec.cartEvent !== undefined ? `CASE WHEN event = ${sqlString(spec.cartEvent)} THEN 1 ELSE 0 END` : '0';
   const flags = `CASE WHEN ${P} THEN 1 ELSE 0 END AS is_purchase, ${isCart} AS is_cart`;
-  const ctes: string[] = [`agg AS (SELECT id, ${aggs.join(', ')} FROM ${source} GROUP BY id)`];
+  const ctes: string[] = [
+    ...(spec.preamble ?? []),
+    `agg AS (SELECT id, ${aggs.join(', ')} FROM ${source} GROUP BY id)`,
+  ];
   if (spec.hasSession) {
     ctes.push(
       `marks AS (SELECT id, t, session AS session_key, ${flags} FROM ${source} WHERE ${when(W, 'session IS NOT NULL')})`,
@@ -189,19 +217,19 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
   add(
     'recency_days',
     'double',
-    days(`${spec.asOfUs} - a.last_t`),
+    days(`${asOfAgg} - a.last_t`),
     'days from the last event to the as-of moment (all history)',
   );
   add(
     'recency_purchase_days',
     'double',
-    days(`${spec.asOfUs} - a.last_purchase_t`),
+    days(`${asOfAgg} - a.last_purchase_t`),
     'days from the last purchase to the as-of moment (all history); missing when the customer never bought',
   );
   add(
     'tenure_days',
     'double',
-    days(`${spec.asOfUs} - a.first_t`),
+    days(`${asOfAgg} - a.first_t`),
     'days from the first event to the as-of moment (all history)',
   );
   add('events', 'integer', 'CAST(a.n_events AS BIGINT)', 'events in the window');
@@ -216,7 +244,7 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
   add(
     'visits_per_week',
     'double',
-    `CAST(${sessions} AS ${DOUBLE}) / ${windowDays / 7}`,
+    `CAST(${sessions} AS ${DOUBLE}) / ${weeks}`,
     'sessions in the window divided by the window length in weeks',
   );
   add(
@@ -298,9 +326,7 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
   const scoreCols = [
     `${quintileScoreSql('_last_t', dialect)} AS r_score`,
     `${quintileScoreSql('frequency', dialect)} AS f_score`,
-    ...(spec.hasAmount
-      ? [`${quintileScoreSql('CAST(monetary AS DECIMAL(38, 9))', dialect)} AS m_score`]
-      : []),
+    ...(spec.hasAmount ? [`${quintileScoreSql(`CAST(monetary AS ${DECIMAL})`, dialect)} AS m_score`] : []),
   ];
   ctes.push(`scored AS (SELECT *, ${scoreCols.join(', ')} FROM features)`);
   const finalCols = [`id AS ${sqlIdent(spec.idName)}`, ...cols.map((c) => sqlIdent(c.name))];
@@ -322,13 +348,16 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     });
     finalCols.push('m_score');
   }
-  const cell = spec.hasAmount ? `r_score || '' || f_score || '' || m_score` : `r_score || '' || f_score`;
+  const cell = concatText(
+    dialect,
+    spec.hasAmount ? ['r_score', 'f_score', 'm_score'] : ['r_score', 'f_score'],
+  );
   cols.push({
     name: 'rfm_score',
     type: 'text',
     description: `the scores side by side, e.g. '${spec.hasAmount ? '545' : '54'}'`,
   });
-  finalCols.push(`CAST(${cell} AS VARCHAR) AS rfm_score`);
+  finalCols.push(`${cell} AS rfm_score`);
   const scoreNames = ['r_score', 'f_score', ...(spec.hasAmount ? ['m_score'] : [])];
   cols.push({
     name: 'rfm_segment',
@@ -336,7 +365,7 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     description: `named RFM segment from the rules (${spec.segmentRules.source}); '${spec.segmentRules.other}' when none matches`,
   });
   finalCols.push(
-    `${segmentCaseSql(spec.segmentRules, [...featureNames, ...scoreNames], spec.hasAmount)} AS rfm_segment`,
+    `${segmentCaseSql(spec.segmentRules, [...featureNames, ...scoreNames], spec.hasAmount, dialect)} AS rfm_segment`,
   );
   if (spec.scoring) {
     const score = `CAST(COALESCE(_points, 0) AS ${DOUBLE})`;
@@ -348,7 +377,7 @@ export function featureQuery(spec: FeatureQuerySpec): FeatureQuery {
     finalCols.push(`${score} AS score`);
     if (spec.scoring.tiers.length > 0) {
       cols.push({ name: 'tier', type: 'text', description: 'tier of the score from the rules thresholds' });
-      finalCols.push(`${tierCaseSql(spec.scoring, score)} AS tier`);
+      finalCols.push(`${tierCaseSql(spec.scoring, score, dialect)} AS tier`);
     }
   }
   const sql = `WITH ${ctes.join(',\n')}\nSELECT ${finalCols.join(', ')} FROM scored ORDER BY ${codePointOrder('id', spec.idText === true, dialect)}`;

@@ -32,10 +32,16 @@ export interface Pipeline {
     'date-format'?: string | string[];
     sheet?: string | number;
     sql?: string;
+    /** An event table of `db`: the features step runs inside the database. */
+    table?: string;
     db?: { env: string };
   };
   baseline?: string;
-  outputs?: { dir?: string; intermediates?: boolean };
+  outputs?: {
+    dir?: string;
+    intermediates?: boolean;
+    'scoring-sql'?: { table: string; dialect?: 'duckdb' | 'postgres' | 'bigquery' | 'snowflake' | 'spark' };
+  };
   steps: PipelineStep[];
 }
 
@@ -74,6 +80,8 @@ const textKeys = new Set([
   'outputs.dir',
   'source.path',
   'source.sql',
+  'source.table',
+  'outputs.scoring-sql.table',
   'source.delimiter',
   'source.decimal',
   'source.thousands',
@@ -207,12 +215,28 @@ export async function loadPipeline(
     seen.set(n, i);
   }
   const src = pipeline.source;
-  if ((src.path === undefined) === (src.sql === undefined))
-    throw new UsageError(`${path}: source: give either 'path' (a data file) or 'sql' with 'db'`);
-  if (src.sql !== undefined && src.db === undefined)
+  const given = [src.path, src.sql, src.table].filter((x) => x !== undefined).length;
+  if (given !== 1)
     throw new UsageError(
-      `${path}: source.db: a SQL source needs 'db: {env: VARIABLE}' naming the environment variable with the connection string`,
+      `${path}: source: give one of 'path' (a data file), 'sql' with 'db', or 'table' with 'db' (an event table the features step reads in the database)`,
     );
+  if ((src.sql !== undefined || src.table !== undefined) && src.db === undefined)
+    throw new UsageError(
+      `${path}: source.db: a ${src.sql !== undefined ? 'SQL' : 'table'} source needs 'db: {env: VARIABLE}' naming the environment variable with the connection string`,
+    );
+  if (src.table !== undefined) {
+    if (pipeline.steps[0]?.step !== 'features')
+      throw new UsageError(
+        `${path}: source.table: the first step must be features (it computes the features inside the database)`,
+        "to read a table's rows instead, use source.sql: SELECT * FROM …",
+      );
+    const fileKeys = Object.keys(src).filter((k) => !['table', 'db'].includes(k));
+    if (fileKeys.length > 0)
+      throw new UsageError(
+        `${path}: source.${fileKeys[0]}: applies to files, not to a table source`,
+        'a customer sample goes in the features step: with: {sample: N}',
+      );
+  }
   const configHash = 'sha256:' + createHash('sha256').update(canonicalJson(pipeline)).digest('hex');
   return { pipeline, configHash };
 }

@@ -8,6 +8,7 @@ import { round3 } from '../core/format.js';
 import { paramArgs, paramKey, paramValues, type Param } from '../core/params.js';
 import type { ClusterModel } from '../cluster/cluster-model.js';
 import { fileSha256 } from '../io/hash.js';
+import { parseDbUrl } from '../io/sql.js';
 import { refuseInputsAmong } from '../io/outputs.js';
 import { loadModel } from '../model/bundle.js';
 import { stepEnv, type StepCommand, type StepEnv } from '../api/env.js';
@@ -17,6 +18,8 @@ import { previousOutputs, publish as publishStaged, resumePublish } from './publ
 import { loadPipeline, stepName, type Pipeline } from './pipeline.js';
 import {
   pipelineSchema,
+  scoringCommand,
+  featuresSqlCommand,
   sourceCommand,
   stepCommands,
   stepFlags,
@@ -125,7 +128,7 @@ export interface RunManifest {
 /** A step ready to run: its options are completed at run time (tuned values). */
 interface PlannedStep {
   name: string;
-  kind: StepKind | 'ingest';
+  kind: StepKind | 'ingest' | 'export-sql';
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each command has its own options type
   command: StepCommand<any, unknown>;
   /** What it reads (undefined for a SQL source). */
@@ -269,7 +272,9 @@ export function quoteArg(a: string): string {
 
 /** The equivalent `segment …` command line of a step (for logs, the plan and the manifest). */
 function commandLine(s: PlannedStep, args: string[]): string[] {
-  return s.kind === 'ingest' ? ['segment', 'ingest', ...args] : ['segment', s.kind, s.input ?? '', ...args];
+  return s.kind === 'ingest' || s.kind === 'export-sql' || s.input === undefined
+    ? ['segment', s.kind, ...args]
+    : ['segment', s.kind, s.input, ...args];
 }
 
 async function mustExist(path: string, what: string): Promise<void> {
@@ -346,6 +351,8 @@ interface ResolvedSource {
    * its parameters, and its command line.
    */
   ingest: { input: string | undefined; values: Record<string, unknown>; args: string[] } | null;
+  /** A table source: the features step reads `table` inside the database whose URL is in `$env`. */
+  table?: { env: string; table: string; engine: 'postgres' | 'duckdb' | 'sqlite' };
 }
 
 /** The `source` keys that are input parameters (all but path, sql and db). */
@@ -370,6 +377,21 @@ async function resolveSource(p: Pipeline, base: string, file: string): Promise<R
   if (s.types !== undefined && Object.keys(s.types).length === 0) delete values.types;
   const params = sourceCommand.params;
   const flags = Object.entries(values).flatMap(([k, v]) => paramArgs(paramOf(params, k), v));
+  if (s.table !== undefined) {
+    const name = s.db!.env;
+    const url = process.env[name];
+    if (url === undefined || url.trim() === '')
+      throw new UsageError(
+        `${file}: source.db: environment variable ${name} is not set`,
+        `export ${name}=<connection string>; credentials never go in the pipeline file`,
+      );
+    return {
+      path: 'features.parquet',
+      file: null,
+      ingest: null,
+      table: { env: name, table: s.table, engine: parseDbUrl(url).kind },
+    };
+  }
   if (s.sql !== undefined) {
     const name = s.db!.env;
     const url = process.env[name];
@@ -448,7 +470,7 @@ function planSteps(
       );
     const byKey = new Map(stepFlags(kind).map((f) => [f.key, f]));
     if (p.id !== undefined && byKey.has('id') && w.id === undefined) w.id = p.id;
-    const input = current;
+    const input = kind === 'features' && source.table ? undefined : current;
     const values: Record<string, unknown> = {};
     const fixed: string[] = [];
     const tunedKeys: string[] = [];
@@ -472,6 +494,10 @@ function planSteps(
     };
     let outputs: string[] = [];
     let intermediate = false;
+    if (kind === 'features' && source.table) {
+      manage('db', `$${source.table.env}`);
+      manage('table', source.table.table);
+    }
     switch (kind) {
       case 'features':
       case 'clean':
@@ -530,6 +556,76 @@ function planSteps(
       fixed,
       where,
       base: resolvePath,
+    });
+  }
+  const scoring = p.outputs?.['scoring-sql'];
+  if (scoring) {
+    if (!clustered)
+      throw new UsageError(`${file}: outputs.scoring-sql needs a cluster step (it exports its model)`);
+    const dialect =
+      scoring.dialect ??
+      (source.table?.engine === 'postgres' || source.table?.engine === 'duckdb'
+        ? source.table.engine
+        : 'duckdb');
+    const args = [
+      '--model',
+      'model.json',
+      '--dialect',
+      dialect,
+      '--table',
+      scoring.table,
+      '--segment-name',
+      '-o',
+      'scoring.sql',
+    ];
+    const features = plan.find((s) => s.kind === 'features');
+    if (source.table && features) {
+      // The features query for the same engine: planned on the connection (PostgreSQL plans PostgreSQL only).
+      if (source.table.engine === 'postgres' && dialect !== 'postgres')
+        throw new UsageError(
+          `${file}: outputs.scoring-sql.dialect ${dialect}: a PostgreSQL source plans the features query for PostgreSQL only`,
+          'leave out dialect, or print the features query from a sample: segment features sample.csv --print-sql --dialect … --table …',
+        );
+      const target = source.table.engine === 'duckdb' ? { dialect } : {};
+      const fArgs = [...features.fixed.filter((a, i, all) => a !== '-o' && all[i - 1] !== '-o')];
+      const args = [
+        ...fArgs,
+        '--print-sql',
+        ...(target.dialect ? ['--dialect', target.dialect] : []),
+        '-o',
+        'features.sql',
+      ];
+      plan.splice(plan.indexOf(features) + 1, 0, {
+        ...features,
+        name: 'features-sql',
+        command: featuresSqlCommand,
+        outputs: ['features.sql'],
+        intermediate: false,
+        managed: { ...features.managed, output: 'features.sql', ...target },
+        preview: args,
+        fixed: args,
+      });
+    }
+    plan.splice(plan.findIndex((s) => s.kind === 'cluster') + 1, 0, {
+      name: 'scoring-sql',
+      kind: 'export-sql',
+      command: scoringCommand,
+      input: undefined,
+      outputs: ['scoring.sql'],
+      intermediate: false,
+      values: {},
+      managed: {
+        model: 'model.json',
+        dialect,
+        table: scoring.table,
+        'segment-name': true,
+        output: 'scoring.sql',
+      },
+      tunedKeys: [],
+      preview: args,
+      fixed: args,
+      where: `${file}: outputs.scoring-sql`,
+      base: (v) => v,
     });
   }
   if (source.ingest) {

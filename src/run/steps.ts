@@ -1,12 +1,14 @@
 import { isPathParam, paramKey, paramKind, paramSchema, type Param } from '../core/params.js';
 import type { StepCommand } from '../api/env.js';
-import { featuresCommand } from '../api/features.js';
+import { featuresCommand, runFeatures, type FeaturesOptions } from '../api/features.js';
+import { InternalError } from '../core/errors.js';
 import { cleanCommand } from '../api/clean.js';
 import { selectCommand } from '../api/select.js';
 import { tuneCommand } from '../api/tune.js';
 import { clusterCommand } from '../api/cluster.js';
 import { reportCommand } from '../api/report.js';
 import { ingestCommand } from '../api/ingest.js';
+import { exportSqlParams, runExportSql } from '../api/export-sql.js';
 
 /** The stages a pipeline file can run, in the order they usually come. */
 export const stepKinds = ['features', 'clean', 'select', 'tune', 'cluster', 'report'] as const;
@@ -28,6 +30,36 @@ export const stepCommands: Record<StepKind, StepCommand<any, unknown>> = {
 
 /** The command a source read with options (or a SQL source) runs as a first step. */
 export const sourceCommand = ingestCommand;
+
+/**
+ * The command that writes `features.sql` for a table source: the features step's query, printed instead of run
+ * (`features --db … --table … --print-sql`), to schedule in the database next to `scoring.sql`.
+ */
+export const featuresSqlCommand: StepCommand<FeaturesOptions, unknown> = {
+  name: 'features',
+  params: featuresCommand.params,
+  run: async (input, o, env) => {
+    const { output, ...options } = o;
+    const r = await runFeatures(input, { ...options, printSql: true }, env);
+    if (r.kind !== 'text') throw new InternalError('features --print-sql returned no text');
+    const out = await env.outputs([], [{ flag: '-o', path: output }]);
+    try {
+      await out.writeText('-o', r.text);
+      await out.commit();
+    } finally {
+      await out.abort();
+    }
+    return r;
+  },
+};
+
+/** The command that writes `scoring.sql` after the cluster step (`outputs.scoring-sql`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the export-sql options
+export const scoringCommand: StepCommand<any, unknown> = {
+  name: 'export-sql',
+  params: exportSqlParams,
+  run: (_input, options, env) => runExportSql(options as never, env),
+};
 
 /** Cluster flags that may take the tuning step's recommendation instead of a value. */
 export const tunedFlags = ['k', 'eps', 'min-samples', 'min-cluster-size', 'linkage'];
@@ -117,6 +149,12 @@ export function pipelineSchema(): Record<string, unknown> {
             description: 'worksheet of an .xlsx workbook: name or 1-based index',
           },
           sql: { type: 'string', minLength: 1 },
+          table: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'an event table of db the features step computes inside the database (push-down): table or schema.table',
+          },
           db: {
             type: 'object',
             additionalProperties: false,
@@ -139,6 +177,20 @@ export function pipelineSchema(): Record<string, unknown> {
           intermediates: {
             type: 'boolean',
             description: 'keep every step output (features.parquet, clean.parquet …); default true',
+          },
+          'scoring-sql': {
+            type: 'object',
+            additionalProperties: false,
+            required: ['table'],
+            description:
+              'write scoring.sql next to the model: the query that scores a features table in the warehouse',
+            properties: {
+              table: { type: 'string', minLength: 1, description: 'the table of features the query scores' },
+              dialect: {
+                enum: ['duckdb', 'postgres', 'bigquery', 'snowflake', 'spark'],
+                description: "default: the source connection's engine (postgres or duckdb), else duckdb",
+              },
+            },
           },
         },
       },

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ingestParams, runIngest, type IngestOptions } from '../../api/ingest.js';
+import { ingestParams, ingestSampleSql, runIngest, type IngestOptions } from '../../api/ingest.js';
 import { contextFrom } from '../context.js';
 import { addParams } from '../params.js';
 
@@ -22,6 +22,8 @@ Examples:
   $ cat events.csv | segment ingest - -o events.parquet --json
   $ PGPASSWORD=… segment ingest --db postgres://analyst@db.internal/shop --sql "SELECT * FROM customers" -o customers.parquet
   $ segment ingest --db shop.sqlite --sql-file customers.sql -o customers.parquet
+  $ segment ingest --db $SHOP_DB --sql "SELECT * FROM events" --sample 10000 --sample-by customer_id -o sample.parquet
+  $ segment ingest --sql "SELECT * FROM shop.events" --sample 10000 --sample-by customer_id --print-sql --dialect bigquery
 
 SQL sources: PostgreSQL is streamed through a cursor in a read-only session (credentials from the URL or
 PGUSER / PGPASSWORD / PGHOST / PGPORT / PGDATABASE; connect_timeout=SECONDS in the URL, default 10); SQLite and
@@ -29,6 +31,10 @@ DuckDB files are opened read-only. Passwords never appear in logs, errors or --j
   );
   cmd.action(async (src: string | undefined, flags: IngestOptions, self: Command) => {
     const ctx = contextFrom(self);
+    if (flags.printSql) {
+      ctx.print(await ingestSampleSql(src, flags, ctx));
+      return;
+    }
     const result = await runIngest(src, flags, ctx);
     if (flags.json) ctx.printJson(result.json);
   });

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { UsageError } from '../core/errors.js';
+import { sqlDialect, type SqlDialectName } from './dialects.js';
+
+/**
+ * A seeded sample of ids that every engine draws the same way: the `n` ids whose hash — the first 32 bits of
+ * MD5(id as text, `:`, seed), an unsigned integer — is smallest, ties broken by the id text in code point order,
+ * with all the rows of each (a customer's whole history). With MD5 as a random function of the id this is a simple
+ * random sample of `n` ids without replacement: means and shares are unbiased estimates of the whole table's, with
+ * the standard error of a sample of `n` out of N (σ/√n · √(1 − n/N)). Rows without an id are never sampled.
+ */
+export interface IdSample {
+  /** Column holding the id. */
+  column: string;
+  /** Ids kept. */
+  n: number;
+  seed: number;
+}
+
+/**
+ * The first 32 bits of MD5 of `text`, as an unsigned integer, in `dialect`:
+ * DuckDB `md5` and a hexadecimal cast (https://duckdb.org/docs/sql/functions/char#md5string), PostgreSQL `md5`
+ * and `bit(32)` → bigint (https://www.postgresql.org/docs/current/functions-string.html), BigQuery `TO_HEX(MD5(…))`
+ * and a `0x` cast to INT64 (https://cloud.google.com/bigquery/docs/reference/standard-sql/hash_functions#md5,
+ * https://cloud.google.com/bigquery/docs/reference/standard-sql/conversion_functions#casting_hex_strings),
+ * Snowflake `MD5` and `TO_NUMBER(…, 'XXXXXXXX')` (https://docs.snowflake.com/en/sql-reference/functions/md5,
+ * https://docs.snowflake.com/en/sql-reference/sql-format-models#numeric-format-models), Spark `md5` and `conv`
+ * (https://spark.apache.org/docs/latest/api/sql/index.html#md5, https://spark.apache.org/docs/latest/api/sql/index.html#conv).
+ */
+function hash32Sql(dialect: SqlDialectName, text: string): string {
+  switch (dialect) {
+    case 'duckdb':
+      return `CAST(CONCAT('0x', substr(md5(${text}), 1, 8)) AS BIGINT)`;
+    case 'postgres':
+      return `CAST(CAST(CONCAT('x', substr(md5(${text}), 1, 8)) AS BIT(32)) AS BIGINT)`;
+    case 'bigquery':
+      return `CAST(CONCAT('0x', SUBSTR(TO_HEX(MD5(${text})), 1, 8)) AS INT64)`;
+    case 'snowflake':
+      return `TO_NUMBER(SUBSTR(MD5(${text}), 1, 8), 'XXXXXXXX')`;
+    case 'spark':
+      return `CAST(conv(substr(md5(${text}), 1, 8), 16, 10) AS BIGINT)`;
+  }
+}
+
+/**
+ * `query` restricted to the rows of the sampled ids, in `dialect`: the distinct ids ranked by hash (then by text,
+ * in code point order: PostgreSQL is told `COLLATE "C"`), the first `n` kept, the rows of those ids returned in the
+ * query's order. The engine reads the query's rows once and sorts only its distinct ids. O(1) to build.
+ */
+export function sampleSql(dialect: SqlDialectName, query: string, sample: IdSample): string {
+  if (!(Number.isInteger(sample.n) && sample.n >= 1))
+    throw new UsageError(`--sample ${sample.n}: expected a whole number of ids ≥ 1`);
+  const d = sqlDialect(dialect);
+  const id = d.ident(sample.column);
+  const text = `CAST(k AS ${d.text})`;
+  const salted = `CONCAT(${text}, ${d.string(`:${sample.seed}`)})`;
+  const byText = dialect === 'postgres' ? `${text} COLLATE "C"` : text;
+  return (
+    `WITH segment_q AS (${query.replace(/[\s;]+$/, '')}),\n` +
+    `segment_ids AS (SELECT k FROM (SELECT DISTINCT ${id} AS k FROM segment_q WHERE ${id} IS NOT NULL) AS ids ` +
+    `ORDER BY ${hash32Sql(dialect, salted)}, ${byText} LIMIT ${sample.n})\n` +
+    `SELECT * FROM segment_q WHERE ${id} IN (SELECT k FROM segment_ids)`
+  );
+}
+
+/** Order of two strings by code point (UTF-16 `<` misorders characters past U+FFFF). O(length). */
+function codePointCompare(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** The first 32 bits of MD5(`text`:`seed`) as an unsigned integer: the rank key of {@link sampleSql}. O(length). */
+function hash32(text: string, seed: number): number {
+  return parseInt(createHash('md5').update(`${text}:${seed}`, 'utf8').digest('hex').slice(0, 8), 16);
+}
+
+/**
+ * The ids of the sample among the distinct ids `texts` (as text): the rule of {@link sampleSql}, for rows read
+ * from a file. O(ids log ids).
+ */
+export function sampledIds(texts: Iterable<string>, sample: IdSample): Set<string> {
+  const ids = [...new Set(texts)].map((t) => ({ t, h: hash32(t, sample.seed) }));
+  ids.sort((a, b) => a.h - b.h || codePointCompare(a.t, b.t));
+  return new Set(ids.slice(0, sample.n).map((x) => x.t));
+}
