@@ -190,7 +190,7 @@ export const clusterParams: readonly Param[] = [
   { flags: '--linkage <name>', help: 'hierarchical linkage', choices: linkages, default: 'ward' },
   {
     flags: '--distance <name>',
-    help: 'DBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, k-medoids only)',
+    help: 'DBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, O(n²) time)',
     choices: clusterDistances,
     default: 'euclidean',
   },
@@ -355,8 +355,10 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     ).find(([k]) => given(k) || (k === 'minClusterSize' && o.minClusterSize !== undefined));
     if (hd) throw new UsageError(`${hd[1]} applies to --algo hdbscan only`);
   }
-  if (o.distance === 'gower' && o.algorithm !== 'kmedoids')
-    throw new UsageError(`--distance gower needs --algo kmedoids, not ${o.algorithm}`);
+  if (o.distance === 'gower' && !['kmedoids', 'dbscan', 'hierarchical'].includes(o.algorithm))
+    throw new UsageError(
+      `--distance gower needs --algo kmedoids, dbscan or hierarchical, not ${o.algorithm}`,
+    );
   if (o.algorithm === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(
       'k-means minimises euclidean distances; --distance applies to dbscan, hierarchical and kmedoids',
