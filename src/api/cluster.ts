@@ -320,7 +320,9 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   if (o.algorithm === 'hierarchical' && o.linkage === 'ward' && o.distance !== 'euclidean') {
     throw new UsageError(
       `ward linkage needs --distance euclidean, got '${o.distance}'`,
-      'use --linkage average or complete',
+      o.distance === 'gower'
+        ? 'use --linkage average, complete or single'
+        : 'use --linkage average or complete',
     );
   }
   const given = (k: string): boolean => env.given?.has(k) ?? false;
