@@ -61,3 +61,8 @@ for (m in c("average", "complete", "single")) {
 s <- silhouette(cutree(hclust(dg, method = "average"), 4), dg)
 cat(sprintf("silhouette hclust average k=4: mean %.17g\n", mean(s[, "sil_width"])))
 cat(sprintf("  widths rows 0, 7, 21, 119: %.17g %.17g %.17g %.17g\n", s[1, 3], s[8, 3], s[22, 3], s[120, 3]))
+# Dunn index of the same labels from the Gower distances (as clValid::dunn): min between / max within.
+m <- as.matrix(dg)
+cl <- cutree(hclust(dg, method = "average"), 4)
+same <- outer(cl, cl, "==")
+cat(sprintf("dunn hclust average k=4: %.17g\n", min(m[!same]) / max(m[same])))

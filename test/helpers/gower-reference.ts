@@ -163,6 +163,8 @@ export const hclustGower: Record<'average' | 'complete' | 'single', { labels: nu
 
 /** R's silhouette(cutree(hclust(daisy(x, "gower"), "average"), 4), daisy(x, "gower")): mean and rows 0, 7, 21, 119. */
 export const silhouetteHclustAverage = {
+  /** min between-cluster / max within-cluster Gower distance (clValid::dunn). */
+  dunn: 0.28816350479953462,
   mean: 0.3601433044662668,
   widths: [0.14097892631400055, 0.344801577509319, 0.38119138240859285, 0.29555326846453212],
 };
