@@ -223,23 +223,29 @@ export const clusterModelSchema = {
     S.when(
       'algorithm',
       'dbscan',
-      S.object({
-        eps: { type: 'number', exclusiveMinimum: 0 },
-        minSamples: { type: 'integer', minimum: 1 },
-        metric: metricOrGower,
-        cores: rowsWithMissing,
-        coreSegment: { type: 'array', items: S.count },
-        gower: gowerScale,
-      }),
+      S.object(
+        {
+          eps: { type: 'number', exclusiveMinimum: 0 },
+          minSamples: { type: 'integer', minimum: 1 },
+          metric: metricOrGower,
+          cores: rowsWithMissing,
+          coreSegment: { type: 'array', items: S.count },
+          gower: gowerScale,
+        },
+        ['eps', 'minSamples', 'metric', 'cores', 'coreSegment'],
+      ),
     ),
     S.when(
       'algorithm',
       'hierarchical',
-      S.object({
-        linkage: { enum: ['ward', 'complete', 'average', 'single'] },
-        metric: metricOrGower,
-        gower: gowerScale,
-      }),
+      S.object(
+        {
+          linkage: { enum: ['ward', 'complete', 'average', 'single'] },
+          metric: metricOrGower,
+          gower: gowerScale,
+        },
+        ['linkage', 'metric'],
+      ),
     ),
     S.when(
       'algorithm',

@@ -186,6 +186,12 @@ export async function fitClusters(
   if (gower && params.minSize !== undefined && params.minSize > 1)
     throw new UsageError('--min-size does not apply to --distance gower (segments are merged by centroid)');
   const scale = gower ? (params.gower ?? missingScale()) : undefined;
+  if (gower && n > 50_000)
+    logger.log(
+      'warn',
+      `${params.algorithm} under Gower's distance on ${n.toLocaleString('en-US')} rows compares every pair of rows ` +
+        `(${((n * (n - 1)) / 2).toExponential(1)} distances, no spatial index): minutes or more (--sample N bounds it)`,
+    );
   const distance: Distance | undefined = gower ? undefined : (params.distance as Distance | undefined);
   let labels: Int32Array;
   let extra: Partial<ClusterSummary> = {};

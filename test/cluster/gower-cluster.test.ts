@@ -153,6 +153,19 @@ describe('fitClusters and assignRows under Gower', () => {
     });
   }
 
+  it('euclidean DBSCAN and hierarchical models still load without a Gower scale', async () => {
+    const X: Matrix = { data: Float64Array.from([0, 0, 0, 1, 1, 0, 9, 9, 9, 8, 8, 9]), nRows: 6, nCols: 2 };
+    for (const params of [
+      { algorithm: 'dbscan', eps: 1.5, minSamples: 2 },
+      { algorithm: 'hierarchical', nClusters: 2 },
+    ] as const) {
+      const fit = await fitClusters(X, ['a', 'b'], null, params, { toolVersion: 'test' });
+      const loaded = parseClusterModel(JSON.parse(bundleText(bundleModel(fit.model, []))), 'model.json');
+      expect('gower' in loaded).toBe(false);
+      expect(Array.from(assignRows(loaded, X))).toEqual(Array.from(fit.labels));
+    }
+  });
+
   it('eps auto picks the knee of the Gower 4-distances', async () => {
     const { X, scale } = await reference();
     const fit = await fitClusters(
