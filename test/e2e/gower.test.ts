@@ -1,8 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
 import { dbscanGower, hclustGower, silhouetteHclustAverage } from '../helpers/gower-reference.js';
+
+const schema = JSON.parse(readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8'));
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -127,6 +131,18 @@ describe('--distance gower with DBSCAN and hierarchical clustering (built CLI)',
     expect(j.indices.calinskiHarabasz).toBeNull();
     expect(j.indices.inertia).toBeNull();
     expect(j.projection.method).toBe('gower-pca');
+    expect(validate(j), JSON.stringify(validate.errors)).toBe(true);
+    // bootstrap stability refits the Gower model with its scale
+    const b = await runCli(['stability', seg, '--model', model, '--bootstrap', '3', '--json']);
+    expect([0, 1], b.stderr).toContain(b.code);
+    const st = JSON.parse(b.stdout);
+    expect(st.refit).toMatchObject({
+      algorithm: 'hierarchical',
+      linkage: 'average',
+      distance: 'gower',
+      nClusters: 4,
+    });
+    expect(st.notes.join(' ')).toMatch(/Gower's distance: the refits use the model's fitted ranges/);
     const w = await runCli([
       'cluster',
       mixed,
