@@ -40,3 +40,29 @@ sil <- function(label, p) {
 }
 sil("silhouette pam gower k=4", pam(dg, 4))
 sil("silhouette pam euclidean k=3", pam(xn, 3))
+
+# DBSCAN and hierarchical clustering under Gower's distance (test/cluster/gower-cluster.test.ts), and the silhouette
+# of those labels from the Gower distances (test/evaluate/metrics.test.ts). Needs r-cran-dbscan too.
+suppressMessages(library(dbscan))
+cat("dbscan", as.character(packageVersion("dbscan")), "\n")
+k4 <- sort(kNNdist(dg, k = 4))
+cat(sprintf("  4-distances sorted, positions 1, 60, 120: %.17g %.17g %.17g\n", k4[1], k4[60], k4[120]))
+for (e in c(0.1, 0.15)) {
+  r <- dbscan(dg, eps = e, minPts = 5)
+  cat(sprintf("dbscan gower eps=%g minPts=5", e), "\n")
+  cat("  labels (0 = noise):", r$cluster, "\n")
+}
+for (m in c("average", "complete", "single")) {
+  h <- hclust(dg, method = m)
+  cat("hclust gower", m, "\n")
+  cat("  cutree k=4:", cutree(h, 4), "\n")
+  cat(sprintf("  heights first, middle, last: %.17g %.17g %.17g\n", h$height[1], h$height[60], h$height[119]))
+}
+s <- silhouette(cutree(hclust(dg, method = "average"), 4), dg)
+cat(sprintf("silhouette hclust average k=4: mean %.17g\n", mean(s[, "sil_width"])))
+cat(sprintf("  widths rows 0, 7, 21, 119: %.17g %.17g %.17g %.17g\n", s[1, 3], s[8, 3], s[22, 3], s[120, 3]))
+# Dunn index of the same labels from the Gower distances (as clValid::dunn): min between / max within.
+m <- as.matrix(dg)
+cl <- cutree(hclust(dg, method = "average"), 4)
+same <- outer(cl, cl, "==")
+cat(sprintf("dunn hclust average k=4: %.17g\n", min(m[!same]) / max(m[same])))

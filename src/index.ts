@@ -62,7 +62,21 @@ export {
   type ClaraResult,
 } from './cluster/kmedoids.js';
 export { fitGowerScale, gowerMatrix, gowerDistance, type GowerScale } from './core/gower.js';
-export { silhouetteFromRows } from './evaluate/precomputed.js';
+export {
+  silhouetteFromRows,
+  dunnFromRows,
+  gowerValidity,
+  euclideanIndexNote,
+  type GowerValidity,
+} from './evaluate/precomputed.js';
+export {
+  gowerDbscan,
+  gowerKDistances,
+  gowerLinkageTree,
+  gowerAssignToCores,
+  gowerCentres,
+  type GowerDbscanResult,
+} from './cluster/gower-cluster.js';
 export {
   fitClusters,
   suggestEps,

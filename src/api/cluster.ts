@@ -230,7 +230,7 @@ export const clusterParams: readonly Param[] = [
   { flags: '--linkage <name>', help: 'hierarchical linkage', choices: linkages, default: 'ward' },
   {
     flags: '--distance <name>',
-    help: 'DBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, k-medoids only)',
+    help: 'DBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, O(n²) time)',
     choices: clusterDistances,
     default: 'euclidean',
   },
@@ -418,7 +418,9 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
   if (o.algorithm === 'hierarchical' && o.linkage === 'ward' && o.distance !== 'euclidean') {
     throw new UsageError(
       `ward linkage needs --distance euclidean, got '${o.distance}'`,
-      'use --linkage average or complete',
+      o.distance === 'gower'
+        ? 'use --linkage average, complete or single'
+        : 'use --linkage average or complete',
     );
   }
   const given = (k: string): boolean => env.given?.has(k) ?? false;
@@ -458,8 +460,10 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     if (hd) throw new UsageError(`${hd[1]} applies to --algo hdbscan only`);
   }
   checkOpticsOptions(o, given);
-  if (o.distance === 'gower' && o.algorithm !== 'kmedoids')
-    throw new UsageError(`--distance gower needs --algo kmedoids, not ${o.algorithm}`);
+  if (o.distance === 'gower' && !['kmedoids', 'dbscan', 'hierarchical'].includes(o.algorithm))
+    throw new UsageError(
+      `--distance gower needs --algo kmedoids, dbscan or hierarchical, not ${o.algorithm}`,
+    );
   if (o.algorithm === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(
       'k-means minimises euclidean distances; --distance applies to dbscan, hierarchical and kmedoids',

@@ -1,6 +1,7 @@
-import { distances, type Distance } from '../core/distance.js';
+import { distances, type ClusterDistance, type Distance } from '../core/distance.js';
+import { gowerMatrix } from '../core/gower.js';
 import { DataError, UsageError } from '../core/errors.js';
-import { assertFinite, chooseFeatures, leftOutWarning, toMatrix } from '../core/matrix.js';
+import { assertFinite, chooseFeatures, leftOutWarning, toMatrix, type Matrix } from '../core/matrix.js';
 import { intAtLeast, list, pairs, positiveNumber, type Param } from '../core/params.js';
 import { toolVersion } from '../core/version.js';
 import { WorkerPool } from '../core/worker-pool.js';
@@ -72,7 +73,7 @@ export const reportParams: readonly Param[] = [
   { flags: '--exclude <cols>', help: 'columns to leave out of the features', parse: list },
   {
     flags: '--distance <name>',
-    help: "distance of silhouette and Dunn (default: the model's, else euclidean)",
+    help: "distance of silhouette and Dunn (default: the model's, Gower's included, else euclidean; Davies-Bouldin and Calinski-Harabasz only under euclidean)",
     choices: distances,
   },
   {
@@ -192,10 +193,11 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       throw new UsageError(`${o.moves ? '--moves' : '--max-shift'} needs --baseline-segments`);
     const started = performance.now();
     const model = o.model ? await loadModel(pathIn(env, o.model)) : null;
-    if (model?.algorithm === 'kmedoids' && model.metric === 'gower')
+    const gower = model && 'gower' in model && model.gower ? model.gower : undefined;
+    if (gower && o.distance !== undefined)
       throw new UsageError(
-        `${o.model}: the report does not take k-medoids models under Gower's distance (mixed columns)`,
-        'report the segments file without --model, on its numeric columns',
+        `${o.model} is a model under Gower's distance: its indices are Gower's`,
+        `leave out --distance ${o.distance}`,
       );
     if (o.baselineSegments)
       baselineIdColumn(
@@ -220,11 +222,15 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
     const missing = features.filter((f) => !ds.has(f));
     if (missing.length > 0)
       throw new DataError(`${input}: missing column(s) the model needs: ${missing.join(', ')}`);
-    const X = toMatrix(ds, features, env.threads > 1);
-    assertFinite(X, features, 'the report');
-    const distance: Distance =
-      o.distance ??
-      (model && model.algorithm !== 'kmeans' && model.metric !== 'gower' ? model.metric : 'euclidean');
+    let X: Matrix;
+    if (gower) X = gowerMatrix(ds, features, gower);
+    else {
+      X = toMatrix(ds, features, env.threads > 1);
+      assertFinite(X, features, 'the report');
+    }
+    const distance: ClusterDistance = gower
+      ? 'gower'
+      : (o.distance ?? (model && model.algorithm !== 'kmeans' ? model.metric : 'euclidean'));
     if (model) assertModelSegments(labels, model, input, o.model!);
     const tuning = o.tune ? await loadTuneResult(pathIn(env, o.tune)) : null;
     // A names file wins over the model's names; the segments neither names are named from their profiles.
@@ -307,6 +313,7 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
         segmentColumn: o.segmentCol,
         idColumn: idColumn ?? null,
         distance,
+        gower,
         model,
         tuning,
         names,

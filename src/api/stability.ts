@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { ClusterModel } from '../cluster/cluster-model.js';
 import type { Dataset } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
-import { assertFinite, assertNoInfinite, toMatrix, type LeftOutColumn } from '../core/matrix.js';
+import { assertFinite, assertNoInfinite, toMatrix, type LeftOutColumn, type Matrix } from '../core/matrix.js';
+import { gowerMatrix } from '../core/gower.js';
 import { describeParser, InvalidValueError, list, type Param } from '../core/params.js';
 import { toolVersion as version } from '../core/version.js';
 import { WorkerPool } from '../core/worker-pool.js';
@@ -458,11 +459,17 @@ async function runBootstrap(
       `${name}: missing feature column(s) of the model: ${missing.join(', ')}`,
       `the model (${modelPath}) was fitted on ${model.features.join(', ')}`,
     );
-  for (const f of model.features) {
-    if (ds.column(f).kind !== 'numeric') throw new DataError(`${name}: feature column '${f}' is not numeric`);
+  const gower = 'gower' in model && model.gower ? model.gower : null;
+  let X: Matrix;
+  if (gower) X = gowerMatrix(ds, model.features, gower);
+  else {
+    for (const f of model.features) {
+      if (ds.column(f).kind !== 'numeric')
+        throw new DataError(`${name}: feature column '${f}' is not numeric`);
+    }
+    X = toMatrix(ds, model.features);
+    assertFinite(X, model.features, 'the bootstrap refits');
   }
-  const X = toMatrix(ds, model.features);
-  assertFinite(X, model.features, 'the bootstrap refits');
   const { params, notes } = refitParams(model, modelPath);
   const inFile = new Set([...lab].filter((l) => l >= 0));
   const absent = model.segments.map((s) => s.segment).filter((s) => !inFile.has(s));
@@ -507,7 +514,7 @@ async function runBootstrap(
     await pool.close();
   }
   const gated = gateBootstrap(result, thresholds);
-  const { seed: _seed, ...refitParamsShown } = params;
+  const { seed: _seed, gower: _gower, ...refitParamsShown } = params;
   return {
     mode: 'bootstrap',
     bootstrap: result,

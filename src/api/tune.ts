@@ -2,6 +2,7 @@ import { clusterAlgorithms } from '../cluster/fit.js';
 import { clusterSelections, type ClusterSelection } from '../cluster/hdbscan.js';
 import { clusterDistances, linkages, type Linkage } from '../core/distance.js';
 import { UsageError } from '../core/errors.js';
+import { fitGowerScale, gowerMatrix, type GowerScale } from '../core/gower.js';
 import { round3 } from '../core/format.js';
 import {
   assertFinite,
@@ -9,6 +10,7 @@ import {
   leftOutWarning,
   toMatrix,
   type LeftOutColumn,
+  type Matrix,
 } from '../core/matrix.js';
 import { checkedText, intAtLeast, list, positiveNumber, share, type Param } from '../core/params.js';
 import { WorkerPool } from '../core/worker-pool.js';
@@ -92,7 +94,7 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--distance <name>',
-    help: 'DBSCAN / HDBSCAN / hierarchical / k-medoids distance (gower is not tuned: use segment cluster)',
+    help: 'DBSCAN / HDBSCAN / hierarchical / k-medoids distance (gower: dbscan, hierarchical, kmedoids; O(n²) time)',
     choices: clusterDistances,
     default: 'euclidean',
   },
@@ -182,12 +184,8 @@ export async function runTune(
     throw new UsageError('--k does not apply to hdbscan', 'use --min-cluster-size');
   if (algo !== 'hdbscan' && o.minClusterSize !== undefined)
     throw new UsageError('--min-cluster-size applies to --algo hdbscan only');
-  if (o.distance === 'gower') {
-    throw new UsageError(
-      'tune does not search Gower distances (mixed columns)',
-      'run segment cluster --algo kmedoids --distance gower --k K for each k, or tune on numeric columns',
-    );
-  }
+  if (o.distance === 'gower' && algo !== 'dbscan' && algo !== 'hierarchical' && algo !== 'kmedoids')
+    throw new UsageError(`--distance gower needs --algo dbscan, hierarchical or kmedoids, not ${algo}`);
   if ((algo === 'hdbscan' || algo === 'kmedoids') && o.distance === 'cosine')
     throw new UsageError(`${algo} supports --distance euclidean or manhattan, not cosine`);
   const minClusterSize =
@@ -235,12 +233,20 @@ export async function runTune(
     const { features, leftOut } = chooseFeatures(
       ds,
       { id: o.id, features: o.features, exclude: o.exclude },
-      { roles: ['segment'], skipTemporal: true },
+      // Gower's distance takes categorical columns too, as segment cluster does.
+      { roles: ['segment'], skipTemporal: true, categorical: o.distance === 'gower' },
     );
     const omitted = o.features ? null : leftOutWarning(leftOut);
     if (omitted) env.logger.log('warn', omitted);
-    const X = toMatrix(ds, features, env.threads > 1);
-    assertFinite(X, features, 'tuning');
+    let gower: GowerScale | undefined;
+    let X: Matrix;
+    if (o.distance === 'gower') {
+      gower = fitGowerScale(ds, features);
+      X = gowerMatrix(ds, features, gower);
+    } else {
+      X = toMatrix(ds, features, env.threads > 1);
+      assertFinite(X, features, 'tuning');
+    }
     const pool = new WorkerPool(env.threads);
     let result: TuneResult;
     try {
@@ -255,6 +261,7 @@ export async function runTune(
           clusterSelection: o.clusterSelection,
           linkages: links,
           distance: o.distance,
+          gower,
           score: o.metric,
           nInit: o.nInit,
           maxIter: o.maxIter,

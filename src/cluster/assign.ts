@@ -1,6 +1,7 @@
 import { rowDistance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import { assignToCores } from './dbscan.js';
+import { gowerAssignToCores, gowerNearest } from './gower-cluster.js';
 import { assignNearestCore } from './hdbscan.js';
 import { nearestCentroid } from './kmeans.js';
 import { nearestMedoid } from './kmedoids.js';
@@ -9,6 +10,13 @@ import type { ClusterModel, LabelException } from './cluster-model.js';
 function flat(rows: number[][], d: number): Float64Array {
   const out = new Float64Array(rows.length * d);
   rows.forEach((r, i) => out.set(r, i * d));
+  return out;
+}
+
+/** Rows that may hold missing values (null in a saved Gower model, NaN in a fitted one) as NaN. */
+function flatMissing(rows: readonly (readonly (number | null)[])[], d: number): Float64Array {
+  const out = new Float64Array(rows.length * d);
+  rows.forEach((r, i) => r.forEach((v, j) => (out[i * d + j] = v ?? NaN)));
   return out;
 }
 
@@ -21,10 +29,12 @@ function rowKey(data: Float64Array, i: number, d: number): string {
 
 /**
  * The assignment rule of a model alone, without its exceptions: k-means → segment of the nearest centroid;
- * DBSCAN → segment of the nearest core point within eps, else -1; HDBSCAN → segment of the nearest training row
- * when within its core distance, else -1; hierarchical → segment with the nearest centroid in the model's metric;
- * k-medoids → segment of the nearest medoid (−1 when every Gower distance is undefined: no feature in common);
- * OPTICS → segment of the nearest training point when within its radius (eps, or its core distance for xi), else −1.
+ * DBSCAN → segment of the nearest core point within eps, else -1 (Gower: brute force over the cores); HDBSCAN →
+ * segment of the nearest training row when within its core distance, else -1; hierarchical → segment with the
+ * nearest centroid in the model's metric (Gower: numeric means and categorical modes, −1 when no centre shares a
+ * non-missing feature); k-medoids → segment of the nearest medoid (−1 when every Gower distance is undefined: no
+ * feature in common); OPTICS → segment of the nearest training point when within its radius (eps, or its core
+ * distance for xi), else −1.
  * O(n · centroids · d) (DBSCAN: a spatial index over the cores).
  */
 export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
@@ -36,6 +46,9 @@ export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
       return labels;
     }
     case 'dbscan': {
+      if (model.gower)
+        return gowerAssignToCores(X, flatMissing(model.cores, d), model.coreSegment, model.eps, model.gower);
+      if (model.metric === 'gower') throw new Error('unreachable: a Gower model without its scale');
       const cores: Matrix = { data: flat(model.cores, d), nRows: model.cores.length, nCols: d };
       return assignToCores(X, cores, Int32Array.from(model.coreSegment), model.eps, model.metric);
     }
@@ -65,12 +78,26 @@ export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
         d,
       );
       const k = model.segments.length;
+      if (model.gower) {
+        const near = gowerNearest(
+          X,
+          flatMissing(
+            model.segments.map((s) => s.centroid),
+            d,
+          ),
+          k,
+          model.gower,
+        );
+        return Int32Array.from(near, (m) => (m < 0 ? -1 : model.segments[m]!.segment));
+      }
+      const metric = model.metric;
+      if (metric === 'gower') throw new Error('unreachable: a Gower model without its scale');
       const labels = new Int32Array(X.nRows);
       for (let i = 0; i < X.nRows; i++) {
         let best = 0;
         let bestD = Infinity;
         for (let s = 0; s < k; s++) {
-          const dist = rowDistance(model.metric, X.data, i, c, s, d);
+          const dist = rowDistance(metric, X.data, i, c, s, d);
           if (dist < bestD) {
             bestD = dist;
             best = s;
@@ -106,7 +133,9 @@ export function assignRows(model: ClusterModel, X: Matrix): Int32Array {
   if (model.exceptions.length === 0) return labels;
   const d = X.nCols;
   const lookup = new Map<string, number>();
-  for (const e of model.exceptions) lookup.set(e.values.map(String).join(','), e.segment);
+  // A missing value (NaN) is null in a saved model's JSON: keyed as NaN, as rowKey writes it.
+  for (const e of model.exceptions)
+    lookup.set(e.values.map((v) => String((v as number | null) ?? NaN)).join(','), e.segment);
   for (let i = 0; i < X.nRows; i++) {
     const s = lookup.get(rowKey(X.data, i, d));
     if (s !== undefined) labels[i] = s;

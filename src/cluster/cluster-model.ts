@@ -78,16 +78,24 @@ export interface DbscanModel extends ModelBase {
   algorithm: 'dbscan';
   eps: number;
   minSamples: number;
-  metric: Distance;
+  metric: Distance | 'gower';
+  /** Core rows' feature values (under Gower: categoricals as level indices, a missing value null in the file). */
   cores: number[][];
   coreSegment: number[];
+  /** Gower's fitted scale when the metric is gower (absent otherwise). */
+  gower?: GowerScale | null;
 }
 
 /** A fitted hierarchical model: rows go to the segment with the nearest centroid (in the model's metric). */
 export interface HierarchicalModel extends ModelBase {
   algorithm: 'hierarchical';
   linkage: Linkage;
-  metric: Distance;
+  metric: Distance | 'gower';
+  /**
+   * Gower's fitted scale when the metric is gower (absent otherwise): rows then go to the segment whose centre
+   * (numeric means, categorical modes as level indices) is nearest under Gower's distance.
+   */
+  gower?: GowerScale | null;
   /** Merge tree for the report's dendrogram (scipy layout), when the training set was small enough to keep it. */
   dendrogram: { a: number[]; b: number[]; heights: number[]; sizes: number[] } | null;
 }
@@ -162,7 +170,27 @@ export type ClusterModel =
 
 const S = schemaParts;
 const vector = S.numbers;
-const metric = { enum: ['euclidean', 'manhattan', 'cosine'] };
+const metricOrGower = { enum: ['euclidean', 'manhattan', 'cosine', 'gower'] };
+/** Gower's fitted scale (k-medoids, DBSCAN and hierarchical models under Gower's distance). */
+const gowerScale = {
+  anyOf: [
+    { type: 'null' },
+    S.object(
+      {
+        kinds: { type: 'array', items: { enum: ['numeric', 'categorical'] } },
+        ranges: { type: 'array', items: { type: 'number', minimum: 0 } },
+        levels: {
+          type: 'array',
+          items: { anyOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
+        },
+        weights: { type: 'array', items: { type: 'number', minimum: 0 } },
+      },
+      ['kinds', 'ranges', 'levels', 'weights'],
+    ),
+  ],
+};
+/** Rows that may hold a missing value (null), under Gower's distance. */
+const rowsWithMissing = { type: 'array', items: { type: 'array', items: { type: ['number', 'null'] } } };
 
 /** JSON Schema of a clustering model (every kind); the cross-field checks are in {@link checkClusterModel}. */
 export const clusterModelSchema = {
@@ -190,7 +218,11 @@ export const clusterModelSchema = {
     params: { type: 'object' },
     exceptions: {
       type: 'array',
-      items: S.object({ values: vector, segment: { type: 'integer', minimum: -1 } }),
+      // Under Gower's distance a training row may hold a missing value (null).
+      items: S.object({
+        values: { type: 'array', items: { type: ['number', 'null'] } },
+        segment: { type: 'integer', minimum: -1 },
+      }),
     },
     chain: { type: 'array', items: S.object({ stage: { type: 'string' }, model: {} }) },
     inputSchema: {
@@ -215,21 +247,29 @@ export const clusterModelSchema = {
     S.when(
       'algorithm',
       'dbscan',
-      S.object({
-        eps: { type: 'number', exclusiveMinimum: 0 },
-        minSamples: { type: 'integer', minimum: 1 },
-        metric,
-        cores: S.matrix,
-        coreSegment: { type: 'array', items: S.count },
-      }),
+      S.object(
+        {
+          eps: { type: 'number', exclusiveMinimum: 0 },
+          minSamples: { type: 'integer', minimum: 1 },
+          metric: metricOrGower,
+          cores: rowsWithMissing,
+          coreSegment: { type: 'array', items: S.count },
+          gower: gowerScale,
+        },
+        ['eps', 'minSamples', 'metric', 'cores', 'coreSegment'],
+      ),
     ),
     S.when(
       'algorithm',
       'hierarchical',
-      S.object({
-        linkage: { enum: ['ward', 'complete', 'average', 'single'] },
-        metric,
-      }),
+      S.object(
+        {
+          linkage: { enum: ['ward', 'complete', 'average', 'single'] },
+          metric: metricOrGower,
+          gower: gowerScale,
+        },
+        ['linkage', 'metric'],
+      ),
     ),
     S.when(
       'algorithm',
@@ -301,23 +341,7 @@ export const clusterModelSchema = {
           medoidRows: { type: 'array', items: S.count },
           medoidSegment: { type: 'array', items: S.count },
           objective: S.object({ build: S.number, swap: S.number }, ['build', 'swap']),
-          gower: {
-            anyOf: [
-              { type: 'null' },
-              S.object(
-                {
-                  kinds: { type: 'array', items: { enum: ['numeric', 'categorical'] } },
-                  ranges: { type: 'array', items: { type: 'number', minimum: 0 } },
-                  levels: {
-                    type: 'array',
-                    items: { anyOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
-                  },
-                  weights: { type: 'array', items: { type: 'number', minimum: 0 } },
-                },
-                ['kinds', 'ranges', 'levels', 'weights'],
-              ),
-            ],
-          },
+          gower: gowerScale,
         },
         ['metric', 'medoids', 'medoidRows', 'medoidSegment', 'objective', 'gower'],
       ),
@@ -342,6 +366,8 @@ export function checkClusterModel(m: ClusterModel): void {
       problem(`segments[${i}].centroid`, `has ${s.centroid.length} values but the model has ${d} feature(s)`);
   });
   m.exceptions.forEach((e, i) => {
+    if (!('gower' in m && m.gower) && e.values.some((v) => v === null))
+      problem(`exceptions[${i}].values`, 'has a missing value, which only Gower models hold');
     if (e.values.length !== d)
       problem(`exceptions[${i}].values`, `has ${e.values.length} values but the model has ${d} feature(s)`);
     if (e.segment !== -1 && !known.has(e.segment))
@@ -358,8 +384,18 @@ export function checkClusterModel(m: ClusterModel): void {
     });
   };
   if (m.algorithm === 'kmeans') points(m.centroids, m.centroidSegment, 'centroids', 'centroidSegment');
-  else if (m.algorithm === 'dbscan') points(m.cores, m.coreSegment, 'cores', 'coreSegment');
-  else if (m.algorithm === 'hdbscan') {
+  else if (m.algorithm === 'dbscan') {
+    points(
+      m.cores.map((r) => r.map((v) => v ?? 0)),
+      m.coreSegment,
+      'cores',
+      'coreSegment',
+    );
+    checkGowerMetric(m.metric, m.gower ?? null, d, m.cores, 'cores');
+  } else if (m.algorithm === 'hierarchical') {
+    if (m.segments.length === 0) problem('segments', 'is empty: a hierarchical model needs at least one');
+    checkGowerMetric(m.metric, m.gower ?? null, d, [], 'segments');
+  } else if (m.algorithm === 'hdbscan') {
     points(m.points, m.pointSegment, 'points', 'pointSegment');
     expectLength(m.coreDistances, m.points.length, 'coreDistances', 'points has');
   } else if (m.algorithm === 'optics') {
@@ -374,7 +410,6 @@ export function checkClusterModel(m: ClusterModel): void {
         m.clusterMethod === 'dbscan' ? 'is null but the cluster method is dbscan' : 'is set with xi',
       );
   } else if (m.algorithm === 'kmedoids') checkKMedoids(m, points);
-  else if (m.segments.length === 0) problem('segments', 'is empty: a hierarchical model needs at least one');
 }
 
 /** The k-medoids model's own checks: medoids and their segments, and Gower's scale one entry per feature. */
@@ -390,19 +425,32 @@ function checkKMedoids(
     'medoidSegment',
   );
   expectLength(m.medoidRows, m.medoids.length, 'medoidRows', 'medoids has');
-  if ((m.metric === 'gower') !== (m.gower !== null))
+  checkGowerMetric(m.metric, m.gower, d, m.medoids, 'medoids');
+}
+
+/**
+ * A model's metric and Gower scale agree (a scale exactly when the metric is gower), the scale has one entry per
+ * feature, and `rows` (medoids, cores) hold missing values only under Gower, categorical ones as level indices.
+ */
+function checkGowerMetric(
+  metric: string,
+  g: GowerScale | null,
+  d: number,
+  rows: readonly (readonly (number | null)[])[],
+  name: string,
+): void {
+  if ((metric === 'gower') !== (g !== null))
     problem(
       'gower',
-      m.metric === 'gower' ? 'is null but the metric is gower' : `is set but the metric is ${m.metric}`,
+      metric === 'gower' ? 'is missing but the metric is gower' : `is set but the metric is ${metric}`,
     );
-  if (m.gower === null) {
-    m.medoids.forEach((r, i) => {
+  if (g === null) {
+    rows.forEach((r, i) => {
       if (r.some((v) => v === null))
-        problem(`medoids[${i}]`, `has a missing value, which ${m.metric} cannot use`);
+        problem(`${name}[${i}]`, `has a missing value, which ${metric} cannot use`);
     });
     return;
   }
-  const g = m.gower;
   for (const key of ['kinds', 'ranges', 'levels', 'weights'] as const) {
     if (g[key].length !== d)
       problem(`gower.${key}`, `has ${g[key].length} entries but the model has ${d} feature(s)`);
@@ -414,14 +462,14 @@ function checkKMedoids(
         k === 'categorical' ? 'is null for a categorical feature' : 'is set for a numeric feature',
       );
   });
-  m.medoids.forEach((r, i) =>
+  rows.forEach((r, i) =>
     r.forEach((v, j) => {
       if (
         v !== null &&
         g.kinds[j] === 'categorical' &&
         !(Number.isInteger(v) && v >= 0 && v < g.levels[j]!.length)
       )
-        problem(`medoids[${i}][${j}]`, `is ${v}, not the index of one of the feature's levels`);
+        problem(`${name}[${i}][${j}]`, `is ${v}, not the index of one of the feature's levels`);
     }),
   );
   if (!g.weights.some((w) => w > 0)) problem('gower.weights', 'has no positive weight');

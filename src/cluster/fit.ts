@@ -13,6 +13,7 @@ import { hdbscan, type ClusterSelection } from './hdbscan.js';
 import { kmeans } from './kmeans.js';
 import { fitKMedoids } from './kmedoids.js';
 import { opticsFit, opticsModel, type OpticsFitParams, type OpticsScores } from './optics-fit.js';
+import { gowerCentres, gowerDbscan, gowerKDistances, gowerLinkageTree } from './gower-cluster.js';
 import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './cluster-model.js';
 import {
   canonicalOrder,
@@ -41,7 +42,7 @@ export interface ClusterParams {
   eps?: number | 'auto' | undefined;
   minSamples?: number | undefined;
   distance?: ClusterDistance | undefined;
-  /** Gower's scale fitted on X's rows (k-medoids with `distance: 'gower'`; X then comes from `gowerMatrix`). */
+  /** Gower's scale fitted on X's rows (`distance: 'gower'`: k-medoids, DBSCAN, hierarchical; X from `gowerMatrix`). */
   gower?: GowerScale | undefined;
   linkage?: Linkage | undefined;
   /** k-medoids past PAM's size: CLARA's number of samples and rows per sample. */
@@ -107,9 +108,10 @@ export interface ClusterFit {
 export async function suggestEps(
   X: Matrix,
   minSamples: number,
-  metric: Distance,
+  metric: Distance | 'gower',
   seed: number,
   pool?: WorkerPool,
+  gower?: GowerScale,
 ): Promise<{ eps: number; k: number; kneeIndex: number; sampled: number; curve: Float64Array }> {
   const k = Math.max(1, minSamples - 1);
   let M = X;
@@ -122,7 +124,12 @@ export async function suggestEps(
   }
   if (M.nRows <= k)
     throw new DataError(`eps auto needs more than ${k} rows (min-samples − 1); got ${M.nRows}`);
-  const curve = (await kDistances(M, k, metric, pool)).slice().sort();
+  // Gower's distance has no spatial index: its k-distances are brute force, O(n²·d) (see cluster/gower-cluster.ts).
+  const kd =
+    metric === 'gower'
+      ? await gowerKDistances(M, gower ?? missingScale(), k, pool)
+      : await kDistances(M, k, metric, pool);
+  const curve = kd.slice().sort();
   const knee = kneeIndex(curve, { curve: 'convex', direction: 'increasing' });
   const eps = knee >= 0 ? curve[knee]! : curve[Math.floor(curve.length * 0.9)]!;
   if (!(eps > 0)) {
@@ -177,9 +184,21 @@ export async function fitClusters(
       logger,
     });
   }
-  if (params.distance === 'gower')
-    throw new UsageError(`--distance gower needs --algo kmedoids, not ${params.algorithm}`);
-  const distance: Distance | undefined = params.distance;
+  const gower = params.distance === 'gower';
+  if (gower && params.algorithm !== 'dbscan' && params.algorithm !== 'hierarchical')
+    throw new UsageError(
+      `--distance gower needs --algo kmedoids, dbscan or hierarchical, not ${params.algorithm}`,
+    );
+  if (gower && params.minSize !== undefined && params.minSize > 1)
+    throw new UsageError('--min-size does not apply to --distance gower (segments are merged by centroid)');
+  const scale = gower ? (params.gower ?? missingScale()) : undefined;
+  if (gower && n > 50_000)
+    logger.log(
+      'warn',
+      `${params.algorithm} under Gower's distance on ${n.toLocaleString('en-US')} rows compares every pair of rows ` +
+        `(${((n * (n - 1)) / 2).toExponential(1)} distances, no spatial index): minutes or more (--sample N bounds it)`,
+    );
+  const distance: Distance | undefined = gower ? undefined : (params.distance as Distance | undefined);
   let labels: Int32Array;
   let extra: Partial<ClusterSummary> = {};
   let modelPart: Record<string, unknown>;
@@ -224,20 +243,23 @@ export async function fitClusters(
     }
     case 'dbscan': {
       const minSamples = params.minSamples ?? 5;
-      const metric = distance ?? 'euclidean';
+      const metric = gower ? 'gower' : (distance ?? 'euclidean');
       if (!Number.isInteger(minSamples) || minSamples < 1) {
         throw invalidParameter('cluster.dbscan', 'minSamples', 'an int in [1, inf)', minSamples);
       }
       let eps: number;
       if (params.eps === 'auto' || params.eps === undefined) {
-        const s = await suggestEps(X, minSamples, metric, seed, env.pool);
+        const s = await suggestEps(X, minSamples, metric, seed, env.pool, scale);
         eps = s.eps;
         extra.epsAuto = { k: s.k, kneeIndex: s.kneeIndex, sampled: s.sampled };
         logger.log('info', `eps auto: ${eps.toPrecision(4)} (knee of the ${s.k}-distance curve)`);
       } else eps = params.eps;
       if (!(eps > 0) || !Number.isFinite(eps))
         throw invalidParameter('cluster.dbscan', 'eps', 'a float in (0, inf)', eps);
-      const r = await dbscan(X, { eps, minSamples, distance: metric, pool: env.pool, logger });
+      const r =
+        metric === 'gower'
+          ? await gowerDbscan(X, scale!, eps, minSamples, env.pool)
+          : await dbscan(X, { eps, minSamples, distance: metric, pool: env.pool, logger });
       labels = Int32Array.from(r.labels);
       usedParams = { eps, minSamples, metric };
       extra = { ...extra, eps, nCore: r.nCore };
@@ -252,8 +274,8 @@ export async function fitClusters(
       break;
     }
     case 'hierarchical': {
-      const linkage = params.linkage ?? 'ward';
-      const metric = distance ?? 'euclidean';
+      const linkage = params.linkage ?? (gower ? 'average' : 'ward');
+      const metric = gower ? 'gower' : (distance ?? 'euclidean');
       if (params.nClusters === undefined && params.distanceThreshold === undefined) {
         throw new UsageError('hierarchical clustering needs --k or --distance-threshold');
       }
@@ -263,13 +285,21 @@ export async function fitClusters(
       if (params.nClusters !== undefined && params.nClusters > n) {
         throw new DataError(`k = ${params.nClusters} exceeds the ${n} rows`, 'lower --k or use more data');
       }
-      const tree = await linkageTree(X, {
-        linkage,
-        distance: metric,
-        memoryLimit: env.memoryLimit,
-        pool: env.pool,
-        logger,
-      });
+      const tree =
+        metric === 'gower'
+          ? await gowerLinkageTree(X, scale!, {
+              linkage,
+              memoryLimit: env.memoryLimit,
+              pool: env.pool,
+              logger,
+            })
+          : await linkageTree(X, {
+              linkage,
+              distance: metric,
+              memoryLimit: env.memoryLimit,
+              pool: env.pool,
+              logger,
+            });
       labels = Int32Array.from(
         cutTree(
           tree,
@@ -301,7 +331,7 @@ export async function fitClusters(
     case 'hdbscan': {
       const minClusterSize = params.minClusterSize ?? 5;
       const minSamples = params.minSamples ?? minClusterSize;
-      const metric = params.distance ?? 'euclidean';
+      const metric = distance ?? 'euclidean';
       const clusterSelection = params.clusterSelection ?? 'eom';
       const clusterSelectionEpsilon = params.clusterSelectionEpsilon ?? 0;
       if (n > 50_000) {
@@ -357,7 +387,9 @@ export async function fitClusters(
   for (let i = 0; i < rawToFinal.length; i++) rawToFinal[i] = canon[rawToFinal[i]!]!;
 
   const nSegments = countSegments(labels);
-  const { centroids, sizes } = segmentCentroids(X, labels, nSegments);
+  const { centroids: means, sizes } = segmentCentroids(X, labels, nSegments);
+  // Under Gower: numeric means over the non-missing values and categorical modes (level indices).
+  const centroids = scale ? gowerCentres(X, labels, nSegments, scale) : means;
   let noise = 0;
   for (let i = 0; i < n; i++) if (labels[i]! < 0) noise++;
   const segments: SegmentInfo[] = Array.from({ length: nSegments }, (_, s) => ({
@@ -409,9 +441,10 @@ export async function fitClusters(
       algorithm: 'dbscan',
       eps: usedParams['eps'] as number,
       minSamples: usedParams['minSamples'] as number,
-      metric: usedParams['metric'] as Distance,
+      metric: usedParams['metric'] as Distance | 'gower',
       cores,
       coreSegment,
+      ...(scale ? { gower: scale } : {}),
     };
   } else if (params.algorithm === 'hdbscan') {
     const core = (modelPart['scores'] as { coreDistances: Float64Array }).coreDistances;
@@ -439,7 +472,8 @@ export async function fitClusters(
       exceptions: [],
       algorithm: 'hierarchical',
       linkage: usedParams['linkage'] as Linkage,
-      metric: usedParams['metric'] as Distance,
+      metric: usedParams['metric'] as Distance | 'gower',
+      ...(scale ? { gower: scale } : {}),
       dendrogram: modelPart['dendrogram'] as {
         a: number[];
         b: number[];
@@ -482,4 +516,9 @@ export async function fitClusters(
       warnings,
     },
   };
+}
+
+/** A Gower fit without its scale is a caller's mistake. */
+function missingScale(): never {
+  throw new UsageError("--distance gower needs Gower's scale fitted on the rows (fitGowerScale)");
 }

@@ -1,4 +1,4 @@
-import { distances, linkages, type Distance, type Linkage } from '../core/distance.js';
+import { distances, linkages, type ClusterDistance, type Distance, type Linkage } from '../core/distance.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import { formatBytes } from '../core/format.js';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -40,7 +40,8 @@ export interface Dendrogram {
   /** Rows under each new node. */
   sizes: Int32Array;
   linkage: Linkage;
-  distance: Distance;
+  /** Gower's trees come from cluster/gower-cluster.ts. */
+  distance: ClusterDistance;
 }
 
 /** Options of {@link linkageTree}. */

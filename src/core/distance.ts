@@ -6,7 +6,7 @@ export type Distance = (typeof distances)[number];
 
 /**
  * Distances `segment cluster --distance` takes: the row distances, and Gower's over mixed numeric and categorical
- * columns (R's `daisy(metric = "gower")`, k-medoids only).
+ * columns (R's `daisy(metric = "gower")`: k-medoids, DBSCAN and hierarchical clustering).
  */
 export const clusterDistances = [...distances, 'gower'] as const;
 

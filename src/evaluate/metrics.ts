@@ -319,7 +319,7 @@ export async function dunn(
 /**
  * Compute several validity indices on one labelling, preparing the labels once. `metric` and `pool` apply to the
  * distance-based indices (silhouette, silhouetteSampled, Dunn); Davies–Bouldin, Calinski–Harabasz and inertia are
- * euclidean by definition. `sampleSize`, `seed` and `confidence` apply to `silhouetteSampled`. Noise (−1) follows
+ * euclidean by definition, and the first two are refused under another `distance` (see `euclideanIndexNote`). `sampleSize`, `seed` and `confidence` apply to `silhouetteSampled`. Noise (−1) follows
  * `noise` (default `exclude`, see {@link NoisePolicy}); the report says how many rows were scored and how many were
  * noise. Costs: those of the indices requested.
  * @throws UsageError when `metrics` is empty or names an unknown index, or on a bad option; DataError as the
@@ -341,6 +341,14 @@ export async function computeValidity(
     );
   }
   const metric = checkMetric(opts.distance, owner);
+  // Davies-Bouldin and Calinski-Harabasz are euclidean by construction: under another distance they would be numbers
+  // about a geometry the segments were not made in.
+  const euclideanOnly = wanted.filter((m) => m === 'daviesBouldin' || m === 'calinskiHarabasz');
+  if (metric !== 'euclidean' && euclideanOnly.length > 0)
+    throw new UsageError(
+      `${euclideanOnly.join(' and ')} need the euclidean distance (centroid dispersion), not ${metric}`,
+      'ask for silhouette or dunn, which take any distance',
+    );
   const sampling = wanted.includes('silhouetteSampled') ? checkSampling(opts, owner) : undefined;
   const pre = prepareLabels(X, labels, opts.noise, owner);
   const report: ValidityReport = {

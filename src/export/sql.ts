@@ -77,10 +77,16 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
   if (model.segments.length === 0) {
     throw new DataError(`${source} has no segments (every training row was noise): nothing to assign`);
   }
-  if (model.algorithm === 'kmedoids' && model.metric === 'gower') {
+  if (model.algorithm !== 'kmeans' && model.metric === 'gower') {
+    const what =
+      model.algorithm === 'kmedoids'
+        ? 'k-medoids'
+        : model.algorithm === 'dbscan'
+          ? 'DBSCAN'
+          : model.algorithm;
     throw new UsageError(
-      `${source} is a k-medoids model under Gower's distance, which export-sql cannot write as SQL`,
-      'score it with segment assign, or fit k-medoids with --distance euclidean or manhattan',
+      `${source} is a ${what} model under Gower's distance, which export-sql cannot write as SQL`,
+      `score it with segment assign, or fit ${what} with --distance euclidean or manhattan`,
     );
   }
   if (id === 'segment' || (opts.segmentName && id === segmentNameCol)) {
@@ -350,7 +356,8 @@ function centresOf(model: ClusterModel): {
   return {
     centres: model.segments.map((s) => s.centroid),
     labels: model.segments.map((s) => s.segment),
-    metric: model.metric,
+    // Gower models are refused before.
+    metric: model.metric as Distance,
     what:
       model.algorithm === 'hierarchical'
         ? `hierarchical (${model.linkage})`

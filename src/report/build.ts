@@ -1,5 +1,6 @@
 import type { ClusterModel } from '../cluster/cluster-model.js';
-import type { Distance } from '../core/distance.js';
+import type { ClusterDistance } from '../core/distance.js';
+import type { GowerScale } from '../core/gower.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { TuneResult } from '../tune/tune.js';
@@ -18,7 +19,7 @@ import { numericProfileColumn, type ProfileColumn } from '../profile/source.js';
 import { formatPercent } from '../core/format.js';
 import { withUnit } from './cells.js';
 import { migrationWarnings, type Migration } from './migration.js';
-import { pcaProjection, type Projection } from './projection.js';
+import { gowerProjection, pcaProjection, type Projection } from './projection.js';
 import { segmentQuality, type SegmentQuality } from './quality.js';
 
 /** Discriminator and schema version of report files (`schemas/report.schema.json`). */
@@ -108,7 +109,7 @@ export interface Report {
     features: string[];
     idColumn: string | null;
     segmentColumn: string;
-    distance: Distance;
+    distance: ClusterDistance;
     /** Where the profiles come from: the segments file (recorded cleaning undone) or a raw table joined by id. */
     profile: { source: 'segments' | 'profile-input'; columns: ReportColumn[] };
   };
@@ -130,7 +131,9 @@ export interface BuildReportOptions {
   features: readonly string[];
   segmentColumn: string;
   idColumn: string | null;
-  distance: Distance;
+  distance: ClusterDistance;
+  /** Gower's scale of a model under Gower's distance (X then comes from `gowerMatrix`). */
+  gower?: GowerScale | undefined;
   model: ClusterModel | null;
   tuning: TuneResult | null;
   /** Names given (names file, else the model's); the others are made from the profiles. */
@@ -172,6 +175,7 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
   const features = [...o.features];
   const quality = await segmentQuality(X, labels, features, {
     distance: o.distance,
+    gower: o.gower,
     sampleSize: o.sampleSize,
     seed: o.seed,
     pool: o.pool,
@@ -290,7 +294,9 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     o.model && o.model.algorithm === 'hierarchical' && o.model.dendrogram
       ? topOfTree(o.model.dendrogram, o.model.nRows)
       : null;
-  const projection = pcaProjection(X, labels, o.maxPoints, o.seed);
+  const projection = o.gower
+    ? gowerProjection(X, labels, o.gower, o.maxPoints, o.seed)
+    : pcaProjection(X, labels, o.maxPoints, o.seed);
   return {
     format: reportFormat,
     version: reportVersion,

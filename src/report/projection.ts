@@ -1,10 +1,14 @@
+import type { GowerScale } from '../core/gower.js';
 import type { Matrix } from '../core/matrix.js';
 import { symmetricEigen } from '../core/eigen.js';
 import { Random } from '../core/random.js';
 
-/** A 2-D PCA projection of (a sample of) the rows, for the report's scatter plot. */
+/**
+ * A 2-D projection of (a sample of) the rows, for the report's scatter plot: PCA of the features, or under Gower's
+ * distance PCA of the Gower coordinates (see {@link gowerProjection}).
+ */
 export interface Projection {
-  method: 'pca';
+  method: 'pca' | 'gower-pca';
   /** Share of the total variance on each of the two axes. */
   explainedRatio: [number, number];
   /** Rows drawn (a seeded sample when the data is larger than the limit). */
@@ -63,4 +67,72 @@ export function pcaProjection(X: Matrix, labels: Int32Array, maxPoints: number, 
     sampled: rows.length,
     points,
   };
+}
+
+/**
+ * The 2-D projection of a model under Gower's distance: PCA (as {@link pcaProjection}) of the Gower coordinates of a
+ * seeded sample of at most `maxPoints` rows — each numeric column range-scaled, (x − min) / range, each categorical
+ * column one-hot with entries 1/√2 (so one mismatch adds 1 to the squared distance, as a full-range numeric
+ * difference does), each column times √weight, a missing value at its column's sample mean (it then moves no
+ * axis). Squared euclidean distances in these coordinates are the quadratic counterpart of Gower's sum, so the
+ * picture reflects the geometry the segments were made in. O(m·p² + p³) time and O(m·p) memory for m points and p
+ * coordinates (numeric columns plus categorical levels).
+ */
+export function gowerProjection(
+  X: Matrix,
+  labels: Int32Array,
+  scale: GowerScale,
+  maxPoints: number,
+  seed: number,
+): Projection {
+  const n = X.nRows;
+  const d = X.nCols;
+  const rows =
+    n > maxPoints
+      ? new Random(seed, 13).sampleIndices(n, maxPoints)
+      : Int32Array.from({ length: n }, (_, i) => i);
+  const m = rows.length;
+  const offsets: number[] = [];
+  let p = 0;
+  for (let j = 0; j < d; j++) {
+    offsets.push(p);
+    p += scale.kinds[j] === 'categorical' ? Math.max(1, scale.levels[j]!.length) : 1;
+  }
+  const data = new Float64Array(m * p);
+  const min = new Float64Array(d).fill(Infinity);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < d; j++) {
+      const v = X.data[i * d + j]!;
+      if (v < min[j]!) min[j] = v;
+    }
+  for (let j = 0; j < d; j++) {
+    const w = Math.sqrt(scale.weights[j]!);
+    const o = offsets[j]!;
+    const cat = scale.kinds[j] === 'categorical';
+    const r = scale.ranges[j]!;
+    let count = 0;
+    for (let k = 0; k < m; k++) {
+      const v = X.data[rows[k]! * d + j]!;
+      if (Number.isNaN(v)) continue;
+      if (cat) {
+        if (v >= 0) data[k * p + o + v] = w * Math.SQRT1_2;
+      } else {
+        data[k * p + o] = r > 0 ? (w * (v - min[j]!)) / r : 0;
+      }
+      count++;
+    }
+    // Missing values at the sample mean of the column (of each level's indicator for a categorical one).
+    const width = cat ? Math.max(1, scale.levels[j]!.length) : 1;
+    const means = new Float64Array(width);
+    for (let k = 0; k < m; k++) {
+      if (Number.isNaN(X.data[rows[k]! * d + j]!)) continue;
+      for (let l = 0; l < width; l++) means[l]! += data[k * p + o + l]!;
+    }
+    for (let k = 0; k < m; k++) {
+      if (!Number.isNaN(X.data[rows[k]! * d + j]!)) continue;
+      for (let l = 0; l < width; l++) data[k * p + o + l] = count > 0 ? means[l]! / count : 0;
+    }
+  }
+  const sub = Int32Array.from(rows, (r) => labels[r]!);
+  return { ...pcaProjection({ data, nRows: m, nCols: p }, sub, m, seed), method: 'gower-pca' };
 }

@@ -1,8 +1,10 @@
-import type { Distance } from '../core/distance.js';
+import type { ClusterDistance, Distance } from '../core/distance.js';
+import type { GowerScale } from '../core/gower.js';
 import { DataError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { computeValidity, type SampledSilhouette } from '../evaluate/metrics.js';
+import { euclideanIndexNote, gowerValidity } from '../evaluate/precomputed.js';
 
 /** Profile of one segment: size, share and the mean of every feature. */
 export interface SegmentProfile {
@@ -18,7 +20,7 @@ export interface SegmentQuality {
   nSegments: number;
   noise: number;
   features: string[];
-  distance: Distance;
+  distance: ClusterDistance;
   /** Noise rows (−1) are left out of every index. */
   noisePolicy: 'exclude';
   segments: SegmentProfile[];
@@ -40,13 +42,22 @@ export interface SegmentQuality {
  * Sizes, feature means and validity indices of labelled rows (labels: integers ≥ 0, −1 = noise). Silhouette and
  * Dunn cost O(n²): above `sampleSize` rows the silhouette is estimated on a seeded sample with an interval and
  * Dunn is computed on the same number of sampled rows. With fewer than 2 segments the indices are null and a note
- * says why.
+ * says why. Davies-Bouldin and Calinski-Harabasz are null with a note under a distance other than euclidean (they
+ * measure euclidean centroid dispersion). Under Gower's distance (`gower`: X from `gowerMatrix`) the silhouette and
+ * Dunn come from Gower distances computed row by row, inertia is null, and the means skip missing values
+ * (categorical columns: the mean of level indices, not shown as a profile).
  */
 export async function segmentQuality(
   X: Matrix,
   labels: Int32Array,
   features: readonly string[],
-  opts: { distance?: Distance; sampleSize: number; seed: number; pool?: WorkerPool | undefined },
+  opts: {
+    distance?: ClusterDistance;
+    gower?: GowerScale | undefined;
+    sampleSize: number;
+    seed: number;
+    pool?: WorkerPool | undefined;
+  },
 ): Promise<SegmentQuality> {
   const n = X.nRows;
   const d = X.nCols;
@@ -61,22 +72,31 @@ export async function segmentQuality(
   const sums = new Float64Array(k * d);
   const sizes = new Float64Array(k);
   const all = new Float64Array(d);
+  // Under Gower missing values stay (NaN): means over the values present.
+  const counted = new Float64Array(k * d);
+  const allCounted = new Float64Array(d);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) all[j]! += X.data[i * d + j]!;
     const l = labels[i]!;
-    if (l < 0) continue;
-    sizes[l]!++;
-    for (let j = 0; j < d; j++) sums[l * d + j]! += X.data[i * d + j]!;
+    if (l >= 0) sizes[l]!++;
+    for (let j = 0; j < d; j++) {
+      const v = X.data[i * d + j]!;
+      if (Number.isNaN(v)) continue;
+      all[j]! += v;
+      allCounted[j]!++;
+      if (l < 0) continue;
+      sums[l * d + j]! += v;
+      counted[l * d + j]!++;
+    }
   }
   const segments: SegmentProfile[] = [];
   for (let s = 0; s < k; s++) {
     if (sizes[s] === 0) continue;
     const means: Record<string, number> = {};
-    features.forEach((f, j) => (means[f] = sums[s * d + j]! / sizes[s]!));
+    features.forEach((f, j) => (means[f] = sums[s * d + j]! / counted[s * d + j]!));
     segments.push({ segment: s, size: sizes[s]!, share: sizes[s]! / n, means });
   }
   const overallMeans: Record<string, number> = {};
-  features.forEach((f, j) => (overallMeans[f] = n > 0 ? all[j]! / n : NaN));
+  features.forEach((f, j) => (overallMeans[f] = allCounted[j]! > 0 ? all[j]! / allCounted[j]! : NaN));
   const indices: SegmentQuality['indices'] = {
     silhouette: null,
     silhouetteSampled: null,
@@ -95,16 +115,23 @@ export async function segmentQuality(
       const r = await computeValidity(X, labels, { metrics: ['inertia'] });
       indices.inertia = r.inertia ?? null;
     }
+  } else if (opts.gower) {
+    const r = gowerValidity(X, labels, opts.gower, { sampleSize: opts.sampleSize, seed: opts.seed });
+    indices.silhouette = r.silhouette;
+    indices.dunn = r.dunn;
+    if (r.sampled)
+      notes.push(`silhouette and Dunn (Gower) computed on a seeded sample of ${opts.sampleSize} rows`);
+    notes.push("inertia is not computed under Gower's distance (it is a sum of squared euclidean distances)");
   } else {
     const sampled = scored > opts.sampleSize;
+    const euclidean = distance === 'euclidean';
     const base = await computeValidity(X, labels, {
       metrics: [
         'inertia',
-        'daviesBouldin',
-        'calinskiHarabasz',
+        ...(euclidean ? (['daviesBouldin', 'calinskiHarabasz'] as const) : []),
         ...(sampled ? (['silhouetteSampled'] as const) : (['silhouette', 'dunn'] as const)),
       ],
-      distance,
+      distance: distance as Distance,
       pool: opts.pool,
       sampleSize: opts.sampleSize,
       seed: opts.seed,
@@ -123,6 +150,8 @@ export async function segmentQuality(
       indices.dunn = base.dunn ?? null;
     }
   }
+  const note = euclideanIndexNote(distance);
+  if (note) notes.push(note);
   if (noise > 0) notes.push(`${noise} noise row(s) (segment −1) left out of the indices`);
   if (n === 0) throw new DataError('no rows to report on');
   return {

@@ -251,7 +251,7 @@ export function reportCharts(r: Report): ReportChart[] {
   const [ex, ey] = r.projection.explainedRatio;
   charts.push({
     id: 'projection',
-    title: `2-D projection (PCA, ${r.projection.sampled.toLocaleString('en-US')} rows drawn)`,
+    title: `2-D projection (${r.projection.method === 'gower-pca' ? 'PCA of the Gower coordinates' : 'PCA'}, ${r.projection.sampled.toLocaleString('en-US')} rows drawn)`,
     spec: {
       $schema: vegaLiteSchema,
       width: 520,

@@ -8,7 +8,9 @@ const kmeansVariants = ['auto', 'lloyd', 'elkan', 'hamerly', 'minibatch'] as con
  * The parameters that refit a model's algorithm as it was fitted: k-means with its k, restarts, iterations, tolerance
  * and variant; DBSCAN with its fitted eps (never auto), minSamples and metric; hierarchical with its linkage, metric
  * and k (or distance threshold); HDBSCAN with its minimum cluster size, minSamples, selection and metric; OPTICS with
- * its minSamples, max-eps, extraction and metric. The seed is set per replicate. O(1).
+ * its minSamples, max-eps, extraction and metric; k-medoids with its k and metric. Under Gower's distance the refits
+ * use the model's fitted scale (ranges, levels, weights), so every replicate measures distances as the model does.
+ * The seed is set per replicate. O(1).
  * @param path the model file, for messages.
  * @returns the parameters, and notes on what the refits cannot reproduce.
  * @throws DataError when a hierarchical model records neither k nor a distance threshold.
@@ -18,6 +20,10 @@ export function refitParams(model: ClusterModel, path: string): { params: Cluste
   const num = (key: string): number | undefined => (typeof p[key] === 'number' ? p[key] : undefined);
   const minSize = num('minSize');
   const notes: string[] = [];
+  if ('gower' in model && model.gower)
+    notes.push(
+      "Gower's distance: the refits use the model's fitted ranges and levels, not ones refitted per resample",
+    );
   switch (model.algorithm) {
     case 'kmeans': {
       const variant = kmeansVariants.find((v) => v === p['algorithm']);
@@ -45,6 +51,7 @@ export function refitParams(model: ClusterModel, path: string): { params: Cluste
           eps: model.eps,
           minSamples: model.minSamples,
           distance: model.metric,
+          gower: model.gower ?? undefined,
           minSize,
         },
         notes,
@@ -74,6 +81,7 @@ export function refitParams(model: ClusterModel, path: string): { params: Cluste
           algorithm: 'hierarchical',
           linkage: model.linkage,
           distance: model.metric,
+          gower: model.gower ?? undefined,
           nClusters,
           distanceThreshold,
           minSize,
@@ -82,16 +90,12 @@ export function refitParams(model: ClusterModel, path: string): { params: Cluste
       };
     }
     case 'kmedoids':
-      if (model.metric === 'gower')
-        throw new DataError(
-          `${path}: bootstrap stability does not refit k-medoids under Gower's distance`,
-          'compare two runs instead: segment stability a.parquet b.parquet',
-        );
       return {
         params: {
           algorithm: 'kmedoids',
           nClusters: num('nClusters') ?? model.medoids.length,
           distance: model.metric,
+          gower: model.gower ?? undefined,
         },
         notes,
       };

@@ -3,9 +3,11 @@ import type { ClusterAlgorithm } from '../cluster/fit.js';
 import { suggestEps } from '../cluster/fit.js';
 import { hdbscan, type ClusterSelection } from '../cluster/hdbscan.js';
 import { fitKMedoids } from '../cluster/kmedoids.js';
+import { gowerDbscan, gowerLinkageTree } from '../cluster/gower-cluster.js';
 import { cutTree, linkageTree } from '../cluster/hierarchical.js';
 import { kmeans, type KMeansAlgorithm } from '../cluster/kmeans.js';
-import type { Distance, Linkage } from '../core/distance.js';
+import type { ClusterDistance, Distance, Linkage } from '../core/distance.js';
+import type { GowerScale } from '../core/gower.js';
 import { DataError, SegmentError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
@@ -13,6 +15,7 @@ import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { kneeIndex } from '../evaluate/knee.js';
 import { computeValidity, dunn } from '../evaluate/metrics.js';
+import { euclideanIndexNote, gowerValidity } from '../evaluate/precomputed.js';
 import { round3 } from '../core/format.js';
 
 /** Validity indices a grid can be ranked by. */
@@ -44,8 +47,12 @@ export interface TuneOptions {
   /** HDBSCAN: how clusters are selected from the condensed tree (default eom). */
   clusterSelection?: ClusterSelection | undefined;
   linkages?: Linkage[] | undefined;
-  /** Distance of DBSCAN / hierarchical and of the validity indices (k-means: euclidean). */
-  distance?: Distance | undefined;
+  /**
+   * Distance of DBSCAN / hierarchical / k-medoids and of the validity indices (k-means: euclidean). Gower needs
+   * `gower`, the scale X (from `gowerMatrix`) was made with.
+   */
+  distance?: ClusterDistance | undefined;
+  gower?: GowerScale | undefined;
   /** Index the recommendation maximises (minimises for Davies-Bouldin). */
   score: TuneMetric;
   nInit?: number | undefined;
@@ -102,8 +109,10 @@ export interface TuneResult {
   nRows: number;
   nFeatures: number;
   score: TuneMetric;
-  distance: Distance;
+  distance: ClusterDistance;
   evaluation: {
+    /** Why some indices are null for every candidate (Davies-Bouldin and Calinski-Harabasz off euclidean). */
+    notes?: string[] | undefined;
     /** How noise rows enter the indices: excluded (the indices describe the clustered rows only). */
     noisePolicy: 'exclude';
     /** Silhouette and Dunn on a seeded sample of this many rows when the data is larger; null = exact. */
@@ -141,11 +150,20 @@ export interface TuneResult {
 export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Promise<TuneResult> {
   const n = X.nRows;
   const logger = env.logger ?? silentLogger;
-  const distance: Distance = opts.algorithm === 'kmeans' ? 'euclidean' : (opts.distance ?? 'euclidean');
+  const distance: ClusterDistance =
+    opts.algorithm === 'kmeans' ? 'euclidean' : (opts.distance ?? 'euclidean');
+  const scale = distance === 'gower' ? opts.gower : undefined;
+  if (distance === 'gower' && !scale) throw new UsageError("--distance gower needs Gower's fitted scale");
+  const note = euclideanIndexNote(distance);
+  if (note && (opts.score === 'davies-bouldin' || opts.score === 'calinski-harabasz'))
+    throw new UsageError(
+      `--metric ${opts.score} needs the euclidean distance (centroid dispersion), not ${distance}`,
+      'rank by --metric silhouette or dunn, which take any distance',
+    );
   const sampleSize = opts.sampleSize ?? DEFAULT_SAMPLE_SIZE;
   if (n === 0) throw new DataError('no rows to tune on');
   const candidates: Candidate[] = [];
-  const scorer = new Scorer(X, distance, sampleSize, opts.seed, env.pool);
+  const scorer = new Scorer(X, distance, scale, sampleSize, opts.seed, env.pool);
   let elbow: TuneResult['elbow'];
   let kDistance: TuneResult['kDistance'];
 
@@ -183,7 +201,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
       if (opts.eps === undefined || opts.eps === 'auto') {
         kDistance = [];
         for (const ms of mss) {
-          const s = await suggestEps(X, ms, distance, opts.seed, env.pool);
+          const s = await suggestEps(X, ms, distance, opts.seed, env.pool, scale);
           kDistance.push({ minSamples: ms, k: s.k, kneeEps: s.eps, curve: downsample(s.curve, 500) });
           for (const f of AUTO_EPS_FACTORS)
             grid.push({ eps: Number((s.eps * f).toPrecision(6)), minSamples: ms });
@@ -194,7 +212,10 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
       const progress = logger.progress('DBSCAN grid', grid.length);
       for (const g of grid) {
         const t = performance.now();
-        const r = await dbscan(X, { eps: g.eps, minSamples: g.minSamples, distance, pool: env.pool, logger });
+        const r =
+          distance === 'gower'
+            ? await gowerDbscan(X, scale!, g.eps, g.minSamples, env.pool)
+            : await dbscan(X, { eps: g.eps, minSamples: g.minSamples, distance, pool: env.pool, logger });
         candidates.push(await scorer.score(r.labels, { eps: g.eps, minSamples: g.minSamples }, t));
         progress.tick();
       }
@@ -214,13 +235,21 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
       const progress = logger.progress('hierarchical grid', linkages.length * ks.length);
       for (const linkage of linkages) {
         const t0 = performance.now();
-        const tree = await linkageTree(X, {
-          linkage,
-          distance,
-          memoryLimit: env.memoryLimit,
-          pool: env.pool,
-          logger,
-        });
+        const tree =
+          distance === 'gower'
+            ? await gowerLinkageTree(X, scale!, {
+                linkage,
+                memoryLimit: env.memoryLimit,
+                pool: env.pool,
+                logger,
+              })
+            : await linkageTree(X, {
+                linkage,
+                distance,
+                memoryLimit: env.memoryLimit,
+                pool: env.pool,
+                logger,
+              });
         const treeSeconds = (performance.now() - t0) / 1000;
         for (const k of ks) {
           const t = performance.now();
@@ -237,8 +266,8 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
     case 'hdbscan': {
       const sizes = requireGrid(opts.minClusterSize, '--min-cluster-size');
       const fixedMs = opts.minSamples?.[0];
-      if (distance === 'cosine')
-        throw new UsageError('hdbscan supports --distance euclidean or manhattan, not cosine');
+      if (distance === 'cosine' || distance === 'gower')
+        throw new UsageError(`hdbscan supports --distance euclidean or manhattan, not ${distance}`);
       const progress = logger.progress('HDBSCAN grid', sizes.length);
       for (const mcs of sizes) {
         const t = performance.now();
@@ -269,7 +298,7 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
         const r = fitKMedoids(X, names, null, {
           nClusters: k,
           metric: distance,
-          gower: null,
+          gower: scale ?? null,
           memoryLimit: env.memoryLimit,
           toolVersion: '',
           seed: opts.seed,
@@ -298,7 +327,11 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
     nFeatures: X.nCols,
     score: opts.score,
     distance,
-    evaluation: { noisePolicy: 'exclude', sampleSize: scorer.sampled ? sampleSize : null },
+    evaluation: {
+      noisePolicy: 'exclude',
+      sampleSize: scorer.sampled ? sampleSize : null,
+      ...(note ? { notes: [note] } : {}),
+    },
     candidates,
     recommendation,
     ...(elbow ? { elbow } : {}),
@@ -327,7 +360,8 @@ class Scorer {
 
   constructor(
     private readonly X: Matrix,
-    private readonly distance: Distance,
+    private readonly distance: ClusterDistance,
+    private readonly scale: GowerScale | undefined,
     private readonly sampleSize: number,
     private readonly seed: number,
     private readonly pool: WorkerPool | undefined,
@@ -363,12 +397,23 @@ class Scorer {
     if (sizes.length < 2)
       degenerate = `${sizes.length} cluster${sizes.length === 1 ? '' : 's'}${noise > 0 ? ' plus noise' : ''}`;
     else if (sizes.length >= clustered) degenerate = 'every scored row is its own cluster';
-    if (degenerate === null) {
+    if (degenerate === null && this.scale) {
+      // Gower: silhouette and Dunn from distances computed row by row (no matrix), on the same seeded sample past
+      // sampleSize rows; the euclidean indices are not given (evaluation.notes says why).
+      const r = gowerValidity(this.X, labels, this.scale, { sampleSize: this.sampleSize, seed: this.seed });
+      scores.silhouette = r.silhouette;
+      scores.dunn = r.dunn;
+    } else if (degenerate === null) {
+      const distance = this.distance as Distance;
+      const euclidean = distance === 'euclidean';
       try {
         // Noise is left out by the indices themselves (policy 'exclude'); one call checks the labels once.
         const r = await computeValidity(this.X, labels, {
-          metrics: ['daviesBouldin', 'calinskiHarabasz', this.sampled ? 'silhouetteSampled' : 'silhouette'],
-          distance: this.distance,
+          metrics: [
+            ...(euclidean ? (['daviesBouldin', 'calinskiHarabasz'] as const) : []),
+            this.sampled ? 'silhouetteSampled' : 'silhouette',
+          ],
+          distance,
           pool: this.pool,
           sampleSize: this.sampleSize,
           seed: this.seed,
@@ -380,10 +425,10 @@ class Scorer {
           scores.silhouette = s.mean;
           scores.silhouetteInterval = { lower: s.lower, upper: s.upper, confidence: s.confidence };
           const sub = subset(this.X, labels, this.sampleRows!);
-          scores.dunn = await dunnOrNull(sub.X, sub.labels, this.distance, this.pool);
+          scores.dunn = await dunnOrNull(sub.X, sub.labels, distance, this.pool);
         } else {
           scores.silhouette = r.silhouette ?? null;
-          scores.dunn = await dunnOrNull(this.X, labels, this.distance, this.pool);
+          scores.dunn = await dunnOrNull(this.X, labels, distance, this.pool);
         }
       } catch (e) {
         if (!(e instanceof DataError)) throw e;

@@ -102,13 +102,22 @@ describe('segment cluster --algo kmedoids (built CLI)', () => {
     expect(x.code).toBe(2);
     expect(x.stderr.trim().split('\n')).toHaveLength(1);
     expect(x.stderr).toMatch(/Gower's distance, which export-sql cannot write as SQL/);
-    // so do the report and the bootstrap, before reading the data
+    // the report takes the Gower model: R's silhouette of the PAM labels, no euclidean index, the Gower projection
     const rep = await runCli(['report', seg, '--model', model, '--json', join(tmp.dir, 'r.json')]);
-    expect(rep.code).toBe(2);
-    expect(rep.stderr).toMatch(/does not take k-medoids models under Gower's distance/);
-    const b = await runCli(['stability', seg, '--model', model, '--bootstrap', '3']);
-    expect(b.code).toBe(3);
-    expect(b.stderr).toMatch(/bootstrap stability does not refit k-medoids under Gower's distance/);
+    expect(rep.code, rep.stderr).toBe(0);
+    const rj = JSON.parse(readFileSync(join(tmp.dir, 'r.json'), 'utf8'));
+    expect(rj.dataset.distance).toBe('gower');
+    expect(Math.abs(rj.indices.silhouette - 0.45899728421272135)).toBeLessThan(1e-12);
+    expect(rj.indices.daviesBouldin).toBeNull();
+    expect(rj.indices.calinskiHarabasz).toBeNull();
+    expect(rj.indices.notes.join(' ')).toMatch(
+      /Davies-Bouldin and Calinski-Harabasz are not computed under the gower/,
+    );
+    expect(rj.projection.method).toBe('gower-pca');
+    // so does the bootstrap (a gate may fail: exit 1, never a refusal)
+    const b = await runCli(['stability', seg, '--model', model, '--bootstrap', '3', '--json']);
+    expect([0, 1], b.stderr).toContain(b.code);
+    expect(JSON.parse(b.stdout).refit).toEqual({ algorithm: 'kmedoids', nClusters: 4, distance: 'gower' });
   });
 
   it("--weights are daisy's weights", async () => {
@@ -174,7 +183,9 @@ describe('segment cluster --algo kmedoids (built CLI)', () => {
       '--json',
     ]);
     expect(k.code).toBe(2);
-    expect(k.stderr.trim()).toBe('segment: --distance gower needs --algo kmedoids, not kmeans');
+    expect(k.stderr.trim()).toBe(
+      'segment: --distance gower needs --algo kmedoids, dbscan or hierarchical, not kmeans',
+    );
     const c = await runCli([
       'cluster',
       mixed,

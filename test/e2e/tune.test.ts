@@ -354,9 +354,9 @@ describe('segment tune (built CLI)', () => {
   it('refuses hdbscan and kmedoids misuse with one line and the exit code cluster gives', async () => {
     const cases: [string[], number, RegExp][] = [
       [
-        ['tune', blobs, '--algo', 'kmedoids', '--distance', 'gower'],
+        ['tune', blobs, '--algo', 'hdbscan', '--distance', 'gower'],
         2,
-        /tune does not search Gower distances/,
+        /--distance gower needs --algo dbscan, hierarchical or kmedoids, not hdbscan/,
       ],
       [
         ['tune', blobs, '--algo', 'kmedoids', '--distance', 'cosine'],
