@@ -43,6 +43,9 @@ out <- c(
   case("density8", d2, 8),
   case("density20", d2, 20),
   case("density8manhattan", d2, 8, "manhattan"),
+  # Rounded to 0.1: many equal distances and duplicate rows, so many equal mutual reachability weights.
+  case("density8rounded", round(d2, 1), 8),
+  case("density20rounded", round(d2, 1), 20),
   "} as const;\n"
 )
 cat(out, file = "test/cluster/hdbscan-reference.ts", sep = "")

@@ -297,13 +297,6 @@ export async function fitClusters(
       const metric = params.distance ?? 'euclidean';
       const clusterSelection = params.clusterSelection ?? 'eom';
       const clusterSelectionEpsilon = params.clusterSelectionEpsilon ?? 0;
-      if (n > 50_000) {
-        logger.log(
-          'warn',
-          `hdbscan on ${n.toLocaleString('en-US')} rows takes O(n²) time for its spanning tree: ` +
-            `${((n * (n - 1)) / 2).toExponential(1)} distances, minutes past 100,000 rows (--sample N bounds it)`,
-        );
-      }
       const r = await hdbscan(X, {
         minClusterSize,
         minSamples,
@@ -311,6 +304,7 @@ export async function fitClusters(
         clusterSelectionEpsilon,
         distance: metric,
         pool: env.pool,
+        logger,
       });
       labels = Int32Array.from(r.labels);
       usedParams = { minClusterSize, minSamples, clusterSelection, clusterSelectionEpsilon, metric };

@@ -1,5 +1,6 @@
 import type { Distance } from '../core/distance.js';
 import { DataError, invalidParameter } from '../core/errors.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { kDistances } from './dbscan.js';
@@ -29,6 +30,10 @@ export interface HdbscanParams {
   distance?: Distance | undefined;
   /** Worker threads for the core distances (fixed blocks: results do not depend on the thread count). */
   pool?: WorkerPool | undefined;
+  /** Spanning tree algorithm: Borůvka on the kd-tree (default) or Prim over all pairs (the cross-check). */
+  spanningTree?: 'boruvka' | 'prim' | undefined;
+  /** Progress of the core distances and of the spanning tree. */
+  logger?: Logger | undefined;
 }
 
 /** Result of {@link hdbscan}. */
@@ -53,10 +58,11 @@ const OWNER = 'cluster.hdbscan';
  *
  * 1. Core distances: the distance to the minSamples-th nearest row, itself counted (`kDistances` with
  *    k = minSamples − 1 on the project's kd-tree; parallel over fixed blocks).
- * 2. The minimum spanning tree of the mutual reachability distance max(core(a), core(b), d(a, b)) by Prim's
- *    algorithm over implicit distances: O(n²·d) time, O(n) memory (no n×n matrix), starting from row 0, the next
- *    row being the nearest one with ties to the lowest index.
- * 3. The single-linkage hierarchy: MST edges sorted by weight (ties in MST order), joined with union-find.
+ * 2. The minimum spanning tree of the mutual reachability distance max(core(a), core(b), d(a, b)): Borůvka's
+ *    algorithm on the kd-tree ({@link boruvkaMst}, O(n·d) memory), or Prim's over implicit distances
+ *    ({@link primMst}, O(n²·d) time, O(n) memory). Edges of equal weight are ordered by their rows, so the tree is
+ *    unique; its edges are listed in the order Prim's algorithm from row 0 adds them.
+ * 3. The single-linkage hierarchy: MST edges sorted by weight (ties in that order), joined with union-find.
  * 4. The condensed tree, walked from the top: a merge whose two sides both have >= minClusterSize rows splits the
  *    cluster into two new ones born at its height; otherwise both sides stay in the cluster. A row leaves its
  *    cluster at the height of the merge where it joins as a single row (or at the cluster's split height when the
@@ -93,8 +99,17 @@ export async function hdbscan(X: Matrix, params: HdbscanParams): Promise<Hdbscan
   if (n < Math.max(2, ms)) {
     throw new DataError(`HDBSCAN needs at least ${Math.max(2, ms)} rows (min-samples); got ${n}`);
   }
+  const logger = params.logger ?? silentLogger;
+  const coreProgress = logger.progress('HDBSCAN core distances', n);
   const core = ms <= 1 ? new Float64Array(n) : await kDistances(X, ms - 1, metric, params.pool);
-  const mst = primMst(X, core, metric === 'manhattan');
+  coreProgress.tick(n);
+  coreProgress.done();
+  const treeProgress = logger.progress('HDBSCAN spanning tree', n - 1);
+  const mst =
+    params.spanningTree === 'prim'
+      ? primMst(X, core, metric === 'manhattan', (k) => treeProgress.tick(k))
+      : boruvkaMst(X, core, metric === 'manhattan', (k) => treeProgress.tick(k));
+  treeProgress.done();
   const tree = singleLinkage(mst, n);
   const condensed = condense(tree, mcs);
   const selected = selectClusters(condensed, selection, epsilon);
@@ -109,10 +124,27 @@ export interface SpanningTree {
 }
 
 /**
- * Prim's algorithm on the mutual reachability distance, computed on the fly: O(n²·d) time, O(n) memory. Starts
- * at row 0; the next row is the unreached one nearest to the tree, ties to the lowest row.
+ * Edge (a1, b1) before edge (a2, b2) among edges of equal weight: by lower row, then higher row. With the weight
+ * first, a strict total order on edges: the spanning tree it makes minimal is unique, whichever algorithm finds it.
  */
-export function primMst(X: Matrix, core: Float64Array, l1: boolean): SpanningTree {
+function edgeLess(a1: number, b1: number, a2: number, b2: number): boolean {
+  const l1 = a1 < b1 ? a1 : b1;
+  const l2 = a2 < b2 ? a2 : b2;
+  if (l1 !== l2) return l1 < l2;
+  return (a1 < b1 ? b1 : a1) < (a2 < b2 ? b2 : a2);
+}
+
+/**
+ * Prim's algorithm on the mutual reachability distance, computed on the fly: O(n²·d) time, O(n) memory. Starts
+ * at row 0; the next edge is the lightest one leaving the tree, edges of equal weight ordered by their lower row,
+ * then their higher row (so the tree and its edge order equal {@link boruvkaMst}'s).
+ */
+export function primMst(
+  X: Matrix,
+  core: Float64Array,
+  l1: boolean,
+  onEdges?: (count: number) => void,
+): SpanningTree {
   const { nRows: n, nCols: d, data } = X;
   const a = new Int32Array(Math.max(0, n - 1));
   const b = new Int32Array(Math.max(0, n - 1));
@@ -143,12 +175,13 @@ export function primMst(X: Matrix, core: Float64Array, l1: boolean): SpanningTre
         }
       const cj = key[j]!;
       const m = s > cc ? (s > cj ? s : cj) : cc > cj ? cc : cj;
-      if (m < best[j]!) {
+      if (m < best[j]! || (m === best[j] && edgeLess(cur, j, from[j]!, j))) {
         best[j] = m;
         from[j] = cur;
       }
-      if (best[j]! < nextW) {
-        nextW = best[j]!;
+      const bj = best[j]!;
+      if (bj < nextW || (bj === nextW && edgeLess(from[j]!, j, from[rest[nextPos]!]!, rest[nextPos]!))) {
+        nextW = bj;
         nextPos = p;
       }
     }
@@ -161,6 +194,252 @@ export function primMst(X: Matrix, core: Float64Array, l1: boolean): SpanningTre
     nRest--;
     if (nRest > 0 && nRest < rest.length >> 2) rest = rest.slice(0, nRest);
     cur = next;
+    if (onEdges && (e & 1023) === 1023) onEdges(1024);
+  }
+  if (onEdges && (n - 1) % 1024 > 0) onEdges((n - 1) % 1024);
+  return { a, b, w };
+}
+
+/**
+ * Borůvka's algorithm on the mutual reachability distance max(core(a), core(b), d(a, b)) over the project's kd-tree
+ * (as McInnes & Healy 2017, with one tree): each round, every component finds its lightest edge to another
+ * component and all those edges join the tree, so there are at most log2(n) rounds. The search for a row skips a
+ * node whose rows all lie in the row's component (node components are refreshed each round), whose lowest core
+ * distance or box distance already exceeds the component's best edge, and a row whose own core distance does.
+ * Edges are compared by (weight, lower row, higher row): a strict total order, so the tree is unique and does not
+ * depend on the search order. The edges are then listed in the order Prim's algorithm from row 0 adds them (ties to
+ * {@link edgeLess}): the tree and the order of {@link primMst}. Typically O(n·log² n) on
+ * few dimensions; O(n·d) memory.
+ */
+export function boruvkaMst(
+  X: Matrix,
+  core: Float64Array,
+  l1: boolean,
+  onEdges?: (count: number) => void,
+): SpanningTree {
+  const n = X.nRows;
+  const d = X.nCols;
+  const m = Math.max(0, n - 1);
+  const ea = new Int32Array(m);
+  const eb = new Int32Array(m);
+  const ew = new Float64Array(m);
+  if (n <= 1) return { a: ea, b: eb, w: ew };
+  const tree = KdTree.build(X, { leafSize: 16 });
+  const { pts, idx, lo, hi, nodeStart, nodeEnd, splitDim, nNodes } = tree;
+  // Work in tree positions; Euclidean distances and core distances compared squared.
+  const pc = new Float64Array(n);
+  for (let p = 0; p < n; p++) {
+    const c = core[idx[p]!]!;
+    pc[p] = l1 ? c : c * c;
+  }
+  const nodeCore = new Float64Array(nNodes);
+  for (let node = nNodes - 1; node >= 0; node--) {
+    if (splitDim[node]! < 0) {
+      let mn = Infinity;
+      for (let p = nodeStart[node]!, e = nodeEnd[node]!; p < e; p++) if (pc[p]! < mn) mn = pc[p]!;
+      nodeCore[node] = mn;
+    } else nodeCore[node] = Math.min(nodeCore[2 * node + 1]!, nodeCore[2 * node + 2]!);
+  }
+  const uf = Int32Array.from({ length: n }, (_, i) => i);
+  const find = (x: number): number => {
+    while (uf[x] !== x) {
+      uf[x] = uf[uf[x]!]!;
+      x = uf[x]!;
+    }
+    return x;
+  };
+  const comp = new Int32Array(n);
+  const nodeComp = new Int32Array(nNodes);
+  const bestW = new Float64Array(n);
+  const bestLo = new Int32Array(n);
+  const bestHi = new Int32Array(n);
+  const bestP = new Int32Array(n);
+  const bestQ = new Int32Array(n);
+  const stack = new Int32Array(128);
+  let nEdges = 0;
+  while (nEdges < m) {
+    for (let p = 0; p < n; p++) comp[p] = find(p);
+    for (let node = nNodes - 1; node >= 0; node--) {
+      if (splitDim[node]! < 0) {
+        const s = nodeStart[node]!;
+        const e = nodeEnd[node]!;
+        let c = s < e ? comp[s]! : -2;
+        for (let p = s + 1; p < e; p++) {
+          if (comp[p] !== c) {
+            c = -1;
+            break;
+          }
+        }
+        nodeComp[node] = c;
+      } else {
+        const a = nodeComp[2 * node + 1]!;
+        const b = nodeComp[2 * node + 2]!;
+        nodeComp[node] = a === b || b === -2 ? a : a === -2 ? b : -1;
+      }
+    }
+    bestW.fill(Infinity);
+    bestLo.fill(-1);
+    bestHi.fill(-1);
+    for (let p = 0; p < n; p++) {
+      const c = comp[p]!;
+      const cp = pc[p]!;
+      if (cp > bestW[c]!) continue;
+      const ri = idx[p]!;
+      const po = p * d;
+      let sp = 0;
+      stack[sp++] = 0;
+      while (sp > 0) {
+        const node = stack[--sp]!;
+        if (nodeComp[node] === c) continue;
+        const bw = bestW[c]!;
+        if (nodeCore[node]! > bw) continue;
+        const o = node * d;
+        let lb = 0;
+        for (let j = 0; j < d; j++) {
+          const v = pts[po + j]!;
+          const g = v < lo[o + j]! ? lo[o + j]! - v : v > hi[o + j]! ? v - hi[o + j]! : 0;
+          lb += l1 ? g : g * g;
+        }
+        if (lb > bw) continue;
+        const sd = splitDim[node]!;
+        if (sd >= 0) {
+          const left = 2 * node + 1;
+          if (pts[po + sd]! <= hi[left * d + sd]!) {
+            stack[sp++] = left + 1;
+            stack[sp++] = left;
+          } else {
+            stack[sp++] = left;
+            stack[sp++] = left + 1;
+          }
+          continue;
+        }
+        for (let q = nodeStart[node]!, e = nodeEnd[node]!; q < e; q++) {
+          if (comp[q] === c) continue;
+          const qo = q * d;
+          let dist = 0;
+          if (l1) for (let j = 0; j < d; j++) dist += Math.abs(pts[po + j]! - pts[qo + j]!);
+          else
+            for (let j = 0; j < d; j++) {
+              const u = pts[po + j]! - pts[qo + j]!;
+              dist += u * u;
+            }
+          const cq = pc[q]!;
+          const w = dist > cp ? (dist > cq ? dist : cq) : cp > cq ? cp : cq;
+          const cur = bestW[c]!;
+          if (w > cur) continue;
+          const rq = idx[q]!;
+          const rl = ri < rq ? ri : rq;
+          const rh = ri < rq ? rq : ri;
+          if (w < cur || rl < bestLo[c]! || (rl === bestLo[c] && rh < bestHi[c]!)) {
+            bestW[c] = w;
+            bestLo[c] = rl;
+            bestHi[c] = rh;
+            bestP[c] = p;
+            bestQ[c] = q;
+          }
+        }
+      }
+    }
+    let added = 0;
+    for (let c = 0; c < n; c++) {
+      if (comp[c] !== c || bestLo[c]! < 0) continue;
+      const ra = find(bestP[c]!);
+      const rb = find(bestQ[c]!);
+      if (ra === rb) continue;
+      uf[ra] = rb;
+      ea[nEdges] = bestLo[c]!;
+      eb[nEdges] = bestHi[c]!;
+      ew[nEdges] = bestW[c]!;
+      nEdges++;
+      added++;
+    }
+    if (added === 0) throw new Error('Borůvka: no edge between components (non-finite values?)');
+    onEdges?.(added);
+  }
+  const out = primOrder(ea, eb, ew, n);
+  if (!l1) for (let e = 0; e < m; e++) out.w[e] = Math.sqrt(out.w[e]!);
+  return out;
+}
+
+/**
+ * The edges of a spanning tree in the order Prim's algorithm from row 0 adds them (the lightest edge leaving the
+ * tree first, ties by {@link edgeLess}), each as (row in the tree, new row). A binary heap: O(n log n).
+ */
+export function primOrder(ea: Int32Array, eb: Int32Array, ew: Float64Array, n: number): SpanningTree {
+  const m = ea.length;
+  const deg = new Int32Array(n + 1);
+  for (let e = 0; e < m; e++) {
+    deg[ea[e]! + 1]!++;
+    deg[eb[e]! + 1]!++;
+  }
+  for (let i = 0; i < n; i++) deg[i + 1]! += deg[i]!;
+  const adj = new Int32Array(2 * m);
+  const fill = deg.slice(0, n);
+  for (let e = 0; e < m; e++) {
+    adj[fill[ea[e]!]!++] = e;
+    adj[fill[eb[e]!]!++] = e;
+  }
+  const a = new Int32Array(m);
+  const b = new Int32Array(m);
+  const w = new Float64Array(m);
+  const hw = new Float64Array(n);
+  const hv = new Int32Array(n);
+  const from = new Int32Array(n);
+  const seen = new Uint8Array(n);
+  let size = 0;
+  const less = (i: number, j: number): boolean =>
+    hw[i]! < hw[j]! || (hw[i] === hw[j] && edgeLess(from[hv[i]!]!, hv[i]!, from[hv[j]!]!, hv[j]!));
+  const swap = (i: number, j: number): void => {
+    const tw = hw[i]!;
+    hw[i] = hw[j]!;
+    hw[j] = tw;
+    const tv = hv[i]!;
+    hv[i] = hv[j]!;
+    hv[j] = tv;
+  };
+  const push = (wt: number, v: number): void => {
+    let i = size++;
+    hw[i] = wt;
+    hv[i] = v;
+    while (i > 0) {
+      const up = (i - 1) >> 1;
+      if (!less(i, up)) break;
+      swap(i, up);
+      i = up;
+    }
+  };
+  const visit = (v: number): void => {
+    seen[v] = 1;
+    for (let k = deg[v]!; k < deg[v + 1]!; k++) {
+      const e = adj[k]!;
+      const u = ea[e] === v ? eb[e]! : ea[e]!;
+      if (seen[u]) continue;
+      from[u] = v;
+      push(ew[e]!, u);
+    }
+  };
+  visit(0);
+  for (let k = 0; k < m; k++) {
+    const v = hv[0]!;
+    const wt = hw[0]!;
+    size--;
+    if (size > 0) {
+      hw[0] = hw[size]!;
+      hv[0] = hv[size]!;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= size) break;
+        const c = l + 1 < size && less(l + 1, l) ? l + 1 : l;
+        if (!less(c, i)) break;
+        swap(c, i);
+        i = c;
+      }
+    }
+    a[k] = from[v]!;
+    b[k] = v;
+    w[k] = wt;
+    visit(v);
   }
   return { a, b, w };
 }
