@@ -70,7 +70,7 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--min-samples <grid>',
-    help: 'DBSCAN min-samples values, e.g. 5..20:5 (default 5,10); HDBSCAN: one value (default: each min-cluster-size)',
+    help: 'DBSCAN min-samples values, e.g. 5..20:5 (default 5,10); HDBSCAN: crossed with --min-cluster-size (default: each min-cluster-size)',
     parse: checkedText((v) => parseIntGrid(v, '--min-samples', 1)),
   },
   {
@@ -196,11 +196,6 @@ export async function runTune(
     algo === 'hdbscan' && o.minSamples !== undefined
       ? parseIntGrid(o.minSamples, '--min-samples', 1)
       : undefined;
-  if (hdbscanMs && hdbscanMs.length > 1)
-    throw new UsageError(
-      '--min-samples takes one value with hdbscan',
-      'e.g. --min-samples 5, or leave it out',
-    );
   const eps =
     algo === 'dbscan'
       ? o.eps === 'auto'
