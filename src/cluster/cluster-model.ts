@@ -110,6 +110,24 @@ export interface HdbscanModel extends ModelBase {
   pointSegment: number[];
   /** Core distance of each training row. */
   coreDistances: number[];
+  /** The condensed tree at cluster level for the report (absent in models saved before it was kept). */
+  condensedTree?: CondensedTreeRecord | undefined;
+}
+
+/**
+ * The condensed tree of an HDBSCAN fit at cluster level (cluster 0 the root), in λ = 1 / distance: parent (−1 for
+ * the root), λ at birth and death, rows at birth, stability, the segment of a chosen cluster (−1 otherwise), and
+ * per cluster the rows still in it at 8 evenly spaced λ from birth to death (`curve`, cluster-major).
+ */
+export interface CondensedTreeRecord {
+  parent: number[];
+  lambdaBirth: number[];
+  lambdaDeath: number[];
+  size: number[];
+  /** Null when infinite (rows leaving at distance 0). */
+  stability: (number | null)[];
+  segment: number[];
+  curve: number[];
 }
 
 /**
@@ -220,6 +238,18 @@ export const clusterModelSchema = {
           points: S.matrix,
           pointSegment: { type: 'array', items: S.count },
           coreDistances: { type: 'array', items: { type: 'number', minimum: 0 } },
+          condensedTree: S.object(
+            {
+              parent: { type: 'array', items: { type: 'integer', minimum: -1 } },
+              lambdaBirth: { type: 'array', items: { type: 'number', minimum: 0 } },
+              lambdaDeath: { type: 'array', items: { type: 'number', minimum: 0 } },
+              size: { type: 'array', items: S.count },
+              stability: { type: 'array', items: { type: ['number', 'null'] } },
+              segment: { type: 'array', items: { type: 'integer', minimum: -1 } },
+              curve: { type: 'array', items: S.count },
+            },
+            ['parent', 'lambdaBirth', 'lambdaDeath', 'size', 'stability', 'segment', 'curve'],
+          ),
         },
         [
           'minClusterSize',

@@ -9,7 +9,7 @@ import { kneeIndex } from '../evaluate/knee.js';
 import { findExceptions } from './assign.js';
 import { dbscan, kDistances } from './dbscan.js';
 import { cutTree, linkageTree } from './hierarchical.js';
-import { hdbscan, type ClusterSelection } from './hdbscan.js';
+import { condensedTreeOf, hdbscan, type ClusterSelection, type HdbscanResult } from './hdbscan.js';
 import { kmeans } from './kmeans.js';
 import { fitKMedoids } from './kmedoids.js';
 import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './cluster-model.js';
@@ -410,6 +410,7 @@ export async function fitClusters(
       points: kept.map((i) => Array.from(X.data.subarray(i * d, (i + 1) * d))),
       pointSegment: kept.map((i) => labels[i]!),
       coreDistances: kept.map((i) => core[i]!),
+      condensedTree: condensedTreeOf((modelPart['scores'] as HdbscanResult).tree, rawToFinal),
     };
   } else {
     model = {

@@ -48,6 +48,36 @@ export interface HdbscanResult {
   coreDistances: Float64Array;
   nClusters: number;
   nNoise: number;
+  /** The condensed tree at cluster level, for the report's icicle chart. */
+  tree: CondensedSummary;
+}
+
+/** Steps of a cluster's size curve in {@link CondensedSummary}. */
+export const CURVE_STEPS = 8;
+
+/**
+ * The condensed tree at cluster level (cluster 0 is the root; children have larger ids than their parent), in
+ * λ = 1 / distance as scikit-learn's `condensed_tree_`. An infinite λ (distance 0: duplicate rows) is drawn at
+ * 1.1 × the largest finite one, and the root is born at λ = 0.
+ */
+export interface CondensedSummary {
+  /** Cluster → parent cluster (−1 for the root). */
+  parent: Int32Array;
+  /** λ at which the cluster appears (splits off its parent). */
+  lambdaBirth: Float64Array;
+  /** λ at which it splits into two clusters or its last rows leave. */
+  lambdaDeath: Float64Array;
+  /** Rows in the cluster when it appears. */
+  size: Int32Array;
+  /** Excess of mass (R's and scikit-learn's stability). */
+  stability: Float64Array;
+  /** Label (as {@link HdbscanResult.labels}) of a chosen cluster, −1 for the others. */
+  label: Int32Array;
+  /**
+   * Cluster-major, {@link CURVE_STEPS} per cluster: rows still in the cluster at λ = birth + s·(death − birth) /
+   * CURVE_STEPS for s = 0 … CURVE_STEPS − 1 (the width of each step of the icicle).
+   */
+  curve: Int32Array;
 }
 
 const OWNER = 'cluster.hdbscan';
@@ -505,6 +535,8 @@ export interface CondensedTree {
   birth: Float64Array;
   death: Float64Array;
   stability: Float64Array;
+  /** Rows of each cluster when it appears. */
+  size: Int32Array;
   /** Row → the cluster it leaves. */
   rowCluster: Int32Array;
   /** Row → the distance at which it leaves it. */
@@ -525,6 +557,8 @@ export function condense(t: MergeTree, minClusterSize: number): CondensedTree {
   const nChildren = new Float64Array(cap);
   const sumInv = new Float64Array(cap);
   const nRows = new Float64Array(cap);
+  const size = new Int32Array(cap);
+  size[0] = n;
   const rowCluster = new Int32Array(n);
   const rowEps = new Float64Array(n);
   const tracker = new Int32Array(m);
@@ -563,6 +597,7 @@ export function condense(t: MergeTree, minClusterSize: number): CondensedTree {
         [cb, r],
       ] as const) {
         parent[id] = c;
+        size[id] = t.size[sub]!;
         birth[id] = h;
         death[id] = t.height[sub]!;
         tracker[sub] = id;
@@ -585,6 +620,7 @@ export function condense(t: MergeTree, minClusterSize: number): CondensedTree {
     birth: birth.slice(0, nClusters),
     death: death.slice(0, nClusters),
     stability,
+    size: size.slice(0, nClusters),
     rowCluster,
     rowEps,
   };
@@ -704,7 +740,58 @@ function finish(ct: CondensedTree, chosen: Uint8Array, core: Float64Array): Hdbs
     const mx = maxCore[l]!;
     probabilities[i] = mx > 0 ? (mx - core[i]!) / mx : 1;
   }
-  return { labels, probabilities, outlierScores, coreDistances: core, nClusters: nLabels, nNoise };
+  const tree = summarize(ct, chosen, labelOf);
+  return { labels, probabilities, outlierScores, coreDistances: core, nClusters: nLabels, nNoise, tree };
+}
+
+/** The cluster-level summary of the condensed tree with each cluster's size curve. O(n + clusters). */
+function summarize(ct: CondensedTree, chosen: Uint8Array, labelOf: Int32Array): CondensedSummary {
+  const { nClusters, parent, birth, death, rowCluster, rowEps } = ct;
+  const n = rowCluster.length;
+  let top = 0;
+  const seen = (eps: number): void => {
+    if (eps > 0 && 1 / eps > top) top = 1 / eps;
+  };
+  for (let c = 1; c < nClusters; c++) seen(birth[c]!);
+  for (let c = 0; c < nClusters; c++) seen(death[c]!);
+  for (let i = 0; i < n; i++) seen(rowEps[i]!);
+  const cap = top > 0 ? 1.1 * top : 1;
+  const lambda = (eps: number): number => (eps > 0 ? Math.min(1 / eps, cap) : cap);
+  const lambdaBirth = new Float64Array(nClusters);
+  const lambdaDeath = new Float64Array(nClusters);
+  for (let c = 0; c < nClusters; c++) {
+    lambdaBirth[c] = c === 0 ? 0 : lambda(birth[c]!);
+    lambdaDeath[c] = Math.max(lambdaBirth[c]!, lambda(death[c]!));
+  }
+  // Rows leaving before each step, then sizes by prefix sums.
+  const K = CURVE_STEPS;
+  const gone = new Int32Array(nClusters * K);
+  for (let i = 0; i < n; i++) {
+    const c = rowCluster[i]!;
+    const span = lambdaDeath[c]! - lambdaBirth[c]!;
+    const lr = lambda(rowEps[i]!);
+    const s0 = span > 0 ? Math.max(0, Math.ceil(((lr - lambdaBirth[c]!) / span) * K)) : 0;
+    if (s0 < K) gone[c * K + s0]!++;
+  }
+  const curve = new Int32Array(nClusters * K);
+  for (let c = 0; c < nClusters; c++) {
+    let left = ct.size[c]!;
+    for (let s = 0; s < K; s++) {
+      left -= gone[c * K + s]!;
+      curve[c * K + s] = left;
+    }
+  }
+  const label = new Int32Array(nClusters).fill(-1);
+  for (let c = 1; c < nClusters; c++) if (chosen[c]) label[c] = labelOf[c]!;
+  return {
+    parent: Int32Array.from(parent, (p, c) => (c === 0 ? -1 : p)),
+    lambdaBirth,
+    lambdaDeath,
+    size: ct.size,
+    stability: ct.stability,
+    label,
+    curve,
+  };
 }
 
 /**
@@ -772,4 +859,34 @@ export function assignNearestCore(
     if (bestRow >= 0 && dist <= core[bestRow]!) out[i] = trainLabels[bestRow]!;
   }
   return out;
+}
+
+/**
+ * The summary as the model keeps it: plain arrays, each chosen cluster's label replaced by its final segment
+ * (`rawToFinal`: the fit's renumbering of labels), numbers rounded to 12 significant digits, an infinite stability
+ * as null.
+ */
+export function condensedTreeOf(
+  t: CondensedSummary,
+  rawToFinal: Int32Array,
+): {
+  parent: number[];
+  lambdaBirth: number[];
+  lambdaDeath: number[];
+  size: number[];
+  stability: (number | null)[];
+  segment: number[];
+  curve: number[];
+} {
+  const r = (v: number): number => Number(v.toPrecision(12));
+  return {
+    parent: Array.from(t.parent),
+    lambdaBirth: Array.from(t.lambdaBirth, r),
+    lambdaDeath: Array.from(t.lambdaDeath, r),
+    size: Array.from(t.size),
+    // Infinite when rows leave at distance 0 (duplicates): null, as JSON has no infinity.
+    stability: Array.from(t.stability, (v) => (Number.isFinite(v) ? r(v) : null)),
+    segment: Array.from(t.label, (l) => (l >= 0 ? (rawToFinal[l] ?? -1) : -1)),
+    curve: Array.from(t.curve),
+  };
 }

@@ -1,4 +1,4 @@
-import type { ClusterModel } from '../cluster/cluster-model.js';
+import type { ClusterModel, CondensedTreeRecord } from '../cluster/cluster-model.js';
 import type { Distance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -121,6 +121,8 @@ export interface Report {
   projection: Projection;
   tuning: TuneResult | null;
   dendrogram: DendrogramTop | null;
+  /** An HDBSCAN model's condensed tree at cluster level (the icicle chart), else null. */
+  condensedTree?: CondensedTreeRecord | null;
   warnings: string[];
   /** Migration since a baseline segments file (`--baseline-segments`), else null. */
   migration: Migration | null;
@@ -333,6 +335,7 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     projection,
     tuning: o.tuning,
     dendrogram,
+    condensedTree: o.model && o.model.algorithm === 'hdbscan' ? (o.model.condensedTree ?? null) : null,
     warnings,
     migration,
   };

@@ -137,6 +137,7 @@ ${byPrefix('projection').map(chartBlock).join('\n')}
 ${migrationSection(r.migration, byPrefix('migration'))}
 ${byPrefix('tune-').length > 0 ? `<section id="tuning"><h2>Tuning evidence</h2>${r.tuning ? `<p>${e(`Recommended by ${r.tuning.score}: ${r.tuning.recommendation.reason}`)}</p>` : ''}<div class="grid2">${byPrefix('tune-').map(chartBlock).join('\n')}</div></section>` : ''}
 ${byPrefix('dendrogram').length > 0 ? `<section id="dendrogram"><h2>Hierarchy</h2>${byPrefix('dendrogram').map(chartBlock).join('\n')}</section>` : ''}
+${byPrefix('condensed-tree').length > 0 ? `<section id="condensed-tree"><h2>HDBSCAN condensed tree</h2>${byPrefix('condensed-tree').map(chartBlock).join('\n')}</section>` : ''}
 `;
   return renderPage({ title: 'Segmentation report', toolVersion: r.run.toolVersion, body, charts });
 }

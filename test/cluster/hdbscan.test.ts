@@ -91,6 +91,30 @@ describe('hdbscan by hand', () => {
     expect(Array.from(selectClusters(ct, 'leaf', 0))).toEqual([0, 1, 1]);
   });
 
+  it('summarises the condensed tree at cluster level with a size curve per cluster', async () => {
+    const r = await hdbscan(X, { minClusterSize: 3 });
+    const t = r.tree;
+    expect(Array.from(t.parent)).toEqual([-1, 0, 0]);
+    expect(Array.from(t.size)).toEqual([7, 3, 3]);
+    expect(t.lambdaBirth[0]).toBe(0);
+    expect(t.lambdaDeath[0]).toBeCloseTo(1 / 9.8, 12);
+    expect(t.lambdaBirth[1]).toBeCloseTo(1 / 9.8, 12);
+    expect(t.lambdaDeath[1]).toBeCloseTo(1 / 0.2, 12);
+    // The outlier leaves the root at λ = 1/19.9, in step ceil((1/19.9) / (1/9.8) · 8) = 4.
+    expect(Array.from(t.curve.subarray(0, 8))).toEqual([7, 7, 7, 7, 6, 6, 6, 6]);
+    expect(Array.from(t.curve.subarray(8, 16))).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+    expect(Array.from(t.label).sort()).toEqual([-1, 0, 1]);
+    // Stability of a leaf: 3 rows leaving at 0.2 after birth at 9.8.
+    expect(t.stability[1]).toBeCloseTo(3 * (1 / 0.2 - 1 / 9.8), 12);
+    // Duplicate rows (distance 0): λ drawn at 1.1 × the largest finite one.
+    const D = await hdbscan(mat([[0], [0], [0], [0.1], [0.1], [10], [10], [10], [10.1], [30]]), {
+      minClusterSize: 3,
+    });
+    const finite = Math.max(...Array.from(D.tree.lambdaBirth));
+    expect(Math.max(...Array.from(D.tree.lambdaDeath))).toBeCloseTo(1.1 * (1 / 0.1), 12);
+    expect(finite).toBeLessThan(1 / 0.1 + 1e-9);
+  });
+
   it('cluster selection epsilon merges clusters born below it (never into the root)', async () => {
     // Both groups are born at 9.8 under the root: below epsilon 50 they would merge, but never into the root.
     const r = await hdbscan(X, { minClusterSize: 3, clusterSelectionEpsilon: 50 });
