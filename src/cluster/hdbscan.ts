@@ -1,5 +1,6 @@
 import type { Distance } from '../core/distance.js';
 import { DataError, invalidParameter } from '../core/errors.js';
+import { gowerDistance, noCommonColumn, type GowerScale } from '../core/gower.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -10,8 +11,8 @@ import { KdTree } from './kd-tree.js';
 export const clusterSelections = ['eom', 'leaf'] as const;
 export type ClusterSelection = (typeof clusterSelections)[number];
 
-/** Distances HDBSCAN accepts. */
-export const hdbscanDistances: readonly Distance[] = ['euclidean', 'manhattan'];
+/** Distances HDBSCAN accepts (Gower's with {@link HdbscanParams.gower}). */
+export const hdbscanDistances: readonly (Distance | 'gower')[] = ['euclidean', 'manhattan', 'gower'];
 
 /** Parameters of {@link hdbscan} (scikit-learn's names in camelCase). */
 export interface HdbscanParams {
@@ -26,8 +27,13 @@ export interface HdbscanParams {
   clusterSelection?: ClusterSelection | undefined;
   /** Float >= 0: clusters born below this distance are merged up to the cluster alive at it (scikit-learn). */
   clusterSelectionEpsilon?: number | undefined;
-  /** Euclidean (default) or manhattan. */
-  distance?: Distance | undefined;
+  /**
+   * Euclidean (default), manhattan, or gower: X then comes from `gowerMatrix` and `gower` is its fitted scale; core
+   * distances and the spanning tree are computed over all pairs (O(n²·d) time, O(n) memory).
+   */
+  distance?: Distance | 'gower' | undefined;
+  /** Gower's fitted scale (with `distance: 'gower'`). */
+  gower?: GowerScale | null | undefined;
   /** Worker threads for the core distances (fixed blocks: results do not depend on the thread count). */
   pool?: WorkerPool | undefined;
   /** Spanning tree algorithm: Borůvka on the kd-tree (default) or Prim over all pairs (the cross-check). */
@@ -124,19 +130,30 @@ export async function hdbscan(X: Matrix, params: HdbscanParams): Promise<Hdbscan
   if (!(epsilon >= 0) || !Number.isFinite(epsilon))
     throw invalidParameter(OWNER, 'clusterSelectionEpsilon', 'a float in [0, inf)', epsilon);
   if (!hdbscanDistances.includes(metric))
-    throw invalidParameter(OWNER, 'distance', "'euclidean' or 'manhattan'", metric);
+    throw invalidParameter(OWNER, 'distance', "'euclidean', 'manhattan' or 'gower'", metric);
+  if (metric === 'gower' && !params.gower)
+    throw invalidParameter(OWNER, 'gower', "Gower's fitted scale with distance 'gower'", params.gower);
   const n = X.nRows;
   if (n < Math.max(2, ms)) {
     throw new DataError(`HDBSCAN needs at least ${Math.max(2, ms)} rows (min-samples); got ${n}`);
   }
   const logger = params.logger ?? silentLogger;
   const coreProgress = logger.progress('HDBSCAN core distances', n);
-  const core = ms <= 1 ? new Float64Array(n) : await kDistances(X, ms - 1, metric, params.pool);
-  coreProgress.tick(n);
+  const gower = metric === 'gower' ? params.gower! : null;
+  const gd = gower ? gowerPairs(X, gower) : null;
+  let core: Float64Array;
+  if (gd) {
+    core = gowerCoreDistances(n, ms - 1, gd, (k) => coreProgress.tick(k));
+  } else {
+    const m = metric as Distance;
+    core = ms <= 1 ? new Float64Array(n) : await kDistances(X, ms - 1, m, params.pool);
+    coreProgress.tick(n);
+  }
   coreProgress.done();
   const treeProgress = logger.progress('HDBSCAN spanning tree', n - 1);
-  const mst =
-    params.spanningTree === 'prim'
+  const mst = gd
+    ? primMstBy(n, core, gd, (k) => treeProgress.tick(k))
+    : params.spanningTree === 'prim'
       ? primMst(X, core, metric === 'manhattan', (k) => treeProgress.tick(k))
       : boruvkaMst(X, core, metric === 'manhattan', (k) => treeProgress.tick(k));
   treeProgress.done();
@@ -227,6 +244,99 @@ export function primMst(
     if (onEdges && (e & 1023) === 1023) onEdges(1024);
   }
   if (onEdges && (n - 1) % 1024 > 0) onEdges((n - 1) % 1024);
+  return { a, b, w };
+}
+
+/** Gower's distance of rows i and j of a `gowerMatrix`, refusing a pair without a common column. */
+function gowerPairs(G: Matrix, scale: GowerScale): (i: number, j: number) => number {
+  const { data, nCols: d } = G;
+  return (i, j) => {
+    const v = gowerDistance(scale, data, i, data, j, d);
+    if (Number.isNaN(v)) throw noCommonColumn(i, j);
+    return v;
+  };
+}
+
+/**
+ * Core distances from a distance function: the k-th smallest distance from each row to the others (0 when k = 0),
+ * over all pairs with a sorted buffer of k. O(n²·(d + k)) time, O(k) extra memory.
+ */
+export function gowerCoreDistances(
+  n: number,
+  k: number,
+  dist: (i: number, j: number) => number,
+  onRows?: (count: number) => void,
+): Float64Array {
+  const core = new Float64Array(n);
+  if (k <= 0) return core;
+  if (k >= n) throw new DataError(`the ${k}-th nearest neighbour needs more than ${k} rows; got ${n}`);
+  const buf = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    buf.fill(Infinity);
+    for (let j = 0; j < n; j++) {
+      if (j === i) continue;
+      const v = dist(i, j);
+      if (v >= buf[k - 1]!) continue;
+      let p = k - 1;
+      while (p > 0 && buf[p - 1]! > v) {
+        buf[p] = buf[p - 1]!;
+        p--;
+      }
+      buf[p] = v;
+    }
+    core[i] = buf[k - 1]!;
+    if (onRows && (i & 255) === 255) onRows(256);
+  }
+  if (onRows && n % 256 > 0) onRows(n % 256);
+  return core;
+}
+
+/**
+ * {@link primMst} over a distance function (Gower's): the same order of rows and edges, distances compared as
+ * they are. O(n²·d) time, O(n) memory.
+ */
+export function primMstBy(
+  n: number,
+  core: Float64Array,
+  dist: (i: number, j: number) => number,
+  onEdges?: (count: number) => void,
+): SpanningTree {
+  const m = Math.max(0, n - 1);
+  const a = new Int32Array(m);
+  const b = new Int32Array(m);
+  const w = new Float64Array(m);
+  const best = new Float64Array(n).fill(Infinity);
+  const from = new Int32Array(n).fill(-1);
+  const reached = new Uint8Array(n);
+  let cur = 0;
+  reached[0] = 1;
+  for (let e = 0; e < m; e++) {
+    const cc = core[cur]!;
+    let next = -1;
+    let nextW = Infinity;
+    for (let j = 0; j < n; j++) {
+      if (reached[j]) continue;
+      const s = dist(cur, j);
+      const cj = core[j]!;
+      const mr = s > cc ? (s > cj ? s : cj) : cc > cj ? cc : cj;
+      if (mr < best[j]! || (mr === best[j] && edgeLess(cur, j, from[j]!, j))) {
+        best[j] = mr;
+        from[j] = cur;
+      }
+      const bj = best[j]!;
+      if (next < 0 || bj < nextW || (bj === nextW && edgeLess(from[j]!, j, from[next]!, next))) {
+        nextW = bj;
+        next = j;
+      }
+    }
+    a[e] = from[next]!;
+    b[e] = next;
+    w[e] = nextW;
+    reached[next] = 1;
+    cur = next;
+    if (onEdges && (e & 1023) === 1023) onEdges(1024);
+  }
+  if (onEdges && m % 1024 > 0) onEdges(m % 1024);
   return { a, b, w };
 }
 
@@ -889,4 +999,35 @@ export function condensedTreeOf(
     segment: Array.from(t.label, (l) => (l >= 0 ? (rawToFinal[l] ?? -1) : -1)),
     curve: Array.from(t.curve),
   };
+}
+
+/**
+ * {@link assignNearestCore} under Gower's distance (rows of `gowerMatrix` with the model's scale): the nearest
+ * clustered training row over all of them (ties to the lowest; pairs without a common column skipped), its label when
+ * within its core distance, else −1. O(n·m·d).
+ */
+export function assignNearestCoreGower(
+  X: Matrix,
+  train: Matrix,
+  trainLabels: Int32Array,
+  core: Float64Array,
+  scale: GowerScale,
+): Int32Array {
+  if (train.nRows > 0 && train.nCols !== X.nCols)
+    throw new DataError(`the model has ${train.nCols} features but the data has ${X.nCols}`);
+  const d = X.nCols;
+  const out = new Int32Array(X.nRows).fill(-1);
+  for (let i = 0; i < X.nRows; i++) {
+    let best = Infinity;
+    let row = -1;
+    for (let j = 0; j < train.nRows; j++) {
+      const v = gowerDistance(scale, X.data, i, train.data, j, d);
+      if (v < best) {
+        best = v;
+        row = j;
+      }
+    }
+    if (row >= 0 && best <= core[row]!) out[i] = trainLabels[row]!;
+  }
+  return out;
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   assignNearestCore,
+  assignNearestCoreGower,
   boruvkaMst,
   condense,
   hdbscan,
@@ -14,6 +15,8 @@ import type { Matrix } from '../../src/core/matrix.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
 import { ari } from '../helpers/ari.js';
 import { reference } from './hdbscan-reference.js';
+import { fitGowerScale, gowerMatrix } from '../../src/core/gower.js';
+import { mixedFeatures, referenceRows } from '../helpers/gower-reference.js';
 
 const mat = (rows: number[][]): Matrix => ({
   data: Float64Array.from(rows.flat()),
@@ -239,5 +242,43 @@ describe('Borůvka spanning tree against Prim', () => {
     await hdbscan(density, { minClusterSize: 8, logger });
     expect(ticks.get('HDBSCAN core distances')).toBe(density.nRows);
     expect(ticks.get('HDBSCAN spanning tree')).toBe(density.nRows - 1);
+  });
+});
+
+describe('hdbscan under Gower against R dbscan::hdbscan(daisy(x, metric = "gower"), minPts)', () => {
+  for (const name of ['mixed5gower', 'mixed10gower'] as const) {
+    it(`${name}: labels, core distances, membership probabilities and GLOSH scores`, async () => {
+      const ds = await referenceRows();
+      const gower = fitGowerScale(ds, mixedFeatures);
+      const G = gowerMatrix(ds, mixedFeatures, gower);
+      const ref = reference[name];
+      const r = await hdbscan(G, { minClusterSize: ref.minPts, distance: 'gower', gower });
+      expect(ari(Array.from(r.labels), [...ref.labels])).toBe(1);
+      expect(Array.from(r.labels, (l) => l < 0)).toEqual(ref.labels.map((l) => l < 0));
+      for (let i = 0; i < G.nRows; i++) {
+        expect(Math.abs(r.coreDistances[i]! - ref.coreDistance[i]!)).toBeLessThan(1e-9);
+        expect(Math.abs(r.probabilities[i]! - ref.probability[i]!)).toBeLessThan(1e-9);
+        expect(Math.abs(r.outlierScores[i]! - ref.outlierScore[i]!)).toBeLessThan(1e-9);
+      }
+      // Assignment: a clustered row is its own nearest clustered row (distance 0 <= its core distance).
+      const kept = Array.from(r.labels.keys()).filter((i) => r.labels[i]! >= 0);
+      const train: Matrix = {
+        data: Float64Array.from(kept.flatMap((i) => Array.from(G.data.subarray(i * 6, i * 6 + 6)))),
+        nRows: kept.length,
+        nCols: 6,
+      };
+      const back = assignNearestCoreGower(
+        train,
+        train,
+        Int32Array.from(kept, (i) => r.labels[i]!),
+        Float64Array.from(kept, (i) => r.coreDistances[i]!),
+        gower,
+      );
+      expect(Array.from(back)).toEqual(kept.map((i) => r.labels[i]!));
+    });
+  }
+
+  it('needs the fitted scale', async () => {
+    await expect(hdbscan(density, { minClusterSize: 5, distance: 'gower' })).rejects.toThrow(UsageError);
   });
 });
