@@ -190,7 +190,7 @@ export const clusterParams: readonly Param[] = [
   { flags: '--linkage <name>', help: 'hierarchical linkage', choices: linkages, default: 'ward' },
   {
     flags: '--distance <name>',
-    help: 'DBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, k-medoids only)',
+    help: 'DBSCAN / HDBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, k-medoids and hdbscan)',
     choices: clusterDistances,
     default: 'euclidean',
   },
@@ -339,7 +339,7 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
         'use --min-cluster-size and --min-samples',
       );
     if (o.distance === 'cosine')
-      throw new UsageError('hdbscan supports --distance euclidean or manhattan, not cosine');
+      throw new UsageError('hdbscan supports --distance euclidean, manhattan or gower, not cosine');
     if ((hdbscanColumns as readonly string[]).includes(o.segmentCol))
       throw new UsageError(
         `--segment-col ${o.segmentCol} is a column hdbscan writes`,
@@ -355,8 +355,8 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     ).find(([k]) => given(k) || (k === 'minClusterSize' && o.minClusterSize !== undefined));
     if (hd) throw new UsageError(`${hd[1]} applies to --algo hdbscan only`);
   }
-  if (o.distance === 'gower' && o.algorithm !== 'kmedoids')
-    throw new UsageError(`--distance gower needs --algo kmedoids, not ${o.algorithm}`);
+  if (o.distance === 'gower' && o.algorithm !== 'kmedoids' && o.algorithm !== 'hdbscan')
+    throw new UsageError(`--distance gower needs --algo kmedoids or hdbscan, not ${o.algorithm}`);
   if (o.algorithm === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(
       'k-means minimises euclidean distances; --distance applies to dbscan, hierarchical and kmedoids',

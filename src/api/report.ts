@@ -191,9 +191,9 @@ export async function runReport(input: string, o: ReportOptions, env: StepEnv): 
       throw new UsageError(`${o.moves ? '--moves' : '--max-shift'} needs --baseline-segments`);
     const started = performance.now();
     const model = o.model ? await loadModel(pathIn(env, o.model)) : null;
-    if (model?.algorithm === 'kmedoids' && model.metric === 'gower')
+    if ((model?.algorithm === 'kmedoids' || model?.algorithm === 'hdbscan') && model.metric === 'gower')
       throw new UsageError(
-        `${o.model}: the report does not take k-medoids models under Gower's distance (mixed columns)`,
+        `${o.model}: the report does not take ${model.algorithm === 'hdbscan' ? 'HDBSCAN' : 'k-medoids'} models under Gower's distance (mixed columns)`,
         'report the segments file without --model, on its numeric columns',
       );
     if (o.baselineSegments)

@@ -35,7 +35,8 @@ export interface SegmentInfo {
 
 /** A training row whose label the assignment rule alone would not reproduce (kept so assign equals the fit). */
 export interface LabelException {
-  values: number[];
+  /** The row's values; null for a missing one (Gower's distance takes rows with missing values). */
+  values: (number | null)[];
   segment: number;
 }
 
@@ -103,13 +104,18 @@ export interface HdbscanModel extends ModelBase {
   minSamples: number;
   clusterSelection: 'eom' | 'leaf';
   clusterSelectionEpsilon: number;
-  metric: Distance;
-  /** The training rows that are not noise (feature space). */
-  points: number[][];
+  metric: Distance | 'gower';
+  /**
+   * The training rows that are not noise (feature space; under Gower, `gowerMatrix` values: categorical level
+   * indices, null for a missing value).
+   */
+  points: (number | null)[][];
   /** Segment of each of them. */
   pointSegment: number[];
   /** Core distance of each training row. */
   coreDistances: number[];
+  /** Gower's fitted scale when the metric is gower (absent otherwise). */
+  gower?: GowerScale | undefined;
   /** The condensed tree at cluster level for the report (absent in models saved before it was kept). */
   condensedTree?: CondensedTreeRecord | undefined;
 }
@@ -184,7 +190,10 @@ export const clusterModelSchema = {
     params: { type: 'object' },
     exceptions: {
       type: 'array',
-      items: S.object({ values: vector, segment: { type: 'integer', minimum: -1 } }),
+      items: S.object({
+        values: { type: 'array', items: { type: ['number', 'null'] } },
+        segment: { type: 'integer', minimum: -1 },
+      }),
     },
     chain: { type: 'array', items: S.object({ stage: { type: 'string' }, model: {} }) },
     inputSchema: {
@@ -234,10 +243,27 @@ export const clusterModelSchema = {
           minSamples: { type: 'integer', minimum: 1 },
           clusterSelection: { enum: ['eom', 'leaf'] },
           clusterSelectionEpsilon: { type: 'number', minimum: 0 },
-          metric: { enum: ['euclidean', 'manhattan'] },
-          points: S.matrix,
+          metric: { enum: ['euclidean', 'manhattan', 'gower'] },
+          points: { type: 'array', items: { type: 'array', items: { type: ['number', 'null'] } } },
           pointSegment: { type: 'array', items: S.count },
           coreDistances: { type: 'array', items: { type: 'number', minimum: 0 } },
+          gower: {
+            anyOf: [
+              { type: 'null' },
+              S.object(
+                {
+                  kinds: { type: 'array', items: { enum: ['numeric', 'categorical'] } },
+                  ranges: { type: 'array', items: { type: 'number', minimum: 0 } },
+                  levels: {
+                    type: 'array',
+                    items: { anyOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
+                  },
+                  weights: { type: 'array', items: { type: 'number', minimum: 0 } },
+                },
+                ['kinds', 'ranges', 'levels', 'weights'],
+              ),
+            ],
+          },
           condensedTree: S.object(
             {
               parent: { type: 'array', items: { type: 'integer', minimum: -1 } },
@@ -323,7 +349,7 @@ export function checkClusterModel(m: ClusterModel): void {
     if (e.segment !== -1 && !known.has(e.segment))
       problem(`exceptions[${i}].segment`, `is ${e.segment}, not one of the model's segments`);
   });
-  const points = (rows: number[][], labels: number[], name: string, labelName: string): void => {
+  const points = (rows: unknown[][], labels: number[], name: string, labelName: string): void => {
     expectRowLength(rows, d, name);
     expectLength(labels, rows.length, labelName, `${name} has`);
     expectKnown(labels, known, labelName, 'segments');

@@ -11,7 +11,7 @@ import { dbscan, kDistances } from './dbscan.js';
 import { cutTree, linkageTree } from './hierarchical.js';
 import { condensedTreeOf, hdbscan, type ClusterSelection, type HdbscanResult } from './hdbscan.js';
 import { kmeans } from './kmeans.js';
-import { fitKMedoids } from './kmedoids.js';
+import { fitKMedoids, segmentCentre } from './kmedoids.js';
 import { modelFormat, modelVersion, type ClusterModel, type SegmentInfo } from './cluster-model.js';
 import {
   canonicalOrder,
@@ -171,9 +171,9 @@ export async function fitClusters(
       seed,
     });
   }
-  if (params.distance === 'gower')
+  if (params.distance === 'gower' && params.algorithm !== 'hdbscan')
     throw new UsageError(`--distance gower needs --algo kmedoids, not ${params.algorithm}`);
-  const distance: Distance | undefined = params.distance;
+  const distance = params.distance === 'gower' ? undefined : params.distance;
   let labels: Int32Array;
   let extra: Partial<ClusterSummary> = {};
   let modelPart: Record<string, unknown>;
@@ -303,6 +303,7 @@ export async function fitClusters(
         clusterSelection,
         clusterSelectionEpsilon,
         distance: metric,
+        gower: metric === 'gower' ? params.gower : undefined,
         pool: env.pool,
         logger,
       });
@@ -343,7 +344,10 @@ export async function fitClusters(
   const segments: SegmentInfo[] = Array.from({ length: nSegments }, (_, s) => ({
     segment: s,
     size: sizes[s]!,
-    centroid: Array.from(centroids.subarray(s * d, (s + 1) * d)),
+    // Under Gower (HDBSCAN): numeric means over non-missing values and categorical modes, as k-medoids.
+    centroid: params.gower
+      ? segmentCentre(X, labels, s, params.gower)
+      : Array.from(centroids.subarray(s * d, (s + 1) * d)),
   }));
   const base = {
     format: modelFormat as typeof modelFormat,
@@ -405,11 +409,14 @@ export async function fitClusters(
       minSamples: usedParams['minSamples'] as number,
       clusterSelection: usedParams['clusterSelection'] as ClusterSelection,
       clusterSelectionEpsilon: usedParams['clusterSelectionEpsilon'] as number,
-      metric: usedParams['metric'] as Distance,
+      metric: usedParams['metric'] as Distance | 'gower',
       // R's predict.hdbscan: the rows of the clusters (noise left out), their segments and core distances.
-      points: kept.map((i) => Array.from(X.data.subarray(i * d, (i + 1) * d))),
+      points: kept.map((i) =>
+        Array.from(X.data.subarray(i * d, (i + 1) * d), (v) => (Number.isNaN(v) ? null : v)),
+      ),
       pointSegment: kept.map((i) => labels[i]!),
       coreDistances: kept.map((i) => core[i]!),
+      ...(usedParams['metric'] === 'gower' && params.gower ? { gower: params.gower } : {}),
       condensedTree: condensedTreeOf((modelPart['scores'] as HdbscanResult).tree, rawToFinal),
     };
   } else {

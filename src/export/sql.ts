@@ -83,6 +83,7 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
       'score it with segment assign, or fit k-medoids with --distance euclidean or manhattan',
     );
   }
+
   if (id === 'segment' || (opts.segmentName && id === segmentNameCol)) {
     throw new UsageError(`the id column is named '${id}', like a column the query returns`, 'rename it');
   }
@@ -350,7 +351,8 @@ function centresOf(model: ClusterModel): {
   return {
     centres: model.segments.map((s) => s.centroid),
     labels: model.segments.map((s) => s.segment),
-    metric: model.metric,
+    // HDBSCAN models never get here (refused above), Gower's among them.
+    metric: model.metric === 'gower' ? 'euclidean' : model.metric,
     what:
       model.algorithm === 'hierarchical'
         ? `hierarchical (${model.linkage})`

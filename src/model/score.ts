@@ -136,7 +136,7 @@ export interface Scored {
 export async function scoreDataset(model: ClusterModel, ds: Dataset, opts: PrepareOptions): Promise<Scored> {
   const { prepared, replayed } = await prepareForModel(model, ds, opts);
   const X =
-    model.algorithm === 'kmedoids' && model.gower
+    (model.algorithm === 'kmedoids' || model.algorithm === 'hdbscan') && model.gower
       ? gowerInput(prepared, model.features, model.gower, opts.data)
       : modelMatrix(prepared, model.features, opts.data, 'assign');
   const labels = assignRows(model, X);

@@ -150,6 +150,63 @@ describe('segment cluster --algo hdbscan (built CLI)', () => {
     expect(readFileSync(html, 'utf8')).toContain('HDBSCAN condensed tree');
   });
 
+  it('--distance gower on mixed columns as R dbscan::hdbscan(daisy(x, metric = "gower"), 10); assign reproduces it', async () => {
+    // The first 120 rows of subscribers.csv, as scripts/hdbscan-reference.R reads them.
+    const lines = readFileSync(join(fixtures, 'subscribers.csv'), 'utf8').trim().split('\n');
+    const mixed = join(tmp.dir, 'mixed.csv');
+    writeFileSync(mixed, lines.slice(0, 121).join('\n') + '\n');
+    const seg = join(tmp.dir, 'mixed-seg.csv');
+    const model = join(tmp.dir, 'mixed-model.json');
+    const features = 'recency_days,frequency,revenue,tenure_days,internet_service,contract';
+    const r = await runCli([
+      'cluster',
+      mixed,
+      '--algo',
+      'hdbscan',
+      '--distance',
+      'gower',
+      '--min-cluster-size',
+      '10',
+      '--features',
+      features,
+      '-o',
+      seg,
+      '--model',
+      model,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).params.metric).toBe('gower');
+    const text = readFileSync(seg, 'utf8');
+    const labels = csvColumn(text, 'segment');
+    const ref = reference.mixed10gower;
+    expect(ari(labels, [...ref.labels])).toBe(1);
+    const prob = csvColumn(text, 'probability');
+    const glosh = csvColumn(text, 'outlier_score');
+    for (let i = 0; i < labels.length; i++) {
+      expect(Math.abs(prob[i]! - ref.probability[i]!)).toBeLessThan(1e-9);
+      expect(Math.abs(glosh[i]! - ref.outlierScore[i]!)).toBeLessThan(1e-9);
+    }
+    const saved = JSON.parse(readFileSync(model, 'utf8'));
+    expect(saved.metric).toBe('gower');
+    expect(saved.gower.kinds).toEqual([
+      'numeric',
+      'numeric',
+      'numeric',
+      'numeric',
+      'categorical',
+      'categorical',
+    ]);
+    const scored = join(tmp.dir, 'mixed-scored.csv');
+    const a = await runCli(['assign', mixed, '--model', model, '-o', scored]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(csvColumn(readFileSync(scored, 'utf8'), 'segment')).toEqual(labels);
+    const rep = await runCli(['report', seg, '--model', model, '--json']);
+    expect(rep.code).toBe(2);
+    expect(rep.stderr.trim().split('\n')).toHaveLength(1);
+    expect(rep.stderr).toMatch(/HDBSCAN models under Gower/);
+  });
+
   it('leaf selection and --min-samples are recorded in the model', async () => {
     const model = join(tmp.dir, 'leaf.json');
     const r = await runCli([

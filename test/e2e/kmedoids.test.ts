@@ -174,7 +174,7 @@ describe('segment cluster --algo kmedoids (built CLI)', () => {
       '--json',
     ]);
     expect(k.code).toBe(2);
-    expect(k.stderr.trim()).toBe('segment: --distance gower needs --algo kmedoids, not kmeans');
+    expect(k.stderr.trim()).toBe('segment: --distance gower needs --algo kmedoids or hdbscan, not kmeans');
     const c = await runCli([
       'cluster',
       mixed,
