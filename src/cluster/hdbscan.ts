@@ -3,9 +3,9 @@ import { DataError, invalidParameter } from '../core/errors.js';
 import { gowerDistance, noCommonColumn, type GowerScale } from '../core/gower.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
-import type { WorkerPool } from '../core/worker-pool.js';
+import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
 import { kDistances } from './dbscan.js';
-import { KdTree } from './kd-tree.js';
+import { KdTree, type KdTreeArrays } from './kd-tree.js';
 
 /** How flat clusters are chosen from the condensed tree. */
 export const clusterSelections = ['eom', 'leaf'] as const;
@@ -34,7 +34,10 @@ export interface HdbscanParams {
   distance?: Distance | 'gower' | undefined;
   /** Gower's fitted scale (with `distance: 'gower'`). */
   gower?: GowerScale | null | undefined;
-  /** Worker threads for the core distances (fixed blocks: results do not depend on the thread count). */
+  /**
+   * Worker threads for the core distances and the first Borůvka round (fixed blocks: results do not depend on the
+   * thread count).
+   */
   pool?: WorkerPool | undefined;
   /** Spanning tree algorithm: Borůvka on the kd-tree (default) or Prim over all pairs (the cross-check). */
   spanningTree?: 'boruvka' | 'prim' | undefined;
@@ -155,7 +158,7 @@ export async function hdbscan(X: Matrix, params: HdbscanParams): Promise<Hdbscan
     ? primMstBy(n, core, gd, (k) => treeProgress.tick(k))
     : params.spanningTree === 'prim'
       ? primMst(X, core, metric === 'manhattan', (k) => treeProgress.tick(k))
-      : boruvkaMst(X, core, metric === 'manhattan', (k) => treeProgress.tick(k));
+      : await boruvkaMst(X, core, metric === 'manhattan', (k) => treeProgress.tick(k), params.pool);
   treeProgress.done();
   const tree = singleLinkage(mst, n);
   const condensed = condense(tree, mcs);
@@ -351,12 +354,13 @@ export function primMstBy(
  * {@link edgeLess}): the tree and the order of {@link primMst}. Typically O(n·log² n) on
  * few dimensions; O(n·d) memory.
  */
-export function boruvkaMst(
+export async function boruvkaMst(
   X: Matrix,
   core: Float64Array,
   l1: boolean,
   onEdges?: (count: number) => void,
-): SpanningTree {
+  pool?: WorkerPool,
+): Promise<SpanningTree> {
   const n = X.nRows;
   const d = X.nCols;
   const m = Math.max(0, n - 1);
@@ -364,15 +368,18 @@ export function boruvkaMst(
   const eb = new Int32Array(m);
   const ew = new Float64Array(m);
   if (n <= 1) return { a: ea, b: eb, w: ew };
-  const tree = KdTree.build(X, { leafSize: 16 });
+  const parallel = pool !== undefined && pool.nThreads > 1;
+  const tree = KdTree.build(X, { leafSize: 16, shared: parallel });
   const { pts, idx, lo, hi, nodeStart, nodeEnd, splitDim, nNodes } = tree;
   // Work in tree positions; Euclidean distances and core distances compared squared.
-  const pc = new Float64Array(n);
+  const sharedF64 = (len: number): Float64Array =>
+    parallel ? new Float64Array(new SharedArrayBuffer(Math.max(1, len) * 8), 0, len) : new Float64Array(len);
+  const pc = sharedF64(n);
   for (let p = 0; p < n; p++) {
     const c = core[idx[p]!]!;
     pc[p] = l1 ? c : c * c;
   }
-  const nodeCore = new Float64Array(nNodes);
+  const nodeCore = sharedF64(nNodes);
   for (let node = nNodes - 1; node >= 0; node--) {
     if (splitDim[node]! < 0) {
       let mn = Infinity;
@@ -396,9 +403,55 @@ export function boruvkaMst(
   const bestP = new Int32Array(n);
   const bestQ = new Int32Array(n);
   const stack = new Int32Array(128);
+  // Join every component to its lightest edge (each such edge is in the tree); returns the edges added.
+  const joinBest = (): number => {
+    let added = 0;
+    for (let c = 0; c < n; c++) {
+      if (comp[c] !== c || bestLo[c]! < 0) continue;
+      const ra = find(bestP[c]!);
+      const rb = find(bestQ[c]!);
+      if (ra === rb) continue;
+      uf[ra] = rb;
+      ea[nEdges + added] = bestLo[c]!;
+      eb[nEdges + added] = bestHi[c]!;
+      ew[nEdges + added] = bestW[c]!;
+      added++;
+    }
+    if (added === 0) throw new Error('Borůvka: no edge between components (non-finite values?)');
+    onEdges?.(added);
+    return added;
+  };
   let nEdges = 0;
+  let round = 0;
   while (nEdges < m) {
     for (let p = 0; p < n; p++) comp[p] = find(p);
+    if (round++ === 0 && parallel) {
+      // First round: every row is its own component, so each row's search is independent: fixed blocks of rows
+      // on the workers, each finding its lightest edge (the same as the serial search: a strict order on edges).
+      const outW = sharedF64(n);
+      const outQ = new Int32Array(new SharedArrayBuffer(Math.max(1, n) * 4), 0, n);
+      const arrays = tree.arrays();
+      const tasks: Task[] = blocks(n, 4096).map(([s, e]) => ({
+        module: import.meta.url,
+        fn: 'boruvkaFirstRoundBlock',
+        args: [arrays, pc, nodeCore, l1, s, e, outW, outQ],
+      }));
+      await pool.run<number>(tasks);
+      bestLo.fill(-1);
+      for (let p = 0; p < n; p++) {
+        const q = outQ[p]!;
+        if (q < 0) continue;
+        const ri = idx[p]!;
+        const rq = idx[q]!;
+        bestW[p] = outW[p]!;
+        bestLo[p] = ri < rq ? ri : rq;
+        bestHi[p] = ri < rq ? rq : ri;
+        bestP[p] = p;
+        bestQ[p] = q;
+      }
+      nEdges += joinBest();
+      continue;
+    }
     for (let node = nNodes - 1; node >= 0; node--) {
       if (splitDim[node]! < 0) {
         const s = nodeStart[node]!;
@@ -480,25 +533,91 @@ export function boruvkaMst(
         }
       }
     }
-    let added = 0;
-    for (let c = 0; c < n; c++) {
-      if (comp[c] !== c || bestLo[c]! < 0) continue;
-      const ra = find(bestP[c]!);
-      const rb = find(bestQ[c]!);
-      if (ra === rb) continue;
-      uf[ra] = rb;
-      ea[nEdges] = bestLo[c]!;
-      eb[nEdges] = bestHi[c]!;
-      ew[nEdges] = bestW[c]!;
-      nEdges++;
-      added++;
-    }
-    if (added === 0) throw new Error('Borůvka: no edge between components (non-finite values?)');
-    onEdges?.(added);
+    nEdges += joinBest();
   }
   const out = primOrder(ea, eb, ew, n);
   if (!l1) for (let e = 0; e < m; e++) out.w[e] = Math.sqrt(out.w[e]!);
   return out;
+}
+
+/**
+ * Borůvka's first round for tree positions [s, e) (a worker kernel): each row's lightest mutual reachability edge
+ * to another row, by (weight, lower row, higher row), as the serial search finds it. Writes the weight (squared for
+ * euclidean) to `outW[p]` and the other row's tree position to `outQ[p]`.
+ */
+export function boruvkaFirstRoundBlock(
+  t: KdTreeArrays,
+  pc: Float64Array,
+  nodeCore: Float64Array,
+  l1: boolean,
+  s: number,
+  e: number,
+  outW: Float64Array,
+  outQ: Int32Array,
+): number {
+  const { d, pts, idx, lo, hi, nodeStart, nodeEnd, splitDim } = t;
+  const stack = new Int32Array(128);
+  for (let p = s; p < e; p++) {
+    const cp = pc[p]!;
+    const ri = idx[p]!;
+    const po = p * d;
+    let bw = Infinity;
+    let bl = -1;
+    let bh = -1;
+    let bq = -1;
+    let sp = 0;
+    stack[sp++] = 0;
+    while (sp > 0) {
+      const node = stack[--sp]!;
+      if (nodeCore[node]! > bw) continue;
+      const o = node * d;
+      let lb = 0;
+      for (let j = 0; j < d; j++) {
+        const v = pts[po + j]!;
+        const g = v < lo[o + j]! ? lo[o + j]! - v : v > hi[o + j]! ? v - hi[o + j]! : 0;
+        lb += l1 ? g : g * g;
+      }
+      if (lb > bw) continue;
+      const sd = splitDim[node]!;
+      if (sd >= 0) {
+        const left = 2 * node + 1;
+        if (pts[po + sd]! <= hi[left * d + sd]!) {
+          stack[sp++] = left + 1;
+          stack[sp++] = left;
+        } else {
+          stack[sp++] = left;
+          stack[sp++] = left + 1;
+        }
+        continue;
+      }
+      for (let q = nodeStart[node]!, qe = nodeEnd[node]!; q < qe; q++) {
+        if (q === p) continue;
+        const qo = q * d;
+        let dist = 0;
+        if (l1) for (let j = 0; j < d; j++) dist += Math.abs(pts[po + j]! - pts[qo + j]!);
+        else
+          for (let j = 0; j < d; j++) {
+            const u = pts[po + j]! - pts[qo + j]!;
+            dist += u * u;
+          }
+        const cq = pc[q]!;
+        const w = dist > cp ? (dist > cq ? dist : cq) : cp > cq ? cp : cq;
+        if (w > bw) continue;
+        const rq = idx[q]!;
+        const rl = ri < rq ? ri : rq;
+        const rh = ri < rq ? rq : ri;
+        if (w < bw || rl < bl || (rl === bl && rh < bh)) {
+          bw = w;
+          bl = rl;
+          bh = rh;
+          bq = q;
+        }
+      }
+    }
+    outW[p] = bw;
+    outQ[p] = bq;
+  }
+  return e - s;
 }
 
 /**

@@ -215,7 +215,11 @@ describe('Borůvka spanning tree against Prim', () => {
           const core = (await hdbscan(X, { minClusterSize, distance })).coreDistances;
           const l1 = distance === 'manhattan';
           const p = primMst(X, core, l1);
-          const b = boruvkaMst(X, core, l1);
+          const b = await boruvkaMst(X, core, l1);
+          // The first round on worker threads gives the same tree.
+          const bp = await boruvkaMst(X, core, l1, undefined, pool);
+          expect(Array.from(bp.a)).toEqual(Array.from(p.a));
+          expect(Array.from(bp.w)).toEqual(Array.from(p.w));
           // The same edges in the same order (a strict order on edges makes the tree unique).
           expect(Array.from(b.a)).toEqual(Array.from(p.a));
           expect(Array.from(b.b)).toEqual(Array.from(p.b));
@@ -229,6 +233,19 @@ describe('Borůvka spanning tree against Prim', () => {
       }
     });
   }
+
+  it('several blocks of rows on worker threads: the same result as one thread and as Prim', async () => {
+    const X = seeded(5, 9000, 3, true, true);
+    const one = await hdbscan(X, { minClusterSize: 10 });
+    const three = await hdbscan(X, { minClusterSize: 10, pool });
+    const prim = await hdbscan(X, { minClusterSize: 10, spanningTree: 'prim' });
+    for (const r of [three, prim]) {
+      expect(Array.from(r.labels)).toEqual(Array.from(one.labels));
+      expect(Array.from(r.probabilities)).toEqual(Array.from(one.probabilities));
+      expect(Array.from(r.outlierScores)).toEqual(Array.from(one.outlierScores));
+    }
+    expect(one.nClusters).toBeGreaterThan(1);
+  });
 
   it('reports progress for the core distances and the tree', async () => {
     const ticks = new Map<string, number>();
