@@ -230,7 +230,7 @@ export const clusterParams: readonly Param[] = [
   { flags: '--linkage <name>', help: 'hierarchical linkage', choices: linkages, default: 'ward' },
   {
     flags: '--distance <name>',
-    help: 'DBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, O(n²) time)',
+    help: 'DBSCAN / HDBSCAN / hierarchical / k-medoids distance (gower: mixed numeric and categorical columns, O(n²) time)',
     choices: clusterDistances,
     default: 'euclidean',
   },
@@ -439,7 +439,7 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
         'use --min-cluster-size and --min-samples',
       );
     if (o.distance === 'cosine')
-      throw new UsageError('hdbscan supports --distance euclidean or manhattan, not cosine');
+      throw new UsageError('hdbscan supports --distance euclidean, manhattan or gower, not cosine');
     if ((hdbscanColumns as readonly string[]).includes(o.segmentCol))
       throw new UsageError(
         `--segment-col ${o.segmentCol} is a column hdbscan writes`,
@@ -460,9 +460,9 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
     if (hd) throw new UsageError(`${hd[1]} applies to --algo hdbscan only`);
   }
   checkOpticsOptions(o, given);
-  if (o.distance === 'gower' && !['kmedoids', 'dbscan', 'hierarchical'].includes(o.algorithm))
+  if (o.distance === 'gower' && !['kmedoids', 'dbscan', 'hdbscan', 'hierarchical'].includes(o.algorithm))
     throw new UsageError(
-      `--distance gower needs --algo kmedoids, dbscan or hierarchical, not ${o.algorithm}`,
+      `--distance gower needs --algo kmedoids, dbscan, hdbscan or hierarchical, not ${o.algorithm}`,
     );
   if (o.algorithm === 'kmeans' && o.distance !== 'euclidean') {
     throw new UsageError(

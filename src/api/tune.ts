@@ -72,7 +72,7 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--min-samples <grid>',
-    help: 'DBSCAN min-samples values, e.g. 5..20:5 (default 5,10); HDBSCAN: one value (default: each min-cluster-size)',
+    help: 'DBSCAN min-samples values, e.g. 5..20:5 (default 5,10); HDBSCAN: crossed with --min-cluster-size (default: each min-cluster-size)',
     parse: checkedText((v) => parseIntGrid(v, '--min-samples', 1)),
   },
   {
@@ -94,7 +94,7 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--distance <name>',
-    help: 'DBSCAN / HDBSCAN / hierarchical / k-medoids distance (gower: dbscan, hierarchical, kmedoids; O(n²) time)',
+    help: 'DBSCAN / HDBSCAN / hierarchical / k-medoids distance (gower: dbscan, hdbscan, hierarchical, kmedoids; O(n²) time)',
     choices: clusterDistances,
     default: 'euclidean',
   },
@@ -184,8 +184,10 @@ export async function runTune(
     throw new UsageError('--k does not apply to hdbscan', 'use --min-cluster-size');
   if (algo !== 'hdbscan' && o.minClusterSize !== undefined)
     throw new UsageError('--min-cluster-size applies to --algo hdbscan only');
-  if (o.distance === 'gower' && algo !== 'dbscan' && algo !== 'hierarchical' && algo !== 'kmedoids')
-    throw new UsageError(`--distance gower needs --algo dbscan, hierarchical or kmedoids, not ${algo}`);
+  if (o.distance === 'gower' && !['dbscan', 'hdbscan', 'hierarchical', 'kmedoids'].includes(algo))
+    throw new UsageError(
+      `--distance gower needs --algo dbscan, hdbscan, hierarchical or kmedoids, not ${algo}`,
+    );
   if ((algo === 'hdbscan' || algo === 'kmedoids') && o.distance === 'cosine')
     throw new UsageError(`${algo} supports --distance euclidean or manhattan, not cosine`);
   const minClusterSize =
@@ -194,11 +196,6 @@ export async function runTune(
     algo === 'hdbscan' && o.minSamples !== undefined
       ? parseIntGrid(o.minSamples, '--min-samples', 1)
       : undefined;
-  if (hdbscanMs && hdbscanMs.length > 1)
-    throw new UsageError(
-      '--min-samples takes one value with hdbscan',
-      'e.g. --min-samples 5, or leave it out',
-    );
   const eps =
     algo === 'dbscan'
       ? o.eps === 'auto'

@@ -1,8 +1,9 @@
+import { DataError } from '../core/errors.js';
 import { rowDistance } from '../core/distance.js';
 import type { Matrix } from '../core/matrix.js';
 import { assignToCores } from './dbscan.js';
 import { gowerAssignToCores, gowerNearest } from './gower-cluster.js';
-import { assignNearestCore } from './hdbscan.js';
+import { assignNearestCore, assignNearestCoreGower } from './hdbscan.js';
 import { nearestCentroid } from './kmeans.js';
 import { nearestMedoid } from './kmedoids.js';
 import type { ClusterModel, LabelException } from './cluster-model.js';
@@ -53,7 +54,19 @@ export function assignByRule(model: ClusterModel, X: Matrix): Int32Array {
       return assignToCores(X, cores, Int32Array.from(model.coreSegment), model.eps, model.metric);
     }
     case 'hdbscan': {
-      const train: Matrix = { data: flat(model.points, d), nRows: model.points.length, nCols: d };
+      const points = model.points.map((r) => r.map((v) => v ?? NaN));
+      const train: Matrix = { data: flat(points, d), nRows: points.length, nCols: d };
+      if (model.metric === 'gower') {
+        if (!model.gower)
+          throw new DataError("the HDBSCAN model's metric is gower but it has no Gower scale");
+        return assignNearestCoreGower(
+          X,
+          train,
+          Int32Array.from(model.pointSegment),
+          Float64Array.from(model.coreDistances),
+          model.gower,
+        );
+      }
       return assignNearestCore(
         X,
         train,
@@ -167,7 +180,10 @@ export function findExceptions(
     const key = rowKey(X.data, i, d);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ values: Array.from(X.data.subarray(i * d, (i + 1) * d)), segment: labels[i]! });
+    out.push({
+      values: Array.from(X.data.subarray(i * d, (i + 1) * d), (v) => (Number.isNaN(v) ? null : v)),
+      segment: labels[i]!,
+    });
   }
   return out;
 }

@@ -35,7 +35,8 @@ export interface SegmentInfo {
 
 /** A training row whose label the assignment rule alone would not reproduce (kept so assign equals the fit). */
 export interface LabelException {
-  values: number[];
+  /** The row's values; null for a missing one (Gower's distance takes rows with missing values). */
+  values: (number | null)[];
   segment: number;
 }
 
@@ -111,13 +112,36 @@ export interface HdbscanModel extends ModelBase {
   minSamples: number;
   clusterSelection: 'eom' | 'leaf';
   clusterSelectionEpsilon: number;
-  metric: Distance;
-  /** The training rows that are not noise (feature space). */
-  points: number[][];
+  metric: Distance | 'gower';
+  /**
+   * The training rows that are not noise (feature space; under Gower, `gowerMatrix` values: categorical level
+   * indices, null for a missing value).
+   */
+  points: (number | null)[][];
   /** Segment of each of them. */
   pointSegment: number[];
   /** Core distance of each training row. */
   coreDistances: number[];
+  /** Gower's fitted scale when the metric is gower (absent otherwise). */
+  gower?: GowerScale | undefined;
+  /** The condensed tree at cluster level for the report (absent in models saved before it was kept). */
+  condensedTree?: CondensedTreeRecord | undefined;
+}
+
+/**
+ * The condensed tree of an HDBSCAN fit at cluster level (cluster 0 the root), in λ = 1 / distance: parent (−1 for
+ * the root), λ at birth and death, rows at birth, stability, the segment of a chosen cluster (−1 otherwise), and
+ * per cluster the rows still in it at 8 evenly spaced λ from birth to death (`curve`, cluster-major).
+ */
+export interface CondensedTreeRecord {
+  parent: number[];
+  lambdaBirth: number[];
+  lambdaDeath: number[];
+  size: number[];
+  /** Null when infinite (rows leaving at distance 0). */
+  stability: (number | null)[];
+  segment: number[];
+  curve: number[];
 }
 
 /**
@@ -280,10 +304,39 @@ export const clusterModelSchema = {
           minSamples: { type: 'integer', minimum: 1 },
           clusterSelection: { enum: ['eom', 'leaf'] },
           clusterSelectionEpsilon: { type: 'number', minimum: 0 },
-          metric: { enum: ['euclidean', 'manhattan'] },
-          points: S.matrix,
+          metric: { enum: ['euclidean', 'manhattan', 'gower'] },
+          points: { type: 'array', items: { type: 'array', items: { type: ['number', 'null'] } } },
           pointSegment: { type: 'array', items: S.count },
           coreDistances: { type: 'array', items: { type: 'number', minimum: 0 } },
+          gower: {
+            anyOf: [
+              { type: 'null' },
+              S.object(
+                {
+                  kinds: { type: 'array', items: { enum: ['numeric', 'categorical'] } },
+                  ranges: { type: 'array', items: { type: 'number', minimum: 0 } },
+                  levels: {
+                    type: 'array',
+                    items: { anyOf: [{ type: 'null' }, { type: 'array', items: { type: 'string' } }] },
+                  },
+                  weights: { type: 'array', items: { type: 'number', minimum: 0 } },
+                },
+                ['kinds', 'ranges', 'levels', 'weights'],
+              ),
+            ],
+          },
+          condensedTree: S.object(
+            {
+              parent: { type: 'array', items: { type: 'integer', minimum: -1 } },
+              lambdaBirth: { type: 'array', items: { type: 'number', minimum: 0 } },
+              lambdaDeath: { type: 'array', items: { type: 'number', minimum: 0 } },
+              size: { type: 'array', items: S.count },
+              stability: { type: 'array', items: { type: ['number', 'null'] } },
+              segment: { type: 'array', items: { type: 'integer', minimum: -1 } },
+              curve: { type: 'array', items: S.count },
+            },
+            ['parent', 'lambdaBirth', 'lambdaDeath', 'size', 'stability', 'segment', 'curve'],
+          ),
         },
         [
           'minClusterSize',
@@ -373,7 +426,7 @@ export function checkClusterModel(m: ClusterModel): void {
     if (e.segment !== -1 && !known.has(e.segment))
       problem(`exceptions[${i}].segment`, `is ${e.segment}, not one of the model's segments`);
   });
-  const points = (rows: number[][], labels: number[], name: string, labelName: string): void => {
+  const points = (rows: unknown[][], labels: number[], name: string, labelName: string): void => {
     expectRowLength(rows, d, name);
     expectLength(labels, rows.length, labelName, `${name} has`);
     expectKnown(labels, known, labelName, 'segments');

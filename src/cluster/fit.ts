@@ -9,7 +9,7 @@ import { kneeIndex } from '../evaluate/knee.js';
 import { findExceptions } from './assign.js';
 import { dbscan, kDistances } from './dbscan.js';
 import { cutTree, linkageTree } from './hierarchical.js';
-import { hdbscan, type ClusterSelection } from './hdbscan.js';
+import { condensedTreeOf, hdbscan, type ClusterSelection, type HdbscanResult } from './hdbscan.js';
 import { kmeans } from './kmeans.js';
 import { fitKMedoids } from './kmedoids.js';
 import { opticsFit, opticsModel, type OpticsFitParams, type OpticsScores } from './optics-fit.js';
@@ -185,9 +185,9 @@ export async function fitClusters(
     });
   }
   const gower = params.distance === 'gower';
-  if (gower && params.algorithm !== 'dbscan' && params.algorithm !== 'hierarchical')
+  if (gower && !['dbscan', 'hdbscan', 'hierarchical'].includes(params.algorithm))
     throw new UsageError(
-      `--distance gower needs --algo kmedoids, dbscan or hierarchical, not ${params.algorithm}`,
+      `--distance gower needs --algo kmedoids, dbscan, hdbscan or hierarchical, not ${params.algorithm}`,
     );
   if (gower && params.minSize !== undefined && params.minSize > 1)
     throw new UsageError('--min-size does not apply to --distance gower (segments are merged by centroid)');
@@ -331,23 +331,18 @@ export async function fitClusters(
     case 'hdbscan': {
       const minClusterSize = params.minClusterSize ?? 5;
       const minSamples = params.minSamples ?? minClusterSize;
-      const metric = distance ?? 'euclidean';
+      const metric = gower ? 'gower' : (distance ?? 'euclidean');
       const clusterSelection = params.clusterSelection ?? 'eom';
       const clusterSelectionEpsilon = params.clusterSelectionEpsilon ?? 0;
-      if (n > 50_000) {
-        logger.log(
-          'warn',
-          `hdbscan on ${n.toLocaleString('en-US')} rows takes O(n²) time for its spanning tree: ` +
-            `${((n * (n - 1)) / 2).toExponential(1)} distances, minutes past 100,000 rows (--sample N bounds it)`,
-        );
-      }
       const r = await hdbscan(X, {
         minClusterSize,
         minSamples,
         clusterSelection,
         clusterSelectionEpsilon,
         distance: metric,
+        gower: scale,
         pool: env.pool,
+        logger,
       });
       labels = Int32Array.from(r.labels);
       usedParams = { minClusterSize, minSamples, clusterSelection, clusterSelectionEpsilon, metric };
@@ -458,11 +453,15 @@ export async function fitClusters(
       minSamples: usedParams['minSamples'] as number,
       clusterSelection: usedParams['clusterSelection'] as ClusterSelection,
       clusterSelectionEpsilon: usedParams['clusterSelectionEpsilon'] as number,
-      metric: usedParams['metric'] as Distance,
+      metric: usedParams['metric'] as Distance | 'gower',
       // R's predict.hdbscan: the rows of the clusters (noise left out), their segments and core distances.
-      points: kept.map((i) => Array.from(X.data.subarray(i * d, (i + 1) * d))),
+      points: kept.map((i) =>
+        Array.from(X.data.subarray(i * d, (i + 1) * d), (v) => (Number.isNaN(v) ? null : v)),
+      ),
       pointSegment: kept.map((i) => labels[i]!),
       coreDistances: kept.map((i) => core[i]!),
+      ...(usedParams['metric'] === 'gower' && params.gower ? { gower: params.gower } : {}),
+      condensedTree: condensedTreeOf((modelPart['scores'] as HdbscanResult).tree, rawToFinal),
     };
   } else if (params.algorithm === 'optics') {
     model = opticsModel(base, X, labels, modelPart['optics'] as OpticsScores, usedParams);

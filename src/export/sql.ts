@@ -89,6 +89,7 @@ export function exportSql(model: ClusterModel, opts: ExportSqlOptions): Exported
       `score it with segment assign, or fit ${what} with --distance euclidean or manhattan`,
     );
   }
+
   if (id === 'segment' || (opts.segmentName && id === segmentNameCol)) {
     throw new UsageError(`the id column is named '${id}', like a column the query returns`, 'rename it');
   }

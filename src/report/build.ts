@@ -1,4 +1,4 @@
-import type { ClusterModel } from '../cluster/cluster-model.js';
+import type { ClusterModel, CondensedTreeRecord } from '../cluster/cluster-model.js';
 import type { ClusterDistance } from '../core/distance.js';
 import type { GowerScale } from '../core/gower.js';
 import type { Matrix } from '../core/matrix.js';
@@ -122,6 +122,8 @@ export interface Report {
   projection: Projection;
   tuning: TuneResult | null;
   dendrogram: DendrogramTop | null;
+  /** An HDBSCAN model's condensed tree at cluster level (the icicle chart), else null. */
+  condensedTree?: CondensedTreeRecord | null;
   warnings: string[];
   /** Migration since a baseline segments file (`--baseline-segments`), else null. */
   migration: Migration | null;
@@ -339,6 +341,7 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     projection,
     tuning: o.tuning,
     dendrogram,
+    condensedTree: o.model && o.model.algorithm === 'hdbscan' ? (o.model.condensedTree ?? null) : null,
     warnings,
     migration,
   };

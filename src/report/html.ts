@@ -138,6 +138,7 @@ ${migrationSection(r.migration, byPrefix('migration'))}
 ${byPrefix('tune-').length > 0 ? `<section id="tuning"><h2>Tuning evidence</h2>${r.tuning ? `<p>${e(`Recommended by ${r.tuning.score}: ${r.tuning.recommendation.reason}`)}</p>` : ''}<div class="grid2">${byPrefix('tune-').map(chartBlock).join('\n')}</div></section>` : ''}
 ${byPrefix('dendrogram').length > 0 ? `<section id="dendrogram"><h2>Hierarchy</h2>${byPrefix('dendrogram').map(chartBlock).join('\n')}</section>` : ''}
 ${byPrefix('reachability').length > 0 ? `<section id="reachability"><h2>Density ordering (OPTICS)</h2><p>Each bar is a row in the OPTICS cluster ordering, as high as its reachability distance: valleys are dense segments, peaks the gaps between them.</p>${byPrefix('reachability').map(chartBlock).join('\n')}</section>` : ''}
+${byPrefix('condensed-tree').length > 0 ? `<section id="condensed-tree"><h2>HDBSCAN condensed tree</h2>${byPrefix('condensed-tree').map(chartBlock).join('\n')}</section>` : ''}
 `;
   return renderPage({ title: 'Segmentation report', toolVersion: r.run.toolVersion, body, charts });
 }

@@ -12,6 +12,7 @@ import type { DendrogramTop, Report } from './build.js';
 import { noiseName, segmentLabel } from '../cluster/segment-names.js';
 import { kpiTitle, withUnit } from './cells.js';
 import { migrationChart } from './migration.js';
+import { condensedTreeSpec } from './condensed-tree-chart.js';
 
 /** Every chart of a report, in page order. Data-derived strings only ever travel as data, never as markup. */
 export function reportCharts(r: Report): ReportChart[] {
@@ -273,6 +274,13 @@ export function reportCharts(r: Report): ReportChart[] {
   }
   if (r.dendrogram)
     charts.push({ id: 'dendrogram', title: 'Dendrogram (top merges)', spec: dendrogramSpec(r.dendrogram) });
+  if (r.condensedTree) {
+    charts.push({
+      id: 'condensed-tree',
+      title: 'HDBSCAN condensed tree (chosen clusters in their segment colour)',
+      spec: condensedTreeSpec(r.condensedTree, (s) => names.get(s) ?? nameOf(s), order),
+    });
+  }
   return charts;
 }
 

@@ -65,8 +65,17 @@ export function tuneChartSpecs(r: TuneResult): Map<string, VegaLiteSpec> {
     );
   }
   const xKey = r.algorithm === 'dbscan' ? 'eps' : r.algorithm === 'hdbscan' ? 'minClusterSize' : 'k';
+  // HDBSCAN: one line per min-samples when a grid of them was searched (by default each candidate has its own).
+  const hdbscanGrid =
+    r.algorithm === 'hdbscan' &&
+    r.candidates.some((c) => c.params['minSamples'] !== c.params['minClusterSize']) &&
+    new Set(r.candidates.map((c) => c.params['minSamples'])).size < r.candidates.length;
   const seriesKey =
-    r.algorithm === 'dbscan' ? 'minSamples' : r.algorithm === 'hierarchical' ? 'linkage' : null;
+    r.algorithm === 'dbscan' || hdbscanGrid
+      ? 'minSamples'
+      : r.algorithm === 'hierarchical'
+        ? 'linkage'
+        : null;
   for (const m of Object.keys(INDEX) as TuneMetric[]) {
     const pts: LinePoint[] = [];
     for (const c of r.candidates) {

@@ -40,7 +40,7 @@ export interface TuneOptions {
   k?: number[] | undefined;
   /** eps grid, or 'auto' (knee of the k-distance curve × {@link AUTO_EPS_FACTORS}, per min-samples). */
   eps?: number[] | 'auto' | undefined;
-  /** DBSCAN: min-samples grid; HDBSCAN: one value for every candidate (default: each min-cluster-size). */
+  /** DBSCAN: min-samples grid; HDBSCAN: crossed with the min-cluster-size grid (default: each min-cluster-size). */
   minSamples?: number[] | undefined;
   /** HDBSCAN: min-cluster-size grid. */
   minClusterSize?: number[] | undefined;
@@ -136,7 +136,7 @@ export interface TuneResult {
  * Fit every candidate of a parameter grid, score it with every validity index, and recommend the best by
  * `opts.score`. Hierarchical trees are built once per linkage and cut at every k.
  *
- * HDBSCAN candidates are one fit per min-cluster-size; k-medoids candidates one fit per k (PAM, or CLARA past PAM's
+ * HDBSCAN candidates are one fit per min-cluster-size (per min-samples × min-cluster-size with a min-samples grid); k-medoids candidates one fit per k (PAM, or CLARA past PAM's
  * size, as `segment cluster`), its objective recorded like k-means' inertia.
  *
  * Noise ((H)DBSCAN −1) is excluded from the indices; a candidate with fewer than 2 clusters (or as many clusters as
@@ -265,23 +265,28 @@ export async function tune(X: Matrix, opts: TuneOptions, env: TuneEnv = {}): Pro
     }
     case 'hdbscan': {
       const sizes = requireGrid(opts.minClusterSize, '--min-cluster-size');
-      const fixedMs = opts.minSamples?.[0];
-      if (distance === 'cosine' || distance === 'gower')
-        throw new UsageError(`hdbscan supports --distance euclidean or manhattan, not ${distance}`);
-      const progress = logger.progress('HDBSCAN grid', sizes.length);
-      for (const mcs of sizes) {
-        const t = performance.now();
-        const minSamples = fixedMs ?? mcs;
-        const r = await hdbscan(X, {
-          minClusterSize: mcs,
-          minSamples,
-          clusterSelection: opts.clusterSelection ?? 'eom',
-          clusterSelectionEpsilon: 0,
-          distance,
-          pool: env.pool,
-        });
-        candidates.push(await scorer.score(r.labels, { minClusterSize: mcs, minSamples }, t));
-        progress.tick();
+      const msGrid: (number | null)[] =
+        opts.minSamples && opts.minSamples.length > 0 ? opts.minSamples : [null];
+      if (distance === 'cosine')
+        throw new UsageError('hdbscan supports --distance euclidean, manhattan or gower, not cosine');
+      const progress = logger.progress('HDBSCAN grid', sizes.length * msGrid.length);
+      for (const ms of msGrid) {
+        for (const mcs of sizes) {
+          const t = performance.now();
+          const minSamples = ms ?? mcs;
+          const r = await hdbscan(X, {
+            minClusterSize: mcs,
+            minSamples,
+            clusterSelection: opts.clusterSelection ?? 'eom',
+            clusterSelectionEpsilon: 0,
+            distance,
+            gower: distance === 'gower' ? scale : undefined,
+            pool: env.pool,
+            logger,
+          });
+          candidates.push(await scorer.score(r.labels, { minClusterSize: mcs, minSamples }, t));
+          progress.tick();
+        }
       }
       progress.done();
       break;

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
 import { ari } from '../helpers/ari.js';
@@ -88,6 +89,122 @@ describe('segment cluster --algo hdbscan (built CLI)', () => {
     expect(sql.code).toBe(2);
     expect(sql.stderr.trim().split('\n')).toHaveLength(1);
     expect(sql.stderr).toContain('hdbscan model');
+  });
+
+  it('keeps the condensed tree in the model; the report draws it and writes it to its JSON', async () => {
+    const seg = join(tmp.dir, 'ct.csv');
+    const model = join(tmp.dir, 'ct.json');
+    const c = await runCli([
+      'cluster',
+      density,
+      '--algo',
+      'hdbscan',
+      '--min-cluster-size',
+      '8',
+      '-o',
+      seg,
+      '--model',
+      model,
+    ]);
+    expect(c.code, c.stderr).toBe(0);
+    const tree = JSON.parse(readFileSync(model, 'utf8')).condensedTree;
+    // Root, then pairs of children; chosen clusters carry the final segments 0..2 (largest first).
+    expect(tree.parent[0]).toBe(-1);
+    expect(tree.size[0]).toBe(380);
+    expect([...tree.segment].filter((s: number) => s >= 0).sort()).toEqual([0, 1, 2]);
+    const sizes = csvColumn(readFileSync(seg, 'utf8'), 'segment');
+    tree.segment.forEach((s: number, c: number) => {
+      if (s < 0) return;
+      // A chosen cluster holds at least the rows of its segment when it appears, and its curve only shrinks.
+      expect(tree.size[c]).toBeGreaterThanOrEqual(sizes.filter((v) => v === s).length);
+      const curve = tree.curve.slice(c * 8, c * 8 + 8);
+      expect(curve[0]).toBeLessThanOrEqual(tree.size[c]);
+      for (let k = 1; k < 8; k++) expect(curve[k]).toBeLessThanOrEqual(curve[k - 1]);
+      expect(tree.lambdaDeath[c]).toBeGreaterThan(tree.lambdaBirth[c]);
+    });
+    const json = join(tmp.dir, 'ct-report.json');
+    const svg = join(tmp.dir, 'ct-svg');
+    const html = join(tmp.dir, 'ct-report.html');
+    const r = await runCli([
+      'report',
+      seg,
+      '--model',
+      model,
+      '--json',
+      json,
+      '--html',
+      html,
+      '--svg',
+      svg,
+      '-q',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(readFileSync(json, 'utf8'));
+    const schema = JSON.parse(
+      readFileSync(new URL('../../schemas/report.schema.json', import.meta.url), 'utf8'),
+    );
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
+    expect(rep.condensedTree).toEqual(tree);
+    expect(readdirSync(svg)).toContain('condensed-tree.svg');
+    expect(readFileSync(html, 'utf8')).toContain('HDBSCAN condensed tree');
+  });
+
+  it('--distance gower on mixed columns as R dbscan::hdbscan(daisy(x, metric = "gower"), 10); assign reproduces it', async () => {
+    // The first 120 rows of subscribers.csv, as scripts/hdbscan-reference.R reads them.
+    const lines = readFileSync(join(fixtures, 'subscribers.csv'), 'utf8').trim().split('\n');
+    const mixed = join(tmp.dir, 'mixed.csv');
+    writeFileSync(mixed, lines.slice(0, 121).join('\n') + '\n');
+    const seg = join(tmp.dir, 'mixed-seg.csv');
+    const model = join(tmp.dir, 'mixed-model.json');
+    const features = 'recency_days,frequency,revenue,tenure_days,internet_service,contract';
+    const r = await runCli([
+      'cluster',
+      mixed,
+      '--algo',
+      'hdbscan',
+      '--distance',
+      'gower',
+      '--min-cluster-size',
+      '10',
+      '--features',
+      features,
+      '-o',
+      seg,
+      '--model',
+      model,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).params.metric).toBe('gower');
+    const text = readFileSync(seg, 'utf8');
+    const labels = csvColumn(text, 'segment');
+    const ref = reference.mixed10gower;
+    expect(ari(labels, [...ref.labels])).toBe(1);
+    const prob = csvColumn(text, 'probability');
+    const glosh = csvColumn(text, 'outlier_score');
+    for (let i = 0; i < labels.length; i++) {
+      expect(Math.abs(prob[i]! - ref.probability[i]!)).toBeLessThan(1e-9);
+      expect(Math.abs(glosh[i]! - ref.outlierScore[i]!)).toBeLessThan(1e-9);
+    }
+    const saved = JSON.parse(readFileSync(model, 'utf8'));
+    expect(saved.metric).toBe('gower');
+    expect(saved.gower.kinds).toEqual([
+      'numeric',
+      'numeric',
+      'numeric',
+      'numeric',
+      'categorical',
+      'categorical',
+    ]);
+    const scored = join(tmp.dir, 'mixed-scored.csv');
+    const a = await runCli(['assign', mixed, '--model', model, '-o', scored]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(csvColumn(readFileSync(scored, 'utf8'), 'segment')).toEqual(labels);
+    const rep = await runCli(['report', seg, '--model', model, '--json']);
+    expect(rep.code).toBe(2);
+    expect(rep.stderr.trim().split('\n')).toHaveLength(1);
+    expect(rep.stderr).toMatch(/HDBSCAN models under Gower/);
   });
 
   it('leaf selection and --min-samples are recorded in the model', async () => {

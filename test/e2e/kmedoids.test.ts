@@ -184,7 +184,7 @@ describe('segment cluster --algo kmedoids (built CLI)', () => {
     ]);
     expect(k.code).toBe(2);
     expect(k.stderr.trim()).toBe(
-      'segment: --distance gower needs --algo kmedoids, dbscan or hierarchical, not kmeans',
+      'segment: --distance gower needs --algo kmedoids, dbscan, hdbscan or hierarchical, not kmeans',
     );
     const c = await runCli([
       'cluster',

@@ -219,6 +219,46 @@ describe('segment tune (built CLI)', () => {
     }
   });
 
+  it('hdbscan: a min-samples grid crossed with the min-cluster-size grid, one line per min-samples', async () => {
+    const density = join(fixtures, 'density2d.csv');
+    const plots = join(tmp.dir, 'hdbscan-ms-plots');
+    const r = await runCli([
+      'tune',
+      density,
+      '--algo',
+      'hdbscan',
+      '--min-cluster-size',
+      '10,20,40',
+      '--min-samples',
+      '3,10',
+      '--json',
+      '--plot',
+      plots,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const res = JSON.parse(r.stdout);
+    const grid = res.candidates.map((c: { params: Record<string, number> }) => [
+      c.params.minSamples,
+      c.params.minClusterSize,
+    ]);
+    expect(grid).toEqual([
+      [3, 10],
+      [3, 20],
+      [3, 40],
+      [10, 10],
+      [10, 20],
+      [10, 40],
+    ]);
+    // min-samples changes the core distances, so the noise differs between the two rows of the grid
+    const noise = res.candidates.map((c: { noise: number }) => c.noise);
+    expect(noise.slice(0, 3)).not.toEqual(noise.slice(3));
+    for (const c of res.candidates) expect(typeof c.noiseShare).toBe('number');
+    expect(Object.keys(res.recommendation.params)).toEqual(['minClusterSize', 'minSamples']);
+    const svg = readFileSync(join(plots, 'silhouette.svg'), 'utf8');
+    expect(svg).toContain('min-samples 3');
+    expect(svg).toContain('min-samples 10');
+  });
+
   it('hdbscan: one candidate per min-cluster-size; the recommended one is what cluster fits', async () => {
     const density = join(fixtures, 'density2d.csv');
     const plots = join(tmp.dir, 'hdbscan-plots');
@@ -365,7 +405,7 @@ describe('segment tune (built CLI)', () => {
       ],
       [['tune', blobs, '--algo', 'hdbscan', '--distance', 'cosine'], 2, /euclidean or manhattan, not cosine/],
       [['tune', blobs, '--algo', 'hdbscan', '--k', '2..5'], 2, /--k does not apply to hdbscan/],
-      [['tune', blobs, '--algo', 'hdbscan', '--min-samples', '3,5'], 2, /one value with hdbscan/],
+      [['tune', blobs, '--algo', 'hdbscan', '--min-samples', '0,5'], 2, /--min-samples/],
       [['tune', blobs, '--algo', 'kmeans', '--min-cluster-size', '5'], 2, /applies to --algo hdbscan only/],
       [['tune', blobs, '--algo', 'hdbscan', '--min-cluster-size', '1'], 2, /whole numbers >= 2/],
       [['tune', blobs, '--algo', 'hdbscan', '--cluster-selection', 'best'], 2, /best/],

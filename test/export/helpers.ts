@@ -83,7 +83,7 @@ export function expectSameSegments(
   id: string,
 ): number {
   expect(sqlRows.length).toBe(assigned.size);
-  const exceptions = new Set(m.exceptions.map((e) => rowKey(e.values)));
+  const exceptions = new Set(m.exceptions.map((e) => rowKey(e.values.map((v) => v ?? NaN))));
   let differ = 0;
   for (const r of sqlRows) {
     const key = String(r[id]);
