@@ -189,7 +189,7 @@ export async function runTune(
       `--distance gower needs --algo dbscan, hdbscan, hierarchical or kmedoids, not ${algo}`,
     );
   if ((algo === 'hdbscan' || algo === 'kmedoids') && o.distance === 'cosine')
-    throw new UsageError(`${algo} supports --distance euclidean or manhattan, not cosine`);
+    throw new UsageError(`${algo} supports --distance euclidean, manhattan or gower, not cosine`);
   const minClusterSize =
     algo === 'hdbscan' ? parseIntGrid(o.minClusterSize ?? '5..50:5', '--min-cluster-size', 2) : undefined;
   const hdbscanMs =

@@ -179,7 +179,7 @@ describe('fitClusters and assignRows under Gower', () => {
     expect(fit.summary.eps).toBeLessThan(dbscanGower.kDist4.last);
   });
 
-  it('refuses ward, --min-size and HDBSCAN under Gower', async () => {
+  it('refuses ward, --min-size and OPTICS under Gower', async () => {
     const { X, scale } = await reference();
     const env = { toolVersion: 'test' };
     await expect(
@@ -201,7 +201,7 @@ describe('fitClusters and assignRows under Gower', () => {
       ),
     ).rejects.toThrow(/--min-size/);
     await expect(
-      fitClusters(X, mixedFeatures, null, { algorithm: 'hdbscan', distance: 'gower', gower: scale }, env),
+      fitClusters(X, mixedFeatures, null, { algorithm: 'optics', distance: 'gower', gower: scale }, env),
     ).rejects.toThrow(/--distance gower/);
   });
 });

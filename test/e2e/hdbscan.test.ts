@@ -201,10 +201,14 @@ describe('segment cluster --algo hdbscan (built CLI)', () => {
     const a = await runCli(['assign', mixed, '--model', model, '-o', scored]);
     expect(a.code, a.stderr).toBe(0);
     expect(csvColumn(readFileSync(scored, 'utf8'), 'segment')).toEqual(labels);
+    // The report takes the Gower model: silhouette under Gower, no euclidean indices, the condensed tree.
     const rep = await runCli(['report', seg, '--model', model, '--json']);
-    expect(rep.code).toBe(2);
-    expect(rep.stderr.trim().split('\n')).toHaveLength(1);
-    expect(rep.stderr).toMatch(/HDBSCAN models under Gower/);
+    expect(rep.code, rep.stderr).toBe(0);
+    const report = JSON.parse(rep.stdout);
+    expect(report.indices.silhouette).toBeGreaterThan(0);
+    expect(report.indices.daviesBouldin).toBeNull();
+    expect(report.projection.method).toBe('gower-pca');
+    expect(report.condensedTree.parent[0]).toBe(-1);
   });
 
   it('leaf selection and --min-samples are recorded in the model', async () => {

@@ -394,16 +394,16 @@ describe('segment tune (built CLI)', () => {
   it('refuses hdbscan and kmedoids misuse with one line and the exit code cluster gives', async () => {
     const cases: [string[], number, RegExp][] = [
       [
-        ['tune', blobs, '--algo', 'hdbscan', '--distance', 'gower'],
+        ['tune', blobs, '--algo', 'kmeans', '--distance', 'gower'],
         2,
-        /--distance gower needs --algo dbscan, hierarchical or kmedoids, not hdbscan/,
+        /--distance gower needs --algo dbscan, hdbscan, hierarchical or kmedoids, not kmeans/,
       ],
       [
         ['tune', blobs, '--algo', 'kmedoids', '--distance', 'cosine'],
         2,
-        /euclidean or manhattan, not cosine/,
+        /manhattan or gower, not cosine/,
       ],
-      [['tune', blobs, '--algo', 'hdbscan', '--distance', 'cosine'], 2, /euclidean or manhattan, not cosine/],
+      [['tune', blobs, '--algo', 'hdbscan', '--distance', 'cosine'], 2, /manhattan or gower, not cosine/],
       [['tune', blobs, '--algo', 'hdbscan', '--k', '2..5'], 2, /--k does not apply to hdbscan/],
       [['tune', blobs, '--algo', 'hdbscan', '--min-samples', '0,5'], 2, /--min-samples/],
       [['tune', blobs, '--algo', 'kmeans', '--min-cluster-size', '5'], 2, /applies to --algo hdbscan only/],
