@@ -186,7 +186,7 @@ function dbDialect(db: string): SqlDialectName {
   if (kind === 'sqlite')
     throw new UsageError(
       `--sample: SQLite has no MD5 to draw the sample with (${redactUrl(db)})`,
-      'ingest the table, then sample the file: segment ingest table.parquet --sample 10% --sample-by id -o sample.parquet',
+      'ingest the table, then sample the file: segment ingest table.parquet --sample 10000 --sample-by id -o sample.parquet',
     );
   return kind;
 }
@@ -253,10 +253,11 @@ function checkSampleColumn(ds: Dataset, sample: IdSample, shown: string): Datase
         .join(', ')}`,
     );
   const c = ds.column(sample.column);
-  if (c.kind === 'numeric' && c.values.some((v) => !Number.isNaN(v) && !Number.isInteger(v)))
+  // A float-typed column is refused even when its values are whole: engines write 36.0 as '36' or '36.0'.
+  if (c.kind === 'numeric' && c.type !== 'integer')
     throw new DataError(
-      `${shown}: column '${sample.column}' (--sample-by) holds fractional numbers; ids must be text or integers`,
-      'engines write fractional numbers as text differently, so the sample would differ between them',
+      `${shown}: column '${sample.column}' (--sample-by) is ${c.type}; ids must be text or integers`,
+      'engines write floating-point numbers as text differently, so the sample would differ between them: cast the id to an integer or text',
     );
   return ds;
 }

@@ -230,11 +230,11 @@ export async function loadPipeline(
         `${path}: source.table: the first step must be features (it computes the features inside the database)`,
         "to read a table's rows instead, use source.sql: SELECT * FROM …",
       );
-    const fileKeys = Object.keys(src).filter((k) => !['table', 'db'].includes(k));
+    const fileKeys = Object.keys(src).filter((k) => !['table', 'db', 'sample'].includes(k));
     if (fileKeys.length > 0)
       throw new UsageError(
         `${path}: source.${fileKeys[0]}: applies to files, not to a table source`,
-        'a customer sample goes in the features step: with: {sample: N}',
+        'a table source takes table, db and sample (customers sampled inside the database)',
       );
   }
   const configHash = 'sha256:' + createHash('sha256').update(canonicalJson(pipeline)).digest('hex');

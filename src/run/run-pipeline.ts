@@ -352,7 +352,7 @@ interface ResolvedSource {
    */
   ingest: { input: string | undefined; values: Record<string, unknown>; args: string[] } | null;
   /** A table source: the features step reads `table` inside the database whose URL is in `$env`. */
-  table?: { env: string; table: string; engine: 'postgres' | 'duckdb' | 'sqlite' };
+  table?: { env: string; table: string; engine: 'postgres' | 'duckdb' | 'sqlite'; sample?: number };
 }
 
 /** The `source` keys that are input parameters (all but path, sql and db). */
@@ -389,7 +389,7 @@ async function resolveSource(p: Pipeline, base: string, file: string): Promise<R
       path: 'features.parquet',
       file: null,
       ingest: null,
-      table: { env: name, table: s.table, engine: parseDbUrl(url).kind },
+      table: { env: name, table: s.table, engine: parseDbUrl(url).kind, sample: s.sample },
     };
   }
   if (s.sql !== undefined) {
@@ -497,6 +497,8 @@ function planSteps(
     if (kind === 'features' && source.table) {
       manage('db', `$${source.table.env}`);
       manage('table', source.table.table);
+      // source.sample: the customers sampled inside the database (features --sample).
+      if (source.table.sample !== undefined) manage('sample', String(source.table.sample));
     }
     switch (kind) {
       case 'features':
@@ -578,8 +580,20 @@ function planSteps(
       '-o',
       'scoring.sql',
     ];
+    const cluster = steps.find((x) => x.step === 'cluster')!.with ?? {};
+    const exportable = !['hdbscan', 'optics'].includes(String(cluster.algo)) && cluster.distance !== 'gower';
+    if (!exportable)
+      throw new UsageError(
+        `${file}: outputs.scoring-sql: export-sql cannot write the cluster step's model (${cluster.distance === 'gower' ? "Gower's distance" : String(cluster.algo)})`,
+        'score with segment assign, or cluster with kmeans, dbscan, hierarchical or kmedoids',
+      );
     const features = plan.find((s) => s.kind === 'features');
     if (source.table && features) {
+      if (source.table.engine === 'duckdb' && features.values['as-of'] === undefined)
+        throw new UsageError(
+          `${file}: outputs.scoring-sql: features.sql needs the features step's as-of (the moment in its parameters row)`,
+          "add as-of to the features step, e.g. with: {as-of: '2026-11-01'}",
+        );
       // The features query for the same engine: planned on the connection (PostgreSQL plans PostgreSQL only).
       if (source.table.engine === 'postgres' && dialect !== 'postgres')
         throw new UsageError(
@@ -587,7 +601,12 @@ function planSteps(
           'leave out dialect, or print the features query from a sample: segment features sample.csv --print-sql --dialect … --table …',
         );
       const target = source.table.engine === 'duckdb' ? { dialect } : {};
-      const fArgs = [...features.fixed.filter((a, i, all) => a !== '-o' && all[i - 1] !== '-o')];
+      // The printed query computes every customer: neither the output nor the customer sample carries over.
+      const fArgs = [
+        ...features.fixed.filter(
+          (a, i, all) => a !== '-o' && all[i - 1] !== '-o' && a !== '--sample' && all[i - 1] !== '--sample',
+        ),
+      ];
       const args = [
         ...fArgs,
         '--print-sql',
@@ -601,7 +620,11 @@ function planSteps(
         command: featuresSqlCommand,
         outputs: ['features.sql'],
         intermediate: false,
-        managed: { ...features.managed, output: 'features.sql', ...target },
+        managed: {
+          ...Object.fromEntries(Object.entries(features.managed).filter(([k]) => k !== 'sample')),
+          output: 'features.sql',
+          ...target,
+        },
         preview: args,
         fixed: args,
       });

@@ -36,7 +36,7 @@ function hash32Sql(dialect: SqlDialectName, text: string): string {
     case 'bigquery':
       return `CAST(CONCAT('0x', SUBSTR(TO_HEX(MD5(${text})), 1, 8)) AS INT64)`;
     case 'snowflake':
-      return `TO_NUMBER(SUBSTR(MD5(${text}), 1, 8), 'XXXXXXXX')`;
+      return `TO_NUMBER(SUBSTR(UPPER(MD5(${text})), 1, 8), 'XXXXXXXX')`;
     case 'spark':
       return `CAST(conv(substr(md5(${text}), 1, 8), 16, 10) AS BIGINT)`;
   }
@@ -56,7 +56,8 @@ export function sampleSql(dialect: SqlDialectName, query: string, sample: IdSamp
   const salted = `CONCAT(${text}, ${d.string(`:${sample.seed}`)})`;
   const byText = dialect === 'postgres' ? `${text} COLLATE "C"` : text;
   return (
-    `WITH segment_q AS (${query.replace(/[\s;]+$/, '')}),\n` +
+    // On lines of its own, so that a query ending in a -- comment keeps its closing parenthesis.
+    `WITH segment_q AS (\n${query.replace(/[\s;]+$/, '')}\n),\n` +
     `segment_ids AS (SELECT k FROM (SELECT DISTINCT ${id} AS k FROM segment_q WHERE ${id} IS NOT NULL) AS ids ` +
     `ORDER BY ${hash32Sql(dialect, salted)}, ${byText} LIMIT ${sample.n})\n` +
     `SELECT * FROM segment_q WHERE ${id} IN (SELECT k FROM segment_ids)`

@@ -202,7 +202,7 @@ describe('ingest --sample N --sample-by COL', () => {
           join(tmp.dir, 'x.csv'),
         ],
         3,
-        /fractional numbers/,
+        /is double; ids must be text or integers/,
       ],
       [['ingest', events, '--print-sql', '-o', join(tmp.dir, 'x.csv')], 2, /--sample N --sample-by/],
     ];

@@ -118,7 +118,7 @@ describe('loadPipeline errors name the line and the path', () => {
 
   it('sources: exactly one of path and sql; sql needs db.env; literal urls are refused', async () => {
     expect(await failure(valid.replace('  path: data.csv', '  path: a.csv\n  sql: SELECT 1'))).toMatch(
-      /source: give either 'path'/,
+      /source: give one of 'path'/,
     );
     expect(await failure(valid.replace('  path: data.csv', '  sql: SELECT 1'))).toMatch(
       /source\.db: a SQL source/,
