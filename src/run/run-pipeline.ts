@@ -377,7 +377,9 @@ async function resolveSource(p: Pipeline, base: string, file: string): Promise<R
   if (s.types !== undefined && Object.keys(s.types).length === 0) delete values.types;
   const params = sourceCommand.params;
   const flags = Object.entries(values).flatMap(([k, v]) => paramArgs(paramOf(params, k), v));
-  if (s.table !== undefined) {
+  // The connection string of a SQL or table source: checked here to name the pipeline key; the steps read
+  // `--db $NAME` from the environment themselves, so it never enters a command line, a log line or the manifest.
+  const connection = (): { name: string; url: string } => {
     const name = s.db!.env;
     const url = process.env[name];
     if (url === undefined || url.trim() === '')
@@ -385,6 +387,10 @@ async function resolveSource(p: Pipeline, base: string, file: string): Promise<R
         `${file}: source.db: environment variable ${name} is not set`,
         `export ${name}=<connection string>; credentials never go in the pipeline file`,
       );
+    return { name, url };
+  };
+  if (s.table !== undefined) {
+    const { name, url } = connection();
     return {
       path: 'features.parquet',
       file: null,
@@ -393,15 +399,7 @@ async function resolveSource(p: Pipeline, base: string, file: string): Promise<R
     };
   }
   if (s.sql !== undefined) {
-    const name = s.db!.env;
-    const url = process.env[name];
-    // Checked here to name the pipeline key; ingest reads `--db $NAME` from the environment itself, so the
-    // connection string never enters a command line, a log line or the manifest.
-    if (url === undefined || url.trim() === '')
-      throw new UsageError(
-        `${file}: source.db: environment variable ${name} is not set`,
-        `export ${name}=<connection string>; credentials never go in the pipeline file`,
-      );
+    const { name } = connection();
     return {
       path: 'source.parquet',
       file: null,

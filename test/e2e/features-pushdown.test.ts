@@ -4,11 +4,11 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures, runCli, tempDir } from '../helpers/cli.js';
+import { expectSameFeatures, type Row } from '../helpers/features.js';
 import { startPostgres } from '../helpers/postgres.js';
 
 const tmp = tempDir();
 const events = join(fixtures, 'events.csv');
-type Row = Record<string, unknown>;
 
 /** Exactly one non-empty line on stderr, starting with "segment:", and no stack trace. */
 function oneLineError(stderr: string): string {
@@ -17,26 +17,6 @@ function oneLineError(stderr: string): string {
   expect(lines[0]).toMatch(/^segment: /);
   expect(stderr).not.toMatch(/\n\s+at /);
   return lines[0]!;
-}
-
-/** Same rows (by position), same columns; numbers within 1e-9 relative, text and missing values equal. */
-function expectSameFeatures(a: Row[], b: Row[]): number {
-  expect(b.length).toBe(a.length);
-  expect(Object.keys(b[0]!)).toEqual(Object.keys(a[0]!));
-  let compared = 0;
-  for (let i = 0; i < a.length; i++) {
-    for (const [k, va] of Object.entries(a[i]!)) {
-      const vb = b[i]![k];
-      if (typeof va === 'number' && typeof vb === 'number') {
-        const tol = 1e-9 * Math.max(1, Math.abs(va));
-        if (Math.abs(va - vb) > tol) expect(`${k}[${i}] = ${vb}`).toBe(`${k}[${i}] = ${va}`);
-      } else if (va !== vb) {
-        expect(`${k}[${i}] = ${String(vb)}`).toBe(`${k}[${i}] = ${String(va)}`);
-      }
-      compared++;
-    }
-  }
-  return compared;
 }
 
 const readJson = (p: string): Row[] => JSON.parse(readFileSync(p, 'utf8')) as Row[];
