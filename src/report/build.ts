@@ -18,7 +18,7 @@ import { numericProfileColumn, type ProfileColumn } from '../profile/source.js';
 import { formatPercent } from '../core/format.js';
 import { withUnit } from './cells.js';
 import { migrationWarnings, type Migration } from './migration.js';
-import { pcaProjection, type Projection } from './projection.js';
+import { projectRows, type Projection, type ProjectionMethod } from './projection.js';
 import { segmentQuality, type SegmentQuality } from './quality.js';
 
 /** Discriminator and schema version of report files (`schemas/report.schema.json`). */
@@ -147,6 +147,8 @@ export interface BuildReportOptions {
   sampleSize: number;
   /** Points in the 2-D projection (a seeded sample above it). */
   maxPoints: number;
+  /** How the rows are projected to 2-D. Default PCA. */
+  projection?: ProjectionMethod | undefined;
   /** Numeric columns given a distribution chart (the most distinguishing ones). */
   maxDistributions: number;
   pool?: WorkerPool | undefined;
@@ -163,7 +165,7 @@ const DENDROGRAM_MERGES = 30;
  * Build the report of a labelled dataset: sizes and shares; profiles of every profiled column in its units (numeric:
  * mean, quartiles, std, difference from the overall mean in standard deviations, lift; categorical: level shares
  * against overall); KPIs; names; validity indices on the features `X`; histograms of the most distinguishing numeric
- * columns; a 2-D PCA projection; the tuning evidence and dendrogram when given; plain-language summaries and warnings.
+ * columns; a 2-D projection (PCA, t-SNE or UMAP); the tuning evidence and dendrogram when given; plain-language summaries and warnings.
  * O(n·(d + columns)·log n) time (quantiles), O(n·d) memory.
  */
 export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportOptions): Promise<Report> {
@@ -290,7 +292,7 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     o.model && o.model.algorithm === 'hierarchical' && o.model.dendrogram
       ? topOfTree(o.model.dendrogram, o.model.nRows)
       : null;
-  const projection = pcaProjection(X, labels, o.maxPoints, o.seed);
+  const projection = await projectRows(X, labels, o.maxPoints, o.seed, o.projection ?? 'pca', o.pool);
   return {
     format: reportFormat,
     version: reportVersion,

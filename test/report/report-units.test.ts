@@ -29,8 +29,8 @@ describe('PCA projection', () => {
     const X = { data: Float64Array.from(rows), nRows: 50, nCols: 2 };
     const p = pcaProjection(X, new Int32Array(50), 10, 1);
     expect(p.sampled).toBe(10);
-    expect(p.explainedRatio[0] + p.explainedRatio[1]).toBeCloseTo(1, 12);
-    expect(p.explainedRatio[0]).toBeGreaterThan(0.999);
+    expect(p.explainedRatio![0] + p.explainedRatio![1]).toBeCloseTo(1, 12);
+    expect(p.explainedRatio![0]).toBeGreaterThan(0.999);
     const all = pcaProjection(X, new Int32Array(50), 100, 1);
     // the last point has the largest t; PC1's largest loading (on y) is positive, so its score is positive
     expect(all.points[49]!.x).toBeGreaterThan(0);
