@@ -4,7 +4,10 @@
   /usr/bin/python3 scripts/umap-reference.py
 
 - umap-learn's find_ab_params (its code, scipy's curve_fit) for a few (spread, min_dist);
-- scikit-learn's trustworthiness of fixed embeddings of fixtures/blobs.csv .
+- scikit-learn's trustworthiness of fixed embeddings of fixtures/blobs.csv;
+- when umap-learn is installed (Debian: apt-get install umap-learn, 0.5.3), the trustworthiness (k = 5) of its
+  embeddings of fixtures/blobs.csv and of the z-scored complete rows of fixtures/subscribers.csv for seeds 1-3, and
+  of scikit-learn's exact t-SNE of the same data: the bar the test holds our UMAP to.
 """
 import json
 from pathlib import Path
@@ -50,4 +53,23 @@ Ep = np.column_stack([Xb[:, 0] * Xb[:, 1], Xb[:, 2] - Xb[:, 3]])
 out["trustworthiness"].append(
     {"data": "blobs-product", "k": 5, "value": float(trustworthiness(Xb, Ep, n_neighbors=5))}
 )
+subs = pd.read_csv(root / "fixtures" / "subscribers.csv")
+Xs = subs[["recency_days", "frequency", "revenue", "tenure_days"]].dropna().to_numpy(dtype=float)
+Xs = (Xs - Xs.mean(0)) / Xs.std(0)
+try:
+    import warnings
+
+    import umap
+    from sklearn.manifold import TSNE
+
+    warnings.filterwarnings("ignore")
+    out["umapLearn"] = {"version": umap.__version__ if hasattr(umap, "__version__") else "?"}
+    for name, X in (("blobs", Xb), ("subscribers", Xs)):
+        values = [
+            float(trustworthiness(X, umap.UMAP(random_state=s).fit_transform(X), n_neighbors=5)) for s in (1, 2, 3)
+        ]
+        t = TSNE(method="exact", init="pca", learning_rate="auto", random_state=1).fit_transform(X)
+        out["umapLearn"][name] = {"umap": values, "sklearnTsne": float(trustworthiness(X, t, n_neighbors=5))}
+except ImportError:
+    pass
 print(json.dumps(out, indent=1))
