@@ -1,5 +1,6 @@
 import type { Matrix } from '../core/matrix.js';
 import { symmetricEigen } from '../core/eigen.js';
+import { DataError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { tsne } from '../select/embed.js';
@@ -76,7 +77,7 @@ export function pcaProjection(X: Matrix, labels: Int32Array, maxPoints: number, 
  * defaults, `umap` with umap-learn's) of the same seeded sample of at most `maxPoints` rows the PCA draws. t-SNE
  * costs O(m²) time per iteration and 16·m² bytes for m rows drawn (3,000: 144 MB, about a minute); UMAP
  * O(m·log m) for the neighbours and O(m·15·500) for the layout, O(m) memory (3,000: a few seconds).
- * @throws DataError as `tsne` and `umap` (too few rows for the perplexity or the neighbours).
+ * @throws DataError with too few rows for t-SNE's perplexity (30) or UMAP's neighbours (15).
  */
 export async function projectRows(
   X: Matrix,
@@ -94,6 +95,13 @@ export async function projectRows(
       ? new Random(seed, 13).sampleIndices(n, maxPoints)
       : Int32Array.from({ length: n }, (_, i) => i);
   const m = rows.length;
+  const least = method === 'tsne' ? 31 : 16; // above the default perplexity (30) / neighbours (15)
+  if (m < least) {
+    throw new DataError(
+      `--projection ${method} needs at least ${least} rows; got ${m}`,
+      'use --projection pca',
+    );
+  }
   const columns = Array.from({ length: d }, (_, j) => Float64Array.from(rows, (i) => X.data[i * d + j]!));
   const data = { columns, nRows: m };
   const e = method === 'tsne' ? await tsne(data, { sampleSize: m, seed }, { pool }) : umap(data, { seed });
