@@ -360,7 +360,9 @@ export function fuzzyGraph(
  * S = (I + D^(−1/2)·W·D^(−1/2)) / 2. Block subspace iteration on S (4 vectors, seeded start, the known top
  * eigenvector D^(1/2)·1 projected out) with Rayleigh–Ritz every 10 steps, until the two leading Ritz values move less
  * than 1e-6 or 300 steps (umap-learn's eigsh stops at a tolerance of 1e-4; a layout need not be exact, and near
- * -degenerate eigenvalues of well separated groups give an equally good layout from any vector of their span). O(nnz) per step, O(n) memory. Null when the graph has fewer than 4 rows.
+ * -degenerate eigenvalues of well separated groups give an equally good layout from any vector of their span). O(nnz) per step, O(n) memory. Null when the graph has fewer than 5 rows. A graph in several
+ * pieces has eigenvalue 0 once per piece: the vectors found then separate the pieces (umap-learn lays the pieces out
+ * by their centroids instead).
  */
 export function spectralLayout(g: FuzzyGraph, rng: Random): [Float64Array, Float64Array] | null {
   const n = g.n;
