@@ -51,6 +51,18 @@ const correlationBound = describeParser(
   { type: 'number', exclusiveMinimum: 0, maximum: 1 },
 );
 
+/** `--umap-min-dist`: a distance in [0, 1] (the spread is 1). */
+const minDistance = describeParser(
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+      throw new InvalidValueError(`expected a distance in [0, 1], got '${v}'.`);
+    }
+    return n;
+  },
+  { type: 'number', minimum: 0, maximum: 1 },
+);
+
 /**
  * Parse `--pca`: a whole number is a component count (≥ 1), anything else a variance fraction in (0, 1].
  * @throws UsageError naming the flag and the value.
@@ -187,14 +199,13 @@ export const selectParams: readonly Param[] = [
   {
     flags: '--embed <method>',
     help: 'write a 2-D projection (id or row, x, y) to -o instead of the data',
-    choices: ['pca', 'tsne'],
+    choices: ['pca', 'tsne', 'umap'],
     pipeline: false,
   },
   {
     flags: '--embed-sample <n>',
-    help: 't-SNE: rows embedded (seeded sample)',
+    help: 't-SNE, UMAP: rows embedded, a seeded sample (default: 1000 for t-SNE, every row for UMAP)',
     parse: intAtLeast(2),
-    default: 1000,
     pipeline: false,
   },
   {
@@ -202,6 +213,26 @@ export const selectParams: readonly Param[] = [
     help: 't-SNE perplexity',
     parse: positiveNumber,
     default: 30,
+    pipeline: false,
+  },
+  {
+    flags: '--umap-neighbors <k>',
+    help: 'UMAP: neighbours of each row in the fuzzy graph (itself included); larger keeps more global shape',
+    parse: intAtLeast(2),
+    default: 15,
+    pipeline: false,
+  },
+  {
+    flags: '--umap-min-dist <d>',
+    help: 'UMAP: smallest distance between embedded points, in [0, 1]; smaller packs groups tighter',
+    parse: minDistance,
+    default: 0.1,
+    pipeline: false,
+  },
+  {
+    flags: '--umap-epochs <n>',
+    help: 'UMAP: optimisation epochs (default: 500 up to 10,000 rows embedded, 200 above)',
+    parse: intAtLeast(1),
     pipeline: false,
   },
   {
@@ -263,9 +294,13 @@ export interface SelectOptions extends InputOptions {
   maxDepth?: number;
   rfeSample?: number;
   /** Write a 2-D projection to `output` instead of the data. */
-  embed?: 'pca' | 'tsne';
+  embed?: 'pca' | 'tsne' | 'umap';
+  /** t-SNE, UMAP: rows embedded (default 1000 for t-SNE, every row for UMAP). */
   embedSample?: number;
   perplexity?: number;
+  umapNeighbors?: number;
+  umapMinDist?: number;
+  umapEpochs?: number;
   /** Replay this saved select model instead of fitting. */
   apply?: string;
   /** Selected data, or the embedding (`-`: CSV on the output stream). */
@@ -315,8 +350,9 @@ type Resolved = SelectOptions &
       | 'importance'
       | 'nEstimators'
       | 'rfeSample'
-      | 'embedSample'
       | 'perplexity'
+      | 'umapNeighbors'
+      | 'umapMinDist'
     >
   >;
 
@@ -399,9 +435,15 @@ export async function runSelect(input: string, options: SelectOptions, env: Step
     throw new UsageError('select writes nothing without -o, --model or --json', 'add -o selected.parquet');
   }
   if (o.json && o.output === '-') throw new UsageError('--json and -o - both write to stdout; pick one');
-  if (o.embed !== 'tsne') {
-    for (const name of ['embedSample', 'perplexity']) {
-      if (env.given?.has(name)) throw new UsageError(`--${kebab(name)} applies to --embed tsne only`);
+  if (o.embed !== 'tsne' && env.given?.has('perplexity')) {
+    throw new UsageError('--perplexity applies to --embed tsne only');
+  }
+  if (o.embed !== 'tsne' && o.embed !== 'umap' && env.given?.has('embedSample')) {
+    throw new UsageError('--embed-sample applies to --embed tsne and --embed umap only');
+  }
+  if (o.embed !== 'umap') {
+    for (const name of ['umapNeighbors', 'umapMinDist', 'umapEpochs']) {
+      if (env.given?.has(name)) throw new UsageError(`--${kebab(name)} applies to --embed umap only`);
     }
   }
   if (o.embed && !o.output) {
@@ -420,10 +462,13 @@ export async function runSelect(input: string, options: SelectOptions, env: Step
   try {
     const started = performance.now();
     const source = input === '-' ? 'stdin' : input;
-    const embedding = (params: { method: 'pca' | 'tsne' }) => ({
+    const embedding = (params: { method: 'pca' | 'tsne' | 'umap' }) => ({
       ...params,
       perplexity: o.perplexity,
       sampleSize: o.embedSample,
+      umapNeighbors: o.umapNeighbors,
+      umapMinDist: o.umapMinDist,
+      umapEpochs: o.umapEpochs,
       seed: env.seed,
     });
 

@@ -1,6 +1,7 @@
 import type { ClusterModel, CondensedTreeRecord } from '../cluster/cluster-model.js';
 import type { ClusterDistance } from '../core/distance.js';
 import type { GowerScale } from '../core/gower.js';
+import { UsageError } from '../core/errors.js';
 import type { Matrix } from '../core/matrix.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import type { TuneResult } from '../tune/tune.js';
@@ -19,7 +20,7 @@ import { numericProfileColumn, type ProfileColumn } from '../profile/source.js';
 import { formatPercent } from '../core/format.js';
 import { withUnit } from './cells.js';
 import { migrationWarnings, type Migration } from './migration.js';
-import { gowerProjection, pcaProjection, type Projection } from './projection.js';
+import { gowerProjection, projectRows, type Projection, type ProjectionChoice } from './projection.js';
 import { segmentQuality, type SegmentQuality } from './quality.js';
 
 /** Discriminator and schema version of report files (`schemas/report.schema.json`). */
@@ -152,6 +153,8 @@ export interface BuildReportOptions {
   sampleSize: number;
   /** Points in the 2-D projection (a seeded sample above it). */
   maxPoints: number;
+  /** How the rows are projected to 2-D. Default PCA. */
+  projection?: ProjectionChoice | undefined;
   /** Numeric columns given a distribution chart (the most distinguishing ones). */
   maxDistributions: number;
   pool?: WorkerPool | undefined;
@@ -168,7 +171,7 @@ const DENDROGRAM_MERGES = 30;
  * Build the report of a labelled dataset: sizes and shares; profiles of every profiled column in its units (numeric:
  * mean, quartiles, std, difference from the overall mean in standard deviations, lift; categorical: level shares
  * against overall); KPIs; names; validity indices on the features `X`; histograms of the most distinguishing numeric
- * columns; a 2-D PCA projection; the tuning evidence and dendrogram when given; plain-language summaries and warnings.
+ * columns; a 2-D projection (PCA, t-SNE or UMAP); the tuning evidence and dendrogram when given; plain-language summaries and warnings.
  * O(n·(d + columns)·log n) time (quantiles), O(n·d) memory.
  */
 export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportOptions): Promise<Report> {
@@ -296,9 +299,14 @@ export async function buildReport(X: Matrix, labels: Int32Array, o: BuildReportO
     o.model && o.model.algorithm === 'hierarchical' && o.model.dendrogram
       ? topOfTree(o.model.dendrogram, o.model.nRows)
       : null;
+  if (o.gower && (o.projection ?? 'pca') !== 'pca')
+    throw new UsageError(
+      `--projection ${o.projection}: a model under Gower's distance is drawn by PCA of its Gower coordinates`,
+      'leave out --projection',
+    );
   const projection = o.gower
     ? gowerProjection(X, labels, o.gower, o.maxPoints, o.seed)
-    : pcaProjection(X, labels, o.maxPoints, o.seed);
+    : await projectRows(X, labels, o.maxPoints, o.seed, o.projection ?? 'pca', o.pool);
   return {
     format: reportFormat,
     version: reportVersion,

@@ -1,16 +1,25 @@
 import type { GowerScale } from '../core/gower.js';
 import type { Matrix } from '../core/matrix.js';
 import { symmetricEigen } from '../core/eigen.js';
+import { DataError } from '../core/errors.js';
 import { Random } from '../core/random.js';
+import type { WorkerPool } from '../core/worker-pool.js';
+import { tsne } from '../select/embed.js';
+import { umap } from '../select/umap.js';
+
+/** How the report projects its rows to 2-D: `--projection`, or PCA of the Gower coordinates for a Gower model. */
+export type ProjectionMethod = 'pca' | 'tsne' | 'umap' | 'gower-pca';
+/** What `--projection` may ask for. */
+export type ProjectionChoice = Exclude<ProjectionMethod, 'gower-pca'>;
 
 /**
- * A 2-D projection of (a sample of) the rows, for the report's scatter plot: PCA of the features, or under Gower's
- * distance PCA of the Gower coordinates (see {@link gowerProjection}).
+ * A 2-D projection of (a sample of) the rows, for the report's scatter plot: PCA of the features, t-SNE or UMAP, or
+ * under Gower's distance PCA of the Gower coordinates (see {@link gowerProjection}).
  */
 export interface Projection {
-  method: 'pca' | 'gower-pca';
-  /** Share of the total variance on each of the two axes. */
-  explainedRatio: [number, number];
+  method: ProjectionMethod;
+  /** PCA: share of the total variance on each of the two axes; null for t-SNE and UMAP. */
+  explainedRatio: [number, number] | null;
   /** Rows drawn (a seeded sample when the data is larger than the limit). */
   sampled: number;
   points: { x: number; y: number; segment: number }[];
@@ -135,4 +144,41 @@ export function gowerProjection(
   }
   const sub = Int32Array.from(rows, (r) => labels[r]!);
   return { ...pcaProjection({ data, nRows: m, nCols: p }, sub, m, seed), method: 'gower-pca' };
+}
+
+/**
+ * The report's projection by `method`: PCA ({@link pcaProjection}), or t-SNE / UMAP (select's `tsne` with its
+ * defaults, `umap` with umap-learn's) of the same seeded sample of at most `maxPoints` rows the PCA draws. t-SNE
+ * costs O(m²) time per iteration and 16·m² bytes for m rows drawn (3,000: 144 MB, about a minute); UMAP
+ * O(m·log m) for the neighbours and O(m·15·500) for the layout, O(m) memory (3,000: a few seconds).
+ * @throws DataError with too few rows for t-SNE's perplexity (30) or UMAP's neighbours (15).
+ */
+export async function projectRows(
+  X: Matrix,
+  labels: Int32Array,
+  maxPoints: number,
+  seed: number,
+  method: ProjectionChoice,
+  pool?: WorkerPool,
+): Promise<Projection> {
+  if (method === 'pca') return pcaProjection(X, labels, maxPoints, seed);
+  const n = X.nRows;
+  const d = X.nCols;
+  const rows =
+    n > maxPoints
+      ? new Random(seed, 13).sampleIndices(n, maxPoints)
+      : Int32Array.from({ length: n }, (_, i) => i);
+  const m = rows.length;
+  const least = method === 'tsne' ? 31 : 16; // above the default perplexity (30) / neighbours (15)
+  if (m < least) {
+    throw new DataError(
+      `--projection ${method} needs at least ${least} rows; got ${m}`,
+      'use --projection pca',
+    );
+  }
+  const columns = Array.from({ length: d }, (_, j) => Float64Array.from(rows, (i) => X.data[i * d + j]!));
+  const data = { columns, nRows: m };
+  const e = method === 'tsne' ? await tsne(data, { sampleSize: m, seed }, { pool }) : umap(data, { seed });
+  const points = Array.from(e.rows, (r, p) => ({ x: e.x[p]!, y: e.y[p]!, segment: labels[rows[r]!]! }));
+  return { method, explainedRatio: null, sampled: m, points };
 }

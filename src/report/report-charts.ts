@@ -249,10 +249,15 @@ export function reportCharts(r: Report): ReportChart[] {
     });
   });
 
-  const [ex, ey] = r.projection.explainedRatio;
+  const method = { pca: 'PCA', tsne: 't-SNE', umap: 'UMAP', 'gower-pca': 'PCA of the Gower coordinates' }[
+    r.projection.method
+  ];
+  const ratio = r.projection.explainedRatio;
+  const axis = (c: 0 | 1): string =>
+    ratio ? `PC${c + 1} (${(ratio[c] * 100).toFixed(1)} % of variance)` : `${method} ${c + 1}`;
   charts.push({
     id: 'projection',
-    title: `2-D projection (${r.projection.method === 'gower-pca' ? 'PCA of the Gower coordinates' : 'PCA'}, ${r.projection.sampled.toLocaleString('en-US')} rows drawn)`,
+    title: `2-D projection (${method}, ${r.projection.sampled.toLocaleString('en-US')} rows drawn)`,
     spec: {
       $schema: vegaLiteSchema,
       width: 520,
@@ -260,8 +265,8 @@ export function reportCharts(r: Report): ReportChart[] {
       data: { values: r.projection.points.map((p) => ({ x: p.x, y: p.y, name: nameOf(p.segment) })) },
       mark: { type: 'circle', size: 14, opacity: 0.6 },
       encoding: {
-        x: { field: 'x', type: 'quantitative', title: `PC1 (${(ex * 100).toFixed(1)} % of variance)` },
-        y: { field: 'y', type: 'quantitative', title: `PC2 (${(ey * 100).toFixed(1)} % of variance)` },
+        x: { field: 'x', type: 'quantitative', title: axis(0) },
+        y: { field: 'y', type: 'quantitative', title: axis(1) },
         color: { field: 'name', type: 'nominal', sort: [...order, noiseName], title: 'segment' },
       },
     },

@@ -5,6 +5,8 @@ import { Random } from '../core/random.js';
 import { blocks, type Task, type WorkerPool } from '../core/worker-pool.js';
 import { columnMoments, type ColumnData } from './covariance.js';
 import { pcaFromMoments, pcaTransform } from './pca.js';
+import { umap } from './umap.js';
+import { trustworthiness } from '../evaluate/trustworthiness.js';
 
 const OWNER = 'select.tsne';
 
@@ -335,25 +337,70 @@ export function tsneGradientRows(
   return e - s;
 }
 
-/** How {@link embeddingDataset} projects: PCA of every row, or t-SNE of a seeded sample. */
+/** How {@link embeddingDataset} projects: PCA of every row, t-SNE or UMAP of a seeded sample. */
 export interface EmbeddingParams {
-  method: 'pca' | 'tsne';
+  method: 'pca' | 'tsne' | 'umap';
   /** t-SNE perplexity. */
   perplexity: number;
-  /** t-SNE: rows embedded (seeded sample). */
-  sampleSize: number;
+  /** t-SNE and UMAP: rows embedded (seeded sample); undefined: 1000 for t-SNE, every row for UMAP. */
+  sampleSize?: number | undefined;
+  /** UMAP: neighbours per row (the row itself included). */
+  umapNeighbors?: number | undefined;
+  /** UMAP: smallest distance between embedded points. */
+  umapMinDist?: number | undefined;
+  /** UMAP: epochs (default 500 up to 10,000 rows embedded, 200 above). */
+  umapEpochs?: number | undefined;
   seed: number;
 }
 
+/** Trustworthiness of an embedding ({@link trustworthiness}) and the rows it was measured on. */
+export interface EmbeddingTrust {
+  /** Neighbours compared (scikit-learn's `n_neighbors`). */
+  nNeighbors: number;
+  /** Embedded rows it was measured on: all of them, or a seeded sample of {@link TRUST_ROWS}. */
+  rows: number;
+  value: number;
+}
+
 /** What an embedding did (the `embedding` of `segment select --json`). */
-export type EmbeddingSummary =
+export type EmbeddingSummary = (
   | { method: 'tsne'; rows: number; perplexity: number; klDivergence: number; nIter: number }
-  | { method: 'pca'; rows: number; explainedVarianceRatio: [number, number] };
+  | { method: 'pca'; rows: number; explainedVarianceRatio: [number, number] }
+  | {
+      method: 'umap';
+      rows: number;
+      nNeighbors: number;
+      minDist: number;
+      nEpochs: number;
+      a: number;
+      b: number;
+      init: 'spectral' | 'random';
+    }
+) & { trustworthiness: EmbeddingTrust | null };
+
+/** Trustworthiness is measured on at most this many embedded rows (a seeded sample above): O(n²) time. */
+export const TRUST_ROWS = 5000;
+const TRUST_K = 5;
+const TRUST_STREAM = 0x74727374;
+
+/**
+ * Trustworthiness (k = 5) of an embedding of `X`'s rows `e.rows`, on a seeded sample of at most {@link TRUST_ROWS}
+ * of them; null with fewer than 11 rows (k must stay below half the rows). O(m²·d) time for m rows measured.
+ */
+export function embeddingTrust(X: ColumnData, e: Embedding, seed: number): EmbeddingTrust | null {
+  const n = e.rows.length;
+  if (n <= 2 * TRUST_K) return null;
+  const pick = n > TRUST_ROWS ? new Random(seed, TRUST_STREAM).sampleIndices(n, TRUST_ROWS) : null;
+  const rows = pick ? Int32Array.from(pick, (p) => e.rows[p]!) : e.rows;
+  const x = pick ? Float64Array.from(pick, (p) => e.x[p]!) : e.x;
+  const y = pick ? Float64Array.from(pick, (p) => e.y[p]!) : e.y;
+  return { nNeighbors: TRUST_K, rows: rows.length, value: trustworthiness(X.columns, x, y, TRUST_K, rows) };
+}
 
 /**
  * The 2-D projection of `features` as a dataset: the id column (or a 1-based `row` number when `id` is null) of
- * the embedded rows, then `x` and `y`; and a summary.
- * @throws DataError as {@link pcaEmbedding} and {@link tsne}.
+ * the embedded rows, then `x` and `y`; and a summary with the embedding's trustworthiness.
+ * @throws DataError as {@link pcaEmbedding}, {@link tsne} and {@link umap}.
  */
 export async function embeddingDataset(
   ds: Dataset,
@@ -369,7 +416,7 @@ export async function embeddingDataset(
   if (params.method === 'tsne') {
     const r = await tsne(
       X,
-      { perplexity: params.perplexity, sampleSize: params.sampleSize, seed: params.seed },
+      { perplexity: params.perplexity, sampleSize: params.sampleSize ?? 1000, seed: params.seed },
       { pool: opts.pool, memoryLimit: opts.memoryLimit, logger: opts.logger },
     );
     e = r;
@@ -379,12 +426,40 @@ export async function embeddingDataset(
       perplexity: params.perplexity,
       klDivergence: r.klDivergence,
       nIter: r.nIter,
+      trustworthiness: null,
+    };
+  } else if (params.method === 'umap') {
+    const minDist = params.umapMinDist ?? 0.1;
+    const r = umap(X, {
+      nNeighbors: params.umapNeighbors,
+      minDist,
+      nEpochs: params.umapEpochs,
+      sampleSize: params.sampleSize,
+      seed: params.seed,
+    });
+    e = r;
+    summary = {
+      method: 'umap',
+      rows: r.rows.length,
+      nNeighbors: r.nNeighbors,
+      minDist,
+      nEpochs: r.nEpochs,
+      a: r.a,
+      b: r.b,
+      init: r.init,
+      trustworthiness: null,
     };
   } else {
     const r = await pcaEmbedding(X, { pool: opts.pool });
     e = r;
-    summary = { method: 'pca', rows: r.rows.length, explainedVarianceRatio: r.explainedVarianceRatio };
+    summary = {
+      method: 'pca',
+      rows: r.rows.length,
+      explainedVarianceRatio: r.explainedVarianceRatio,
+      trustworthiness: null,
+    };
   }
+  summary.trustworthiness = embeddingTrust(X, e, params.seed);
   const cols: Column[] = [];
   if (id !== null) cols.push(takeColumn(ds.column(id), e.rows));
   else

@@ -12,6 +12,42 @@ afterAll(() => tmp.cleanup());
 const blobs = join(fixtures, 'blobs.csv');
 
 describe('segment report (built CLI)', () => {
+  it('--projection umap draws the UMAP of the rows drawn and says so in the JSON and the chart', async () => {
+    const seg = join(tmp.dir, 'seg-umap.parquet');
+    const c = await runCli(['cluster', blobs, '--k', '4', '--exclude', 'label', '-o', seg]);
+    expect(c.code, c.stderr).toBe(0);
+    const out = join(tmp.dir, 'report-umap.json');
+    const svg = join(tmp.dir, 'svg-umap');
+    const r = await runCli([
+      'report',
+      seg,
+      '--projection',
+      'umap',
+      '--max-points',
+      '300',
+      '--json',
+      out,
+      '--svg',
+      svg,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rep = JSON.parse(readFileSync(out, 'utf8'));
+    expect(validate(rep), JSON.stringify(validate.errors)).toBe(true);
+    expect(rep.projection.method).toBe('umap');
+    expect(rep.projection.explainedRatio).toBeNull();
+    expect(rep.projection.sampled).toBe(300);
+    expect(rep.projection.points).toHaveLength(300);
+    const chart = readdirSync(svg).find((f) => f.includes('projection'));
+    expect(chart).toBeDefined();
+    expect(readFileSync(join(svg, chart!), 'utf8')).toContain('UMAP 1');
+    const again = join(tmp.dir, 'report-umap-2.json');
+    const r2 = await runCli(['report', seg, '--projection', 'umap', '--max-points', '300', '--json', again]);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(again, 'utf8')).projection).toEqual(rep.projection);
+    const bad = await runCli(['report', seg, '--projection', 'mds', '--json']);
+    expect(bad.code).toBe(2);
+  });
+
   it('profiles a segments file; its indices equal those tune gives the same k-means fit', async () => {
     const seg = join(tmp.dir, 'seg.parquet');
     const model = join(tmp.dir, 'model.json');

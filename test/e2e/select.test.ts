@@ -243,6 +243,60 @@ describe('segment select (built CLI)', () => {
     expect(p.stdout.trim().split('\n')).toHaveLength(501);
   });
 
+  it('--embed umap writes id, x and y for every row, the same bytes for one and two threads, with trustworthiness', async () => {
+    const outs = [1, 2].map((t) => join(tmp.dir, `umap-${t}.csv`));
+    const jsons: { embedding: Record<string, unknown> }[] = [];
+    for (const [t, out] of outs.entries()) {
+      const r = await runCli([
+        'select',
+        data,
+        '--id',
+        'id',
+        '--exclude',
+        'flat',
+        '--embed',
+        'umap',
+        '--umap-neighbors',
+        '10',
+        '--umap-epochs',
+        '100',
+        '--seed',
+        '5',
+        '--threads',
+        String(t + 1),
+        '-o',
+        out,
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      jsons.push(JSON.parse(r.stdout));
+    }
+    const [one, two] = outs.map((o) => readFileSync(o));
+    expect(one!.equals(two!)).toBe(true);
+    const lines = one!.toString('utf8').trim().split('\n');
+    expect(lines[0]).toBe('id,x,y');
+    expect(lines).toHaveLength(501);
+    const e = jsons[0]!.embedding as { method: string; rows: number; nNeighbors: number; nEpochs: number };
+    expect(e).toMatchObject({
+      method: 'umap',
+      rows: 500,
+      nNeighbors: 10,
+      minDist: 0.1,
+      nEpochs: 100,
+      init: 'spectral',
+    });
+    const trust = jsons[0]!.embedding['trustworthiness'] as {
+      nNeighbors: number;
+      rows: number;
+      value: number;
+    };
+    expect(trust.nNeighbors).toBe(5);
+    expect(trust.rows).toBe(500);
+    expect(trust.value).toBeGreaterThan(0.7);
+    expect(trust.value).toBeLessThanOrEqual(1);
+    expect(jsons[1]!.embedding).toEqual(jsons[0]!.embedding);
+  });
+
   describe('bad input: exit 2 or 3, one line on stderr, nothing written', () => {
     const cases: [string, string[], number, RegExp][] = [
       [
@@ -277,6 +331,24 @@ describe('segment select (built CLI)', () => {
       ['nothing to select', [], 2, /nothing to select/],
       ['--rfe and --rfecv', ['--rfe', '2', '--rfecv', '--target', 'tier'], 2, /exclusive/],
       ['a missing model file', ['--apply', 'missing.json'], 3, /select model file not found/],
+      [
+        '--umap-neighbors without --embed umap',
+        ['--embed', 'tsne', '--umap-neighbors', '5'],
+        2,
+        /--umap-neighbors applies to --embed umap only/,
+      ],
+      [
+        '--umap-min-dist out of range',
+        ['--embed', 'umap', '--umap-min-dist', '2'],
+        2,
+        /distance in \[0, 1\]/,
+      ],
+      [
+        '--embed umap on fewer rows than neighbours',
+        ['--embed', 'umap', '--embed-sample', '12'],
+        3,
+        /UMAP with 15 neighbours needs more than 15 rows; got 12/,
+      ],
     ];
     for (const [name, args, code, message] of cases) {
       it(name, async () => {

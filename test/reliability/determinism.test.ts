@@ -197,6 +197,25 @@ const steps: Step[] = [
     ],
   },
   {
+    name: 'select (UMAP embedding)',
+    args: [
+      'select',
+      'clean.parquet',
+      '--id',
+      'customer_id',
+      '--features',
+      numeric,
+      '--embed',
+      'umap',
+      '--embed-sample',
+      '800',
+      '--umap-epochs',
+      '100',
+      '-o',
+      'embedding-umap.csv',
+    ],
+  },
+  {
     name: 'tune k-means',
     args: [
       'tune',
@@ -320,6 +339,20 @@ const steps: Step[] = [
     ],
   },
   { name: 'report (stdout)', args: ['report', 'dbscan.parquet', '--model', 'dbscan.json', '--json'] },
+  {
+    name: 'report (UMAP projection, stdout)',
+    args: [
+      'report',
+      'dbscan.parquet',
+      '--model',
+      'dbscan.json',
+      '--projection',
+      'umap',
+      '--max-points',
+      '500',
+      '--json',
+    ],
+  },
   {
     name: 'assign (raw input)',
     args: ['assign', big, '--model', 'kmeans.json', '-o', 'assigned.parquet', '--json'],

@@ -19,6 +19,7 @@ export function registerReport(program: Command): void {
 Examples:
   $ segment report segments.parquet
   $ segment report segments.parquet --model model.json --json report.json --html report.html
+  $ segment report segments.parquet --model model.json --projection umap --html report.html
   $ segment report segments.parquet --model model.json --tune tune.json --names names.yaml --html report.html --svg charts/
   $ segment report segments.parquet --id customer_id --baseline-segments old_segments.parquet --max-shift 5 --moves moves.csv`,
   );
