@@ -398,11 +398,7 @@ describe('segment tune (built CLI)', () => {
         2,
         /--distance gower needs --algo dbscan, hdbscan, hierarchical or kmedoids, not kmeans/,
       ],
-      [
-        ['tune', blobs, '--algo', 'kmedoids', '--distance', 'cosine'],
-        2,
-        /manhattan or gower, not cosine/,
-      ],
+      [['tune', blobs, '--algo', 'kmedoids', '--distance', 'cosine'], 2, /manhattan or gower, not cosine/],
       [['tune', blobs, '--algo', 'hdbscan', '--distance', 'cosine'], 2, /manhattan or gower, not cosine/],
       [['tune', blobs, '--algo', 'hdbscan', '--k', '2..5'], 2, /--k does not apply to hdbscan/],
       [['tune', blobs, '--algo', 'hdbscan', '--min-samples', '0,5'], 2, /--min-samples/],
