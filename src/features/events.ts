@@ -20,6 +20,7 @@ import {
 import { openEventSource, type EventSource, type SourceOptions } from './source.js';
 import { identOf, textType } from './dialect.js';
 import { tableEvents, type TableTarget } from './warehouse.js';
+import { idRankOrder } from '../sql/sample.js';
 import { round3 } from '../core/format.js';
 
 /** Rows left out of the features, by reason. */
@@ -459,7 +460,7 @@ async function validate(
   if (p.sampleCustomers !== undefined) {
     usable +=
       ` AND id IN (SELECT id FROM (SELECT DISTINCT id FROM ${table} WHERE id IS NOT NULL) ` +
-      `ORDER BY md5(CAST(id AS VARCHAR) || ${sqlString(`/${p.seed}`)}), CAST(id AS VARCHAR) LIMIT ${p.sampleCustomers})`;
+      `ORDER BY ${idRankOrder('duckdb', 'id', p.seed)} LIMIT ${p.sampleCustomers})`;
   }
   const range = await one(
     conn,

@@ -30,6 +30,7 @@ import { resolveParams, type FeatureParams, type ResolvedParams } from './params
 import type { ParseColumns } from './parse-sql.js';
 import { openDuckDbTable } from './source.js';
 import type { TableTarget } from './warehouse.js';
+import { idRankOrder } from '../sql/sample.js';
 
 /** Options of {@link computeFeaturesInDatabase}. */
 export interface DatabaseOptions {
@@ -330,10 +331,9 @@ async function postgres(
     usable += ' AND (amount IS NULL OR amount >= 0)';
   }
   if (p.sampleCustomers !== undefined) {
-    const key = `CAST(id AS VARCHAR)`;
     usable +=
       ` AND id IN (SELECT id FROM (SELECT DISTINCT id FROM ${parsed} WHERE id IS NOT NULL) AS ids ` +
-      `ORDER BY md5(${key} || ${sqlString(`/${p.seed}`)}) COLLATE "C", ${key} COLLATE "C" LIMIT ${p.sampleCustomers})`;
+      `ORDER BY ${idRankOrder('postgres', 'id', p.seed)} LIMIT ${p.sampleCustomers})`;
   }
   const nextDay = epochUs(`(CAST(MAX(d) + 1 AS TIMESTAMP) AT TIME ZONE ${tz})`);
   const range = await one(

@@ -52,16 +52,26 @@ export function sampleSql(dialect: SqlDialectName, query: string, sample: IdSamp
     throw new UsageError(`--sample ${sample.n}: expected a whole number of ids ≥ 1`);
   const d = sqlDialect(dialect);
   const id = d.ident(sample.column);
-  const text = `CAST(k AS ${d.text})`;
-  const salted = `CONCAT(${text}, ${d.string(`:${sample.seed}`)})`;
-  const byText = dialect === 'postgres' ? `${text} COLLATE "C"` : text;
   return (
     // On lines of its own, so that a query ending in a -- comment keeps its closing parenthesis.
     `WITH segment_q AS (\n${query.replace(/[\s;]+$/, '')}\n),\n` +
     `segment_ids AS (SELECT k FROM (SELECT DISTINCT ${id} AS k FROM segment_q WHERE ${id} IS NOT NULL) AS ids ` +
-    `ORDER BY ${hash32Sql(dialect, salted)}, ${byText} LIMIT ${sample.n})\n` +
+    `ORDER BY ${idRankOrder(dialect, 'k', sample.seed)} LIMIT ${sample.n})\n` +
     `SELECT * FROM segment_q WHERE ${id} IN (SELECT k FROM segment_ids)`
   );
+}
+
+/**
+ * The ORDER BY list that ranks ids for the sample: the 32-bit hash of the id's text with the seed, then the text in
+ * code point order (PostgreSQL is told `COLLATE "C"`). `key` is the id expression. Shared by `ingest --sample-by`
+ * and `features --sample`, so both draw the same customers for the same seed. O(1).
+ */
+export function idRankOrder(dialect: SqlDialectName, key: string, seed: number): string {
+  const d = sqlDialect(dialect);
+  const text = `CAST(${key} AS ${d.text})`;
+  const salted = `CONCAT(${text}, ${d.string(`:${seed}`)})`;
+  const byText = dialect === 'postgres' ? `${text} COLLATE "C"` : text;
+  return `${hash32Sql(dialect, salted)}, ${byText}`;
 }
 
 /** Order of two strings by code point (UTF-16 `<` misorders characters past U+FFFF). O(length). */

@@ -98,6 +98,15 @@ describe('ingest --sample N --sample-by COL', () => {
     expect([...other].filter((id) => ids.has(id)).length).toBeLessThan(20);
   });
 
+  it('features --sample N keeps the customers ingest --sample N --sample-by draws with the same seed', async () => {
+    const want = idsOf(join(tmp.dir, 'a.json')).ids;
+    const out = join(tmp.dir, 'features-sample.json');
+    const flags = ['--id', 'customer_id', '--time', 'ts', '--event', 'event', '--sample', '40', '-o', out];
+    const r = await runCli(['features', events, ...flags]);
+    expect(r.code, r.stderr).toBe(0);
+    expect([...idsOf(out).ids].sort()).toEqual([...want].sort());
+  });
+
   it('DuckDB and PostgreSQL draw the sample inside the database: the ids and rows of the file path', async () => {
     const want = idsOf(join(tmp.dir, 'a.json'));
     for (const db of [duckFile, url]) {
