@@ -756,41 +756,47 @@ async function execute(plan: PlannedStep[], x: ExecEnv): Promise<RunManifest> {
   const log = holdInfo(env.logger);
   // The steps' own progress (labelled with the step's name) nests under this one.
   const stepsProgress = env.logger.progress('pipeline step', plan.length);
-  for (const [i, s] of plan.entries()) {
-    const warnings: string[] = [];
-    const started = performance.now();
-    const tuned = await tunedValues(s, tuneFile);
-    const command = commandLine(s, [...s.fixed, ...Object.entries(tuned).flatMap(([k, v]) => [`--${k}`, v])]);
-    log.logger.log('info', `step ${i + 1}/${plan.length} ${s.name}: ${command.map(quoteArg).join(' ')}`);
-    try {
-      const { options, given } = stepOptions(s, tuned);
-      const env1 = stepEnv({
-        logger: stepLogger(log.logger, s.name, warnings),
-        threads: env.threads,
-        seed: x.seed,
-        memoryLimit: env.memoryLimit,
-        stdin: env.stdin,
-        stdout: nullStdout,
-        given,
-        cwd: staging,
+  // Ended on every path, a step's failure or a bad tuned value included.
+  try {
+    for (const [i, s] of plan.entries()) {
+      const warnings: string[] = [];
+      const started = performance.now();
+      const tuned = await tunedValues(s, tuneFile);
+      const command = commandLine(s, [
+        ...s.fixed,
+        ...Object.entries(tuned).flatMap(([k, v]) => [`--${k}`, v]),
+      ]);
+      log.logger.log('info', `step ${i + 1}/${plan.length} ${s.name}: ${command.map(quoteArg).join(' ')}`);
+      try {
+        const { options, given } = stepOptions(s, tuned);
+        const env1 = stepEnv({
+          logger: stepLogger(log.logger, s.name, warnings),
+          threads: env.threads,
+          seed: x.seed,
+          memoryLimit: env.memoryLimit,
+          stdin: env.stdin,
+          stdout: nullStdout,
+          given,
+          cwd: staging,
+        });
+        await s.command.run(s.input, options as never, env1);
+      } catch (e) {
+        throw stepError(s.name, e);
+      }
+      stepsProgress.tick();
+      if (s.kind === 'tune') tuneFile = join(staging, 'tune.json');
+      records.push({
+        name: s.name,
+        step: s.kind,
+        command,
+        seconds: round3((performance.now() - started) / 1000),
+        outputs: s.outputs,
+        warnings,
       });
-      await s.command.run(s.input, options as never, env1);
-    } catch (e) {
-      stepsProgress.done();
-      throw stepError(s.name, e);
     }
-    stepsProgress.tick();
-    if (s.kind === 'tune') tuneFile = join(staging, 'tune.json');
-    records.push({
-      name: s.name,
-      step: s.kind,
-      command,
-      seconds: round3((performance.now() - started) / 1000),
-      outputs: s.outputs,
-      warnings,
-    });
+  } finally {
+    stepsProgress.done();
   }
-  stepsProgress.done();
   log.flush();
   const files = new Set(await readdir(staging));
   const outputs: RunManifest['outputs'] = [];
