@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Dataset } from '../core/dataset.js';
+import { cellText, type Dataset } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { round3 } from '../core/format.js';
 import { withProgress } from '../core/logger.js';
@@ -222,22 +222,10 @@ export async function ingestSampleSql(
   return `${sampleSql(dialect, query, sample)};\n`;
 }
 
-/** The text of each row's id in `column` (missing ids: null), as the engines cast it. */
+/** The text of each row's id in `column` (missing ids: null), as the id pairing writes it ({@link cellText}). */
 function idTexts(ds: Dataset, column: string): (string | null)[] {
   const c = ds.column(column);
-  const out: (string | null)[] = new Array<string | null>(ds.nRows);
-  for (let i = 0; i < ds.nRows; i++) {
-    if (c.kind === 'numeric') {
-      const v = c.values[i]!;
-      out[i] = Number.isNaN(v) ? null : String(v);
-    } else if (c.kind === 'categorical') {
-      const code = c.codes[i]!;
-      out[i] = code < 0 ? null : c.levels[code]!;
-    } else {
-      out[i] = c.values[i] ?? null;
-    }
-  }
-  return out;
+  return Array.from({ length: ds.nRows }, (_, i) => cellText(c, i));
 }
 
 /**

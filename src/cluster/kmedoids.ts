@@ -446,7 +446,7 @@ export function fitKMedoids(
 }
 
 /** A segment's centre for the model's `centroid`: numeric means over non-missing values, categorical modes. */
-export function segmentCentre(X: Matrix, labels: Int32Array, s: number, scale: GowerScale | null): number[] {
+function segmentCentre(X: Matrix, labels: Int32Array, s: number, scale: GowerScale | null): number[] {
   const d = X.nCols;
   const out: number[] = [];
   for (let j = 0; j < d; j++) {

@@ -10,6 +10,7 @@ import { pivotNames, resolveParams, type FeatureParams, type ResolvedParams } fr
 import { parseTableSql, type ParseColumns } from './parse-sql.js';
 import {
   codePointOrder,
+  DAY_US,
   doubleType,
   fixedColumnNames,
   featureQuery,
@@ -71,7 +72,6 @@ export interface ComputeOptions extends SourceOptions {
   logger?: Logger | undefined;
 }
 
-const DAY_US = 86_400_000_000;
 /** Integer ids at or above this are written as text (a double cannot hold them exactly). */
 export const MAX_SAFE_ID = 2 ** 53;
 

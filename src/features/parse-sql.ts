@@ -10,7 +10,8 @@ export interface ParseColumns {
   session?: { name: string; type: string } | undefined;
 }
 
-const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|DOUBLE|FLOAT|REAL|DECIMAL.*)$/i;
+/** DuckDB's numeric column types (a time column of one holds epoch numbers). */
+export const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|DOUBLE|FLOAT|REAL|DECIMAL.*)$/i;
 
 /** DuckDB expressions turning the time column into a TIMESTAMPTZ: a fast first try, and the rest. */
 export interface TimestampSql {

@@ -82,7 +82,8 @@ export interface FeatureQuery {
   columns: OutputColumn[];
 }
 
-const DAY_US = 86_400_000_000;
+/** Microseconds in a day. */
+export const DAY_US = 86_400_000_000;
 
 /**
  * Names of the fixed output columns (pivoted `events_<type>` columns must avoid them). O(1).

@@ -1,7 +1,8 @@
 import { UsageError } from '../core/errors.js';
 import { parseTableName } from '../sql/dialects.js';
 import { doubleType, identOf, stringOf, textType, type SqlDialect } from './dialect.js';
-import type { ParseColumns } from './parse-sql.js';
+import { NUMERIC, type ParseColumns } from './parse-sql.js';
+import { DAY_US } from './sql.js';
 import type { ResolvedParams } from './params.js';
 
 /**
@@ -22,9 +23,6 @@ export interface TableEvents {
   /** The events relation (id, t, d, event, amount, session and the moment columns) over them. */
   events: string;
 }
-
-const DAY_US = 86_400_000_000;
-const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|DOUBLE|FLOAT|REAL|DECIMAL.*)$/i;
 
 /** How the warehouse stores the time column, as the sample's type says. */
 type TimeKind = 'instant' | 'local' | 'date' | 'epoch' | 'text';
