@@ -3,6 +3,7 @@ import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBVarCharVector } 
 import { Dataset, numericColumn, type Column } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import { byCodePoint } from '../core/text-order.js';
 import { sqlIdent, sqlString, withConnection } from '../io/duckdb.js';
 import { textColumn } from '../io/read.js';
 import { defaultSegmentRules } from './default-rfm-rules.js';
@@ -751,11 +752,6 @@ function toDataset(result: DuckDBMaterializedResult, plans: Plan[]): Dataset {
     return textColumn(pl.name, texts[j]!, pl.kind === 'string' ? 'string' : 'categorical', Infinity);
   });
   return Dataset.of(columns, {}, n);
-}
-
-/** Compare strings by code point (as DuckDB sorts text). */
-export function byCodePoint(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** ISO-8601 text of epoch microseconds (millisecond precision). */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
+import { byCodePoint } from '../core/text-order.js';
 import { sqlDialect, type SqlDialectName } from './dialects.js';
 
 /**
@@ -74,17 +75,6 @@ export function idRankOrder(dialect: SqlDialectName, key: string, seed: number):
   return `${hash32Sql(dialect, salted)}, ${byText}`;
 }
 
-/** Order of two strings by code point (UTF-16 `<` misorders characters past U+FFFF). O(length). */
-function codePointCompare(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
-}
-
 /** The first 32 bits of MD5(`text`:`seed`) as an unsigned integer: the rank key of {@link sampleSql}. O(length). */
 function hash32(text: string, seed: number): number {
   return parseInt(createHash('md5').update(`${text}:${seed}`, 'utf8').digest('hex').slice(0, 8), 16);
@@ -96,6 +86,6 @@ function hash32(text: string, seed: number): number {
  */
 export function sampledIds(texts: Iterable<string>, sample: IdSample): Set<string> {
   const ids = [...new Set(texts)].map((t) => ({ t, h: hash32(t, sample.seed) }));
-  ids.sort((a, b) => a.h - b.h || codePointCompare(a.t, b.t));
+  ids.sort((a, b) => a.h - b.h || byCodePoint(a.t, b.t));
   return new Set(ids.slice(0, sample.n).map((x) => x.t));
 }
