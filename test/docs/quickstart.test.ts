@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bin } from '../helpers/cli.js';
 
@@ -162,6 +163,28 @@ describe('README quick start', () => {
     );
     expect(existsSync(join(work, 'out/report.html'))).toBe(true);
     expect(readdirSync(join(work, 'out/audiences')).length).toBeGreaterThan(0);
+  });
+});
+
+describe('README library example', () => {
+  it('runs, and prints what its comment says', { timeout: 120_000 }, async () => {
+    const block = fencedBlocks(readme).find((b) => b.heading === 'Library' && b.lang === 'ts');
+    expect(block, 'README.md: no ```ts block under "## Library"').toBeDefined();
+    const code = block!.body;
+    const shown = /console\.log\([^)]*\); \/\/ (.+)$/m.exec(code);
+    expect(shown, 'the example shows its output in a comment after console.log').not.toBeNull();
+    const dir = mkdtempSync(join(tmpdir(), 'segment-library-'));
+    temps.push(dir);
+    symlinkSync(join(root, 'fixtures'), join(dir, 'fixtures'));
+    const entry = pathToFileURL(join(root, 'dist/index.js')).href;
+    writeFileSync(join(dir, 'example.mjs'), code.replace(/from 'segment'/, `from '${entry}'`));
+    const { code: exit, output } = await runScript(
+      `"${process.execPath}" example.mjs`,
+      dir,
+      dirname(process.execPath),
+    );
+    expect(exit, output).toBe(0);
+    expect(output.trim()).toBe(shown![1]!.trim());
   });
 });
 
