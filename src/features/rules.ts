@@ -144,7 +144,7 @@ function checkVersion(src: YamlSource, map: YAMLMap<unknown, unknown>): void {
 }
 
 /**
- * Parse RFM segment rules from YAML text (format in the README and {@link defaultSegmentRulesYaml}). O(size).
+ * Parse RFM segment rules from YAML text (format in docs/methods.md and {@link defaultSegmentRulesYaml}). O(size).
  * @throws UsageError `path:line: reason` for invalid YAML or rules.
  */
 export function parseSegmentRules(text: string, path: string): SegmentRules {

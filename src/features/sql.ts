@@ -16,7 +16,7 @@ export { codePointOrder, doubleType, type SqlDialect } from './dialect.js';
 /** How one output column is typed in the features table. */
 export type OutputType = 'integer' | 'double' | 'text';
 
-/** One column of the features table, with the definition the README documents. */
+/** One column of the features table, with the definition docs/methods.md documents. */
 export interface OutputColumn {
   name: string;
   type: OutputType;
