@@ -78,7 +78,11 @@ export function parsePage(markdown: string): Step[] {
 
 /** Does `output` contain the expected lines in order? `...` alone skips lines, `...` inside a line matches any text. */
 export function findExpected(expected: string[], output: string): string | undefined {
-  const out = output.split('\n').map((l) => l.trimEnd());
+  // no-break spaces (segment prints `100 %` with one) read as spaces
+  const spaces = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
+  const out = spaces(output)
+    .split('\n')
+    .map((l) => l.trimEnd());
   const toRegex = (line: string) =>
     new RegExp(
       '^' +
@@ -92,7 +96,7 @@ export function findExpected(expected: string[], output: string): string | undef
   let at = 0;
   let anchored = false;
   for (const raw of expected) {
-    const line = raw.trimEnd();
+    const line = spaces(raw).trimEnd();
     if (line.trim() === '...') {
       anchored = false;
       continue;
