@@ -93,29 +93,22 @@ export function findExpected(expected: string[], output: string): string | undef
           .join('.*') +
         '$',
     );
-  let at = 0;
-  let anchored = false;
-  for (const raw of expected) {
-    const line = spaces(raw).trimEnd();
-    if (line.trim() === '...') {
-      anchored = false;
-      continue;
-    }
-    if (line.trim() === '') continue;
-    const re = toRegex(line);
-    let found = -1;
+  const want = expected.map((raw) => spaces(raw).trimEnd()).filter((l) => l.trim() !== '');
+  // Backtracking match: `want[i..]` from output line `at`; `free` when a `...` line (or the start) came before.
+  let deepest = 0;
+  const match = (i: number, at: number, free: boolean): boolean => {
+    if (i === want.length) return true;
+    deepest = Math.max(deepest, i);
+    if (want[i].trim() === '...') return match(i + 1, at, true);
+    const re = toRegex(want[i]);
     for (let j = at; j < out.length; j++) {
-      if (re.test(out[j].trim())) {
-        found = j;
-        break;
-      }
-      if (anchored) break;
+      if (re.test(out[j].trim()) && match(i + 1, j + 1, false)) return true;
+      if (!free) break;
     }
-    if (found < 0) return line;
-    at = found + 1;
-    anchored = true;
-  }
-  return undefined;
+    return false;
+  };
+  if (match(0, 0, true)) return undefined;
+  return want[deepest];
 }
 
 /** The shell lines of a CI job: GitHub Actions `steps[].run`, GitLab `script`. */
