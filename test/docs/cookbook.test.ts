@@ -82,7 +82,8 @@ export function findExpected(expected: string[], output: string): string | undef
   const spaces = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
   const out = spaces(output)
     .split('\n')
-    .map((l) => l.trimEnd());
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== ''); // blank lines are layout, on both sides
   const toRegex = (line: string) =>
     new RegExp(
       '^' +
