@@ -112,18 +112,18 @@ export function findExpected(expected: string[], output: string): string | undef
   return want[deepest];
 }
 
-/** The shell lines of a CI job: GitHub Actions `steps[].run`, GitLab `script`. */
+/** The shell lines of a CI job: GitHub Actions `steps[].run` but of steps named `Set up …`, GitLab `script` (not `before_script`). */
 export function ciScript(yamlText: string, ci: 'github' | 'gitlab'): string {
   const doc = parseYaml(yamlText) as Record<string, unknown>;
   const lines: string[] = [];
   if (ci === 'github') {
-    const jobs = doc.jobs as Record<string, { steps?: { run?: string }[] }>;
-    for (const job of Object.values(jobs)) for (const step of job.steps ?? []) if (step.run) lines.push(step.run);
+    const jobs = doc.jobs as Record<string, { steps?: { name?: string; run?: string }[] }>;
+    for (const job of Object.values(jobs))
+      for (const step of job.steps ?? []) if (step.run && !/^Set up\b/.test(step.name ?? '')) lines.push(step.run);
   } else {
     for (const [name, job] of Object.entries(doc)) {
       if (name.startsWith('.') || typeof job !== 'object' || job === null) continue;
-      const j = job as { before_script?: string[]; script?: string[] };
-      lines.push(...(j.before_script ?? []), ...(j.script ?? []));
+      lines.push(...((job as { script?: string[] }).script ?? []));
     }
   }
   return lines.join('\n') + '\n';
