@@ -6,7 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 
 const [csv, database, table] = process.argv.slice(2);
 if (!csv || !database || !table) {
-  console.error('usage: node examples/load-duckdb.mjs <file.csv> <database.duckdb> <table>');
+  process.stderr.write('usage: node examples/load-duckdb.mjs <file.csv> <database.duckdb> <table>\n');
   process.exit(2);
 }
 const instance = await DuckDBInstance.create(database);
@@ -14,5 +14,5 @@ const connection = await instance.connect();
 const quoted = `"${table.replaceAll('"', '""')}"`;
 await connection.run(`CREATE OR REPLACE TABLE ${quoted} AS SELECT * FROM read_csv($1)`, [csv]);
 const reader = await connection.runAndReadAll(`SELECT count(*)::BIGINT AS n FROM ${quoted}`);
-console.log(`${reader.getRows()[0][0]} rows → ${database} table ${table}`);
+process.stdout.write(`${reader.getRows()[0][0]} rows → ${database} table ${table}\n`);
 connection.closeSync();

@@ -2,7 +2,17 @@
 // `segment` on PATH and the fixtures at hand; the ```text block after a command block must appear in what it
 // printed. The convention is described at the top of docs/cookbook/README.md.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +37,10 @@ export function parsePage(markdown: string): Step[] {
   let pending: Record<string, string> = {};
   let lastRun: Extract<Step, { kind: 'run' }> | undefined;
   for (let i = 0; i < lines.length; i++) {
-    const directive = DIRECTIVE.exec(lines[i]);
+    const directive = DIRECTIVE.exec(lines[i] ?? '');
     if (directive) {
       const fields = Object.fromEntries(
-        directive[1].split(/\s+/).map((f) => {
+        (directive[1] ?? '').split(/\s+/).map((f) => {
           const eq = f.indexOf('=');
           return eq < 0 ? [f, ''] : [f.slice(0, eq), f.slice(eq + 1)];
         }),
@@ -39,15 +49,15 @@ export function parsePage(markdown: string): Step[] {
       else pending = { ...pending, ...fields };
       continue;
     }
-    const fence = /^```(\S*)\s*(.*)$/.exec(lines[i]);
+    const fence = /^```(\S*)\s*(.*)$/.exec(lines[i] ?? '');
     if (!fence) continue;
     const start = i + 1;
     const body: string[] = [];
-    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i] ?? ''); i++) body.push(lines[i] ?? '');
     if (i >= lines.length) throw new Error(`line ${start}: unclosed code block`);
     const lang = fence[1];
     const attrs = Object.fromEntries(
-      fence[2]
+      (fence[2] ?? '')
         .split(/\s+/)
         .filter(Boolean)
         .map((a) => a.split('=') as [string, string]),
@@ -100,16 +110,17 @@ export function findExpected(expected: string[], output: string): string | undef
   const match = (i: number, at: number, free: boolean): boolean => {
     if (i === want.length) return true;
     deepest = Math.max(deepest, i);
-    if (want[i].trim() === '...') return match(i + 1, at, true);
-    const re = toRegex(want[i]);
+    const line = want[i] ?? '';
+    if (line.trim() === '...') return match(i + 1, at, true);
+    const re = toRegex(line);
     for (let j = at; j < out.length; j++) {
-      if (re.test(out[j].trim()) && match(i + 1, j + 1, false)) return true;
+      if (re.test((out[j] ?? '').trim()) && match(i + 1, j + 1, false)) return true;
       if (!free) break;
     }
     return false;
   };
   if (match(0, 0, true)) return undefined;
-  return want[deepest];
+  return want[deepest] ?? '';
 }
 
 /** The shell lines of a CI job: GitHub Actions `steps[].run` but of steps named `Set up …`, GitLab `script` (not `before_script`). */
@@ -119,7 +130,8 @@ export function ciScript(yamlText: string, ci: 'github' | 'gitlab'): string {
   if (ci === 'github') {
     const jobs = doc.jobs as Record<string, { steps?: { name?: string; run?: string }[] }>;
     for (const job of Object.values(jobs))
-      for (const step of job.steps ?? []) if (step.run && !/^Set up\b/.test(step.name ?? '')) lines.push(step.run);
+      for (const step of job.steps ?? [])
+        if (step.run && !/^Set up\b/.test(step.name ?? '')) lines.push(step.run);
   } else {
     for (const [name, job] of Object.entries(doc)) {
       if (name.startsWith('.') || typeof job !== 'object' || job === null) continue;
@@ -159,7 +171,10 @@ function runPage(page: string): void {
       if (step.ci) ci.push({ path: step.path, ci: step.ci, content: step.content });
       continue;
     }
-    const jobs = step.kind === 'run' ? [{ name: 'block', script: step.script }] : ci.map((c) => ({ name: c.path, script: ciScript(c.content, c.ci) }));
+    const jobs =
+      step.kind === 'run'
+        ? [{ name: 'block', script: step.script }]
+        : ci.map((c) => ({ name: c.path, script: ciScript(c.content, c.ci) }));
     if (step.kind === 'run-ci') expect(jobs.length, `${where}: no CI block before run-ci`).toBeGreaterThan(0);
     for (const job of jobs) {
       const r = spawnSync('bash', ['-c', `exec 2>&1\nset -eo pipefail\n${job.script}`], {
@@ -169,12 +184,19 @@ function runPage(page: string): void {
         timeout: 90_000,
       });
       const output = r.stdout + r.stderr;
-      expect(r.status, `${where} (${job.name}) exited ${r.status}, not ${step.exit}:\n${job.script}\n${output}`).toBe(step.exit);
+      expect(
+        r.status,
+        `${where} (${job.name}) exited ${r.status}, not ${step.exit}:\n${job.script}\n${output}`,
+      ).toBe(step.exit);
       if (step.kind !== 'run') continue;
-      for (const f of step.files) expect(existsSync(join(dir, f)), `${where}: ${f} was not written`).toBe(true);
+      for (const f of step.files)
+        expect(existsSync(join(dir, f)), `${where}: ${f} was not written`).toBe(true);
       if (step.expect) {
         const missing = findExpected(step.expect, output);
-        expect(missing, `${where}: expected line not printed: ${missing}\n--- output ---\n${output}`).toBeUndefined();
+        expect(
+          missing,
+          `${where}: expected line not printed: ${missing}\n--- output ---\n${output}`,
+        ).toBeUndefined();
       }
     }
   }
@@ -199,7 +221,9 @@ describe('cookbook', () => {
     expect(findExpected(['a', 'c'], 'a\nb\nc\n')).toBe('c');
     expect(findExpected(['x'], 'a\n')).toBe('x');
     const steps = parsePage('<!-- cookbook: exit=1 files=a,b -->\n```sh\nfalse\n```\n\n```text\nno\n```\n');
-    expect(steps).toEqual([{ kind: 'run', script: 'false\n', line: 2, exit: 1, files: ['a', 'b'], expect: ['no'] }]);
+    expect(steps).toEqual([
+      { kind: 'run', script: 'false\n', line: 2, exit: 1, files: ['a', 'b'], expect: ['no'] },
+    ]);
   });
 
   for (const page of pages) {
