@@ -226,6 +226,14 @@ describe('cookbook', () => {
     ]);
   });
 
+  it('examples/nightly.sh is the script of nightly-cron.md', () => {
+    const steps = parsePage(readFileSync(join(cookbook, 'nightly-cron.md'), 'utf8'));
+    const script = steps.find((s) => s.kind === 'file' && s.path === 'nightly.sh');
+    expect(script && script.kind === 'file' ? script.content : undefined).toBe(
+      readFileSync(join(repo, 'examples/nightly.sh'), 'utf8'),
+    );
+  });
+
   for (const page of pages) {
     it(page, () => runPage(page), 120_000);
   }
