@@ -2,7 +2,8 @@
 # Install the system packages the test suite needs when they are missing (Debian; run as root in CI).
 # Called with the package names by .ci/run and by `npm test` (pretest): chromium for the HTML report's browser test,
 # postgresql for the throw-away server of the SQL ingest tests (scripts/postgres-test-cluster.sh), python3-sqlglot
-# for the parser tests of the SQL printed for BigQuery, Snowflake and Spark SQL.
+# for the parser tests of the SQL printed for BigQuery, Snowflake and Spark SQL, jq for the cookbook recipes
+# (docs/cookbook, run by test/docs/cookbook.test.ts).
 set -euo pipefail
 need=()
 for pkg in "$@"; do
