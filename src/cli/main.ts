@@ -78,8 +78,29 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     if (e instanceof CommanderError && (e.code === 'commander.help' || e.code === 'commander.helpDisplayed'))
       return 0;
     const failure = describeFailure(e);
+    const debug = argv.includes('--debug');
+    if (jsonLogsRequested(program, argv)) {
+      // One JSON object per line on stderr to the end: a log collector never meets a bare text line.
+      const record = {
+        time: new Date().toISOString(),
+        level: 'error',
+        msg: failure.line,
+        exitCode: failure.exitCode,
+      };
+      process.stderr.write(
+        JSON.stringify(debug && failure.stack ? { ...record, stack: failure.stack } : record) + '\n',
+      );
+      return failure.exitCode;
+    }
     process.stderr.write(failure.line + '\n');
-    if (argv.includes('--debug') && failure.stack) process.stderr.write(failure.stack + '\n');
+    if (debug && failure.stack) process.stderr.write(failure.stack + '\n');
     return failure.exitCode;
   }
+}
+
+/** Whether the run asked for JSON logs: the parsed global option, or the arguments when parsing stopped first. */
+function jsonLogsRequested(program: Command, argv: readonly string[]): boolean {
+  const parsed = (program.opts() as { logFormat?: unknown }).logFormat;
+  if (parsed !== undefined && parsed !== 'text') return parsed === 'json';
+  return argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
 }
