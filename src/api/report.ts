@@ -66,7 +66,7 @@ export const reportParams: readonly Param[] = [
     help: 'model from segment cluster --model: its features and distance are used',
     pipeline: false,
   },
-  { flags: '--id <col>', help: 'id column (never a feature)' },
+  { flags: '--id <col>', help: 'id column: never a feature' },
   {
     flags: '--features <cols>',
     help: "feature columns (default: the model's, else every numeric column but id and segment)",

@@ -117,7 +117,7 @@ export const stabilityParams: readonly Param[] = [
     parse: threshold(0, 1),
     default: defaultThresholds.maxKs,
   },
-  { flags: '--json', help: 'every metric and gate as JSON on stdout' },
+  { flags: '--json', help: 'print every metric and gate as JSON on stdout' },
   ...inputParams,
 ];
 
