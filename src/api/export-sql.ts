@@ -14,7 +14,7 @@ export const exportSqlParams: readonly Param[] = [
   },
   {
     flags: '--id <col>',
-    help: "column identifying rows, returned with each segment (default: the model's id)",
+    help: "id column, returned with each segment (default: the model's)",
   },
   { flags: '-o, --output <path>', help: 'write the query to this file (default: stdout)' },
   {

@@ -134,7 +134,7 @@ export const featuresParams: readonly Param[] = [
   },
   {
     flags: '-o, --output <path>',
-    help: 'features file: .parquet (default), .csv or .json; - writes CSV to stdout',
+    help: 'features file (.parquet, .csv, .json; - = CSV on stdout)',
     pipeline: false,
   },
   {

@@ -63,7 +63,7 @@ export const reportParams: readonly Param[] = [
   },
   {
     flags: '--model <path>',
-    help: 'model from segment cluster --model: its features and distance are used',
+    help: 'model written by segment cluster --model: its features and distance are used',
     pipeline: false,
   },
   { flags: '--id <col>', help: 'id column: never a feature' },
