@@ -72,7 +72,7 @@ export const featuresParams: readonly Param[] = [
   { flags: '--cart-event <type>', help: 'event type of add-to-cart (default: add_to_cart, when it occurs)' },
   {
     flags: '--funnel <types>',
-    help: 'funnel stages in order, e.g. product_view,add_to_cart,purchase',
+    help: 'funnel stages in order, e.g. product_view,add_to_cart,purchase (default: product_view, add_to_cart and the purchase event, when all occur)',
     parse: list,
   },
   {
