@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command, Help, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 
 /**
  * The command reference (docs/reference/*.md) is kept in step with `--help`: every command has a page the index
@@ -140,6 +141,13 @@ describe('docs/reference', () => {
         'run',
       ].map((n) => `${n}.md`),
     );
+  });
+
+  it('the built CLI lists the same commands, in the same order', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    const listed = [...r.stdout.split('Commands:')[1]!.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((m) => m[1]);
+    expect(listed).toEqual(help.visibleCommands(program).map((c) => c.name()));
   });
 
   it.each(cases.map((c) => [c.page, c] as const))(
