@@ -386,7 +386,10 @@ export const predictScoreParams: readonly Param[] = [
     help: 'tier cut points on the probability, e.g. 0.2,0.5,0.8 (tiers 1..4)',
     parse: numberList,
   },
-  { flags: '--deciles', help: 'tiers are deciles of the scored rows, 10 = highest (the default)' },
+  {
+    flags: '--deciles',
+    help: 'tiers are deciles of the scored rows, 10 = highest (default: without --tiers)',
+  },
   { flags: '--threshold <p>', help: "override the model's classification threshold", parse: share },
   { flags: '--id <col>', help: "id column, carried into the scores (default: the model's)" },
   {
