@@ -21,7 +21,7 @@ import { pathIn, type StepEnv } from './env.js';
 
 /** Every flag of `segment assign`, in help order. */
 export const assignParams: readonly Param[] = [
-  { flags: '--model <path>', help: 'model written by segment cluster --model' },
+  { flags: '--model <path>', help: 'model written by segment cluster --model (required)' },
   {
     flags: '-o, --output <path>',
     help: 'scored file: the input plus `segment` (.parquet, .csv, .json; - = CSV on stdout)',

@@ -109,16 +109,16 @@ export function parseContamination(v: string): number | 'auto' {
  * decides every step).
  */
 export const cleanParams: readonly Param[] = [
-  { flags: '--id <col>', help: 'id column, carried through untouched' },
+  { flags: '--id <col>', help: 'id column: never a feature, carried through untouched' },
   {
     flags: '--features <cols>',
-    help: 'numeric columns to clean (default: every numeric column but the id and dates)',
+    help: 'feature columns to clean (default: every numeric column but the id and dates)',
     parse: list,
     fitOnly: true,
   },
   {
     flags: '--exclude <cols>',
-    help: 'columns to leave out of the default features',
+    help: 'columns to leave out of the features',
     parse: list,
     fitOnly: true,
   },
@@ -293,7 +293,7 @@ export const cleanParams: readonly Param[] = [
   },
   {
     flags: '--fill-value <x>',
-    help: 'value of the constant strategy (default 0, or missing_value for text)',
+    help: 'value of the constant strategy (default: 0, or missing_value for text)',
     fitOnly: true,
   },
   {

@@ -160,7 +160,7 @@ export const clusterParams: readonly Param[] = [
   },
   {
     flags: '-k, --k <n>',
-    help: 'number of segments (k-means default 8; hierarchical: --k or --distance-threshold)',
+    help: 'number of segments (default: 8 for k-means; hierarchical: --k or --distance-threshold)',
     parse: intAtLeast(1),
   },
   {
@@ -190,12 +190,12 @@ export const clusterParams: readonly Param[] = [
   },
   {
     flags: '--min-samples <n>',
-    help: 'DBSCAN and OPTICS: points within eps (itself included) to be a core point (default 5); HDBSCAN: the core distance is the distance to the n-th nearest row, itself included (default --min-cluster-size)',
+    help: 'DBSCAN and OPTICS: points within eps (itself included) to be a core point (default: 5); HDBSCAN: the core distance is the distance to the n-th nearest row, itself included (default: --min-cluster-size)',
     parse: intAtLeast(1),
   },
   {
     flags: '--min-cluster-size <n>',
-    help: "HDBSCAN: smallest cluster (R's minPts, scikit-learn's min_cluster_size; default 5); OPTICS xi: fewest rows in a cluster (default --min-samples)",
+    help: "HDBSCAN: smallest cluster, R's minPts, scikit-learn's min_cluster_size (default: 5); OPTICS xi: fewest rows in a cluster (default: --min-samples)",
     parse: intAtLeast(2),
   },
   {
@@ -236,17 +236,17 @@ export const clusterParams: readonly Param[] = [
   },
   {
     flags: '--weights <col=w,...>',
-    help: "gower: weight of each named feature (default 1), as R daisy's weights",
+    help: "gower: weight of each named feature, as R daisy's weights (default: 1)",
     parse: list,
   },
   {
     flags: '--samples <n>',
-    help: 'k-medoids past 10,000 rows or --memory-limit: CLARA samples (default 5)',
+    help: 'k-medoids past 10,000 rows or --memory-limit: CLARA samples (default: 5)',
     parse: intAtLeast(1),
   },
   {
     flags: '--sampsize <n>',
-    help: 'k-medoids with CLARA: rows per sample (default max(40 + 2k, 1000))',
+    help: 'k-medoids with CLARA: rows per sample (default: max(40 + 2k, 1000))',
     parse: intAtLeast(1),
   },
   {
@@ -259,7 +259,7 @@ export const clusterParams: readonly Param[] = [
     help: 'merge segments smaller than n rows into their nearest segment',
     parse: intAtLeast(1),
   },
-  { flags: '--id <col>', help: 'id column, carried through untouched' },
+  { flags: '--id <col>', help: 'id column: never a feature, carried through untouched' },
   {
     flags: '--features <cols>',
     help: 'feature columns (default: every numeric column but the id; with --distance gower categorical ones too)',

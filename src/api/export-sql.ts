@@ -6,12 +6,15 @@ import { pathIn, type StepEnv } from './env.js';
 
 /** Every flag of `segment export-sql`, in help order. */
 export const exportSqlParams: readonly Param[] = [
-  { flags: '--model <path>', help: 'model written by segment cluster --model or segment run' },
-  { flags: '--dialect <name>', help: 'SQL dialect of the query', choices: sqlDialects },
-  { flags: '--table <name>', help: 'table to score: table, schema.table or project.dataset.table' },
+  { flags: '--model <path>', help: 'model written by segment cluster --model or segment run (required)' },
+  { flags: '--dialect <name>', help: 'SQL dialect of the query (required)', choices: sqlDialects },
+  {
+    flags: '--table <name>',
+    help: 'table to score: table, schema.table or project.dataset.table (required)',
+  },
   {
     flags: '--id <col>',
-    help: "column identifying rows, returned with each segment (default: the model's id)",
+    help: "id column, returned with each segment (default: the model's)",
   },
   { flags: '-o, --output <path>', help: 'write the query to this file (default: stdout)' },
   {

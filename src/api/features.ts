@@ -61,18 +61,18 @@ export const featuresParams: readonly Param[] = [
     pipeline: false,
   },
   { flags: '--id <col>', help: 'customer id column (required)' },
-  { flags: '--time <col>', help: 'event time column (required): ISO-8601, common formats, epoch numbers' },
+  { flags: '--time <col>', help: 'event time column: ISO-8601, common formats, epoch numbers (required)' },
   { flags: '--amount <col>', help: 'purchase amount column (monetary features)' },
   { flags: '--event <col>', help: 'event type column (event counts, funnel, cart abandonment, points)' },
   { flags: '--session <col>', help: 'session id column (default: sessions inferred from --session-gap)' },
   {
     flags: '--purchase-event <type>',
-    help: "event type of purchases (default 'purchase'; without --event: rows with an amount)",
+    help: 'event type of purchases (default: purchase; without --event: rows with an amount)',
   },
-  { flags: '--cart-event <type>', help: "event type of add-to-cart (default 'add_to_cart' when it occurs)" },
+  { flags: '--cart-event <type>', help: 'event type of add-to-cart (default: add_to_cart, when it occurs)' },
   {
     flags: '--funnel <types>',
-    help: 'funnel stages in order, e.g. product_view,add_to_cart,purchase',
+    help: 'funnel stages in order, e.g. product_view,add_to_cart,purchase (default: product_view, add_to_cart and the purchase event, when all occur)',
     parse: list,
   },
   {
@@ -134,12 +134,12 @@ export const featuresParams: readonly Param[] = [
   },
   {
     flags: '-o, --output <path>',
-    help: 'features file: .parquet (default), .csv or .json; - writes CSV to stdout',
+    help: 'features file (.parquet, .csv, .json; - = CSV on stdout)',
     pipeline: false,
   },
   {
     flags: '--json',
-    help: 'print a summary (rows in/out, customers, dropped rows, as-of, window, columns, timings) on stdout',
+    help: 'print a summary (rows in/out, customers, dropped rows, as-of, window, columns, timings) as JSON on stdout',
     pipeline: false,
   },
   {

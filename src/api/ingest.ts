@@ -15,7 +15,7 @@ import { pathIn, type StepCommand, type StepEnv } from './env.js';
 export const ingestParams: readonly Param[] = [
   {
     flags: '-o, --output <path>',
-    help: 'output file: .parquet (default), .csv or .json; - writes CSV to stdout',
+    help: 'dataset file (.parquet, .csv, .json; - = CSV on stdout)',
   },
   {
     flags: '--db <url>',

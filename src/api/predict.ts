@@ -70,7 +70,10 @@ export function parseMaxFeatures(v: string): 'sqrt' | 'log2' | 'all' | number {
 
 /** Parameters of `segment predict train` (the shared input flags last). */
 export const predictTrainParams: readonly Param[] = [
-  { flags: '--target <col>', help: 'the binary column to predict (0/1, true/false, or two values)' },
+  {
+    flags: '--target <col>',
+    help: 'the binary column to predict: 0/1, true/false, or two values (required)',
+  },
   {
     flags: '--positive <value>',
     help: 'value of the target that is the positive class (default: true/yes/1, else the larger)',
@@ -82,7 +85,7 @@ export const predictTrainParams: readonly Param[] = [
     default: 'rf',
     attr: 'algorithm',
   },
-  { flags: '--id <col>', help: 'id column, never a feature (carried into the scores)' },
+  { flags: '--id <col>', help: 'id column: never a feature, carried into the scores' },
   {
     flags: '--features <cols>',
     help: 'feature columns (default: numeric columns but the id and the target)',
@@ -96,7 +99,7 @@ export const predictTrainParams: readonly Param[] = [
   },
   {
     flags: '--test-size <share>',
-    help: 'evaluate on a stratified hold-out share (default 0.25)',
+    help: 'evaluate on a stratified hold-out share (default: 0.25)',
     parse: openShare,
   },
   {
@@ -148,7 +151,7 @@ export const predictTrainParams: readonly Param[] = [
     default: 5000,
   },
   { flags: '--model <path>', help: 'write the fitted model (JSON) for predict score' },
-  { flags: '--json', help: 'print the evaluation, importances and coefficients as JSON' },
+  { flags: '--json', help: 'print the evaluation, importances and coefficients as JSON on stdout' },
   {
     flags: '--html <path>',
     help: 'write the evaluation report as a self-contained HTML page (as predict report)',
@@ -318,7 +321,7 @@ export async function runPredictTrain(
 
 /** Parameters of `segment predict report`. */
 export const predictReportParams: readonly Param[] = [
-  { flags: '--model <path>', help: 'model written by segment predict train --model' },
+  { flags: '--model <path>', help: 'model written by segment predict train --model (required)' },
   { flags: '--html <path>', help: 'write the self-contained HTML report (no network needed to open it)' },
   { flags: '--json [path]', help: 'the report as JSON (versioned schema): on stdout, or into this file' },
 ];
@@ -373,7 +376,7 @@ export async function runPredictReport(o: PredictReportOptions, env: StepEnv): P
 
 /** Parameters of `segment predict score` (the shared input flags last). */
 export const predictScoreParams: readonly Param[] = [
-  { flags: '--model <path>', help: 'model written by segment predict train --model' },
+  { flags: '--model <path>', help: 'model written by segment predict train --model (required)' },
   {
     flags: '-o, --output <path>',
     help: 'scores: id, probability, predicted, tier (.parquet, .csv, .json; - = CSV on stdout)',
@@ -383,9 +386,12 @@ export const predictScoreParams: readonly Param[] = [
     help: 'tier cut points on the probability, e.g. 0.2,0.5,0.8 (tiers 1..4)',
     parse: numberList,
   },
-  { flags: '--deciles', help: 'tiers are deciles of the scored rows, 10 = highest (the default)' },
+  {
+    flags: '--deciles',
+    help: 'tiers are deciles of the scored rows, 10 = highest (default: without --tiers)',
+  },
   { flags: '--threshold <p>', help: "override the model's classification threshold", parse: share },
-  { flags: '--id <col>', help: "id column to carry into the scores (default: the model's)" },
+  { flags: '--id <col>', help: "id column, carried into the scores (default: the model's)" },
   {
     flags: '--probability-col <name>',
     help: 'name of the probability column written',
@@ -398,7 +404,7 @@ export const predictScoreParams: readonly Param[] = [
   },
   { flags: '--tier-col <name>', help: 'name of the tier column written', default: 'tier' },
   inputKindParam,
-  { flags: '--json', help: 'print the tier sizes and predicted positives as JSON' },
+  { flags: '--json', help: 'print the tier sizes and predicted positives as JSON on stdout' },
   ...inputParams,
 ];
 

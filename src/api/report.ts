@@ -63,10 +63,10 @@ export const reportParams: readonly Param[] = [
   },
   {
     flags: '--model <path>',
-    help: 'model from segment cluster --model: its features and distance are used',
+    help: 'model written by segment cluster --model: its features and distance are used',
     pipeline: false,
   },
-  { flags: '--id <col>', help: 'id column (never a feature)' },
+  { flags: '--id <col>', help: 'id column: never a feature' },
   {
     flags: '--features <cols>',
     help: "feature columns (default: the model's, else every numeric column but id and segment)",

@@ -100,16 +100,16 @@ export function parsePcaFlag(v: string): PcaParams {
  * decides every step).
  */
 export const selectParams: readonly Param[] = [
-  { flags: '--id <col>', help: 'id column, carried through untouched' },
+  { flags: '--id <col>', help: 'id column: never a feature, carried through untouched' },
   {
     flags: '--features <cols>',
-    help: 'candidate features (default: numeric columns but the id, segment, target, dates)',
+    help: 'feature columns, the candidates (default: numeric columns but the id, segment, target, dates)',
     parse: list,
     fitOnly: true,
   },
   {
     flags: '--exclude <cols>',
-    help: 'columns to leave out of the candidates (carried through)',
+    help: 'columns to leave out of the features (carried through)',
     parse: list,
     fitOnly: true,
   },
@@ -253,7 +253,7 @@ export const selectParams: readonly Param[] = [
   },
   {
     flags: '--json',
-    help: 'print what was kept, dropped and why, PCA variances and loadings, RFE ranks, as JSON',
+    help: 'print what was kept, dropped and why, PCA variances and loadings, RFE ranks, as JSON on stdout',
     pipeline: false,
   },
   ...inputParams,

@@ -87,7 +87,10 @@ export const stabilityParams: readonly Param[] = [
     help: 'column holding the segment labels in segments files',
     default: 'segment',
   },
-  { flags: '--id <col>', help: 'match rows by this id column (default: by position, same row count)' },
+  {
+    flags: '--id <col>',
+    help: 'id column matching the rows of the two inputs (default: by position, same row count)',
+  },
   {
     flags: '--features <cols>',
     help: 'numeric columns to test for drift (default: every numeric column in both)',
@@ -117,7 +120,7 @@ export const stabilityParams: readonly Param[] = [
     parse: threshold(0, 1),
     default: defaultThresholds.maxKs,
   },
-  { flags: '--json', help: 'every metric and gate as JSON on stdout' },
+  { flags: '--json', help: 'print every metric and gate as JSON on stdout' },
   ...inputParams,
 ];
 

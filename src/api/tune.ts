@@ -61,7 +61,7 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--k <grid>',
-    help: 'k values: 2..12, 2,4,8, 2..20:2 (k-means, hierarchical and k-medoids; default 2..10)',
+    help: 'k values: 2..12, 2,4,8, 2..20:2 (k-means, hierarchical and k-medoids) (default: 2..10)',
     parse: checkedText((v) => parseIntGrid(v, '--k', 1)),
   },
   {
@@ -72,12 +72,12 @@ export const tuneParams: readonly Param[] = [
   },
   {
     flags: '--min-samples <grid>',
-    help: 'DBSCAN min-samples values, e.g. 5..20:5 (default 5,10); HDBSCAN: crossed with --min-cluster-size (default: each min-cluster-size)',
+    help: 'DBSCAN min-samples values, e.g. 5..20:5 (default: 5,10); HDBSCAN: crossed with --min-cluster-size (default: each min-cluster-size)',
     parse: checkedText((v) => parseIntGrid(v, '--min-samples', 1)),
   },
   {
     flags: '--min-cluster-size <grid>',
-    help: 'HDBSCAN min-cluster-size values, e.g. 5..50:5 (default 5..50:5)',
+    help: 'HDBSCAN min-cluster-size values, e.g. 5..50:5 (default: 5..50:5)',
     parse: checkedText((v) => parseIntGrid(v, '--min-cluster-size', 2)),
   },
   {
@@ -125,7 +125,7 @@ export const tuneParams: readonly Param[] = [
     parse: share,
     default: 0.5,
   },
-  { flags: '--id <col>', help: 'id column (never a feature)' },
+  { flags: '--id <col>', help: 'id column: never a feature' },
   {
     flags: '--features <cols>',
     help: 'feature columns (default: every numeric column but the id)',

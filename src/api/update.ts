@@ -27,10 +27,13 @@ const nonNegative = describeParser(
 
 /** Every flag of `segment update`, in help order. */
 export const updateParams: readonly Param[] = [
-  { flags: '--model <path>', help: 'k-means model to update (written by segment cluster --model or update)' },
+  {
+    flags: '--model <path>',
+    help: 'k-means model to update, written by segment cluster --model or update (required)',
+  },
   {
     flags: '--decay <x>',
-    help: "weight kept by the model's past rows, in [0, 1]: 1 never forgets (MiniBatchKMeans.partial_fit), 0.9 keeps 90 % per update",
+    help: "weight kept by the model's past rows, in [0, 1]: 1 never forgets (MiniBatchKMeans.partial_fit), 0.9 keeps 90 % per update (required)",
     parse: share,
   },
   { flags: '-o, --output <path>', help: 'the updated model (JSON); nothing is written when a gate fails' },

@@ -30,7 +30,7 @@ export const globalParams: readonly Param[] = [
   },
   {
     flags: '--log-level <level>',
-    help: 'least severe records printed on stderr (-q is error, -v is debug)',
+    help: 'least severe records printed on stderr; -q means error, -v and --debug mean debug (default: info)',
     choices: ['debug', 'info', 'warn', 'error'],
   },
   {
@@ -41,7 +41,7 @@ export const globalParams: readonly Param[] = [
   { flags: '--seed <n>', help: 'seed of every random choice', parse: intAtLeast(0), default: 42 },
   {
     flags: '--memory-limit <size>',
-    help: 'memory budget of O(n²) algorithms and random forests, e.g. 2GB (default 4GB)',
+    help: 'memory budget of O(n²) algorithms and random forests, e.g. 2GB (default: 4GB)',
     parse: memorySize,
   },
   { flags: '--debug', help: 'print stack traces of errors' },

@@ -47,19 +47,20 @@ Examples:
   $ segment report segments.parquet --model model.json --html report.html
   $ segment assign new_features.parquet --model model.json -o scored.parquet`,
     );
+  // Pipeline order: `segment --help` lists the commands in this order.
   registerIngest(program);
   registerInspect(program);
-  registerTune(program);
-  registerCluster(program);
-  registerAssign(program);
-  registerReport(program);
   registerFeatures(program);
   registerClean(program);
   registerSelect(program);
+  registerTune(program);
+  registerCluster(program);
+  registerReport(program);
+  registerAssign(program);
+  registerUpdate(program);
   registerStability(program);
   registerPredict(program);
   registerExportSql(program);
-  registerUpdate(program);
   registerRun(program);
   return program;
 }

@@ -46,29 +46,6 @@ Examples:
     if (flags.json) ctx.printJson(result.json);
   });
 
-  const report = predict
-    .command('report')
-    .description(
-      "the model's evaluation as a page: metrics, ROC, precision–recall and calibration curves, importances",
-    );
-  addParams(report, predictReportParams)
-    .addHelpText(
-      'after',
-      `
-Needs only the model: every number and curve comes from the evaluation stored at training time (held-out rows,
-or the pooled out-of-fold predictions with --cv). ROC and precision–recall points are stored thinned to at most 200
-per curve; models trained before they were stored get the page without those two curves.
-
-Examples:
-  $ segment predict report --model churn.json --html churn-report.html
-  $ segment predict report --model churn.json --json | jq .evaluation.rocAuc`,
-    )
-    .action(async (flags: PredictReportOptions, self: Command) => {
-      const ctx = contextFrom(self);
-      const result = await runPredictReport(flags, ctx);
-      if (flags.json === true) ctx.print(JSON.stringify(result.report, null, 2) + '\n');
-    });
-
   const score = predict
     .command('score')
     .description('score rows with a saved propensity model: probability, predicted class, tier')
@@ -92,4 +69,27 @@ Examples:
     const result = await runPredictScore(data, flags, ctx);
     if (flags.json) ctx.printJson(result.json);
   });
+
+  const report = predict
+    .command('report')
+    .description(
+      "the model's evaluation as a page: metrics, ROC, precision–recall and calibration curves, importances",
+    );
+  addParams(report, predictReportParams)
+    .addHelpText(
+      'after',
+      `
+Needs only the model: every number and curve comes from the evaluation stored at training time (held-out rows,
+or the pooled out-of-fold predictions with --cv). ROC and precision–recall points are stored thinned to at most 200
+per curve; models trained before they were stored get the page without those two curves.
+
+Examples:
+  $ segment predict report --model churn.json --html churn-report.html
+  $ segment predict report --model churn.json --json | jq .evaluation.rocAuc`,
+    )
+    .action(async (flags: PredictReportOptions, self: Command) => {
+      const ctx = contextFrom(self);
+      const result = await runPredictReport(flags, ctx);
+      if (flags.json === true) ctx.print(JSON.stringify(result.report, null, 2) + '\n');
+    });
 }

@@ -41,8 +41,8 @@ and manifest.json (inputs with hashes, config hash, seed, version, timings, metr
 staging folder; outputs appear only when every step succeeded. A lock keeps two runs out of one folder.
 
 Examples:
-  $ segment run examples/customers.yaml --out-dir runs/today
-  $ segment run examples/customers.yaml --set steps.cluster.k=6 --dry-run
+  $ segment run examples/customers-nightly.yaml --out-dir runs/today
+  $ segment run examples/customers-nightly.yaml --set steps.cluster.k=6 --dry-run
   $ segment run nightly.yaml --baseline runs/yesterday/model.json --out-dir runs/today`,
     )
     .action(async (file: string, flags: RunFlags, self: Command) => {
