@@ -100,7 +100,12 @@ function where(host: string | undefined, port: number | undefined): string {
  * @throws DataError (password never shown) for an unreachable server, failed authentication, an SQL error,
  * an empty result or a value that does not fit a `--types` override.
  */
-export async function readPostgres(url: string, sql: string, opts: ReadOptions = {}): Promise<Dataset> {
+export async function readPostgres(
+  url: string,
+  sql: string,
+  opts: ReadOptions = {},
+  settings: readonly string[] = [],
+): Promise<Dataset> {
   const { default: pg } = await import('pg');
   // pg-cursor's typings describe the CommonJS export; its ESM entry exports the class as default.
   const { default: Cursor } = (await import('pg-cursor')) as unknown as { default: typeof CursorClass };
@@ -141,6 +146,14 @@ export async function readPostgres(url: string, sql: string, opts: ReadOptions =
     await client.query(
       "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET default_transaction_read_only = on",
     );
+    if (settings.length > 0) {
+      // The query's own session settings (its time zone, search_path …) run next; the text formats this reader
+      // parses, and read-only, are set again after them.
+      for (const st of settings) await client.query(st);
+      await client.query(
+        "SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET default_transaction_read_only = on",
+      );
+    }
     const cursor = client.query(new Cursor<(string | null)[]>(sql, [], { rowMode: 'array', types: rawText }));
     let builders: ColumnBuilder[] | undefined;
     let declared: string[] = [];

@@ -33,23 +33,92 @@ export async function readSql(
   opts: SqlReadOptions = {},
 ): Promise<{ dataset: Dataset; source: SqlSource }> {
   const target = parseDbUrl(db);
-  const sql = trimQuery(query);
+  const { settings, query: sql } = sessionScript(query);
   if (sql === '')
     throw new UsageError('the SQL query is empty', 'pass --sql "SELECT …" or --sql-file query.sql');
   const source = { kind: target.kind, shown: target.shown };
   switch (target.kind) {
     case 'postgres':
-      return { dataset: await readPostgres(target.target, sql, opts), source };
+      return { dataset: await readPostgres(target.target, sql, opts, settings), source };
     case 'sqlite':
+      if (settings.length > 0)
+        throw new UsageError(
+          `SQLite has no SET statements: ${oneLine(settings[0]!)}`,
+          'remove it; only the query is run',
+        );
       return { dataset: await readSqlite(target.target, sql, opts), source };
     case 'duckdb':
-      return { dataset: await readDuckDbFile(target.target, sql, opts), source };
+      return { dataset: await readDuckDbFile(target.target, sql, opts, settings), source };
   }
 }
 
-/** The query without trailing semicolons and whitespace (one statement is run). */
-function trimQuery(q: string): string {
-  return q.replace(/[\s;]+$/, '').trim();
+/**
+ * A query text split into its session settings and its query: the text may hold `SET …;` statements before the one
+ * query whose rows are read (as `segment features --print-sql` writes it, and as a psql script would run it). The
+ * split respects quoted strings and identifiers, comments and PostgreSQL dollar quotes. O(length).
+ * @throws UsageError when anything but SET statements comes before the query.
+ */
+export function sessionScript(text: string): { settings: string[]; query: string } {
+  const statements = splitStatements(text);
+  if (statements.length === 0) return { settings: [], query: '' };
+  const query = statements[statements.length - 1]!;
+  const settings = statements.slice(0, -1);
+  const other = settings.find((st) => !/^SET\s/i.test(withoutComments(st)));
+  if (other !== undefined)
+    throw new UsageError(
+      `the SQL holds ${statements.length} statements; only SET statements may come before the query (found: ${oneLine(other).slice(0, 60)})`,
+      'run the other statements in the database first, then read one query',
+    );
+  return { settings, query };
+}
+
+/** The statements of `text` split at top-level semicolons, trimmed, empty ones (and comment-only ones) left out. */
+function splitStatements(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let i = 0;
+  const n = text.length;
+  const push = (end: number) => {
+    const st = text.slice(start, end).trim();
+    if (withoutComments(st) !== '') out.push(st);
+  };
+  while (i < n) {
+    const c = text[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      // A quoted string or identifier; a doubled quote is an escaped one.
+      i++;
+      while (i < n && !(text[i] === c && text[i + 1] !== c)) i += text[i] === c ? 2 : 1;
+      i++;
+    } else if (c === '-' && text[i + 1] === '-') {
+      while (i < n && text[i] !== '\n') i++;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+    } else if (c === '$') {
+      const tag = /^\$[A-Za-z_]*\$/.exec(text.slice(i, i + 64));
+      if (tag) {
+        const end = text.indexOf(tag[0], i + tag[0].length);
+        i = end < 0 ? n : end + tag[0].length;
+      } else i++;
+    } else if (c === ';') {
+      push(i);
+      start = ++i;
+    } else i++;
+  }
+  push(n);
+  return out;
+}
+
+/** A statement without its `--` and `/* *\/` comments (for classifying it, not for running it). */
+function withoutComments(st: string): string {
+  return st
+    .replace(/--[^\n]*/g, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .trim();
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
 }
 
 let attachCounter = 0;
@@ -60,13 +129,23 @@ let attachCounter = 0;
  * O(rows × columns).
  * @throws DataError for a missing or non-DuckDB file, a failing query or an empty result.
  */
-export async function readDuckDbFile(path: string, sql: string, opts: SqlReadOptions = {}): Promise<Dataset> {
+export async function readDuckDbFile(
+  path: string,
+  sql: string,
+  opts: SqlReadOptions = {},
+  settings: readonly string[] = [],
+): Promise<Dataset> {
   const source = `DuckDB ${path}`;
   const alias = `segment_src_${process.pid}_${attachCounter++}`;
   const ds = await withConnection(async (conn) => {
     const detach = await attachDuckDb(conn, path, source, sqlIdent(alias));
     try {
       await conn.run(`USE ${sqlIdent(alias)}`);
+      // Session scope unless the statement names one: the embedded instance is shared, the connection is not.
+      for (const st of settings)
+        await conn.run(
+          /^SET\s+(SESSION|GLOBAL|LOCAL)\s/i.test(st) ? st : st.replace(/^SET\s+/i, 'SET SESSION '),
+        );
       // Prepared alone first, so errors point into the query as written.
       (await conn.prepare(sql)).destroySync();
       return await readSource(conn, `(${sql}\n)`, source, opts.types ?? {}, {

@@ -179,6 +179,35 @@ describe('segment ingest --db', () => {
     expect(viaUrl.stdout).toBe('n\n40\n');
   });
 
+  it('SET statements before the query run in its session (PostgreSQL, DuckDB); anything else before it is refused', async () => {
+    // The time zone set by the script decides the local date; the reader's own formats still hold.
+    const pgSql =
+      "-- a script as psql would run it\nSET TIME ZONE 'Asia/Tokyo';\nSELECT CAST(TIMESTAMPTZ '2026-01-01 20:00:00+00' AS date) AS d, 'a;b' AS s;";
+    const onPg = await runCli(['ingest', '--db', url, '--sql', pgSql, '-o', '-']);
+    expect(onPg.code, onPg.stderr).toBe(0);
+    expect(onPg.stdout).toBe('d,s\n2026-01-02,a;b\n');
+    noSecret(onPg);
+    const duckSql =
+      "SET TimeZone = 'Asia/Tokyo';\nSELECT CAST(TIMESTAMPTZ '2026-01-01 20:00:00+00' AS DATE) AS d;";
+    const onDuck = await runCli(['ingest', '--db', duckPath, '--sql', duckSql, '-o', '-']);
+    expect(onDuck.code, onDuck.stderr).toBe(0);
+    expect(onDuck.stdout).toBe('d\n2026-01-02\n');
+    const other = await runCli([
+      'ingest',
+      '--db',
+      duckPath,
+      '--sql',
+      'DROP TABLE customers; SELECT 1 AS x',
+      '-o',
+      '-',
+    ]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/only SET statements may come before the query/);
+    const lite = await runCli(['ingest', '--db', litePath, '--sql', 'SET x = 1; SELECT 1 AS x', '-o', '-']);
+    expect(lite.code).toBe(2);
+    expect(lite.stderr).toMatch(/SQLite has no SET statements/);
+  });
+
   describe('errors: one line, exit code, nothing written, no password', () => {
     const cases: [string, () => string[], number, RegExp][] = [
       [

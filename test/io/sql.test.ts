@@ -11,7 +11,7 @@ import { parseDateMs } from '../../src/io/sql-columns.js';
 import { pgBatchRows } from '../../src/io/sql-postgres.js';
 import { sqliteDeclaredType } from '../../src/io/sql-sqlite.js';
 import { parseDbUrl, redactUrl, scrubSecrets, urlSecrets } from '../../src/io/sql-url.js';
-import { readSql } from '../../src/io/sql.js';
+import { readSql, sessionScript } from '../../src/io/sql.js';
 import { tempDir } from '../helpers/cli.js';
 import { startPostgres } from '../helpers/postgres.js';
 
@@ -571,3 +571,30 @@ function silentServer(): Promise<Server> {
     }) as typeof s.close;
   });
 }
+
+describe('sessionScript', () => {
+  it('splits SET statements from the query at top-level semicolons only', () => {
+    expect(sessionScript("SET TimeZone = 'UTC';\n\nSELECT 1;")).toEqual({
+      settings: ["SET TimeZone = 'UTC'"],
+      query: 'SELECT 1',
+    });
+    const q = `SELECT 'a;b' AS "c;d", $$x;y$$ AS e -- trailing; comment\nFROM t /* ; */`;
+    expect(sessionScript(q)).toEqual({ settings: [], query: q });
+    expect(sessionScript("SELECT 'it''s; fine';;  ")).toEqual({
+      settings: [],
+      query: "SELECT 'it''s; fine'",
+    });
+    expect(sessionScript('-- only a comment;\n')).toEqual({ settings: [], query: '' });
+    expect(sessionScript('/* set up */ SET search_path TO s; SELECT 1')).toEqual({
+      settings: ['/* set up */ SET search_path TO s'],
+      query: 'SELECT 1',
+    });
+  });
+
+  it('refuses any other statement before the query', () => {
+    expect(() => sessionScript('CREATE TABLE x (a int); SELECT 1')).toThrow(UsageError);
+    expect(() => sessionScript('SELECT 1; SELECT 2')).toThrow(
+      /only SET statements may come before the query/,
+    );
+  });
+});
