@@ -139,53 +139,47 @@ export async function kmeans(X: Matrix, params: KMeansParams): Promise<KMeansRes
     return miniBatch(x, n, d, k, o, runner, shared);
   }
 
-  const elkan = algorithm === 'elkan';
-  const bounded = algorithm !== 'lloyd';
-  // Hamerly takes its first labels and bounds from the seeding, which then tracks second centres.
-  const handover = bounded && !elkan;
-  const pp = plusPlusCtx(x, n, d, k, blockSize, shared, handover);
-  const ctx: StepCtx = {
+  const setup: RestartSetup = {
     x,
     n,
     d,
     k,
+    algorithm,
+    maxIter,
+    tolScaled,
+    seed,
     blockSize,
-    centroids: f64(k * d, shared),
-    labels: i32(n, shared),
-    upper: f64(bounded ? n : 0, shared),
-    lower: f64(bounded ? n : 0, shared),
-    second: i32(bounded && !elkan ? n : 0, shared),
-    lowerSecond: f64(bounded && !elkan ? n : 0, shared),
-    lowerK: f64(elkan ? n * k : 0, shared),
-    aux: f64(auxLayout(k).length, shared),
-    partials: f64(runner.nBlocks * partialStride(k, d), shared),
+    maxNorm: stats.maxNorm,
   };
-  const kernel = elkan ? 'elkanBlocks' : bounded ? 'hamerlyBlocks' : 'lloydBlocks';
-  const state = new LloydState(ctx, runner, shared, stats.maxNorm);
-  let best: { inertia: number; nIter: number; centroids: Float64Array; labels: Int32Array } | undefined;
+  let best: RestartOutcome | undefined;
   const logger = params.logger ?? silentLogger;
   const restarts = logger.progress('k-means restart', nInit);
-  for (let r = 0; r < nInit; r++) {
-    const centres = await plusPlus(pp, runner, k, new Random(seed, r));
-    const iterations = logger.progress('iteration');
-    const run = await state.run(
-      kernel,
-      centres,
-      maxIter,
-      tolScaled,
-      bounded,
-      handover ? pp : undefined,
-      iterations,
-    );
-    iterations.done();
-    restarts.tick();
-    if (best === undefined || run.inertia < best.inertia) {
-      best = {
-        inertia: run.inertia,
-        nIter: run.nIter,
-        centroids: ctx.centroids.slice(),
-        labels: ctx.labels.slice(),
-      };
+  const lanes = pool === undefined ? 1 : Math.min(pool.nThreads, nInit);
+  if (pool !== undefined && lanes > 1 && lanes * n * restartBytesPerRow(algorithm, k) <= RESTART_MEMORY) {
+    // Whole restarts side by side, one per thread: no synchronisation per pass. Every restart runs the same block
+    // kernels in block order as the sequential path, so its result does not depend on where it ran.
+    const tasks = Array.from({ length: nInit }, (_, r) => ({
+      module: import.meta.url,
+      fn: 'kmeansRestart',
+      args: [setup, r],
+    }));
+    const runs = await pool.run<RestartOutcome>(tasks, () => restarts.tick());
+    for (const run of runs) if (best === undefined || run.inertia < best.inertia) best = run;
+  } else {
+    const restarter = new Restarter(setup, runner, shared);
+    for (let r = 0; r < nInit; r++) {
+      const iterations = logger.progress('iteration');
+      const run = await restarter.run(r, iterations);
+      iterations.done();
+      restarts.tick();
+      if (best === undefined || run.inertia < best.inertia) {
+        best = {
+          inertia: run.inertia,
+          nIter: run.nIter,
+          centroids: restarter.ctx.centroids.slice(),
+          labels: restarter.ctx.labels.slice(),
+        };
+      }
     }
   }
   restarts.done();
@@ -234,6 +228,111 @@ export function nearestCentroid(
     distances[i] = best;
   }
   return { labels, distances };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Restarts
+
+/** Everything one exact restart needs (structured-cloned to a worker; `x` is shared when threaded). */
+interface RestartSetup {
+  x: Float64Array;
+  n: number;
+  d: number;
+  k: number;
+  algorithm: 'lloyd' | 'hamerly' | 'elkan';
+  maxIter: number;
+  tolScaled: number;
+  seed: number;
+  blockSize: number;
+  maxNorm: number;
+}
+
+interface RestartOutcome {
+  inertia: number;
+  nIter: number;
+  centroids: Float64Array;
+  labels: Int32Array;
+}
+
+/**
+ * Upper bound on the work memory of restarts run side by side (one set of O(n) arrays per thread); past it the
+ * restarts run one after the other, each split over the threads by row blocks.
+ */
+const RESTART_MEMORY = 512 * 2 ** 20;
+
+/** Bytes per row of one restart's work arrays (seeding, bounds, labels and the copy of the best labels). */
+function restartBytesPerRow(algorithm: RestartSetup['algorithm'], k: number): number {
+  if (algorithm === 'lloyd') return 12 + 8;
+  if (algorithm === 'elkan') return 12 + 24 + 8 * k + 8;
+  return 32 + 32 + 8;
+}
+
+/** Seeding and iteration state of the exact variants, reused across the restarts it runs. */
+class Restarter {
+  readonly ctx: StepCtx;
+  private readonly pp: PlusPlusCtx;
+  private readonly state: LloydState;
+  private readonly kernel: 'lloydBlocks' | 'hamerlyBlocks' | 'elkanBlocks';
+  private readonly bounded: boolean;
+  private readonly handover: boolean;
+
+  constructor(
+    private readonly s: RestartSetup,
+    private readonly runner: BlockRunner,
+    shared: boolean,
+  ) {
+    const { x, n, d, k, blockSize, algorithm } = s;
+    const elkan = algorithm === 'elkan';
+    const bounded = algorithm !== 'lloyd';
+    // Hamerly takes its first labels and bounds from the seeding, which then tracks second centres.
+    const handover = bounded && !elkan;
+    this.bounded = bounded;
+    this.handover = handover;
+    this.kernel = elkan ? 'elkanBlocks' : bounded ? 'hamerlyBlocks' : 'lloydBlocks';
+    this.pp = plusPlusCtx(x, n, d, k, blockSize, shared, handover);
+    this.ctx = {
+      x,
+      n,
+      d,
+      k,
+      blockSize,
+      centroids: f64(k * d, shared),
+      labels: i32(n, shared),
+      upper: f64(bounded ? n : 0, shared),
+      lower: f64(bounded ? n : 0, shared),
+      second: i32(bounded && !elkan ? n : 0, shared),
+      lowerSecond: f64(bounded && !elkan ? n : 0, shared),
+      lowerK: f64(elkan ? n * k : 0, shared),
+      aux: f64(auxLayout(k).length, shared),
+      partials: f64(runner.nBlocks * partialStride(k, d), shared),
+    };
+    this.state = new LloydState(this.ctx, runner, shared, s.maxNorm);
+  }
+
+  /** Restart r: seeding from stream r of the seed, then the iterations; leaves centres and labels in `ctx`. */
+  async run(r: number, progress?: Progress): Promise<{ inertia: number; nIter: number }> {
+    const { s, pp } = this;
+    const centres = await plusPlus(pp, this.runner, s.k, new Random(s.seed, r));
+    return this.state.run(
+      this.kernel,
+      centres,
+      s.maxIter,
+      s.tolScaled,
+      this.bounded,
+      this.handover ? pp : undefined,
+      progress,
+    );
+  }
+}
+
+/**
+ * Worker task: restart r of {@link kmeans} run whole in this thread, over the same row blocks in the same order as
+ * a sequential run (so with the same result).
+ */
+export async function kmeansRestart(s: RestartSetup, r: number): Promise<RestartOutcome> {
+  const restarter = new Restarter(s, new BlockRunner(undefined, s.n, s.blockSize), false);
+  const { inertia, nIter } = await restarter.run(r);
+  return { inertia, nIter, centroids: restarter.ctx.centroids, labels: restarter.ctx.labels };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -562,14 +661,10 @@ class LloydState {
     const next = new Float64Array(k * d);
     let nIter = 0;
     for (let it = 0; it < maxIter; it++) {
-      const T0 = performance.now();
       if (it === 0 && seeding)
         await runner.run('hamerlyFromSeeding', ctx, seeding, k > 1 ? seeding.nTrials : -1, k - 1);
       else await runner.run(kernel, ctx, it === 0 ? MODE_FIRST : MODE_STEP);
       const changed = this.reduce();
-      const G = globalThis as unknown as Record<string, number>;
-      G[it === 0 ? 'first' : 'iter'] = (G[it === 0 ? 'first' : 'iter'] ?? 0) + performance.now() - T0;
-      G.nIter = (G.nIter ?? 0) + 1;
       await this.relocateEmpty();
       for (let j = 0; j < k; j++) {
         const c = counts[j]!;
@@ -583,10 +678,7 @@ class LloydState {
       if (changed === 0) break;
       if (shiftTot <= tolScaled) break;
     }
-    const T1 = performance.now();
     await runner.run(kernel, ctx, MODE_FINAL);
-    const G = globalThis as unknown as Record<string, number>;
-    G.final = (G.final ?? 0) + performance.now() - T1;
     let inertia = 0;
     const stride = partialStride(k, d);
     for (let b = 0; b < runner.nBlocks; b++) inertia += ctx.partials[b * stride + stride - 1]!;
