@@ -156,15 +156,30 @@ export async function kmeans(X: Matrix, params: KMeansParams): Promise<KMeansRes
   const restarts = logger.progress('k-means restart', nInit);
   const lanes = pool === undefined ? 1 : Math.min(pool.nThreads, nInit);
   if (pool !== undefined && lanes > 1 && lanes * n * restartBytesPerRow(algorithm, k) <= RESTART_MEMORY) {
-    // Whole restarts side by side, one per thread: no synchronisation per pass. Every restart runs the same block
-    // kernels in block order as the sequential path, so its result does not depend on where it ran.
-    const tasks = Array.from({ length: nInit }, (_, r) => ({
+    // Whole restarts side by side, one lane per thread taking the next restart number from a shared counter: no
+    // synchronisation per pass, one set of work arrays per lane. Every restart runs the same block kernels in block
+    // order as the sequential path, so its result does not depend on where it ran; the best is the lowest inertia,
+    // ties to the lowest restart number, as in the sequential loop.
+    const next = new Int32Array(new SharedArrayBuffer(4));
+    const tasks = Array.from({ length: lanes }, () => ({
       module: import.meta.url,
-      fn: 'kmeansRestart',
-      args: [setup, r],
+      fn: 'kmeansRestartLane',
+      args: [setup, nInit, next],
     }));
-    const runs = await pool.run<RestartOutcome>(tasks, () => restarts.tick());
-    for (const run of runs) if (best === undefined || run.inertia < best.inertia) best = run;
+    const runs = await pool.run<LaneOutcome>(tasks);
+    restarts.tick(nInit);
+    let bestR = -1;
+    for (const run of runs) {
+      if (run.best === undefined) continue;
+      const better =
+        best === undefined ||
+        run.best.inertia < best.inertia ||
+        (run.best.inertia === best.inertia && run.r < bestR);
+      if (better) {
+        best = run.best;
+        bestR = run.r;
+      }
+    }
   } else {
     const restarter = new Restarter(setup, runner, shared);
     for (let r = 0; r < nInit; r++) {
@@ -325,14 +340,34 @@ class Restarter {
   }
 }
 
+interface LaneOutcome {
+  /** Restart number of `best` (−1 when the lane ran none). */
+  r: number;
+  best: RestartOutcome | undefined;
+}
+
 /**
- * Worker task: restart r of {@link kmeans} run whole in this thread, over the same row blocks in the same order as
- * a sequential run (so with the same result).
+ * Worker task: restarts of {@link kmeans} run whole in this thread, each over the same row blocks in the same
+ * order as a sequential run (so with the same result), taking restart numbers from the shared counter `next`
+ * until `nInit` are taken. Returns the lane's best: lowest inertia, ties to the lowest restart number.
  */
-export async function kmeansRestart(s: RestartSetup, r: number): Promise<RestartOutcome> {
+export async function kmeansRestartLane(
+  s: RestartSetup,
+  nInit: number,
+  next: Int32Array,
+): Promise<LaneOutcome> {
   const restarter = new Restarter(s, new BlockRunner(undefined, s.n, s.blockSize), false);
-  const { inertia, nIter } = await restarter.run(r);
-  return { inertia, nIter, centroids: restarter.ctx.centroids, labels: restarter.ctx.labels };
+  const out: LaneOutcome = { r: -1, best: undefined };
+  for (let r = Atomics.add(next, 0, 1); r < nInit; r = Atomics.add(next, 0, 1)) {
+    const { inertia, nIter } = await restarter.run(r);
+    // Restart numbers rise within a lane, so a strict improvement keeps the lowest number among ties.
+    if (out.best === undefined || inertia < out.best.inertia) {
+      const { centroids, labels } = restarter.ctx;
+      out.r = r;
+      out.best = { inertia, nIter, centroids: centroids.slice(), labels: labels.slice() };
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
