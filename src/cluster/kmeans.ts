@@ -139,62 +139,53 @@ export async function kmeans(X: Matrix, params: KMeansParams): Promise<KMeansRes
     return miniBatch(x, n, d, k, o, runner, shared);
   }
 
-  const setup: RestartSetup = {
+  const elkan = algorithm === 'elkan';
+  const bounded = algorithm !== 'lloyd';
+  // Hamerly takes its first labels and bounds from the seeding, which then tracks second centres.
+  const handover = bounded && !elkan;
+  const pp = plusPlusCtx(x, n, d, k, blockSize, shared, handover);
+  const ctx: StepCtx = {
     x,
     n,
     d,
     k,
-    algorithm,
-    maxIter,
-    tolScaled,
-    seed,
     blockSize,
-    maxNorm: stats.maxNorm,
+    centroids: f64(k * d, shared),
+    labels: i32(n, shared),
+    upper: f64(bounded ? n : 0, shared),
+    lower: f64(bounded ? n : 0, shared),
+    second: i32(bounded && !elkan ? n : 0, shared),
+    lowerSecond: f64(bounded && !elkan ? n : 0, shared),
+    lowerK: f64(elkan ? n * k : 0, shared),
+    aux: f64(auxLayout(k).length, shared),
+    partials: f64(runner.nBlocks * partialStride(k, d), shared),
   };
-  let best: RestartOutcome | undefined;
+  const kernel = elkan ? 'elkanBlocks' : bounded ? 'hamerlyBlocks' : 'lloydBlocks';
+  const state = new LloydState(ctx, runner, shared, stats.maxNorm);
+  let best: { inertia: number; nIter: number; centroids: Float64Array; labels: Int32Array } | undefined;
   const logger = params.logger ?? silentLogger;
   const restarts = logger.progress('k-means restart', nInit);
-  const lanes = pool === undefined ? 1 : Math.min(pool.nThreads, nInit);
-  if (pool !== undefined && lanes > 1 && lanes * n * restartBytesPerRow(algorithm, k) <= RESTART_MEMORY) {
-    // Whole restarts side by side, one lane per thread taking the next restart number from a shared counter: no
-    // synchronisation per pass, one set of work arrays per lane. Every restart runs the same block kernels in block
-    // order as the sequential path, so its result does not depend on where it ran; the best is the lowest inertia,
-    // ties to the lowest restart number, as in the sequential loop.
-    const next = new Int32Array(new SharedArrayBuffer(4));
-    const tasks = Array.from({ length: lanes }, () => ({
-      module: import.meta.url,
-      fn: 'kmeansRestartLane',
-      args: [setup, nInit, next],
-    }));
-    const runs = await pool.run<LaneOutcome>(tasks);
-    restarts.tick(nInit);
-    let bestR = -1;
-    for (const run of runs) {
-      if (run.best === undefined) continue;
-      const better =
-        best === undefined ||
-        run.best.inertia < best.inertia ||
-        (run.best.inertia === best.inertia && run.r < bestR);
-      if (better) {
-        best = run.best;
-        bestR = run.r;
-      }
-    }
-  } else {
-    const restarter = new Restarter(setup, runner, shared);
-    for (let r = 0; r < nInit; r++) {
-      const iterations = logger.progress('iteration');
-      const run = await restarter.run(r, iterations);
-      iterations.done();
-      restarts.tick();
-      if (best === undefined || run.inertia < best.inertia) {
-        best = {
-          inertia: run.inertia,
-          nIter: run.nIter,
-          centroids: restarter.ctx.centroids.slice(),
-          labels: restarter.ctx.labels.slice(),
-        };
-      }
+  for (let r = 0; r < nInit; r++) {
+    const centres = await plusPlus(pp, runner, k, new Random(seed, r));
+    const iterations = logger.progress('iteration');
+    const run = await state.run(
+      kernel,
+      centres,
+      maxIter,
+      tolScaled,
+      bounded,
+      handover ? pp : undefined,
+      iterations,
+    );
+    iterations.done();
+    restarts.tick();
+    if (best === undefined || run.inertia < best.inertia) {
+      best = {
+        inertia: run.inertia,
+        nIter: run.nIter,
+        centroids: ctx.centroids.slice(),
+        labels: ctx.labels.slice(),
+      };
     }
   }
   restarts.done();
@@ -243,131 +234,6 @@ export function nearestCentroid(
     distances[i] = best;
   }
   return { labels, distances };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Restarts
-
-/** Everything one exact restart needs (structured-cloned to a worker; `x` is shared when threaded). */
-interface RestartSetup {
-  x: Float64Array;
-  n: number;
-  d: number;
-  k: number;
-  algorithm: 'lloyd' | 'hamerly' | 'elkan';
-  maxIter: number;
-  tolScaled: number;
-  seed: number;
-  blockSize: number;
-  maxNorm: number;
-}
-
-interface RestartOutcome {
-  inertia: number;
-  nIter: number;
-  centroids: Float64Array;
-  labels: Int32Array;
-}
-
-/**
- * Upper bound on the work memory of restarts run side by side (one set of O(n) arrays per thread); past it the
- * restarts run one after the other, each split over the threads by row blocks.
- */
-const RESTART_MEMORY = 512 * 2 ** 20;
-
-/** Bytes per row of one restart's work arrays (seeding, bounds, labels and the copy of the best labels). */
-function restartBytesPerRow(algorithm: RestartSetup['algorithm'], k: number): number {
-  if (algorithm === 'lloyd') return 12 + 8;
-  if (algorithm === 'elkan') return 12 + 24 + 8 * k + 8;
-  return 32 + 32 + 8;
-}
-
-/** Seeding and iteration state of the exact variants, reused across the restarts it runs. */
-class Restarter {
-  readonly ctx: StepCtx;
-  private readonly pp: PlusPlusCtx;
-  private readonly state: LloydState;
-  private readonly kernel: 'lloydBlocks' | 'hamerlyBlocks' | 'elkanBlocks';
-  private readonly bounded: boolean;
-  private readonly handover: boolean;
-
-  constructor(
-    private readonly s: RestartSetup,
-    private readonly runner: BlockRunner,
-    shared: boolean,
-  ) {
-    const { x, n, d, k, blockSize, algorithm } = s;
-    const elkan = algorithm === 'elkan';
-    const bounded = algorithm !== 'lloyd';
-    // Hamerly takes its first labels and bounds from the seeding, which then tracks second centres.
-    const handover = bounded && !elkan;
-    this.bounded = bounded;
-    this.handover = handover;
-    this.kernel = elkan ? 'elkanBlocks' : bounded ? 'hamerlyBlocks' : 'lloydBlocks';
-    this.pp = plusPlusCtx(x, n, d, k, blockSize, shared, handover);
-    this.ctx = {
-      x,
-      n,
-      d,
-      k,
-      blockSize,
-      centroids: f64(k * d, shared),
-      labels: i32(n, shared),
-      upper: f64(bounded ? n : 0, shared),
-      lower: f64(bounded ? n : 0, shared),
-      second: i32(bounded && !elkan ? n : 0, shared),
-      lowerSecond: f64(bounded && !elkan ? n : 0, shared),
-      lowerK: f64(elkan ? n * k : 0, shared),
-      aux: f64(auxLayout(k).length, shared),
-      partials: f64(runner.nBlocks * partialStride(k, d), shared),
-    };
-    this.state = new LloydState(this.ctx, runner, shared, s.maxNorm);
-  }
-
-  /** Restart r: seeding from stream r of the seed, then the iterations; leaves centres and labels in `ctx`. */
-  async run(r: number, progress?: Progress): Promise<{ inertia: number; nIter: number }> {
-    const { s, pp } = this;
-    const centres = await plusPlus(pp, this.runner, s.k, new Random(s.seed, r));
-    return this.state.run(
-      this.kernel,
-      centres,
-      s.maxIter,
-      s.tolScaled,
-      this.bounded,
-      this.handover ? pp : undefined,
-      progress,
-    );
-  }
-}
-
-interface LaneOutcome {
-  /** Restart number of `best` (−1 when the lane ran none). */
-  r: number;
-  best: RestartOutcome | undefined;
-}
-
-/**
- * Worker task: restarts of {@link kmeans} run whole in this thread, each over the same row blocks in the same
- * order as a sequential run (so with the same result), taking restart numbers from the shared counter `next`
- * until `nInit` are taken. Returns the lane's best: lowest inertia, ties to the lowest restart number.
- */
-export async function kmeansRestartLane(
-  s: RestartSetup,
-  nInit: number,
-  next: Int32Array,
-): Promise<LaneOutcome> {
-  const restarter = new Restarter(s, new BlockRunner(undefined, s.n, s.blockSize), false);
-  const out: LaneOutcome = { r: -1, best: undefined };
-  for (let r = Atomics.add(next, 0, 1); r < nInit; r = Atomics.add(next, 0, 1)) {
-    const { inertia, nIter } = await restarter.run(r);
-    // Restart numbers rise within a lane, so a strict improvement keeps the lowest number among ties.
-    if (out.best === undefined || inertia < out.best.inertia) {
-      const { centroids, labels } = restarter.ctx;
-      out.r = r;
-      out.best = { inertia, nIter, centroids: centroids.slice(), labels: labels.slice() };
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

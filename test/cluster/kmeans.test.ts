@@ -184,7 +184,7 @@ describe('kmeans', () => {
         1.5,
         5,
       );
-      // nInit 1: one restart split over the threads by row blocks; 2 and 3: whole restarts side by side.
+      // One restart and several: every pass of every restart is split over the threads by row blocks.
       for (const nInit of [1, 2, 3]) {
         for (const algorithm of [...exact, 'minibatch'] as const) {
           const p: KMeansParams = { nClusters: 6, nInit, algorithm, blockSize: 256, batchSize: 300 };
