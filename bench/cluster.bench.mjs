@@ -9,6 +9,10 @@
 // ward_20k uses the first 20,000 rows of blobs_100000x8.csv (as the shared scikit-learn reference does);
 // dbscan_1m_2d uses a 1M × 2 blob file this script writes next to the others (same generator settings as the
 // 100k × 2 file) and measures segment only: its goal is memory, not a ratio.
+//
+// Each case prints one JSON row: whole-process seconds of both sides (`ratio`), the read and fit seconds each side
+// reports (`fitRatio`: segment's fit, which includes naming the segments, against scikit-learn's `fit`) and the
+// quality figures (k-means: `inertiaDiffPercent` against scikit-learn). SEGMENT_THREADS=n passes --threads n.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -93,15 +97,18 @@ function run(cmd, args) {
 }
 
 const pyFit = (estimator) => `
-import sys, json, numpy as np, pandas as pd
+import sys, json, time, numpy as np, pandas as pd
 from sklearn.cluster import KMeans, DBSCAN, AgglomerativeClustering
+t0 = time.perf_counter()
 df = pd.read_csv(sys.argv[1])
 X = df.drop(columns=["label"]).to_numpy(dtype=np.float64)
+t1 = time.perf_counter()
 m = ${estimator}.fit(X)
+t2 = time.perf_counter()
 lab = m.labels_
 sizes = sorted(np.bincount(lab[lab >= 0]).tolist(), reverse=True)
 print(json.dumps(dict(inertia=(float(m.inertia_) if hasattr(m, "inertia_") else None), clusters=int(lab.max() + 1),
-                      noise=int((lab == -1).sum()), sizes=sizes)))
+                      noise=int((lab == -1).sum()), sizes=sizes, readSeconds=t1 - t0, fitSeconds=t2 - t1)))
 `;
 
 const wanted = process.argv.slice(2);
@@ -119,6 +126,7 @@ for (const [name, c] of Object.entries(cases)) {
     '--exclude',
     'label',
     ...c.segment,
+    ...(process.env.SEGMENT_THREADS ? ['--threads', process.env.SEGMENT_THREADS] : []),
     '--json',
     '-q',
   ]);
@@ -129,6 +137,7 @@ for (const [name, c] of Object.entries(cases)) {
     segmentSeconds: ours.seconds,
     segmentPeakMB: ours.peakMB,
     segment: c.quality(summary),
+    readSeconds: summary.timings.readSeconds,
     fitSeconds: summary.timings.fitSeconds,
   };
   if (c.sklearn) {
@@ -138,8 +147,15 @@ for (const [name, c] of Object.entries(cases)) {
       sklearnSeconds: ref.seconds,
       sklearnPeakMB: ref.peakMB,
       sklearn: c.quality({ inertia: r.inertia, nSegments: r.clusters, noise: r.noise, sizes: r.sizes }),
+      sklearnReadSeconds: +r.readSeconds.toFixed(3),
+      sklearnFitSeconds: +r.fitSeconds.toFixed(3),
+      // Whole process (segment cluster against pandas read_csv + fit) and fit alone (segment's fit time, which
+      // includes naming the segments, against scikit-learn's fit).
       ratio: +(ours.seconds / ref.seconds).toFixed(2),
+      fitRatio: +(summary.timings.fitSeconds / r.fitSeconds).toFixed(2),
     });
+    if (r.inertia != null && summary.inertia != null)
+      row.inertiaDiffPercent = +(((summary.inertia - r.inertia) / r.inertia) * 100).toExponential(2);
   }
   console.log(JSON.stringify(row));
 }

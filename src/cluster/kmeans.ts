@@ -562,14 +562,10 @@ class LloydState {
     const next = new Float64Array(k * d);
     let nIter = 0;
     for (let it = 0; it < maxIter; it++) {
-      const T0 = performance.now();
       if (it === 0 && seeding)
         await runner.run('hamerlyFromSeeding', ctx, seeding, k > 1 ? seeding.nTrials : -1, k - 1);
       else await runner.run(kernel, ctx, it === 0 ? MODE_FIRST : MODE_STEP);
       const changed = this.reduce();
-      const G = globalThis as unknown as Record<string, number>;
-      G[it === 0 ? 'first' : 'iter'] = (G[it === 0 ? 'first' : 'iter'] ?? 0) + performance.now() - T0;
-      G.nIter = (G.nIter ?? 0) + 1;
       await this.relocateEmpty();
       for (let j = 0; j < k; j++) {
         const c = counts[j]!;
@@ -583,10 +579,7 @@ class LloydState {
       if (changed === 0) break;
       if (shiftTot <= tolScaled) break;
     }
-    const T1 = performance.now();
     await runner.run(kernel, ctx, MODE_FINAL);
-    const G = globalThis as unknown as Record<string, number>;
-    G.final = (G.final ?? 0) + performance.now() - T1;
     let inertia = 0;
     const stride = partialStride(k, d);
     for (let b = 0; b < runner.nBlocks; b++) inertia += ctx.partials[b * stride + stride - 1]!;

@@ -184,16 +184,20 @@ describe('kmeans', () => {
         1.5,
         5,
       );
-      for (const algorithm of [...exact, 'minibatch'] as const) {
-        const p: KMeansParams = { nClusters: 6, nInit: 2, algorithm, blockSize: 256, batchSize: 300 };
-        const one = await kmeans(X, p);
-        const two = await kmeans(X, { ...p, pool });
-        const oneThread = await kmeans(X, { ...p, pool: new WorkerPool(1) });
-        for (const r of [two, oneThread]) {
-          expect(r.labels, algorithm).toEqual(one.labels);
-          expect(r.centroids, algorithm).toEqual(one.centroids);
-          expect(r.inertia, algorithm).toBe(one.inertia);
-          expect(r.nIter, algorithm).toBe(one.nIter);
+      // One restart and several: every pass of every restart is split over the threads by row blocks.
+      for (const nInit of [1, 2, 3]) {
+        for (const algorithm of [...exact, 'minibatch'] as const) {
+          const p: KMeansParams = { nClusters: 6, nInit, algorithm, blockSize: 256, batchSize: 300 };
+          const one = await kmeans(X, p);
+          const two = await kmeans(X, { ...p, pool });
+          const oneThread = await kmeans(X, { ...p, pool: new WorkerPool(1) });
+          for (const r of [two, oneThread]) {
+            const what = `${algorithm}, nInit ${nInit}`;
+            expect(r.labels, what).toEqual(one.labels);
+            expect(r.centroids, what).toEqual(one.centroids);
+            expect(r.inertia, what).toBe(one.inertia);
+            expect(r.nIter, what).toBe(one.nIter);
+          }
         }
       }
     });
