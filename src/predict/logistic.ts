@@ -35,11 +35,6 @@ export interface LogisticFit {
   objective: number;
 }
 
-/** log(1 + eᶻ) without overflow. */
-function softplus(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}
-
 /** The logistic function 1 / (1 + e⁻ᶻ), stable for large |z|. */
 export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
@@ -99,12 +94,10 @@ export function fitLogistic(
     }
   }
   const { mean, scale } = standardisation(X);
-  // Standardised columns, column-major, so every pass below is a tight loop over contiguous arrays.
+  // Standardised rows, row-major: each pass below reads every row once, fusing the per-row work.
   const Z = new Float64Array(n * d);
-  for (let j = 0; j < d; j++) {
-    const m = mean[j]!;
-    const sc = scale[j]!;
-    for (let i = 0, k = j; i < n; i++, k += d) Z[j * n + i] = (X.data[k]! - m) / sc;
+  for (let i = 0, k = 0; i < n; i++) {
+    for (let j = 0; j < d; j++, k++) Z[k] = (X.data[k]! - mean[j]!) / scale[j]!;
   }
   const s = new Float64Array(n);
   for (let i = 0; i < n; i++) s[i] = weights ? weights[i]! : 1;
@@ -113,12 +106,24 @@ export function fitLogistic(
   const D = d + 1; // coefficients then intercept
   const beta = new Float64Array(D);
   const margin = new Float64Array(n);
-  const objectiveAt = (b: Float64Array): number => {
-    margin.fill(b[d]!);
-    for (let j = 0; j < d; j++) if (b[j] !== 0) addScaled(margin, Z, j * n, b[j]!, n);
-    const loss = weightedLoss(margin, yy, s, n);
+  // e^(−|margin|), shared by the loss (softplus) and the next iteration's σ.
+  const em = new Float64Array(n);
+  // One pass: the margins b + Σ βⱼ·zᵢⱼ (terms added in column order) and the weighted loss, with the same
+  // arithmetic as softplus and sigmoid from one exponential per row.
+  const objectiveAt = (bv: Float64Array): number => {
+    const b0 = bv[d]!;
+    let loss = 0;
+    for (let i = 0, k = 0; i < n; i++, k += d) {
+      let m = b0;
+      for (let j = 0; j < d; j++) m += bv[j]! * Z[k + j]!;
+      margin[i] = m;
+      const e = Math.exp(-Math.abs(m));
+      em[i] = e;
+      const u = yy[i] === 1 ? -m : m;
+      loss += s[i]! * (u > 0 ? u + Math.log1p(e) : Math.log1p(e));
+    }
     let pen = 0;
-    for (let j = 0; j < d; j++) pen += b[j]! * b[j]!;
+    for (let j = 0; j < d; j++) pen += bv[j]! * bv[j]!;
     return 0.5 * pen + C * loss;
   };
   let f = objectiveAt(beta);
@@ -126,24 +131,34 @@ export function fitLogistic(
   const H = new Float64Array(D * D);
   const step = new Float64Array(D);
   const trial = new Float64Array(D);
-  const r = new Float64Array(n);
-  const h = new Float64Array(n);
-  const hz = new Float64Array(n);
   let converged = false;
   let iter = 0;
   for (; iter < maxIter; iter++) {
     g.fill(0);
     H.fill(0);
-    residuals(margin, yy, s, C, r, h, n);
-    g[d] = sum(r, n);
-    H[d * D + d] = sum(h, n);
-    for (let a = 0; a < d; a++) {
-      const oa = a * n;
-      g[a] = dotAt(r, 0, Z, oa, n);
-      for (let i = 0; i < n; i++) hz[i] = h[i]! * Z[oa + i]!;
-      H[d * D + a] = sum(hz, n);
-      for (let b = 0; b <= a; b++) H[a * D + b] = dotAt(hz, 0, Z, b * n, n);
+    // One pass: gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ), curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)), and their
+    // sums into g and the lower triangle of H (every entry summed over the rows in order).
+    let gI = 0;
+    let hI = 0;
+    for (let i = 0, k = 0; i < n; i++, k += d) {
+      const e = em[i]!;
+      const p = margin[i]! >= 0 ? 1 / (1 + e) : e / (1 + e);
+      const c = C * s[i]!;
+      const r = c * (p - yy[i]!);
+      const h = c * p * (1 - p);
+      gI += r;
+      hI += h;
+      for (let a = 0; a < d; a++) {
+        const za = Z[k + a]!;
+        g[a] = g[a]! + r * za;
+        const hz = h * za;
+        H[d * D + a] = H[d * D + a]! + hz;
+        const row = a * D;
+        for (let b2 = 0; b2 <= a; b2++) H[row + b2] = H[row + b2]! + hz * Z[k + b2]!;
+      }
     }
+    g[d] = gI;
+    H[d * D + d] = hI;
     let gmax = 0;
     for (let j = 0; j < d; j++) {
       g[j] = g[j]! + beta[j]!;
@@ -204,49 +219,6 @@ export function fitLogistic(
     converged,
     objective: f,
   };
-}
-
-/** out[i] += alpha · x[ox + i] for i < n. */
-function addScaled(out: Float64Array, x: Float64Array, ox: number, alpha: number, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = out[i]! + alpha * x[ox + i]!;
-}
-
-/** Σ x[ox + i] · y[oy + i] for i < n. */
-function dotAt(x: Float64Array, ox: number, y: Float64Array, oy: number, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[ox + i]! * y[oy + i]!;
-  return s;
-}
-
-function sum(x: Float64Array, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[i]!;
-  return s;
-}
-
-/** Σ wᵢ · (−log σ(zᵢ) for y = 1, −log(1 − σ(zᵢ)) for y = 0). */
-function weightedLoss(margin: Float64Array, y: Float64Array, w: Float64Array, n: number): number {
-  let loss = 0;
-  for (let i = 0; i < n; i++) loss += w[i]! * softplus(y[i] === 1 ? -margin[i]! : margin[i]!);
-  return loss;
-}
-
-/** Gradient weights rᵢ = C·wᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·wᵢ·σ(zᵢ)(1 − σ(zᵢ)). */
-function residuals(
-  margin: Float64Array,
-  y: Float64Array,
-  w: Float64Array,
-  C: number,
-  r: Float64Array,
-  h: Float64Array,
-  n: number,
-): void {
-  for (let i = 0; i < n; i++) {
-    const p = sigmoid(margin[i]!);
-    const c = C * w[i]!;
-    r[i] = c * (p - y[i]!);
-    h[i] = c * p * (1 - p);
-  }
 }
 
 /** Solve H x = g into x for symmetric positive definite H (lower triangle filled). O(D³). */
