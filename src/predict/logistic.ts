@@ -94,10 +94,12 @@ export function fitLogistic(
     }
   }
   const { mean, scale } = standardisation(X);
-  // Standardised rows, row-major: each pass below reads every row once, fusing the per-row work.
+  // Standardised columns, column-major, so every pass below is a tight loop over contiguous arrays.
   const Z = new Float64Array(n * d);
-  for (let i = 0, k = 0; i < n; i++) {
-    for (let j = 0; j < d; j++, k++) Z[k] = (X.data[k]! - mean[j]!) / scale[j]!;
+  for (let j = 0; j < d; j++) {
+    const m = mean[j]!;
+    const sc = scale[j]!;
+    for (let i = 0, k = j; i < n; i++, k += d) Z[j * n + i] = (X.data[k]! - m) / sc;
   }
   const s = new Float64Array(n);
   for (let i = 0; i < n; i++) s[i] = weights ? weights[i]! : 1;
@@ -108,15 +110,18 @@ export function fitLogistic(
   const margin = new Float64Array(n);
   // e^(−|margin|), shared by the loss (softplus) and the next iteration's σ.
   const em = new Float64Array(n);
-  // One pass: the margins b + Σ βⱼ·zᵢⱼ (terms added in column order) and the weighted loss, with the same
-  // arithmetic as softplus and sigmoid from one exponential per row.
+  // The margins b + Σ βⱼ·zᵢⱼ (columns added in order), then the weighted loss with the arithmetic of softplus and of
+  // sigmoid from one exponential per row.
   const objectiveAt = (bv: Float64Array): number => {
-    const b0 = bv[d]!;
+    margin.fill(bv[d]!);
+    for (let j = 0; j < d; j++) {
+      const bj = bv[j]!;
+      if (bj === 0) continue;
+      for (let i = 0, k = j * n; i < n; i++, k++) margin[i] = margin[i]! + bj * Z[k]!;
+    }
     let loss = 0;
-    for (let i = 0, k = 0; i < n; i++, k += d) {
-      let m = b0;
-      for (let j = 0; j < d; j++) m += bv[j]! * Z[k + j]!;
-      margin[i] = m;
+    for (let i = 0; i < n; i++) {
+      const m = margin[i]!;
       const e = Math.exp(-Math.abs(m));
       em[i] = e;
       const u = yy[i] === 1 ? -m : m;
@@ -131,34 +136,63 @@ export function fitLogistic(
   const H = new Float64Array(D * D);
   const step = new Float64Array(D);
   const trial = new Float64Array(D);
+  const r = new Float64Array(n);
+  const h = new Float64Array(n);
   let converged = false;
   let iter = 0;
   for (; iter < maxIter; iter++) {
-    g.fill(0);
-    H.fill(0);
-    // One pass: gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ), curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)), and their
-    // sums into g and the lower triangle of H (every entry summed over the rows in order).
+    // Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)).
     let gI = 0;
     let hI = 0;
-    for (let i = 0, k = 0; i < n; i++, k += d) {
+    for (let i = 0; i < n; i++) {
       const e = em[i]!;
       const p = margin[i]! >= 0 ? 1 / (1 + e) : e / (1 + e);
       const c = C * s[i]!;
-      const r = c * (p - yy[i]!);
-      const h = c * p * (1 - p);
-      gI += r;
-      hI += h;
-      for (let a = 0; a < d; a++) {
-        const za = Z[k + a]!;
-        g[a] = g[a]! + r * za;
-        const hz = h * za;
-        H[d * D + a] = H[d * D + a]! + hz;
-        const row = a * D;
-        for (let b2 = 0; b2 <= a; b2++) H[row + b2] = H[row + b2]! + hz * Z[k + b2]!;
-      }
+      const ri = c * (p - yy[i]!);
+      const hi = c * p * (1 - p);
+      r[i] = ri;
+      h[i] = hi;
+      gI += ri;
+      hI += hi;
     }
     g[d] = gI;
     H[d * D + d] = hI;
+    // Every entry is a sum over the rows in order. One pass per four entries of a row of H (a shorter last group
+    // repeats column a, unused); the first pass of a row also sums gradient entry a and the intercept's curvature.
+    for (let a = 0; a < d; a++) {
+      const oa = a * n;
+      for (let b = 0; b <= a; b += 4) {
+        const o0 = b * n;
+        const o1 = Math.min(b + 1, a) * n;
+        const o2 = Math.min(b + 2, a) * n;
+        const o3 = Math.min(b + 3, a) * n;
+        let sg = 0;
+        let sh = 0;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let i = 0; i < n; i++) {
+          const za = Z[oa + i]!;
+          sg += r[i]! * za;
+          const t = h[i]! * za;
+          sh += t;
+          s0 += t * Z[o0 + i]!;
+          s1 += t * Z[o1 + i]!;
+          s2 += t * Z[o2 + i]!;
+          s3 += t * Z[o3 + i]!;
+        }
+        if (b === 0) {
+          g[a] = sg;
+          H[d * D + a] = sh;
+        }
+        const row = a * D + b;
+        H[row] = s0;
+        if (b + 1 <= a) H[row + 1] = s1;
+        if (b + 2 <= a) H[row + 2] = s2;
+        if (b + 3 <= a) H[row + 3] = s3;
+      }
+    }
     let gmax = 0;
     for (let j = 0; j < d; j++) {
       g[j] = g[j]! + beta[j]!;
