@@ -40,7 +40,12 @@ function checkRepeats(nRepeats: number): void {
  * column's values are shuffled, breaking its link with the target, repeated `nRepeats` times. Measure it on held-out
  * rows: on the training rows a fully grown forest is nearly perfect whatever is shuffled.
  *
- * Complexity: O(d · nRepeats · n · nTrees · depth) time, O(n · d) memory for the shuffled copy.
+ * Each row is walked through each tree once; a shuffle walks again only the (tree, row) pairs whose path splits on
+ * the shuffled column (see {@link eachPermutedProba}), so the importances equal those of predicting every shuffled
+ * matrix in full, byte for byte, whatever the thread count.
+ *
+ * Complexity: O(d · nRepeats · n · nTrees · depth) time at worst, O(n · nTrees · (1 + ⌈d / 32⌉)) memory for the
+ * paths.
  * @throws DataError when y's length differs from the rows; UsageError for an invalid nRepeats.
  */
 export async function permutationImportance(
