@@ -8,8 +8,8 @@
  *   LogisticRegression(solver="lbfgs") after StandardScaler.
  *
  * Both run in the same process run on the same rows; held-out ROC AUC is printed so speed is compared at equal
- * quality. Times cover the fit only (data in memory; the worker pool is started and the logistic solver run once on
- * 2,000 rows before timing).
+ * quality. Times cover the fit only (data in memory; the worker pool is started before timing). The logistic fit's
+ * first repeat includes V8 compiling its loops; later repeats do not (the best repeat is reported).
  *
  * Then permutation importance, whole processes on a 7000 × 40 CSV (make_classification, seed 0): `segment predict
  * train --cv 5` (random forest, 5 repeats by default, 2 threads) against the same loop in scikit-learn (5 stratified
@@ -94,9 +94,6 @@ await fitForest(
   { nEstimators: 4 },
   { pool },
 );
-
-// The logistic solver's first call also pays V8's compilation of its loops; warm it up as the pool is.
-fitLogistic({ data: X.data.slice(0, 2000 * d), nRows: 2000, nCols: d }, y.slice(0, 2000), { C: 1 });
 
 let sk: SkResult | undefined;
 let two: { seconds: number; f: FittedForest } | undefined;

@@ -114,19 +114,8 @@ export function fitLogistic(
   // sigmoid from one exponential per row.
   const objectiveAt = (bv: Float64Array): number => {
     margin.fill(bv[d]!);
-    for (let j = 0; j < d; j++) {
-      const bj = bv[j]!;
-      if (bj === 0) continue;
-      for (let i = 0, k = j * n; i < n; i++, k++) margin[i] = margin[i]! + bj * Z[k]!;
-    }
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const m = margin[i]!;
-      const e = Math.exp(-Math.abs(m));
-      em[i] = e;
-      const u = yy[i] === 1 ? -m : m;
-      loss += s[i]! * (u > 0 ? u + Math.log1p(e) : Math.log1p(e));
-    }
+    for (let j = 0; j < d; j++) if (bv[j] !== 0) addScaled(margin, Z, j * n, bv[j]!, n);
+    const loss = lossPass(margin, em, yy, s, n);
     let pen = 0;
     for (let j = 0; j < d; j++) pen += bv[j]! * bv[j]!;
     return 0.5 * pen + C * loss;
@@ -138,23 +127,14 @@ export function fitLogistic(
   const trial = new Float64Array(D);
   const r = new Float64Array(n);
   const h = new Float64Array(n);
+  const sums = new Float64Array(6);
   let converged = false;
   let iter = 0;
   for (; iter < maxIter; iter++) {
     // Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)).
-    let gI = 0;
-    let hI = 0;
-    for (let i = 0; i < n; i++) {
-      const e = em[i]!;
-      const p = margin[i]! >= 0 ? 1 / (1 + e) : e / (1 + e);
-      const c = C * s[i]!;
-      const ri = c * (p - yy[i]!);
-      const hi = c * p * (1 - p);
-      r[i] = ri;
-      h[i] = hi;
-      gI += ri;
-      hI += hi;
-    }
+    curvature(margin, em, yy, s, C, r, h, n, sums);
+    const gI = sums[0]!;
+    const hI = sums[1]!;
     g[d] = gI;
     H[d * D + d] = hI;
     // Every entry is a sum over the rows in order. One pass per four entries of a row of H (a shorter last group
@@ -166,31 +146,13 @@ export function fitLogistic(
         const o1 = Math.min(b + 1, a) * n;
         const o2 = Math.min(b + 2, a) * n;
         const o3 = Math.min(b + 3, a) * n;
-        let sg = 0;
-        let sh = 0;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        for (let i = 0; i < n; i++) {
-          const za = Z[oa + i]!;
-          sg += r[i]! * za;
-          const t = h[i]! * za;
-          sh += t;
-          s0 += t * Z[o0 + i]!;
-          s1 += t * Z[o1 + i]!;
-          s2 += t * Z[o2 + i]!;
-          s3 += t * Z[o3 + i]!;
-        }
+        hessianPass(Z, r, h, n, oa, o0, o1, o2, o3, sums);
         if (b === 0) {
-          g[a] = sg;
-          H[d * D + a] = sh;
+          g[a] = sums[0]!;
+          H[d * D + a] = sums[1]!;
         }
         const row = a * D + b;
-        H[row] = s0;
-        if (b + 1 <= a) H[row + 1] = s1;
-        if (b + 2 <= a) H[row + 2] = s2;
-        if (b + 3 <= a) H[row + 3] = s3;
+        for (let q = 0; q < 4 && b + q <= a; q++) H[row + q] = sums[2 + q]!;
       }
     }
     let gmax = 0;
@@ -253,6 +215,104 @@ export function fitLogistic(
     converged,
     objective: f,
   };
+}
+
+// The passes over the rows are small functions: each is compiled once and reused by every iteration and column.
+
+/** out[i] += alpha · x[ox + i] for i < n. */
+function addScaled(out: Float64Array, x: Float64Array, ox: number, alpha: number, n: number): void {
+  for (let i = 0; i < n; i++) out[i] = out[i]! + alpha * x[ox + i]!;
+}
+
+/**
+ * Σ sᵢ · softplus(±marginᵢ) (− for y = 1), storing e^(−|marginᵢ|) in `em`: softplus(u) = u + log1p(e^(−u)) for
+ * u > 0, else log1p(e^u), the same exponential either way.
+ */
+function lossPass(
+  margin: Float64Array,
+  em: Float64Array,
+  y: Float64Array,
+  s: Float64Array,
+  n: number,
+): number {
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const m = margin[i]!;
+    const e = Math.exp(-Math.abs(m));
+    em[i] = e;
+    const u = y[i] === 1 ? -m : m;
+    loss += s[i]! * (u > 0 ? u + Math.log1p(e) : Math.log1p(e));
+  }
+  return loss;
+}
+
+/**
+ * Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)), σ from the stored
+ * e^(−|zᵢ|) as {@link sigmoid} computes it; their sums into out[0], out[1].
+ */
+function curvature(
+  margin: Float64Array,
+  em: Float64Array,
+  y: Float64Array,
+  s: Float64Array,
+  C: number,
+  r: Float64Array,
+  h: Float64Array,
+  n: number,
+  out: Float64Array,
+): void {
+  let gI = 0;
+  let hI = 0;
+  for (let i = 0; i < n; i++) {
+    const e = em[i]!;
+    const p = margin[i]! >= 0 ? 1 / (1 + e) : e / (1 + e);
+    const c = C * s[i]!;
+    const ri = c * (p - y[i]!);
+    const hi = c * p * (1 - p);
+    r[i] = ri;
+    h[i] = hi;
+    gI += ri;
+    hI += hi;
+  }
+  out[0] = gI;
+  out[1] = hI;
+}
+
+/** Σ rᵢ·zₐ, Σ hᵢ·zₐ and Σ hᵢ·zₐ·z_b for the four columns at o0…o3, over the rows in order, into out[0…5]. */
+function hessianPass(
+  Z: Float64Array,
+  r: Float64Array,
+  h: Float64Array,
+  n: number,
+  oa: number,
+  o0: number,
+  o1: number,
+  o2: number,
+  o3: number,
+  out: Float64Array,
+): void {
+  let sg = 0;
+  let sh = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0; i < n; i++) {
+    const za = Z[oa + i]!;
+    sg += r[i]! * za;
+    const t = h[i]! * za;
+    sh += t;
+    s0 += t * Z[o0 + i]!;
+    s1 += t * Z[o1 + i]!;
+    s2 += t * Z[o2 + i]!;
+    s3 += t * Z[o3 + i]!;
+  }
+  out[0] = sg;
+  out[1] = sh;
+  out[2] = s0;
+  out[3] = s1;
+  out[4] = s2;
+  out[5] = s3;
 }
 
 /** Solve H x = g into x for symmetric positive definite H (lower triangle filled). O(D³). */
