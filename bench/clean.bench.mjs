@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Whole-process cleaning benchmark: `segment clean <csv>` (the built CLI) against pandas `read_csv` + the
-// equivalent pandas / scikit-learn steps on the same CSV file, in one run. Wall time and peak resident memory of
-// each process come from GNU time. Needs `npm run build` and Debian python3-sklearn/python3-pandas; the customer
+// equivalent pandas / scikit-learn steps on the same CSV file, in one run. Wall time, CPU time (user + system, all
+// threads) and peak resident memory of each process come from GNU time; `ratio` compares wall times, `cpuRatio`
+// CPU times (steadier on a busy machine). Needs `npm run build` and Debian python3-sklearn/python3-pandas; the customer
 // table (200,000 customers plus ~6 % duplicates) is generated on first use into $CLEAN_BENCH_DIR (/tmp/clean-bench):
 //
 //   node bench/clean.bench.mjs [case...]      (cases: dedupe_rows impute_scale iforest fuzzy_dedupe)
@@ -20,15 +21,20 @@ const py = '/usr/bin/python3';
 const table = join(dir, 'customers.csv');
 
 function run(cmd, args) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', cmd, ...args], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });
   const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [seconds, kb] = last.split(' ').map(Number);
+  const [seconds, kb, user, sys] = last.split(' ').map(Number);
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  return { seconds, peakMB: Math.round(kb / 1024), stdout: r.stdout };
+  return {
+    seconds,
+    cpuSeconds: Math.round((user + sys) * 100) / 100,
+    peakMB: Math.round(kb / 1024),
+    stdout: r.stdout,
+  };
 }
 
 const numeric = '["age", "income", "spend", "visits"]';
@@ -83,13 +89,18 @@ const wanted = process.argv.slice(2);
 for (const [name, c] of Object.entries(cases)) {
   if (wanted.length > 0 && !wanted.includes(name)) continue;
   const ours = run(process.execPath, [cli, '--quiet', 'clean', table, ...c.segment]);
-  const result = { case: name, rows: 212_000, segment: { seconds: ours.seconds, peakMB: ours.peakMB } };
+  const result = {
+    case: name,
+    rows: 212_000,
+    segment: { seconds: ours.seconds, cpuSeconds: ours.cpuSeconds, peakMB: ours.peakMB },
+  };
   Object.assign(result.segment, c.quality(JSON.parse(ours.stdout)));
   if (c.python) {
     const code = `import sys, pandas as pd\ndf = pd.read_csv(sys.argv[1])\n${c.python}\n`;
     const ref = run(py, ['-c', code, table]);
-    result.reference = { seconds: ref.seconds, peakMB: ref.peakMB };
+    result.reference = { seconds: ref.seconds, cpuSeconds: ref.cpuSeconds, peakMB: ref.peakMB };
     result.ratio = Math.round((ours.seconds / ref.seconds) * 100) / 100;
+    result.cpuRatio = Math.round((ours.cpuSeconds / ref.cpuSeconds) * 100) / 100;
   }
   console.log(JSON.stringify(result));
 }

@@ -1,4 +1,4 @@
-import { cellText, isMissing, type Dataset } from '../core/dataset.js';
+import { cellText, isMissing, type Column, type Dataset } from '../core/dataset.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { DataError, invalidParameter } from '../core/errors.js';
 import { normaliseText, similarity, similarityMethods, type SimilarityMethod } from './text-similarity.js';
@@ -151,14 +151,7 @@ export function dedupe(
     });
   }
   if (params.rows) {
-    const groups = new Map<string, number[]>();
-    for (const i of alive) {
-      const key = ds.columns.map((c) => cellText(c, i) ?? '\u0000').join('\u001f');
-      const g = groups.get(key);
-      if (g) g.push(i);
-      else groups.set(key, [i]);
-    }
-    runGroups([...groups.values()], {
+    runGroups(identicalRowGroups(ds, alive), {
       kind: 'row',
       reason: 'identical rows',
       groups: 0,
@@ -323,4 +316,117 @@ function fuzzyGroups(norm: ReadonlyMap<number, string>, f: FuzzyDedupeParams, lo
 
 function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+/**
+ * One column as comparison keys for {@link identicalRowGroups}: numbers where two cells have the same text
+ * ({@link cellText}) exactly when their keys are equal (NaN for missing), or the cells' text (missing as U+0000).
+ */
+function rowKeys(c: Column): Float64Array | readonly string[] {
+  switch (c.kind) {
+    case 'numeric': {
+      const v = c.values;
+      if (c.type === 'double' || c.type === 'integer') return v;
+      if (c.type === 'boolean') return v.map((x) => (x !== x ? x : x !== 0 ? 1 : 0));
+      // A timestamp's text is that of its whole milliseconds (as Date truncates them).
+      if (c.type === 'timestamp') return v.map((x) => Math.trunc(x));
+      return Array.from({ length: v.length }, (_, i) => cellText(c, i) ?? '\u0000');
+    }
+    case 'categorical': {
+      // Codes of levels with the same text share the first one's code.
+      const first = new Map<string, number>();
+      const canon = c.levels.map((l, k) => {
+        const f = first.get(l);
+        if (f !== undefined) return f;
+        first.set(l, k);
+        return k;
+      });
+      return Float64Array.from(c.codes, (k) => (k < 0 ? Number.NaN : canon[k]!));
+    }
+    case 'string':
+      return c.values.map((v) => v ?? '\u0000');
+  }
+}
+
+/**
+ * Groups of two or more identical rows among `rows` (ascending), in order of their first row, each ascending: rows whose every
+ * cell has the same text (missing equals missing; 0 and −0 are the same number). Rows are hashed column by column
+ * (numbers by their bits, text by its characters) into an open-addressing table, and rows of equal hash are
+ * compared cell by cell, so no per-row text is built. O(n · d) expected time, O(n) memory.
+ */
+export function identicalRowGroups(ds: Dataset, rows: readonly number[]): number[][] {
+  const m = rows.length;
+  const keys = ds.columns.map(rowKeys);
+  const hash = new Int32Array(m).fill(0x2545f491);
+  const scratch = new Float64Array(1);
+  const bits = new Int32Array(scratch.buffer);
+  const mix = (h: number, x: number): number => {
+    const k = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
+    return Math.imul((h ^ k) + ((h << 5) | (h >>> 27)), 0x9e3779b1);
+  };
+  for (const key of keys) {
+    if (key instanceof Float64Array) {
+      for (let r = 0; r < m; r++) {
+        const v = key[rows[r]!]!;
+        let h = hash[r]!;
+        if (v !== v) h = mix(h, 0x7ff80000);
+        else if (v === 0) h = mix(h, 0);
+        else {
+          scratch[0] = v;
+          h = mix(mix(h, bits[0]!), bits[1]!);
+        }
+        hash[r] = h;
+      }
+    } else {
+      for (let r = 0; r < m; r++) {
+        const t = key[rows[r]!]!;
+        let x = 0x811c9dc5 ^ t.length;
+        for (let q = 0; q < t.length; q++) x = Math.imul(x ^ t.charCodeAt(q), 0x01000193);
+        hash[r] = mix(hash[r]!, x);
+      }
+    }
+  }
+  const same = (a: number, b: number): boolean => {
+    for (const key of keys) {
+      const x = key[a]!;
+      const y = key[b]!;
+      if (x !== y && !(typeof x === 'number' && x !== x && y !== y)) return false;
+    }
+    return true;
+  };
+  let size = 16;
+  while (size < 2 * m) size *= 2;
+  // Slot → position (in rows) of a group's first row, + 1 (0: empty).
+  const table = new Int32Array(size);
+  const groupOf = new Int32Array(m);
+  const size1: number[] = [];
+  let nGroups = 0;
+  for (let r = 0; r < m; r++) {
+    const h = hash[r]!;
+    let slot = (h ^ (h >>> 13)) & (size - 1);
+    for (;;) {
+      const at = table[slot]!;
+      if (at === 0) {
+        table[slot] = r + 1;
+        groupOf[r] = nGroups++;
+        size1.push(1);
+        break;
+      }
+      if (hash[at - 1] === h && same(rows[at - 1]!, rows[r]!)) {
+        const g = groupOf[at - 1]!;
+        groupOf[r] = g;
+        size1[g]!++;
+        break;
+      }
+      slot = (slot + 1) & (size - 1);
+    }
+  }
+  const index = new Int32Array(nGroups).fill(-1);
+  const groups: number[][] = [];
+  for (let g = 0; g < nGroups; g++) if (size1[g]! > 1) index[g] = groups.push([]) - 1;
+  for (let r = 0; r < m; r++) {
+    const k = index[groupOf[r]!]!;
+    if (k >= 0) groups[k]!.push(rows[r]!);
+  }
+  return groups;
 }

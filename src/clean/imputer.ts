@@ -13,7 +13,7 @@ import type { Logger } from '../core/logger.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { assertNewColumn, finiteOrThrow, numericValues } from './columns.js';
 import { knnImpute } from './knn-impute.js';
-import { meanStd, medianSorted, modeOf, sortedPresent } from './stats.js';
+import { meanStd, medianPresent, modeOf, presentRange, sortedPresent } from './stats.js';
 
 /** Imputation strategies; `none` leaves a column's missing values as they are. */
 export const imputeStrategies = ['mean', 'median', 'mode', 'constant', 'knn', 'none'] as const;
@@ -127,20 +127,20 @@ export function fitImpute(ds: Dataset, columns: readonly string[], params: Imput
   for (const name of columns) {
     const strategy = perColumn[name] ?? params.strategy;
     const v = numericValues(ds, name, 'impute it');
-    const sorted = sortedPresent(v);
-    if (sorted.length > 0) knnColumns.push(name);
+    const present = presentRange(v).count;
+    if (present > 0) knnColumns.push(name);
     if (strategy === 'none') continue;
-    if (sorted.length === 0 && strategy !== 'constant') throw entirelyMissing(name, strategy);
+    if (present === 0 && strategy !== 'constant') throw entirelyMissing(name, strategy);
     let value: number | null;
     switch (strategy) {
       case 'mean':
         value = meanStd(v).mean;
         break;
       case 'median':
-        value = medianSorted(sorted);
+        value = medianPresent(v);
         break;
       case 'mode':
-        value = modeOf(sorted);
+        value = modeOf(sortedPresent(v));
         break;
       case 'constant': {
         const raw = params.fillValue ?? '0';

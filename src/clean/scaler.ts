@@ -1,7 +1,7 @@
 import { numericColumn, type Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 import { finiteOrThrow, numericValues } from './columns.js';
-import { meanStd, medianSorted, quantileSorted, sortedPresent } from './stats.js';
+import { meanStd, medianSorted, presentRange, quantileSorted, sortedPresent } from './stats.js';
 
 /** Scalers `--scale` accepts. */
 export const scaleMethods = ['zscore', 'minmax', 'robust', 'none'] as const;
@@ -49,15 +49,13 @@ export function fitScale(
   const warnings: string[] = [];
   for (const name of columns) {
     const v = numericValues(ds, name, `scale it (--scale ${method})`);
-    const sorted = sortedPresent(v);
-    if (sorted.length === 0) {
+    const { count, min, max } = presentRange(v);
+    if (count === 0) {
       throw new DataError(
         `column '${name}' is entirely missing: cannot scale it`,
         `drop it with --drop ${name}, or impute it with --impute ${name}=constant`,
       );
     }
-    const min = sorted[0]!;
-    const max = sorted[sorted.length - 1]!;
     if (min === max) {
       constant.push(name);
       continue;
@@ -72,6 +70,7 @@ export function fitScale(
       center = min;
       scale = max - min;
     } else {
+      const sorted = sortedPresent(v);
       center = medianSorted(sorted);
       scale = quantileSorted(sorted, 0.75) - quantileSorted(sorted, 0.25);
       if (!(scale > 0)) {

@@ -27,6 +27,107 @@ export function medianSorted(sorted: Float64Array): number {
   return n % 2 === 1 ? sorted[h]! : (sorted[h - 1]! + sorted[h]!) / 2;
 }
 
+/**
+ * Count, smallest and largest of the present (non-NaN) values, −0 counting as below 0 as in {@link sortedPresent}
+ * (so `min` and `max` equal the first and last sorted values). NaN for both when none. O(n).
+ */
+export function presentRange(values: Float64Array): { count: number; min: number; max: number } {
+  let count = 0;
+  let min = Number.NaN;
+  let max = Number.NaN;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v !== v) continue;
+    if (count++ === 0) {
+      min = v;
+      max = v;
+      continue;
+    }
+    if (v < min) min = v;
+    else if (v === 0 && min === 0 && 1 / v < 0) min = v;
+    if (v > max) max = v;
+    else if (v === 0 && max === 0 && 1 / v > 0) max = v;
+  }
+  return { count, min, max };
+}
+
+/**
+ * Median of the present (non-NaN) values, equal bit for bit to {@link medianSorted} of {@link sortedPresent} (−0
+ * before 0 included), by selection instead of a full sort: introselect (median-of-three quickselect, sorting the
+ * remaining range after 2 · log₂ n rounds). NaN when none. O(n) expected time, O(n) memory.
+ */
+export function medianPresent(values: Float64Array): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
+  if (n === 0) return Number.NaN;
+  const a = new Float64Array(n);
+  for (let i = 0, k = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v === v) a[k++] = v;
+  }
+  const h = n >> 1;
+  selectRank(a, h);
+  let hi = a[h]!;
+  if (n % 2 === 1) return signedZeroAt(a, h, hi);
+  // Every value left of h is ≤ a[h]: the largest of them has rank h − 1.
+  let lo = a[0]!;
+  for (let i = 1; i < h; i++) if (a[i]! > lo) lo = a[i]!;
+  lo = signedZeroAt(a, h - 1, lo);
+  hi = signedZeroAt(a, h, hi);
+  return (lo + hi) / 2;
+}
+
+/** Rearrange `a` so that a[k] holds the value of rank k, smaller-or-equal values before it, larger after. */
+function selectRank(a: Float64Array, k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  let budget = 2 * Math.ceil(Math.log2(a.length + 1)) + 4;
+  while (hi > lo) {
+    if (budget-- === 0) {
+      a.subarray(lo, hi + 1).sort();
+      return;
+    }
+    const mid = lo + ((hi - lo) >> 1);
+    // Median of three as the pivot, moved to lo.
+    if (a[mid]! < a[lo]!) swap(a, mid, lo);
+    if (a[hi]! < a[lo]!) swap(a, hi, lo);
+    if (a[hi]! < a[mid]!) swap(a, hi, mid);
+    swap(a, lo, mid);
+    const pivot = a[lo]!;
+    let i = lo + 1;
+    let j = hi;
+    for (;;) {
+      while (i <= j && a[i]! < pivot) i++;
+      while (i <= j && a[j]! > pivot) j--;
+      if (i >= j) break;
+      swap(a, i, j);
+      i++;
+      j--;
+    }
+    swap(a, lo, j);
+    if (j === k) return;
+    if (j < k) lo = j + 1;
+    else hi = j - 1;
+  }
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
+}
+
+/** A selected zero's sign in sorted order (−0 sorts before 0): −0 when rank k falls among the negative zeros. */
+function signedZeroAt(a: Float64Array, k: number, v: number): number {
+  if (v !== 0) return v;
+  let below = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (x < 0 || (x === 0 && 1 / x < 0)) below++;
+  }
+  return k < below ? -0 : 0;
+}
+
 /** Mean and population standard deviation (ddof = 0) of the present values; NaN for both when none. O(n). */
 export function meanStd(values: Float64Array): { mean: number; std: number; count: number } {
   let sum = 0;

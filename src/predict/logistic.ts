@@ -35,11 +35,6 @@ export interface LogisticFit {
   objective: number;
 }
 
-/** log(1 + eᶻ) without overflow. */
-function softplus(z: number): number {
-  return z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
-}
-
 /** The logistic function 1 / (1 + e⁻ᶻ), stable for large |z|. */
 export function sigmoid(z: number): number {
   if (z >= 0) return 1 / (1 + Math.exp(-z));
@@ -113,12 +108,22 @@ export function fitLogistic(
   const D = d + 1; // coefficients then intercept
   const beta = new Float64Array(D);
   const margin = new Float64Array(n);
-  const objectiveAt = (b: Float64Array): number => {
-    margin.fill(b[d]!);
-    for (let j = 0; j < d; j++) if (b[j] !== 0) addScaled(margin, Z, j * n, b[j]!, n);
-    const loss = weightedLoss(margin, yy, s, n);
+  // e^(−|margin|), shared by the loss (softplus) and the next iteration's σ.
+  const em = new Float64Array(n);
+  // The margins b + Σ βⱼ·zᵢⱼ (columns added in order), then the weighted loss with the arithmetic of softplus and of
+  // sigmoid from one exponential per row.
+  const objectiveAt = (bv: Float64Array): number => {
+    margin.fill(bv[d]!);
+    // Four columns per pass, added in column order (a zero coefficient adds ±0, which changes no result).
+    for (let j = 0; j < d; j += 4) {
+      const c = (q: number): number => (j + q < d ? bv[j + q]! : 0);
+      const o = (q: number): number => Math.min(j + q, d - 1) * n;
+      if (c(0) !== 0 || c(1) !== 0 || c(2) !== 0 || c(3) !== 0)
+        addScaled4(margin, Z, n, o(0), c(0), o(1), c(1), o(2), c(2), o(3), c(3));
+    }
+    const loss = lossPass(margin, em, yy, s, n);
     let pen = 0;
-    for (let j = 0; j < d; j++) pen += b[j]! * b[j]!;
+    for (let j = 0; j < d; j++) pen += bv[j]! * bv[j]!;
     return 0.5 * pen + C * loss;
   };
   let f = objectiveAt(beta);
@@ -128,21 +133,33 @@ export function fitLogistic(
   const trial = new Float64Array(D);
   const r = new Float64Array(n);
   const h = new Float64Array(n);
-  const hz = new Float64Array(n);
+  const sums = new Float64Array(6);
   let converged = false;
   let iter = 0;
   for (; iter < maxIter; iter++) {
-    g.fill(0);
-    H.fill(0);
-    residuals(margin, yy, s, C, r, h, n);
-    g[d] = sum(r, n);
-    H[d * D + d] = sum(h, n);
+    // Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)).
+    curvature(margin, em, yy, s, C, r, h, n, sums);
+    const gI = sums[0]!;
+    const hI = sums[1]!;
+    g[d] = gI;
+    H[d * D + d] = hI;
+    // Every entry is a sum over the rows in order. One pass per four entries of a row of H (a shorter last group
+    // repeats column a, unused); the first pass of a row also sums gradient entry a and the intercept's curvature.
     for (let a = 0; a < d; a++) {
       const oa = a * n;
-      g[a] = dotAt(r, 0, Z, oa, n);
-      for (let i = 0; i < n; i++) hz[i] = h[i]! * Z[oa + i]!;
-      H[d * D + a] = sum(hz, n);
-      for (let b = 0; b <= a; b++) H[a * D + b] = dotAt(hz, 0, Z, b * n, n);
+      for (let b = 0; b <= a; b += 4) {
+        const o0 = b * n;
+        const o1 = Math.min(b + 1, a) * n;
+        const o2 = Math.min(b + 2, a) * n;
+        const o3 = Math.min(b + 3, a) * n;
+        hessianPass(Z, r, h, n, oa, o0, o1, o2, o3, sums);
+        if (b === 0) {
+          g[a] = sums[0]!;
+          H[d * D + a] = sums[1]!;
+        }
+        const row = a * D + b;
+        for (let q = 0; q < 4 && b + q <= a; q++) H[row + q] = sums[2 + q]!;
+      }
     }
     let gmax = 0;
     for (let j = 0; j < d; j++) {
@@ -206,47 +223,121 @@ export function fitLogistic(
   };
 }
 
-/** out[i] += alpha · x[ox + i] for i < n. */
-function addScaled(out: Float64Array, x: Float64Array, ox: number, alpha: number, n: number): void {
-  for (let i = 0; i < n; i++) out[i] = out[i]! + alpha * x[ox + i]!;
+// The passes over the rows are small functions: each is compiled once and reused by every iteration and column.
+
+/** out[i] += a0 · x[o0 + i], then a1 · x[o1 + i], a2 · x[o2 + i], a3 · x[o3 + i], for i < n. */
+function addScaled4(
+  out: Float64Array,
+  x: Float64Array,
+  n: number,
+  o0: number,
+  a0: number,
+  o1: number,
+  a1: number,
+  o2: number,
+  a2: number,
+  o3: number,
+  a3: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    let m = out[i]!;
+    m += a0 * x[o0 + i]!;
+    m += a1 * x[o1 + i]!;
+    m += a2 * x[o2 + i]!;
+    m += a3 * x[o3 + i]!;
+    out[i] = m;
+  }
 }
 
-/** Σ x[ox + i] · y[oy + i] for i < n. */
-function dotAt(x: Float64Array, ox: number, y: Float64Array, oy: number, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[ox + i]! * y[oy + i]!;
-  return s;
-}
-
-function sum(x: Float64Array, n: number): number {
-  let s = 0;
-  for (let i = 0; i < n; i++) s += x[i]!;
-  return s;
-}
-
-/** Σ wᵢ · (−log σ(zᵢ) for y = 1, −log(1 − σ(zᵢ)) for y = 0). */
-function weightedLoss(margin: Float64Array, y: Float64Array, w: Float64Array, n: number): number {
+/**
+ * Σ sᵢ · softplus(±marginᵢ) (− for y = 1), storing e^(−|marginᵢ|) in `em`: softplus(u) = u + log1p(e^(−u)) for
+ * u > 0, else log1p(e^u), the same exponential either way.
+ */
+function lossPass(
+  margin: Float64Array,
+  em: Float64Array,
+  y: Float64Array,
+  s: Float64Array,
+  n: number,
+): number {
   let loss = 0;
-  for (let i = 0; i < n; i++) loss += w[i]! * softplus(y[i] === 1 ? -margin[i]! : margin[i]!);
+  for (let i = 0; i < n; i++) {
+    const m = margin[i]!;
+    const e = Math.exp(-Math.abs(m));
+    em[i] = e;
+    const u = y[i] === 1 ? -m : m;
+    loss += s[i]! * (u > 0 ? u + Math.log1p(e) : Math.log1p(e));
+  }
   return loss;
 }
 
-/** Gradient weights rᵢ = C·wᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·wᵢ·σ(zᵢ)(1 − σ(zᵢ)). */
-function residuals(
+/**
+ * Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)), σ from the stored
+ * e^(−|zᵢ|) as {@link sigmoid} computes it; their sums into out[0], out[1].
+ */
+function curvature(
   margin: Float64Array,
+  em: Float64Array,
   y: Float64Array,
-  w: Float64Array,
+  s: Float64Array,
   C: number,
   r: Float64Array,
   h: Float64Array,
   n: number,
+  out: Float64Array,
 ): void {
+  let gI = 0;
+  let hI = 0;
   for (let i = 0; i < n; i++) {
-    const p = sigmoid(margin[i]!);
-    const c = C * w[i]!;
-    r[i] = c * (p - y[i]!);
-    h[i] = c * p * (1 - p);
+    const e = em[i]!;
+    const p = margin[i]! >= 0 ? 1 / (1 + e) : e / (1 + e);
+    const c = C * s[i]!;
+    const ri = c * (p - y[i]!);
+    const hi = c * p * (1 - p);
+    r[i] = ri;
+    h[i] = hi;
+    gI += ri;
+    hI += hi;
   }
+  out[0] = gI;
+  out[1] = hI;
+}
+
+/** Σ rᵢ·zₐ, Σ hᵢ·zₐ and Σ hᵢ·zₐ·z_b for the four columns at o0…o3, over the rows in order, into out[0…5]. */
+function hessianPass(
+  Z: Float64Array,
+  r: Float64Array,
+  h: Float64Array,
+  n: number,
+  oa: number,
+  o0: number,
+  o1: number,
+  o2: number,
+  o3: number,
+  out: Float64Array,
+): void {
+  let sg = 0;
+  let sh = 0;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0; i < n; i++) {
+    const za = Z[oa + i]!;
+    sg += r[i]! * za;
+    const t = h[i]! * za;
+    sh += t;
+    s0 += t * Z[o0 + i]!;
+    s1 += t * Z[o1 + i]!;
+    s2 += t * Z[o2 + i]!;
+    s3 += t * Z[o3 + i]!;
+  }
+  out[0] = sg;
+  out[1] = sh;
+  out[2] = s0;
+  out[3] = s1;
+  out[4] = s2;
+  out[5] = s3;
 }
 
 /** Solve H x = g into x for symmetric positive definite H (lower triangle filled). O(D³). */

@@ -19,11 +19,13 @@ import { duplicateIdWarning } from '../core/ids.js';
 import { Random } from '../core/random.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import { forestNodeBudget, resolveForestParams, type ForestParams } from '../forest/forest.js';
+import { eachPermutedProba } from '../forest/importance.js';
 import { inputSchemaOf } from '../model/bundle.js';
 import type { CalibrationMethod } from './calibration.js';
 import {
   fitEstimator,
   predictProbability,
+  scoresToProbability,
   takeRows,
   takeValues,
   type EstimatorParams,
@@ -359,10 +361,33 @@ async function permutationDrops(
   if (pos === 0 || pos === y.length) return;
   const { nRows: n, nCols: d } = X;
   const baseline = rocAuc(y, await predictProbability(fitted, X, pool));
+  const progress = logger.progress('permutation repeats', d * repeats);
+  const base = fitted.base;
+  if (base.algo === 'rf') {
+    // Only the (tree, row) pairs whose path splits on the shuffled column are walked again.
+    const K = base.forest.classes.length;
+    const k = base.forest.classes.indexOf(1);
+    const raw = new Float64Array(n);
+    const columns = Int32Array.from({ length: d }, (_, j) => j);
+    await eachPermutedProba(
+      base.forest,
+      X,
+      columns,
+      repeats,
+      seed,
+      (j, _r, proba) => {
+        if (k >= 0) for (let i = 0; i < n; i++) raw[i] = proba[i * K + k]!;
+        out[j]!.push(baseline - rocAuc(y, scoresToProbability('rf', fitted.calibrator, raw)));
+      },
+      pool,
+      progress,
+    );
+    progress.done();
+    return;
+  }
   const data = X.data.slice();
   const M: Matrix = { data, nRows: n, nCols: d };
   const column = new Float64Array(n);
-  const progress = logger.progress('permutation repeats', d * repeats);
   for (let j = 0; j < d; j++) {
     for (let i = 0; i < n; i++) column[i] = X.data[i * d + j]!;
     for (let r = 0; r < repeats; r++) {
