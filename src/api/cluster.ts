@@ -29,7 +29,7 @@ import {
   assertFinite,
   chooseFeatures,
   leftOutWarning,
-  matrixColumn,
+  takeColumns,
   toMatrix,
   type LeftOutColumn,
 } from '../core/matrix.js';
@@ -656,10 +656,12 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       await pool.close();
     }
     if (parked) {
-      const fitted = X;
-      parked.forEach((c, j) => {
-        ds = ds.withColumn(numericColumn(c.name, matrixColumn(fitted, j), c.type));
+      // The matrix is read no more: its data becomes the columns (transposed in place, no copy).
+      const nRows = X.nRows;
+      takeColumns(X).forEach((values, j) => {
+        ds = ds.withColumn(numericColumn(parked[j]!.name, values, parked[j]!.type));
       });
+      X = { data: new Float64Array(0), nRows, nCols: 0 };
     }
     let labels = fit.labels;
     let model: ClusterModel = fit.model;
