@@ -154,10 +154,11 @@ async function writeParquet(ds: Dataset, path: string): Promise<void> {
     const meta = kv.length
       ? `, KV_METADATA {${kv.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`
       : '';
-    const from = ds.nCols > 0 ? `${name}()` : '(SELECT 1 WHERE false)';
+    // DuckDB refuses a table of no columns (a Parser Error, as when the table was copied first).
+    if (ds.nCols === 0) await conn.run(`CREATE TEMP TABLE ${sqlIdent(name)} ()`);
     try {
       await conn.run(
-        `COPY (SELECT ${select || '1 AS empty'} FROM ${from}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd${meta})`,
+        `COPY (SELECT ${select} FROM ${name}()) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd${meta})`,
       );
     } finally {
       source.columns = [];
