@@ -15,6 +15,14 @@
 // plan (4 levels), churned (0/1) — and events_<events>.csv from bench/make-events.mjs. Every command's output and
 // log (stdout + stderr) lands in DIR too.
 //
+// Scale mode (--scale 1000000,4000000): instead of the budget run, the core commands (ingest, inspect, clean,
+// select, cluster k-means with --n-init 3, assign) on each row count, each beside the same job done by pandas and
+// scikit-learn (/usr/bin/python3; --python to change): peak RSS in MB and bytes per row of both, and their ratio.
+// pandas chains its steps through pickle files (no Parquet engine is needed): read_csv; describe; median
+// imputation and StandardScaler; correlation filter; KMeans(n_clusters=5, n_init=3); predict on the raw rows.
+//
+//   node bench/memory.bench.mjs --scale 1000000,4000000 [--dir DIR] [--threads 2]
+//
 // Budget: 1.5 GB of peak RSS for every command (the largest passing figure, `segment run`, was 1.13 GB on
 // 2026-11-23; see bench/RESULTS.md). `cluster hierarchical` on all rows is stopped after --hier-timeout seconds
 // (ward is O(n²) time, O(n) memory) and passes if it stayed within budget until then.
@@ -46,6 +54,11 @@ const budgetMB = Number(opt('budget', 1536));
 const timeout = Number(opt('timeout', 3600));
 const hierTimeout = Number(opt('hier-timeout', 600));
 const threads = opt('threads', '2');
+const scale = opt('scale', '')
+  .split(',')
+  .filter((s) => s !== '')
+  .map(Number);
+const python = opt('python', '/usr/bin/python3');
 const only = opt('only', '')
   .split(',')
   .filter((s) => s !== '');
@@ -162,6 +175,121 @@ async function makeCustomers(path, n, seed) {
   stream.write(buf);
   await new Promise((res) => stream.end(res));
   spawnSync('mv', [tmp, path]);
+}
+
+// The pandas / scikit-learn side of the scale mode: one job per process, named by its first argument.
+const referenceJobs = String.raw`
+import sys, pickle
+import numpy as np
+import pandas as pd
+job, src, out = sys.argv[1], sys.argv[2], sys.argv[3]
+ids, drop = 'customer_id', ['customer_id', 'churned']
+if job == 'ingest':
+    pd.read_csv(src).to_pickle(out)
+elif job == 'inspect':
+    df = pd.read_csv(src)
+    df.describe(include='all'); df.isna().sum(); df.nunique()
+elif job == 'clean':
+    from sklearn.preprocessing import StandardScaler
+    df = pd.read_pickle(src)
+    num = [c for c in df.select_dtypes('number').columns if c not in drop]
+    med = df[num].median()
+    df[num] = df[num].fillna(med)
+    sc = StandardScaler().fit(df[num])
+    df[num] = sc.transform(df[num])
+    df.to_pickle(out)
+    pickle.dump({'num': num, 'med': med, 'sc': sc}, open(out + '.prep', 'wb'))
+elif job == 'select':
+    df = pd.read_pickle(src)
+    num = [c for c in df.select_dtypes('number').columns if c not in drop]
+    corr = df[num].corr().abs()
+    upper = corr.where(np.triu(np.ones(corr.shape, dtype=bool), k=1))
+    df.drop(columns=[c for c in upper.columns if (upper[c] > 0.9).any()]).to_pickle(out)
+elif job == 'cluster':
+    from sklearn.cluster import KMeans
+    df = pd.read_pickle(src)
+    num = [c for c in df.select_dtypes('number').columns if c not in drop]
+    km = KMeans(n_clusters=5, n_init=3, random_state=42).fit(df[num].to_numpy())
+    df['segment'] = km.labels_
+    df.to_pickle(out)
+    pickle.dump(km, open(out + '.model', 'wb'))
+elif job == 'assign':
+    df = pd.read_csv(src)
+    prep = pickle.load(open(sys.argv[4], 'rb'))
+    km = pickle.load(open(sys.argv[5], 'rb'))
+    X = prep['sc'].transform(df[prep['num']].fillna(prep['med']))
+    df['segment'] = km.predict(X)
+    df.to_pickle(out)
+`;
+
+/** One process under GNU time: wall seconds, peak RSS in MB, exit code. */
+function timed(argv, log) {
+  const timeFile = at('time.txt');
+  const fd = openSync(log, 'w');
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, ...argv], {
+    cwd: dir,
+    stdio: ['ignore', fd, fd],
+  });
+  closeSync(fd);
+  const [seconds, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+  return { seconds, peakMB: Math.round(kb / 1024), bytes: kb * 1024, code: r.status ?? -1 };
+}
+
+if (scale.length > 0) {
+  const refScript = at('reference_jobs.py');
+  writeFileSync(refScript, referenceJobs);
+  console.log(
+    '| command | rows | segment wall s | segment peak MB | segment B/row | pandas/sklearn peak MB | pandas/sklearn B/row | segment ÷ pandas |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  let failed = false;
+  for (const n of scale) {
+    const csv = `customers_${n}.csv`;
+    if (!existsSync(at(csv))) {
+      console.error(`# writing ${at(csv)}`);
+      await makeCustomers(at(csv), n, 7);
+    }
+    const X = '--id customer_id --exclude churned';
+    const jobs = [
+      ['ingest', `ingest ${csv} -o c_${n}.parquet`, [csv, `c_${n}.pkl`]],
+      ['inspect', `inspect c_${n}.parquet`, [csv, '-']],
+      [
+        'clean',
+        `clean c_${n}.parquet ${X} --impute median --scale zscore -o clean_${n}.parquet --model clean_${n}.json`,
+        [`c_${n}.pkl`, `clean_${n}.pkl`],
+      ],
+      [
+        'select',
+        `select clean_${n}.parquet ${X} --max-corr 0.9 -o select_${n}.parquet`,
+        [`clean_${n}.pkl`, `select_${n}.pkl`],
+      ],
+      [
+        'cluster kmeans --n-init 3',
+        `cluster clean_${n}.parquet ${X} --k 5 --n-init 3 -o segments_${n}.parquet --model model_${n}.json`,
+        [`clean_${n}.pkl`, `segments_${n}.pkl`],
+      ],
+      [
+        'assign (raw rows)',
+        `assign c_${n}.parquet --model model_${n}.json -o scored_${n}.parquet`,
+        [csv, `scored_${n}.pkl`, `clean_${n}.pkl.prep`, `segments_${n}.pkl.model`],
+      ],
+    ];
+    for (const [name, argv, ref] of jobs) {
+      const tag = `${name.split(' ')[0]}_${n}`;
+      console.error(`# ${name}, ${n} rows`);
+      const seg = timed(
+        [process.execPath, cli, '--threads', threads, ...argv.split(' ')],
+        at(`scale_${tag}.log`),
+      );
+      const py = timed([python, refScript, name.split(' ')[0], ...ref], at(`scale_${tag}_pandas.log`));
+      if (seg.code !== 0 || py.code !== 0) failed = true;
+      const perRow = (m) => (m.code === 0 ? String(Math.round(m.bytes / n)) : `exit ${m.code}`);
+      console.log(
+        `| ${name} | ${n.toLocaleString('en-US')} | ${seg.seconds.toFixed(1)} | ${seg.peakMB} | ${perRow(seg)} | ${py.peakMB} | ${perRow(py)} | ${(seg.peakMB / py.peakMB).toFixed(2)} |`,
+      );
+    }
+  }
+  process.exit(failed ? 1 : 0);
 }
 
 const customersCsv = at(`customers_${rows}.csv`);

@@ -29,6 +29,7 @@ import {
   assertFinite,
   chooseFeatures,
   leftOutWarning,
+  takeColumns,
   toMatrix,
   type LeftOutColumn,
 } from '../core/matrix.js';
@@ -591,6 +592,13 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       X = toMatrix(ds, features, env.threads > 1);
       assertFinite(X, features, 'clustering');
     }
+    // k-means reads the matrix only: the feature columns are let go while it fits and made again from the matrix
+    // afterwards (the same values), so the features are held once, not twice, during the fit.
+    const parked =
+      o.algorithm === 'kmeans' && !gower && !baseline
+        ? features.map((f) => ({ name: f, type: ds.numeric(f).type }))
+        : null;
+    if (parked) ds = ds.drop(features);
     const readSeconds = (performance.now() - started) / 1000;
     const params: ClusterParams = {
       algorithm: o.algorithm,
@@ -646,6 +654,14 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       });
     } finally {
       await pool.close();
+    }
+    if (parked) {
+      // The matrix is read no more: its data becomes the columns (transposed in place, no copy).
+      const nRows = X.nRows;
+      takeColumns(X).forEach((values, j) => {
+        ds = ds.withColumn(numericColumn(parked[j]!.name, values, parked[j]!.type));
+      });
+      X = { data: new Float64Array(0), nRows, nCols: 0 };
     }
     let labels = fit.labels;
     let model: ClusterModel = fit.model;

@@ -41,7 +41,7 @@ export const globalParams: readonly Param[] = [
   { flags: '--seed <n>', help: 'seed of every random choice', parse: intAtLeast(0), default: 42 },
   {
     flags: '--memory-limit <size>',
-    help: 'memory budget of O(n²) algorithms and random forests, e.g. 2GB (default: 4GB)',
+    help: 'memory budget of O(n²) algorithms, random forests and DuckDB (a quarter of it, at least 256MB), e.g. 2GB (default: 4GB)',
     parse: memorySize,
   },
   { flags: '--debug', help: 'print stack traces of errors' },
@@ -90,14 +90,15 @@ export function contextFrom(cmd: Command): Context {
   }
   const level: LogLevel = g.quiet ? 'error' : (g.logLevel ?? (g.verbose || g.debug ? 'debug' : 'info'));
   const threads = g.threads ?? defaultThreads();
-  configureDuckDB({ threads });
+  const memoryLimit = g.memoryLimit ?? defaultMemoryLimit;
+  configureDuckDB({ threads, memoryLimit });
   const stdout = over.stdout ?? process.stdout;
   return {
     logger: over.logger ?? createCliLogger({ format, level, tty: Boolean(process.stderr.isTTY) }),
     threads,
     seed: g.seed ?? 42,
     debug: Boolean(g.debug),
-    memoryLimit: g.memoryLimit ?? defaultMemoryLimit,
+    memoryLimit,
     stdout,
     stdin: process.stdin,
     given: givenOptions(cmd),

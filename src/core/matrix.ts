@@ -30,6 +30,36 @@ export function toMatrix(ds: Dataset, names: readonly string[], shared = false):
   return m;
 }
 
+/**
+ * The columns of a matrix without a copy: its data is transposed in place to column-major order (cycle
+ * following, one bit a value to mark what has moved) and column `j` is a view of it. The matrix itself is
+ * no longer valid afterwards. O(n·d) time, O(n·d / 8) bytes.
+ */
+export function takeColumns(m: Matrix): Float64Array[] {
+  const { data, nRows: r, nCols: c } = m;
+  const n = r * c;
+  if (r > 1 && c > 1) {
+    // Row-major (a, b) at i = a·c + b goes to b·r + a = i·r mod (n − 1); the first and last values stay.
+    const last = n - 1;
+    const moved = new Uint8Array((n + 7) >> 3);
+    for (let s = 1; s < last; s++) {
+      if ((moved[s >> 3]! & (1 << (s & 7))) !== 0) continue;
+      let carry = data[s]!;
+      let i = s;
+      for (;;) {
+        const j = (i * r) % last;
+        const t = data[j]!;
+        data[j] = carry;
+        moved[j >> 3]! |= 1 << (j & 7);
+        if (j === s) break;
+        carry = t;
+        i = j;
+      }
+    }
+  }
+  return Array.from({ length: c }, (_, j) => data.subarray(j * r, (j + 1) * r));
+}
+
 /** Column `j` of a matrix as a new array. */
 export function matrixColumn(m: Matrix, j: number): Float64Array {
   const out = new Float64Array(m.nRows);

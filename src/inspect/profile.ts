@@ -105,6 +105,38 @@ function profileColumn(c: Column, n: number): ColumnProfile {
         f > 0 ? Object.fromEntries(QUANTILES.map(([k, q]) => [k, asOut(quantileSorted(sorted, q))])) : null,
     };
   }
+  const { missing, distinct, top, min, max } =
+    c.kind === 'string' ? sortedTextCounts(c, n) : mappedTextCounts(c, n);
+  return {
+    name: c.name,
+    kind: c.kind,
+    type: c.kind,
+    count: n - missing,
+    missing,
+    missingPct: pct(missing, n),
+    distinct,
+    min,
+    max,
+    top,
+  };
+}
+
+interface TextCounts {
+  missing: number;
+  distinct: number;
+  /** The five most frequent values, ties by value. */
+  top: { value: string; count: number }[];
+  min: string | null;
+  max: string | null;
+}
+
+/** Before `b` among the most frequent values: more often, then the smaller value. */
+function moreFrequent(a: [string, number], b: [string, number]): number {
+  return b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+}
+
+/** Text counts through a map of the distinct values: for categorical columns (few levels). */
+function mappedTextCounts(c: Column, n: number): TextCounts {
   const counts = new Map<string, number>();
   let missing = 0;
   for (let i = 0; i < n; i++) {
@@ -113,7 +145,7 @@ function profileColumn(c: Column, n: number): ColumnProfile {
     else counts.set(t, (counts.get(t) ?? 0) + 1);
   }
   const top = [...counts.entries()]
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .sort(moreFrequent)
     .slice(0, 5)
     .map(([value, count]) => ({ value, count }));
   let min: string | null = null;
@@ -122,17 +154,43 @@ function profileColumn(c: Column, n: number): ColumnProfile {
     if (min === null || k < min) min = k;
     if (max === null || k > max) max = k;
   }
+  return { missing, distinct: counts.size, top, min, max };
+}
+
+/**
+ * Text counts of a string column (often one distinct value a row, such as ids) by sorting the values and
+ * counting runs: one array of references instead of a map entry per distinct value. O(n log n).
+ */
+function sortedTextCounts(c: Column, n: number): TextCounts {
+  const values: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = cellText(c, i);
+    if (t !== null) values.push(t);
+  }
+  const missing = n - values.length;
+  // The default order compares UTF-16 code units, as `<` does on strings.
+  values.sort();
+  const top: [string, number][] = [];
+  let distinct = 0;
+  for (let i = 0; i < values.length;) {
+    const v = values[i]!;
+    let j = i + 1;
+    while (j < values.length && values[j] === v) j++;
+    distinct++;
+    const run: [string, number] = [v, j - i];
+    if (top.length < 5 || moreFrequent(run, top[top.length - 1]!) < 0) {
+      top.push(run);
+      top.sort(moreFrequent);
+      if (top.length > 5) top.pop();
+    }
+    i = j;
+  }
   return {
-    name: c.name,
-    kind: c.kind,
-    type: c.kind,
-    count: n - missing,
     missing,
-    missingPct: pct(missing, n),
-    distinct: counts.size,
-    min,
-    max,
-    top,
+    distinct,
+    top: top.map(([value, count]) => ({ value, count })),
+    min: values.length > 0 ? values[0]! : null,
+    max: values.length > 0 ? values[values.length - 1]! : null,
   };
 }
 

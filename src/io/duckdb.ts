@@ -4,10 +4,30 @@ import { join } from 'node:path';
 
 let instance: Promise<DuckDBInstance> | undefined;
 let threads: number | undefined;
+/** DuckDB's memory limit in bytes (undefined: DuckDB's own default, 80 % of the machine's memory). */
+let memoryLimit: number | undefined;
+/** The memory limit the running instance was given, when it differs from `memoryLimit` (applied on next use). */
+let appliedLimit: number | undefined;
 
-/** Set DuckDB's thread count before the first query (the `--threads` flag). */
-export function configureDuckDB(opts: { threads?: number }): void {
+/** The least memory DuckDB is given, whatever `--memory-limit` says: its CSV and Parquet scans need buffers. */
+export const duckdbMemoryFloor = 256 * 1024 ** 2;
+
+/**
+ * DuckDB's memory limit for a `--memory-limit` budget: a quarter of it, and at least {@link duckdbMemoryFloor}.
+ * Past it DuckDB spills to its temporary folder instead of growing; the rest of the budget is left to the
+ * arrays the commands hold themselves.
+ */
+export function duckdbMemoryLimit(budget: number): number {
+  return Math.max(duckdbMemoryFloor, Math.floor(budget / 4));
+}
+
+/**
+ * Set DuckDB's thread count and memory budget before the first query (the `--threads` and `--memory-limit`
+ * flags; the DuckDB limit is {@link duckdbMemoryLimit} of the budget).
+ */
+export function configureDuckDB(opts: { threads?: number; memoryLimit?: number }): void {
   threads = opts.threads;
+  if (opts.memoryLimit !== undefined) memoryLimit = duckdbMemoryLimit(opts.memoryLimit);
 }
 
 /** The process-wide in-memory DuckDB instance, created on first use; it spills to disk past its memory limit. */
@@ -15,6 +35,13 @@ function getInstance(): Promise<DuckDBInstance> {
   if (!instance) {
     const options: Record<string, string> = {};
     if (threads !== undefined) options['threads'] = String(threads);
+    if (memoryLimit !== undefined) options['memory_limit'] = `${memoryLimit}B`;
+    appliedLimit = memoryLimit;
+    // DuckDB's allocator keeps freed pages for reuse: a background thread hands them back to the system, so the
+    // memory of a finished scan does not stay resident beside the arrays read from it.
+    options['allocator_background_threads'] = 'true';
+    options['allocator_flush_threshold'] = '16MB';
+    options['allocator_bulk_deallocation_flush_threshold'] = '16MB';
     // Spill files go to the system temp folder (SEGMENT_TMPDIR overrides), never into the working directory.
     options['temp_directory'] = process.env['SEGMENT_TMPDIR'] ?? join(tmpdir(), 'segment-duckdb');
     // segment needs only the extensions built into the package; never download one at run time.
@@ -28,6 +55,10 @@ function getInstance(): Promise<DuckDBInstance> {
 export async function withConnection<T>(f: (c: DuckDBConnection) => Promise<T>): Promise<T> {
   const conn = await (await getInstance()).connect();
   try {
+    if (memoryLimit !== undefined && memoryLimit !== appliedLimit) {
+      await conn.run(`SET memory_limit = '${memoryLimit}B'`);
+      appliedLimit = memoryLimit;
+    }
     return await f(conn);
   } finally {
     conn.closeSync();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import bindings from '@duckdb/node-bindings';
-import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBVarCharVector } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBVarCharVector } from '@duckdb/node-api';
 import { Dataset, cellText, numericColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, InternalError, UsageError } from '../core/errors.js';
 import { silentLogger, withProgress, type Logger } from '../core/logger.js';
@@ -812,9 +812,30 @@ export async function readSource(
   }
   if (plans.length === 0) throw new DataError(`${name}: has no columns`);
   const sql = `SELECT ${plans.map((p, j) => `${selectExpr(p, srcTypes[j]!)} AS ${sqlIdent(`c${j}`)}`).join(', ')} FROM ${source}`;
-  let result: DuckDBMaterializedResult;
+  // The result is streamed chunk by chunk into growing blocks, then copied once into exactly-sized arrays:
+  // DuckDB never holds the whole result, and no per-row object is made for numeric columns.
+  const numBlocks: (DoubleBlocks | undefined)[] = plans.map((p) =>
+    p.kind === 'numeric' ? new DoubleBlocks() : undefined,
+  );
+  const texts: ((string | null)[] | undefined)[] = plans.map((p) => (p.kind === 'text' ? [] : undefined));
+  let n = 0;
   try {
-    result = await conn.run(sql);
+    const result = await conn.stream(sql);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const rows = chunk.rowCount;
+      for (let j = 0; j < plans.length; j++) {
+        const blocks = numBlocks[j];
+        if (blocks) blocks.append(chunk.chunk, j, rows);
+        else {
+          const vec = chunk.getColumnVector(j) as DuckDBVarCharVector;
+          const out = texts[j]!;
+          for (let i = 0; i < rows; i++) out.push(vec.getItem(i));
+        }
+      }
+      n += rows;
+    }
   } catch (e) {
     const msg = duckMessage(e);
     const conv = /Could not convert string '([^']*)'|Could not convert string "([^"]*)"/.exec(msg);
@@ -825,28 +846,11 @@ export async function readSource(
     }
     throw e;
   }
-  const n = result.rowCount;
-  const nums: (Float64Array | undefined)[] = plans.map((p) =>
-    p.kind === 'numeric' ? new Float64Array(n) : undefined,
-  );
-  const texts: ((string | null)[] | undefined)[] = plans.map((p) =>
-    p.kind === 'text' ? new Array<string | null>(n) : undefined,
-  );
-  let offset = 0;
-  for (let ci = 0; ci < result.chunkCount; ci++) {
-    const chunk = result.getChunk(ci);
-    const rows = chunk.rowCount;
-    for (let j = 0; j < plans.length; j++) {
-      const num = nums[j];
-      if (num) copyDoubles(chunk.chunk, j, rows, num, offset);
-      else {
-        const vec = chunk.getColumnVector(j) as DuckDBVarCharVector;
-        const out = texts[j]!;
-        for (let i = 0; i < rows; i++) out[offset + i] = vec.getItem(i);
-      }
-    }
-    offset += rows;
-  }
+  const nums: (Float64Array | undefined)[] = numBlocks.map((b, j) => {
+    if (!b) return undefined;
+    numBlocks[j] = undefined;
+    return b.toArray(n);
+  });
   // Whole numbers past 2^53 were rounded by the cast to float64: read their digits instead (from integer types),
   // or read the CSV column again as text (DuckDB types a column DOUBLE when a value overflows BIGINT).
   const wanted: string[] = [];
@@ -888,16 +892,22 @@ export async function readSource(
   if (again.length > 0) throw new ReadAsText(again);
   const exactText = new Map<string, (string | null)[]>();
   if (wanted.length > 0) {
-    const r = await conn.runAndReadAll(
+    const digits = wanted.map(() => new Array<string | null>(n));
+    const r = await conn.stream(
       `SELECT ${wanted.map((c) => `CAST(${sqlIdent(c)} AS VARCHAR)`).join(', ')} FROM ${source}`,
     );
-    const rows = r.getRows();
-    wanted.forEach((c, k) => {
-      exactText.set(
-        c,
-        rows.map((row) => (row[k] == null ? null : String(row[k]))),
-      );
-    });
+    let offset = 0;
+    for (;;) {
+      const chunk = await r.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const rows = Math.min(chunk.rowCount, n - offset);
+      digits.forEach((out, k) => {
+        const vec = chunk.getColumnVector(k) as DuckDBVarCharVector;
+        for (let i = 0; i < rows; i++) out[offset + i] = vec.getItem(i);
+      });
+      offset += rows;
+    }
+    wanted.forEach((c, k) => exactText.set(c, digits[k]!));
   }
   const maxLevels = opts.maxLevels ?? 1000;
   const columns: Column[] = plans.map((p, j) => {
@@ -920,23 +930,64 @@ export async function readSource(
   return Dataset.of(columns, {}, n);
 }
 
-function copyDoubles(
-  chunk: bindings.DataChunk,
-  j: number,
-  rows: number,
-  out: Float64Array,
-  offset: number,
-): void {
-  const vec = bindings.data_chunk_get_vector(chunk, j);
-  const bytes = bindings.vector_get_data(vec, rows * 8);
-  if (bytes.byteOffset % 8 === 0) out.set(new Float64Array(bytes.buffer, bytes.byteOffset, rows), offset);
-  else out.set(new Float64Array(bytes.slice().buffer, 0, rows), offset);
-  const validity = bindings.vector_get_validity(vec, Math.ceil(rows / 64) * 8) as
-    Uint8Array | null | undefined;
-  if (validity) {
-    for (let i = 0; i < rows; i++) {
-      if ((validity[i >> 3]! & (1 << (i & 7))) === 0) out[offset + i] = Number.NaN;
+/** Rows of one block of {@link DoubleBlocks}: 512 KiB of float64. */
+const blockRows = 1 << 16;
+
+const emptyBlock = new Float64Array(0);
+
+/**
+ * A float64 column filled from DuckDB vectors (NULL becomes NaN) in fixed-size blocks, copied once into an
+ * exactly-sized array at the end: at most one partly filled block past the values themselves.
+ */
+export class DoubleBlocks {
+  private readonly full: Float64Array[] = [];
+  private block = new Float64Array(blockRows);
+  private used = 0;
+
+  /** Append the first `rows` values of vector `j` of a DuckDB data chunk. */
+  append(chunk: bindings.DataChunk, j: number, rows: number): void {
+    const vec = bindings.data_chunk_get_vector(chunk, j);
+    const bytes = bindings.vector_get_data(vec, rows * 8);
+    const src =
+      bytes.byteOffset % 8 === 0
+        ? new Float64Array(bytes.buffer, bytes.byteOffset, rows)
+        : new Float64Array(bytes.slice().buffer, 0, rows);
+    const validity = bindings.vector_get_validity(vec, Math.ceil(rows / 64) * 8) as
+      Uint8Array | null | undefined;
+    let done = 0;
+    while (done < rows) {
+      if (this.used === blockRows) {
+        this.full.push(this.block);
+        this.block = new Float64Array(blockRows);
+        this.used = 0;
+      }
+      const take = Math.min(rows - done, blockRows - this.used);
+      this.block.set(src.subarray(done, done + take), this.used);
+      if (validity) {
+        for (let i = 0; i < take; i++) {
+          const r = done + i;
+          if ((validity[r >> 3]! & (1 << (r & 7))) === 0) this.block[this.used + i] = Number.NaN;
+        }
+      }
+      this.used += take;
+      done += take;
     }
+  }
+
+  /** The `n` values appended, in one array of exactly `n`; the blocks are released. */
+  toArray(n: number): Float64Array {
+    const out = new Float64Array(n);
+    let offset = 0;
+    for (let b = 0; b < this.full.length; b++) {
+      out.set(this.full[b]!, offset);
+      offset += blockRows;
+      this.full[b] = emptyBlock;
+    }
+    out.set(this.block.subarray(0, n - offset), offset);
+    this.block = emptyBlock;
+    this.used = 0;
+    this.full.length = 0;
+    return out;
   }
 }
 

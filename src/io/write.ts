@@ -1,7 +1,13 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import bindings from '@duckdb/node-bindings';
-import { DuckDBDataChunk, DOUBLE, VARCHAR, type DuckDBVarCharVector } from '@duckdb/node-api';
+import {
+  DuckDBTableFunction,
+  DOUBLE,
+  VARCHAR,
+  type DuckDBDataChunk,
+  type DuckDBVarCharVector,
+} from '@duckdb/node-api';
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
 import { DataError } from '../core/errors.js';
 import { writeAtomic, writeFailureReason } from './atomic.js';
@@ -101,56 +107,77 @@ export function stdoutError(e: unknown): DataError {
 
 const CHUNK = 2048;
 
+let scanCounter = 0;
+
+/**
+ * Write a dataset as Parquet through DuckDB's COPY. DuckDB scans the columns through a table function that fills
+ * one vector of rows per call straight from the arrays: no second copy of the table is made. A single scanning
+ * thread keeps the rows in order.
+ */
 async function writeParquet(ds: Dataset, path: string): Promise<void> {
   await withConnection(async (conn) => {
-    const table = `segment_out_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+    const name = `segment_out_${process.pid}_${++scanCounter}`;
     const isText = ds.columns.map((c) => c.kind !== 'numeric');
-    await conn.run(
-      `CREATE TEMP TABLE ${table} (${ds.columns.map((c, j) => `${sqlIdent(`c${j}`)} ${isText[j] ? 'VARCHAR' : 'DOUBLE'}`).join(', ')})`,
+    const types = isText.map((t) => (t ? VARCHAR : DOUBLE));
+    // The registered function outlives this write in DuckDB's catalog: it reaches the columns only through
+    // `source`, which is emptied afterwards so the dataset can be collected.
+    const source: { columns: readonly Column[]; nRows: number; next: number } = {
+      columns: ds.columns,
+      nRows: ds.nRows,
+      next: 0,
+    };
+    const scan = DuckDBTableFunction.create({
+      name,
+      bindFunction: (bind) => {
+        types.forEach((t, j) => bind.addResultColumn(`c${j}`, t));
+        bind.setCardinality(source.nRows, true);
+      },
+      initFunction: (init) => init.setMaxThreads(1),
+      mainFunction: (_info, out) => {
+        const start = source.next;
+        const rows = Math.min(CHUNK, source.nRows - start);
+        out.rowCount = rows;
+        source.columns.forEach((c, j) => fillVector(out, j, c, start, rows));
+        source.next = start + rows;
+      },
+    });
+    conn.registerTableFunction(scan);
+    const select = ds.columns
+      .map((c, j) => `${outputExpr(c, sqlIdent(`c${j}`))} AS ${sqlIdent(c.name)}`)
+      .join(', ');
+    const textKinds = Object.fromEntries(
+      ds.columns
+        .filter((c) => c.kind !== 'numeric' && !(c.kind === 'string' && c.integer))
+        .map((c) => [c.name, c.kind]),
     );
+    const kv = Object.entries({ ...ds.metadata, [textKindsKey]: JSON.stringify(textKinds) });
+    const meta = kv.length
+      ? `, KV_METADATA {${kv.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`
+      : '';
+    // DuckDB refuses a table of no columns (a Parser Error, as when the table was copied first).
+    if (ds.nCols === 0) await conn.run(`CREATE TEMP TABLE ${sqlIdent(name)} ()`);
     try {
-      if (ds.nCols > 0) {
-        const appender = await conn.createAppender(table);
-        const types = isText.map((t) => (t ? VARCHAR : DOUBLE));
-        for (let start = 0; start < ds.nRows; start += CHUNK) {
-          const rows = Math.min(CHUNK, ds.nRows - start);
-          const chunk = DuckDBDataChunk.create(types, rows);
-          ds.columns.forEach((c, j) => fillVector(chunk, j, c, start, rows));
-          appender.appendDataChunk(chunk);
-        }
-        appender.closeSync();
-      }
-      const select = ds.columns
-        .map((c, j) => `${outputExpr(c, sqlIdent(`c${j}`))} AS ${sqlIdent(c.name)}`)
-        .join(', ');
-      const textKinds = Object.fromEntries(
-        ds.columns
-          .filter((c) => c.kind !== 'numeric' && !(c.kind === 'string' && c.integer))
-          .map((c) => [c.name, c.kind]),
-      );
-      const kv = Object.entries({ ...ds.metadata, [textKindsKey]: JSON.stringify(textKinds) });
-      const meta = kv.length
-        ? `, KV_METADATA {${kv.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`
-        : '';
       await conn.run(
-        `COPY (SELECT ${select || '1 AS empty'} FROM ${table}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd${meta})`,
+        `COPY (SELECT ${select} FROM ${name}()) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd${meta})`,
       );
     } finally {
-      await conn.run(`DROP TABLE IF EXISTS ${table}`);
+      source.columns = [];
+      source.nRows = 0;
     }
   });
 }
 
 function fillVector(chunk: DuckDBDataChunk, j: number, c: Column, start: number, rows: number): void {
+  if (rows === 0) return;
   if (c.kind === 'numeric') {
-    const slice = c.values.slice(start, start + rows);
-    bindings.copy_data_to_vector(
-      bindings.data_chunk_get_vector(chunk.chunk, j),
-      0,
-      slice.buffer,
-      0,
-      slice.byteLength,
-    );
+    const v = c.values;
+    const vec = bindings.data_chunk_get_vector(chunk.chunk, j);
+    if (v.buffer instanceof ArrayBuffer)
+      bindings.copy_data_to_vector(vec, 0, v.buffer, v.byteOffset + start * 8, rows * 8);
+    else {
+      const slice = v.slice(start, start + rows);
+      bindings.copy_data_to_vector(vec, 0, slice.buffer, 0, slice.byteLength);
+    }
     return;
   }
   const vec = chunk.getColumnVector(j) as DuckDBVarCharVector;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Dataset, categoricalColumn, numericColumn } from '../../src/core/dataset.js';
+import { Dataset, categoricalColumn, numericColumn, stringColumn } from '../../src/core/dataset.js';
 import { profileDataset, quantileSorted } from '../../src/inspect/profile.js';
 
 describe('profileDataset', () => {
@@ -45,5 +45,34 @@ describe('profileDataset', () => {
     const s = Float64Array.of(0, 10);
     expect(quantileSorted(s, 0.25)).toBe(2.5);
     expect(quantileSorted(Float64Array.of(5), 0.9)).toBe(5);
+  });
+
+  it('counts a string column (sorted runs) as a categorical one (a map): missing, distinct, top with ties, min, max', () => {
+    const values = ['b', 'a', 'c', 'b', 'a', 'd', null, 'zz', 'zz', 'Z', 'e', 'f', 'a'];
+    const levels = [...new Set(values.filter((v): v is string => v !== null))];
+    const codes = Int32Array.from(values, (v) => (v === null ? -1 : levels.indexOf(v)));
+    const [asString, asCategorical] = profileDataset(
+      Dataset.of([stringColumn('s', values), categoricalColumn('c', codes, levels)]),
+    ).profiles;
+    expect(asString).toMatchObject({
+      kind: 'string',
+      count: 12,
+      missing: 1,
+      distinct: 8,
+      min: 'Z',
+      max: 'zz',
+    });
+    expect(asString!.top).toEqual([
+      { value: 'a', count: 3 },
+      { value: 'b', count: 2 },
+      { value: 'zz', count: 2 },
+      { value: 'Z', count: 1 },
+      { value: 'c', count: 1 },
+    ]);
+    const { name: _s, kind: _k, type: _t, ...stringStats } = asString!;
+    const { name: _c, kind: _ck, type: _ct, ...categoricalStats } = asCategorical!;
+    expect(stringStats).toEqual(categoricalStats);
+    const empty = profileDataset(Dataset.of([stringColumn('s', [null, null])])).profiles[0]!;
+    expect(empty).toMatchObject({ count: 0, missing: 2, distinct: 0, min: null, max: null, top: [] });
   });
 });
