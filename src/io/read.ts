@@ -300,7 +300,7 @@ async function openDatabaseTable(spec: DatabaseTable): Promise<OpenedSource> {
   const { conn, database, table } = spec;
   const name = `DuckDB ${database}`;
   const ref = tableRef(table);
-  const alias = sqlIdent(`segment_db_${process.pid}_${++attachCounter}`);
+  const alias = sqlIdent(`segment_db_${++attachCounter}`);
   const detach = await attachDuckDb(conn, database, name, alias);
   const relation = `${alias}.${ref}`;
   return {

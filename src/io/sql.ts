@@ -136,7 +136,7 @@ export async function readDuckDbFile(
   settings: readonly string[] = [],
 ): Promise<Dataset> {
   const source = `DuckDB ${path}`;
-  const alias = `segment_src_${process.pid}_${attachCounter++}`;
+  const alias = `segment_src_${attachCounter++}`;
   const ds = await withConnection(async (conn) => {
     const detach = await attachDuckDb(conn, path, source, sqlIdent(alias));
     try {

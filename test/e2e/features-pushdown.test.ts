@@ -130,6 +130,11 @@ describe('segment features --db (push-down, built CLI)', () => {
     ]);
     expect(d.code, d.stderr).toBe(0);
     expectSameFeatures(readJson(fileOut), readJson(dbOut));
+    // The script printed from a database file is the same text from run to run (no process-specific names).
+    const print = () => runCli(['features', '--db', duckFile, '--table', 'events', ...base, '--print-sql']);
+    const [p1, p2] = [await print(), await print()];
+    expect(p1.code, p1.stderr).toBe(0);
+    expect(p2.stdout).toBe(p1.stdout);
   });
 
   it('--print-sql prints the PostgreSQL query, which gives the features when run as printed', async () => {

@@ -14,8 +14,8 @@ export function registerIngest(program: Command): void {
     `
 Reads through DuckDB; numeric columns become float64 (NULL → missing), text with few distinct
 values becomes categorical, dates and timestamps are kept as such. DuckDB parses the text in one pass, but the
-parsed table is held in memory before it is written (8 bytes per numeric cell; 1M rows × 9 columns peak at
-about 0.6 GB): the table, not the text, must fit. For event logs larger than memory use segment features,
+parsed table is held in memory before it is written (8 bytes per numeric cell; 1M customers × 11 columns peak
+at about 0.45 GB): the table, not the text, must fit. For event logs larger than memory use segment features,
 which aggregates inside DuckDB (spilling to disk) and holds one row per customer.
 
 Examples:
