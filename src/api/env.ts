@@ -2,6 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { defaultThreads } from '../core/worker-pool.js';
 import { withDefaults, type Param } from '../core/params.js';
+import { configureDuckDB } from '../io/duckdb.js';
 import { OutputSet, type InputDecl, type OutputDecl } from '../io/outputs.js';
 
 /**
@@ -53,13 +54,17 @@ export const defaultMemoryLimit = 4 * 1024 ** 3;
 
 /**
  * A step environment for library callers (notebooks, schedulers): silent logger, every core, seed 42, 4 GiB,
- * the process's standard streams, unless given.
+ * the process's standard streams, unless given. A given `threads` or `memoryLimit` also configures the embedded
+ * DuckDB, as the CLI's flags do.
  * @example
  * const env = stepEnv({ seed: 7, logger: consoleLogger });
  * const result = await clusterCommand.run('features.parquet', commandOptions(clusterCommand, { k: 5, output: 'seg.parquet' }), env);
  */
 export function stepEnv(o: Partial<Omit<StepEnv, 'outputs'>> = {}): StepEnv {
   const stdout = o.stdout ?? process.stdout;
+  // As the CLI's --threads and --memory-limit do: the embedded DuckDB takes them too (its threads only before its
+  // first query; a quarter of the memory budget on the next connection).
+  configureDuckDB({ threads: o.threads, memoryLimit: o.memoryLimit });
   return {
     logger: o.logger ?? silentLogger,
     threads: o.threads ?? defaultThreads(),

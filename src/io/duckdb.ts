@@ -25,8 +25,11 @@ export function duckdbMemoryLimit(budget: number): number {
  * Set DuckDB's thread count and memory budget before the first query (the `--threads` and `--memory-limit`
  * flags; the DuckDB limit is {@link duckdbMemoryLimit} of the budget).
  */
-export function configureDuckDB(opts: { threads?: number; memoryLimit?: number }): void {
-  threads = opts.threads;
+export function configureDuckDB(opts: {
+  threads?: number | undefined;
+  memoryLimit?: number | undefined;
+}): void {
+  if (opts.threads !== undefined) threads = opts.threads;
   if (opts.memoryLimit !== undefined) memoryLimit = duckdbMemoryLimit(opts.memoryLimit);
 }
 

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cellText } from '../../src/core/dataset.js';
 import { readDataset, readSource } from '../../src/io/read.js';
 import { duckdbMemoryFloor, duckdbMemoryLimit, sqlString, withConnection } from '../../src/io/duckdb.js';
+import { stepEnv } from '../../src/api/env.js';
 import { tempDir } from '../helpers/cli.js';
 
 // The reader streams DuckDB's result in vectors of 2048 rows into blocks of 65,536 values: row counts around
@@ -141,5 +142,20 @@ describe('duckdbMemoryLimit', () => {
     expect(duckdbMemoryLimit(2 * 1024 ** 3)).toBe(512 * 1024 ** 2);
     expect(duckdbMemoryLimit(1024)).toBe(duckdbMemoryFloor);
     expect(duckdbMemoryFloor).toBe(256 * 1024 ** 2);
+  });
+});
+
+describe('stepEnv and DuckDB', () => {
+  it("a library caller's memory budget reaches DuckDB (a quarter of it) on the next connection", async () => {
+    const setting = () =>
+      withConnection(async (c) =>
+        String((await c.runAndReadAll("SELECT current_setting('memory_limit') AS m")).getRows()[0]![0]),
+      );
+    stepEnv({ memoryLimit: 8 * 1024 ** 3 });
+    expect(await setting()).toMatch(/^2(\.0)? GiB$/);
+    stepEnv({ memoryLimit: 2 * 1024 ** 3 });
+    expect(await setting()).toMatch(/^512(\.0)? MiB$/);
+    stepEnv({ seed: 7 }); // no budget given: DuckDB keeps the last one
+    expect(await setting()).toMatch(/^512(\.0)? MiB$/);
   });
 });
