@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ExitCode, SegmentError } from '../core/errors.js';
+import { ExitCode, oneLine, SegmentError } from '../core/errors.js';
 
 /** The one line printed for a failure, and the process exit code it maps to. */
 export interface Failure {
@@ -39,8 +39,4 @@ export function describeFailure(e: unknown): Failure {
     exitCode: ExitCode.internal,
     stack: err.stack,
   };
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -75,3 +75,8 @@ function formatValue(v: unknown): string {
     return String(v);
   }
 }
+
+/** A message on one line: its line breaks, with the spaces around them, become one space. */
+export function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -91,6 +91,10 @@ function where(host: string | undefined, port: number | undefined): string {
     : `${h.includes(':') ? `[${h}]` : h}:${port ?? 5432}`;
 }
 
+/** The session settings this reader parses by (ISO dates, exact floats) and read-only. */
+const readerSettings =
+  "SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET default_transaction_read_only = on";
+
 /**
  * Read the result of one query on a PostgreSQL server into a Dataset, streamed through a server-side cursor
  * (`pgBatchRows` rows per round trip) straight into typed columns: numeric, integer, boolean, date and timestamp
@@ -143,16 +147,12 @@ export async function readPostgres(
     throw connectError(e as PgErrorLike & Error, at, client.user, client.database, timeoutMs, scrub);
   }
   try {
-    await client.query(
-      "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET default_transaction_read_only = on",
-    );
+    await client.query(`SET TimeZone = 'UTC'; ${readerSettings}`);
     if (settings.length > 0) {
       // The query's own session settings (its time zone, search_path …) run next; the text formats this reader
       // parses, and read-only, are set again after them.
       for (const st of settings) await client.query(st);
-      await client.query(
-        "SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3; SET default_transaction_read_only = on",
-      );
+      await client.query(readerSettings);
     }
     const cursor = client.query(new Cursor<(string | null)[]>(sql, [], { rowMode: 'array', types: rawText }));
     let builders: ColumnBuilder[] | undefined;

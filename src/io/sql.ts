@@ -1,5 +1,5 @@
 import type { Dataset } from '../core/dataset.js';
-import { DataError, SegmentError, UsageError } from '../core/errors.js';
+import { DataError, oneLine, SegmentError, UsageError } from '../core/errors.js';
 import { Random } from '../core/random.js';
 import { sqlIdent, stripKind, withConnection } from './duckdb.js';
 import { attachDuckDb, readSource, type ReadOptions } from './read.js';
@@ -115,10 +115,6 @@ function withoutComments(st: string): string {
     .replace(/--[^\n]*/g, '')
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .trim();
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
 }
 
 let attachCounter = 0;

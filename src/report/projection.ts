@@ -56,10 +56,7 @@ export function pcaProjection(X: Matrix, labels: Int32Array, maxPoints: number, 
     if (v[big]! < 0) for (let j = 0; j < d; j++) v[j] = -v[j]!;
     return { v, value: Math.max(0, values[c]!) };
   });
-  const rows =
-    n > maxPoints
-      ? Array.from(new Random(seed, 13).sampleIndices(n, maxPoints))
-      : Array.from({ length: n }, (_, i) => i);
+  const rows = Array.from(projectedRows(n, maxPoints, seed));
   const points = rows.map((i) => {
     let x = 0;
     let y = 0;
@@ -96,10 +93,7 @@ export function gowerProjection(
 ): Projection {
   const n = X.nRows;
   const d = X.nCols;
-  const rows =
-    n > maxPoints
-      ? new Random(seed, 13).sampleIndices(n, maxPoints)
-      : Int32Array.from({ length: n }, (_, i) => i);
+  const rows = projectedRows(n, maxPoints, seed);
   const m = rows.length;
   const offsets: number[] = [];
   let p = 0;
@@ -164,10 +158,7 @@ export async function projectRows(
   if (method === 'pca') return pcaProjection(X, labels, maxPoints, seed);
   const n = X.nRows;
   const d = X.nCols;
-  const rows =
-    n > maxPoints
-      ? new Random(seed, 13).sampleIndices(n, maxPoints)
-      : Int32Array.from({ length: n }, (_, i) => i);
+  const rows = projectedRows(n, maxPoints, seed);
   const m = rows.length;
   const least = method === 'tsne' ? 31 : 16; // above the default perplexity (30) / neighbours (15)
   if (m < least) {
@@ -181,4 +172,11 @@ export async function projectRows(
   const e = method === 'tsne' ? await tsne(data, { sampleSize: m, seed }, { pool }) : umap(data, { seed });
   const points = Array.from(e.rows, (r, p) => ({ x: e.x[p]!, y: e.y[p]!, segment: labels[rows[r]!]! }));
   return { method, explainedRatio: null, sampled: m, points };
+}
+
+/** The rows a projection draws: all of them, or a seeded sample of `maxPoints` (the same for every method). */
+function projectedRows(n: number, maxPoints: number, seed: number): Int32Array {
+  return n > maxPoints
+    ? new Random(seed, 13).sampleIndices(n, maxPoints)
+    : Int32Array.from({ length: n }, (_, i) => i);
 }

@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { findExpected, segmentShim } from '../helpers/docs.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cookbook = join(repo, 'docs/cookbook');
@@ -86,43 +87,6 @@ export function parsePage(markdown: string): Step[] {
   return steps;
 }
 
-/** Does `output` contain the expected lines in order? `...` alone skips lines, `...` inside a line matches any text. */
-export function findExpected(expected: string[], output: string): string | undefined {
-  // no-break spaces (segment prints `100 %` with one) read as spaces
-  const spaces = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
-  const out = spaces(output)
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => l.trim() !== ''); // blank lines are layout, on both sides
-  const toRegex = (line: string) =>
-    new RegExp(
-      '^' +
-        line
-          .trim()
-          .split('...')
-          .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-          .join('.*') +
-        '$',
-    );
-  const want = expected.map((raw) => spaces(raw).trimEnd()).filter((l) => l.trim() !== '');
-  // Backtracking match: `want[i..]` from output line `at`; `free` when a `...` line (or the start) came before.
-  let deepest = 0;
-  const match = (i: number, at: number, free: boolean): boolean => {
-    if (i === want.length) return true;
-    deepest = Math.max(deepest, i);
-    const line = want[i] ?? '';
-    if (line.trim() === '...') return match(i + 1, at, true);
-    const re = toRegex(line);
-    for (let j = at; j < out.length; j++) {
-      if (re.test((out[j] ?? '').trim()) && match(i + 1, j + 1, false)) return true;
-      if (!free) break;
-    }
-    return false;
-  };
-  if (match(0, 0, true)) return undefined;
-  return want[deepest] ?? '';
-}
-
 /** The shell lines of a CI job: GitHub Actions `steps[].run` but of steps named `Set up …`, GitLab `script` (not `before_script`). */
 export function ciScript(yamlText: string, ci: 'github' | 'gitlab'): string {
   const doc = parseYaml(yamlText) as Record<string, unknown>;
@@ -144,22 +108,18 @@ export function ciScript(yamlText: string, ci: 'github' | 'gitlab'): string {
 const work = mkdtempSync(join(tmpdir(), 'segment-cookbook-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function shim(): string {
-  const bin = join(work, 'bin');
-  mkdirSync(bin, { recursive: true });
-  const path = join(bin, 'segment');
-  writeFileSync(path, `#!/bin/sh\nexec "${process.execPath}" "${join(repo, 'bin/segment.js')}" "$@"\n`);
-  chmodSync(path, 0o755);
-  return bin;
-}
-
 function runPage(page: string): void {
   const steps = parsePage(readFileSync(join(cookbook, page), 'utf8'));
   const dir = join(work, page.replace(/\.md$/, ''));
   mkdirSync(dir);
   symlinkSync(join(repo, 'fixtures'), join(dir, 'fixtures'));
   symlinkSync(join(repo, 'examples'), join(dir, 'examples'));
-  const env = { ...process.env, PATH: `${shim()}:${process.env.PATH}`, NO_COLOR: '1', TZ: 'UTC' };
+  const env = {
+    ...process.env,
+    PATH: `${segmentShim(join(work, 'bin'))}:${process.env.PATH}`,
+    NO_COLOR: '1',
+    TZ: 'UTC',
+  };
   const ci: { path: string; ci: 'github' | 'gitlab'; content: string }[] = [];
   for (const step of steps) {
     const where = `${page}:${step.line}`;

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import {
-  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -14,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bin } from '../helpers/cli.js';
+import { findExpected, segmentShim } from '../helpers/docs.js';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -44,38 +43,6 @@ function quickStart(md: string): { script: string; expected: string } {
   if (script.length === 0 || expected.length !== 1)
     throw new Error('README.md: "## Quick start" needs ```sh block(s) and one ```text block of their output');
   return { script: script.join('\n'), expected: expected[0]! };
-}
-
-/**
- * Lines of `expected` missing from `actual`, in order. A line `…` elides any number of lines (otherwise the lines
- * must follow each other); `…` inside a line matches any text (times, paths). Trailing spaces are ignored, and the
- * no-break spaces the CLI puts between a number and its unit compare equal to spaces.
- */
-function missingLines(expected: string, actual: string): string[] {
-  const plain = (l: string): string => l.replace(/[\u00a0\u202f]/g, ' ').trimEnd();
-  const got = actual.split('\n').map(plain);
-  const missing: string[] = [];
-  let at = 0; // next line of `got` that may match
-  let gap = true; // may lines be skipped before the next expected one?
-  for (const raw of expected.split('\n')) {
-    const want = plain(raw);
-    if (want.trim() === '…') {
-      gap = true;
-      continue;
-    }
-    const escaped = want.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/…/g, '.*?');
-    const re = new RegExp(`^${escaped}$`);
-    let found = -1;
-    for (let i = at; i < got.length && (gap || i === at); i++)
-      if (re.test(got[i]!)) {
-        found = i;
-        break;
-      }
-    if (found < 0) missing.push(want);
-    else at = found + 1;
-    gap = found < 0; // after a miss, resynchronise on the next line found anywhere later
-  }
-  return missing;
 }
 
 function runScript(script: string, cwd: string, pathDir: string): Promise<{ code: number; output: string }> {
@@ -132,9 +99,9 @@ describe('README quick start', () => {
   it('extracts the block and matches output with elisions', () => {
     const { script, expected } = quickStart(readme);
     expect(script).toMatch(/^segment features fixtures\/events\.csv/m);
-    expect(missingLines('a\n…\nc (… s)', 'a\nb\nc (0.3 s)')).toEqual([]);
-    expect(missingLines('a\nc', 'a\nb\nc')).toEqual(['c']);
-    expect(missingLines(expected, 'nothing')).not.toEqual([]);
+    expect(findExpected(['a', '…', 'c (… s)'], 'a\nb\nc (0.3 s)')).toBeUndefined();
+    expect(findExpected(['a', 'c'], 'a\nb\nc')).toBe('c');
+    expect(findExpected(expected.split('\n'), 'nothing')).toBeDefined();
   });
 
   it('runs from a fresh checkout and prints what the README shows', { timeout: 300_000 }, async () => {
@@ -145,18 +112,17 @@ describe('README quick start', () => {
     mkdirSync(work);
     mkdirSync(shims);
     // `segment` on PATH runs the built CLI, as `npm link` would; fixtures/ and examples/ as in a clone
-    const shim = join(shims, 'segment');
-    writeFileSync(shim, `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`);
-    chmodSync(shim, 0o755);
+    segmentShim(shims);
     for (const d of ['fixtures', 'examples']) symlinkSync(join(root, d), join(work, d));
 
     const { script, expected } = quickStart(readme);
     const { code, output } = await runScript(script, work, shims);
     expect(output.length, 'the quick start printed nothing').toBeGreaterThan(0);
     expect(code, `the quick start failed:\n${output}`).toBe(0);
-    expect(missingLines(expected, output), `README output not printed; the run printed:\n${output}`).toEqual(
-      [],
-    );
+    expect(
+      findExpected(expected.split('\n'), output),
+      `README output not printed; the run printed:\n${output}`,
+    ).toBeUndefined();
     expect(existsSync(join(work, 'out/report.html'))).toBe(true);
     expect(readdirSync(join(work, 'out/audiences')).length).toBeGreaterThan(0);
   });
