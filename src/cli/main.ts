@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { abortOutputs } from './context.js';
 import { describeFailure } from './errors.js';
-import { endProgress } from './logger.js';
+import { createCliLogger, endProgress } from './logger.js';
 import { addParams } from './params.js';
 import { globalParams } from './context.js';
 import { registerIngest } from './commands/ingest.js';
@@ -81,16 +81,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     const failure = describeFailure(e);
     const debug = argv.includes('--debug');
     if (jsonLogsRequested(program, argv)) {
-      // One JSON object per line on stderr to the end: a log collector never meets a bare text line.
-      const record = {
-        time: new Date().toISOString(),
-        level: 'error',
-        msg: failure.line,
-        exitCode: failure.exitCode,
-      };
-      process.stderr.write(
-        JSON.stringify(debug && failure.stack ? { ...record, stack: failure.stack } : record) + '\n',
-      );
+      // The logger's own JSON record, so a log collector never meets a bare text line.
+      const fields =
+        debug && failure.stack
+          ? { exitCode: failure.exitCode, stack: failure.stack }
+          : { exitCode: failure.exitCode };
+      createCliLogger({ format: 'json', level: 'error', tty: false }).log('error', failure.line, fields);
       return failure.exitCode;
     }
     process.stderr.write(failure.line + '\n');
