@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'fixtures/', 'notebooks/'] },
+  // wasm/ holds AssemblyScript (compiled by scripts/build-wasm.mjs), not TypeScript.
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'fixtures/', 'notebooks/', 'wasm/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

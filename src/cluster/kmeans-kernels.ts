@@ -5,7 +5,11 @@
  * `[b0, b1)` and writes one partial result per block into a shared array; the caller reduces the partials in
  * block order. A block's partial depends only on the block, never on which thread computed it, so results are
  * byte-identical for any thread count. Side-effect free on import.
+ *
+ * When the context carries a `wasm` reference (every array in one shared WebAssembly memory), the seeding and
+ * Hamerly kernels run their WebAssembly versions (src/cluster/kmeans-wasm.ts), which give the same bits.
  */
+import { addr, kmeansWasm, type WasmRef } from './kmeans-wasm.js';
 
 /** URL of this module, for `WorkerPool` tasks. */
 export const kernelModule = import.meta.url;
@@ -33,6 +37,7 @@ export interface PlusPlusCtx {
   readonly second: Int32Array; // a second chosen centre
   readonly secondD: Float64Array; // lower bound on the squared distance to `second`
   readonly rest: Float64Array; // lower bound on the squared distance to every other chosen centre
+  readonly wasm?: WasmRef | undefined; // set when every array above lives in that memory
 }
 
 /**
@@ -59,6 +64,7 @@ export interface StepCtx {
   readonly lowerK: Float64Array; // Elkan: n × k lower bounds (relative to D)
   readonly aux: Float64Array; // see auxLayout: drifts, half distances between centres, M, slack
   readonly partials: Float64Array; // nBlocks × stride: [sums k × d][counts k][changed][inertia]
+  readonly wasm?: WasmRef | undefined; // set when every array above lives in that memory
 }
 
 /**
@@ -269,6 +275,26 @@ export function sqDistRows4(
 
 /** k-means++: distances to the first centre (`cands` row 0); per-block potential into `pot[b · nTrials]`. */
 export function ppFirst(c: PlusPlusCtx, b0: number, b1: number): void {
+  if (c.wasm !== undefined) {
+    kmeansWasm(c.wasm).first(
+      addr(c.x),
+      c.n,
+      c.d,
+      c.blockSize,
+      b0,
+      b1,
+      addr(c.closest),
+      addr(c.nearest),
+      addr(c.cands),
+      c.nTrials,
+      addr(c.pot),
+      addr(c.second),
+      addr(c.secondD),
+      addr(c.rest),
+      c.second.length > 0 ? 1 : 0,
+    );
+    return;
+  }
   const { x, n, d, blockSize, closest, nearest, cands, nTrials, pot, second, secondD, rest } = c;
   const track = second.length > 0;
   for (let b = b0; b < b1; b++) {
@@ -305,7 +331,37 @@ function minNoBranch(v: number, c: number): number {
  * `centre`, then sum the potential Σ min(closest, ‖x − candidate‖²) of every candidate over each block — one
  * pass over the data per step. See `adoptBlock` and `trialsBlock`.
  */
-export function ppTrials(c: PlusPlusCtx, b0: number, b1: number, t: number, centre: number): void {
+export function ppTrials(
+  c: PlusPlusCtx,
+  b0: number,
+  b1: number,
+  t: number,
+  centre: number,
+  task = 0,
+): void {
+  if (c.wasm !== undefined) {
+    const w = kmeansWasm(c.wasm);
+    const scratch = c.wasm.scratch + task * c.wasm.scratchBytes;
+    for (let b = b0; b < b1; b++) {
+      if (t >= 0) wasmAdopt(c, b, t, centre, scratch);
+      w.trials(
+        addr(c.x),
+        c.n,
+        c.d,
+        c.blockSize,
+        b,
+        addr(c.closest),
+        addr(c.nearest),
+        addr(c.cands),
+        c.nTrials,
+        addr(c.candDist),
+        c.kMax,
+        addr(c.pot),
+        scratch,
+      );
+    }
+    return;
+  }
   const rows = new Int32Array(c.blockSize);
   const v = new Float64Array(8);
   for (let b = b0; b < b1; b++) {
@@ -448,6 +504,29 @@ function adoptBlock(
     if (track) adoptTracked(c, i, vi, centre);
     else adopt(closest, nearest, i, vi, centre);
   }
+}
+
+/** `adoptBlock` in WebAssembly (c.wasm set). */
+function wasmAdopt(c: PlusPlusCtx, b: number, t: number, centre: number, scratch: number): void {
+  kmeansWasm(c.wasm!).adopt(
+    addr(c.x),
+    c.n,
+    c.d,
+    c.blockSize,
+    b,
+    addr(c.closest),
+    addr(c.nearest),
+    addr(c.cands),
+    addr(c.candDist),
+    c.kMax,
+    addr(c.second),
+    addr(c.secondD),
+    addr(c.rest),
+    c.second.length > 0 ? 1 : 0,
+    t,
+    centre,
+    scratch,
+  );
 }
 
 /**
@@ -670,7 +749,29 @@ export function lloydBlocks(c: StepCtx, b0: number, b1: number, mode: number): v
  * in row order, as Lloyd does. Bound tests keep a margin `slack` over rounding and ties always reach an exact
  * comparison (lowest index wins), so the labels are Lloyd's.
  */
-export function hamerlyBlocks(c: StepCtx, b0: number, b1: number, mode: number): void {
+export function hamerlyBlocks(c: StepCtx, b0: number, b1: number, mode: number, task = 0): void {
+  if (c.wasm !== undefined) {
+    kmeansWasm(c.wasm).hamerly(
+      addr(c.x),
+      c.n,
+      c.d,
+      c.k,
+      c.blockSize,
+      addr(c.centroids),
+      addr(c.labels),
+      addr(c.upper),
+      addr(c.lower),
+      addr(c.second),
+      addr(c.lowerSecond),
+      addr(c.aux),
+      addr(c.partials),
+      b0,
+      b1,
+      mode,
+      c.wasm.scratch + task * c.wasm.scratchBytes,
+    );
+    return;
+  }
   const { x, n, d, k, blockSize, centroids: C, labels, upper, lower, second, lowerSecond, aux, partials } = c;
   const stride = partialStride(k, d);
   const tail = k * d + k;
@@ -823,12 +924,41 @@ export function hamerlyFromSeeding(
   p: PlusPlusCtx,
   t: number,
   centre: number,
+  task = 0,
 ): void {
   const { x, n, d, k, blockSize, labels, upper, lower, second, lowerSecond, partials } = c;
+  const scratch = p.wasm === undefined ? 0 : p.wasm.scratch + task * p.wasm.scratchBytes;
   const stride = partialStride(k, d);
   const tail = k * d + k;
   const rows = new Int32Array(blockSize);
   const v = new Float64Array(8);
+  if (p.wasm !== undefined) {
+    const w = kmeansWasm(p.wasm);
+    for (let b = b0; b < b1; b++) {
+      if (t >= 0) wasmAdopt(p, b, t, centre, scratch);
+      w.handover(
+        addr(x),
+        n,
+        d,
+        k,
+        blockSize,
+        b,
+        b + 1,
+        addr(p.closest),
+        addr(p.nearest),
+        addr(p.second),
+        addr(p.secondD),
+        addr(p.rest),
+        addr(labels),
+        addr(upper),
+        addr(lower),
+        addr(second),
+        addr(lowerSecond),
+        addr(partials),
+      );
+    }
+    return;
+  }
   for (let b = b0; b < b1; b++) {
     if (t >= 0) adoptBlock(p, b, t, centre, rows, v);
     const pb = b * stride;

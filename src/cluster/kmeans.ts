@@ -2,6 +2,7 @@ import { DataError, InternalError, invalidParameter } from '../core/errors.js';
 import { silentLogger, type Logger, type Progress } from '../core/logger.js';
 import type { Matrix } from '../core/matrix.js';
 import { Random } from '../core/random.js';
+import { WasmArena } from '../core/wasm-memory.js';
 import type { WorkerPool } from '../core/worker-pool.js';
 import {
   MODE_FINAL,
@@ -24,6 +25,7 @@ import {
   type StatsCtx,
   type StepCtx,
 } from './kmeans-kernels.js';
+import { scratchBytes, type WasmRef } from './kmeans-wasm.js';
 
 const OWNER = 'cluster.kmeans';
 
@@ -64,6 +66,11 @@ export interface KMeansParams {
    * depend on the block size but never on the thread count.
    */
   blockSize?: number | undefined;
+  /**
+   * Run the seeding and Hamerly passes in WebAssembly (SIMD) when the arrays fit in its 4 GiB address space
+   * (default true). Both versions give the same bits; `false` keeps the JavaScript kernels (the reference).
+   */
+  wasm?: boolean | undefined;
   /** Progress of the restarts and iterations (mini-batch: the steps); the result never depends on it. */
   logger?: Logger | undefined;
 }
@@ -115,55 +122,168 @@ export async function kmeans(X: Matrix, params: KMeansParams): Promise<KMeansRes
   const { n, d, k, nInit, maxIter, tol, batchSize, seed, blockSize } = validate(X, params);
   const pool = params.pool !== undefined && params.pool.nThreads > 1 ? params.pool : undefined;
   const shared = pool !== undefined;
-  let x = X.data;
-  if (shared && !(x.buffer instanceof SharedArrayBuffer)) {
-    const copy = new Float64Array(new SharedArrayBuffer(n * d * 8));
-    copy.set(x.subarray(0, n * d));
-    x = copy;
-  }
   const runner = new BlockRunner(pool, n, blockSize);
-  const stats = await columnStats(runner, x, n, d, blockSize, shared);
-  const tolScaled = tol * stats.meanVariance;
   const algorithm = resolveAlgorithm(params.algorithm ?? 'auto');
+  const logger = params.logger ?? silentLogger;
 
   if (algorithm === 'minibatch') {
-    const o = {
-      nInit,
-      maxIter,
-      tolScaled,
-      batchSize,
-      seed,
-      blockSize,
-      logger: params.logger ?? silentLogger,
-    };
+    const x = shared ? sharedCopy(X.data, n * d) : X.data;
+    const stats = await columnStats(runner, x, n, d, blockSize, shared);
+    const o = { nInit, maxIter, tolScaled: tol * stats.meanVariance, batchSize, seed, blockSize, logger };
     return miniBatch(x, n, d, k, o, runner, shared);
   }
 
   const elkan = algorithm === 'elkan';
-  const bounded = algorithm !== 'lloyd';
   // Hamerly takes its first labels and bounds from the seeding, which then tracks second centres.
+  const handover = algorithm === 'hamerly';
+  const place =
+    params.wasm === false
+      ? plainArrays(shared ? sharedCopy(X.data, n * d) : X.data, shared)
+      : placeArrays(X.data, n, d, k, blockSize, runner.nTasks, shared, elkan, handover);
+  try {
+    const stats = await columnStats(runner, place.x, n, d, blockSize, shared);
+    const run = { n, d, k, nInit, maxIter, tolScaled: tol * stats.meanVariance, seed, blockSize };
+    return await lloydRuns(place, run, algorithm, runner, stats.maxNorm, logger);
+  } finally {
+    place.done();
+  }
+}
+
+/** x itself when on a SharedArrayBuffer, else a copy of its first `len` values on one. */
+function sharedCopy(x: Float64Array, len: number): Float64Array {
+  if (x.buffer instanceof SharedArrayBuffer) return x;
+  const copy = new Float64Array(new SharedArrayBuffer(len * 8));
+  copy.set(x.subarray(0, len));
+  return copy;
+}
+
+/** Where the arrays of a run live, and the WebAssembly kernels' reference when they can run. */
+interface Placement {
+  readonly x: Float64Array;
+  readonly f64: (length: number) => Float64Array;
+  readonly i32: (length: number) => Int32Array;
+  readonly wasm: WasmRef | undefined;
+  /** Gives the arena back (the arrays are no longer used). */
+  readonly done: () => void;
+}
+
+/**
+ * Put the arrays of a k-means run in a shared WebAssembly memory, so that the WebAssembly kernels can run: the
+ * matrix's own memory when it has room (no copy), else a new memory holding a copy of the matrix; when neither
+ * can be had (past the 4 GiB of WebAssembly addresses), ordinary arrays and the JavaScript kernels.
+ */
+function placeArrays(
+  x: Float64Array,
+  n: number,
+  d: number,
+  k: number,
+  blockSize: number,
+  nTasks: number,
+  shared: boolean,
+  elkan: boolean,
+  track: boolean,
+): Placement {
+  const nBlocks = Math.ceil(n / blockSize);
+  const nTrials = 2 + Math.floor(Math.log(k));
+  const scratch = scratchBytes(blockSize, k, d);
+  // Every array below, each rounded up to 16 bytes.
+  const perRow = 8 + 4 + (track ? 4 + 8 + 8 : 0) + 4 + (elkan ? 8 + 8 * k : 8 + 8 + 4 + 8) + 8;
+  const fixed =
+    (nTrials + 1) * (d + k) * 8 +
+    nBlocks * nTrials * 8 +
+    k * d * 8 +
+    auxLayout(k).length * 8 +
+    nBlocks * partialStride(k, d) * 8 +
+    nTasks * scratch +
+    16 * 32;
+  const need = perRow * n + fixed;
+  const own = WasmArena.of(x);
+  let arena: WasmArena | undefined;
+  let mark: number | undefined;
+  let data = x;
+  if (own !== undefined && own.fits(need)) {
+    mark = own.claim();
+    if (mark !== undefined) arena = own;
+  }
+  if (arena === undefined) {
+    arena = WasmArena.create(n * d * 8 + need);
+    if (arena !== undefined) {
+      mark = 0;
+      data = arena.f64(n * d);
+      data.set(x.subarray(0, n * d));
+    }
+  }
+  if (arena === undefined || mark === undefined) return plainArrays(shared ? sharedCopy(x, n * d) : x, shared);
+  const a = arena;
+  const m = mark;
+  const base = a.alloc(nTasks * scratch);
+  return {
+    x: data,
+    f64: (length) => a.f64(length),
+    i32: (length) => a.i32(length),
+    wasm: { memory: a.memory, id: a.id, scratch: base, scratchBytes: scratch },
+    done: () => a.release(m),
+  };
+}
+
+/** Ordinary (or SharedArrayBuffer) arrays and the JavaScript kernels. */
+function plainArrays(x: Float64Array, shared: boolean): Placement {
+  return {
+    x,
+    f64: (length) => f64(length, shared),
+    i32: (length) => i32(length, shared),
+    wasm: undefined,
+    done: () => undefined,
+  };
+}
+
+/** Validated parameters of the restarts. */
+interface RunParams {
+  n: number;
+  d: number;
+  k: number;
+  nInit: number;
+  maxIter: number;
+  tolScaled: number;
+  seed: number;
+  blockSize: number;
+}
+
+/** The nInit restarts (seeding, then Lloyd, Hamerly or Elkan); the best one's centres and labels, copied out. */
+async function lloydRuns(
+  place: Placement,
+  p: RunParams,
+  algorithm: Exclude<KMeansAlgorithm, 'auto' | 'minibatch'>,
+  runner: BlockRunner,
+  maxNorm: number,
+  logger: Logger,
+): Promise<KMeansResult> {
+  const { n, d, k, nInit, maxIter, tolScaled, seed, blockSize } = p;
+  const { x, wasm } = place;
+  const elkan = algorithm === 'elkan';
+  const bounded = algorithm !== 'lloyd';
   const handover = bounded && !elkan;
-  const pp = plusPlusCtx(x, n, d, k, blockSize, shared, handover);
+  const pp = plusPlusCtx(place, n, d, k, blockSize, handover);
   const ctx: StepCtx = {
     x,
     n,
     d,
     k,
     blockSize,
-    centroids: f64(k * d, shared),
-    labels: i32(n, shared),
-    upper: f64(bounded ? n : 0, shared),
-    lower: f64(bounded ? n : 0, shared),
-    second: i32(bounded && !elkan ? n : 0, shared),
-    lowerSecond: f64(bounded && !elkan ? n : 0, shared),
-    lowerK: f64(elkan ? n * k : 0, shared),
-    aux: f64(auxLayout(k).length, shared),
-    partials: f64(runner.nBlocks * partialStride(k, d), shared),
+    centroids: place.f64(k * d),
+    labels: place.i32(n),
+    upper: place.f64(bounded ? n : 0),
+    lower: place.f64(bounded ? n : 0),
+    second: place.i32(bounded && !elkan ? n : 0),
+    lowerSecond: place.f64(bounded && !elkan ? n : 0),
+    lowerK: place.f64(elkan ? n * k : 0),
+    aux: place.f64(auxLayout(k).length),
+    partials: place.f64(runner.nBlocks * partialStride(k, d)),
+    wasm,
   };
   const kernel = elkan ? 'elkanBlocks' : bounded ? 'hamerlyBlocks' : 'lloydBlocks';
-  const state = new LloydState(ctx, runner, shared, stats.maxNorm);
+  const state = new LloydState(ctx, runner, place, maxNorm);
   let best: { inertia: number; nIter: number; centroids: Float64Array; labels: Int32Array } | undefined;
-  const logger = params.logger ?? silentLogger;
   const restarts = logger.progress('k-means restart', nInit);
   for (let r = 0; r < nInit; r++) {
     const centres = await plusPlus(pp, runner, k, new Random(seed, r));
@@ -365,6 +485,10 @@ type KernelArg = number | Float64Array | PlusPlusCtx;
 class BlockRunner {
   readonly nBlocks: number;
   private readonly ranges: [number, number][] = [];
+  /** Tasks of a pass; the last argument of every kernel call is the task's index (its scratch area). */
+  get nTasks(): number {
+    return this.ranges.length;
+  }
 
   constructor(
     private readonly pool: WorkerPool | undefined,
@@ -383,11 +507,11 @@ class BlockRunner {
 
   async run(fn: KernelName, ctx: PlusPlusCtx | StepCtx | StatsCtx, ...extra: KernelArg[]): Promise<void> {
     if (this.pool === undefined) {
-      runLocal(fn, ctx, 0, this.nBlocks, extra);
+      runLocal(fn, ctx, 0, this.nBlocks, [...extra, 0]);
       return;
     }
     await this.pool.run(
-      this.ranges.map(([b0, b1]) => ({ module: kernelModule, fn, args: [ctx, b0, b1, ...extra] })),
+      this.ranges.map(([b0, b1], task) => ({ module: kernelModule, fn, args: [ctx, b0, b1, ...extra, task] })),
     );
   }
 }
@@ -404,13 +528,13 @@ function runLocal(
     case 'ppFirst':
       return ppFirst(ctx as PlusPlusCtx, b0, b1);
     case 'ppTrials':
-      return ppTrials(ctx as PlusPlusCtx, b0, b1, num(0), num(1));
+      return ppTrials(ctx as PlusPlusCtx, b0, b1, num(0), num(1), num(2));
     case 'lloydBlocks':
       return lloydBlocks(ctx as StepCtx, b0, b1, num(0));
     case 'hamerlyBlocks':
-      return hamerlyBlocks(ctx as StepCtx, b0, b1, num(0));
+      return hamerlyBlocks(ctx as StepCtx, b0, b1, num(0), num(1));
     case 'hamerlyFromSeeding':
-      return hamerlyFromSeeding(ctx as StepCtx, b0, b1, extra[0] as PlusPlusCtx, num(1), num(2));
+      return hamerlyFromSeeding(ctx as StepCtx, b0, b1, extra[0] as PlusPlusCtx, num(1), num(2), num(3));
     case 'elkanBlocks':
       return elkanBlocks(ctx as StepCtx, b0, b1, num(0));
     case 'statsBlocks':
@@ -424,31 +548,31 @@ function runLocal(
 // k-means++
 
 function plusPlusCtx(
-  x: Float64Array,
+  place: Placement,
   n: number,
   d: number,
   k: number,
   blockSize: number,
-  shared: boolean,
   track = false,
 ): PlusPlusCtx {
   // scikit-learn's _kmeans_plusplus: 2 + ⌊ln k⌋ local trials per centre (Arthur & Vassilvitskii 2007, §6).
   const nTrials = 2 + Math.floor(Math.log(k));
   return {
-    x,
+    x: place.x,
     n,
     d,
     blockSize,
-    closest: f64(n, shared),
-    nearest: i32(n, shared),
-    cands: f64((nTrials + 1) * d, shared), // the last row: the centre being adopted
+    closest: place.f64(n),
+    nearest: place.i32(n),
+    cands: place.f64((nTrials + 1) * d), // the last row: the centre being adopted
     nTrials,
-    candDist: f64((nTrials + 1) * k, shared),
+    candDist: place.f64((nTrials + 1) * k),
     kMax: k,
-    pot: f64(Math.ceil(n / blockSize) * nTrials, shared),
-    second: i32(track ? n : 0, shared),
-    secondD: f64(track ? n : 0, shared),
-    rest: f64(track ? n : 0, shared),
+    pot: place.f64(Math.ceil(n / blockSize) * nTrials),
+    second: place.i32(track ? n : 0),
+    secondD: place.f64(track ? n : 0),
+    rest: place.f64(track ? n : 0),
+    wasm: place.wasm,
   };
 }
 
@@ -531,7 +655,7 @@ class LloydState {
   constructor(
     private readonly ctx: StepCtx,
     private readonly runner: BlockRunner,
-    private readonly shared: boolean,
+    private readonly place: Placement,
     private readonly maxNorm: number,
   ) {
     this.sums = new Float64Array(ctx.k * ctx.d);
@@ -613,7 +737,7 @@ class LloydState {
     const empty: number[] = [];
     for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j);
     if (empty.length === 0) return;
-    this.dist ??= f64(n, this.shared);
+    this.dist ??= this.place.f64(n);
     const dist = this.dist;
     await this.runner.run('distToAssigned', ctx, dist);
     const far = farthest(dist, empty.length);
@@ -744,7 +868,7 @@ async function miniBatch(
   for (let r = 0; r < o.nInit; r++) {
     const rng = new Random(o.seed, r);
     const sub = gather(x, d, rng.sampleIndices(n, initSize));
-    const c = await plusPlus(plusPlusCtx(sub, initSize, d, k, o.blockSize, false), local, k, rng);
+    const c = await plusPlus(plusPlusCtx(plainArrays(sub, false), initSize, d, k, o.blockSize), local, k, rng);
     const { distances } = nearestCentroid({ data: valid, nRows: initSize, nCols: d }, c, k);
     let inertia = 0;
     for (let i = 0; i < initSize; i++) inertia += distances[i]!;

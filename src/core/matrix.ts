@@ -1,5 +1,6 @@
 import type { Dataset } from './dataset.js';
 import { DataError, UsageError } from './errors.js';
+import { WasmArena } from './wasm-memory.js';
 
 /** A dense row-major matrix: element (i, j) is `data[i * nCols + j]`. */
 export interface Matrix {
@@ -8,10 +9,22 @@ export interface Matrix {
   readonly nCols: number;
 }
 
-/** Allocate a zero matrix, on a SharedArrayBuffer when `shared` so worker threads can read it without a copy. */
+/**
+ * Room a shared matrix's memory may grow by, per row, for the work arrays of the WebAssembly kernels that run on
+ * it in place (k-means: about 70 bytes a row), and in all.
+ */
+const KERNEL_BYTES_PER_ROW = 96;
+const KERNEL_BYTES_FIXED = 64 * 1024 * 1024;
+
+/**
+ * Allocate a zero matrix. When `shared`, on shared memory so worker threads can read it without a copy: a shared
+ * WebAssembly memory when it fits one (so the WebAssembly kernels run on it in place), else a SharedArrayBuffer.
+ */
 export function allocMatrix(nRows: number, nCols: number, shared = false): Matrix {
-  const bytes = nRows * nCols * Float64Array.BYTES_PER_ELEMENT;
-  const data = shared ? new Float64Array(new SharedArrayBuffer(bytes)) : new Float64Array(nRows * nCols);
+  const len = nRows * nCols;
+  if (!shared) return { data: new Float64Array(len), nRows, nCols };
+  const arena = WasmArena.create(len * 8, len * 8 + nRows * KERNEL_BYTES_PER_ROW + KERNEL_BYTES_FIXED);
+  const data = arena !== undefined ? arena.f64(len) : new Float64Array(new SharedArrayBuffer(len * 8));
   return { data, nRows, nCols };
 }
 

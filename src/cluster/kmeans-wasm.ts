@@ -1,0 +1,135 @@
+/**
+ * The WebAssembly versions of the k-means kernels (wasm/kmeans.ts, compiled into kmeans-wasm-bytes.ts): one
+ * compiled module per thread, one instance per shared memory. The kernels give the same bits as the JavaScript
+ * ones; they run when every array of the computation lives in one {@link WasmArena}.
+ */
+import { KMEANS_WASM } from './kmeans-wasm-bytes.js';
+
+/** Where the WebAssembly kernels find their memory and their scratch space (posted to workers with the context). */
+export interface WasmRef {
+  readonly memory: WebAssembly.Memory;
+  /** The arena's id: threads keep one instance per memory. */
+  readonly id: number;
+  /** Byte address of task 0's scratch area; task t's starts `scratchBytes · t` further. */
+  readonly scratch: number;
+  readonly scratchBytes: number;
+}
+
+/** The module's exports; every address is a byte offset in the shared memory. */
+export interface KMeansWasm {
+  first(
+    x: number,
+    n: number,
+    d: number,
+    blockSize: number,
+    b0: number,
+    b1: number,
+    closest: number,
+    nearest: number,
+    cands: number,
+    nTrials: number,
+    pot: number,
+    second: number,
+    secondD: number,
+    rest: number,
+    track: number,
+  ): void;
+  trials(
+    x: number,
+    n: number,
+    d: number,
+    blockSize: number,
+    b: number,
+    closest: number,
+    nearest: number,
+    cands: number,
+    nTrials: number,
+    candDist: number,
+    kMax: number,
+    pot: number,
+    scratch: number,
+  ): void;
+  adopt(
+    x: number,
+    n: number,
+    d: number,
+    blockSize: number,
+    b: number,
+    closest: number,
+    nearest: number,
+    cands: number,
+    candDist: number,
+    kMax: number,
+    second: number,
+    secondD: number,
+    rest: number,
+    track: number,
+    t: number,
+    centre: number,
+    scratch: number,
+  ): void;
+  hamerlyScratch(blockSize: number, k: number, d: number): number;
+  handover(
+    x: number,
+    n: number,
+    d: number,
+    k: number,
+    blockSize: number,
+    b0: number,
+    b1: number,
+    closest: number,
+    nearest: number,
+    ppSecond: number,
+    secondD: number,
+    rest: number,
+    labels: number,
+    upper: number,
+    lower: number,
+    second: number,
+    lowerSecond: number,
+    partials: number,
+  ): void;
+  hamerly(
+    x: number,
+    n: number,
+    d: number,
+    k: number,
+    blockSize: number,
+    C: number,
+    labels: number,
+    upper: number,
+    lower: number,
+    second: number,
+    lowerSecond: number,
+    aux: number,
+    partials: number,
+    b0: number,
+    b1: number,
+    mode: number,
+    scratch: number,
+  ): void;
+}
+
+let compiled: WebAssembly.Module | undefined;
+let current: { id: number; exports: KMeansWasm } | undefined;
+
+/** The kernels bound to `ref`'s memory (instantiated on first use in this thread). */
+export function kmeansWasm(ref: WasmRef): KMeansWasm {
+  if (current?.id === ref.id) return current.exports;
+  compiled ??= new WebAssembly.Module(Buffer.from(KMEANS_WASM, 'base64'));
+  const instance = new WebAssembly.Instance(compiled, { env: { memory: ref.memory } });
+  current = { id: ref.id, exports: instance.exports as unknown as KMeansWasm };
+  return current.exports;
+}
+
+/** Scratch bytes one task needs: the larger of the seeding's and Hamerly's. */
+export function scratchBytes(blockSize: number, k: number, d: number): number {
+  const seeding = 4 * blockSize + 32 * d + 32;
+  const hamerly = 44 * blockSize + 16 * Math.ceil(k / 2) * d + 32;
+  return Math.ceil(Math.max(seeding, hamerly) / 16) * 16;
+}
+
+/** Byte address of an array in the shared memory. */
+export function addr(a: Float64Array | Int32Array): number {
+  return a.byteOffset;
+}
