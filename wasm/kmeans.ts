@@ -243,25 +243,31 @@ export function trials(
   v: f64,
   centre: i32,
 ): void {
-  const ci = ldf(closest, i);
+  // The same values as the JavaScript kernel's branch-free update; stored only where they change (most rows
+  // only lower their bound on the rest).
   const sd = ldf(secondD, i);
-  const a = ldi(nearest, i);
-  const l1 = v < ci;
-  const l2 = !l1 && v < sd;
-  const l3 = !l1 && !l2;
-  stf(rest, i, minSel(select<f64>(v, sd, l3), ldf(rest, i)));
-  stf(secondD, i, select<f64>(ci, select<f64>(v, sd, l2), l1));
-  sti(second, i, select<i32>(a, select<i32>(centre, ldi(second, i), l2), l1));
-  stf(closest, i, select<f64>(v, ci, l1));
-  sti(nearest, i, select<i32>(centre, a, l1));
+  if (v < sd) {
+    const ci = ldf(closest, i);
+    const a = ldi(nearest, i);
+    if (sd < ldf(rest, i)) stf(rest, i, sd);
+    if (v < ci) {
+      stf(secondD, i, ci);
+      sti(second, i, a);
+      stf(closest, i, v);
+      sti(nearest, i, centre);
+    } else {
+      stf(secondD, i, v);
+      sti(second, i, centre);
+    }
+  } else if (v < ldf(rest, i)) stf(rest, i, v);
 }
 
 /** `adopt`: row i takes the new centre when strictly closer. */
 @inline function adoptPlain(closest: usize, nearest: usize, i: i32, v: f64, centre: i32): void {
-  const ci = ldf(closest, i);
-  const l = v < ci;
-  stf(closest, i, select<f64>(v, ci, l));
-  sti(nearest, i, select<i32>(centre, ldi(nearest, i), l));
+  if (v < ldf(closest, i)) {
+    stf(closest, i, v);
+    sti(nearest, i, centre);
+  }
 }
 
 /** `adoptBlock`: adopt candidate row t as centre number `centre` over block b. Scratch: blockSize i32. */
@@ -296,8 +302,8 @@ export function adopt(
       const ci = ldf(closest, i);
       const dc = ldf(kt, ldi(nearest, i));
       const pruned = dc > 4.00000001 * ci;
-      const re = ldf(rest, i);
-      stf(rest, i, select<f64>(minSel(0.25 * dc, re), re, pruned));
+      const m = 0.25 * dc;
+      if (pruned && m < ldf(rest, i)) stf(rest, i, m);
       sti(rows, count, i);
       count += 1 - <i32>pruned;
     }

@@ -331,14 +331,7 @@ function minNoBranch(v: number, c: number): number {
  * `centre`, then sum the potential Σ min(closest, ‖x − candidate‖²) of every candidate over each block — one
  * pass over the data per step. See `adoptBlock` and `trialsBlock`.
  */
-export function ppTrials(
-  c: PlusPlusCtx,
-  b0: number,
-  b1: number,
-  t: number,
-  centre: number,
-  task = 0,
-): void {
+export function ppTrials(c: PlusPlusCtx, b0: number, b1: number, t: number, centre: number, task = 0): void {
   if (c.wasm !== undefined) {
     const w = kmeansWasm(c.wasm);
     const scratch = c.wasm.scratch + task * c.wasm.scratchBytes;

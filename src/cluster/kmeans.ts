@@ -213,7 +213,8 @@ function placeArrays(
       data.set(x.subarray(0, n * d));
     }
   }
-  if (arena === undefined || mark === undefined) return plainArrays(shared ? sharedCopy(x, n * d) : x, shared);
+  if (arena === undefined || mark === undefined)
+    return plainArrays(shared ? sharedCopy(x, n * d) : x, shared);
   const a = arena;
   const m = mark;
   const base = a.alloc(nTasks * scratch);
@@ -511,7 +512,11 @@ class BlockRunner {
       return;
     }
     await this.pool.run(
-      this.ranges.map(([b0, b1], task) => ({ module: kernelModule, fn, args: [ctx, b0, b1, ...extra, task] })),
+      this.ranges.map(([b0, b1], task) => ({
+        module: kernelModule,
+        fn,
+        args: [ctx, b0, b1, ...extra, task],
+      })),
     );
   }
 }
@@ -868,7 +873,12 @@ async function miniBatch(
   for (let r = 0; r < o.nInit; r++) {
     const rng = new Random(o.seed, r);
     const sub = gather(x, d, rng.sampleIndices(n, initSize));
-    const c = await plusPlus(plusPlusCtx(plainArrays(sub, false), initSize, d, k, o.blockSize), local, k, rng);
+    const c = await plusPlus(
+      plusPlusCtx(plainArrays(sub, false), initSize, d, k, o.blockSize),
+      local,
+      k,
+      rng,
+    );
     const { distances } = nearestCentroid({ data: valid, nRows: initSize, nCols: d }, c, k);
     let inertia = 0;
     for (let i = 0; i < initSize; i++) inertia += distances[i]!;

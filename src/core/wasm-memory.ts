@@ -39,7 +39,10 @@ export class WasmArena {
   static create(bytes: number, maxBytes = bytes): WasmArena | undefined {
     if (!(bytes <= MAX_ARENA_BYTES)) return undefined;
     const pages = Math.max(1, Math.ceil(bytes / PAGE));
-    const maxPages = Math.min(MAX_PAGES, Math.max(pages, Math.ceil(Math.min(maxBytes, MAX_ARENA_BYTES) / PAGE)));
+    const maxPages = Math.min(
+      MAX_PAGES,
+      Math.max(pages, Math.ceil(Math.min(maxBytes, MAX_ARENA_BYTES) / PAGE)),
+    );
     try {
       return new WasmArena(pages, maxPages);
     } catch {

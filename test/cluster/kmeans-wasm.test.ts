@@ -27,7 +27,11 @@ function blobs(n: number, d: number, centres: number, seed: number, grid = 0): M
   return { data, nRows: n, nCols: d };
 }
 
-function expectSame(a: Awaited<ReturnType<typeof kmeans>>, b: Awaited<ReturnType<typeof kmeans>>, what: string): void {
+function expectSame(
+  a: Awaited<ReturnType<typeof kmeans>>,
+  b: Awaited<ReturnType<typeof kmeans>>,
+  what: string,
+): void {
   expect(b.labels, what).toEqual(a.labels);
   expect(b.centroids, what).toEqual(a.centroids);
   expect(b.inertia, what).toBe(a.inertia);
@@ -61,7 +65,13 @@ describe('k-means WebAssembly kernels', () => {
     it(`gives the JavaScript kernels' bits: n ${sh.n}, d ${sh.d}, k ${sh.k}${sh.grid ? ', ties' : ''}`, async () => {
       const X = blobs(sh.n, sh.d, Math.max(2, Math.min(sh.k, 9)), 11 + i, sh.grid ?? 0);
       for (const algorithm of ['hamerly', 'lloyd', 'elkan'] as const) {
-        const p: KMeansParams = { nClusters: sh.k, nInit: 3, algorithm, seed: 7 + i, blockSize: sh.blockSize };
+        const p: KMeansParams = {
+          nClusters: sh.k,
+          nInit: 3,
+          algorithm,
+          seed: 7 + i,
+          blockSize: sh.blockSize,
+        };
         const js = await kmeans(X, { ...p, wasm: false });
         const wasm = await kmeans(X, p);
         expectSame(js, wasm, `${algorithm}, one thread`);
