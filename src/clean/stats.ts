@@ -1,4 +1,4 @@
-import { quantileSorted } from '../core/stats.js';
+import { quantileSorted, selectRank, signedZeroAt } from '../core/stats.js';
 /**
  * Column statistics over present values (NaN = missing), computed the way numpy / scikit-learn compute them so
  * fitted cleaning statistics agree with scikit-learn's to the last few bits.
@@ -75,57 +75,6 @@ export function medianPresent(values: Float64Array): number {
   lo = signedZeroAt(a, h - 1, lo);
   hi = signedZeroAt(a, h, hi);
   return (lo + hi) / 2;
-}
-
-/** Rearrange `a` so that a[k] holds the value of rank k, smaller-or-equal values before it, larger after. */
-function selectRank(a: Float64Array, k: number): void {
-  let lo = 0;
-  let hi = a.length - 1;
-  let budget = 2 * Math.ceil(Math.log2(a.length + 1)) + 4;
-  while (hi > lo) {
-    if (budget-- === 0) {
-      a.subarray(lo, hi + 1).sort();
-      return;
-    }
-    const mid = lo + ((hi - lo) >> 1);
-    // Median of three as the pivot, moved to lo.
-    if (a[mid]! < a[lo]!) swap(a, mid, lo);
-    if (a[hi]! < a[lo]!) swap(a, hi, lo);
-    if (a[hi]! < a[mid]!) swap(a, hi, mid);
-    swap(a, lo, mid);
-    const pivot = a[lo]!;
-    let i = lo + 1;
-    let j = hi;
-    for (;;) {
-      while (i <= j && a[i]! < pivot) i++;
-      while (i <= j && a[j]! > pivot) j--;
-      if (i >= j) break;
-      swap(a, i, j);
-      i++;
-      j--;
-    }
-    swap(a, lo, j);
-    if (j === k) return;
-    if (j < k) lo = j + 1;
-    else hi = j - 1;
-  }
-}
-
-function swap(a: Float64Array, i: number, j: number): void {
-  const t = a[i]!;
-  a[i] = a[j]!;
-  a[j] = t;
-}
-
-/** A selected zero's sign in sorted order (−0 sorts before 0): −0 when rank k falls among the negative zeros. */
-function signedZeroAt(a: Float64Array, k: number, v: number): number {
-  if (v !== 0) return v;
-  let below = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    if (x < 0 || (x === 0 && 1 / x < 0)) below++;
-  }
-  return k < below ? -0 : 0;
 }
 
 /** Mean and population standard deviation (ddof = 0) of the present values; NaN for both when none. O(n). */

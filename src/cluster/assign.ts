@@ -168,14 +168,17 @@ export function findExceptions(
   candidates?: Int32Array,
 ): LabelException[] {
   const d = X.nCols;
-  const rows = candidates ?? Int32Array.from({ length: X.nRows }, (_, i) => i);
-  const sub = new Float64Array(rows.length * d);
-  rows.forEach((r, i) => sub.set(X.data.subarray(r * d, (r + 1) * d), i * d));
-  const byRule = assignByRule(model, { data: sub, nRows: rows.length, nCols: d });
+  let byRule: Int32Array;
+  if (candidates) {
+    const sub = new Float64Array(candidates.length * d);
+    candidates.forEach((r, i) => sub.set(X.data.subarray(r * d, (r + 1) * d), i * d));
+    byRule = assignByRule(model, { data: sub, nRows: candidates.length, nCols: d });
+  } else byRule = assignByRule(model, X);
   const seen = new Set<string>();
   const out: LabelException[] = [];
-  for (let k = 0; k < rows.length; k++) {
-    const i = rows[k]!;
+  const count = candidates ? candidates.length : X.nRows;
+  for (let k = 0; k < count; k++) {
+    const i = candidates ? candidates[k]! : k;
     if (byRule[k] === labels[i]) continue;
     const key = rowKey(X.data, i, d);
     if (seen.has(key)) continue;

@@ -44,33 +44,34 @@ export function toMatrix(ds: Dataset, names: readonly string[], shared = false):
 }
 
 /**
- * The columns of a matrix without a copy: its data is transposed in place to column-major order (cycle
- * following, one bit a value to mark what has moved) and column `j` is a view of it. The matrix itself is
- * no longer valid afterwards. O(n·d) time, O(n·d / 8) bytes.
+ * The columns of a matrix without a second copy: its data is rearranged in place into column-major order and column
+ * `j` is a view of it. The last columns are peeled off into a buffer a few at a time (at most an eighth of the
+ * columns, at least one), the rest of each row moved forward over them, and the buffer written where those columns
+ * end up: sequential copies only. The matrix itself is no longer valid afterwards. O(n·d·min(d, 8)) time for n rows
+ * and d columns, O(n·⌈d / 8⌉) extra memory.
  */
 export function takeColumns(m: Matrix): Float64Array[] {
-  const { data, nRows: r, nCols: c } = m;
-  const n = r * c;
-  if (r > 1 && c > 1) {
-    // Row-major (a, b) at i = a·c + b goes to b·r + a = i·r mod (n − 1); the first and last values stay.
-    const last = n - 1;
-    const moved = new Uint8Array((n + 7) >> 3);
-    for (let s = 1; s < last; s++) {
-      if ((moved[s >> 3]! & (1 << (s & 7))) !== 0) continue;
-      let carry = data[s]!;
-      let i = s;
-      for (;;) {
-        const j = (i * r) % last;
-        const t = data[j]!;
-        data[j] = carry;
-        moved[j >> 3]! |= 1 << (j & 7);
-        if (j === s) break;
-        carry = t;
-        i = j;
+  const { data, nRows: n, nCols: d } = m;
+  if (n > 1 && d > 1) {
+    const p = Math.max(1, Math.ceil(d / 8));
+    const buf = new Float64Array(n * p);
+    for (let w = d; w > 1; ) {
+      const q = Math.min(p, w - 1);
+      const keep = w - q;
+      // Columns keep … w − 1 of the n × w matrix into the buffer, column by column.
+      for (let c = 0; c < q; c++) {
+        for (let i = 0, k = keep + c, o = c * n; i < n; i++, k += w, o++) buf[o] = data[k]!;
       }
+      // The first `keep` columns of every row moved forward: an n × keep matrix at the front (targets never pass
+      // their sources).
+      for (let i = 1, to = keep, from = w; i < n; i++, from += w - keep) {
+        for (let t = 0; t < keep; t++) data[to++] = data[from++]!;
+      }
+      data.set(buf.subarray(0, q * n), keep * n);
+      w = keep;
     }
   }
-  return Array.from({ length: c }, (_, j) => data.subarray(j * r, (j + 1) * r));
+  return Array.from({ length: d }, (_, j) => data.subarray(j * n, (j + 1) * n));
 }
 
 /** Column `j` of a matrix as a new array. */

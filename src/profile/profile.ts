@@ -1,4 +1,4 @@
-import { quantileSorted } from '../core/stats.js';
+import { quantilesUnsorted } from '../core/stats.js';
 import type {
   CategoricalProfileColumn,
   NumericProfileColumn,
@@ -160,16 +160,8 @@ export function numericStats(
   for (const x of v) ss += (x - mean) ** 2;
   if (!quantiles)
     return { count: m, missing: n - m, mean, median: null, q1: null, q3: null, std: Math.sqrt(ss / m) };
-  v.sort();
-  return {
-    count: m,
-    missing: n - m,
-    mean,
-    median: quantileSorted(v, 0.5),
-    q1: quantileSorted(v, 0.25),
-    q3: quantileSorted(v, 0.75),
-    std: Math.sqrt(ss / m),
-  };
+  const [q1, median, q3] = quantilesUnsorted(v, [0.25, 0.5, 0.75]);
+  return { count: m, missing: n - m, mean, median: median!, q1: q1!, q3: q3!, std: Math.sqrt(ss / m) };
 }
 
 function categoricalProfiles(

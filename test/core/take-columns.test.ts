@@ -12,6 +12,8 @@ describe('takeColumns', () => {
     [1000, 8],
     [2049, 3],
     [4097, 13],
+    [500, 20],
+    [301, 17],
   ] as const) {
     it(`gives the columns of a ${r}×${c} matrix in place`, () => {
       const m = allocMatrix(r, c, r % 2 === 1);
