@@ -55,7 +55,7 @@ export function takeColumns(m: Matrix): Float64Array[] {
   if (n > 1 && d > 1) {
     const p = Math.max(1, Math.ceil(d / 8));
     const buf = new Float64Array(n * p);
-    for (let w = d; w > 1; ) {
+    for (let w = d; w > 1;) {
       const q = Math.min(p, w - 1);
       const keep = w - q;
       // Columns keep … w − 1 of the n × w matrix into the buffer, column by column.
