@@ -34,11 +34,18 @@ export function allocMatrix(nRows: number, nCols: number, shared = false): Matri
  */
 export function toMatrix(ds: Dataset, names: readonly string[], shared = false): Matrix {
   const d = names.length;
-  const m = allocMatrix(ds.nRows, d, shared);
-  for (let j = 0; j < d; j++) {
-    const col = ds.numeric(names[j]!).values;
-    const out = m.data;
-    for (let i = 0, k = j; i < col.length; i++, k += d) out[k] = col[i]!;
+  const n = ds.nRows;
+  const m = allocMatrix(n, d, shared);
+  const cols = names.map((name) => ds.numeric(name).values);
+  const out = m.data;
+  // A block of rows at a time, so that the rows being written stay in cache while every column visits them.
+  const B = 4096;
+  for (let i0 = 0; i0 < n; i0 += B) {
+    const i1 = Math.min(n, i0 + B);
+    for (let j = 0; j < d; j++) {
+      const col = cols[j]!;
+      for (let i = i0, k = i0 * d + j; i < i1; i++, k += d) out[k] = col[i]!;
+    }
   }
   return m;
 }
@@ -95,6 +102,18 @@ export function assertFinite(
   const { data, nRows, nCols } = m;
   // Squared differences of values up to this size, summed over every column, stay finite.
   const limit = Math.sqrt(Number.MAX_VALUE / (4 * Math.max(1, nCols)));
+  // One sequential pass finds whether anything is wrong (NaN fails every comparison); the column-wise pass below
+  // only runs to word the error.
+  const bound = squares ? limit : Number.MAX_VALUE;
+  const len = nRows * nCols;
+  let bad = -1;
+  for (let i = 0; i < len; i++) {
+    if (!(Math.abs(data[i]!) <= bound)) {
+      bad = i;
+      break;
+    }
+  }
+  if (bad < 0) return;
   for (let j = 0; j < nCols; j++) {
     let count = 0;
     let first = -1;
