@@ -188,7 +188,7 @@ function placeArrays(
   const nTrials = 2 + Math.floor(Math.log(k));
   const scratch = scratchBytes(blockSize, k, d);
   // Every array below, each rounded up to 16 bytes.
-  const perRow = 8 + 4 + (track ? 4 + 8 + 8 : 0) + 4 + (elkan ? 8 + 8 * k : 8 + 8 + 4 + 8) + 8;
+  const perRow = 8 + 4 + (track ? 4 + 8 + 8 : 4 + (elkan ? 8 + 8 * k : 8 + 8)) + 8;
   const fixed =
     (nTrials + 1) * (d + k) * 8 +
     nBlocks * nTrials * 8 +
@@ -266,6 +266,8 @@ async function lloydRuns(
   const bounded = algorithm !== 'lloyd';
   const handover = bounded && !elkan;
   const pp = plusPlusCtx(place, n, d, k, blockSize, handover);
+  // When Hamerly takes over from the seeding, its arrays are the seeding's: the handover turns each row's squared
+  // distances into bounds in place (row by row), and the next restart's seeding starts them afresh.
   const ctx: StepCtx = {
     x,
     n,
@@ -273,11 +275,11 @@ async function lloydRuns(
     k,
     blockSize,
     centroids: place.f64(k * d),
-    labels: place.i32(n),
-    upper: place.f64(bounded ? n : 0),
-    lower: place.f64(bounded ? n : 0),
-    second: place.i32(bounded && !elkan ? n : 0),
-    lowerSecond: place.f64(bounded && !elkan ? n : 0),
+    labels: handover ? pp.nearest : place.i32(n),
+    upper: handover ? pp.closest : place.f64(bounded ? n : 0),
+    lower: handover ? pp.rest : place.f64(bounded ? n : 0),
+    second: handover ? pp.second : place.i32(bounded && !elkan ? n : 0),
+    lowerSecond: handover ? pp.secondD : place.f64(bounded && !elkan ? n : 0),
     lowerK: place.f64(elkan ? n * k : 0),
     aux: place.f64(auxLayout(k).length),
     partials: place.f64(runner.nBlocks * partialStride(k, d)),
@@ -690,7 +692,8 @@ class LloydState {
   ): Promise<{ inertia: number; nIter: number }> {
     const { ctx, runner, sums, counts } = this;
     const { k, d, centroids } = ctx;
-    ctx.labels.fill(-1);
+    // (Handed over from the seeding, the labels are its nearest centres: every row gets one in the first pass.)
+    if (!seeding) ctx.labels.fill(-1);
     ctx.aux.fill(0);
     this.totalDrift = 0;
     this.setSlack();
