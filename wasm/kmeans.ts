@@ -209,10 +209,26 @@ export function trials(
         const xj = x + <usize>j * rowBytes;
         const ci = ldf(closest, i);
         const cj = ldf(closest, j);
-        const v01 = sqPair(xi, ct01, d);
-        const v23 = sqPair(xi, ct23, d);
-        const w01 = sqPair(xj, ct01, d);
-        const w23 = sqPair(xj, ct23, d);
+        // Both rows against the four candidates in one sweep of the coordinates: four independent sums.
+        let v01 = f64x2.splat(0);
+        let v23 = f64x2.splat(0);
+        let w01 = f64x2.splat(0);
+        let w23 = f64x2.splat(0);
+        for (let t = 0; t < d; t++) {
+          const o = (<usize>t) << 3;
+          const p01 = v128.load(ct01 + (o << 1));
+          const p23 = v128.load(ct23 + (o << 1));
+          const xv = v128.load64_splat(xi + o);
+          const yv = v128.load64_splat(xj + o);
+          const e0 = f64x2.sub(xv, p01);
+          const e1 = f64x2.sub(xv, p23);
+          const e2 = f64x2.sub(yv, p01);
+          const e3 = f64x2.sub(yv, p23);
+          v01 = f64x2.add(v01, f64x2.mul(e0, e0));
+          v23 = f64x2.add(v23, f64x2.mul(e1, e1));
+          w01 = f64x2.add(w01, f64x2.mul(e2, e2));
+          w23 = f64x2.add(w23, f64x2.mul(e3, e3));
+        }
         a01 = f64x2.add(a01, f64x2.add(minSel2(v01, ci), minSel2(w01, cj)));
         a23 = f64x2.add(a23, f64x2.add(minSel2(v23, ci), minSel2(w23, cj)));
       }
@@ -221,8 +237,18 @@ export function trials(
       const i = ldi(rows, r);
       const xi = x + <usize>i * rowBytes;
       const ci = ldf(closest, i);
-      a01 = f64x2.add(a01, minSel2(sqPair(xi, ct01, d), ci));
-      a23 = f64x2.add(a23, minSel2(sqPair(xi, ct23, d), ci));
+      let v01 = f64x2.splat(0);
+      let v23 = f64x2.splat(0);
+      for (let t = 0; t < d; t++) {
+        const o = (<usize>t) << 3;
+        const xv = v128.load64_splat(xi + o);
+        const e0 = f64x2.sub(xv, v128.load(ct01 + (o << 1)));
+        const e1 = f64x2.sub(xv, v128.load(ct23 + (o << 1)));
+        v01 = f64x2.add(v01, f64x2.mul(e0, e0));
+        v23 = f64x2.add(v23, f64x2.mul(e1, e1));
+      }
+      a01 = f64x2.add(a01, minSel2(v01, ci));
+      a23 = f64x2.add(a23, minSel2(v23, ci));
     }
     const p = b * nTrials + g;
     stf(pot, p, f64x2.extract_lane(a01, 0));
@@ -446,8 +472,11 @@ function scanAll(xr: usize, cT: usize, k: i32, d: i32): void {
  * f64 arrays and the interleaved centres.
  */
 export function hamerlyScratch(blockSize: i32, k: i32, d: i32): i32 {
-  return 28 * blockSize + 16 * blockSize + 16 * ((k + 1) >> 1) * d + 32;
+  return 28 * blockSize + 24 * blockSize + 16 * ((k + 1) >> 1) * d + (k * k * d <= PAIR_TABLE_MAX ? 16 * k * k * d : 0) + 48;
 }
+
+/** Largest k² · d for which `hamerly` interleaves every pair of centres (16 · k² · d bytes of scratch). */
+const PAIR_TABLE_MAX = 8192;
 
 /**
  * `hamerlyFromSeeding` after the adoption: labels and bounds of blocks [b0, b1) from the seeding's nearest, second
@@ -535,9 +564,19 @@ export function hamerly(
   const fullOld = movedOld + (bs << 2); // labels of the full scans' rows before
   const d2 = (fullOld + (bs << 2) + 7) & ~(<usize>7);
   const d2r = d2 + (bs << 3);
-  const cT = (d2r + (bs << 3) + 15) & ~(<usize>15);
+  const d2s = d2r + (bs << 3); // squared distances of the tightened rows to their second centre
+  const cT = (d2s + (bs << 3) + 15) & ~(<usize>15);
+  const pairs = cT + (<usize>((k + 1) >> 1)) * (rowBytes << 1); // (own, second) interleaved, k × k
+  const table = k * k * d <= PAIR_TABLE_MAX;
   const final = mode === 2;
   const first = mode === 0;
+  if (table && !first) {
+    for (let a = 0; a < k; a++) {
+      for (let j = 0; j < k; j++) {
+        interleave(pairs + (<usize>(a * k + j)) * (rowBytes << 1), C + <usize>a * rowBytes, C + <usize>j * rowBytes, d);
+      }
+    }
+  }
   // The centres interleaved in pairs (an odd last one paired with itself).
   for (let p = 0; p < (k + 1) >> 1; p++) {
     const j0 = p << 1;
@@ -568,8 +607,16 @@ export function hamerly(
         sti(cent, nTight, a);
         nTight += 1 - pass;
       }
-      // Stage 2: exact distance to the own centre; retest.
-      pairDists(x, tight, cent, nTight, C, d, d2);
+      // Stage 2: exact distance to the own centre (with the pair table, to the second centre too, in the other
+      // lane); retest.
+      if (table) {
+        for (let r = 0; r < nTight; r++) {
+          const i = ldi(tight, r);
+          const v = sqPair(x + <usize>i * rowBytes, pairs + (<usize>(ldi(cent, r) * k + ldi(second, i))) * (rowBytes << 1), d);
+          stf(d2, r, f64x2.extract_lane(v, 0));
+          stf(d2s, r, f64x2.extract_lane(v, 1));
+        }
+      } else pairDists(x, tight, cent, nTight, C, d, d2);
       let nRival = 0;
       for (let r = 0; r < nTight; r++) {
         const i = ldi(tight, r);
@@ -584,12 +631,14 @@ export function hamerly(
         if (w < lr) {
           sti(rival, nRival, i);
           stf(d2r, nRival, ldf(d2, r));
+          if (table) stf(d2s, nRival, ldf(d2s, r)); // nRival ≤ r: never ahead of what is read
           nRival++;
         } else sti(full, nFull++, i);
       }
       // Stage 3: rows with a single rival: one more distance, compared exactly (ties: lowest index).
       for (let r = 0; r < nRival; r++) sti(cent, r, ldi(second, ldi(rival, r)));
-      pairDists(x, rival, cent, nRival, C, d, d2);
+      if (table) memory.copy(d2, d2s, (<usize>nRival) << 3);
+      else pairDists(x, rival, cent, nRival, C, d, d2);
       for (let r = 0; r < nRival; r++) {
         const i = ldi(rival, r);
         const a = ldi(labels, i);

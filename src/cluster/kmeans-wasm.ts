@@ -125,7 +125,7 @@ export function kmeansWasm(ref: WasmRef): KMeansWasm {
 /** Scratch bytes one task needs: the larger of the seeding's and Hamerly's. */
 export function scratchBytes(blockSize: number, k: number, d: number): number {
   const seeding = 4 * blockSize + 32 * d + 32;
-  const hamerly = 44 * blockSize + 16 * Math.ceil(k / 2) * d + 32;
+  const hamerly = 52 * blockSize + 16 * Math.ceil(k / 2) * d + (k * k * d <= 8192 ? 16 * k * k * d : 0) + 48;
   return Math.ceil(Math.max(seeding, hamerly) / 16) * 16;
 }
 

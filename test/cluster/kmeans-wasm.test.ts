@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmeans, type KMeansParams } from '../../src/cluster/kmeans.js';
+import { kmeansWasm, scratchBytes } from '../../src/cluster/kmeans-wasm.js';
 import { allocMatrix, type Matrix } from '../../src/core/matrix.js';
 import { WasmArena } from '../../src/core/wasm-memory.js';
 import { WorkerPool } from '../../src/core/worker-pool.js';
@@ -59,6 +60,7 @@ describe('k-means WebAssembly kernels', () => {
     { n: 2500, d: 17, k: 13, blockSize: 333 },
     { n: 2000, d: 2, k: 21, grid: 0.25 },
     { n: 40, d: 3, k: 7, grid: 2 },
+    { n: 1500, d: 40, k: 16 }, // k² · d past the pair table: pairs of rows instead
   ];
 
   for (const [i, sh] of shapes.entries()) {
@@ -96,6 +98,20 @@ describe('k-means WebAssembly kernels', () => {
     expectSame(inPlace, b, 'second of two at once');
     expectSame(inPlace, await kmeans(src, { ...p, wasm: false }), 'ordinary arrays, JavaScript kernels');
     expect(arena!.used).toBe(used);
+  });
+
+  it('gives each task the scratch space the WebAssembly side uses', () => {
+    const arena = WasmArena.create(65536)!;
+    const w = kmeansWasm({ memory: arena.memory, id: arena.id, scratch: 0, scratchBytes: 0 });
+    for (const blockSize of [1, 7, 256, 8192]) {
+      for (const k of [1, 2, 3, 8, 13, 22, 23, 64]) {
+        for (const d of [1, 2, 3, 8, 17, 40]) {
+          expect(scratchBytes(blockSize, k, d), `${blockSize} ${k} ${d}`).toBeGreaterThanOrEqual(
+            w.hamerlyScratch(blockSize, k, d),
+          );
+        }
+      }
+    }
   });
 
   it('is the compilation of its source (npm run build:wasm after editing wasm/)', () => {
