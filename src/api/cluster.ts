@@ -43,6 +43,7 @@ import {
   type Param,
 } from '../core/params.js';
 import { Random } from '../core/random.js';
+import { collectGarbage } from '../core/wasm-memory.js';
 import { WorkerPool } from '../core/worker-pool.js';
 import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
 import { readDataset } from '../io/read.js';
@@ -598,7 +599,12 @@ export async function runCluster(input: string, o: ClusterOptions, env: StepEnv)
       o.algorithm === 'kmeans' && !gower && !baseline
         ? features.map((f) => ({ name: f, type: ds.numeric(f).type }))
         : null;
-    if (parked) ds = ds.drop(features);
+    if (parked) {
+      ds = ds.drop(features);
+      // Free the dropped columns before the fit (it allocates almost nothing, so no collection would come until
+      // after it): the features are then held once, in the matrix, at the fit's peak.
+      collectGarbage();
+    }
     const readSeconds = (performance.now() - started) / 1000;
     const params: ClusterParams = {
       algorithm: o.algorithm,
