@@ -9,8 +9,7 @@ import {
   type DuckDBVarCharVector,
 } from '@duckdb/node-api';
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
-import { DataError } from '../core/errors.js';
-import { writeAtomic, writeFailureReason } from './atomic.js';
+import { stdoutError, writeAtomic } from './atomic.js';
 import { sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { outputFormatOf, textKindsKey, type OutputFormat } from './format.js';
 import { writeXlsxFile } from './xlsx.js';
@@ -97,13 +96,7 @@ async function toStdout(
   }
 }
 
-/** The one-line error of a failed write to standard output. */
-export function stdoutError(e: unknown): DataError {
-  if (e instanceof DataError) return e;
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const reason = writeFailureReason(code) ?? code ?? (e as Error | undefined)?.message ?? String(e);
-  return new DataError(`cannot write to standard output: ${reason}`);
-}
+export { stdoutError };
 
 const CHUNK = 2048;
 
