@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import bindings from '@duckdb/node-bindings';
+import type { DataChunk } from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBVarCharVector } from '@duckdb/node-api';
 import { Dataset, cellText, numericColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, InternalError, UsageError } from '../core/errors.js';
@@ -17,7 +17,7 @@ import {
   sniffDelimiter,
   splitCsvLine,
 } from './csv-check.js';
-import { duckMessage, sqlIdent, sqlString, stripKind, withConnection } from './duckdb.js';
+import { bindings, duckMessage, sqlIdent, sqlString, stripKind, withConnection } from './duckdb.js';
 import { detectFileEncoding, encodingLabel, sniffEncoding, transcodeToUtf8 } from './encoding.js';
 import { inputFormatOf, metadataPrefix, textKindsKey, type InputFormat } from './format.js';
 import { exactIntegerColumn, inferTextColumn, type ReadNote } from './infer.js';
@@ -945,7 +945,7 @@ export class DoubleBlocks {
   private used = 0;
 
   /** Append the first `rows` values of vector `j` of a DuckDB data chunk. */
-  append(chunk: bindings.DataChunk, j: number, rows: number): void {
+  append(chunk: DataChunk, j: number, rows: number): void {
     const vec = bindings.data_chunk_get_vector(chunk, j);
     const bytes = bindings.vector_get_data(vec, rows * 8);
     const src =

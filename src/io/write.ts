@@ -1,16 +1,9 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import bindings from '@duckdb/node-bindings';
-import {
-  DuckDBTableFunction,
-  DOUBLE,
-  VARCHAR,
-  type DuckDBDataChunk,
-  type DuckDBVarCharVector,
-} from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBVarCharVector } from '@duckdb/node-api';
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
 import { stdoutError, writeAtomic } from './atomic.js';
-import { sqlIdent, sqlString, withConnection } from './duckdb.js';
+import { bindings, duckdb, sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { outputFormatOf, textKindsKey, type OutputFormat } from './format.js';
 import { writeXlsxFile } from './xlsx.js';
 
@@ -111,7 +104,7 @@ async function writeParquet(ds: Dataset, path: string): Promise<void> {
   await withConnection(async (conn) => {
     const name = `segment_out_${process.pid}_${++scanCounter}`;
     const isText = ds.columns.map((c) => c.kind !== 'numeric');
-    const types = isText.map((t) => (t ? VARCHAR : DOUBLE));
+    const types = isText.map((t) => (t ? duckdb.VARCHAR : duckdb.DOUBLE));
     // The registered function outlives this write in DuckDB's catalog: it reaches the columns only through
     // `source`, which is emptied afterwards so the dataset can be collected.
     const source: { columns: readonly Column[]; nRows: number; next: number } = {
@@ -119,7 +112,7 @@ async function writeParquet(ds: Dataset, path: string): Promise<void> {
       nRows: ds.nRows,
       next: 0,
     };
-    const scan = DuckDBTableFunction.create({
+    const scan = duckdb.DuckDBTableFunction.create({
       name,
       bindFunction: (bind) => {
         types.forEach((t, j) => bind.addResultColumn(`c${j}`, t));
