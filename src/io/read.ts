@@ -22,6 +22,7 @@ import { detectFileEncoding, encodingLabel, sniffEncoding, transcodeToUtf8 } fro
 import { inputFormatOf, metadataPrefix, textKindsKey, type InputFormat } from './format.js';
 import { exactIntegerColumn, inferTextColumn, type ReadNote } from './infer.js';
 import { textColumn } from './text-column.js';
+import { readTextPieces, textPieces } from './text-vectors.js';
 import { DateFormat, naTokenSet, numberLocale, type TextParsing } from './text-values.js';
 import { checkDatabaseFile, tableRef } from './sql-url.js';
 import { writeDataset } from './write.js';
@@ -811,7 +812,16 @@ export async function readSource(
     }
   }
   if (plans.length === 0) throw new DataError(`${name}: has no columns`);
-  const sql = `SELECT ${plans.map((p, j) => `${selectExpr(p, srcTypes[j]!)} AS ${sqlIdent(`c${j}`)}`).join(', ')} FROM ${source}`;
+  // Text columns are selected as pieces (see text-vectors.ts): `at[j]` is the first result column of plan j.
+  const exprs: string[] = [];
+  const at = plans.map((p, j) => {
+    const first = exprs.length;
+    const e = selectExpr(p, srcTypes[j]!);
+    if (p.kind === 'text') exprs.push(...textPieces(e));
+    else exprs.push(e);
+    return first;
+  });
+  const sql = `SELECT ${exprs.map((e, k) => `${e} AS ${sqlIdent(`c${k}`)}`).join(', ')} FROM ${source}`;
   // The result is streamed chunk by chunk into growing blocks, then copied once into exactly-sized arrays:
   // DuckDB never holds the whole result, and no per-row object is made for numeric columns.
   const numBlocks: (DoubleBlocks | undefined)[] = plans.map((p) =>
@@ -827,12 +837,8 @@ export async function readSource(
       const rows = chunk.rowCount;
       for (let j = 0; j < plans.length; j++) {
         const blocks = numBlocks[j];
-        if (blocks) blocks.append(chunk.chunk, j, rows);
-        else {
-          const vec = chunk.getColumnVector(j) as DuckDBVarCharVector;
-          const out = texts[j]!;
-          for (let i = 0; i < rows; i++) out.push(vec.getItem(i));
-        }
+        if (blocks) blocks.append(chunk.chunk, at[j]!, rows);
+        else readTextPieces(chunk.chunk, at[j]!, rows, texts[j]!);
       }
       n += rows;
     }
