@@ -21,7 +21,7 @@ import { similarityMethods, type SimilarityMethod } from '../clean/text-similari
 import { invalidActions, loadValidationRules, parseAsOf, type InvalidAction } from '../clean/validate.js';
 import type { Dataset } from '../core/dataset.js';
 import { UsageError } from '../core/errors.js';
-import { round3 } from '../core/format.js';
+import { formatCount, round3 } from '../core/format.js';
 import {
   checkedText,
   describeParser,
@@ -543,7 +543,7 @@ async function fitParamsOf(
 
 /** The info line after fitting: rows in and out, and what each step changed. */
 function fitSummaryLine(r: CleanReport): string {
-  const parts = [`${r.nRowsIn.toLocaleString('en-US')} -> ${r.nRowsOut.toLocaleString('en-US')} rows`];
+  const parts = [`${formatCount(r.nRowsIn)} -> ${formatCount(r.nRowsOut)} rows`];
   if (r.dedupe) parts.push(`${r.dedupe.rowsRemoved} duplicate(s) removed`);
   if (r.outliers)
     parts.push(
@@ -624,7 +624,7 @@ export async function runClean(input: string, options: CleanOptions, env: StepEn
         );
       env.logger.log(
         'info',
-        `applied ${o.apply}: ${summary.nRowsIn.toLocaleString('en-US')} -> ${summary.nRowsOut.toLocaleString('en-US')} rows`,
+        `applied ${o.apply}: ${formatCount(summary.nRowsIn)} -> ${formatCount(summary.nRowsOut)} rows`,
       );
       return { data: result.data, model: null, json };
     }

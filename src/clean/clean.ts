@@ -1,4 +1,4 @@
-import { isMissing, numericColumn, type Dataset } from '../core/dataset.js';
+import { isMissing, numericColumn, type Column, type Dataset } from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -406,7 +406,7 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
         c.kind !== 'numeric' &&
         !excluded.has(c.name) &&
         !(c.name in (params.impute?.perColumn ?? {})) &&
-        Array.from({ length: cur.nRows }, (_, i) => isMissing(c, i)).every(Boolean),
+        allMissing(c, cur.nRows),
     );
     if (empty && cur.nRows > 0) throw entirelyMissing(empty.name, statistic);
   }
@@ -673,4 +673,10 @@ export async function applyCleanModel(
   opts: ApplyCleanOptions = {},
 ): Promise<Dataset> {
   return (await applyCleanModelWithReport(ds, model, opts)).data;
+}
+
+/** Whether every one of the `n` cells of `c` is missing; stops at the first present cell. */
+function allMissing(c: Column, n: number): boolean {
+  for (let i = 0; i < n; i++) if (!isMissing(c, i)) return false;
+  return true;
 }

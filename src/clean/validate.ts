@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { cellText, isMissing, type Column, type Dataset } from '../core/dataset.js';
 import { CheckFailedError, DataError, UsageError } from '../core/errors.js';
+
+// The YAML parser is loaded when a rules file is read, not with the clean command.
+const require = createRequire(import.meta.url);
 
 /** The value types a `type` rule can demand. */
 export const ruleTypes = ['numeric', 'integer', 'date', 'boolean'] as const;
@@ -278,7 +282,7 @@ const ruleKeys = new Set(['required', 'type', 'min', 'max', 'pattern', 'in', 'pa
 export function parseRulesYaml(text: string, file: string): ValidationRule[] {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    doc = (require('yaml') as typeof Yaml).parse(text);
   } catch (e) {
     throw new UsageError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }

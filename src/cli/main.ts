@@ -1,74 +1,47 @@
-import { Command, CommanderError } from 'commander';
-import { abortOutputs } from './context.js';
+import { CommanderError, type Command } from 'commander';
 import { describeFailure } from './errors.js';
 import { createCliLogger, endProgress } from './logger.js';
-import { addParams } from './params.js';
-import { globalParams } from './context.js';
-import { registerIngest } from './commands/ingest.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerCluster } from './commands/cluster.js';
-import { registerAssign } from './commands/assign.js';
-import { registerFeatures } from './commands/features.js';
-import { registerTune } from './commands/tune.js';
-import { registerReport } from './commands/report.js';
-import { registerClean } from './commands/clean.js';
-import { registerSelect } from './commands/select.js';
-import { registerStability } from './commands/stability.js';
-import { registerPredict } from './commands/predict.js';
-import { registerExportSql } from './commands/export-sql.js';
-import { registerUpdate } from './commands/update.js';
-import { registerRun } from './commands/run.js';
-import { toolVersion } from '../core/version.js';
+import { abortOutputs } from './pending.js';
+import { createRoot, requestOf, type CommandName } from './root.js';
 
 /** The one line of a failed write to standard output (bin/segment.js reports late failures with it). */
-export { stdoutError } from '../io/write.js';
+export { stdoutError } from '../io/atomic.js';
 
-/** Build the commander program with every working command registered. */
-export function buildProgram(): Command {
-  const program = new Command('segment')
-    .description(
-      'Batch customer segmentation: ingest, inspect, features, clean, select, tune, cluster, report, assign, update, stability, predict, export-sql, run.',
-    )
-    .version(toolVersion, '-V, --version');
-  addParams(program, globalParams)
-    .showHelpAfterError(false)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
-    .addHelpText(
-      'after',
-      `
-Exit codes: 0 ok, 1 a check failed, 2 usage error, 3 data error, 4 internal error.
+/**
+ * Each command's module, loaded only when that command runs: `--version` loads none, `segment clean` only
+ * clean's implementation (and DuckDB through it). The whole program (`src/cli/program.ts`) answers the rest.
+ */
+const commandModules: Record<CommandName, () => Promise<(program: Command) => void>> = {
+  ingest: async () => (await import('./commands/ingest.js')).registerIngest,
+  inspect: async () => (await import('./commands/inspect.js')).registerInspect,
+  features: async () => (await import('./commands/features.js')).registerFeatures,
+  clean: async () => (await import('./commands/clean.js')).registerClean,
+  select: async () => (await import('./commands/select.js')).registerSelect,
+  tune: async () => (await import('./commands/tune.js')).registerTune,
+  cluster: async () => (await import('./commands/cluster.js')).registerCluster,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  assign: async () => (await import('./commands/assign.js')).registerAssign,
+  update: async () => (await import('./commands/update.js')).registerUpdate,
+  stability: async () => (await import('./commands/stability.js')).registerStability,
+  predict: async () => (await import('./commands/predict.js')).registerPredict,
+  'export-sql': async () => (await import('./commands/export-sql.js')).registerExportSql,
+  run: async () => (await import('./commands/run.js')).registerRun,
+};
 
-Examples:
-  $ segment features events.csv --id customer_id --time ts --amount amount --event event -o features.parquet
-  $ segment clean features.parquet --id customer_id --impute median --scale zscore -o clean.parquet
-  $ segment tune clean.parquet --id customer_id --k 2..10 --plot charts/
-  $ segment cluster clean.parquet --id customer_id --k 5 -o segments.parquet --model model.json
-  $ segment report segments.parquet --model model.json --html report.html
-  $ segment assign new_features.parquet --model model.json -o scored.parquet`,
-    );
-  // Pipeline order: `segment --help` lists the commands in this order.
-  registerIngest(program);
-  registerInspect(program);
-  registerFeatures(program);
-  registerClean(program);
-  registerSelect(program);
-  registerTune(program);
-  registerCluster(program);
-  registerReport(program);
-  registerAssign(program);
-  registerUpdate(program);
-  registerStability(program);
-  registerPredict(program);
-  registerExportSql(program);
-  registerRun(program);
+/** The program that parses `argv`: the root alone, the root with the one command asked for, or all of it. */
+async function programFor(argv: readonly string[]): Promise<Command> {
+  const request = requestOf(argv.slice(2));
+  if (request === undefined) return (await import('./program.js')).buildProgram();
+  const program = createRoot();
+  if (request !== 'version') (await commandModules[request]())(program);
   return program;
 }
 
 /** Run the CLI on `argv`; resolves to the exit code (never throws, never calls process.exit). */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
-  const program = buildProgram();
+  let program: Command | undefined;
   try {
+    program = await programFor(argv);
     await program.parseAsync([...argv]);
     endProgress();
     return 0;
@@ -96,8 +69,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
 }
 
 /** Whether the run asked for JSON logs: the parsed global option, or the arguments when parsing stopped first. */
-function jsonLogsRequested(program: Command, argv: readonly string[]): boolean {
-  const parsed = (program.opts() as { logFormat?: unknown }).logFormat;
+function jsonLogsRequested(program: Command | undefined, argv: readonly string[]): boolean {
+  const parsed = (program?.opts() as { logFormat?: unknown } | undefined)?.logFormat;
   if (parsed !== undefined && parsed !== 'text') return parsed === 'json';
   return argv.some((a, i) => a === '--log-format=json' || (a === '--log-format' && argv[i + 1] === 'json'));
 }

@@ -3,6 +3,15 @@ export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/**
+ * A whole count with commas between groups of three digits, as `toLocaleString('en-US')` writes it (212,000),
+ * without loading the locale data on first use. Other numbers go to `toLocaleString`. O(digits).
+ */
+export function formatCount(n: number): string {
+  if (!Number.isSafeInteger(n)) return n.toLocaleString('en-US');
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
 /** Bytes in binary units, as `--memory-limit` reads them (1 GB = 1024³ bytes), e.g. `1.5 GB`. O(1). */
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];

@@ -1,11 +1,28 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type * as AjvModule from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 
 // JSON Schema machinery shared by every validated file (pipelines, saved models): one Ajv instance, compiled
 // validators kept per schema object, and the first error of a failed validation in words.
 
-const ajv = new Ajv({ allErrors: false, strict: false, verbose: true });
+// Ajv is loaded on the first validation, not at start-up: most commands never read a model or a pipeline.
+const require = createRequire(import.meta.url);
+let ajv: Ajv | undefined;
 // Models: a number must be finite (`type: number` refuses NaN and ±Infinity built in memory).
-const ajvFinite = new Ajv({ allErrors: false, strict: false, verbose: true, strictNumbers: true });
+let ajvFinite: Ajv | undefined;
+
+function validator(finiteNumbers: boolean): Ajv {
+  const { Ajv: AjvClass } = require('ajv') as typeof AjvModule;
+  if (finiteNumbers)
+    return (ajvFinite ??= new AjvClass({
+      allErrors: false,
+      strict: false,
+      verbose: true,
+      strictNumbers: true,
+    }));
+  return (ajv ??= new AjvClass({ allErrors: false, strict: false, verbose: true }));
+}
+
 const compiled = new WeakMap<object, ValidateFunction>();
 const compiledFinite = new WeakMap<object, ValidateFunction>();
 
@@ -17,7 +34,7 @@ export function compileSchema(schema: object, finiteNumbers = false): ValidateFu
   const cache = finiteNumbers ? compiledFinite : compiled;
   let v = cache.get(schema);
   if (!v) {
-    v = (finiteNumbers ? ajvFinite : ajv).compile(schema);
+    v = validator(finiteNumbers).compile(schema);
     cache.set(schema, v);
   }
   return v;

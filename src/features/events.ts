@@ -1,10 +1,9 @@
-import bindings from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBMaterializedResult, DuckDBVarCharVector } from '@duckdb/node-api';
 import { Dataset, numericColumn, type Column } from '../core/dataset.js';
 import { DataError, UsageError } from '../core/errors.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { byCodePoint } from '../core/text-order.js';
-import { sqlIdent, sqlString, withConnection } from '../io/duckdb.js';
+import { bindings, sqlIdent, sqlString, withConnection } from '../io/duckdb.js';
 import { textColumn } from '../io/read.js';
 import { defaultSegmentRules } from './default-rfm-rules.js';
 import { pivotNames, resolveParams, type FeatureParams, type ResolvedParams } from './params.js';

@@ -101,3 +101,11 @@ export function asWriteError(e: unknown, dest: string): unknown {
   }
   return e;
 }
+
+/** The one-line error of a failed write to standard output. */
+export function stdoutError(e: unknown): DataError {
+  if (e instanceof DataError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const reason = writeFailureReason(code) ?? code ?? (e as Error | undefined)?.message ?? String(e);
+  return new DataError(`cannot write to standard output: ${reason}`);
+}

@@ -1,6 +1,17 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type * as DuckDBApi from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type * as DuckDBBindings from '@duckdb/node-bindings';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// DuckDB's packages are CommonJS and are loaded with `require`: an ES import of them would first scan every file
+// @duckdb/node-api re-exports for its export names, which takes longer than loading them.
+const require = createRequire(import.meta.url);
+/** @duckdb/node-api: instances, connections, result vectors, table functions. */
+export const duckdb = require('@duckdb/node-api') as typeof DuckDBApi;
+/** @duckdb/node-bindings: DuckDB's C API, to read and fill vectors without a value object per cell. */
+export const bindings = require('@duckdb/node-bindings') as typeof DuckDBBindings;
 
 let instance: Promise<DuckDBInstance> | undefined;
 let threads: number | undefined;
@@ -49,7 +60,7 @@ function getInstance(): Promise<DuckDBInstance> {
     options['temp_directory'] = process.env['SEGMENT_TMPDIR'] ?? join(tmpdir(), 'segment-duckdb');
     // segment needs only the extensions built into the package; never download one at run time.
     options['autoinstall_known_extensions'] = 'false';
-    instance = DuckDBInstance.create(':memory:', options);
+    instance = duckdb.DuckDBInstance.create(':memory:', options);
   }
   return instance;
 }

@@ -57,9 +57,12 @@ export function inferTextColumn(
   const { parsing } = inf;
   const values: (string | null)[] = new Array<string | null>(raw.length);
   let present = 0;
+  // A cell longer than every missing-value token is not one: no need to hash it for the lookup.
+  let longestToken = 0;
+  for (const t of parsing.naTokens) longestToken = Math.max(longestToken, t.length);
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i] ?? null;
-    const missing = v === null || parsing.naTokens.has(v);
+    const missing = v === null || (v.length <= longestToken && parsing.naTokens.has(v));
     values[i] = missing ? null : v;
     if (!missing) present++;
   }

@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import bindings from '@duckdb/node-bindings';
+import type { DataChunk } from '@duckdb/node-bindings';
 import type { DuckDBConnection, DuckDBVarCharVector } from '@duckdb/node-api';
 import { Dataset, cellText, numericColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, InternalError, UsageError } from '../core/errors.js';
@@ -17,11 +17,12 @@ import {
   sniffDelimiter,
   splitCsvLine,
 } from './csv-check.js';
-import { duckMessage, sqlIdent, sqlString, stripKind, withConnection } from './duckdb.js';
+import { bindings, duckMessage, sqlIdent, sqlString, stripKind, withConnection } from './duckdb.js';
 import { detectFileEncoding, encodingLabel, sniffEncoding, transcodeToUtf8 } from './encoding.js';
 import { inputFormatOf, metadataPrefix, textKindsKey, type InputFormat } from './format.js';
 import { exactIntegerColumn, inferTextColumn, type ReadNote } from './infer.js';
 import { textColumn } from './text-column.js';
+import { readTextPieces, textPieces } from './text-vectors.js';
 import { DateFormat, naTokenSet, numberLocale, type TextParsing } from './text-values.js';
 import { checkDatabaseFile, tableRef } from './sql-url.js';
 import { writeDataset } from './write.js';
@@ -811,7 +812,16 @@ export async function readSource(
     }
   }
   if (plans.length === 0) throw new DataError(`${name}: has no columns`);
-  const sql = `SELECT ${plans.map((p, j) => `${selectExpr(p, srcTypes[j]!)} AS ${sqlIdent(`c${j}`)}`).join(', ')} FROM ${source}`;
+  // Text columns are selected as pieces (see text-vectors.ts): `at[j]` is the first result column of plan j.
+  const exprs: string[] = [];
+  const at = plans.map((p, j) => {
+    const first = exprs.length;
+    const e = selectExpr(p, srcTypes[j]!);
+    if (p.kind === 'text') exprs.push(...textPieces(e));
+    else exprs.push(e);
+    return first;
+  });
+  const sql = `SELECT ${exprs.map((e, k) => `${e} AS ${sqlIdent(`c${k}`)}`).join(', ')} FROM ${source}`;
   // The result is streamed chunk by chunk into growing blocks, then copied once into exactly-sized arrays:
   // DuckDB never holds the whole result, and no per-row object is made for numeric columns.
   const numBlocks: (DoubleBlocks | undefined)[] = plans.map((p) =>
@@ -827,12 +837,8 @@ export async function readSource(
       const rows = chunk.rowCount;
       for (let j = 0; j < plans.length; j++) {
         const blocks = numBlocks[j];
-        if (blocks) blocks.append(chunk.chunk, j, rows);
-        else {
-          const vec = chunk.getColumnVector(j) as DuckDBVarCharVector;
-          const out = texts[j]!;
-          for (let i = 0; i < rows; i++) out.push(vec.getItem(i));
-        }
+        if (blocks) blocks.append(chunk.chunk, at[j]!, rows);
+        else readTextPieces(chunk.chunk, at[j]!, rows, texts[j]!);
       }
       n += rows;
     }
@@ -945,7 +951,7 @@ export class DoubleBlocks {
   private used = 0;
 
   /** Append the first `rows` values of vector `j` of a DuckDB data chunk. */
-  append(chunk: bindings.DataChunk, j: number, rows: number): void {
+  append(chunk: DataChunk, j: number, rows: number): void {
     const vec = bindings.data_chunk_get_vector(chunk, j);
     const bytes = bindings.vector_get_data(vec, rows * 8);
     const src =

@@ -1,17 +1,9 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import bindings from '@duckdb/node-bindings';
-import {
-  DuckDBTableFunction,
-  DOUBLE,
-  VARCHAR,
-  type DuckDBDataChunk,
-  type DuckDBVarCharVector,
-} from '@duckdb/node-api';
+import type { DuckDBDataChunk } from '@duckdb/node-api';
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
-import { DataError } from '../core/errors.js';
-import { writeAtomic, writeFailureReason } from './atomic.js';
-import { sqlIdent, sqlString, withConnection } from './duckdb.js';
+import { stdoutError, writeAtomic } from './atomic.js';
+import { bindings, duckdb, sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { outputFormatOf, textKindsKey, type OutputFormat } from './format.js';
 import { writeXlsxFile } from './xlsx.js';
 
@@ -97,13 +89,7 @@ async function toStdout(
   }
 }
 
-/** The one-line error of a failed write to standard output. */
-export function stdoutError(e: unknown): DataError {
-  if (e instanceof DataError) return e;
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const reason = writeFailureReason(code) ?? code ?? (e as Error | undefined)?.message ?? String(e);
-  return new DataError(`cannot write to standard output: ${reason}`);
-}
+export { stdoutError };
 
 const CHUNK = 2048;
 
@@ -118,7 +104,7 @@ async function writeParquet(ds: Dataset, path: string): Promise<void> {
   await withConnection(async (conn) => {
     const name = `segment_out_${process.pid}_${++scanCounter}`;
     const isText = ds.columns.map((c) => c.kind !== 'numeric');
-    const types = isText.map((t) => (t ? VARCHAR : DOUBLE));
+    const types = isText.map((t) => (t ? duckdb.VARCHAR : duckdb.DOUBLE));
     // The registered function outlives this write in DuckDB's catalog: it reaches the columns only through
     // `source`, which is emptied afterwards so the dataset can be collected.
     const source: { columns: readonly Column[]; nRows: number; next: number } = {
@@ -126,7 +112,7 @@ async function writeParquet(ds: Dataset, path: string): Promise<void> {
       nRows: ds.nRows,
       next: 0,
     };
-    const scan = DuckDBTableFunction.create({
+    const scan = duckdb.DuckDBTableFunction.create({
       name,
       bindFunction: (bind) => {
         types.forEach((t, j) => bind.addResultColumn(`c${j}`, t));
@@ -180,9 +166,60 @@ function fillVector(chunk: DuckDBDataChunk, j: number, c: Column, start: number,
     }
     return;
   }
-  const vec = chunk.getColumnVector(j) as DuckDBVarCharVector;
-  for (let i = 0; i < rows; i++) vec.setItem(i, cellText(c, start + i));
-  vec.flush();
+  fillText(chunk, j, c, start, rows);
+}
+
+/** One DuckDB string (`string_t`): a 4-byte length, then up to 12 bytes inline or a prefix and a pointer. */
+const stringBytes = 16;
+const inlineLength = 12;
+const textData = new Uint8Array(CHUNK * stringBytes);
+const textValidity = new Uint8Array(Math.ceil(CHUNK / 64) * 8);
+
+/**
+ * Fill a VARCHAR vector with rows `start … start + rows - 1` of a text column. ASCII strings of at most 12 bytes
+ * are written inline into the vector's memory in one copy; longer or non-ASCII strings are handed to DuckDB one
+ * by one (it keeps their bytes in the vector's string heap); missing cells are marked in the validity mask.
+ */
+function fillText(chunk: DuckDBDataChunk, j: number, c: Column, start: number, rows: number): void {
+  const vec = bindings.data_chunk_get_vector(chunk.chunk, j);
+  const data = textData;
+  data.fill(0, 0, rows * stringBytes);
+  const others: number[] = [];
+  const otherText: string[] = [];
+  let nulls = false;
+  const validity = textValidity;
+  const words = Math.ceil(rows / 64);
+  validity.fill(0xff, 0, words * 8);
+  for (let i = 0; i < rows; i++) {
+    const s = cellText(c, start + i);
+    if (s === null) {
+      nulls = true;
+      validity[i >> 3]! &= ~(1 << (i & 7));
+      continue;
+    }
+    const n = s.length;
+    const at = i * stringBytes;
+    let ascii = n <= inlineLength;
+    for (let k = 0; ascii && k < n; k++) {
+      const code = s.charCodeAt(k);
+      if (code > 0x7f) ascii = false;
+      else data[at + 4 + k] = code;
+    }
+    if (ascii) data[at] = n;
+    else {
+      data.fill(0, at, at + stringBytes);
+      others.push(i);
+      otherText.push(s);
+    }
+  }
+  bindings.copy_data_to_vector(vec, 0, data.buffer, 0, rows * stringBytes);
+  for (let k = 0; k < others.length; k++)
+    bindings.vector_assign_string_element(vec, others[k]!, otherText[k]!);
+  // A mask left from an earlier chunk is rewritten whole, as is one with a missing cell in this chunk.
+  if (nulls || bindings.vector_get_validity(vec, words * 8)) {
+    bindings.vector_ensure_validity_writable(vec);
+    bindings.copy_data_to_vector_validity(vec, 0, validity.buffer, 0, words * 8);
+  }
 }
 
 function outputExpr(c: Column, ref: string): string {

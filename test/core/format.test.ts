@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatPercent, formatValue } from '../../src/core/format.js';
+import { formatBytes, formatCount, formatPercent, formatValue } from '../../src/core/format.js';
 
 const nbsp = '\u00a0';
 const minus = '\u2212';
@@ -96,5 +96,12 @@ describe('formatBytes', () => {
   it('binary units', () => {
     expect(formatBytes(512)).toBe('512 bytes');
     expect(formatBytes(1.5 * 1024 ** 3)).toBe('1.5 GB');
+  });
+});
+
+describe('formatCount', () => {
+  it('groups the digits of whole counts as en-US does', () => {
+    for (const n of [0, 7, 999, 1000, 12345, 212000, 1234567, -1234, -999, 2 ** 53 - 1, 1.5, 1e21, NaN])
+      expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
   });
 });
