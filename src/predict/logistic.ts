@@ -44,22 +44,47 @@ export function sigmoid(z: number): number {
 
 /** Column means and population standard deviations (zero → 1). O(n · d). */
 export function standardisation(X: Matrix): { mean: number[]; scale: number[] } {
+  const mean = columnMeans(X);
+  return { mean: Array.from(mean), scale: columnScales(X, mean) };
+}
+
+/** Column sums over the rows in order, divided by n; four columns per pass over the rows. */
+function columnMeans(X: Matrix): Float64Array {
   const { data, nRows: n, nCols: d } = X;
   const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] = mean[j]! + data[i * d + j]!;
-  for (let j = 0; j < d; j++) mean[j] = mean[j]! / n;
-  const v = new Float64Array(d);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < d; j++) {
-      const t = data[i * d + j]! - mean[j]!;
-      v[j] = v[j]! + t * t;
-    }
-  const scale = Array.from(v, (s) => {
-    const sd = Math.sqrt(s / n);
-    return sd > 0 && Number.isFinite(sd) ? sd : 1;
-  });
-  return { mean: Array.from(mean), scale };
+  const sums = new Float64Array(4);
+  for (let j = 0; j < d; j += 4) {
+    columnSums4(data, n, d, j, Math.min(j + 1, d - 1), Math.min(j + 2, d - 1), Math.min(j + 3, d - 1), sums);
+    for (let q = 0; q < 4 && j + q < d; q++) mean[j + q] = sums[q]! / n;
+  }
+  return mean;
 }
+
+/**
+ * Population standard deviations about `mean` (zero or non-finite → 1), from the squared deviations summed over the
+ * rows in order. With `Z`, the deviations are also written there column-major (column j at j · n), unscaled.
+ */
+function columnScales(X: Matrix, mean: Float64Array, Z?: Float64Array): number[] {
+  const { data, nRows: n, nCols: d } = X;
+  const scale = new Array<number>(d);
+  const sums = new Float64Array(4);
+  for (let j = 0; j < d; j += 4) {
+    const j1 = Math.min(j + 1, d - 1);
+    const j2 = Math.min(j + 2, d - 1);
+    const j3 = Math.min(j + 3, d - 1);
+    const m = [mean[j]!, mean[j1]!, mean[j2]!, mean[j3]!] as const;
+    if (Z) centre4(data, n, d, j, j1, j2, j3, m[0], m[1], m[2], m[3], Z, sums);
+    else squares4(data, n, d, j, j1, j2, j3, m[0], m[1], m[2], m[3], sums);
+    for (let q = 0; q < 4 && j + q < d; q++) {
+      const sd = Math.sqrt(sums[q]! / n);
+      scale[j + q] = sd > 0 && Number.isFinite(sd) ? sd : 1;
+    }
+  }
+  return scale;
+}
+
+/** Rows per block of the Newton sweep: the block's margins, weights and columns stay in the first-level cache. */
+const BLOCK = 512;
 
 /**
  * Fit a binary logistic regression. Inputs are standardised with their own mean and standard deviation first
@@ -85,81 +110,107 @@ export function fitLogistic(
   const { nRows: n, nCols: d } = X;
   if (y.length !== n) throw new DataError(`the target has ${y.length} values for ${n} rows`);
   if (n < 1) throw new DataError('logistic regression needs at least one row');
-  for (let i = 0; i < n * d; i++) {
-    if (!Number.isFinite(X.data[i]!)) {
-      throw new DataError(
-        `row ${Math.floor(i / d) + 1} has a missing or non-finite feature value`,
-        'impute first: segment clean --impute median',
-      );
+  // A column's sum is finite when all its values are; otherwise (or on overflow) look for the first bad value.
+  const mu = columnMeans(X);
+  if (!mu.every(Number.isFinite)) {
+    for (let i = 0; i < n * d; i++) {
+      if (!Number.isFinite(X.data[i]!)) {
+        throw new DataError(
+          `row ${Math.floor(i / d) + 1} has a missing or non-finite feature value`,
+          'impute first: segment clean --impute median',
+        );
+      }
     }
   }
-  const { mean, scale } = standardisation(X);
   // Standardised columns, column-major, so every pass below is a tight loop over contiguous arrays.
   const Z = new Float64Array(n * d);
-  for (let j = 0; j < d; j++) {
-    const m = mean[j]!;
-    const sc = scale[j]!;
-    for (let i = 0, k = j; i < n; i++, k += d) Z[j * n + i] = (X.data[k]! - m) / sc;
-  }
+  const scale = columnScales(X, mu, Z);
+  for (let j = 0; j < d; j++) divide(Z, j * n, n, scale[j]!);
+  const mean = Array.from(mu);
   const s = new Float64Array(n);
-  for (let i = 0; i < n; i++) s[i] = weights ? weights[i]! : 1;
-  const yy = Float64Array.from({ length: n }, (_, i) => (y[i] === 1 ? 1 : 0));
+  if (weights) for (let i = 0; i < n; i++) s[i] = weights[i]!;
+  else s.fill(1);
+  const yy = new Float64Array(n);
+  for (let i = 0; i < n; i++) yy[i] = y[i] === 1 ? 1 : 0;
 
   const D = d + 1; // coefficients then intercept
   const beta = new Float64Array(D);
-  const margin = new Float64Array(n);
-  // e^(−|margin|), shared by the loss (softplus) and the next iteration's σ.
-  const em = new Float64Array(n);
-  // The margins b + Σ βⱼ·zᵢⱼ (columns added in order), then the weighted loss with the arithmetic of softplus and of
-  // sigmoid from one exponential per row.
-  const objectiveAt = (bv: Float64Array): number => {
-    margin.fill(bv[d]!);
-    // Four columns per pass, added in column order (a zero coefficient adds ±0, which changes no result).
-    for (let j = 0; j < d; j += 4) {
-      const c = (q: number): number => (j + q < d ? bv[j + q]! : 0);
-      const o = (q: number): number => Math.min(j + q, d - 1) * n;
-      if (c(0) !== 0 || c(1) !== 0 || c(2) !== 0 || c(3) !== 0)
-        addScaled4(margin, Z, n, o(0), c(0), o(1), c(1), o(2), c(2), o(3), c(3));
+  // One block of rows at a time: margins, e^(−|margin|) (shared by the loss and σ), gradient and curvature weights.
+  const B = Math.min(BLOCK, n);
+  const margin = new Float64Array(B);
+  const em = new Float64Array(B);
+  const r = new Float64Array(B);
+  const h = new Float64Array(B);
+  // Hessian passes: row a of H in groups of four entries; a shorter last group repeats column a (unused).
+  const passes: number[] = [];
+  for (let a = 0; a < d; a++) for (let b = 0; b <= a; b += 4) passes.push(a, b);
+  const nPass = passes.length / 2;
+  // Running sums, each over the rows in order whatever the blocking: per pass Σ rᵢ·zₐ, Σ hᵢ·zₐ and four Σ hᵢ·zₐ·z_b,
+  // then the loss, Σ rᵢ and Σ hᵢ.
+  const acc = new Float64Array(6 * nPass + 3);
+  const L = 6 * nPass;
+  // The objective at bv: margins b + Σ βⱼ·zᵢⱼ (columns added in order, four per pass), then the weighted loss with
+  // the arithmetic of softplus and of sigmoid from one exponential per row. With `hessian`, the same sweep also sums
+  // the gradient and Hessian at bv into acc, used if bv is accepted.
+  const sweep = (bv: Float64Array, hessian: boolean): number => {
+    acc.fill(0);
+    for (let i0 = 0; i0 < n; i0 += B) {
+      const len = Math.min(B, n - i0);
+      margin.fill(bv[d]!, 0, len);
+      // A zero coefficient adds ±0, which changes no result.
+      for (let j = 0; j < d; j += 4) {
+        const c = (q: number): number => (j + q < d ? bv[j + q]! : 0);
+        const o = (q: number): number => Math.min(j + q, d - 1) * n + i0;
+        if (c(0) !== 0 || c(1) !== 0 || c(2) !== 0 || c(3) !== 0)
+          addScaled4(margin, Z, len, o(0), c(0), o(1), c(1), o(2), c(2), o(3), c(3));
+      }
+      lossPass(margin, em, yy, s, i0, len, acc, L);
+      if (!hessian) continue;
+      // Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)).
+      curvature(margin, em, yy, s, C, r, h, i0, len, acc, L + 1);
+      for (let p = 0; p < nPass; p++) {
+        const a = passes[2 * p]!;
+        const b = passes[2 * p + 1]!;
+        hessianPass(
+          Z,
+          r,
+          h,
+          len,
+          a * n + i0,
+          b * n + i0,
+          Math.min(b + 1, a) * n + i0,
+          Math.min(b + 2, a) * n + i0,
+          Math.min(b + 3, a) * n + i0,
+          acc,
+          6 * p,
+        );
+      }
     }
-    const loss = lossPass(margin, em, yy, s, n);
     let pen = 0;
     for (let j = 0; j < d; j++) pen += bv[j]! * bv[j]!;
-    return 0.5 * pen + C * loss;
+    return 0.5 * pen + C * acc[L]!;
   };
-  let f = objectiveAt(beta);
+  let f = sweep(beta, true);
   const g = new Float64Array(D);
   const H = new Float64Array(D * D);
   const step = new Float64Array(D);
   const trial = new Float64Array(D);
-  const r = new Float64Array(n);
-  const h = new Float64Array(n);
-  const sums = new Float64Array(6);
   let converged = false;
   let iter = 0;
   for (; iter < maxIter; iter++) {
-    // Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)).
-    curvature(margin, em, yy, s, C, r, h, n, sums);
-    const gI = sums[0]!;
-    const hI = sums[1]!;
-    g[d] = gI;
-    H[d * D + d] = hI;
-    // Every entry is a sum over the rows in order. One pass per four entries of a row of H (a shorter last group
-    // repeats column a, unused); the first pass of a row also sums gradient entry a and the intercept's curvature.
-    for (let a = 0; a < d; a++) {
-      const oa = a * n;
-      for (let b = 0; b <= a; b += 4) {
-        const o0 = b * n;
-        const o1 = Math.min(b + 1, a) * n;
-        const o2 = Math.min(b + 2, a) * n;
-        const o3 = Math.min(b + 3, a) * n;
-        hessianPass(Z, r, h, n, oa, o0, o1, o2, o3, sums);
-        if (b === 0) {
-          g[a] = sums[0]!;
-          H[d * D + a] = sums[1]!;
-        }
-        const row = a * D + b;
-        for (let q = 0; q < 4 && b + q <= a; q++) H[row + q] = sums[2 + q]!;
+    // The gradient and Hessian at beta, summed by the sweep that accepted it; the first pass of row a of H also
+    // summed gradient entry a and the intercept's curvature against column a.
+    g[d] = acc[L + 1]!;
+    H[d * D + d] = acc[L + 2]!;
+    for (let p = 0; p < nPass; p++) {
+      const a = passes[2 * p]!;
+      const b = passes[2 * p + 1]!;
+      if (b === 0) {
+        g[a] = acc[6 * p]!;
+        H[d * D + a] = acc[6 * p + 1]!;
       }
+      const row = a * D + b;
+      for (let q = 0; q < 4 && b + q <= a; q++) H[row + q] = acc[6 * p + 2 + q]!;
     }
     let gmax = 0;
     for (let j = 0; j < d; j++) {
@@ -179,7 +230,7 @@ export function fitLogistic(
     for (let a = 0; a < D; a++) decrement += g[a]! * step[a]!;
     if (decrement / 2 <= 1e-15 * Math.max(1, Math.abs(f))) {
       for (let a = 0; a < D; a++) beta[a] = beta[a]! - step[a]!;
-      f = objectiveAt(beta);
+      f = sweep(beta, false);
       converged = true;
       iter++;
       break;
@@ -188,7 +239,7 @@ export function fitLogistic(
     let accepted = false;
     for (let k = 0; k < 40; k++) {
       for (let a = 0; a < D; a++) trial[a] = beta[a]! - t * step[a]!;
-      const ft = objectiveAt(trial);
+      const ft = sweep(trial, true);
       if (ft <= f) {
         beta.set(trial);
         accepted = f - ft > 1e-16 * Math.max(1, Math.abs(f));
@@ -199,12 +250,12 @@ export function fitLogistic(
     }
     if (!accepted) {
       // No further decrease is representable: the optimum is reached to machine precision.
-      objectiveAt(beta);
       converged = true;
       iter++;
       break;
     }
   }
+
   const coef = Array.from(beta.subarray(0, d));
   const intercept = beta[d]!;
   const coefOriginal = coef.map((c, j) => c / scale[j]!);
@@ -224,6 +275,117 @@ export function fitLogistic(
 }
 
 // The passes over the rows are small functions: each is compiled once and reused by every iteration and column.
+
+/** Sums of the columns j0…j3 of row-major `data` (n × d) over the rows in order, into out[0…3]. */
+function columnSums4(
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  j0: number,
+  j1: number,
+  j2: number,
+  j3: number,
+  out: Float64Array,
+): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0, k = 0; i < n; i++, k += d) {
+    s0 += data[k + j0]!;
+    s1 += data[k + j1]!;
+    s2 += data[k + j2]!;
+    s3 += data[k + j3]!;
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
+}
+
+/** Σ (x − m)² of the columns j0…j3 over the rows in order, into out[0…3]. */
+function squares4(
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  j0: number,
+  j1: number,
+  j2: number,
+  j3: number,
+  m0: number,
+  m1: number,
+  m2: number,
+  m3: number,
+  out: Float64Array,
+): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let i = 0, k = 0; i < n; i++, k += d) {
+    const t0 = data[k + j0]! - m0;
+    const t1 = data[k + j1]! - m1;
+    const t2 = data[k + j2]! - m2;
+    const t3 = data[k + j3]! - m3;
+    s0 += t0 * t0;
+    s1 += t1 * t1;
+    s2 += t2 * t2;
+    s3 += t3 * t3;
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
+}
+
+/** As {@link squares4}, also writing the deviations x − m column-major into Z (column j at j · n). */
+function centre4(
+  data: ArrayLike<number>,
+  n: number,
+  d: number,
+  j0: number,
+  j1: number,
+  j2: number,
+  j3: number,
+  m0: number,
+  m1: number,
+  m2: number,
+  m3: number,
+  Z: Float64Array,
+  out: Float64Array,
+): void {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  const o0 = j0 * n;
+  const o1 = j1 * n;
+  const o2 = j2 * n;
+  const o3 = j3 * n;
+  for (let i = 0, k = 0; i < n; i++, k += d) {
+    const t0 = data[k + j0]! - m0;
+    const t1 = data[k + j1]! - m1;
+    const t2 = data[k + j2]! - m2;
+    const t3 = data[k + j3]! - m3;
+    s0 += t0 * t0;
+    s1 += t1 * t1;
+    s2 += t2 * t2;
+    s3 += t3 * t3;
+    Z[o0 + i] = t0;
+    Z[o1 + i] = t1;
+    Z[o2 + i] = t2;
+    Z[o3 + i] = t3;
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
+}
+
+/** x[o + i] /= c for i < n. */
+function divide(x: Float64Array, o: number, n: number, c: number): void {
+  for (let i = o; i < o + n; i++) x[i] = x[i]! / c;
+}
 
 /** out[i] += a0 · x[o0 + i], then a1 · x[o1 + i], a2 · x[o2 + i], a3 · x[o3 + i], for i < n. */
 function addScaled4(
@@ -250,30 +412,34 @@ function addScaled4(
 }
 
 /**
- * Σ sᵢ · softplus(±marginᵢ) (− for y = 1), storing e^(−|marginᵢ|) in `em`: softplus(u) = u + log1p(e^(−u)) for
- * u > 0, else log1p(e^u), the same exponential either way.
+ * Adds Σ sᵢ · softplus(±marginᵢ) (− for y = 1) over a block of rows (from row i0; margins and `em` indexed from 0)
+ * to acc[at], storing e^(−|marginᵢ|) in `em`: softplus(u) = u + log1p(e^(−u)) for u > 0, else log1p(e^u), the same
+ * exponential either way.
  */
 function lossPass(
   margin: Float64Array,
   em: Float64Array,
   y: Float64Array,
   s: Float64Array,
-  n: number,
-): number {
-  let loss = 0;
-  for (let i = 0; i < n; i++) {
-    const m = margin[i]!;
+  i0: number,
+  len: number,
+  acc: Float64Array,
+  at: number,
+): void {
+  let loss = acc[at]!;
+  for (let k = 0; k < len; k++) {
+    const m = margin[k]!;
     const e = Math.exp(-Math.abs(m));
-    em[i] = e;
-    const u = y[i] === 1 ? -m : m;
-    loss += s[i]! * (u > 0 ? u + Math.log1p(e) : Math.log1p(e));
+    em[k] = e;
+    const u = y[i0 + k] === 1 ? -m : m;
+    loss += s[i0 + k]! * (u > 0 ? u + Math.log1p(e) : Math.log1p(e));
   }
-  return loss;
+  acc[at] = loss;
 }
 
 /**
- * Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)), σ from the stored
- * e^(−|zᵢ|) as {@link sigmoid} computes it; their sums into out[0], out[1].
+ * Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)) of a block of rows, σ from
+ * the stored e^(−|zᵢ|) as {@link sigmoid} computes it; their sums added to acc[at], acc[at + 1].
  */
 function curvature(
   margin: Float64Array,
@@ -283,61 +449,67 @@ function curvature(
   C: number,
   r: Float64Array,
   h: Float64Array,
-  n: number,
-  out: Float64Array,
+  i0: number,
+  len: number,
+  acc: Float64Array,
+  at: number,
 ): void {
-  let gI = 0;
-  let hI = 0;
-  for (let i = 0; i < n; i++) {
-    const e = em[i]!;
-    const p = margin[i]! >= 0 ? 1 / (1 + e) : e / (1 + e);
-    const c = C * s[i]!;
-    const ri = c * (p - y[i]!);
+  let gI = acc[at]!;
+  let hI = acc[at + 1]!;
+  for (let k = 0; k < len; k++) {
+    const e = em[k]!;
+    const p = margin[k]! >= 0 ? 1 / (1 + e) : e / (1 + e);
+    const c = C * s[i0 + k]!;
+    const ri = c * (p - y[i0 + k]!);
     const hi = c * p * (1 - p);
-    r[i] = ri;
-    h[i] = hi;
+    r[k] = ri;
+    h[k] = hi;
     gI += ri;
     hI += hi;
   }
-  out[0] = gI;
-  out[1] = hI;
+  acc[at] = gI;
+  acc[at + 1] = hI;
 }
 
-/** Σ rᵢ·zₐ, Σ hᵢ·zₐ and Σ hᵢ·zₐ·z_b for the four columns at o0…o3, over the rows in order, into out[0…5]. */
+/**
+ * Adds Σ rᵢ·zₐ, Σ hᵢ·zₐ and Σ hᵢ·zₐ·z_b for the four columns at o0…o3 over a block of rows (r, h indexed from 0,
+ * the columns from their offsets) to acc[at…at + 5].
+ */
 function hessianPass(
   Z: Float64Array,
   r: Float64Array,
   h: Float64Array,
-  n: number,
+  len: number,
   oa: number,
   o0: number,
   o1: number,
   o2: number,
   o3: number,
-  out: Float64Array,
+  acc: Float64Array,
+  at: number,
 ): void {
-  let sg = 0;
-  let sh = 0;
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  for (let i = 0; i < n; i++) {
-    const za = Z[oa + i]!;
-    sg += r[i]! * za;
-    const t = h[i]! * za;
+  let sg = acc[at]!;
+  let sh = acc[at + 1]!;
+  let s0 = acc[at + 2]!;
+  let s1 = acc[at + 3]!;
+  let s2 = acc[at + 4]!;
+  let s3 = acc[at + 5]!;
+  for (let k = 0; k < len; k++) {
+    const za = Z[oa + k]!;
+    sg += r[k]! * za;
+    const t = h[k]! * za;
     sh += t;
-    s0 += t * Z[o0 + i]!;
-    s1 += t * Z[o1 + i]!;
-    s2 += t * Z[o2 + i]!;
-    s3 += t * Z[o3 + i]!;
+    s0 += t * Z[o0 + k]!;
+    s1 += t * Z[o1 + k]!;
+    s2 += t * Z[o2 + k]!;
+    s3 += t * Z[o3 + k]!;
   }
-  out[0] = sg;
-  out[1] = sh;
-  out[2] = s0;
-  out[3] = s1;
-  out[4] = s2;
-  out[5] = s3;
+  acc[at] = sg;
+  acc[at + 1] = sh;
+  acc[at + 2] = s0;
+  acc[at + 3] = s1;
+  acc[at + 4] = s2;
+  acc[at + 5] = s3;
 }
 
 /** Solve H x = g into x for symmetric positive definite H (lower triangle filled). O(D³). */
