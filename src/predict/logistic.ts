@@ -141,14 +141,18 @@ export function fitLogistic(
   const em = new Float64Array(B);
   const r = new Float64Array(B);
   const h = new Float64Array(B);
-  // Hessian passes: row a of H in groups of four entries; a shorter last group repeats column a (unused).
-  const passes: number[] = [];
-  for (let a = 0; a < d; a++) for (let b = 0; b <= a; b += 4) passes.push(a, b);
-  const nPass = passes.length / 2;
-  // Running sums, each over the rows in order whatever the blocking: per pass Σ rᵢ·zₐ, Σ hᵢ·zₐ and four Σ hᵢ·zₐ·z_b,
-  // then the loss, Σ rᵢ and Σ hᵢ.
-  const acc = new Float64Array(6 * nPass + 3);
-  const L = 6 * nPass;
+  // Gradient passes: four columns each, Σ rᵢ·zⱼ and Σ hᵢ·zⱼ (a shorter last group repeats column d − 1, unused).
+  const nGrad = Math.ceil(d / 4);
+  // Hessian passes: rows a and a + 1 of H against four columns b…b + 3 (the lower triangle and a few entries above
+  // it, unused; past the last row or column the last one is repeated).
+  const tiles: number[] = [];
+  for (let a = 0; a < d; a += 2) for (let b = 0; b <= Math.min(a + 1, d - 1); b += 4) tiles.push(a, b);
+  const nTile = tiles.length / 2;
+  // Running sums, each over the rows in order whatever the blocking: per gradient pass four Σ rᵢ·zⱼ and four
+  // Σ hᵢ·zⱼ, per Hessian pass eight Σ hᵢ·zₐ·z_b, then the loss, Σ rᵢ and Σ hᵢ.
+  const acc = new Float64Array(8 * (nGrad + nTile) + 3);
+  const L = 8 * (nGrad + nTile);
+  const col = (j: number, i0: number): number => Math.min(j, d - 1) * n + i0;
   // The objective at bv: margins b + Σ βⱼ·zᵢⱼ (columns added in order, four per pass), then the weighted loss with
   // the arithmetic of softplus and of sigmoid from one exponential per row. With `hessian`, the same sweep also sums
   // the gradient and Hessian at bv into acc, used if bv is accepted.
@@ -160,29 +164,44 @@ export function fitLogistic(
       // A zero coefficient adds ±0, which changes no result.
       for (let j = 0; j < d; j += 4) {
         const c = (q: number): number => (j + q < d ? bv[j + q]! : 0);
-        const o = (q: number): number => Math.min(j + q, d - 1) * n + i0;
         if (c(0) !== 0 || c(1) !== 0 || c(2) !== 0 || c(3) !== 0)
-          addScaled4(margin, Z, len, o(0), c(0), o(1), c(1), o(2), c(2), o(3), c(3));
+          addScaled4(
+            margin,
+            Z,
+            len,
+            col(j, i0),
+            c(0),
+            col(j + 1, i0),
+            c(1),
+            col(j + 2, i0),
+            c(2),
+            col(j + 3, i0),
+            c(3),
+          );
       }
       lossPass(margin, em, yy, s, i0, len, acc, L);
       if (!hessian) continue;
       // Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)).
       curvature(margin, em, yy, s, C, r, h, i0, len, acc, L + 1);
-      for (let p = 0; p < nPass; p++) {
-        const a = passes[2 * p]!;
-        const b = passes[2 * p + 1]!;
+      for (let p = 0; p < nGrad; p++) {
+        const j = 4 * p;
+        gradientPass(Z, r, h, len, col(j, i0), col(j + 1, i0), col(j + 2, i0), col(j + 3, i0), acc, 8 * p);
+      }
+      for (let p = 0; p < nTile; p++) {
+        const a = tiles[2 * p]!;
+        const b = tiles[2 * p + 1]!;
         hessianPass(
           Z,
-          r,
           h,
           len,
-          a * n + i0,
-          b * n + i0,
-          Math.min(b + 1, a) * n + i0,
-          Math.min(b + 2, a) * n + i0,
-          Math.min(b + 3, a) * n + i0,
+          col(a, i0),
+          col(a + 1, i0),
+          col(b, i0),
+          col(b + 1, i0),
+          col(b + 2, i0),
+          col(b + 3, i0),
           acc,
-          6 * p,
+          8 * (nGrad + p),
         );
       }
     }
@@ -198,19 +217,20 @@ export function fitLogistic(
   let converged = false;
   let iter = 0;
   for (; iter < maxIter; iter++) {
-    // The gradient and Hessian at beta, summed by the sweep that accepted it; the first pass of row a of H also
-    // summed gradient entry a and the intercept's curvature against column a.
+    // The gradient and Hessian at beta, summed by the sweep that accepted it.
     g[d] = acc[L + 1]!;
     H[d * D + d] = acc[L + 2]!;
-    for (let p = 0; p < nPass; p++) {
-      const a = passes[2 * p]!;
-      const b = passes[2 * p + 1]!;
-      if (b === 0) {
-        g[a] = acc[6 * p]!;
-        H[d * D + a] = acc[6 * p + 1]!;
-      }
-      const row = a * D + b;
-      for (let q = 0; q < 4 && b + q <= a; q++) H[row + q] = acc[6 * p + 2 + q]!;
+    for (let j = 0; j < d; j++) {
+      const at = 8 * (j >> 2) + (j & 3);
+      g[j] = acc[at]!;
+      H[d * D + j] = acc[at + 4]!;
+    }
+    for (let p = 0; p < nTile; p++) {
+      const a = tiles[2 * p]!;
+      const b = tiles[2 * p + 1]!;
+      const at = 8 * (nGrad + p);
+      for (let q = 0; q < 4 && b + q <= a; q++) H[a * D + b + q] = acc[at + q]!;
+      if (a + 1 < d) for (let q = 0; q < 4 && b + q <= a + 1; q++) H[(a + 1) * D + b + q] = acc[at + 4 + q]!;
     }
     let gmax = 0;
     for (let j = 0; j < d; j++) {
@@ -472,15 +492,14 @@ function curvature(
 }
 
 /**
- * Adds Σ rᵢ·zₐ, Σ hᵢ·zₐ and Σ hᵢ·zₐ·z_b for the four columns at o0…o3 over a block of rows (r, h indexed from 0,
- * the columns from their offsets) to acc[at…at + 5].
+ * Adds Σ rᵢ·zⱼ then Σ hᵢ·zⱼ for the four columns at o0…o3 over a block of rows (r, h indexed from 0, the columns
+ * from their offsets) to acc[at…at + 7].
  */
-function hessianPass(
+function gradientPass(
   Z: Float64Array,
   r: Float64Array,
   h: Float64Array,
   len: number,
-  oa: number,
   o0: number,
   o1: number,
   o2: number,
@@ -488,28 +507,90 @@ function hessianPass(
   acc: Float64Array,
   at: number,
 ): void {
-  let sg = acc[at]!;
-  let sh = acc[at + 1]!;
-  let s0 = acc[at + 2]!;
-  let s1 = acc[at + 3]!;
-  let s2 = acc[at + 4]!;
-  let s3 = acc[at + 5]!;
+  let g0 = acc[at]!;
+  let g1 = acc[at + 1]!;
+  let g2 = acc[at + 2]!;
+  let g3 = acc[at + 3]!;
+  let h0 = acc[at + 4]!;
+  let h1 = acc[at + 5]!;
+  let h2 = acc[at + 6]!;
+  let h3 = acc[at + 7]!;
   for (let k = 0; k < len; k++) {
-    const za = Z[oa + k]!;
-    sg += r[k]! * za;
-    const t = h[k]! * za;
-    sh += t;
-    s0 += t * Z[o0 + k]!;
-    s1 += t * Z[o1 + k]!;
-    s2 += t * Z[o2 + k]!;
-    s3 += t * Z[o3 + k]!;
+    const rk = r[k]!;
+    const hk = h[k]!;
+    const z0 = Z[o0 + k]!;
+    g0 += rk * z0;
+    h0 += hk * z0;
+    const z1 = Z[o1 + k]!;
+    g1 += rk * z1;
+    h1 += hk * z1;
+    const z2 = Z[o2 + k]!;
+    g2 += rk * z2;
+    h2 += hk * z2;
+    const z3 = Z[o3 + k]!;
+    g3 += rk * z3;
+    h3 += hk * z3;
   }
-  acc[at] = sg;
-  acc[at + 1] = sh;
-  acc[at + 2] = s0;
-  acc[at + 3] = s1;
-  acc[at + 4] = s2;
-  acc[at + 5] = s3;
+  acc[at] = g0;
+  acc[at + 1] = g1;
+  acc[at + 2] = g2;
+  acc[at + 3] = g3;
+  acc[at + 4] = h0;
+  acc[at + 5] = h1;
+  acc[at + 6] = h2;
+  acc[at + 7] = h3;
+}
+
+/**
+ * Adds Σ hᵢ·zₐ·z_b for the columns a (at oa), a′ (at ob) against the four columns at o0…o3 over a block of rows
+ * (h indexed from 0, the columns from their offsets) to acc[at…at + 3] (a) and acc[at + 4…at + 7] (a′).
+ */
+function hessianPass(
+  Z: Float64Array,
+  h: Float64Array,
+  len: number,
+  oa: number,
+  ob: number,
+  o0: number,
+  o1: number,
+  o2: number,
+  o3: number,
+  acc: Float64Array,
+  at: number,
+): void {
+  let a0 = acc[at]!;
+  let a1 = acc[at + 1]!;
+  let a2 = acc[at + 2]!;
+  let a3 = acc[at + 3]!;
+  let b0 = acc[at + 4]!;
+  let b1 = acc[at + 5]!;
+  let b2 = acc[at + 6]!;
+  let b3 = acc[at + 7]!;
+  for (let k = 0; k < len; k++) {
+    const hk = h[k]!;
+    const ta = hk * Z[oa + k]!;
+    const tb = hk * Z[ob + k]!;
+    const z0 = Z[o0 + k]!;
+    a0 += ta * z0;
+    b0 += tb * z0;
+    const z1 = Z[o1 + k]!;
+    a1 += ta * z1;
+    b1 += tb * z1;
+    const z2 = Z[o2 + k]!;
+    a2 += ta * z2;
+    b2 += tb * z2;
+    const z3 = Z[o3 + k]!;
+    a3 += ta * z3;
+    b3 += tb * z3;
+  }
+  acc[at] = a0;
+  acc[at + 1] = a1;
+  acc[at + 2] = a2;
+  acc[at + 3] = a3;
+  acc[at + 4] = b0;
+  acc[at + 5] = b1;
+  acc[at + 6] = b2;
+  acc[at + 7] = b3;
 }
 
 /** Solve H x = g into x for symmetric positive definite H (lower triangle filled). O(D³). */
