@@ -451,8 +451,9 @@ function lossPass(
     const m = margin[k]!;
     const e = Math.exp(-Math.abs(m));
     em[k] = e;
-    const u = y[i0 + k] === 1 ? -m : m;
-    loss += s[i0 + k]! * (u > 0 ? u + Math.log1p(e) : Math.log1p(e));
+    // u = ∓m exactly (y is 0 or 1), and ½(u + |u|) is u if u > 0, else 0: no branch on the row's sign.
+    const u = m * (1 - 2 * y[i0 + k]!);
+    loss += s[i0 + k]! * (0.5 * (u + Math.abs(u)) + Math.log1p(e));
   }
   acc[at] = loss;
 }
