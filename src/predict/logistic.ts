@@ -83,13 +83,21 @@ function columnScales(X: Matrix, mean: Float64Array, Z?: Float64Array): number[]
   return scale;
 }
 
+/** What a sweep sums besides the loss. */
+const LOSS = 0;
+const GRADIENT = 1;
+const HESSIAN = 2;
+
 /** Rows per block of the Newton sweep: the block's margins, weights and columns stay in the first-level cache. */
 const BLOCK = 512;
 
 /**
  * Fit a binary logistic regression. Inputs are standardised with their own mean and standard deviation first
- * (recorded), `y` holds 0/1 and `weights` optional per-row weights (class weights). Newton's method: each
- * iteration builds the (d + 1)² Hessian, solves it by Cholesky, and halves the step until the objective decreases.
+ * (recorded), `y` holds 0/1 and `weights` optional per-row weights (class weights). Newton's method from the
+ * intercept-only optimum: each iteration builds the (d + 1)² Hessian, solves it by Cholesky, and halves the step
+ * until the objective decreases. Near the optimum, when the step is small enough that the next gradient is
+ * predicted within the tolerance, that point's Hessian is not built: its gradient is still summed and checked, and
+ * if it is above the tolerance the previous Hessian's factor gives the next step.
  *
  * Complexity: O(iterations · n · d²) time (typically < 10 iterations), O(n · d) memory for the standardised copy.
  * @throws UsageError for an invalid C, maxIter or tol; DataError when lengths differ or a value is not finite.
@@ -125,7 +133,9 @@ export function fitLogistic(
   // Standardised columns, column-major, so every pass below is a tight loop over contiguous arrays.
   const Z = new Float64Array(n * d);
   const scale = columnScales(X, mu, Z);
-  for (let j = 0; j < d; j++) divide(Z, j * n, n, scale[j]!);
+  // The largest |zᵢⱼ| of each column bounds how far a step can move the margins.
+  const zmax = new Float64Array(d);
+  for (let j = 0; j < d; j++) zmax[j] = divide(Z, j * n, n, scale[j]!);
   const mean = Array.from(mu);
   const s = new Float64Array(n);
   if (weights) for (let i = 0; i < n; i++) s[i] = weights[i]!;
@@ -154,9 +164,9 @@ export function fitLogistic(
   const L = 8 * (nGrad + nTile);
   const col = (j: number, i0: number): number => Math.min(j, d - 1) * n + i0;
   // The objective at bv: margins b + Σ βⱼ·zᵢⱼ (columns added in order, four per pass), then the weighted loss with
-  // the arithmetic of softplus and of sigmoid from one exponential per row. With `hessian`, the same sweep also sums
-  // the gradient and Hessian at bv into acc, used if bv is accepted.
-  const sweep = (bv: Float64Array, hessian: boolean): number => {
+  // the arithmetic of softplus and of sigmoid from one exponential per row. The same sweep also sums the gradient at
+  // bv into acc (`sums` ≥ GRADIENT) and the Hessian (`sums` = HESSIAN), used if bv is accepted.
+  const sweep = (bv: Float64Array, sums: number): number => {
     acc.fill(0);
     for (let i0 = 0; i0 < n; i0 += B) {
       const len = Math.min(B, n - i0);
@@ -180,13 +190,14 @@ export function fitLogistic(
           );
       }
       lossPass(margin, em, yy, s, i0, len, acc, L);
-      if (!hessian) continue;
+      if (sums === LOSS) continue;
       // Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)).
       curvature(margin, em, yy, s, C, r, h, i0, len, acc, L + 1);
       for (let p = 0; p < nGrad; p++) {
         const j = 4 * p;
         gradientPass(Z, r, h, len, col(j, i0), col(j + 1, i0), col(j + 2, i0), col(j + 3, i0), acc, 8 * p);
       }
+      if (sums === GRADIENT) continue;
       for (let p = 0; p < nTile; p++) {
         const a = tiles[2 * p]!;
         const b = tiles[2 * p + 1]!;
@@ -209,48 +220,59 @@ export function fitLogistic(
     for (let j = 0; j < d; j++) pen += bv[j]! * bv[j]!;
     return 0.5 * pen + C * acc[L]!;
   };
-  let f = sweep(beta, true);
+  // Start from the intercept-only optimum: the log-odds of the (weighted) share of positives, coefficients zero.
+  let sw = 0;
+  let sp = 0;
+  for (let i = 0; i < n; i++) {
+    sw += s[i]!;
+    sp += s[i]! * yy[i]!;
+  }
+  if (sp > 0 && sp < sw) beta[d] = Math.log(sp / (sw - sp));
+  let f = sweep(beta, HESSIAN);
+  // Whether acc holds the Hessian at beta; otherwise the last factored Hessian is used again (a chord step), and
+  // `drift` bounds how far the margins have moved since the point it was computed at.
+  let fresh = true;
+  let drift = 0;
   const g = new Float64Array(D);
   const H = new Float64Array(D * D);
+  const factor = new Float64Array(D * D);
   const step = new Float64Array(D);
   const trial = new Float64Array(D);
   let converged = false;
   let iter = 0;
   for (; iter < maxIter; iter++) {
-    // The gradient and Hessian at beta, summed by the sweep that accepted it.
+    // The gradient at beta, summed by the sweep that accepted it.
     g[d] = acc[L + 1]!;
-    H[d * D + d] = acc[L + 2]!;
-    for (let j = 0; j < d; j++) {
-      const at = 8 * (j >> 2) + (j & 3);
-      g[j] = acc[at]!;
-      H[d * D + j] = acc[at + 4]!;
-    }
-    for (let p = 0; p < nTile; p++) {
-      const a = tiles[2 * p]!;
-      const b = tiles[2 * p + 1]!;
-      const at = 8 * (nGrad + p);
-      for (let q = 0; q < 4 && b + q <= a; q++) H[a * D + b + q] = acc[at + q]!;
-      if (a + 1 < d) for (let q = 0; q < 4 && b + q <= a + 1; q++) H[(a + 1) * D + b + q] = acc[at + 4 + q]!;
-    }
+    for (let j = 0; j < d; j++) g[j] = acc[8 * (j >> 2) + (j & 3)]! + beta[j]!;
     let gmax = 0;
-    for (let j = 0; j < d; j++) {
-      g[j] = g[j]! + beta[j]!;
-      H[j * D + j] = H[j * D + j]! + 1;
-    }
     for (let a = 0; a < D; a++) gmax = Math.max(gmax, Math.abs(g[a]!));
     if (gmax <= tol * Math.max(1, Math.abs(f))) {
       converged = true;
       break;
     }
-    // The intercept's curvature can vanish when every row is predicted with certainty: keep H positive definite.
-    H[d * D + d] = H[d * D + d]! + 1e-12 * Math.max(1, C);
-    solveCholesky(H, g, D, step);
+    if (fresh) {
+      H[d * D + d] = acc[L + 2]!;
+      for (let j = 0; j < d; j++) H[d * D + j] = acc[8 * (j >> 2) + (j & 3) + 4]!;
+      for (let p = 0; p < nTile; p++) {
+        const a = tiles[2 * p]!;
+        const b = tiles[2 * p + 1]!;
+        const at = 8 * (nGrad + p);
+        for (let q = 0; q < 4 && b + q <= a; q++) H[a * D + b + q] = acc[at + q]!;
+        if (a + 1 < d)
+          for (let q = 0; q < 4 && b + q <= a + 1; q++) H[(a + 1) * D + b + q] = acc[at + 4 + q]!;
+      }
+      for (let j = 0; j < d; j++) H[j * D + j] = H[j * D + j]! + 1;
+      // The intercept's curvature can vanish when every row is predicted with certainty: keep H positive definite.
+      H[d * D + d] = H[d * D + d]! + 1e-12 * Math.max(1, C);
+      cholesky(H, D, factor);
+    }
+    solveFactored(factor, g, D, step);
     // Newton decrement: half of gᵀH⁻¹g estimates how far the objective is above its minimum.
     let decrement = 0;
     for (let a = 0; a < D; a++) decrement += g[a]! * step[a]!;
     if (decrement / 2 <= 1e-15 * Math.max(1, Math.abs(f))) {
       for (let a = 0; a < D; a++) beta[a] = beta[a]! - step[a]!;
-      f = sweep(beta, false);
+      f = sweep(beta, LOSS);
       converged = true;
       iter++;
       break;
@@ -258,12 +280,21 @@ export function fitLogistic(
     let t = 1;
     let accepted = false;
     for (let k = 0; k < 40; k++) {
+      // No margin moves by more than R. The gradient after a Newton step is then about R · gmax or less (the
+      // curvature weights change by a factor e^(±R) at most), and a chord step with this Hessian shrinks it by about
+      // R again: when two such steps reach the tolerance, the trial point's Hessian is not summed.
+      let R = t * Math.abs(step[d]!);
+      for (let j = 0; j < d; j++) R += t * Math.abs(step[j]!) * zmax[j]!;
+      const moved: number = (fresh ? 0 : drift) + R;
+      const sums: number = moved * moved * gmax <= tol * Math.max(1, Math.abs(f)) ? GRADIENT : HESSIAN;
       for (let a = 0; a < D; a++) trial[a] = beta[a]! - t * step[a]!;
-      const ft = sweep(trial, true);
+      const ft = sweep(trial, sums);
       if (ft <= f) {
         beta.set(trial);
         accepted = f - ft > 1e-16 * Math.max(1, Math.abs(f));
         f = ft;
+        fresh = sums === HESSIAN;
+        drift = moved;
         break;
       }
       t /= 2;
@@ -402,9 +433,15 @@ function centre4(
   out[3] = s3;
 }
 
-/** x[o + i] /= c for i < n. */
-function divide(x: Float64Array, o: number, n: number, c: number): void {
-  for (let i = o; i < o + n; i++) x[i] = x[i]! / c;
+/** x[o + i] /= c for i < n; returns the largest |x[o + i]| after. */
+function divide(x: Float64Array, o: number, n: number, c: number): number {
+  let top = 0;
+  for (let i = o; i < o + n; i++) {
+    const v = x[i]! / c;
+    x[i] = v;
+    top = Math.max(top, Math.abs(v));
+  }
+  return top;
 }
 
 /** out[i] += a0 · x[o0 + i], then a1 · x[o1 + i], a2 · x[o2 + i], a3 · x[o3 + i], for i < n. */
@@ -479,7 +516,7 @@ function curvature(
   let hI = acc[at + 1]!;
   for (let k = 0; k < len; k++) {
     const e = em[k]!;
-    const p = margin[k]! >= 0 ? 1 / (1 + e) : e / (1 + e);
+    const p = (margin[k]! >= 0 ? 1 : e) / (1 + e);
     const c = C * s[i0 + k]!;
     const ri = c * (p - y[i0 + k]!);
     const hi = c * p * (1 - p);
@@ -594,9 +631,8 @@ function hessianPass(
   acc[at + 7] = b3;
 }
 
-/** Solve H x = g into x for symmetric positive definite H (lower triangle filled). O(D³). */
-function solveCholesky(H: Float64Array, g: Float64Array, D: number, x: Float64Array): void {
-  const L = new Float64Array(D * D);
+/** The Cholesky factor L (L·Lᵀ = H) of symmetric positive definite H (lower triangle filled), into L. O(D³). */
+function cholesky(H: Float64Array, D: number, L: Float64Array): void {
   for (let i = 0; i < D; i++) {
     for (let j = 0; j <= i; j++) {
       let sum = H[i * D + j]!;
@@ -605,6 +641,10 @@ function solveCholesky(H: Float64Array, g: Float64Array, D: number, x: Float64Ar
       else L[i * D + j] = sum / L[j * D + j]!;
     }
   }
+}
+
+/** Solve L·Lᵀ x = g into x for the factor of {@link cholesky}. O(D²). */
+function solveFactored(L: Float64Array, g: Float64Array, D: number, x: Float64Array): void {
   const z = new Float64Array(D);
   for (let i = 0; i < D; i++) {
     let sum = g[i]!;
