@@ -145,10 +145,9 @@ export function fitLogistic(
 
   const D = d + 1; // coefficients then intercept
   const beta = new Float64Array(D);
-  // One block of rows at a time: margins, e^(−|margin|) (shared by the loss and σ), gradient and curvature weights.
+  // One block of rows at a time: margins, gradient and curvature weights.
   const B = Math.min(BLOCK, n);
   const margin = new Float64Array(B);
-  const em = new Float64Array(B);
   const r = new Float64Array(B);
   const h = new Float64Array(B);
   // Gradient passes: four columns each, Σ rᵢ·zⱼ and Σ hᵢ·zⱼ (a shorter last group repeats column d − 1, unused).
@@ -168,31 +167,40 @@ export function fitLogistic(
   // bv into acc (`sums` ≥ GRADIENT) and the Hessian (`sums` = HESSIAN), used if bv is accepted.
   const sweep = (bv: Float64Array, sums: number): number => {
     acc.fill(0);
+    let uniform = sums !== LOSS;
+    for (let j = 0; j < d; j++) if (bv[j] !== 0) uniform = false;
     for (let i0 = 0; i0 < n; i0 += B) {
       const len = Math.min(B, n - i0);
-      margin.fill(bv[d]!, 0, len);
-      // A zero coefficient adds ±0, which changes no result.
-      for (let j = 0; j < d; j += 4) {
-        const c = (q: number): number => (j + q < d ? bv[j + q]! : 0);
-        if (c(0) !== 0 || c(1) !== 0 || c(2) !== 0 || c(3) !== 0)
-          addScaled4(
-            margin,
-            Z,
-            len,
-            col(j, i0),
-            c(0),
-            col(j + 1, i0),
-            c(1),
-            col(j + 2, i0),
-            c(2),
-            col(j + 3, i0),
-            c(3),
-          );
+      if (uniform) {
+        // Every margin is the intercept: one exponential for all rows.
+        uniformWeights(bv[d]!, yy, s, C, r, h, i0, len, acc, L);
+      } else {
+        margin.fill(bv[d]!, 0, len);
+        // A zero coefficient adds ±0, which changes no result.
+        for (let j = 0; j < d; j += 4) {
+          const c = (q: number): number => (j + q < d ? bv[j + q]! : 0);
+          if (c(0) !== 0 || c(1) !== 0 || c(2) !== 0 || c(3) !== 0)
+            addScaled4(
+              margin,
+              Z,
+              len,
+              col(j, i0),
+              c(0),
+              col(j + 1, i0),
+              c(1),
+              col(j + 2, i0),
+              c(2),
+              col(j + 3, i0),
+              c(3),
+            );
+        }
+        if (sums === LOSS) {
+          lossPass(margin, yy, s, i0, len, acc, L);
+          continue;
+        }
+        // Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)).
+        lossAndWeights(margin, yy, s, C, r, h, i0, len, acc, L);
       }
-      lossPass(margin, em, yy, s, i0, len, acc, L);
-      if (sums === LOSS) continue;
-      // Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)).
-      curvature(margin, em, yy, s, C, r, h, i0, len, acc, L + 1);
       for (let p = 0; p < nGrad; p++) {
         const j = 4 * p;
         gradientPass(Z, r, h, len, col(j, i0), col(j + 1, i0), col(j + 2, i0), col(j + 3, i0), acc, 8 * p);
@@ -469,13 +477,11 @@ function addScaled4(
 }
 
 /**
- * Adds Σ sᵢ · softplus(±marginᵢ) (− for y = 1) over a block of rows (from row i0; margins and `em` indexed from 0)
- * to acc[at], storing e^(−|marginᵢ|) in `em`: softplus(u) = u + log1p(e^(−u)) for u > 0, else log1p(e^u), the same
- * exponential either way.
+ * Adds Σ sᵢ · softplus(±marginᵢ) (− for y = 1) over a block of rows (from row i0; margins indexed from 0) to
+ * acc[at]: softplus(u) = u + log1p(e^(−u)) for u > 0, else log1p(e^u), the same exponential e^(−|margin|) either way.
  */
 function lossPass(
   margin: Float64Array,
-  em: Float64Array,
   y: Float64Array,
   s: Float64Array,
   i0: number,
@@ -487,7 +493,6 @@ function lossPass(
   for (let k = 0; k < len; k++) {
     const m = margin[k]!;
     const e = Math.exp(-Math.abs(m));
-    em[k] = e;
     // u = ∓m exactly (y is 0 or 1), and ½(u + |u|) is u if u > 0, else 0: no branch on the row's sign.
     const u = m * (1 - 2 * y[i0 + k]!);
     loss += s[i0 + k]! * (0.5 * (u + Math.abs(u)) + Math.log1p(e));
@@ -496,12 +501,12 @@ function lossPass(
 }
 
 /**
- * Gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)) of a block of rows, σ from
- * the stored e^(−|zᵢ|) as {@link sigmoid} computes it; their sums added to acc[at], acc[at + 1].
+ * {@link lossPass}, and from the same exponential the gradient weights rᵢ = C·sᵢ·(σ(zᵢ) − yᵢ) and curvature weights
+ * hᵢ = C·sᵢ·σ(zᵢ)(1 − σ(zᵢ)) (σ as {@link sigmoid} computes it) into r, h, their sums added to acc[at + 1],
+ * acc[at + 2].
  */
-function curvature(
+function lossAndWeights(
   margin: Float64Array,
-  em: Float64Array,
   y: Float64Array,
   s: Float64Array,
   C: number,
@@ -512,21 +517,69 @@ function curvature(
   acc: Float64Array,
   at: number,
 ): void {
-  let gI = acc[at]!;
-  let hI = acc[at + 1]!;
+  let loss = acc[at]!;
+  let gI = acc[at + 1]!;
+  let hI = acc[at + 2]!;
   for (let k = 0; k < len; k++) {
-    const e = em[k]!;
-    const p = (margin[k]! >= 0 ? 1 : e) / (1 + e);
-    const c = C * s[i0 + k]!;
-    const ri = c * (p - y[i0 + k]!);
+    const m = margin[k]!;
+    const e = Math.exp(-Math.abs(m));
+    const yk = y[i0 + k]!;
+    const sk = s[i0 + k]!;
+    const u = m * (1 - 2 * yk);
+    loss += sk * (0.5 * (u + Math.abs(u)) + Math.log1p(e));
+    const p = (m >= 0 ? 1 : e) / (1 + e);
+    const c = C * sk;
+    const ri = c * (p - yk);
     const hi = c * p * (1 - p);
     r[k] = ri;
     h[k] = hi;
     gI += ri;
     hI += hi;
   }
-  acc[at] = gI;
-  acc[at + 1] = hI;
+  acc[at] = loss;
+  acc[at + 1] = gI;
+  acc[at + 2] = hI;
+}
+
+/**
+ * {@link lossAndWeights} when every row has the same margin m (all coefficients zero): the exponential, the two
+ * softplus terms and σ once, then the same per-row products and sums.
+ */
+function uniformWeights(
+  m: number,
+  y: Float64Array,
+  s: Float64Array,
+  C: number,
+  r: Float64Array,
+  h: Float64Array,
+  i0: number,
+  len: number,
+  acc: Float64Array,
+  at: number,
+): void {
+  const e = Math.exp(-Math.abs(m));
+  const l0 = 0.5 * (m + Math.abs(m)) + Math.log1p(e);
+  const l1 = 0.5 * (-m + Math.abs(-m)) + Math.log1p(e);
+  const p = (m >= 0 ? 1 : e) / (1 + e);
+  let loss = acc[at]!;
+  let gI = acc[at + 1]!;
+  let hI = acc[at + 2]!;
+  for (let k = 0; k < len; k++) {
+    const yk = y[i0 + k]!;
+    const sk = s[i0 + k]!;
+    // l0·(1 − y) + l1·y is exactly l0 or l1.
+    loss += sk * (l0 * (1 - yk) + l1 * yk);
+    const c = C * sk;
+    const ri = c * (p - yk);
+    const hi = c * p * (1 - p);
+    r[k] = ri;
+    h[k] = hi;
+    gI += ri;
+    hI += hi;
+  }
+  acc[at] = loss;
+  acc[at + 1] = gI;
+  acc[at + 2] = hI;
 }
 
 /**
