@@ -152,15 +152,23 @@ export function fitLogistic(
   const h = new Float64Array(B);
   // Gradient passes: four columns each, Σ rᵢ·zⱼ and Σ hᵢ·zⱼ (a shorter last group repeats column d − 1, unused).
   const nGrad = Math.ceil(d / 4);
-  // Hessian passes: rows a and a + 1 of H against four columns b…b + 3 (the lower triangle and a few entries above
-  // it, unused; past the last row or column the last one is repeated).
-  const tiles: number[] = [];
-  for (let a = 0; a < d; a += 2) for (let b = 0; b <= Math.min(a + 1, d - 1); b += 4) tiles.push(a, b);
-  const nTile = tiles.length / 2;
+  // Hessian passes over the lower triangle of H in 4 × 4 blocks of columns: a block on the diagonal in one pass (its
+  // ten entries), one below it in two (rows a, a + 1 against four columns b…b + 3). Past the last row or column the
+  // last one is repeated (unused). Each pass: its first row, first column, and where its sums start in acc.
+  const passes: number[] = [];
+  let slot = 8 * nGrad;
+  for (let a = 0; a < d; a += 4) {
+    for (let b = 0; b < a; b += 4) {
+      passes.push(a, b, slot, a + 2, b, slot + 8);
+      slot += 16;
+    }
+    passes.push(a, a, slot);
+    slot += 10;
+  }
   // Running sums, each over the rows in order whatever the blocking: per gradient pass four Σ rᵢ·zⱼ and four
-  // Σ hᵢ·zⱼ, per Hessian pass eight Σ hᵢ·zₐ·z_b, then the loss, Σ rᵢ and Σ hᵢ.
-  const acc = new Float64Array(8 * (nGrad + nTile) + 3);
-  const L = 8 * (nGrad + nTile);
+  // Σ hᵢ·zⱼ, per Hessian pass its Σ hᵢ·zₐ·z_b, then the loss, Σ rᵢ and Σ hᵢ.
+  const acc = new Float64Array(slot + 3);
+  const L = slot;
   const col = (j: number, i0: number): number => Math.min(j, d - 1) * n + i0;
   // The objective at bv: margins b + Σ βⱼ·zᵢⱼ (columns added in order, four per pass), then the weighted loss with
   // the arithmetic of softplus and of sigmoid from one exponential per row. The same sweep also sums the gradient at
@@ -206,22 +214,12 @@ export function fitLogistic(
         gradientPass(Z, r, h, len, col(j, i0), col(j + 1, i0), col(j + 2, i0), col(j + 3, i0), acc, 8 * p);
       }
       if (sums === GRADIENT) continue;
-      for (let p = 0; p < nTile; p++) {
-        const a = tiles[2 * p]!;
-        const b = tiles[2 * p + 1]!;
-        hessianPass(
-          Z,
-          h,
-          len,
-          col(a, i0),
-          col(a + 1, i0),
-          col(b, i0),
-          col(b + 1, i0),
-          col(b + 2, i0),
-          col(b + 3, i0),
-          acc,
-          8 * (nGrad + p),
-        );
+      for (let p = 0; p < passes.length; p += 3) {
+        const a = passes[p]!;
+        const b = passes[p + 1]!;
+        const o = [col(b, i0), col(b + 1, i0), col(b + 2, i0), col(b + 3, i0)] as const;
+        if (a === b) diagonalPass(Z, h, len, o[0], o[1], o[2], o[3], acc, passes[p + 2]!);
+        else hessianPass(Z, h, len, col(a, i0), col(a + 1, i0), o[0], o[1], o[2], o[3], acc, passes[p + 2]!);
       }
     }
     let pen = 0;
@@ -261,13 +259,18 @@ export function fitLogistic(
     if (fresh) {
       H[d * D + d] = acc[L + 2]!;
       for (let j = 0; j < d; j++) H[d * D + j] = acc[8 * (j >> 2) + (j & 3) + 4]!;
-      for (let p = 0; p < nTile; p++) {
-        const a = tiles[2 * p]!;
-        const b = tiles[2 * p + 1]!;
-        const at = 8 * (nGrad + p);
-        for (let q = 0; q < 4 && b + q <= a; q++) H[a * D + b + q] = acc[at + q]!;
-        if (a + 1 < d)
-          for (let q = 0; q < 4 && b + q <= a + 1; q++) H[(a + 1) * D + b + q] = acc[at + 4 + q]!;
+      for (let p = 0; p < passes.length; p += 3) {
+        const a = passes[p]!;
+        const b = passes[p + 1]!;
+        const at = passes[p + 2]!;
+        if (a === b) {
+          // Rows a + q, columns a + q′ for q′ ≤ q, at at + q(q + 1)/2 + q′.
+          for (let q = 0; q < 4 && a + q < d; q++)
+            for (let q2 = 0; q2 <= q; q2++) H[(a + q) * D + a + q2] = acc[at + (q * (q + 1)) / 2 + q2]!;
+        } else {
+          for (let u = 0; u < 2 && a + u < d; u++)
+            for (let q = 0; q < 4; q++) H[(a + u) * D + b + q] = acc[at + 4 * u + q]!;
+        }
       }
       for (let j = 0; j < d; j++) H[j * D + j] = H[j * D + j]! + 1;
       // The intercept's curvature can vanish when every row is predicted with certainty: keep H positive definite.
@@ -682,6 +685,64 @@ function hessianPass(
   acc[at + 5] = b1;
   acc[at + 6] = b2;
   acc[at + 7] = b3;
+}
+
+/**
+ * Adds Σ hᵢ·z_q·z_q′ for the four columns at o0…o3, q′ ≤ q, over a block of rows (h indexed from 0, the columns from
+ * their offsets) to acc[at…at + 9], in the order (0,0), (1,0), (1,1), (2,0), (2,1), (2,2), (3,0)…(3,3).
+ */
+function diagonalPass(
+  Z: Float64Array,
+  h: Float64Array,
+  len: number,
+  o0: number,
+  o1: number,
+  o2: number,
+  o3: number,
+  acc: Float64Array,
+  at: number,
+): void {
+  let s00 = acc[at]!;
+  let s10 = acc[at + 1]!;
+  let s11 = acc[at + 2]!;
+  let s20 = acc[at + 3]!;
+  let s21 = acc[at + 4]!;
+  let s22 = acc[at + 5]!;
+  let s30 = acc[at + 6]!;
+  let s31 = acc[at + 7]!;
+  let s32 = acc[at + 8]!;
+  let s33 = acc[at + 9]!;
+  for (let k = 0; k < len; k++) {
+    const hk = h[k]!;
+    const z0 = Z[o0 + k]!;
+    const z1 = Z[o1 + k]!;
+    const z2 = Z[o2 + k]!;
+    const z3 = Z[o3 + k]!;
+    const t0 = hk * z0;
+    s00 += t0 * z0;
+    const t1 = hk * z1;
+    s10 += t1 * z0;
+    s11 += t1 * z1;
+    const t2 = hk * z2;
+    s20 += t2 * z0;
+    s21 += t2 * z1;
+    s22 += t2 * z2;
+    const t3 = hk * z3;
+    s30 += t3 * z0;
+    s31 += t3 * z1;
+    s32 += t3 * z2;
+    s33 += t3 * z3;
+  }
+  acc[at] = s00;
+  acc[at + 1] = s10;
+  acc[at + 2] = s11;
+  acc[at + 3] = s20;
+  acc[at + 4] = s21;
+  acc[at + 5] = s22;
+  acc[at + 6] = s30;
+  acc[at + 7] = s31;
+  acc[at + 8] = s32;
+  acc[at + 9] = s33;
 }
 
 /** The Cholesky factor L (L·Lᵀ = H) of symmetric positive definite H (lower triangle filled), into L. O(D³). */
