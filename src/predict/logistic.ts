@@ -170,6 +170,8 @@ export function fitLogistic(
   const acc = new Float64Array(slot + 3);
   const L = slot;
   const col = (j: number, i0: number): number => Math.min(j, d - 1) * n + i0;
+  const coefs = new Float64Array(8);
+  const offsets = new Int32Array(8);
   // The objective at bv: margins b + Σ βⱼ·zᵢⱼ (columns added in order, four per pass), then the weighted loss with
   // the arithmetic of softplus and of sigmoid from one exponential per row. The same sweep also sums the gradient at
   // bv into acc (`sums` ≥ GRADIENT) and the Hessian (`sums` = HESSIAN), used if bv is accepted.
@@ -184,23 +186,13 @@ export function fitLogistic(
         uniformWeights(bv[d]!, yy, s, C, r, h, i0, len, acc, L);
       } else {
         margin.fill(bv[d]!, 0, len);
-        // A zero coefficient adds ±0, which changes no result.
-        for (let j = 0; j < d; j += 4) {
-          const c = (q: number): number => (j + q < d ? bv[j + q]! : 0);
-          if (c(0) !== 0 || c(1) !== 0 || c(2) !== 0 || c(3) !== 0)
-            addScaled4(
-              margin,
-              Z,
-              len,
-              col(j, i0),
-              c(0),
-              col(j + 1, i0),
-              c(1),
-              col(j + 2, i0),
-              c(2),
-              col(j + 3, i0),
-              c(3),
-            );
+        // Eight columns per pass; a zero coefficient (or one past the last column) adds ±0, which changes no result.
+        for (let j = 0; j < d; j += 8) {
+          for (let q = 0; q < 8; q++) {
+            coefs[q] = j + q < d ? bv[j + q]! : 0;
+            offsets[q] = col(j + q, i0);
+          }
+          addScaled8(margin, Z, len, coefs, offsets);
         }
         if (sums === LOSS) {
           lossPass(margin, yy, s, i0, len, acc, L);
@@ -455,26 +447,34 @@ function divide(x: Float64Array, o: number, n: number, c: number): number {
   return top;
 }
 
-/** out[i] += a0 · x[o0 + i], then a1 · x[o1 + i], a2 · x[o2 + i], a3 · x[o3 + i], for i < n. */
-function addScaled4(
-  out: Float64Array,
-  x: Float64Array,
-  n: number,
-  o0: number,
-  a0: number,
-  o1: number,
-  a1: number,
-  o2: number,
-  a2: number,
-  o3: number,
-  a3: number,
-): void {
+/** out[i] += a[0] · x[o[0] + i], then a[1] · x[o[1] + i], … a[7] · x[o[7] + i], for i < n. */
+function addScaled8(out: Float64Array, x: Float64Array, n: number, a: Float64Array, o: Int32Array): void {
+  const a0 = a[0]!;
+  const a1 = a[1]!;
+  const a2 = a[2]!;
+  const a3 = a[3]!;
+  const a4 = a[4]!;
+  const a5 = a[5]!;
+  const a6 = a[6]!;
+  const a7 = a[7]!;
+  const o0 = o[0]!;
+  const o1 = o[1]!;
+  const o2 = o[2]!;
+  const o3 = o[3]!;
+  const o4 = o[4]!;
+  const o5 = o[5]!;
+  const o6 = o[6]!;
+  const o7 = o[7]!;
   for (let i = 0; i < n; i++) {
     let m = out[i]!;
     m += a0 * x[o0 + i]!;
     m += a1 * x[o1 + i]!;
     m += a2 * x[o2 + i]!;
     m += a3 * x[o3 + i]!;
+    m += a4 * x[o4 + i]!;
+    m += a5 * x[o5 + i]!;
+    m += a6 * x[o6 + i]!;
+    m += a7 * x[o7 + i]!;
     out[i] = m;
   }
 }
