@@ -88,7 +88,7 @@ const LOSS = 0;
 const GRADIENT = 1;
 const HESSIAN = 2;
 
-/** Rows per block of the Newton sweep: the block's margins, weights and columns stay in the first-level cache. */
+/** Rows per block of the Newton sweep: the block's margins, weights and columns stay in cache between passes. */
 const BLOCK = 512;
 
 /**
@@ -172,7 +172,7 @@ export function fitLogistic(
   const col = (j: number, i0: number): number => Math.min(j, d - 1) * n + i0;
   const coefs = new Float64Array(8);
   const offsets = new Int32Array(8);
-  // The objective at bv: margins b + Σ βⱼ·zᵢⱼ (columns added in order, four per pass), then the weighted loss with
+  // The objective at bv: margins b + Σ βⱼ·zᵢⱼ (columns added in order, eight per pass), then the weighted loss with
   // the arithmetic of softplus and of sigmoid from one exponential per row. The same sweep also sums the gradient at
   // bv into acc (`sums` ≥ GRADIENT) and the Hessian (`sums` = HESSIAN), used if bv is accepted.
   const sweep = (bv: Float64Array, sums: number): number => {
