@@ -55,13 +55,25 @@ export function toMatrix(ds: Dataset, names: readonly string[], shared = false):
  * `j` is a view of it. The last columns are peeled off into a buffer a few at a time (at most an eighth of the
  * columns, at least one), the rest of each row moved forward over them, and the buffer written where those columns
  * end up: sequential copies only. The matrix itself is no longer valid afterwards. O(n·d·min(d, 8)) time for n rows
- * and d columns, O(n·⌈d / 8⌉) extra memory.
+ * and d columns, O(n·⌈d / 8⌉) extra memory (or none, in room a WebAssembly memory already has above the matrix).
  */
 export function takeColumns(m: Matrix): Float64Array[] {
   const { data, nRows: n, nCols: d } = m;
   if (n > 1 && d > 1) {
-    const p = Math.max(1, Math.ceil(d / 8));
-    const buf = new Float64Array(n * p);
+    let p = Math.max(1, Math.ceil(d / 8));
+    // A matrix in a WebAssembly memory may have room above it that a computation used and gave back (k-means'
+    // work arrays): a wider buffer there costs no new memory and fewer passes.
+    const arena = WasmArena.of(data);
+    const mark = arena?.claim();
+    let buf: Float64Array | undefined;
+    if (arena !== undefined && mark !== undefined) {
+      const wide = Math.min(d - 1, Math.floor(arena.spare / (8 * n)));
+      if (wide > p) {
+        p = wide;
+        buf = arena.f64(n * p);
+      } else arena.release(mark);
+    }
+    buf ??= new Float64Array(n * p);
     for (let w = d; w > 1;) {
       const q = Math.min(p, w - 1);
       const keep = w - q;
@@ -77,6 +89,7 @@ export function takeColumns(m: Matrix): Float64Array[] {
       data.set(buf.subarray(0, q * n), keep * n);
       w = keep;
     }
+    if (arena !== undefined && mark !== undefined && buf.buffer === arena.memory.buffer) arena.release(mark);
   }
   return Array.from({ length: d }, (_, j) => data.subarray(j * n, (j + 1) * n));
 }

@@ -79,6 +79,11 @@ export class WasmArena {
     this.busy = false;
   }
 
+  /** Bytes above the allocations that were handed out before (their pages already in memory). */
+  get spare(): number {
+    return Math.max(0, this.high - Math.ceil(this.top / 16) * 16);
+  }
+
   /** Whether allocations of `bytes` more (in total, alignment included) fit. */
   fits(bytes: number): boolean {
     return this.top + bytes <= this.limit;

@@ -108,7 +108,8 @@ function numericProfiles(
 ): { overall: NumericProfile; segments: NumericProfile[] } {
   const all = numericStats(c.values, null, quantiles);
   let min = Infinity;
-  for (const x of c.values) if (x < min) min = x;
+  const values = c.values;
+  for (let i = 0; i < values.length; i++) if (values[i]! < min) min = values[i]!;
   const liftable = min >= 0 && all.mean !== null && all.mean > 0;
   const overall: NumericProfile = {
     column: c.name,
@@ -118,8 +119,11 @@ function numericProfiles(
     diffSd: 0,
     lift: liftable ? 1 : null,
   };
-  const segments = [...members.values()].map((rows): NumericProfile => {
-    const st = numericStats(c.values, rows, quantiles);
+  const groups = [...members.values()];
+  const moments = quantiles ? null : segmentMoments(values, groups);
+  // (null also when the segments overlap or list rows out of order: then one segment at a time.)
+  const segments = groups.map((rows, g): NumericProfile => {
+    const st = moments ? moments[g]! : numericStats(values, rows, quantiles);
     return {
       column: c.name,
       kind: 'numeric',
@@ -136,6 +140,60 @@ function numericProfiles(
 }
 
 /**
+ * {@link numericStats} without quantiles for every segment at once: two passes over the column (sums, then squared
+ * deviations from each segment's mean), each segment's rows visited in their order, so the figures are the same
+ * bits as numericStats over the segment's rows. Null when a row is in two segments or a segment's rows are not
+ * ascending. O(n + segments).
+ */
+function segmentMoments(
+  values: Float64Array,
+  groups: readonly Int32Array[],
+): Pick<NumericProfile, 'count' | 'missing' | 'mean' | 'median' | 'q1' | 'q3' | 'std'>[] | null {
+  const G = groups.length;
+  const of = new Int32Array(values.length).fill(-1);
+  for (let g = 0; g < G; g++) {
+    const rows = groups[g]!;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      // Rows in two segments, or out of order: the per-segment passes would not reproduce numericStats.
+      if (of[r] !== -1 || (i > 0 && r <= rows[i - 1]!)) return null;
+      of[r] = g;
+    }
+  }
+  const count = new Float64Array(G);
+  const sum = new Float64Array(G);
+  for (let i = 0; i < values.length; i++) {
+    const g = of[i]!;
+    const x = values[i]!;
+    if (g >= 0 && x === x) {
+      count[g]!++;
+      sum[g]! += x;
+    }
+  }
+  const mean = Float64Array.from(sum, (t, g) => t / count[g]!);
+  const ss = new Float64Array(G);
+  for (let i = 0; i < values.length; i++) {
+    const g = of[i]!;
+    const x = values[i]!;
+    if (g >= 0 && x === x) ss[g]! += (x - mean[g]!) ** 2;
+  }
+  return groups.map((rows, g) => {
+    const m = count[g]!;
+    const missing = rows.length - m;
+    if (m === 0) return { count: 0, missing, mean: null, median: null, q1: null, q3: null, std: null };
+    return {
+      count: m,
+      missing,
+      mean: mean[g]!,
+      median: null,
+      q1: null,
+      q3: null,
+      std: Math.sqrt(ss[g]! / m),
+    };
+  });
+}
+
+/**
  * Count, missing, mean, population std and (unless `quantiles` is false: O(n) instead of O(n log n)) median and
  * quartiles of the present values (of `rows`, or of all).
  */
@@ -147,17 +205,26 @@ export function numericStats(
   const n = rows ? rows.length : values.length;
   const present = new Float64Array(n);
   let m = 0;
-  for (let i = 0; i < n; i++) {
-    const x = values[rows ? rows[i]! : i]!;
-    if (!Number.isNaN(x)) present[m++] = x;
+  if (rows) {
+    for (let i = 0; i < n; i++) {
+      const x = values[rows[i]!]!;
+      present[m] = x;
+      m += +(x === x);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const x = values[i]!;
+      present[m] = x;
+      m += +(x === x);
+    }
   }
   if (m === 0) return { count: 0, missing: n, mean: null, median: null, q1: null, q3: null, std: null };
   const v = present.subarray(0, m);
   let s = 0;
-  for (const x of v) s += x;
+  for (let i = 0; i < m; i++) s += v[i]!;
   const mean = s / m;
   let ss = 0;
-  for (const x of v) ss += (x - mean) ** 2;
+  for (let i = 0; i < m; i++) ss += (v[i]! - mean) ** 2;
   if (!quantiles)
     return { count: m, missing: n - m, mean, median: null, q1: null, q3: null, std: Math.sqrt(ss / m) };
   const [q1, median, q3] = quantilesUnsorted(v, [0.25, 0.5, 0.75]);

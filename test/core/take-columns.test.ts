@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allocMatrix, matrixColumn, takeColumns } from '../../src/core/matrix.js';
+import { WasmArena } from '../../src/core/wasm-memory.js';
 
 describe('takeColumns', () => {
   for (const [r, c] of [
@@ -25,4 +26,20 @@ describe('takeColumns', () => {
       for (const col of cols) expect(col.buffer).toBe(m.data.buffer);
     });
   }
+
+  it('uses the room a WebAssembly memory has above the matrix, and gives it back', () => {
+    const m = allocMatrix(3001, 9, true);
+    for (let i = 0; i < m.data.length; i++) m.data[i] = (i * 37) % 101;
+    const arena = WasmArena.of(m.data)!;
+    const used = arena.used;
+    // A computation's work arrays, given back (as k-means does).
+    const mark = arena.claim()!;
+    arena.f64(3001 * 5);
+    arena.release(mark);
+    expect(arena.spare).toBeGreaterThanOrEqual(3001 * 5 * 8);
+    const want = Array.from({ length: 9 }, (_, j) => Array.from(matrixColumn(m, j)));
+    expect(takeColumns(m).map((col) => Array.from(col))).toEqual(want);
+    expect(arena.used).toBe(used);
+    expect(arena.claim()).toBe(used);
+  });
 });
