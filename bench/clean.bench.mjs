@@ -5,8 +5,11 @@
 // CPU times (steadier on a busy machine). Needs `npm run build` and Debian python3-sklearn/python3-pandas; the customer
 // table (200,000 customers plus ~6 % duplicates) is generated on first use into $CLEAN_BENCH_DIR (/tmp/clean-bench):
 //
-//   node bench/clean.bench.mjs [case...]      (cases: dedupe_rows impute_scale iforest fuzzy_dedupe)
+//   node bench/clean.bench.mjs [case...]      (cases: dedupe_rows impute_scale impute_scale_no_output iforest
+//                                              fuzzy_dedupe)
 //
+// The pandas side writes no file: dedupe_rows and impute_scale_no_output are the same job on both sides;
+// impute_scale also writes the cleaned table to Parquet on segment's side (pandas here has no Parquet engine).
 // KNN imputation has its own benchmark (knn-impute.bench.ts); fuzzy_dedupe has no pandas counterpart and reports
 // segment alone.
 import { spawnSync } from 'node:child_process';
@@ -46,6 +49,14 @@ const cases = {
   },
   impute_scale: {
     segment: ['--impute', 'median', '--scale', 'zscore', '-o', join(dir, 'out.parquet'), '--json'],
+    python: `from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import StandardScaler
+X = StandardScaler().fit_transform(SimpleImputer(strategy="median").fit_transform(df[${numeric}]))`,
+    quality: (s) => ({ imputed: s.imputation.total }),
+  },
+  // The same job as the pandas side, which writes nothing: segment computes and reports without an output file.
+  impute_scale_no_output: {
+    segment: ['--impute', 'median', '--scale', 'zscore', '--json'],
     python: `from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 X = StandardScaler().fit_transform(SimpleImputer(strategy="median").fit_transform(df[${numeric}]))`,
