@@ -8,7 +8,6 @@ import type { Embedding } from './embed.js';
 const OWNER = 'select.umap';
 const SMOOTH_K_TOLERANCE = 1e-5;
 const MIN_K_DIST_SCALE = 1e-3;
-const NEGATIVE_SAMPLE_RATE = 5;
 const SAMPLE_STREAM = 0x756d6170;
 const SGD_STREAM = 0x75736764;
 const INIT_STREAM = 0x75696e69;
@@ -27,6 +26,10 @@ export interface UmapParams {
   nEpochs?: number | undefined;
   /** Rows embedded: a seeded sample of this many (every row when undefined or fewer). */
   sampleSize?: number | undefined;
+  /** Negative samples per positive one in the SGD (umap-learn's `negative_sample_rate`), in (0, inf). Default 5. */
+  negativeSampleRate?: number | undefined;
+  /** Weight of the repulsive gradient (umap-learn's `repulsion_strength`, gamma), in (0, inf). Default 1. */
+  repulsionStrength?: number | undefined;
   /** Seed of the sample, the initial noise and the negative sampling. Default 42. */
   seed?: number | undefined;
 }
@@ -472,14 +475,15 @@ export function spectralLayout(g: FuzzyGraph, rng: Random): [Float64Array, Float
  * init="spectral")`: exact k nearest neighbours on a kd-tree; ρ and σ per row ({@link smoothKnnDist}); the fuzzy
  * union of the memberships ({@link fuzzyGraph}); edges below max / nEpochs dropped; the spectral layout scaled to
  * [0, 10] with N(0, 1e-4) noise; then nEpochs of stochastic gradient descent in edge order, each edge sampled every
- * max(w) / w epochs with 5 negative samples per positive one, learning rate 1 decaying linearly to 0, gradients
- * clipped to ±4, both ends of a positive edge moved. The curve's a, b come from {@link findAbParams}.
+ * max(w) / w epochs with `negativeSampleRate` (5) negative samples per positive one, their repulsion weighted by
+ * `repulsionStrength` (1), learning rate 1 decaying linearly to 0, gradients clipped to ±4, both ends of a
+ * positive edge moved. The curve's a, b come from {@link findAbParams}.
  *
  * Single-threaded and sequential (umap-learn's parallel SGD is not reproducible), so the same data and seed give
  * the same bytes on any machine and thread count.
  *
  * Complexity: O(N·log N·k·d) for the neighbours, O(N·k) memory for the graph; the SGD makes about
- * nEpochs · Σw / max(w) · (1 + 5) pair updates, O(N·k·nEpochs) time.
+ * nEpochs · Σw / max(w) · (1 + negativeSampleRate) pair updates, O(N·k·nEpochs·negativeSampleRate) time.
  * @throws UsageError for invalid parameters; DataError when the sample has no more rows than nNeighbors or a
  * feature is not finite.
  */
@@ -488,6 +492,12 @@ export function umap(X: ColumnData, params: UmapParams = {}): UmapResult {
   const minDist = params.minDist ?? 0.1;
   const spread = params.spread ?? 1;
   const seed = params.seed ?? 42;
+  const negativeSampleRate = params.negativeSampleRate ?? 5;
+  const repulsionStrength = params.repulsionStrength ?? 1;
+  if (!(negativeSampleRate > 0) || !Number.isFinite(negativeSampleRate))
+    throw invalidParameter(OWNER, 'negativeSampleRate', 'a float in (0, inf)', negativeSampleRate);
+  if (!(repulsionStrength > 0) || !Number.isFinite(repulsionStrength))
+    throw invalidParameter(OWNER, 'repulsionStrength', 'a float in (0, inf)', repulsionStrength);
   if (!Number.isInteger(k) || k < 2) throw invalidParameter(OWNER, 'nNeighbors', 'an int in [2, inf)', k);
   if (!(spread > 0) || !Number.isFinite(spread))
     throw invalidParameter(OWNER, 'spread', 'a float in (0, inf)', spread);
@@ -579,7 +589,10 @@ export function umap(X: ColumnData, params: UmapParams = {}): UmapResult {
   let wm = 0;
   for (let t = 0; t < nnz; t++) if (graph.data[t]! > wm) wm = graph.data[t]!;
   for (let t = 0; t < nnz; t++) eps[t] = wm / graph.data[t]!;
-  optimizeLayout(Y, head, tail, eps, n, nEpochs, a, b, new Random(seed, SGD_STREAM));
+  optimizeLayout(Y, head, tail, eps, n, nEpochs, a, b, new Random(seed, SGD_STREAM), {
+    negativeSampleRate,
+    repulsionStrength,
+  });
 
   const x = new Float64Array(n);
   const y = new Float64Array(n);
@@ -591,8 +604,9 @@ export function umap(X: ColumnData, params: UmapParams = {}): UmapResult {
 }
 
 /**
- * umap-learn's `optimize_layout_euclidean` in 2-D with gamma 1 and 5 negative samples per positive one, run edge
- * after edge. `Y` (n × 2, row-major) is updated in place; `epochsPerSample[t]` = max(w) / w_t.
+ * umap-learn's `optimize_layout_euclidean` in 2-D, run edge after edge: `negativeSampleRate` (default 5) negative
+ * samples per positive one, their gradient weighted by gamma = `repulsionStrength` (default 1). `Y` (n × 2,
+ * row-major) is updated in place; `epochsPerSample[t]` = max(w) / w_t.
  */
 export function optimizeLayout(
   Y: Float64Array,
@@ -604,18 +618,21 @@ export function optimizeLayout(
   a: number,
   b: number,
   rng: Random,
+  options: { negativeSampleRate?: number; repulsionStrength?: number } = {},
 ): void {
+  const rate = options.negativeSampleRate ?? 5;
+  const gamma = options.repulsionStrength ?? 1;
   const m = head.length;
   const epochsPerNeg = new Float64Array(m);
   const nextNeg = new Float64Array(m);
   const nextSample = new Float64Array(m);
   for (let t = 0; t < m; t++) {
-    epochsPerNeg[t] = epochsPerSample[t]! / NEGATIVE_SAMPLE_RATE;
+    epochsPerNeg[t] = epochsPerSample[t]! / rate;
     nextNeg[t] = epochsPerNeg[t]!;
     nextSample[t] = epochsPerSample[t]!;
   }
   const twoAB = 2 * a * b;
-  const twoB = 2 * b;
+  const twoGammaB = 2 * gamma * b;
   for (let epoch = 0; epoch < nEpochs; epoch++) {
     const alpha = 1 - epoch / nEpochs;
     for (let t = 0; t < m; t++) {
@@ -648,7 +665,7 @@ export function optimizeLayout(
         dy = c1 - Y[2 * q + 1]!;
         d2 = dx * dx + dy * dy;
         if (d2 > 0) {
-          const coeff = twoB / ((0.001 + d2) * (a * Math.exp(b * Math.log(d2)) + 1));
+          const coeff = twoGammaB / ((0.001 + d2) * (a * Math.exp(b * Math.log(d2)) + 1));
           c0 += clip(coeff * dx) * alpha;
           c1 += clip(coeff * dy) * alpha;
         }
