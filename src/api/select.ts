@@ -236,6 +236,20 @@ export const selectParams: readonly Param[] = [
     pipeline: false,
   },
   {
+    flags: '--umap-negative-rate <x>',
+    help: 'UMAP: negative samples per positive one; more keeps nearest neighbours closer to the data, slower',
+    parse: positiveNumber,
+    default: 5,
+    pipeline: false,
+  },
+  {
+    flags: '--umap-repulsion <x>',
+    help: 'UMAP: weight of the repulsion between non-neighbours (gamma); more spreads neighbourhoods apart',
+    parse: positiveNumber,
+    default: 1,
+    pipeline: false,
+  },
+  {
     flags: '--apply <model>',
     help: 'replay a saved select model on this data instead of fitting',
     pipeline: false,
@@ -301,6 +315,10 @@ export interface SelectOptions extends InputOptions {
   umapNeighbors?: number;
   umapMinDist?: number;
   umapEpochs?: number;
+  /** UMAP: negative samples per positive one (umap-learn's `negative_sample_rate`). */
+  umapNegativeRate?: number;
+  /** UMAP: repulsion weight (umap-learn's `repulsion_strength`). */
+  umapRepulsion?: number;
   /** Replay this saved select model instead of fitting. */
   apply?: string;
   /** Selected data, or the embedding (`-`: CSV on the output stream). */
@@ -353,6 +371,8 @@ type Resolved = SelectOptions &
       | 'perplexity'
       | 'umapNeighbors'
       | 'umapMinDist'
+      | 'umapNegativeRate'
+      | 'umapRepulsion'
     >
   >;
 
@@ -442,7 +462,7 @@ export async function runSelect(input: string, options: SelectOptions, env: Step
     throw new UsageError('--embed-sample applies to --embed tsne and --embed umap only');
   }
   if (o.embed !== 'umap') {
-    for (const name of ['umapNeighbors', 'umapMinDist', 'umapEpochs']) {
+    for (const name of ['umapNeighbors', 'umapMinDist', 'umapEpochs', 'umapNegativeRate', 'umapRepulsion']) {
       if (env.given?.has(name)) throw new UsageError(`--${kebab(name)} applies to --embed umap only`);
     }
   }
@@ -469,6 +489,8 @@ export async function runSelect(input: string, options: SelectOptions, env: Step
       umapNeighbors: o.umapNeighbors,
       umapMinDist: o.umapMinDist,
       umapEpochs: o.umapEpochs,
+      umapNegativeRate: o.umapNegativeRate,
+      umapRepulsion: o.umapRepulsion,
       seed: env.seed,
     });
 

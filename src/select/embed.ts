@@ -350,6 +350,10 @@ export interface EmbeddingParams {
   umapMinDist?: number | undefined;
   /** UMAP: epochs (default 500 up to 10,000 rows embedded, 200 above). */
   umapEpochs?: number | undefined;
+  /** UMAP: negative samples per positive one (default 5). */
+  umapNegativeRate?: number | undefined;
+  /** UMAP: weight of the repulsion (default 1). */
+  umapRepulsion?: number | undefined;
   seed: number;
 }
 
@@ -435,6 +439,8 @@ export async function embeddingDataset(
       minDist,
       nEpochs: params.umapEpochs,
       sampleSize: params.sampleSize,
+      negativeSampleRate: params.umapNegativeRate,
+      repulsionStrength: params.umapRepulsion,
       seed: params.seed,
     });
     e = r;

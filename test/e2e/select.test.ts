@@ -297,6 +297,42 @@ describe('segment select (built CLI)', () => {
     expect(jsons[1]!.embedding).toEqual(jsons[0]!.embedding);
   });
 
+  it('--umap-negative-rate and --umap-repulsion change the layout, and are refused without --embed umap', async () => {
+    const run = (extra: string[], out: string) =>
+      runCli([
+        'select',
+        data,
+        '--id',
+        'id',
+        '--exclude',
+        'flat',
+        '--embed',
+        'umap',
+        '--umap-epochs',
+        '100',
+        '--seed',
+        '5',
+        ...extra,
+        '-o',
+        out,
+      ]);
+    const plain = join(tmp.dir, 'umap-plain.csv');
+    const strong = join(tmp.dir, 'umap-strong.csv');
+    expect((await run([], plain)).code).toBe(0);
+    const r = await run(
+      ['--umap-negative-rate', '10', '--umap-repulsion', '4', '--umap-min-dist', '0'],
+      strong,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(strong).equals(readFileSync(plain))).toBe(false);
+    const refused = await runCli(['select', data, '--umap-repulsion', '4', '--embed', 'tsne', '-o', plain]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe('segment: --umap-repulsion applies to --embed umap only');
+    const bad = await run(['--umap-negative-rate', '0'], plain);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   describe('bad input: exit 2 or 3, one line on stderr, nothing written', () => {
     const cases: [string, string[], number, RegExp][] = [
       [
