@@ -3,6 +3,7 @@
  * compiled module per thread, one instance per shared memory. The kernels give the same bits as the JavaScript
  * ones; they run when every array of the computation lives in one {@link WasmArena}.
  */
+import { collectGarbage } from '../core/wasm-memory.js';
 import { KMEANS_WASM } from './kmeans-wasm-bytes.js';
 
 /** Where the WebAssembly kernels find their memory and their scratch space (posted to workers with the context). */
@@ -116,6 +117,12 @@ let current: { id: number; exports: KMeansWasm } | undefined;
 /** The kernels bound to `ref`'s memory (instantiated on first use in this thread). */
 export function kmeansWasm(ref: WasmRef): KMeansWasm {
   if (current?.id === ref.id) return current.exports;
+  if (current !== undefined) {
+    // Another memory: let go of the last one now. A worker thread allocates little and seldom collects its garbage,
+    // and each task it ran left objects that hold the last memory, which would otherwise stay allocated.
+    current = undefined;
+    collectGarbage();
+  }
   compiled ??= new WebAssembly.Module(Buffer.from(KMEANS_WASM, 'base64'));
   const instance = new WebAssembly.Instance(compiled, { env: { memory: ref.memory } });
   current = { id: ref.id, exports: instance.exports as unknown as KMeansWasm };

@@ -158,6 +158,9 @@ function sharedCopy(x: Float64Array, len: number): Float64Array {
   return copy;
 }
 
+/** The memory of the last run that copied its matrix into one, free between runs. */
+let copyArena: WasmArena | undefined;
+
 /** Where the arrays of a run live, and the WebAssembly kernels' reference when they can run. */
 interface Placement {
   readonly x: Float64Array;
@@ -207,9 +210,19 @@ function placeArrays(
     if (mark !== undefined) arena = own;
   }
   if (arena === undefined) {
-    arena = WasmArena.create(n * d * 8 + need);
-    if (arena !== undefined) {
-      mark = 0;
+    // A memory of its own, holding a copy of the matrix: the last one made is kept for the next run, as worker
+    // threads can pin a shared memory they have seen until they collect their own garbage (which threads that
+    // allocate little seldom do), so memories made run after run would pile up.
+    const bytes = n * d * 8 + need;
+    if (copyArena !== undefined && !copyArena.inUse && copyArena.fits(bytes)) {
+      arena = copyArena;
+      mark = arena.claim();
+    } else {
+      arena = WasmArena.create(bytes, 2 * bytes);
+      mark = arena?.claim();
+      if (arena !== undefined && !(copyArena?.inUse ?? false)) copyArena = arena;
+    }
+    if (arena !== undefined && mark !== undefined) {
       data = arena.f64(n * d);
       data.set(x.subarray(0, n * d));
     }

@@ -17,6 +17,21 @@ export const MAX_ARENA_BYTES = 3.5 * 1024 ** 3;
 let nextId = 1;
 const owners = new WeakMap<ArrayBufferLike, WasmArena>();
 
+/**
+ * Bytes of the arenas not yet collected. V8 does not count WebAssembly memories towards the pressure that starts a
+ * collection, so arenas made one after another (a matrix per call) would pile up unreferenced: past
+ * {@link COLLECT_PAST} of them, making another runs a collection first.
+ */
+const live = new Map<number, number>();
+const finalized = new FinalizationRegistry<number>((id) => live.delete(id));
+const COLLECT_PAST = 512 * 1024 * 1024;
+
+function liveBytes(): number {
+  let total = 0;
+  for (const b of live.values()) total += b;
+  return total;
+}
+
 /** A shared WebAssembly memory and a bump allocator over it. */
 export class WasmArena {
   readonly memory: WebAssembly.Memory;
@@ -46,16 +61,26 @@ export class WasmArena {
       MAX_PAGES,
       Math.max(pages, Math.ceil(Math.min(maxBytes, MAX_ARENA_BYTES) / PAGE)),
     );
+    if (liveBytes() > COLLECT_PAST) collectGarbage();
+    let arena: WasmArena;
     try {
-      return new WasmArena(pages, maxPages);
+      arena = new WasmArena(pages, maxPages);
     } catch {
       return undefined;
     }
+    live.set(arena.id, pages * PAGE);
+    finalized.register(arena, arena.id);
+    return arena;
   }
 
   /** The arena an array was allocated from (by {@link f64} / {@link i32}), if any. */
   static of(a: Float64Array | Int32Array): WasmArena | undefined {
     return owners.get(a.buffer);
+  }
+
+  /** Whether a computation holds the arena (between {@link claim} and {@link release}). */
+  get inUse(): boolean {
+    return this.busy;
   }
 
   /** Bytes in use. */
@@ -95,8 +120,12 @@ export class WasmArena {
     const end = at + Math.max(bytes, 0);
     if (end > this.limit) throw new RangeError(`WebAssembly arena full (${end} of ${this.limit} bytes)`);
     const have = this.memory.buffer.byteLength;
-    if (end > have) this.memory.grow(Math.ceil((end - have) / PAGE));
-    else if (at < this.high) new Uint8Array(this.memory.buffer, at, Math.min(end, this.high) - at).fill(0);
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / PAGE));
+      live.set(this.id, this.memory.buffer.byteLength);
+    }
+    // Memory handed out before (and given back) is zeroed again; above it, it is still zero.
+    if (at < this.high) new Uint8Array(this.memory.buffer, at, Math.min(end, this.high) - at).fill(0);
     this.top = end;
     this.high = Math.max(this.high, end);
     return at;
