@@ -144,6 +144,11 @@ export function first(
   }
 }
 
+/** Scratch needed by `trials` for a block of `blockSize` rows in d coordinates: the row list, the candidates. */
+export function trialsScratch(blockSize: i32, d: i32): i32 {
+  return 4 * blockSize + 32 * d + 32;
+}
+
 /**
  * `trialsBlock`: potential of every candidate over block b into pot[b · nTrials + t], with the same pruning and the
  * same order of additions (pruned rows first in row order; then, for a full group of four, the other rows two at a

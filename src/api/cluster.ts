@@ -43,7 +43,7 @@ import {
   type Param,
 } from '../core/params.js';
 import { Random } from '../core/random.js';
-import { collectGarbage } from '../core/wasm-memory.js';
+import { collectGarbage } from '../core/gc.js';
 import { WorkerPool } from '../core/worker-pool.js';
 import { inputParams, readOptionsOf, type InputOptions } from '../io/read-params.js';
 import { readDataset } from '../io/read.js';

@@ -9,7 +9,7 @@
  * When the context carries a `wasm` reference (every array in one shared WebAssembly memory), the seeding and
  * Hamerly kernels run their WebAssembly versions (src/cluster/kmeans-wasm.ts), which give the same bits.
  */
-import { addr, kmeansWasm, type WasmRef } from './kmeans-wasm.js';
+import { addr, kmeansWasm, taskScratch, type WasmRef } from './kmeans-wasm.js';
 
 /** URL of this module, for `WorkerPool` tasks. */
 export const kernelModule = import.meta.url;
@@ -334,7 +334,7 @@ function minNoBranch(v: number, c: number): number {
 export function ppTrials(c: PlusPlusCtx, b0: number, b1: number, t: number, centre: number, task = 0): void {
   if (c.wasm !== undefined) {
     const w = kmeansWasm(c.wasm);
-    const scratch = c.wasm.scratch + task * c.wasm.scratchBytes;
+    const scratch = taskScratch(c.wasm, task);
     for (let b = b0; b < b1; b++) {
       if (t >= 0) wasmAdopt(c, b, t, centre, scratch);
       w.trials(
@@ -686,6 +686,20 @@ function pairDists(
   for (; r < count; r++) out[r] = sqDist(x, rows[r]! * d, c, cent[r]! * d, d);
 }
 
+/** Index of the smallest of dist[o … o + k) (ties: the lowest index), as every exact assignment takes it. */
+export function nearestIn(dist: Float64Array, o: number, k: number): number {
+  let best = Infinity;
+  let a = 0;
+  for (let j = 0; j < k; j++) {
+    const s = dist[o + j]!;
+    if (s < best) {
+      best = s;
+      a = j;
+    }
+  }
+  return a;
+}
+
 /** Lloyd: exact nearest centre of every row (ties: lowest index), block sums or inertia. O(n·k·d). */
 export function lloydBlocks(c: StepCtx, b0: number, b1: number, mode: number): void {
   const { x, n, d, k, blockSize, centroids: C, labels, partials } = c;
@@ -704,15 +718,8 @@ export function lloydBlocks(c: StepCtx, b0: number, b1: number, mode: number): v
       // The second row of a pair past the end repeats the first; its result is not used.
       allDist2(x, i * d, (pair ? i + 1 : i) * d, C, k, d, dist);
       for (let q = 0, o = 0; q < (pair ? 2 : 1); q++, o += k) {
-        let best = Infinity;
-        let a = 0;
-        for (let j = 0; j < k; j++) {
-          const s = dist[o + j]!;
-          if (s < best) {
-            best = s;
-            a = j;
-          }
-        }
+        const a = nearestIn(dist, o, k);
+        const best = dist[o + a]!;
         const row = i + q;
         const old = labels[row]!;
         if (old !== a) {
@@ -761,7 +768,7 @@ export function hamerlyBlocks(c: StepCtx, b0: number, b1: number, mode: number, 
       b0,
       b1,
       mode,
-      c.wasm.scratch + task * c.wasm.scratchBytes,
+      taskScratch(c.wasm, task),
     );
     return;
   }
@@ -920,7 +927,7 @@ export function hamerlyFromSeeding(
   task = 0,
 ): void {
   const { x, n, d, k, blockSize, labels, upper, lower, second, lowerSecond, partials } = c;
-  const scratch = p.wasm === undefined ? 0 : p.wasm.scratch + task * p.wasm.scratchBytes;
+  const scratch = p.wasm === undefined ? 0 : taskScratch(p.wasm, task);
   const stride = partialStride(k, d);
   const tail = k * d + k;
   const rows = new Int32Array(blockSize);

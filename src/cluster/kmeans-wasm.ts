@@ -3,7 +3,7 @@
  * compiled module per thread, one instance per shared memory. The kernels give the same bits as the JavaScript
  * ones; they run when every array of the computation lives in one {@link WasmArena}.
  */
-import { collectGarbage } from '../core/wasm-memory.js';
+import { collectGarbage } from '../core/gc.js';
 import { KMEANS_WASM } from './kmeans-wasm-bytes.js';
 
 /** Where the WebAssembly kernels find their memory and their scratch space (posted to workers with the context). */
@@ -69,6 +69,7 @@ export interface KMeansWasm {
     centre: number,
     scratch: number,
   ): void;
+  trialsScratch(blockSize: number, d: number): number;
   hamerlyScratch(blockSize: number, k: number, d: number): number;
   handover(
     x: number,
@@ -113,6 +114,12 @@ export interface KMeansWasm {
 
 let compiled: WebAssembly.Module | undefined;
 let current: { id: number; exports: KMeansWasm } | undefined;
+let sizing: KMeansWasm | undefined;
+
+function instantiate(memory: WebAssembly.Memory): KMeansWasm {
+  compiled ??= new WebAssembly.Module(Buffer.from(KMEANS_WASM, 'base64'));
+  return new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as KMeansWasm;
+}
 
 /** The kernels bound to `ref`'s memory (instantiated on first use in this thread). */
 export function kmeansWasm(ref: WasmRef): KMeansWasm {
@@ -123,17 +130,21 @@ export function kmeansWasm(ref: WasmRef): KMeansWasm {
     current = undefined;
     collectGarbage();
   }
-  compiled ??= new WebAssembly.Module(Buffer.from(KMEANS_WASM, 'base64'));
-  const instance = new WebAssembly.Instance(compiled, { env: { memory: ref.memory } });
-  current = { id: ref.id, exports: instance.exports as unknown as KMeansWasm };
+  current = { id: ref.id, exports: instantiate(ref.memory) };
   return current.exports;
 }
 
-/** Scratch bytes one task needs: the larger of the seeding's and Hamerly's. */
+/** Scratch bytes one task needs, as the kernels lay it out: the larger of the seeding's and Hamerly's. */
 export function scratchBytes(blockSize: number, k: number, d: number): number {
-  const seeding = 4 * blockSize + 32 * d + 32;
-  const hamerly = 52 * blockSize + 16 * Math.ceil(k / 2) * d + (k * k * d <= 8192 ? 16 * k * k * d : 0) + 48;
-  return Math.ceil(Math.max(seeding, hamerly) / 16) * 16;
+  sizing ??= instantiate(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }));
+  return (
+    Math.ceil(Math.max(sizing.trialsScratch(blockSize, d), sizing.hamerlyScratch(blockSize, k, d)) / 16) * 16
+  );
+}
+
+/** Byte address of task `task`'s scratch area. */
+export function taskScratch(ref: WasmRef, task: number): number {
+  return ref.scratch + task * ref.scratchBytes;
 }
 
 /** Byte address of an array in the shared memory. */

@@ -10,6 +10,7 @@ import {
   MODE_STEP,
   adoptedClosest,
   allDist2,
+  nearestIn,
   auxLayout,
   distToAssigned,
   elkanBlocks,
@@ -135,8 +136,7 @@ export async function kmeans(X: Matrix, params: KMeansParams): Promise<KMeansRes
   }
 
   const elkan = algorithm === 'elkan';
-  // Hamerly takes its first labels and bounds from the seeding, which then tracks second centres.
-  const handover = algorithm === 'hamerly';
+  const handover = handsOver(algorithm);
   const place =
     params.wasm === false
       ? plainArrays(shared ? sharedCopy(X.data, n * d) : X.data, shared)
@@ -148,6 +148,11 @@ export async function kmeans(X: Matrix, params: KMeansParams): Promise<KMeansRes
   } finally {
     place.done();
   }
+}
+
+/** Hamerly takes its first labels and bounds from the seeding, which then tracks second centres. */
+function handsOver(algorithm: KMeansAlgorithm): boolean {
+  return algorithm === 'hamerly';
 }
 
 /** x itself when on a SharedArrayBuffer, else a copy of its first `len` values on one. */
@@ -188,7 +193,7 @@ function placeArrays(
   track: boolean,
 ): Placement {
   const nBlocks = Math.ceil(n / blockSize);
-  const nTrials = 2 + Math.floor(Math.log(k));
+  const nTrials = trialsFor(k);
   const scratch = scratchBytes(blockSize, k, d);
   // Every array below, each rounded up to 16 bytes.
   const perRow = 8 + 4 + (track ? 4 + 8 + 8 : 4 + (elkan ? 8 + 8 * k : 8 + 8)) + 8;
@@ -277,7 +282,7 @@ async function lloydRuns(
   const { x, wasm } = place;
   const elkan = algorithm === 'elkan';
   const bounded = algorithm !== 'lloyd';
-  const handover = bounded && !elkan;
+  const handover = handsOver(algorithm);
   const pp = plusPlusCtx(place, n, d, k, blockSize, handover);
   // When Hamerly takes over from the seeding, its arrays are the seeding's: the handover turns each row's squared
   // distances into bounds in place (row by row), and the next restart's seeding starts them afresh.
@@ -363,17 +368,9 @@ export function nearestCentroid(
     const pair = i + 1 < n;
     allDist2(x, i * d, (pair ? i + 1 : i) * d, centroids, k, d, dist);
     for (let q = 0, o = 0; q < (pair ? 2 : 1); q++, o += k) {
-      let best = Infinity;
-      let a = 0;
-      for (let j = 0; j < k; j++) {
-        const s = dist[o + j]!;
-        if (s < best) {
-          best = s;
-          a = j;
-        }
-      }
+      const a = nearestIn(dist, o, k);
       labels[i + q] = a;
-      distances[i + q] = best;
+      distances[i + q] = dist[o + a]!;
     }
   }
   return { labels, distances };
@@ -582,8 +579,7 @@ function plusPlusCtx(
   blockSize: number,
   track = false,
 ): PlusPlusCtx {
-  // scikit-learn's _kmeans_plusplus: 2 + ⌊ln k⌋ local trials per centre (Arthur & Vassilvitskii 2007, §6).
-  const nTrials = 2 + Math.floor(Math.log(k));
+  const nTrials = trialsFor(k);
   return {
     x: place.x,
     n,
@@ -601,6 +597,11 @@ function plusPlusCtx(
     rest: place.f64(track ? n : 0),
     wasm: place.wasm,
   };
+}
+
+/** scikit-learn's _kmeans_plusplus: 2 + ⌊ln k⌋ local trials per centre (Arthur & Vassilvitskii 2007, §6). */
+function trialsFor(k: number): number {
+  return 2 + Math.floor(Math.log(k));
 }
 
 /**

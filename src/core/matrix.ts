@@ -64,16 +64,10 @@ export function takeColumns(m: Matrix): Float64Array[] {
     // A matrix in a WebAssembly memory may have room above it that a computation used and gave back (k-means'
     // work arrays): a wider buffer there costs no new memory and fewer passes.
     const arena = WasmArena.of(data);
-    const mark = arena?.claim();
-    let buf: Float64Array | undefined;
-    if (arena !== undefined && mark !== undefined) {
-      const wide = Math.min(d - 1, Math.floor(arena.spare / (8 * n)));
-      if (wide > p) {
-        p = wide;
-        buf = arena.f64(n * p);
-      } else arena.release(mark);
-    }
-    buf ??= new Float64Array(n * p);
+    const wide = arena === undefined ? 0 : Math.min(d - 1, Math.floor(arena.spare / (8 * n)));
+    const mark = wide > p ? arena?.claim() : undefined;
+    if (mark !== undefined) p = wide;
+    const buf = mark !== undefined ? arena!.f64(n * p) : new Float64Array(n * p);
     for (let w = d; w > 1;) {
       const q = Math.min(p, w - 1);
       const keep = w - q;
@@ -89,7 +83,7 @@ export function takeColumns(m: Matrix): Float64Array[] {
       data.set(buf.subarray(0, q * n), keep * n);
       w = keep;
     }
-    if (arena !== undefined && mark !== undefined && buf.buffer === arena.memory.buffer) arena.release(mark);
+    if (mark !== undefined) arena!.release(mark);
   }
   return Array.from({ length: d }, (_, j) => data.subarray(j * n, (j + 1) * n));
 }

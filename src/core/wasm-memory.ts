@@ -5,8 +5,7 @@
  * arena hands out aligned ranges from the bottom up and can be rolled back to a mark.
  */
 
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { collectGarbage } from './gc.js';
 
 const PAGE = 65536;
 /** wasm32 addresses: 65,536 pages of 64 KiB. */
@@ -149,24 +148,4 @@ export class WasmArena {
     owners.set(a.buffer, this);
     return a;
   }
-}
-
-let gc: (() => void) | undefined | null = null;
-
-/**
- * Run a full garbage collection now, so that large arrays just let go (a dataset's columns copied into a matrix) are
- * freed before a long computation that allocates little (and so would not trigger a collection) rather than after
- * it. The collector is made callable once (V8's `--expose-gc`); where that is refused, nothing happens.
- */
-export function collectGarbage(): void {
-  if (gc === null) {
-    try {
-      setFlagsFromString('--expose-gc');
-      const f = runInNewContext('gc') as unknown;
-      gc = typeof f === 'function' ? (f as () => void) : undefined;
-    } catch {
-      gc = undefined;
-    }
-  }
-  gc?.();
 }
