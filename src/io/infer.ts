@@ -55,17 +55,22 @@ export function inferTextColumn(
   inf: TextInference,
 ): { column: Column; notes: ReadNote[] } {
   const { parsing } = inf;
-  const values: (string | null)[] = new Array<string | null>(raw.length);
   let present = 0;
   // A cell longer than every missing-value token is not one: no need to hash it for the lookup.
   let longestToken = 0;
   for (const t of parsing.naTokens) longestToken = Math.max(longestToken, t.length);
+  const isToken = (v: string | null | undefined): boolean =>
+    v != null && v.length <= longestToken && parsing.naTokens.has(v);
+  // The cells themselves when no token is among them (no copy of a large column), else a copy with nulls.
+  let values = raw as (string | null)[];
   for (let i = 0; i < raw.length; i++) {
-    const v = raw[i] ?? null;
-    const missing = v === null || (v.length <= longestToken && parsing.naTokens.has(v));
-    values[i] = missing ? null : v;
-    if (!missing) present++;
+    const v = raw[i];
+    if (v === undefined || isToken(v)) {
+      values = raw.map((c) => (c === undefined || isToken(c) ? null : c));
+      break;
+    }
   }
+  for (let i = 0; i < values.length; i++) if (values[i] !== null) present++;
   if (inf.forced) return { column: textColumn(name, values, inf.forced, inf.maxLevels), notes: [] };
   const notes: ReadNote[] = [];
   const allowedFails = Math.floor(present * (1 - mostlyShare));

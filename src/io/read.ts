@@ -8,6 +8,7 @@ import type { DuckDBConnection, DuckDBVarCharVector } from '@duckdb/node-api';
 import { Dataset, cellText, numericColumn, type Column, type NumericType } from '../core/dataset.js';
 import { DataError, InternalError, UsageError } from '../core/errors.js';
 import { silentLogger, withProgress, type Logger } from '../core/logger.js';
+import { collectYoung, releaseBuffer } from '../core/gc.js';
 import { Random } from '../core/random.js';
 import {
   diagnoseCsv,
@@ -22,7 +23,7 @@ import { detectFileEncoding, encodingLabel, sniffEncoding, transcodeToUtf8 } fro
 import { inputFormatOf, metadataPrefix, textKindsKey, type InputFormat } from './format.js';
 import { exactIntegerColumn, inferTextColumn, type ReadNote } from './infer.js';
 import { textColumn } from './text-column.js';
-import { readTextPieces, textPieces } from './text-vectors.js';
+import { TextVectorReader, textPieces } from './text-vectors.js';
 import { DateFormat, naTokenSet, numberLocale, type TextParsing } from './text-values.js';
 import { checkDatabaseFile, tableRef } from './sql-url.js';
 import { writeDataset } from './write.js';
@@ -444,10 +445,16 @@ async function readOpened(src: OpenedSource, opts: ReadOptions): Promise<Dataset
     delete meta[textKindsKey];
     ds = await withConnection(async (conn) => {
       try {
+        // A Parquet file's row count is in its metadata: the numeric columns are then read in place.
+        const expectedRows =
+          format === 'parquet'
+            ? Number((await conn.runAndReadAll(`SELECT count(*) FROM ${src.relation()}`)).getRows()[0]?.[0])
+            : undefined;
         return await readSource(conn, src.relation(), name, { ...textKinds, ...(opts.types ?? {}) }, opts, {
           mode: format === 'parquet' ? 'none' : 'json',
           parsing,
           notes,
+          expectedRows,
         });
       } catch (e) {
         throw await src.explain(e);
@@ -763,6 +770,8 @@ export interface SourceInference {
   notes?: ReadNote[] | undefined;
   /** Columns read as text because a value did not fit the sniffed type: inferred over the whole column. */
   asText?: ReadonlySet<string> | undefined;
+  /** Rows the source is known to hold (a Parquet file's metadata): numbers go straight into arrays of that length. */
+  expectedRows?: number | undefined;
 }
 
 const unsafeInteger = 2 ** 53;
@@ -825,20 +834,31 @@ export async function readSource(
   // The result is streamed chunk by chunk into growing blocks, then copied once into exactly-sized arrays:
   // DuckDB never holds the whole result, and no per-row object is made for numeric columns.
   const numBlocks: (DoubleBlocks | undefined)[] = plans.map((p) =>
-    p.kind === 'numeric' ? new DoubleBlocks() : undefined,
+    p.kind === 'numeric' ? new DoubleBlocks(inference.expectedRows) : undefined,
   );
   const texts: ((string | null)[] | undefined)[] = plans.map((p) => (p.kind === 'text' ? [] : undefined));
+  const textReaders = plans.map((p) => (p.kind === 'text' ? new TextVectorReader() : undefined));
   let n = 0;
   try {
     const result = await conn.stream(sql);
+    // The next chunk is fetched (DuckDB scanning on its own threads) while this one is turned into arrays.
+    let next = result.fetchChunk();
+    let chunks = 0;
     for (;;) {
-      const chunk = await result.fetchChunk();
+      const chunk = await next;
       if (!chunk || chunk.rowCount === 0) break;
+      next = result.fetchChunk();
+      // Awaited on the next turn; if this chunk's conversion throws first, its failure must not go unhandled.
+      next.catch(() => undefined);
+      // A chunk's vectors are freed only when its small JavaScript wrapper is collected, which a reader that
+      // allocates little would postpone to the end (a few hundred kB per chunk, 100 MB and more on a million
+      // rows): the young generation is collected every few chunks, a fraction of a millisecond each.
+      if (++chunks % youngEvery === 0) collectYoung();
       const rows = chunk.rowCount;
       for (let j = 0; j < plans.length; j++) {
         const blocks = numBlocks[j];
         if (blocks) blocks.append(chunk.chunk, at[j]!, rows);
-        else readTextPieces(chunk.chunk, at[j]!, rows, texts[j]!);
+        else textReaders[j]!.read(chunk.chunk, at[j]!, rows, texts[j]!);
       }
       n += rows;
     }
@@ -857,6 +877,8 @@ export async function readSource(
     numBlocks[j] = undefined;
     return b.toArray(n);
   });
+  // The blocks' slabs are unreachable now: collected at once, they go back to the system before the caller's next
+  // step (a Parquet write, a fit) allocates, rather than sitting beside the columns until a collection comes.
   // Whole numbers past 2^53 were rounded by the cast to float64: read their digits instead (from integer types),
   // or read the CSV column again as text (DuckDB types a column DOUBLE when a value overflows BIGINT).
   const wanted: string[] = [];
@@ -938,17 +960,45 @@ export async function readSource(
 
 /** Rows of one block of {@link DoubleBlocks}: 512 KiB of float64. */
 const blockRows = 1 << 16;
+/**
+ * Blocks are cut from slabs of 40 MiB. glibc serves a request above its largest mmap threshold (32 MiB on 64-bit)
+ * with a mapping of its own, which goes back to the system when freed, and untouched pages of it cost nothing;
+ * blocks of 512 KiB allocated one by one would come from the C heap after the first few and stay there once freed.
+ */
+const slabBlocks = 80;
 
 const emptyBlock = new Float64Array(0);
+/** Chunks between two young-generation collections while reading (see {@link readSource}). */
+const youngEvery = 8;
 
 /**
  * A float64 column filled from DuckDB vectors (NULL becomes NaN) in fixed-size blocks, copied once into an
- * exactly-sized array at the end: at most one partly filled block past the values themselves.
+ * exactly-sized array at the end, whereupon the blocks' slabs are handed back at once: the column is never held
+ * twice for longer than that copy. When the row count is known in advance the first block is the whole column,
+ * handed back as it is.
  */
 export class DoubleBlocks {
   private readonly full: Float64Array[] = [];
-  private block = new Float64Array(blockRows);
+  private readonly slabs: Float64Array[] = [];
+  private slabUsed = 0;
+  private block: Float64Array;
   private used = 0;
+
+  constructor(expectedRows?: number) {
+    this.block = expectedRows !== undefined && expectedRows > 0 ? new Float64Array(expectedRows) : this.cut();
+  }
+
+  /** A zeroed block of `blockRows` values from the current slab, or from a new one. */
+  private cut(): Float64Array {
+    let slab = this.slabs[this.slabs.length - 1];
+    if (slab === undefined || this.slabUsed === slab.length) {
+      slab = new Float64Array(slabBlocks * blockRows);
+      this.slabs.push(slab);
+      this.slabUsed = 0;
+    }
+    this.slabUsed += blockRows;
+    return slab.subarray(this.slabUsed - blockRows, this.slabUsed);
+  }
 
   /** Append the first `rows` values of vector `j` of a DuckDB data chunk. */
   append(chunk: DataChunk, j: number, rows: number): void {
@@ -962,12 +1012,12 @@ export class DoubleBlocks {
       Uint8Array | null | undefined;
     let done = 0;
     while (done < rows) {
-      if (this.used === blockRows) {
+      if (this.used === this.block.length) {
         this.full.push(this.block);
-        this.block = new Float64Array(blockRows);
+        this.block = this.cut();
         this.used = 0;
       }
-      const take = Math.min(rows - done, blockRows - this.used);
+      const take = Math.min(rows - done, this.block.length - this.used);
       this.block.set(src.subarray(done, done + take), this.used);
       if (validity) {
         for (let i = 0; i < take; i++) {
@@ -982,17 +1032,26 @@ export class DoubleBlocks {
 
   /** The `n` values appended, in one array of exactly `n`; the blocks are released. */
   toArray(n: number): Float64Array {
+    if (this.full.length === 0 && this.used === n && this.block.length === n) {
+      const whole = this.block;
+      this.block = emptyBlock;
+      this.used = 0;
+      return whole;
+    }
     const out = new Float64Array(n);
     let offset = 0;
     for (let b = 0; b < this.full.length; b++) {
       out.set(this.full[b]!, offset);
-      offset += blockRows;
+      offset += this.full[b]!.length;
       this.full[b] = emptyBlock;
     }
     out.set(this.block.subarray(0, n - offset), offset);
     this.block = emptyBlock;
     this.used = 0;
     this.full.length = 0;
+    for (const slab of this.slabs) releaseBuffer(slab.buffer as ArrayBuffer);
+    if (this.slabs.length > 0) collectYoung();
+    this.slabs.length = 0;
     return out;
   }
 }
