@@ -17,9 +17,8 @@ const inlineBytes = 12;
 
 const utf8 = new TextDecoder();
 const fromCode = String.fromCharCode;
-let scratch = new Uint8Array(1 << 12);
 /** Bytes of the ASCII strings longer than 12 of one chunk, laid end to end: one string made of them all, then cut. */
-let packed = Buffer.alloc(1 << 16);
+let packed = new Uint8Array(1 << 16);
 
 /** The SQL of the pieces of a VARCHAR expression, in order. */
 export function textPieces(expr: string): string[] {
@@ -90,7 +89,9 @@ const cacheLimit = cacheSlots >> 1;
  * Reads one text column selected as {@link textPieces}, chunk after chunk. A short string (at most 12 bytes) is
  * inline in its 16-byte `string_t`, which therefore determines it: a table keyed by those 16 bytes hands back the
  * string already made for the same bytes, so a column of few distinct values (a plan, a country) makes each string
- * once instead of once per row. Columns with more distinct short strings than the table holds stop using it.
+ * once instead of once per row. Longer strings go through a second table keyed by their bytes (a name, a city).
+ * A column with more distinct strings than a table holds (identifiers, e-mail addresses) stops using it; its long
+ * ASCII strings are then cut from one string made per chunk.
  */
 export class TextVectorReader {
   private readonly keys = new Int32Array(cacheSlots * 4);
@@ -98,6 +99,14 @@ export class TextVectorReader {
     undefined,
   );
   private cached = 0;
+  private readonly longHash = new Int32Array(cacheSlots);
+  private readonly longBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(cacheSlots).fill(
+    undefined,
+  );
+  private readonly longStrings: (string | undefined)[] = new Array<string | undefined>(cacheSlots).fill(
+    undefined,
+  );
+  private longCached = 0;
 
   /**
    * Append the first `rows` strings of the column (vectors `first … first + textPieceCount - 1` of `chunk`) to
@@ -119,6 +128,7 @@ export class TextVectorReader {
       this.cached < cacheLimit && head.byteOffset % 4 === 0
         ? new Int32Array(head.buffer, head.byteOffset, rows * 4)
         : undefined;
+    const caching = this.longCached < cacheLimit;
     // Long ASCII strings: [position in out, start, end) in `packed`, made after the loop from one string.
     const long: number[] = [];
     let used = 0;
@@ -133,46 +143,83 @@ export class TextVectorReader {
         out.push(words ? this.short(head, words, i, len0) : this.make(head, at + 4, len0));
         continue;
       }
-      let n = 0;
-      let ascii = true;
+      // The pieces' bytes go straight after the chunk's earlier long strings; non-ASCII text is decoded from there
+      // and its bytes given back.
+      const start = used;
+      let high = 0;
+      let h = 0x811c9dc5;
       for (let k = 0; k < textPieceCount; k++) {
         const d = data[k]!;
         const len = lengthAt(d, at);
         if (len === 0) break;
-        if (n + len > scratch.length) {
-          const grown = new Uint8Array(Math.max(scratch.length * 2, n + len));
-          grown.set(scratch.subarray(0, n));
-          scratch = grown;
+        if (used + len > packed.length) {
+          const grown = new Uint8Array(Math.max(packed.length * 2, used + len));
+          grown.set(packed.subarray(0, used));
+          packed = grown;
         }
-        const bytes =
-          len <= inlineBytes
-            ? d.subarray(at + 4, at + 4 + len)
-            : (bindings.get_data_from_pointer(
-                d.buffer as ArrayBuffer,
-                d.byteOffset + at + 8,
-                len,
-              ) as Uint8Array);
-        scratch.set(bytes, n);
-        if (ascii) ascii = isAscii(bytes, 0, len);
-        n += len;
+        if (len <= inlineBytes) {
+          for (let q = 0; q < len; q++) {
+            const c = d[at + 4 + q]!;
+            high |= c;
+            h = Math.imul(h ^ c, 0x01000193);
+            packed[used + q] = c;
+          }
+        } else {
+          const bytes = bindings.get_data_from_pointer(d.buffer as ArrayBuffer, d.byteOffset + at + 8, len);
+          packed.set(bytes, used);
+          for (let q = 0; q < len; q++) {
+            high |= bytes[q]!;
+            h = Math.imul(h ^ bytes[q]!, 0x01000193);
+          }
+        }
+        used += len;
       }
-      if (!ascii) {
-        out.push(utf8.decode(scratch.subarray(0, n)));
+      if (caching) {
+        const s = this.long(h, start, used, high);
+        if (s !== undefined) {
+          out.push(s);
+          used = start;
+          continue;
+        }
+      }
+      if (high > 0x7f) {
+        out.push(utf8.decode(packed.subarray(start, used)));
+        used = start;
         continue;
       }
-      if (used + n > packed.length) {
-        const grown = Buffer.alloc(Math.max(packed.length * 2, used + n));
-        packed.copy(grown, 0, 0, used);
-        packed = grown;
-      }
-      packed.set(scratch.subarray(0, n), used);
-      long.push(out.length, used, used + n);
-      used += n;
+      long.push(out.length, start, used);
       out.push(null);
     }
     if (long.length > 0) {
-      const all = packed.toString('latin1', 0, used);
+      const all = Buffer.from(packed.buffer, packed.byteOffset, used).toString('latin1');
       for (let q = 0; q < long.length; q += 3) out[long[q]!] = all.slice(long[q + 1]!, long[q + 2]!);
+    }
+  }
+
+  /**
+   * The long string in `packed[start, end)` (FNV-1a hash `h`) through the table of long strings: the string made
+   * before for the same bytes, or a new one, kept while the table has room; undefined once it is full.
+   */
+  private long(h: number, start: number, end: number, high: number): string | undefined {
+    const n = end - start;
+    for (let slot = h & (cacheSlots - 1); ; slot = (slot + 1) & (cacheSlots - 1)) {
+      const s = this.longStrings[slot];
+      if (s === undefined) {
+        if (this.longCached >= cacheLimit) return undefined;
+        const bytes = packed.slice(start, end);
+        const made = high > 0x7f ? utf8.decode(bytes) : Buffer.from(bytes.buffer).toString('latin1');
+        this.longHash[slot] = h;
+        this.longBytes[slot] = bytes;
+        this.longStrings[slot] = made;
+        this.longCached++;
+        return made;
+      }
+      const b = this.longBytes[slot]!;
+      if (this.longHash[slot] === h && b.length === n) {
+        let q = 0;
+        while (q < n && b[q] === packed[start + q]) q++;
+        if (q === n) return s;
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { DuckDBDataChunk } from '@duckdb/node-api';
+import type { DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
 import { cellText, type Column, type Dataset } from '../core/dataset.js';
 import { stdoutError, writeAtomic } from './atomic.js';
 import { bindings, duckdb, sqlIdent, sqlString, withConnection } from './duckdb.js';
@@ -95,6 +95,79 @@ const CHUNK = 2048;
 
 let scanCounter = 0;
 
+/** Levels past which a categorical column travels as its text rather than as codes looked up in a list. */
+const maxListedLevels = 4096;
+/** Characters of one piece of text handed to DuckDB inline; three pieces hold ASCII text up to 36 characters. */
+const pieceChars = 12;
+const textPieceCount = 3;
+
+/**
+ * How one column reaches DuckDB: numbers as DOUBLE; a categorical column as its codes (INTEGER), turned back into
+ * its levels by a list lookup; text as one VARCHAR vector, or as three pieces of up to 12 characters joined by
+ * DuckDB when many values are longer than 12 (an e-mail address): short ASCII pieces are written inline in one copy,
+ * where a longer string costs a native call.
+ */
+type Feed =
+  | { kind: 'numeric'; column: Column; first: number }
+  | { kind: 'codes'; column: Column & { kind: 'categorical' }; first: number }
+  | { kind: 'text'; column: Column; first: number }
+  | { kind: 'pieces'; column: Column & { kind: 'string' }; first: number };
+
+function feedOf(c: Column, first: number): Feed {
+  if (c.kind === 'numeric') return { kind: 'numeric', column: c, first };
+  if (c.kind === 'categorical')
+    return c.levels.length <= maxListedLevels
+      ? { kind: 'codes', column: c, first }
+      : { kind: 'text', column: c, first };
+  if (c.integer) return { kind: 'text', column: c, first };
+  // Pieces pay when at least a quarter of the values (among the first 4,096) are ASCII of 13 to 36 characters.
+  let seen = 0;
+  let long = 0;
+  for (let i = 0; i < c.values.length && seen < 4096; i++) {
+    const v = c.values[i];
+    if (v == null) continue;
+    seen++;
+    if (v.length > pieceChars && v.length <= pieceChars * textPieceCount && isAsciiText(v)) long++;
+  }
+  return seen > 0 && long * 4 >= seen
+    ? { kind: 'pieces', column: c, first }
+    : { kind: 'text', column: c, first };
+}
+
+function isAsciiText(s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) > 0x7f) return false;
+  return true;
+}
+
+/** The DuckDB types of a feed's vectors. */
+function feedTypes(f: Feed): DuckDBType[] {
+  switch (f.kind) {
+    case 'numeric':
+      return [duckdb.DOUBLE];
+    case 'codes':
+      return [duckdb.INTEGER];
+    case 'text':
+      return [duckdb.VARCHAR];
+    case 'pieces':
+      return Array.from({ length: textPieceCount }, () => duckdb.VARCHAR);
+  }
+}
+
+/** The SQL giving a feed's column back from its vectors. */
+function feedExpr(f: Feed): string {
+  const ref = (k: number) => sqlIdent(`c${f.first + k}`);
+  switch (f.kind) {
+    case 'codes':
+      // NULL (a missing code) looks up NULL.
+      return `list_extract([${f.column.levels.map(sqlString).join(', ')}]::VARCHAR[], ${ref(0)} + 1)`;
+    case 'pieces':
+      // NULL in the first piece makes the whole value NULL.
+      return Array.from({ length: textPieceCount }, (_, k) => ref(k)).join(' || ');
+    default:
+      return outputExpr(f.column, ref(0));
+  }
+}
+
 /**
  * Write a dataset as Parquet through DuckDB's COPY. DuckDB scans the columns through a table function that fills
  * one vector of rows per call straight from the arrays: no second copy of the table is made. A single scanning
@@ -103,12 +176,17 @@ let scanCounter = 0;
 async function writeParquet(ds: Dataset, path: string): Promise<void> {
   await withConnection(async (conn) => {
     const name = `segment_out_${process.pid}_${++scanCounter}`;
-    const isText = ds.columns.map((c) => c.kind !== 'numeric');
-    const types = isText.map((t) => (t ? duckdb.VARCHAR : duckdb.DOUBLE));
+    let vectors = 0;
+    const feeds = ds.columns.map((c) => {
+      const f = feedOf(c, vectors);
+      vectors += feedTypes(f).length;
+      return f;
+    });
+    const types = feeds.flatMap(feedTypes);
     // The registered function outlives this write in DuckDB's catalog: it reaches the columns only through
     // `source`, which is emptied afterwards so the dataset can be collected.
-    const source: { columns: readonly Column[]; nRows: number; next: number } = {
-      columns: ds.columns,
+    const source: { feeds: readonly Feed[]; nRows: number; next: number } = {
+      feeds,
       nRows: ds.nRows,
       next: 0,
     };
@@ -123,14 +201,12 @@ async function writeParquet(ds: Dataset, path: string): Promise<void> {
         const start = source.next;
         const rows = Math.min(CHUNK, source.nRows - start);
         out.rowCount = rows;
-        source.columns.forEach((c, j) => fillVector(out, j, c, start, rows));
+        for (const f of source.feeds) fillFeed(out, f, start, rows);
         source.next = start + rows;
       },
     });
     conn.registerTableFunction(scan);
-    const select = ds.columns
-      .map((c, j) => `${outputExpr(c, sqlIdent(`c${j}`))} AS ${sqlIdent(c.name)}`)
-      .join(', ');
+    const select = feeds.map((f) => `${feedExpr(f)} AS ${sqlIdent(f.column.name)}`).join(', ');
     const textKinds = Object.fromEntries(
       ds.columns
         .filter((c) => c.kind !== 'numeric' && !(c.kind === 'string' && c.integer))
@@ -147,26 +223,131 @@ async function writeParquet(ds: Dataset, path: string): Promise<void> {
         `COPY (SELECT ${select} FROM ${name}()) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd${meta})`,
       );
     } finally {
-      source.columns = [];
+      source.feeds = [];
       source.nRows = 0;
     }
   });
 }
 
-function fillVector(chunk: DuckDBDataChunk, j: number, c: Column, start: number, rows: number): void {
+function fillFeed(chunk: DuckDBDataChunk, f: Feed, start: number, rows: number): void {
   if (rows === 0) return;
-  if (c.kind === 'numeric') {
-    const v = c.values;
-    const vec = bindings.data_chunk_get_vector(chunk.chunk, j);
-    if (v.buffer instanceof ArrayBuffer)
-      bindings.copy_data_to_vector(vec, 0, v.buffer, v.byteOffset + start * 8, rows * 8);
-    else {
-      const slice = v.slice(start, start + rows);
-      bindings.copy_data_to_vector(vec, 0, slice.buffer, 0, slice.byteLength);
+  switch (f.kind) {
+    case 'numeric': {
+      if (f.column.kind !== 'numeric') return;
+      const v = f.column.values;
+      const vec = bindings.data_chunk_get_vector(chunk.chunk, f.first);
+      if (v.buffer instanceof ArrayBuffer)
+        bindings.copy_data_to_vector(vec, 0, v.buffer, v.byteOffset + start * 8, rows * 8);
+      else {
+        const slice = v.slice(start, start + rows);
+        bindings.copy_data_to_vector(vec, 0, slice.buffer, 0, slice.byteLength);
+      }
+      return;
     }
-    return;
+    case 'codes':
+      fillCodes(chunk, f.first, f.column.codes, start, rows);
+      return;
+    case 'text':
+      fillText(chunk, f.first, f.column, start, rows);
+      return;
+    case 'pieces':
+      fillPieces(chunk, f.first, f.column.values, start, rows);
   }
-  fillText(chunk, j, c, start, rows);
+}
+
+const codeData = new Int32Array(CHUNK);
+
+/** Codes into an INTEGER vector; a missing code (−1) is NULL. */
+function fillCodes(chunk: DuckDBDataChunk, j: number, codes: Int32Array, start: number, rows: number): void {
+  const vec = bindings.data_chunk_get_vector(chunk.chunk, j);
+  const validity = textValidity;
+  const words = Math.ceil(rows / 64);
+  validity.fill(0xff, 0, words * 8);
+  let nulls = false;
+  for (let i = 0; i < rows; i++) {
+    const code = codes[start + i]!;
+    codeData[i] = code;
+    if (code < 0) {
+      nulls = true;
+      validity[i >> 3]! &= ~(1 << (i & 7));
+    }
+  }
+  bindings.copy_data_to_vector(vec, 0, codeData.buffer, 0, rows * 4);
+  setValidity(vec, nulls, words);
+}
+
+/** A vector's validity mask from `textValidity`, rewritten whole when it has a NULL or had one (an earlier chunk). */
+function setValidity(
+  vec: ReturnType<typeof bindings.data_chunk_get_vector>,
+  nulls: boolean,
+  words: number,
+): void {
+  if (nulls || bindings.vector_get_validity(vec, words * 8)) {
+    bindings.vector_ensure_validity_writable(vec);
+    bindings.copy_data_to_vector_validity(vec, 0, textValidity.buffer, 0, words * 8);
+  }
+}
+
+const pieceData = Array.from({ length: textPieceCount }, () => new Uint8Array(CHUNK * 16));
+
+/**
+ * Fill the three VARCHAR vectors of a text column sent as pieces: ASCII text up to 36 characters is cut into pieces
+ * of 12 written inline; anything else goes whole into the first piece through DuckDB; a missing value is NULL in
+ * the first piece.
+ */
+function fillPieces(
+  chunk: DuckDBDataChunk,
+  first: number,
+  values: readonly (string | null)[],
+  start: number,
+  rows: number,
+): void {
+  const others: number[] = [];
+  const otherText: string[] = [];
+  const validity = textValidity;
+  const words = Math.ceil(rows / 64);
+  validity.fill(0xff, 0, words * 8);
+  let nulls = false;
+  for (const d of pieceData) d.fill(0, 0, rows * stringBytes);
+  const [d0, d1, d2] = pieceData as [Uint8Array, Uint8Array, Uint8Array];
+  for (let i = 0; i < rows; i++) {
+    const s = values[start + i] ?? null;
+    if (s === null) {
+      nulls = true;
+      validity[i >> 3]! &= ~(1 << (i & 7));
+      continue;
+    }
+    const n = s.length;
+    const at = i * stringBytes;
+    let ascii = n <= pieceChars * textPieceCount;
+    for (let k = 0; ascii && k < n; k++) {
+      const code = s.charCodeAt(k);
+      if (code > 0x7f) ascii = false;
+      else {
+        const piece = k < pieceChars ? d0 : k < 2 * pieceChars ? d1 : d2;
+        piece[at + 4 + (k % pieceChars)] = code;
+      }
+    }
+    if (ascii) {
+      d0[at] = Math.min(n, pieceChars);
+      d1[at] = Math.max(0, Math.min(n - pieceChars, pieceChars));
+      d2[at] = Math.max(0, n - 2 * pieceChars);
+    } else {
+      d0.fill(0, at, at + stringBytes);
+      d1.fill(0, at, at + stringBytes);
+      d2.fill(0, at, at + stringBytes);
+      others.push(i);
+      otherText.push(s);
+    }
+  }
+  for (let k = 0; k < textPieceCount; k++) {
+    const vec = bindings.data_chunk_get_vector(chunk.chunk, first + k);
+    bindings.copy_data_to_vector(vec, 0, pieceData[k]!.buffer, 0, rows * stringBytes);
+  }
+  const head = bindings.data_chunk_get_vector(chunk.chunk, first);
+  for (let k = 0; k < others.length; k++)
+    bindings.vector_assign_string_element(head, others[k]!, otherText[k]!);
+  setValidity(head, nulls, words);
 }
 
 /** One DuckDB string (`string_t`): a 4-byte length, then up to 12 bytes inline or a prefix and a pointer. */
@@ -215,11 +396,7 @@ function fillText(chunk: DuckDBDataChunk, j: number, c: Column, start: number, r
   bindings.copy_data_to_vector(vec, 0, data.buffer, 0, rows * stringBytes);
   for (let k = 0; k < others.length; k++)
     bindings.vector_assign_string_element(vec, others[k]!, otherText[k]!);
-  // A mask left from an earlier chunk is rewritten whole, as is one with a missing cell in this chunk.
-  if (nulls || bindings.vector_get_validity(vec, words * 8)) {
-    bindings.vector_ensure_validity_writable(vec);
-    bindings.copy_data_to_vector_validity(vec, 0, validity.buffer, 0, words * 8);
-  }
+  setValidity(vec, nulls, words);
 }
 
 function outputExpr(c: Column, ref: string): string {
