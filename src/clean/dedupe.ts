@@ -320,16 +320,20 @@ function round6(x: number): number {
 
 /**
  * One column as comparison keys for {@link identicalRowGroups}: numbers where two cells have the same text
- * ({@link cellText}) exactly when their keys are equal (NaN for missing), or the cells' text (missing as U+0000).
+ * ({@link cellText}) exactly when their keys are equal (NaN for missing), or the cells' text (missing as null).
  */
-function rowKeys(c: Column): Float64Array | readonly string[] {
+function rowKeys(c: Column): Float64Array | readonly (string | null)[] {
   switch (c.kind) {
     case 'numeric': {
       const v = c.values;
       if (c.type === 'double' || c.type === 'integer') return v;
       if (c.type === 'boolean') return v.map((x) => (x !== x ? x : x !== 0 ? 1 : 0));
       // A timestamp's text is that of its whole milliseconds (as Date truncates them).
-      if (c.type === 'timestamp') return v.map((x) => Math.trunc(x));
+      if (c.type === 'timestamp') {
+        const out = new Float64Array(v.length);
+        for (let i = 0; i < v.length; i++) out[i] = Math.trunc(v[i]!);
+        return out;
+      }
       return Array.from({ length: v.length }, (_, i) => cellText(c, i) ?? '\u0000');
     }
     case 'categorical': {
@@ -344,7 +348,7 @@ function rowKeys(c: Column): Float64Array | readonly string[] {
       return Float64Array.from(c.codes, (k) => (k < 0 ? Number.NaN : canon[k]!));
     }
     case 'string':
-      return c.values.map((v) => v ?? '\u0000');
+      return c.values;
   }
 }
 
@@ -379,7 +383,11 @@ export function identicalRowGroups(ds: Dataset, rows: readonly number[]): number
       }
     } else {
       for (let r = 0; r < m; r++) {
-        const t = key[rows[r]!]!;
+        const t = key[rows[r]!] ?? null;
+        if (t === null) {
+          hash[r] = mix(hash[r]!, 0x5bd1e995);
+          continue;
+        }
         let x = 0x811c9dc5 ^ t.length;
         for (let q = 0; q < t.length; q++) x = Math.imul(x ^ t.charCodeAt(q), 0x01000193);
         hash[r] = mix(hash[r]!, x);

@@ -220,6 +220,10 @@ export function exactIntegerColumn(name: string, digits: (string | null)[], note
   return stringColumn(name, digits, fits ? { integer: true } : undefined);
 }
 
+/** The characters a number may be written with in any locale {@link localeHint} tries. */
+const numberShaped = /^[\s\d+\-.,'eE]*$/;
+const infText = /^\s*[+-]?(?:inf|infinity)\s*$/i;
+
 /** A note when most cells look like numbers written with a decimal comma or a thousands separator. */
 function localeHint(
   name: string,
@@ -235,6 +239,14 @@ function localeHint(
     { decimal: '.', thousands: ',', flags: '--thousands ,' },
     { decimal: '.', thousands: "'", flags: '--thousands "\'"' },
   ];
+  // A cell of other characters than digits, signs, marks, separators, exponents and spaces (or inf) is a number
+  // in no locale: when more of them than allowed are found, no candidate is tried.
+  let shapeless = 0;
+  for (let i = 0; i < values.length && shapeless <= allowedFails; i++) {
+    const s = values[i];
+    if (s != null && !numberShaped.test(s) && !infText.test(s)) shapeless++;
+  }
+  if (shapeless > allowedFails) return undefined;
   for (const c of candidates) {
     const p = new NumberParser(c.decimal, c.thousands);
     const scan = scanCells(values, allowedFails, (s) => p.parse(s));
