@@ -23,7 +23,7 @@ import { detectFileEncoding, encodingLabel, sniffEncoding, transcodeToUtf8 } fro
 import { inputFormatOf, metadataPrefix, textKindsKey, type InputFormat } from './format.js';
 import { exactIntegerColumn, inferTextColumn, type ReadNote } from './infer.js';
 import { textColumn } from './text-column.js';
-import { TextVectorReader, textPieces } from './text-vectors.js';
+import { TextVectorReader, piecesFor, textPieces } from './text-vectors.js';
 import { DateFormat, naTokenSet, numberLocale, type TextParsing } from './text-values.js';
 import { checkDatabaseFile, tableRef } from './sql-url.js';
 import { writeDataset } from './write.js';
@@ -524,6 +524,8 @@ export interface PreparedCsv {
   delimiter: string;
   /** `read_csv` options after the path (`delim = …, …`), without the `types` option. */
   options: string;
+  /** The longest value (UTF-8 bytes) of each column in the first lines of the file (none for compressed files). */
+  sampleBytes: ReadonlyMap<string, number>;
   /** Remove the temporary copy, if any. */
   cleanup(): Promise<void>;
 }
@@ -626,11 +628,36 @@ export async function prepareCsv(
       // Only ISO-8601 is a date without --date-format: DuckDB would otherwise guess day- or month-first from a sample.
       `dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S'` +
       (parsing.decimal === ',' ? `, decimal_separator = ','` : '');
-    return { file, delimiter, options, cleanup };
+    return {
+      file,
+      delimiter,
+      options,
+      cleanup,
+      sampleBytes: compressed ? new Map() : sampleBytes(text, delimiter),
+    };
   } catch (e) {
     await cleanup();
     throw e;
   }
+}
+
+/**
+ * The longest field (in UTF-8 bytes) of each column over the first 1,000 lines of a text prefix, by the header's
+ * names. Lines are split naively (a quoted line break starts a new line): the figures only choose how text is
+ * selected, never what is read.
+ */
+function sampleBytes(text: string, delimiter: string): Map<string, number> {
+  const lines = text.split(/\r?\n/);
+  // The last line of a prefix may be cut short.
+  if (lines.length > 1) lines.pop();
+  const names = splitCsvLine((lines[0] ?? '').replace(/^\ufeff/, ''), delimiter).map((n) => n.trim());
+  const longest = names.map(() => 0);
+  for (let l = 1; l < Math.min(lines.length, 1001); l++) {
+    const fields = splitCsvLine(lines[l]!, delimiter);
+    for (let k = 0; k < Math.min(fields.length, names.length); k++)
+      longest[k] = Math.max(longest[k]!, Buffer.byteLength(fields[k]!));
+  }
+  return new Map(names.map((n, k) => [n, longest[k]!]));
 }
 
 /** Whether a text prefix holds a missing-value token other than the empty cell, as a whole (possibly quoted) field. */
@@ -673,6 +700,7 @@ async function readCsvWith(
           parsing,
           notes: local,
           asText,
+          sampleBytes: src.csv?.sampleBytes,
         });
         notes.push(...local);
         return ds;
@@ -772,6 +800,9 @@ export interface SourceInference {
   asText?: ReadonlySet<string> | undefined;
   /** Rows the source is known to hold (a Parquet file's metadata): numbers go straight into arrays of that length. */
   expectedRows?: number | undefined;
+  /** The longest value (in UTF-8 bytes) of each column in a sample (a CSV file's first lines): text is selected
+   * in as few pieces as that needs (see text-vectors.ts); longer values further down are still read whole. */
+  sampleBytes?: ReadonlyMap<string, number> | undefined;
 }
 
 const unsafeInteger = 2 ** 53;
@@ -823,10 +854,11 @@ export async function readSource(
   if (plans.length === 0) throw new DataError(`${name}: has no columns`);
   // Text columns are selected as pieces (see text-vectors.ts): `at[j]` is the first result column of plan j.
   const exprs: string[] = [];
+  const pieces = plans.map((p) => piecesFor(inference.sampleBytes?.get(p.name)));
   const at = plans.map((p, j) => {
     const first = exprs.length;
     const e = selectExpr(p, srcTypes[j]!);
-    if (p.kind === 'text') exprs.push(...textPieces(e));
+    if (p.kind === 'text') exprs.push(...textPieces(e, pieces[j]));
     else exprs.push(e);
     return first;
   });
@@ -837,7 +869,7 @@ export async function readSource(
     p.kind === 'numeric' ? new DoubleBlocks(inference.expectedRows) : undefined,
   );
   const texts: ((string | null)[] | undefined)[] = plans.map((p) => (p.kind === 'text' ? [] : undefined));
-  const textReaders = plans.map((p) => (p.kind === 'text' ? new TextVectorReader() : undefined));
+  const textReaders = plans.map((p, j) => (p.kind === 'text' ? new TextVectorReader(pieces[j]) : undefined));
   let n = 0;
   try {
     const result = await conn.stream(sql);

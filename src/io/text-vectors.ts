@@ -7,8 +7,9 @@ import { bindings } from './duckdb.js';
 // characters (the last piece takes the rest): ASCII pieces are inline, read straight from the vector's memory,
 // and only what lies past the last cut (or a piece of non-ASCII characters longer than 12 bytes) is fetched
 // through the heap. The pieces are cut at characters, so joining their bytes gives the string back exactly.
+// Each cut costs DuckDB a substring per row: a column whose sampled values are short is selected in fewer pieces.
 
-/** Pieces each text column is selected as: 12, 12 and the rest, so ASCII strings up to 36 characters are inline. */
+/** Most pieces a text column is selected as: 12, 12 and the rest, so ASCII strings up to 36 characters are inline. */
 export const textPieceCount = 3;
 const pieceChars = 12;
 /** Bytes of one `string_t` and the most it holds inline. */
@@ -20,13 +21,22 @@ const fromCode = String.fromCharCode;
 /** Bytes of the ASCII strings longer than 12 of one chunk, laid end to end: one string made of them all, then cut. */
 let packed = new Uint8Array(1 << 16);
 
-/** The SQL of the pieces of a VARCHAR expression, in order. */
-export function textPieces(expr: string): string[] {
+/**
+ * The SQL of the pieces of a VARCHAR expression, in order: `count` (1 to 3) pieces, the last holding the rest of
+ * the string. Fewer pieces cost DuckDB less; a string longer than they hold inline is still read whole.
+ */
+export function textPieces(expr: string, count = textPieceCount): string[] {
+  if (count <= 1) return [expr];
   const out: string[] = [];
-  for (let k = 0; k < textPieceCount - 1; k++)
-    out.push(`substr(${expr}, ${k * pieceChars + 1}, ${pieceChars})`);
-  out.push(`substr(${expr}, ${(textPieceCount - 1) * pieceChars + 1})`);
+  for (let k = 0; k < count - 1; k++) out.push(`substr(${expr}, ${k * pieceChars + 1}, ${pieceChars})`);
+  out.push(`substr(${expr}, ${(count - 1) * pieceChars + 1})`);
   return out;
+}
+
+/** Pieces for a column whose longest value in a sample has `bytes` bytes (all of them when nothing was seen). */
+export function piecesFor(bytes: number | undefined): number {
+  if (bytes === undefined) return textPieceCount;
+  return Math.min(textPieceCount, Math.max(1, Math.ceil(bytes / pieceChars)));
 }
 
 function lengthAt(d: Uint8Array, at: number): number {
@@ -108,13 +118,17 @@ export class TextVectorReader {
   );
   private longCached = 0;
 
+  /** @param pieces how many pieces the column was selected as ({@link textPieces}). */
+  constructor(private readonly pieces = textPieceCount) {}
+
   /**
-   * Append the first `rows` strings of the column (vectors `first … first + textPieceCount - 1` of `chunk`) to
+   * Append the first `rows` strings of the column (vectors `first … first + pieces - 1` of `chunk`) to
    * `out`; NULL becomes null. O(rows + bytes).
    */
   read(chunk: DataChunk, first: number, rows: number, out: (string | null)[]): void {
     const data: Uint8Array[] = [];
-    for (let k = 0; k < textPieceCount; k++)
+    const pieces = this.pieces;
+    for (let k = 0; k < pieces; k++)
       data.push(
         bindings.vector_get_data(bindings.data_chunk_get_vector(chunk, first + k), rows * stringBytes),
       );
@@ -123,7 +137,7 @@ export class TextVectorReader {
       Math.ceil(rows / 64) * 8,
     ) as Uint8Array | null | undefined;
     const head = data[0]!;
-    const second = data[1]!;
+    const second = data[1];
     const words =
       this.cached < cacheLimit && head.byteOffset % 4 === 0
         ? new Int32Array(head.buffer, head.byteOffset, rows * 4)
@@ -139,7 +153,7 @@ export class TextVectorReader {
       }
       const at = i * stringBytes;
       const len0 = lengthAt(head, at);
-      if (len0 <= inlineBytes && lengthAt(second, at) === 0) {
+      if (len0 <= inlineBytes && (second === undefined || lengthAt(second, at) === 0)) {
         out.push(words ? this.short(head, words, i, len0) : this.make(head, at + 4, len0));
         continue;
       }
@@ -148,7 +162,7 @@ export class TextVectorReader {
       const start = used;
       let high = 0;
       let h = 0x811c9dc5;
-      for (let k = 0; k < textPieceCount; k++) {
+      for (let k = 0; k < pieces; k++) {
         const d = data[k]!;
         const len = lengthAt(d, at);
         if (len === 0) break;

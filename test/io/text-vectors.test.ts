@@ -6,10 +6,13 @@ import { withConnection } from '../../src/io/duckdb.js';
 // Text comes out of DuckDB's vectors without a native call per cell: short strings from their inline bytes (made
 // once per distinct value in a low-cardinality column), long ASCII strings cut from one string per chunk, anything
 // else decoded. Each path must give back exactly DuckDB's own strings, NULL as missing, in order.
-async function readBoth(select: string): Promise<{ got: (string | null)[][]; want: (string | null)[][] }> {
+async function readBoth(
+  select: string,
+  sampleBytes?: ReadonlyMap<string, number>,
+): Promise<{ got: (string | null)[][]; want: (string | null)[][] }> {
   return withConnection(async (conn) => {
     const source = `(${select})`;
-    const ds = await readSource(conn, source, 'test', {}, {});
+    const ds = await readSource(conn, source, 'test', {}, {}, { mode: 'none', sampleBytes });
     const rows = (await conn.runAndReadAll(`SELECT * FROM ${source}`)).getRows();
     const got = ds.columns.map((c) => Array.from({ length: ds.nRows }, (_, i) => cellText(c, i)));
     const want = ds.columns.map((_, j) => rows.map((r) => (r[j] === null ? null : String(r[j]))));
@@ -31,6 +34,24 @@ describe('text read from DuckDB vectors', () => {
     expect(got.length).toBe(4);
     for (let j = 0; j < 4; j++) expect(got[j]).toEqual(want[j]);
     expect(got[2]!.slice(0, 4)).toEqual(['', 'x1', 'x2', 'x0']);
+  });
+
+  it('gives back strings longer than a sample suggested: one or two pieces, the last holding the rest', async () => {
+    const select = `
+      SELECT
+        CASE WHEN i % 11 = 0 THEN NULL ELSE repeat('abcdefghij', 6)[1:(i % 61)] END AS ascii,
+        CASE WHEN i % 13 = 0 THEN NULL ELSE repeat('aé😀z', 12)[1:(i % 49)] || i::VARCHAR END AS mixed,
+        'n' || i::VARCHAR AS id
+      FROM range(6000) t(i) ORDER BY i`;
+    for (const bytes of [0, 5, 12, 13, 24, 25]) {
+      const sample = new Map([
+        ['ascii', bytes],
+        ['mixed', bytes],
+        ['id', bytes],
+      ]);
+      const { got, want } = await readBoth(select, sample);
+      for (let j = 0; j < 3; j++) expect(got[j]).toEqual(want[j]);
+    }
   });
 
   it('keeps short strings exact past the point where a column is taken for free text', async () => {
