@@ -345,7 +345,12 @@ function rowKeys(c: Column): Float64Array | readonly (string | null)[] {
         first.set(l, k);
         return k;
       });
-      return Float64Array.from(c.codes, (k) => (k < 0 ? Number.NaN : canon[k]!));
+      const out = new Float64Array(c.codes.length);
+      for (let i = 0; i < out.length; i++) {
+        const k = c.codes[i]!;
+        out[i] = k < 0 ? Number.NaN : canon[k]!;
+      }
+      return out;
     }
     case 'string':
       return c.values;
