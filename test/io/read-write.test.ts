@@ -17,6 +17,24 @@ const file = (name: string, text: string | Buffer) => {
 };
 
 describe('readDataset', () => {
+  it('reads CSV with LF, CRLF and CR line endings and quoted names alike (DuckDB sniffs the file once)', async () => {
+    for (const [eol, tag] of [
+      ['\n', 'lf'],
+      ['\r\n', 'crlf'],
+      ['\r', 'cr'],
+    ] as const) {
+      const p = file(
+        `eol_${tag}.csv`,
+        ['"it\'s",x,"a ""b"""', 'u1,1.5,é', 'u2,,ü', 'u3,2.5,z'].join(eol) + eol,
+      );
+      const ds = await readDataset(p);
+      expect(ds.names).toEqual(["it's", 'x', 'a "b"']);
+      expect(ds.nRows).toBe(3);
+      expect(Array.from(ds.numeric('x').values)).toEqual([1.5, Number.NaN, 2.5]);
+      expect([0, 1, 2].map((i) => cellText(ds.column('a "b"'), i))).toEqual(['é', 'ü', 'z']);
+    }
+  });
+
   it('reads CSV into typed columns with NaN for missing values', async () => {
     const p = file(
       'a.csv',
