@@ -248,10 +248,12 @@ function fillFeed(chunk: DuckDBDataChunk, f: Feed, start: number, rows: number):
       fillCodes(chunk, f.first, f.column.codes, start, rows);
       return;
     case 'text':
-      fillText(chunk, f.first, f.column, start, rows);
+      fillStrings(chunk, f.first, 1, (i) => cellText(f.column, i), start, rows);
       return;
-    case 'pieces':
-      fillPieces(chunk, f.first, f.column.values, start, rows);
+    case 'pieces': {
+      const values = f.column.values;
+      fillStrings(chunk, f.first, textPieceCount, (i) => values[i] ?? null, start, rows);
+    }
   }
 }
 
@@ -288,17 +290,22 @@ function setValidity(
   }
 }
 
-const pieceData = Array.from({ length: textPieceCount }, () => new Uint8Array(CHUNK * 16));
+/** One DuckDB string (`string_t`): a 4-byte length, then up to 12 bytes inline or a prefix and a pointer. */
+const stringBytes = 16;
+const pieceData = Array.from({ length: textPieceCount }, () => new Uint8Array(CHUNK * stringBytes));
+const textValidity = new Uint8Array(Math.ceil(CHUNK / 64) * 8);
 
 /**
- * Fill the three VARCHAR vectors of a text column sent as pieces: ASCII text up to 36 characters is cut into pieces
- * of 12 written inline; anything else goes whole into the first piece through DuckDB; a missing value is NULL in
- * the first piece.
+ * Fill the `pieces` VARCHAR vectors (from `first`) of rows `start … start + rows - 1` of a text column (`cell`
+ * gives a row's text). ASCII text up to 12 characters a piece is cut into pieces written inline, in one copy per
+ * vector; anything else goes whole into the first piece, handed to DuckDB one string at a time (it keeps the bytes
+ * in the vector's string heap); a missing value is NULL in the first piece.
  */
-function fillPieces(
+function fillStrings(
   chunk: DuckDBDataChunk,
   first: number,
-  values: readonly (string | null)[],
+  pieces: number,
+  cell: (row: number) => string | null,
   start: number,
   rows: number,
 ): void {
@@ -308,10 +315,10 @@ function fillPieces(
   const words = Math.ceil(rows / 64);
   validity.fill(0xff, 0, words * 8);
   let nulls = false;
-  for (const d of pieceData) d.fill(0, 0, rows * stringBytes);
-  const [d0, d1, d2] = pieceData as [Uint8Array, Uint8Array, Uint8Array];
+  for (let k = 0; k < pieces; k++) pieceData[k]!.fill(0, 0, rows * stringBytes);
+  const limit = pieceChars * pieces;
   for (let i = 0; i < rows; i++) {
-    const s = values[start + i] ?? null;
+    const s = cell(start + i);
     if (s === null) {
       nulls = true;
       validity[i >> 3]! &= ~(1 << (i & 7));
@@ -319,28 +326,22 @@ function fillPieces(
     }
     const n = s.length;
     const at = i * stringBytes;
-    let ascii = n <= pieceChars * textPieceCount;
+    let ascii = n <= limit;
     for (let k = 0; ascii && k < n; k++) {
       const code = s.charCodeAt(k);
       if (code > 0x7f) ascii = false;
-      else {
-        const piece = k < pieceChars ? d0 : k < 2 * pieceChars ? d1 : d2;
-        piece[at + 4 + (k % pieceChars)] = code;
-      }
+      else pieceData[(k / pieceChars) | 0]![at + 4 + (k % pieceChars)] = code;
     }
     if (ascii) {
-      d0[at] = Math.min(n, pieceChars);
-      d1[at] = Math.max(0, Math.min(n - pieceChars, pieceChars));
-      d2[at] = Math.max(0, n - 2 * pieceChars);
+      for (let k = 0; k < pieces; k++)
+        pieceData[k]![at] = Math.max(0, Math.min(n - k * pieceChars, pieceChars));
     } else {
-      d0.fill(0, at, at + stringBytes);
-      d1.fill(0, at, at + stringBytes);
-      d2.fill(0, at, at + stringBytes);
+      for (let k = 0; k < pieces; k++) pieceData[k]!.fill(0, at, at + stringBytes);
       others.push(i);
       otherText.push(s);
     }
   }
-  for (let k = 0; k < textPieceCount; k++) {
+  for (let k = 0; k < pieces; k++) {
     const vec = bindings.data_chunk_get_vector(chunk.chunk, first + k);
     bindings.copy_data_to_vector(vec, 0, pieceData[k]!.buffer, 0, rows * stringBytes);
   }
@@ -348,55 +349,6 @@ function fillPieces(
   for (let k = 0; k < others.length; k++)
     bindings.vector_assign_string_element(head, others[k]!, otherText[k]!);
   setValidity(head, nulls, words);
-}
-
-/** One DuckDB string (`string_t`): a 4-byte length, then up to 12 bytes inline or a prefix and a pointer. */
-const stringBytes = 16;
-const inlineLength = 12;
-const textData = new Uint8Array(CHUNK * stringBytes);
-const textValidity = new Uint8Array(Math.ceil(CHUNK / 64) * 8);
-
-/**
- * Fill a VARCHAR vector with rows `start … start + rows - 1` of a text column. ASCII strings of at most 12 bytes
- * are written inline into the vector's memory in one copy; longer or non-ASCII strings are handed to DuckDB one
- * by one (it keeps their bytes in the vector's string heap); missing cells are marked in the validity mask.
- */
-function fillText(chunk: DuckDBDataChunk, j: number, c: Column, start: number, rows: number): void {
-  const vec = bindings.data_chunk_get_vector(chunk.chunk, j);
-  const data = textData;
-  data.fill(0, 0, rows * stringBytes);
-  const others: number[] = [];
-  const otherText: string[] = [];
-  let nulls = false;
-  const validity = textValidity;
-  const words = Math.ceil(rows / 64);
-  validity.fill(0xff, 0, words * 8);
-  for (let i = 0; i < rows; i++) {
-    const s = cellText(c, start + i);
-    if (s === null) {
-      nulls = true;
-      validity[i >> 3]! &= ~(1 << (i & 7));
-      continue;
-    }
-    const n = s.length;
-    const at = i * stringBytes;
-    let ascii = n <= inlineLength;
-    for (let k = 0; ascii && k < n; k++) {
-      const code = s.charCodeAt(k);
-      if (code > 0x7f) ascii = false;
-      else data[at + 4 + k] = code;
-    }
-    if (ascii) data[at] = n;
-    else {
-      data.fill(0, at, at + stringBytes);
-      others.push(i);
-      otherText.push(s);
-    }
-  }
-  bindings.copy_data_to_vector(vec, 0, data.buffer, 0, rows * stringBytes);
-  for (let k = 0; k < others.length; k++)
-    bindings.vector_assign_string_element(vec, others[k]!, otherText[k]!);
-  setValidity(vec, nulls, words);
 }
 
 function outputExpr(c: Column, ref: string): string {
