@@ -11,9 +11,11 @@ import { bindings } from './duckdb.js';
 
 /** Most pieces a text column is selected as: 12, 12 and the rest, so ASCII strings up to 36 characters are inline. */
 export const textPieceCount = 3;
-const pieceChars = 12;
-/** Bytes of one `string_t` and the most it holds inline. */
-const stringBytes = 16;
+/** Characters of one piece (the last piece takes the rest). */
+export const pieceChars = 12;
+/** Bytes of one DuckDB string (`string_t`: a 4-byte length, then up to 12 bytes inline or a prefix and a pointer). */
+export const stringBytes = 16;
+/** The most bytes a `string_t` holds inline. */
 const inlineBytes = 12;
 
 const utf8 = new TextDecoder();

@@ -5,6 +5,7 @@ import { cellText, type Column, type Dataset } from '../core/dataset.js';
 import { stdoutError, writeAtomic } from './atomic.js';
 import { bindings, duckdb, sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { outputFormatOf, textKindsKey, type OutputFormat } from './format.js';
+import { pieceChars, stringBytes, textPieceCount } from './text-vectors.js';
 import { writeXlsxFile } from './xlsx.js';
 
 /** Options of {@link writeDataset}. */
@@ -97,9 +98,6 @@ let scanCounter = 0;
 
 /** Levels past which a categorical column travels as its text rather than as codes looked up in a list. */
 const maxListedLevels = 4096;
-/** Characters of one piece of text handed to DuckDB inline; three pieces hold ASCII text up to 36 characters. */
-const pieceChars = 12;
-const textPieceCount = 3;
 
 /**
  * How one column reaches DuckDB: numbers as DOUBLE; a categorical column as its codes (INTEGER), turned back into
@@ -290,8 +288,6 @@ function setValidity(
   }
 }
 
-/** One DuckDB string (`string_t`): a 4-byte length, then up to 12 bytes inline or a prefix and a pointer. */
-const stringBytes = 16;
 const pieceData = Array.from({ length: textPieceCount }, () => new Uint8Array(CHUNK * stringBytes));
 const textValidity = new Uint8Array(Math.ceil(CHUNK / 64) * 8);
 
