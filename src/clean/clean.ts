@@ -1,4 +1,11 @@
-import { isMissing, numericColumn, type Column, type Dataset } from '../core/dataset.js';
+import {
+  isMissing,
+  numericColumn,
+  rowRange,
+  takeIndices,
+  type Column,
+  type Dataset,
+} from '../core/dataset.js';
 import { DataError, UsageError, invalidParameter } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { WorkerPool } from '../core/worker-pool.js';
@@ -340,10 +347,9 @@ export async function fitClean(ds: Dataset, params: CleanParams, opts: CleanOpti
     warnings,
   };
   let cur = ds;
-  let rows = Int32Array.from({ length: ds.nRows }, (_, i) => i);
+  let rows = rowRange(ds.nRows);
   const keepRows = (keep: Int32Array | null): void => {
-    if (!keep) return;
-    rows = Int32Array.from(keep, (i) => rows[i]!);
+    if (keep) rows = takeIndices(rows, keep);
   };
   const rowNumber = (i: number): number => rows[i]! + 1;
 
@@ -585,9 +591,9 @@ export async function applyCleanModelWithReport(
 ): Promise<{ data: Dataset; report: ApplyCleanReport }> {
   const dropRows = opts.dropRows ?? true;
   let cur = ds;
-  let rows = Int32Array.from({ length: ds.nRows }, (_, i) => i);
+  let rows = rowRange(ds.nRows);
   const keepRows = (keep: Int32Array | null): void => {
-    if (keep) rows = Int32Array.from(keep, (i) => rows[i]!);
+    if (keep) rows = takeIndices(rows, keep);
   };
   const report: ApplyCleanReport = {
     nRowsIn: ds.nRows,

@@ -1,4 +1,5 @@
-import { cellText, isMissing, type Column, type Dataset } from '../core/dataset.js';
+import { cellText, isMissing, rowRange, type Column, type Dataset } from '../core/dataset.js';
+import { Utf8Text } from '../core/utf8-text.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { DataError, invalidParameter } from '../core/errors.js';
 import { normaliseText, similarity, similarityMethods, type SimilarityMethod } from './text-similarity.js';
@@ -106,28 +107,36 @@ export function dedupe(
     return best;
   };
 
-  let alive: number[] = Array.from({ length: ds.nRows }, (_, i) => i);
+  let alive = rowRange(ds.nRows);
   const passes: DedupePass[] = [];
   const runGroups = (
     groups: number[][],
     pass: DedupePass,
     describe?: (kept: number, removed: number) => DedupeExample,
   ) => {
-    const removed = new Set<number>();
+    const removed = new Uint8Array(ds.nRows);
     for (const g of groups) {
       if (g.length < 2) continue;
       pass.groups++;
       const kept = choose(g);
       for (const i of g) {
         if (i === kept) continue;
-        removed.add(i);
+        removed[i] = 1;
         pass.rowsRemoved++;
         if (pass.examples.length < MAX_EXAMPLES) {
           pass.examples.push(describe ? describe(kept, i) : { kept: rowNumber(kept), removed: rowNumber(i) });
         }
       }
     }
-    alive = alive.filter((i) => !removed.has(i));
+    if (pass.rowsRemoved > 0) {
+      const from = alive;
+      let k = 0;
+      for (let r = 0; r < from.length; r++) if (removed[from[r]!] === 0) k++;
+      const left = new Int32Array(k);
+      k = 0;
+      for (let r = 0; r < from.length; r++) if (removed[from[r]!] === 0) left[k++] = from[r]!;
+      alive = left;
+    }
     passes.push(pass);
   };
 
@@ -190,7 +199,7 @@ export function dedupe(
       }),
     );
   }
-  const keep = Int32Array.from(alive);
+  const keep = alive;
   return {
     keep,
     report: {
@@ -322,7 +331,7 @@ function round6(x: number): number {
  * One column as comparison keys for {@link identicalRowGroups}: numbers where two cells have the same text
  * ({@link cellText}) exactly when their keys are equal (NaN for missing), or the cells' text (missing as null).
  */
-function rowKeys(c: Column): Float64Array | readonly (string | null)[] {
+function rowKeys(c: Column): Float64Array | Int32Array | readonly (string | null)[] | Utf8Text {
   switch (c.kind) {
     case 'numeric': {
       const v = c.values;
@@ -345,6 +354,8 @@ function rowKeys(c: Column): Float64Array | readonly (string | null)[] {
         first.set(l, k);
         return k;
       });
+      // Distinct levels (as a reader makes them): the codes themselves (−1 for missing).
+      if (first.size === c.levels.length) return c.codes;
       const out = new Float64Array(c.codes.length);
       for (let i = 0; i < out.length; i++) {
         const k = c.codes[i]!;
@@ -353,7 +364,8 @@ function rowKeys(c: Column): Float64Array | readonly (string | null)[] {
       return out;
     }
     case 'string':
-      return c.values;
+      // Text read as UTF-8 bytes is compared as bytes (the same text is the same bytes): no string is made.
+      return c.utf8 ?? c.values;
   }
 }
 
@@ -363,7 +375,7 @@ function rowKeys(c: Column): Float64Array | readonly (string | null)[] {
  * (numbers by their bits, text by its characters) into an open-addressing table, and rows of equal hash are
  * compared cell by cell, so no per-row text is built. O(n · d) expected time, O(n) memory.
  */
-export function identicalRowGroups(ds: Dataset, rows: readonly number[]): number[][] {
+export function identicalRowGroups(ds: Dataset, rows: ArrayLike<number>): number[][] {
   const m = rows.length;
   const keys = ds.columns.map(rowKeys);
   const hash = new Int32Array(m).fill(0x2545f491);
@@ -386,6 +398,10 @@ export function identicalRowGroups(ds: Dataset, rows: readonly number[]): number
         }
         hash[r] = h;
       }
+    } else if (key instanceof Int32Array) {
+      for (let r = 0; r < m; r++) hash[r] = mix(hash[r]!, key[rows[r]!]!);
+    } else if (key instanceof Utf8Text) {
+      for (let r = 0; r < m; r++) hash[r] = mix(hash[r]!, key.hash(rows[r]!));
     } else {
       for (let r = 0; r < m; r++) {
         const t = key[rows[r]!] ?? null;
@@ -401,6 +417,10 @@ export function identicalRowGroups(ds: Dataset, rows: readonly number[]): number
   }
   const same = (a: number, b: number): boolean => {
     for (const key of keys) {
+      if (key instanceof Utf8Text) {
+        if (!key.same(a, b)) return false;
+        continue;
+      }
       const x = key[a]!;
       const y = key[b]!;
       if (x !== y && !(typeof x === 'number' && x !== x && y !== y)) return false;
@@ -412,7 +432,7 @@ export function identicalRowGroups(ds: Dataset, rows: readonly number[]): number
   // Slot → position (in rows) of a group's first row, + 1 (0: empty).
   const table = new Int32Array(size);
   const groupOf = new Int32Array(m);
-  const size1: number[] = [];
+  const size1 = new Int32Array(m);
   let nGroups = 0;
   for (let r = 0; r < m; r++) {
     const h = hash[r]!;
@@ -421,8 +441,8 @@ export function identicalRowGroups(ds: Dataset, rows: readonly number[]): number
       const at = table[slot]!;
       if (at === 0) {
         table[slot] = r + 1;
+        size1[nGroups] = 1;
         groupOf[r] = nGroups++;
-        size1.push(1);
         break;
       }
       if (hash[at - 1] === h && same(rows[at - 1]!, rows[r]!)) {

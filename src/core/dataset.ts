@@ -1,4 +1,5 @@
 import { DataError, InternalError } from './errors.js';
+import type { Utf8Text } from './utf8-text.js';
 
 /** Logical type of a numeric column; all are stored as float64 with NaN for missing. */
 export type NumericType = 'double' | 'integer' | 'boolean' | 'timestamp' | 'date';
@@ -29,6 +30,12 @@ export interface StringColumn {
    * written back as integers.
    */
   readonly integer?: boolean;
+  /**
+   * The text as UTF-8 bytes, on a column read that way ({@link lazyStringColumn}) until `values` are first read
+   * (which makes the strings and lets the bytes go). Not enumerable, so a copy of the column (`{ ...c }`) is a
+   * plain string column.
+   */
+  readonly utf8?: Utf8Text;
 }
 
 export type Column = NumericColumn | CategoricalColumn | StringColumn;
@@ -61,6 +68,34 @@ export function stringColumn(
   return opts?.integer ? { kind: 'string', name, values, integer: true } : { kind: 'string', name, values };
 }
 
+/**
+ * A string column over UTF-8 bytes: its strings are made, all at once, the first time `values` is read, and the
+ * bytes are then let go (`utf8` becomes undefined). Code that can work on the bytes (hashing, row selection) reads
+ * `utf8` and never makes them.
+ */
+export function lazyStringColumn(name: string, text: Utf8Text): StringColumn {
+  let bytes: Utf8Text | undefined = text;
+  let strings: (string | null)[] | undefined;
+  const c = { kind: 'string', name };
+  Object.defineProperty(c, 'values', {
+    enumerable: true,
+    get: () => {
+      if (strings === undefined) {
+        strings = bytes!.strings();
+        bytes = undefined;
+      }
+      return strings;
+    },
+  });
+  Object.defineProperty(c, 'utf8', { enumerable: false, get: () => bytes });
+  return c as StringColumn;
+}
+
+/** The bytes of a string column whose strings have not been made (see {@link lazyStringColumn}). */
+export function unmadeText(c: Column): Utf8Text | undefined {
+  return c.kind === 'string' ? c.utf8 : undefined;
+}
+
 /** Number of rows a column holds. */
 export function columnLength(c: Column): number {
   switch (c.kind) {
@@ -69,7 +104,7 @@ export function columnLength(c: Column): number {
     case 'categorical':
       return c.codes.length;
     case 'string':
-      return c.values.length;
+      return c.utf8?.length ?? c.values.length;
   }
 }
 
@@ -81,7 +116,7 @@ export function isMissing(c: Column, i: number): boolean {
     case 'categorical':
       return (c.codes[i] ?? -1) < 0;
     case 'string':
-      return c.values[i] == null;
+      return c.utf8 ? c.utf8.isMissing(i) : c.values[i] == null;
   }
 }
 
@@ -105,6 +140,20 @@ export function cellText(c: Column, i: number): string | null {
   }
 }
 
+/** The row indices 0 … n − 1. */
+export function rowRange(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** `indices` at the positions `keep` (`indices[keep[i]]`): row indices after a second selection of rows. */
+export function takeIndices(indices: Int32Array, keep: Int32Array): Int32Array {
+  const out = new Int32Array(keep.length);
+  for (let i = 0; i < keep.length; i++) out[i] = indices[keep[i]!]!;
+  return out;
+}
+
 /** Copy of rows `indices` (in that order) of a column. */
 export function takeColumn(c: Column, indices: Int32Array): Column {
   const n = indices.length;
@@ -120,6 +169,8 @@ export function takeColumn(c: Column, indices: Int32Array): Column {
       return { ...c, codes: out };
     }
     case 'string': {
+      const text = unmadeText(c);
+      if (text) return lazyStringColumn(c.name, text.take(indices));
       const out = new Array<string | null>(n);
       for (let i = 0; i < n; i++) out[i] = c.values[indices[i]!] ?? null;
       return { ...c, values: out };

@@ -1,4 +1,5 @@
 import { numericColumn, stringColumn, type Column } from '../core/dataset.js';
+import { Utf8Text } from '../core/utf8-text.js';
 import { textColumn } from './text-column.js';
 import { NumberParser, type DateFormat, type TextParsing } from './text-values.js';
 
@@ -51,7 +52,7 @@ const looseDate = /^\s*(\d{1,4})([/.-])(\d{1,2})\2(\d{2,4})(?:[ T](\d{1,2}):(\d{
  */
 export function inferTextColumn(
   name: string,
-  raw: readonly (string | null)[],
+  raw: readonly (string | null)[] | Utf8Text,
   inf: TextInference,
 ): { column: Column; notes: ReadNote[] } {
   const { parsing } = inf;
@@ -62,16 +63,26 @@ export function inferTextColumn(
   const isToken = (v: string | null | undefined): boolean =>
     v != null && v.length <= longestToken && parsing.naTokens.has(v);
   // The cells themselves when no token is among them (no copy of a large column), else a copy with nulls.
-  let values = raw as (string | null)[];
-  for (let i = 0; i < raw.length; i++) {
-    const v = raw[i];
-    if (v === undefined || isToken(v)) {
-      values = raw.map((c) => (c === undefined || isToken(c) ? null : c));
-      break;
+  let values: Cells;
+  if (raw instanceof Utf8Text) {
+    values = hasTokenBytes(raw, parsing.naTokens) ? raw.strings().map((c) => (isToken(c) ? null : c)) : raw;
+    present = values === raw ? raw.length - raw.missingCount() : countPresent(values);
+  } else {
+    values = raw;
+    for (let i = 0; i < raw.length; i++) {
+      const v = raw[i];
+      if (v === undefined || isToken(v)) {
+        values = raw.map((c) => (c === undefined || isToken(c) ? null : c));
+        break;
+      }
     }
+    present = countPresent(values);
   }
-  for (let i = 0; i < values.length; i++) if (values[i] !== null) present++;
   if (inf.forced) return { column: textColumn(name, values, inf.forced, inf.maxLevels), notes: [] };
+  // Bytes whose every cell will be read (dates by --date-format, or cells that look like numbers) are made into
+  // strings once, rather than one cell at a time by each scan.
+  if (values instanceof Utf8Text && (parsing.dateFormats.length > 0 || leadsWithNumbers(values)))
+    values = values.strings();
   const notes: ReadNote[] = [];
   const allowedFails = Math.floor(present * (1 - mostlyShare));
   if (present > 0) {
@@ -94,7 +105,7 @@ export function inferTextColumn(
         column: name,
         kind: 'text-with-numbers',
         count: 0,
-        message: `column '${name}' holds numbers stored as text (row ${values.findIndex((v) => v != null) + 1}: '${values.find((v) => v != null)}'); it is read as text`,
+        message: `column '${name}' holds numbers stored as text (row ${firstPresent(values) + 1}: '${values.at(firstPresent(values))}'); it is read as text`,
         hint: `pass --types ${name}=double to read them as numbers`,
       });
     }
@@ -131,6 +142,57 @@ export function inferTextColumn(
   return { column: textColumn(name, values, undefined, inf.maxLevels), notes };
 }
 
+/** Cells of a text column: strings, or UTF-8 bytes made into strings one at a time. */
+type Cells = readonly (string | null)[] | Utf8Text;
+
+/** Whether the first 20 present cells are all shaped like numbers (in some locale). */
+function leadsWithNumbers(values: Cells): boolean {
+  let seen = 0;
+  for (let i = 0; i < values.length && seen < 20; i++) {
+    const s = values.at(i);
+    if (s == null) continue;
+    if (!numberShaped.test(s)) return false;
+    seen++;
+  }
+  return seen > 0;
+}
+
+function countPresent(values: Cells): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values.at(i) != null) n++;
+  return n;
+}
+
+function firstPresent(values: Cells): number {
+  for (let i = 0; i < values.length; i++) if (values.at(i) != null) return i;
+  return -1;
+}
+
+/** Whether a cell of `text` is one of `tokens` (compared as bytes: no string is made). O(rows). */
+function hasTokenBytes(text: Utf8Text, tokens: ReadonlySet<string>): boolean {
+  const byLength = new Map<number, Uint8Array[]>();
+  for (const t of tokens) {
+    const b = Buffer.from(t, 'utf8');
+    if (b.length === 0) continue;
+    const list = byLength.get(b.length);
+    if (list) list.push(b);
+    else byLength.set(b.length, [b]);
+  }
+  if (byLength.size === 0) return false;
+  const { bytes, offsets } = text;
+  for (let i = 0; i < text.length; i++) {
+    const a = offsets[i]!;
+    const list = byLength.get(offsets[i + 1]! - a);
+    if (!list || text.isMissing(i)) continue;
+    for (const t of list) {
+      let q = 0;
+      while (q < t.length && t[q] === bytes[a + q]) q++;
+      if (q === t.length) return true;
+    }
+  }
+  return false;
+}
+
 function firstDate(formats: readonly DateFormat[], s: string): number | undefined {
   for (const f of formats) {
     const t = f.parse(s);
@@ -155,16 +217,12 @@ interface Scan {
   complete: boolean;
 }
 
-function scanCells(
-  values: readonly (string | null)[],
-  allowedFails: number,
-  parse: (s: string) => number | undefined,
-): Scan {
+function scanCells(values: Cells, allowedFails: number, parse: (s: string) => number | undefined): Scan {
   const out = new Float64Array(values.length);
   const fails: { row: number; value: string }[] = [];
   let failCount = 0;
   for (let i = 0; i < values.length; i++) {
-    const s = values[i];
+    const s = values.at(i);
     if (s == null) {
       out[i] = Number.NaN;
       continue;
@@ -183,7 +241,7 @@ function scanCells(
 
 function numberColumn(
   name: string,
-  values: readonly (string | null)[],
+  values: Cells,
   numbers: NumberParser,
   parsed: Float64Array,
   notes: ReadNote[],
@@ -191,16 +249,17 @@ function numberColumn(
   let integers = true;
   let unsafe = false;
   for (let i = 0; i < values.length; i++) {
-    const s = values[i];
+    const s = values.at(i);
     if (s == null) continue;
     if (integers && !numbers.isIntegerText(s)) integers = false;
     if (Math.abs(parsed[i]!) >= maxSafe) unsafe = true;
   }
   if (integers && unsafe) {
     // Canonical digits (007 → 7, -0 → 0, separators dropped), as a 64-bit integer column holds them.
-    const digits = values.map((s) =>
-      s == null ? null : BigInt(s.trim().replace(/[^\d+-]/g, '')).toString(),
-    );
+    const digits = Array.from({ length: values.length }, (_, i) => {
+      const s = values.at(i);
+      return s == null ? null : BigInt(s.trim().replace(/[^\d+-]/g, '')).toString();
+    });
     return exactIntegerColumn(name, digits, notes);
   }
   return numericColumn(name, parsed, integers ? 'integer' : 'double');
@@ -225,11 +284,7 @@ const numberShaped = /^[\s\d+\-.,'eE]*$/;
 const infText = /^\s*[+-]?(?:inf|infinity)\s*$/i;
 
 /** A note when most cells look like numbers written with a decimal comma or a thousands separator. */
-function localeHint(
-  name: string,
-  values: readonly (string | null)[],
-  allowedFails: number,
-): ReadNote | undefined {
+function localeHint(name: string, values: Cells, allowedFails: number): ReadNote | undefined {
   const candidates: { decimal: '.' | ','; thousands?: string; flags: string }[] = [
     { decimal: ',', flags: '--decimal ,' },
     { decimal: ',', thousands: ' ', flags: "--decimal , --thousands ' '" },
@@ -243,7 +298,7 @@ function localeHint(
   // in no locale: when more of them than allowed are found, no candidate is tried.
   let shapeless = 0;
   for (let i = 0; i < values.length && shapeless <= allowedFails; i++) {
-    const s = values[i];
+    const s = values.at(i);
     if (s != null && !numberShaped.test(s) && !infText.test(s)) shapeless++;
   }
   if (shapeless > allowedFails) return undefined;
@@ -251,14 +306,17 @@ function localeHint(
     const p = new NumberParser(c.decimal, c.thousands);
     const scan = scanCells(values, allowedFails, (s) => p.parse(s));
     if (!scan.complete) continue;
-    const example = values.findIndex(
-      (s) => s != null && (s.includes(',') || (c.thousands !== undefined && s.includes(c.thousands))),
-    );
+    let example = -1;
+    for (let i = 0; i < values.length && example < 0; i++) {
+      const s = values.at(i);
+      if (s != null && (s.includes(',') || (c.thousands !== undefined && s.includes(c.thousands))))
+        example = i;
+    }
     if (example < 0) continue;
     return {
       column: name,
       kind: c.decimal === ',' ? 'decimal-comma' : 'thousands',
-      message: `column '${name}' is read as text but looks like numbers written ${c.decimal === ',' ? 'with a decimal comma' : `with '${c.thousands}' between thousands`} (row ${example + 1}: '${values[example]}')`,
+      message: `column '${name}' is read as text but looks like numbers written ${c.decimal === ',' ? 'with a decimal comma' : `with '${c.thousands}' between thousands`} (row ${example + 1}: '${values.at(example)}')`,
       hint: `pass ${c.flags} to read them as numbers`,
     };
   }
@@ -266,11 +324,7 @@ function localeHint(
 }
 
 /** A note when most cells look like day/month/year dates, saying which order the data proves (or that it cannot). */
-function dateHint(
-  name: string,
-  values: readonly (string | null)[],
-  allowedFails: number,
-): ReadNote | undefined {
+function dateHint(name: string, values: Cells, allowedFails: number): ReadNote | undefined {
   let fails = 0;
   let dayFirst = false;
   let monthFirst = false;
@@ -280,7 +334,7 @@ function dateHint(
   let yearDigits = 4;
   let time: '' | ' %H:%M' | ' %H:%M:%S' = '';
   for (let i = 0; i < values.length; i++) {
-    const s = values[i];
+    const s = values.at(i);
     if (s == null) continue;
     const m = looseDate.exec(s);
     if (!m) {
@@ -304,7 +358,7 @@ function dateHint(
   const y = yearDigits === 4 ? '%Y' : '%y';
   const dmy = `%d${sep}%m${sep}${y}${time}`;
   const mdy = `%m${sep}%d${sep}${y}${time}`;
-  const shown = `row ${example + 1}: '${values[example]}'`;
+  const shown = `row ${example + 1}: '${values.at(example)}'`;
   if (dayFirst || monthFirst) {
     return {
       column: name,

@@ -526,6 +526,8 @@ export interface PreparedCsv {
   options: string;
   /** The longest value (UTF-8 bytes) of each column in the first lines of the file (none for compressed files). */
   sampleBytes: ReadonlyMap<string, number>;
+  /** The rows and text size the first lines suggest for the whole file (none for compressed files). */
+  sizeHint?: SizeHint | undefined;
   /** Remove the temporary copy, if any. */
   cleanup(): Promise<void>;
 }
@@ -622,8 +624,12 @@ export async function prepareCsv(
     const nulls = tokens.map(sqlString).join(', ');
     // Thousands separators are not passed to DuckDB, which strips them anywhere ('1.5' would become 15): such
     // columns stay text for DuckDB and are read by NumberParser, which wants groups of three digits.
+    // DuckDB reads a CSV file in buffers of 16 × its 2 MB line limit by default: the sniffer then reads a whole
+    // 18 MB file before looking at its first rows, and every buffer is fresh memory the system must map (on a
+    // 200k-row file: sniffing 90 → 48 ms, scanning 240 → 160 ms with buffers of 2 MB). A line may still be 2 MB.
     const options =
       `delim = ${sqlString(delimiter)}, quote = '"', escape = '"', header = true, skip = 0, strict_mode = true, ` +
+      `buffer_size = ${csvBuffer}, ` +
       `null_padding = false, encoding = 'utf-8', nullstr = [${nulls}], ` +
       // Only ISO-8601 is a date without --date-format: DuckDB would otherwise guess day- or month-first from a sample.
       `dateformat = '%Y-%m-%d', timestampformat = '%Y-%m-%d %H:%M:%S'` +
@@ -633,7 +639,7 @@ export async function prepareCsv(
       delimiter,
       options,
       cleanup,
-      sampleBytes: compressed ? new Map() : sampleBytes(text, delimiter),
+      ...(compressed ? { sampleBytes: new Map() } : sampleFields(text, delimiter, (await stat(file)).size)),
     };
   } catch (e) {
     await cleanup();
@@ -641,23 +647,52 @@ export async function prepareCsv(
   }
 }
 
+/** Bytes of DuckDB's CSV buffers (see {@link prepareCsv}): its 2 MB line limit. */
+const csvBuffer = 2 * 1024 * 1024;
+
+/** What the first lines of a CSV file suggest of the whole: its data rows, and the mean bytes of each column. */
+export interface SizeHint {
+  rows: number;
+  meanBytes: ReadonlyMap<string, number>;
+}
+
 /**
- * The longest field (in UTF-8 bytes) of each column over the first 1,000 lines of a text prefix, by the header's
- * names. Lines are split naively (a quoted line break starts a new line): the figures only choose how text is
- * selected, never what is read.
+ * The longest field and the mean field (in UTF-8 bytes) of each column over the first 1,000 lines of a text prefix,
+ * by the header's names, and the data rows a file of `fileBytes` would hold at the lines' mean length. Lines are
+ * split naively (a quoted line break starts a new line): the figures only choose how text is selected and how
+ * much room is made for it, never what is read.
  */
-function sampleBytes(text: string, delimiter: string): Map<string, number> {
+function sampleFields(
+  text: string,
+  delimiter: string,
+  fileBytes: number,
+): { sampleBytes: Map<string, number>; sizeHint: SizeHint | undefined } {
   const lines = text.split(/\r?\n/);
   // The last line of a prefix may be cut short.
   if (lines.length > 1) lines.pop();
-  const names = splitCsvLine((lines[0] ?? '').replace(/^\ufeff/, ''), delimiter).map((n) => n.trim());
+  const header = lines[0] ?? '';
+  const names = splitCsvLine(header.replace(/^\ufeff/, ''), delimiter).map((n) => n.trim());
   const longest = names.map(() => 0);
-  for (let l = 1; l < Math.min(lines.length, 1001); l++) {
+  const total = names.map(() => 0);
+  const sampled = Math.min(lines.length, 1001) - 1;
+  let lineBytes = 0;
+  for (let l = 1; l <= sampled; l++) {
     const fields = splitCsvLine(lines[l]!, delimiter);
-    for (let k = 0; k < Math.min(fields.length, names.length); k++)
-      longest[k] = Math.max(longest[k]!, Buffer.byteLength(fields[k]!));
+    lineBytes += Buffer.byteLength(lines[l]!) + 1;
+    for (let k = 0; k < Math.min(fields.length, names.length); k++) {
+      const b = Buffer.byteLength(fields[k]!);
+      longest[k] = Math.max(longest[k]!, b);
+      total[k]! += b;
+    }
   }
-  return new Map(names.map((n, k) => [n, longest[k]!]));
+  const sizeHint =
+    sampled > 0 && lineBytes > 0
+      ? {
+          rows: Math.ceil(((fileBytes - Buffer.byteLength(header) - 1) * sampled) / lineBytes),
+          meanBytes: new Map(names.map((n, k) => [n, total[k]! / sampled])),
+        }
+      : undefined;
+  return { sampleBytes: new Map(names.map((n, k) => [n, longest[k]!])), sizeHint };
 }
 
 /** Whether a text prefix holds a missing-value token other than the empty cell, as a whole (possibly quoted) field. */
@@ -707,6 +742,7 @@ async function readCsvWith(
             notes: local,
             asText,
             sampleBytes: src.csv?.sampleBytes,
+            sizeHint: src.csv?.sizeHint,
           },
         );
         notes.push(...local);
@@ -839,6 +875,8 @@ export interface SourceInference {
   /** The longest value (in UTF-8 bytes) of each column in a sample (a CSV file's first lines): text is selected
    * in as few pieces as that needs (see text-vectors.ts); longer values further down are still read whole. */
   sampleBytes?: ReadonlyMap<string, number> | undefined;
+  /** The rows and text size a sample suggests: room made in advance for text kept as bytes. */
+  sizeHint?: SizeHint | undefined;
 }
 
 const unsafeInteger = 2 ** 53;
@@ -902,10 +940,17 @@ export async function readSource(
   // The result is streamed chunk by chunk into growing blocks, then copied once into exactly-sized arrays:
   // DuckDB never holds the whole result, and no per-row object is made for numeric columns.
   const numBlocks: (DoubleBlocks | undefined)[] = plans.map((p) =>
-    p.kind === 'numeric' ? new DoubleBlocks(inference.expectedRows) : undefined,
+    p.kind === 'numeric' ? new DoubleBlocks(inference.expectedRows, inference.sizeHint?.rows) : undefined,
   );
-  const texts: ((string | null)[] | undefined)[] = plans.map((p) => (p.kind === 'text' ? [] : undefined));
-  const textReaders = plans.map((p, j) => (p.kind === 'text' ? new TextVectorReader(pieces[j]) : undefined));
+  const hint = inference.sizeHint;
+  const textReaders = plans.map((p, j) => {
+    if (p.kind !== 'text') return undefined;
+    const mean = hint?.meanBytes.get(p.name);
+    return new TextVectorReader(
+      pieces[j],
+      hint && mean !== undefined ? { rows: hint.rows, bytes: hint.rows * mean } : undefined,
+    );
+  });
   let n = 0;
   try {
     const result = await conn.stream(sql);
@@ -926,7 +971,7 @@ export async function readSource(
       for (let j = 0; j < plans.length; j++) {
         const blocks = numBlocks[j];
         if (blocks) blocks.append(chunk.chunk, at[j]!, rows);
-        else textReaders[j]!.read(chunk.chunk, at[j]!, rows, texts[j]!);
+        else textReaders[j]!.read(chunk.chunk, at[j]!, rows);
       }
       n += rows;
     }
@@ -940,6 +985,7 @@ export async function readSource(
     }
     throw e;
   }
+  const texts = textReaders.map((r) => r?.finish());
   const nums: (Float64Array | undefined)[] = numBlocks.map((b, j) => {
     if (!b) return undefined;
     numBlocks[j] = undefined;
@@ -1052,8 +1098,17 @@ export class DoubleBlocks {
   private block: Float64Array;
   private used = 0;
 
-  constructor(expectedRows?: number) {
-    this.block = expectedRows !== undefined && expectedRows > 0 ? new Float64Array(expectedRows) : this.cut();
+  /**
+   * @param expectedRows the rows the column holds, when known (a Parquet file's count), or …
+   * @param estimatedRows … the rows it probably holds (a CSV sample's estimate): the first block is a little larger,
+   * and handed back as a view when the rows fit in it without leaving more than an eighth of it unused (memory
+   * never written is never mapped).
+   */
+  constructor(expectedRows?: number, estimatedRows?: number) {
+    if (expectedRows !== undefined && expectedRows > 0) this.block = new Float64Array(expectedRows);
+    else if (estimatedRows !== undefined && estimatedRows > blockRows)
+      this.block = new Float64Array(Math.ceil(estimatedRows * 1.1));
+    else this.block = this.cut();
   }
 
   /** A zeroed block of `blockRows` values from the current slab, or from a new one. */
@@ -1100,8 +1155,9 @@ export class DoubleBlocks {
 
   /** The `n` values appended, in one array of exactly `n`; the blocks are released. */
   toArray(n: number): Float64Array {
-    if (this.full.length === 0 && this.used === n && this.block.length === n) {
-      const whole = this.block;
+    const spare = this.block.length - n;
+    if (this.full.length === 0 && this.used === n && spare >= 0 && spare <= this.block.length >> 3) {
+      const whole = spare === 0 ? this.block : this.block.subarray(0, n);
       this.block = emptyBlock;
       this.used = 0;
       return whole;

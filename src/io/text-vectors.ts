@@ -1,4 +1,5 @@
 import type { DataChunk } from '@duckdb/node-bindings';
+import { Utf8TextBuilder, type Utf8Text } from '../core/utf8-text.js';
 import { bindings } from './duckdb.js';
 
 // Reading DuckDB text without a native call per cell. A DuckDB string (`string_t`, 16 bytes) holds up to 12 bytes
@@ -92,6 +93,59 @@ function asciiInline(d: Uint8Array, a: number, len: number): string {
   }
 }
 
+/** Append `rows` strings of DuckDB vectors (the pieces of a column, see {@link textPieces}) to `b` as bytes. */
+function readBytes(
+  b: Utf8TextBuilder,
+  data: readonly Uint8Array[],
+  validity: Uint8Array | null | undefined,
+  rows: number,
+): void {
+  const pieces = data.length;
+  // Room for the whole chunk at once: the lengths of its strings (a NULL's bytes mean nothing).
+  let total = 0;
+  for (let k = 0; k < pieces; k++) {
+    const d = data[k]!;
+    for (let i = 0; i < rows; i++)
+      if (!validity || (validity[i >> 3]! & (1 << (i & 7))) !== 0) total += lengthAt(d, i * stringBytes);
+  }
+  const bytes = b.room(total, rows);
+  const ends = b.rowEnds;
+  let row = b.length;
+  let to = b.used;
+  let high = 0;
+  for (let i = 0; i < rows; i++) {
+    if (validity && (validity[i >> 3]! & (1 << (i & 7))) === 0) {
+      b.used = to;
+      b.endAt(row);
+      b.pushNull();
+      row++;
+      continue;
+    }
+    const at = i * stringBytes;
+    for (let k = 0; k < pieces; k++) {
+      const d = data[k]!;
+      const len = lengthAt(d, at);
+      if (len === 0) break;
+      if (len <= inlineBytes) {
+        for (let q = 0; q < len; q++) {
+          const c = d[at + 4 + q]!;
+          high |= c;
+          bytes[to + q] = c;
+        }
+      } else {
+        const src = bindings.get_data_from_pointer(d.buffer as ArrayBuffer, d.byteOffset + at + 8, len);
+        bytes.set(src, to);
+        for (let q = 0; q < len; q++) high |= src[q]!;
+      }
+      to += len;
+    }
+    ends[++row] = to;
+  }
+  b.used = to;
+  b.endAt(row);
+  b.high |= high;
+}
+
 /** Slots of the table of recent short strings of a column (a power of two). */
 const cacheSlots = 4096;
 /** Distinct short strings past which a column is taken for free text and the table is no longer used. */
@@ -102,10 +156,12 @@ const cacheLimit = cacheSlots >> 1;
  * inline in its 16-byte `string_t`, which therefore determines it: a table keyed by those 16 bytes hands back the
  * string already made for the same bytes, so a column of few distinct values (a plan, a country) makes each string
  * once instead of once per row. Longer strings go through a second table keyed by their bytes (a name, a city).
- * A column with more distinct strings than a table holds (identifiers, e-mail addresses) stops using it; its long
- * ASCII strings are then cut from one string made per chunk.
+ * A column with more distinct strings than a table holds (identifiers, e-mail addresses, free text) is read on as
+ * UTF-8 bytes ({@link Utf8Text}), the strings made so far included: its strings are made only if they are used.
  */
 export class TextVectorReader {
+  private readonly out: (string | null)[] = [];
+  private text: Utf8TextBuilder | undefined;
   private readonly keys = new Int32Array(cacheSlots * 4);
   private readonly strings: (string | undefined)[] = new Array<string | undefined>(cacheSlots).fill(
     undefined,
@@ -120,14 +176,26 @@ export class TextVectorReader {
   );
   private longCached = 0;
 
-  /** @param pieces how many pieces the column was selected as ({@link textPieces}). */
-  constructor(private readonly pieces = textPieceCount) {}
+  /**
+   * @param pieces how many pieces the column was selected as ({@link textPieces}).
+   * @param expected the rows and bytes the column is expected to hold (a sample's estimate): room made at once
+   * when it is read as bytes.
+   */
+  constructor(
+    private readonly pieces = textPieceCount,
+    private readonly expected?: { rows: number; bytes: number },
+  ) {}
+
+  /** The column read: strings, or the bytes of a column of many distinct values (see the class). */
+  finish(): (string | null)[] | Utf8Text {
+    return this.text ? this.text.finish() : this.out;
+  }
 
   /**
-   * Append the first `rows` strings of the column (vectors `first … first + pieces - 1` of `chunk`) to
-   * `out`; NULL becomes null. O(rows + bytes).
+   * Read the first `rows` strings of the column (vectors `first … first + pieces - 1` of `chunk`); NULL becomes
+   * missing. O(rows + bytes).
    */
-  read(chunk: DataChunk, first: number, rows: number, out: (string | null)[]): void {
+  read(chunk: DataChunk, first: number, rows: number): void {
     const data: Uint8Array[] = [];
     const pieces = this.pieces;
     for (let k = 0; k < pieces; k++)
@@ -138,6 +206,16 @@ export class TextVectorReader {
       bindings.data_chunk_get_vector(chunk, first),
       Math.ceil(rows / 64) * 8,
     ) as Uint8Array | null | undefined;
+    if (!this.text && (this.cached >= cacheLimit || this.longCached >= cacheLimit)) {
+      this.text = new Utf8TextBuilder();
+      // Room for the rest at once: an allocation past what is used costs no memory until it is written.
+      if (this.expected)
+        this.text.room(Math.ceil(this.expected.bytes * 1.1), Math.ceil(this.expected.rows * 1.1));
+      for (const s of this.out) this.text.push(s);
+      this.out.length = 0;
+    }
+    if (this.text) return readBytes(this.text, data, validity, rows);
+    const out = this.out;
     const head = data[0]!;
     const second = data[1];
     const words =

@@ -1,7 +1,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { DuckDBDataChunk, DuckDBType } from '@duckdb/node-api';
-import { cellText, type Column, type Dataset } from '../core/dataset.js';
+import { cellText, unmadeText, type Column, type Dataset } from '../core/dataset.js';
+import type { Utf8Text } from '../core/utf8-text.js';
 import { stdoutError, writeAtomic } from './atomic.js';
 import { bindings, duckdb, sqlIdent, sqlString, withConnection } from './duckdb.js';
 import { outputFormatOf, textKindsKey, type OutputFormat } from './format.js';
@@ -109,7 +110,8 @@ type Feed =
   | { kind: 'numeric'; column: Column; first: number }
   | { kind: 'codes'; column: Column & { kind: 'categorical' }; first: number }
   | { kind: 'text'; column: Column; first: number }
-  | { kind: 'pieces'; column: Column & { kind: 'string' }; first: number };
+  | { kind: 'pieces'; column: Column & { kind: 'string' }; first: number }
+  | { kind: 'bytes'; column: Column; text: Utf8Text; pieces: number; first: number };
 
 function feedOf(c: Column, first: number): Feed {
   if (c.kind === 'numeric') return { kind: 'numeric', column: c, first };
@@ -118,6 +120,8 @@ function feedOf(c: Column, first: number): Feed {
       ? { kind: 'codes', column: c, first }
       : { kind: 'text', column: c, first };
   if (c.integer) return { kind: 'text', column: c, first };
+  const text = unmadeText(c);
+  if (text) return { kind: 'bytes', column: c, text, pieces: bytePieces(text), first };
   // Pieces pay when at least a quarter of the values (among the first 4,096) are ASCII of 13 to 36 characters.
   let seen = 0;
   let long = 0;
@@ -130,6 +134,25 @@ function feedOf(c: Column, first: number): Feed {
   return seen > 0 && long * 4 >= seen
     ? { kind: 'pieces', column: c, first }
     : { kind: 'text', column: c, first };
+}
+
+/** {@link feedOf}'s choice for text kept as UTF-8 bytes: pieces when a quarter of the values are 13–36 ASCII bytes. */
+function bytePieces(text: Utf8Text): number {
+  let seen = 0;
+  let long = 0;
+  for (let i = 0; i < text.length && seen < 4096; i++) {
+    if (text.isMissing(i)) continue;
+    seen++;
+    const n = text.offsets[i + 1]! - text.offsets[i]!;
+    if (n > pieceChars && n <= pieceChars * textPieceCount && asciiBytes(text, i)) long++;
+  }
+  return seen > 0 && long * 4 >= seen ? textPieceCount : 1;
+}
+
+function asciiBytes(text: Utf8Text, i: number): boolean {
+  if (text.ascii) return true;
+  for (let p = text.offsets[i]!; p < text.offsets[i + 1]!; p++) if (text.bytes[p]! > 0x7f) return false;
+  return true;
 }
 
 function isAsciiText(s: string): boolean {
@@ -148,6 +171,8 @@ function feedTypes(f: Feed): DuckDBType[] {
       return [duckdb.VARCHAR];
     case 'pieces':
       return Array.from({ length: textPieceCount }, () => duckdb.VARCHAR);
+    case 'bytes':
+      return Array.from({ length: f.pieces }, () => duckdb.VARCHAR);
   }
 }
 
@@ -159,8 +184,11 @@ function feedExpr(f: Feed): string {
       // NULL (a missing code) looks up NULL.
       return `list_extract([${f.column.levels.map(sqlString).join(', ')}]::VARCHAR[], ${ref(0)} + 1)`;
     case 'pieces':
+    case 'bytes':
       // NULL in the first piece makes the whole value NULL.
-      return Array.from({ length: textPieceCount }, (_, k) => ref(k)).join(' || ');
+      return Array.from({ length: f.kind === 'bytes' ? f.pieces : textPieceCount }, (_, k) => ref(k)).join(
+        ' || ',
+      );
     default:
       return outputExpr(f.column, ref(0));
   }
@@ -251,7 +279,10 @@ function fillFeed(chunk: DuckDBDataChunk, f: Feed, start: number, rows: number):
     case 'pieces': {
       const values = f.column.values;
       fillStrings(chunk, f.first, textPieceCount, (i) => values[i] ?? null, start, rows);
+      return;
     }
+    case 'bytes':
+      fillBytes(chunk, f.first, f.pieces, f.text, start, rows);
   }
 }
 
@@ -344,6 +375,60 @@ function fillStrings(
   const head = bindings.data_chunk_get_vector(chunk.chunk, first);
   for (let k = 0; k < others.length; k++)
     bindings.vector_assign_string_element(head, others[k]!, otherText[k]!);
+  setValidity(head, nulls, words);
+}
+
+/**
+ * {@link fillStrings} for text kept as UTF-8 bytes: a value of at most 12 bytes, or of ASCII cut into `pieces` of
+ * 12, is written inline; any other goes whole into the first piece through one native call.
+ */
+function fillBytes(
+  chunk: DuckDBDataChunk,
+  first: number,
+  pieces: number,
+  text: Utf8Text,
+  start: number,
+  rows: number,
+): void {
+  const { bytes, offsets } = text;
+  const others: number[] = [];
+  const validity = textValidity;
+  const words = Math.ceil(rows / 64);
+  validity.fill(0xff, 0, words * 8);
+  let nulls = false;
+  for (let k = 0; k < pieces; k++) pieceData[k]!.fill(0, 0, rows * stringBytes);
+  const limit = pieceChars * pieces;
+  for (let i = 0; i < rows; i++) {
+    const r = start + i;
+    if (text.isMissing(r)) {
+      nulls = true;
+      validity[i >> 3]! &= ~(1 << (i & 7));
+      continue;
+    }
+    const a = offsets[r]!;
+    const n = offsets[r + 1]! - a;
+    if (n > pieceChars && (n > limit || !asciiBytes(text, r))) {
+      others.push(i);
+      continue;
+    }
+    const at = i * stringBytes;
+    for (let k = 0; k * pieceChars < n; k++) {
+      const d = pieceData[k]!;
+      const from = a + k * pieceChars;
+      const len = Math.min(n - k * pieceChars, pieceChars);
+      d[at] = len;
+      for (let q = 0; q < len; q++) d[at + 4 + q] = bytes[from + q]!;
+    }
+  }
+  for (let k = 0; k < pieces; k++) {
+    const vec = bindings.data_chunk_get_vector(chunk.chunk, first + k);
+    bindings.copy_data_to_vector(vec, 0, pieceData[k]!.buffer, 0, rows * stringBytes);
+  }
+  const head = bindings.data_chunk_get_vector(chunk.chunk, first);
+  for (const i of others) {
+    const a = offsets[start + i]!;
+    bindings.vector_assign_string_element_len(head, i, bytes.subarray(a, offsets[start + i + 1]!));
+  }
   setValidity(head, nulls, words);
 }
 

@@ -1,7 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { cellText } from '../../src/core/dataset.js';
-import { readSource } from '../../src/io/read.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cellText, unmadeText } from '../../src/core/dataset.js';
+import { readDataset, readSource } from '../../src/io/read.js';
 import { withConnection } from '../../src/io/duckdb.js';
+import { tempDir } from '../helpers/cli.js';
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
 
 // Text comes out of DuckDB's vectors without a native call per cell: short strings from their inline bytes (made
 // once per distinct value in a low-cardinality column), long ASCII strings cut from one string per chunk, anything
@@ -84,5 +90,36 @@ describe('numbers read in blocks', () => {
     let wrong = 0;
     for (let i = 0; i < n; i++) if (!Object.is(x[i], i % 7 === 3 ? Number.NaN : i * 0.5)) wrong++;
     expect(wrong).toBe(0);
+  });
+});
+
+describe('text of many distinct values', () => {
+  it('is kept as bytes until used, with missing-value tokens and numbers found in it as in strings', () => {
+    // 12,000 rows of distinct values; past the first 64 KiB, an 'N/A' (a token DuckDB is not told of) among the
+    // amounts. The ids and notes stay text (kept as bytes), the amounts become numbers with one missing value.
+    const lines = ['id,amount,note'];
+    const notes: (string | null)[] = [];
+    for (let i = 0; i < 12000; i++) {
+      const note = i % 10 === 0 ? null : `${i % 3 === 0 ? 'Zoë é ' : ''}note ${i}${i % 7 === 0 ? ' 😀' : ''}`;
+      notes.push(note);
+      lines.push(
+        `C${String(i).padStart(6, '0')},${i === 9000 ? 'N/A' : (i * 0.25).toFixed(2)},${note ?? ''}`,
+      );
+    }
+    const p = join(tmp.dir, 'distinct.csv');
+    writeFileSync(p, lines.join('\n') + '\n');
+    return readDataset(p).then((ds) => {
+      const id = ds.column('id');
+      const amount = ds.column('amount');
+      const note = ds.column('note');
+      expect([id.kind, amount.kind, note.kind]).toEqual(['string', 'numeric', 'string']);
+      expect(unmadeText(id)).toBeDefined();
+      expect(unmadeText(note)).toBeDefined();
+      const x = ds.numeric('amount').values;
+      expect(Number.isNaN(x[9000])).toBe(true);
+      expect(x[8999]).toBe(2249.75);
+      expect(cellText(id, 11999)).toBe('C011999');
+      expect(Array.from({ length: ds.nRows }, (_, i) => cellText(note, i))).toEqual(notes);
+    });
   });
 });

@@ -1,6 +1,15 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Dataset, categoricalColumn, cellText, numericColumn, stringColumn } from '../../src/core/dataset.js';
+import {
+  Dataset,
+  categoricalColumn,
+  cellText,
+  lazyStringColumn,
+  numericColumn,
+  stringColumn,
+  unmadeText,
+} from '../../src/core/dataset.js';
+import { Utf8TextBuilder } from '../../src/core/utf8-text.js';
 import { readDataset } from '../../src/io/read.js';
 import { sqlString, withConnection } from '../../src/io/duckdb.js';
 import { writeDataset } from '../../src/io/write.js';
@@ -32,6 +41,16 @@ describe('writeDataset to Parquet', () => {
     const many = Array.from({ length: 5000 }, (_, i) => `level ${i}`);
     const manyCodes = Int32Array.from({ length: n }, (_, i) => (i * 7) % many.length);
     const short = Array.from({ length: n }, (_, i) => (i % 13 === 0 ? null : `id${i}`));
+    // The same text kept as UTF-8 bytes (as the reader keeps identifiers), and text of which few values are
+    // ASCII of 13 to 36 bytes (one vector: short values inline, others whole).
+    const bytes = (name: string, values: readonly (string | null)[]) => {
+      const b = new Utf8TextBuilder();
+      for (const v of values) b.push(v);
+      return lazyStringColumn(name, b.finish());
+    };
+    const notes = Array.from({ length: n }, (_, i) =>
+      i % 19 === 0 ? null : i % 2 === 0 ? `é${i % 100}` : `note ${'ü'.repeat(i % 9)} ${i}`,
+    );
     const ds = Dataset.of([
       stringColumn('email', email),
       categoricalColumn('name', codes, levels),
@@ -41,13 +60,20 @@ describe('writeDataset to Parquet', () => {
         'x',
         Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? Number.NaN : i / 3)),
       ),
+      bytes('email_b', email),
+      bytes('short_b', short),
+      bytes('note_b', notes),
     ]);
+    for (const c of ['email_b', 'short_b', 'note_b']) expect(unmadeText(ds.column(c))).toBeDefined();
     const p = join(tmp.dir, 'pieces.parquet');
     await writeDataset(ds, p);
+    for (const c of ['email_b', 'short_b', 'note_b']) expect(unmadeText(ds.column(c))).toBeDefined();
     // DuckDB's own reading of the file, cell by cell.
     const rows = await withConnection(async (conn) =>
       (
-        await conn.runAndReadAll(`SELECT email, name, many, short, x FROM read_parquet(${sqlString(p)})`)
+        await conn.runAndReadAll(
+          `SELECT email, name, many, short, x, email_b, short_b, note_b FROM read_parquet(${sqlString(p)})`,
+        )
       ).getRows(),
     );
     expect(rows.length).toBe(n);
@@ -59,7 +85,10 @@ describe('writeDataset to Parquet', () => {
         r[1] === (codes[i]! < 0 ? null : levels[codes[i]!]) &&
         r[2] === many[manyCodes[i]!] &&
         r[3] === short[i] &&
-        (i % 5 === 0 ? r[4] === null : r[4] === i / 3);
+        (i % 5 === 0 ? r[4] === null : r[4] === i / 3) &&
+        r[5] === email[i] &&
+        r[6] === short[i] &&
+        r[7] === notes[i];
       if (!ok) wrong.push(i);
     }
     expect(wrong).toEqual([]);
@@ -71,8 +100,11 @@ describe('writeDataset to Parquet', () => {
       'categorical',
       'string',
       'numeric',
+      'string',
+      'string',
+      'string',
     ]);
-    for (const c of ['email', 'name', 'short'])
+    for (const c of ['email', 'name', 'short', 'email_b', 'note_b'])
       for (const i of [0, 1, 29, 31, 37, n - 1])
         expect(cellText(back.column(c), i)).toBe(cellText(ds.column(c), i));
   });
