@@ -173,7 +173,6 @@ function hasTokenBytes(text: Utf8Text, tokens: ReadonlySet<string>): boolean {
   const byLength = new Map<number, Uint8Array[]>();
   for (const t of tokens) {
     const b = Buffer.from(t, 'utf8');
-    if (b.length === 0) continue;
     const list = byLength.get(b.length);
     if (list) list.push(b);
     else byLength.set(b.length, [b]);

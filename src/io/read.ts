@@ -946,9 +946,11 @@ export async function readSource(
   const textReaders = plans.map((p, j) => {
     if (p.kind !== 'text') return undefined;
     const mean = hint?.meanBytes.get(p.name);
+    if (hint && mean !== undefined)
+      return new TextVectorReader(pieces[j], { rows: hint.rows, bytes: hint.rows * mean });
     return new TextVectorReader(
       pieces[j],
-      hint && mean !== undefined ? { rows: hint.rows, bytes: hint.rows * mean } : undefined,
+      inference.expectedRows !== undefined ? { rows: inference.expectedRows } : undefined,
     );
   });
   let n = 0;
@@ -1097,6 +1099,8 @@ export class DoubleBlocks {
   private slabUsed = 0;
   private block: Float64Array;
   private used = 0;
+  /** Whether `block` is the estimate-sized first block (not cut from a slab): handed back as a view if it fits. */
+  private sized = false;
 
   /**
    * @param expectedRows the rows the column holds, when known (a Parquet file's count), or …
@@ -1106,9 +1110,10 @@ export class DoubleBlocks {
    */
   constructor(expectedRows?: number, estimatedRows?: number) {
     if (expectedRows !== undefined && expectedRows > 0) this.block = new Float64Array(expectedRows);
-    else if (estimatedRows !== undefined && estimatedRows > blockRows)
+    else if (estimatedRows !== undefined && estimatedRows > blockRows) {
       this.block = new Float64Array(Math.ceil(estimatedRows * 1.1));
-    else this.block = this.cut();
+      this.sized = true;
+    } else this.block = this.cut();
   }
 
   /** A zeroed block of `blockRows` values from the current slab, or from a new one. */
@@ -1156,7 +1161,8 @@ export class DoubleBlocks {
   /** The `n` values appended, in one array of exactly `n`; the blocks are released. */
   toArray(n: number): Float64Array {
     const spare = this.block.length - n;
-    if (this.full.length === 0 && this.used === n && spare >= 0 && spare <= this.block.length >> 3) {
+    const fits = spare === 0 || (this.sized && spare >= 0 && spare <= this.block.length >> 3);
+    if (this.full.length === 0 && this.used === n && fits) {
       const whole = spare === 0 ? this.block : this.block.subarray(0, n);
       this.block = emptyBlock;
       this.used = 0;

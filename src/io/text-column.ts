@@ -14,7 +14,8 @@ export function textColumn(
   const limit =
     forced === 'categorical' ? Infinity : Math.min(maxLevels, Math.max(1, Math.floor(cells.length / 2)));
   let values: readonly (string | null)[];
-  if (cells instanceof Utf8Text) {
+  if (cells instanceof Utf8Text && forced === 'categorical') values = cells.strings();
+  else if (cells instanceof Utf8Text) {
     if (forced === 'string') return lazyStringColumn(name, cells);
     // Too many distinct values are usually found in the first rows: only those are made into strings.
     const seen = new Set<string>();

@@ -178,12 +178,13 @@ export class TextVectorReader {
 
   /**
    * @param pieces how many pieces the column was selected as ({@link textPieces}).
-   * @param expected the rows and bytes the column is expected to hold (a sample's estimate): room made at once
-   * when it is read as bytes.
+   * @param expected the rows the column holds (a Parquet file's count) or probably holds, and the bytes it
+   * probably holds (a CSV sample's estimate; else those read so far at the mean length): room made at once when
+   * it is read as bytes.
    */
   constructor(
     private readonly pieces = textPieceCount,
-    private readonly expected?: { rows: number; bytes: number },
+    private readonly expected?: { rows: number; bytes?: number },
   ) {}
 
   /** The column read: strings, or the bytes of a column of many distinct values (see the class). */
@@ -207,11 +208,15 @@ export class TextVectorReader {
       Math.ceil(rows / 64) * 8,
     ) as Uint8Array | null | undefined;
     if (!this.text && (this.cached >= cacheLimit || this.longCached >= cacheLimit)) {
-      this.text = new Utf8TextBuilder();
+      const b = new Utf8TextBuilder();
+      for (const s of this.out) b.push(s);
       // Room for the rest at once: an allocation past what is used costs no memory until it is written.
-      if (this.expected)
-        this.text.room(Math.ceil(this.expected.bytes * 1.1), Math.ceil(this.expected.rows * 1.1));
-      for (const s of this.out) this.text.push(s);
+      const e = this.expected;
+      if (e && e.rows > b.length) {
+        const bytes = e.bytes ?? (b.used / Math.max(1, b.length)) * e.rows;
+        b.room(Math.max(0, Math.ceil(bytes * 1.1) - b.used), Math.ceil(e.rows * 1.1) - b.length);
+      }
+      this.text = b;
       this.out.length = 0;
     }
     if (this.text) return readBytes(this.text, data, validity, rows);

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { assertDistinctNames, assertFreeColumns } from '../../src/core/columns.js';
-import { Dataset, categoricalColumn, numericColumn, stringColumn } from '../../src/core/dataset.js';
+import {
+  Dataset,
+  categoricalColumn,
+  lazyStringColumn,
+  numericColumn,
+  stringColumn,
+  unmadeText,
+} from '../../src/core/dataset.js';
+import { Utf8TextBuilder } from '../../src/core/utf8-text.js';
 import { DataError, ExitCode } from '../../src/core/errors.js';
 import { describeDuplicateIds, findDuplicateIds, assertUniqueIds, rowsById } from '../../src/core/ids.js';
 import { chooseFeatures, isUnasked, leftOutWarning, resolveFeatures } from '../../src/core/matrix.js';
@@ -115,6 +123,23 @@ describe('duplicate ids', () => {
     // Ids are text: '01' and '1' differ, and case matters.
     const str = Dataset.of([stringColumn('id', ['01', '1', 'A', 'a', null, null])]);
     expect(findDuplicateIds(str, 'id')).toBeNull();
+  });
+
+  it('are found the same in text kept as UTF-8 bytes, without making its strings', () => {
+    const values = Array.from({ length: 3000 }, (_, i) =>
+      i % 97 === 5 ? null : i % 400 === 7 ? 'Zoë-7' : i % 250 === 3 ? `dup-${i % 3}` : `id-${i}`,
+    );
+    const b = new Utf8TextBuilder();
+    for (const v of values) b.push(v);
+    const bytes = Dataset.of([lazyStringColumn('id', b.finish())]);
+    const plain = Dataset.of([stringColumn('id', values)]);
+    const got = findDuplicateIds(bytes, 'id', 5);
+    expect(got).toEqual(findDuplicateIds(plain, 'id', 5));
+    expect(got?.examples.map((e) => e.id)).toEqual(['dup-0', 'Zoë-7', 'dup-1', 'dup-2']);
+    expect(unmadeText(bytes.column('id'))).toBeDefined();
+    const b2 = new Utf8TextBuilder();
+    for (const v of ['01', '1', 'A', 'a', null, null]) b2.push(v);
+    expect(findDuplicateIds(Dataset.of([lazyStringColumn('id', b2.finish())]), 'id')).toBeNull();
   });
 
   it('are described with a count and at most three examples', () => {

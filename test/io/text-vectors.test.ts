@@ -123,3 +123,20 @@ describe('text of many distinct values', () => {
     });
   });
 });
+
+describe('empty text in JSON', () => {
+  it('is missing in a column kept as bytes, as in a column of strings', async () => {
+    // 5,000 distinct e-mail addresses (kept as bytes), every 7th one empty: the empty string is a missing value.
+    const p = join(tmp.dir, 'blank.ndjson');
+    const rows = Array.from({ length: 5000 }, (_, i) => ({
+      id: i,
+      email: i % 7 === 0 ? '' : `user${i}@example.com`,
+    }));
+    writeFileSync(p, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const ds = await readDataset(p);
+    const email = ds.column('email');
+    expect(email.kind).toBe('string');
+    const cells = Array.from({ length: ds.nRows }, (_, i) => cellText(email, i));
+    expect(cells).toEqual(rows.map((r) => (r.email === '' ? null : r.email)));
+  });
+});
