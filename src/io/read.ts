@@ -719,6 +719,9 @@ async function readCsvWith(
   return withConnection(async (conn) => {
     const forced: Record<string, TypeOverride> = { ...(opts.types ?? {}) };
     const asText = new Set<string>();
+    // Columns DuckDB typed as integers are read as DOUBLE (see sniffedRelation), except those holding whole numbers
+    // past 2^53, read again as integers to keep their digits.
+    const asInteger = new Set<string>();
     const textColumns = () => {
       const text = Object.entries(forced)
         .filter(([, t]) => t === 'string' || t === 'categorical')
@@ -730,26 +733,25 @@ async function readCsvWith(
     for (let attempt = 0; ; attempt++) {
       const local: ReadNote[] = [];
       try {
-        const ds = await readSource(
-          conn,
-          await sniffedRelation(conn, src, textColumns()),
-          name,
-          forced,
-          opts,
-          {
-            mode: 'csv',
-            parsing,
-            notes: local,
-            asText,
-            sampleBytes: src.csv?.sampleBytes,
-            sizeHint: src.csv?.sizeHint,
-          },
-        );
+        const sniffed = await sniffedRelation(conn, src, textColumns(), asInteger);
+        const ds = await readSource(conn, sniffed.relation, name, forced, opts, {
+          mode: 'csv',
+          parsing,
+          notes: local,
+          asText,
+          widened: sniffed.widened,
+          sampleBytes: src.csv?.sampleBytes,
+          sizeHint: src.csv?.sizeHint,
+        });
         notes.push(...local);
         return ds;
       } catch (e) {
         if (e instanceof ReadAsText) {
           for (const c of e.columns) asText.add(c);
+          continue;
+        }
+        if (e instanceof ReadAsInteger && attempt < 64) {
+          for (const c of e.columns) asInteger.add(c);
           continue;
         }
         const text = duckMessage(e) + String(e);
@@ -780,11 +782,22 @@ async function readCsvWith(
  * so describing and reading the file does not sniff it twice more (about 50 ms each on a 200k-row file). A line
  * ending other than LF or CRLF, a detected comment character or any failure keeps the relation as it is (errors
  * are then reported as before).
+ *
+ * A column sniffed as integers is spelled DOUBLE (`widened`), unless named in `integers`: DuckDB's sniffer sees the
+ * first 20,480 rows, and its integer cast rounds a later `2.5` to 3 without a word. The reader then calls the
+ * column integers if every value is whole (and asks for it again as integers, in `integers`, when a value is past
+ * 2^53, whose digits a double would lose).
  */
-async function sniffedRelation(conn: DuckDBConnection, src: OpenedSource, text: string[]): Promise<string> {
+async function sniffedRelation(
+  conn: DuckDBConnection,
+  src: OpenedSource,
+  text: string[],
+  integers: ReadonlySet<string>,
+): Promise<{ relation: string; widened: ReadonlySet<string> }> {
   const relation = src.relation(text);
+  const widened = new Set<string>();
   const csv = src.csv;
-  if (!csv || !relation.startsWith('read_csv(')) return relation;
+  if (!csv || !relation.startsWith('read_csv(')) return { relation, widened };
   try {
     const row = (
       await conn.runAndReadAll(
@@ -792,14 +805,24 @@ async function sniffedRelation(conn: DuckDBConnection, src: OpenedSource, text: 
       )
     ).getRows()[0];
     const [newLine, comment, columns] = (row ?? []).map((v) => String(v));
-    if (newLine !== '\\n' && newLine !== '\\r\\n') return relation;
-    if (comment !== '(empty)' && comment !== '') return relation;
+    if (newLine !== '\\n' && newLine !== '\\r\\n') return { relation, widened };
+    if (comment !== '(empty)' && comment !== '') return { relation, widened };
     const cols = JSON.parse(columns ?? '[]') as { name: string; type: string }[];
-    if (cols.length === 0) return relation;
-    const struct = cols.map((c) => `${sqlString(c.name)}: ${sqlString(c.type)}`).join(', ');
-    return `read_csv(${sqlString(csv.file)}, ${csv.options}, auto_detect = false, columns = {${struct}})`;
+    if (cols.length === 0) return { relation, widened };
+    const struct = cols
+      .map((c) => {
+        const type =
+          /^U?(TINYINT|SMALLINT|INTEGER|BIGINT)$/i.test(c.type) && !integers.has(c.name) ? 'DOUBLE' : c.type;
+        if (type !== c.type) widened.add(c.name);
+        return `${sqlString(c.name)}: ${sqlString(type)}`;
+      })
+      .join(', ');
+    return {
+      relation: `read_csv(${sqlString(csv.file)}, ${csv.options}, auto_detect = false, columns = {${struct}})`,
+      widened,
+    };
   } catch {
-    return relation;
+    return { relation, widened: new Set() };
   }
 }
 
@@ -870,6 +893,8 @@ export interface SourceInference {
   notes?: ReadNote[] | undefined;
   /** Columns read as text because a value did not fit the sniffed type: inferred over the whole column. */
   asText?: ReadonlySet<string> | undefined;
+  /** CSV columns sniffed as integers but read as DOUBLE: integers when every value is whole (see sniffedRelation). */
+  widened?: ReadonlySet<string> | undefined;
   /** Rows the source is known to hold (a Parquet file's metadata): numbers go straight into arrays of that length. */
   expectedRows?: number | undefined;
   /** The longest value (in UTF-8 bytes) of each column in a sample (a CSV file's first lines): text is selected
@@ -885,6 +910,13 @@ const unsafeInteger = 2 ** 53;
 export class ReadAsText extends Error {
   constructor(readonly columns: string[]) {
     super(`read again as text: ${columns.join(', ')}`);
+  }
+}
+
+/** Thrown by {@link readSource} for widened CSV columns to read again as integers (whole numbers past 2^53). */
+class ReadAsInteger extends Error {
+  constructor(readonly columns: string[]) {
+    super(`read again as integers: ${columns.join(', ')}`);
   }
 }
 
@@ -912,6 +944,8 @@ export async function readSource(
     const forced = overrides[col];
     if (forced === 'string' || forced === 'categorical') plans.push({ name: col, kind: 'text', forced });
     else if (forced !== undefined) plans.push({ name: col, kind: 'numeric', type: forced });
+    else if (inference.widened?.has(col) === true && type.toUpperCase() === 'DOUBLE')
+      plans.push({ name: col, kind: 'numeric', type: 'integer' });
     else {
       const nt = numericTypeOf(type);
       plans.push(nt ? { name: col, kind: 'numeric', type: nt } : { name: col, kind: 'text' });
@@ -977,6 +1011,7 @@ export async function readSource(
       }
       n += rows;
     }
+    await checkComplete(conn, source, name, plans, srcTypes, n, inference.expectedRows);
   } catch (e) {
     const msg = duckMessage(e);
     const conv = /Could not convert string '([^']*)'|Could not convert string "([^"]*)"/.exec(msg);
@@ -999,6 +1034,7 @@ export async function readSource(
   // or read the CSV column again as text (DuckDB types a column DOUBLE when a value overflows BIGINT).
   const wanted: string[] = [];
   const again: string[] = [];
+  const asIntegers: string[] = [];
   plans.forEach((p, j) => {
     const num = nums[j];
     if (!num || p.kind !== 'numeric' || (p.type !== 'integer' && p.type !== 'double')) return;
@@ -1007,7 +1043,19 @@ export async function readSource(
       const v = num[i]!;
       unsafe = Math.abs(v) >= unsafeInteger && Number.isFinite(v) && Number.isInteger(v);
     }
-    if (!unsafe) return;
+    const widened =
+      p.type === 'integer' && srcTypes[j] === 'DOUBLE' && inference.widened?.has(p.name) === true;
+    if (widened && unsafe) asIntegers.push(p.name);
+    else if (widened) {
+      // Sniffed as integers from the first rows: still integers only if every value is whole.
+      let whole = true;
+      for (let i = 0; i < n && whole; i++) {
+        const v = num[i]!;
+        whole = v !== v || (Number.isFinite(v) && Math.trunc(v) === v);
+      }
+      if (!whole) plans[j] = { name: p.name, kind: 'numeric', type: 'double' };
+    }
+    if (!unsafe || widened) return;
     if (/INT/.test(srcTypes[j]!)) wanted.push(p.name);
     else if (inference.mode === 'csv' && srcTypes[j] !== 'VARCHAR' && !(p.name in overrides))
       again.push(p.name);
@@ -1034,6 +1082,7 @@ export async function readSource(
     });
   }
   if (again.length > 0) throw new ReadAsText(again);
+  if (asIntegers.length > 0) throw new ReadAsInteger(asIntegers);
   const exactText = new Map<string, (string | null)[]>();
   if (wanted.length > 0) {
     const digits = wanted.map(() => new Array<string | null>(n));
@@ -1051,6 +1100,7 @@ export async function readSource(
       });
       offset += rows;
     }
+    if (offset !== n) throw new DataError(`${name}: reading again stopped after ${offset} of ${n} rows`);
     wanted.forEach((c, k) => exactText.set(c, digits[k]!));
   }
   const maxLevels = opts.maxLevels ?? 1000;
@@ -1072,6 +1122,34 @@ export async function readSource(
     return r.column;
   });
   return Dataset.of(columns, {}, n);
+}
+
+/**
+ * Check that a streamed read got every row. DuckDB ends a streamed result that fails part of the way through (a
+ * malformed CSV line, a value that does not convert to its column's type, a lost connection) exactly as it ends a
+ * complete one, and does not say why: the rows are counted again (from a Parquet file's metadata, else by a
+ * `count(*)` that parses but converts nothing, a tenth of a CSV scan), and a shortfall is turned back into
+ * DuckDB's error by converting every column once more in an aggregate, whose failure is raised.
+ * @throws DuckDB's error (a parse or conversion error), or DataError when the rows differ without one.
+ */
+async function checkComplete(
+  conn: DuckDBConnection,
+  source: string,
+  name: string,
+  plans: readonly Plan[],
+  srcTypes: readonly string[],
+  n: number,
+  expectedRows: number | undefined,
+): Promise<void> {
+  const total =
+    expectedRows ?? Number((await conn.runAndReadAll(`SELECT count(*) FROM ${source}`)).getRows()[0]?.[0]);
+  if (total === n) return;
+  const counts = plans.map((p, j) => `count(${selectExpr(p, srcTypes[j]!)})`).join(', ');
+  await conn.runAndReadAll(`SELECT ${counts} FROM ${source}`);
+  throw new DataError(
+    `${name}: the read stopped after ${n} of ${total} rows`,
+    'check the file, then run again',
+  );
 }
 
 /** Rows of one block of {@link DoubleBlocks}: 512 KiB of float64. */

@@ -85,6 +85,37 @@ describe('readDataset', () => {
     expect(ds.numeric('b').values[30_000]).toBe(1);
   });
 
+  it("reads values past DuckDB's first 2 MB buffer that change a column's type, and lines of up to 2 MB", async () => {
+    // 3.5 MB of lines: a text value and a decimal far past the first 2 MB buffer and DuckDB's 20,480-row sample.
+    const lines = ['a,b,c'];
+    for (let i = 0; i < 200_000; i++)
+      lines.push(`${i},${i === 190_000 ? '2.5' : i},${i === 195_000 ? 'late' : i % 100}`);
+    lines.push(`200000,1,${'x'.repeat(1_500_000)}`);
+    const ds = await readDataset(file('buffers.csv', lines.join('\n') + '\n'));
+    expect(ds.nRows).toBe(200_001);
+    expect(ds.column('a').kind).toBe('numeric');
+    expect(ds.numeric('b').values[190_000]).toBe(2.5);
+    expect(ds.numeric('b').values[189_999]).toBe(189_999);
+    expect(ds.column('c').kind).not.toBe('numeric');
+    expect(cellText(ds.column('c'), 195_000)).toBe('late');
+    expect(cellText(ds.column('c'), 194_999)).toBe('99');
+    expect(cellText(ds.column('c'), 200_000)?.length).toBe(1_500_000);
+  });
+
+  it('refuses a malformed line far down a file instead of stopping there (DuckDB ends such a read as if complete)', async () => {
+    const lines = ['a,b,c'];
+    for (let i = 0; i < 200_000; i++) lines.push(`${i},${i},${i === 150_000 ? 'x,extra' : i % 100}`);
+    const p = file('malformed-late.csv', lines.join('\n') + '\n');
+    const err = await readDataset(p).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DataError);
+    expect(String((err as Error).message)).toMatch(
+      /malformed CSV: line 150002 has 4 field\(s\) but the header has 3/,
+    );
+  });
+
   it('reads text of every length and script exactly, across chunks and missing cells', async () => {
     const parts = ['a', 'é', '😀', 'e\u0301', '日', ' ', 'x"y'];
     const texts: (string | null)[] = [];
