@@ -322,6 +322,23 @@ function setValidity(
 const pieceData = Array.from({ length: textPieceCount }, () => new Uint8Array(CHUNK * stringBytes));
 const textValidity = new Uint8Array(Math.ceil(CHUNK / 64) * 8);
 
+/** Clear the first `pieces` piece buffers and the validity mask for `rows` rows; returns the mask's 64-bit words. */
+function clearPieces(pieces: number, rows: number): number {
+  const words = Math.ceil(rows / 64);
+  textValidity.fill(0xff, 0, words * 8);
+  for (let k = 0; k < pieces; k++) pieceData[k]!.fill(0, 0, rows * stringBytes);
+  return words;
+}
+
+/** Copy the piece buffers into vectors `first … first + pieces − 1` of `chunk`; returns the first vector. */
+function copyPieces(chunk: DuckDBDataChunk, first: number, pieces: number, rows: number) {
+  for (let k = 0; k < pieces; k++) {
+    const vec = bindings.data_chunk_get_vector(chunk.chunk, first + k);
+    bindings.copy_data_to_vector(vec, 0, pieceData[k]!.buffer, 0, rows * stringBytes);
+  }
+  return bindings.data_chunk_get_vector(chunk.chunk, first);
+}
+
 /**
  * Fill the `pieces` VARCHAR vectors (from `first`) of rows `start … start + rows - 1` of a text column (`cell`
  * gives a row's text). ASCII text up to 12 characters a piece is cut into pieces written inline, in one copy per
@@ -339,10 +356,8 @@ function fillStrings(
   const others: number[] = [];
   const otherText: string[] = [];
   const validity = textValidity;
-  const words = Math.ceil(rows / 64);
-  validity.fill(0xff, 0, words * 8);
+  const words = clearPieces(pieces, rows);
   let nulls = false;
-  for (let k = 0; k < pieces; k++) pieceData[k]!.fill(0, 0, rows * stringBytes);
   const limit = pieceChars * pieces;
   for (let i = 0; i < rows; i++) {
     const s = cell(start + i);
@@ -368,11 +383,7 @@ function fillStrings(
       otherText.push(s);
     }
   }
-  for (let k = 0; k < pieces; k++) {
-    const vec = bindings.data_chunk_get_vector(chunk.chunk, first + k);
-    bindings.copy_data_to_vector(vec, 0, pieceData[k]!.buffer, 0, rows * stringBytes);
-  }
-  const head = bindings.data_chunk_get_vector(chunk.chunk, first);
+  const head = copyPieces(chunk, first, pieces, rows);
   for (let k = 0; k < others.length; k++)
     bindings.vector_assign_string_element(head, others[k]!, otherText[k]!);
   setValidity(head, nulls, words);
@@ -393,10 +404,8 @@ function fillBytes(
   const { bytes, offsets } = text;
   const others: number[] = [];
   const validity = textValidity;
-  const words = Math.ceil(rows / 64);
-  validity.fill(0xff, 0, words * 8);
+  const words = clearPieces(pieces, rows);
   let nulls = false;
-  for (let k = 0; k < pieces; k++) pieceData[k]!.fill(0, 0, rows * stringBytes);
   const limit = pieceChars * pieces;
   for (let i = 0; i < rows; i++) {
     const r = start + i;
@@ -420,11 +429,7 @@ function fillBytes(
       for (let q = 0; q < len; q++) d[at + 4 + q] = bytes[from + q]!;
     }
   }
-  for (let k = 0; k < pieces; k++) {
-    const vec = bindings.data_chunk_get_vector(chunk.chunk, first + k);
-    bindings.copy_data_to_vector(vec, 0, pieceData[k]!.buffer, 0, rows * stringBytes);
-  }
-  const head = bindings.data_chunk_get_vector(chunk.chunk, first);
+  const head = copyPieces(chunk, first, pieces, rows);
   for (const i of others) {
     const a = offsets[start + i]!;
     bindings.vector_assign_string_element_len(head, i, bytes.subarray(a, offsets[start + i + 1]!));
