@@ -528,6 +528,8 @@ export interface PreparedCsv {
   sampleBytes: ReadonlyMap<string, number>;
   /** The rows and text size the first lines suggest for the whole file (none for compressed files). */
   sizeHint?: SizeHint | undefined;
+  /** Columns whose first lines hold whole numbers of 16 digits or more (identifiers past 2^53). */
+  longIntegers?: ReadonlySet<string> | undefined;
   /** Remove the temporary copy, if any. */
   cleanup(): Promise<void>;
 }
@@ -666,7 +668,7 @@ function sampleFields(
   text: string,
   delimiter: string,
   fileBytes: number,
-): { sampleBytes: Map<string, number>; sizeHint: SizeHint | undefined } {
+): { sampleBytes: Map<string, number>; sizeHint: SizeHint | undefined; longIntegers: Set<string> } {
   const lines = text.split(/\r?\n/);
   // The last line of a prefix may be cut short.
   if (lines.length > 1) lines.pop();
@@ -675,6 +677,7 @@ function sampleFields(
   const longest = names.map(() => 0);
   const total = names.map(() => 0);
   const sampled = Math.min(lines.length, 1001) - 1;
+  const longIntegers = new Set<string>();
   let lineBytes = 0;
   for (let l = 1; l <= sampled; l++) {
     const fields = splitCsvLine(lines[l]!, delimiter);
@@ -683,6 +686,7 @@ function sampleFields(
       const b = Buffer.byteLength(fields[k]!);
       longest[k] = Math.max(longest[k]!, b);
       total[k]! += b;
+      if (b >= 16 && /^\s*[+-]?\d{16,}\s*$/.test(fields[k]!)) longIntegers.add(names[k]!);
     }
   }
   const sizeHint =
@@ -692,7 +696,7 @@ function sampleFields(
           meanBytes: new Map(names.map((n, k) => [n, total[k]! / sampled])),
         }
       : undefined;
-  return { sampleBytes: new Map(names.map((n, k) => [n, longest[k]!])), sizeHint };
+  return { sampleBytes: new Map(names.map((n, k) => [n, longest[k]!])), sizeHint, longIntegers };
 }
 
 /** Whether a text prefix holds a missing-value token other than the empty cell, as a whole (possibly quoted) field. */
@@ -720,7 +724,7 @@ async function readCsvWith(
     const forced: Record<string, TypeOverride> = { ...(opts.types ?? {}) };
     const asText = new Set<string>();
     // Columns DuckDB typed as integers are read as DOUBLE (see sniffedRelation), except those holding whole numbers
-    // past 2^53, read again as integers to keep their digits.
+    // past 2^53 (seen in the first lines, or found by a first read), read as integers to keep their digits.
     const asInteger = new Set<string>();
     const textColumns = () => {
       const text = Object.entries(forced)
@@ -733,7 +737,8 @@ async function readCsvWith(
     for (let attempt = 0; ; attempt++) {
       const local: ReadNote[] = [];
       try {
-        const sniffed = await sniffedRelation(conn, src, textColumns(), asInteger);
+        const integers = new Set([...asInteger, ...(src.csv?.longIntegers ?? [])]);
+        const sniffed = await sniffedRelation(conn, src, textColumns(), integers);
         const ds = await readSource(conn, sniffed.relation, name, forced, opts, {
           mode: 'csv',
           parsing,

@@ -102,6 +102,17 @@ describe('readDataset', () => {
     expect(cellText(ds.column('c'), 200_000)?.length).toBe(1_500_000);
   });
 
+  it('keeps the digits of whole numbers past 2^53 that first appear far down a column of small ones', async () => {
+    const lines = ['id,x'];
+    for (let i = 0; i < 5000; i++) lines.push(`${i < 3000 ? i : 1234567890123456789n + BigInt(i)},${i % 7}`);
+    const ds = await readDataset(file('late-big-ids.csv', lines.join('\n') + '\n'));
+    const id = ds.column('id');
+    expect(id.kind).toBe('string');
+    expect(cellText(id, 2999)).toBe('2999');
+    expect(cellText(id, 4999)).toBe('1234567890123461788');
+    expect(ds.column('x').kind).toBe('numeric');
+  });
+
   it('refuses a malformed line far down a file instead of stopping there (DuckDB ends such a read as if complete)', async () => {
     const lines = ['a,b,c'];
     for (let i = 0; i < 200_000; i++) lines.push(`${i},${i},${i === 150_000 ? 'x,extra' : i % 100}`);
