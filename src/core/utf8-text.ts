@@ -197,14 +197,19 @@ export class Utf8TextBuilder {
     this.rows = rows;
   }
 
-  /** A missing row. */
-  pushNull(): void {
-    if (!this.missing || this.missing.length <= this.rows) {
-      const grown = new Uint8Array(Math.max(1 << 12, this.offsets.length));
+  /** Flag row `row` as missing (its text stays empty). */
+  markMissing(row: number): void {
+    if (!this.missing || this.missing.length <= row) {
+      const grown = new Uint8Array(Math.max(1 << 12, this.offsets.length, row + 1));
       if (this.missing) grown.set(this.missing);
       this.missing = grown;
     }
-    this.missing[this.rows] = 1;
+    this.missing[row] = 1;
+  }
+
+  /** A missing row. */
+  pushNull(): void {
+    this.markMissing(this.rows);
     this.end();
   }
 
@@ -218,7 +223,7 @@ export class Utf8TextBuilder {
     this.end();
   }
 
-  /** The rows built, in arrays of their exact size. */
+  /** The rows built (arrays cut to size when more than an eighth of them is unused). */
   finish(): Utf8Text {
     const n = this.rows;
     let missing: Uint8Array | null = null;

@@ -115,10 +115,8 @@ function readBytes(
   let high = 0;
   for (let i = 0; i < rows; i++) {
     if (validity && (validity[i >> 3]! & (1 << (i & 7))) === 0) {
-      b.used = to;
-      b.endAt(row);
-      b.pushNull();
-      row++;
+      b.markMissing(row);
+      ends[++row] = to;
       continue;
     }
     const at = i * stringBytes;
